@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sends one signed request to the emulator, exactly as an Antom SDK would, and prints the answer with its headers.
+#   examples/signed-call.sh <api> <body.json>      api: create | change | cancel
+# Settings (environment): EMULATOR_URL (default http://localhost:5080), CLIENT_ID and PRIVATE_KEY (default: the
+# default merchant of fixtures/). The signed content is: POST <path>\n<client-id>.<request-time>.<body> (SPEC §1.5).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+api="${1:?usage: signed-call.sh create|change|cancel body.json}"
+body_file="${2:?usage: signed-call.sh create|change|cancel body.json}"
+url="${EMULATOR_URL:-http://localhost:5080}"
+client_id="${CLIENT_ID:-SANDBOX_5YEMULATOR00001}"
+key="${PRIVATE_KEY:-$here/../fixtures/keys/merchant-private.pem}"
+path="/ams/api/v1/subscriptions/$api"
+case "$client_id" in SANDBOX_*) path="/ams/sandbox/api/v1/subscriptions/$api" ;; esac
+
+body="$(cat "$body_file")"
+request_time="$(date +%s%3N)"
+signature="$(printf 'POST %s\n%s.%s.%s' "$path" "$client_id" "$request_time" "$body" \
+  | openssl dgst -sha256 -sign "$key" | base64 -w0 | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')"
+
+curl -sS -i -X POST "$url$path" \
+  -H "Content-Type: application/json; charset=UTF-8" \
+  -H "Client-Id: $client_id" \
+  -H "Request-Time: $request_time" \
+  -H "Signature: algorithm=RSA256,keyVersion=1,signature=$signature" \
+  --data-binary "$body"
+echo

@@ -1,0 +1,163 @@
+using Emulator.Domain;
+using Emulator.Merchants;
+using Emulator.Protocol;
+
+namespace Emulator.Api;
+
+/// <summary>A validated <c>subscriptions/create</c> request (SPEC §3.1, required fields per SPEC §10).</summary>
+public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, SubscriptionPlan Plan)
+{
+    public static readonly TimeSpan DefaultAuthorizationWindow = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan MaxAuthorizationWindow = TimeSpan.FromHours(48);
+
+    public static readonly IReadOnlyList<string> TerminalTypes = ["WEB", "WAP", "APP", "MINI_APP"];
+    public static readonly IReadOnlyList<string> OsTypes = ["IOS", "ANDROID"];
+
+    public static CreateSubscriptionRequest? Parse(JsonFields body, Merchant merchant, DateTimeOffset now)
+    {
+        var requestId = body.Text("subscriptionRequestId", 64, required: true);
+        var description = body.Text("subscriptionDescription", 256, required: true);
+        var redirectUrl = body.Url("subscriptionRedirectUrl", 2048, required: true);
+        var start = body.Time("subscriptionStartTime", required: true);
+        var end = body.Time("subscriptionEndTime");
+        var periodRule = ReadPeriodRule(body, required: true);
+        var expiry = body.Time("subscriptionExpiryTime");
+        var paymentMethod = ReadPaymentMethod(body);
+        var subscriptionUrl = body.Url("subscriptionNotificationUrl", 2048, required: merchant.SubscriptionNotificationUrl is null);
+        var paymentUrl = body.Url("paymentNotificationUrl", 2048, required: merchant.PaymentNotificationUrl is null);
+        var orderAmount = body.Object("orderInfo", required: true)?.Amount("orderAmount", required: true);
+        var paymentAmount = body.Amount("paymentAmount", required: true);
+        var settlementCurrency = body.Object("settlementStrategy")?.Text("settlementCurrency", 3);
+        var env = body.Object("env", required: true);
+        var terminalType = env?.OneOf("terminalType", TerminalTypes, 32, required: true);
+        var osType = env?.OneOf("osType", OsTypes, 32);
+        env?.Text("deviceTokenId", 64);
+        env?.Text("extendInfo", 2048);
+        var merchantAccountId = body.Text("merchantAccountId", 64);
+        var trials = ReadTrials(body, paymentAmount);
+
+        if (start is { } s && end is { } e && e <= s)
+        {
+            body.Fail("subscriptionEndTime", "must be after subscriptionStartTime");
+        }
+
+        if (expiry is { } x)
+        {
+            CheckExpiry(body, x, now);
+        }
+
+        if (start is { } st && periodRule is not null && periodRule.Add(st, 1) <= now)
+        {
+            // SPEC §4.6: a start time in the past is the short-trial technique, and a trial may not exceed one period.
+            body.Fail("subscriptionStartTime", $"may lie in the past by less than one billing period ({periodRule}); the first period would already be over at {now:O}");
+        }
+
+        if (body.Errors.Count > 0)
+        {
+            return null;
+        }
+
+        return new CreateSubscriptionRequest(requestId!, new SubscriptionPlan
+        {
+            Description = description!,
+            RedirectUrl = redirectUrl!,
+            StartTime = start!.Value,
+            EndTime = end,
+            PeriodRule = periodRule!,
+            ExpiryTime = expiry ?? now + DefaultAuthorizationWindow,
+            PaymentMethod = paymentMethod!,
+            PaymentAmount = paymentAmount!,
+            OrderAmount = orderAmount!,
+            Trials = trials,
+            SubscriptionNotificationUrl = subscriptionUrl ?? merchant.SubscriptionNotificationUrl!,
+            PaymentNotificationUrl = paymentUrl ?? merchant.PaymentNotificationUrl!,
+            TerminalType = terminalType!,
+            OsType = osType,
+            SettlementCurrency = settlementCurrency,
+            MerchantAccountId = merchantAccountId,
+        });
+    }
+
+    /// <summary>The authorization deadline must be after now and less than 48 h ahead (SPEC §3.1).</summary>
+    public static void CheckExpiry(JsonFields body, DateTimeOffset expiry, DateTimeOffset now)
+    {
+        if (expiry <= now)
+        {
+            body.Fail("subscriptionExpiryTime", $"must be after the time of the request ({now:O})");
+        }
+        else if (expiry - now >= MaxAuthorizationWindow)
+        {
+            body.Fail("subscriptionExpiryTime", $"must be less than 48 hours after the request (before {(now + MaxAuthorizationWindow):O})");
+        }
+    }
+
+    public static PeriodRule? ReadPeriodRule(JsonFields body, bool required)
+    {
+        var rule = body.Object("periodRule", required);
+        var type = rule?.OneOf("periodType", PeriodRule.Types, 20, required: true);
+        var count = rule?.Integer("periodCount", 1, required: true);
+        return type is null || count is null ? null : new PeriodRule(type, count.Value);
+    }
+
+    private static PaymentMethod? ReadPaymentMethod(JsonFields body)
+    {
+        var method = body.Object("paymentMethod", required: true);
+        if (method is null)
+        {
+            return null;
+        }
+
+        var type = method.OneOf("paymentMethodType", PaymentMethod.Types, 64, required: true);
+        var id = method.Text("paymentMethodId", 128, required: type == "CARD");
+        var customerId = method.Text("customerId", 64);
+        method.Text("extendInfo", 2048);
+        method.Boolean("requireIssuerAuthentication");
+        return type is null || (type == "CARD" && id is null) ? null : new PaymentMethod(type, id, customerId);
+    }
+
+    private static IReadOnlyList<Trial> ReadTrials(JsonFields body, Amount? paymentAmount)
+    {
+        var items = body.Array("trials");
+        if (items is null)
+        {
+            return [];
+        }
+
+        var trials = new List<Trial>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var startPeriod = item.Integer("trialStartPeriod", 1, required: true);
+            var endPeriod = item.Integer("trialEndPeriod", 1);
+            var amount = item.Amount("trialAmount", required: true);
+            if (startPeriod is null || amount is null)
+            {
+                continue;
+            }
+
+            var last = endPeriod ?? startPeriod.Value;
+            if (last < startPeriod)
+            {
+                item.Fail("trialEndPeriod", $"must not be before trialStartPeriod ({startPeriod})");
+                continue;
+            }
+
+            if (paymentAmount is not null && amount.Currency != paymentAmount.Currency)
+            {
+                item.Fail("trialAmount.currency", $"must equal paymentAmount.currency ({paymentAmount.Currency})");
+                continue;
+            }
+
+            var trial = new Trial(startPeriod.Value, last, amount);
+            if (trials.FirstOrDefault(t => t.StartPeriod <= trial.EndPeriod && trial.StartPeriod <= t.EndPeriod) is { } overlap)
+            {
+                item.Fail("trialStartPeriod", $"periods {trial.StartPeriod}-{trial.EndPeriod} overlap another trial's periods {overlap.StartPeriod}-{overlap.EndPeriod}");
+                continue;
+            }
+
+            trials.Add(trial);
+        }
+
+        return trials;
+    }
+}

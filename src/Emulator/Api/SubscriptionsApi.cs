@@ -1,0 +1,34 @@
+using Emulator.Lifecycle;
+using Emulator.Protocol;
+
+namespace Emulator.Api;
+
+/// <summary>The emulated Antom subscription API, under the production and the sandbox prefix (SPEC §1.2).</summary>
+public static class SubscriptionsApi
+{
+    public static readonly IReadOnlyList<string> Prefixes = ["/ams/api", "/ams/sandbox/api"];
+
+    public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
+    {
+        foreach (var prefix in Prefixes)
+        {
+            var group = app.MapGroup(prefix + "/v1/subscriptions").WithTags("Antom subscriptions");
+            var name = prefix.Contains("sandbox", StringComparison.Ordinal) ? "Sandbox" : "";
+            group.MapPost("/create", CreateAsync).WithName($"{name}CreateSubscription");
+            group.MapPost("/change", ChangeAsync).WithName($"{name}ChangeSubscription");
+            group.MapPost("/cancel", CancelAsync).WithName($"{name}CancelSubscription");
+        }
+
+        app.Map("/ams/{**rest}", (HttpContext http, AntomGateway gateway) => gateway.NoInterface(http)).ExcludeFromDescription();
+        return app;
+    }
+
+    public static Task<IResult> CreateAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.Create, service.CreateAsync, cancellationToken);
+
+    public static Task<IResult> ChangeAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.Change, service.ChangeAsync, cancellationToken);
+
+    public static Task<IResult> CancelAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.Cancel, service.CancelAsync, cancellationToken);
+}

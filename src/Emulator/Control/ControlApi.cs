@@ -1,0 +1,128 @@
+using System.Reflection;
+using Emulator.Domain;
+using Emulator.Lifecycle;
+using Emulator.Merchants;
+using Emulator.Persistence;
+using Emulator.Protocol;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Emulator.Control;
+
+/// <summary>The control API under <c>/_emulator/v1</c> (CONTROL-API.md): what tests, tools and people drive.</summary>
+public static class ControlApi
+{
+    public const string Prefix = "/_emulator/v1";
+
+    public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder app)
+    {
+        var root = app.MapGroup(Prefix).WithTags("Emulator control").AddEndpointFilter<ControlAccessFilter>();
+        root.MapGet("/health", Health).WithName("GetHealth");
+        root.MapGet("/keys", GetKeys).WithName("GetKeys");
+
+        var merchant = root.MapGroup("/merchants/{clientId}");
+        merchant.MapPut("", PutMerchantAsync).WithName("PutMerchant");
+        merchant.MapGet("", GetMerchantAsync).WithName("GetMerchant");
+        merchant.MapDelete("", DeleteMerchantAsync).WithName("DeleteMerchant");
+        merchant.MapGet("/subscriptions", ListSubscriptionsAsync).WithName("ListSubscriptions");
+        merchant.MapGet("/subscriptions/{subscriptionId}", GetSubscriptionAsync).WithName("GetSubscription");
+        merchant.MapPost("/subscription-requests/{subscriptionRequestId}/approve", ApproveAsync).WithName("ApproveSubscriptionRequest");
+        merchant.MapPost("/subscription-requests/{subscriptionRequestId}/decline", DeclineAsync).WithName("DeclineSubscriptionRequest");
+        return app;
+    }
+
+    public static Ok<HealthView> Health() =>
+        TypedResults.Ok(new HealthView("ok", typeof(ControlApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev"));
+
+    public static Ok<KeysView> GetKeys(AntomSigningKey key) =>
+        TypedResults.Ok(new KeysView(key.KeyVersion, key.PublicKeyBase64, key.PublicKeyPem));
+
+    public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> PutMerchantAsync(
+        string clientId, MerchantBody body, MerchantRegistry merchants, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (clientId.Length > 64)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "clientId must be at most 64 characters");
+        }
+
+        if (!RsaKeys.TryNormalizePublicKey(body.PublicKey, out var publicKey, out var error))
+        {
+            return Problem(StatusCodes.Status400BadRequest, error);
+        }
+
+        foreach (var (name, url) in new[] { ("subscriptionNotificationUrl", body.SubscriptionNotificationUrl), ("paymentNotificationUrl", body.PaymentNotificationUrl) })
+        {
+            if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
+            {
+                return Problem(StatusCodes.Status400BadRequest, $"{name} must be an absolute URL");
+            }
+        }
+
+        var existing = await merchants.FindAsync(clientId, cancellationToken);
+        var merchant = new Merchant(
+            clientId,
+            body.KeyVersion ?? "1",
+            publicKey,
+            body.SubscriptionNotificationUrl,
+            body.PaymentNotificationUrl,
+            existing?.Merchant.CreatedAt ?? time.GetUtcNow());
+        await merchants.SaveAsync(merchant, cancellationToken);
+        return TypedResults.Ok(MerchantView.From(merchant));
+    }
+
+    public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> GetMerchantAsync(string clientId, MerchantRegistry merchants, CancellationToken cancellationToken) =>
+        await merchants.FindAsync(clientId, cancellationToken) is var (merchant, _)
+            ? TypedResults.Ok(MerchantView.From(merchant))
+            : UnknownMerchant(clientId);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRegistry merchants, CancellationToken cancellationToken) =>
+        await merchants.DeleteAsync(clientId, cancellationToken) ? TypedResults.NoContent() : UnknownMerchant(clientId);
+
+    public static async Task<Results<Ok<List<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
+        string clientId, string? status, string? subscriptionRequestId, MerchantRegistry merchants, SubscriptionStore store, CancellationToken cancellationToken)
+    {
+        if (await merchants.FindAsync(clientId, cancellationToken) is null)
+        {
+            return UnknownMerchant(clientId);
+        }
+
+        var wanted = SubscriptionStatusNames.FromWire(status);
+        if (status is { Length: > 0 } && wanted is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
+        }
+
+        var list = await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken);
+        return TypedResults.Ok(list.Select(SubscriptionView.From).ToList());
+    }
+
+    public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(
+        string clientId, string subscriptionId, SubscriptionStore store, CancellationToken cancellationToken) =>
+        await store.FindAsync(clientId, subscriptionId, cancellationToken) is { } subscription
+            ? TypedResults.Ok(SubscriptionView.From(subscription))
+            : Problem(StatusCodes.Status404NotFound, $"merchant {clientId} has no subscription {subscriptionId}");
+
+    public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> ApproveAsync(
+        string clientId, string subscriptionRequestId, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, subscriptionRequestId, approve: true, service, time, cancellationToken);
+
+    public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DeclineAsync(
+        string clientId, string subscriptionRequestId, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, subscriptionRequestId, approve: false, service, time, cancellationToken);
+
+    private static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DecideAsync(
+        string clientId, string subscriptionRequestId, bool approve, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (subscription, outcome) = await service.DecideAsync(clientId, subscriptionRequestId, approve, time.GetUtcNow(), cancellationToken);
+        if (subscription is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, outcome.Reason!);
+        }
+
+        return outcome.Succeeded ? TypedResults.Ok(SubscriptionView.From(subscription)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
+    }
+
+    private static ProblemHttpResult UnknownMerchant(string clientId) =>
+        Problem(StatusCodes.Status404NotFound, $"no merchant '{clientId}'; create it with PUT {Prefix}/merchants/{clientId}");
+
+    private static ProblemHttpResult Problem(int status, string detail) => TypedResults.Problem(detail: detail, statusCode: status);
+}

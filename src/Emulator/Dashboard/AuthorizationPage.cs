@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text;
+using Emulator.Domain;
+using Emulator.Lifecycle;
+using Emulator.Persistence;
+
+namespace Emulator.Dashboard;
+
+/// <summary>
+/// The page behind <c>normalUrl</c>: what the buyer sees in the wallet. It shows the plan with Approve and Decline
+/// and then sends the browser to <c>subscriptionRedirectUrl</c> (SPEC §4.1 step 3).
+/// </summary>
+public static class AuthorizationPage
+{
+    public static IEndpointRouteBuilder MapAuthorizationPage(this IEndpointRouteBuilder app)
+    {
+        var page = app.MapGroup(AuthorizationLinks.PagePath + "/{token}").ExcludeFromDescription();
+        page.MapGet("", ShowAsync);
+        page.MapPost("/approve", (string token, SubscriptionStore store, SubscriptionService service, TimeProvider time, CancellationToken ct) => DecideAsync(token, true, store, service, time, ct));
+        page.MapPost("/decline", (string token, SubscriptionStore store, SubscriptionService service, TimeProvider time, CancellationToken ct) => DecideAsync(token, false, store, service, time, ct));
+        return app;
+    }
+
+    private static async Task<IResult> ShowAsync(string token, SubscriptionStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await store.FindByAuthorizationTokenAsync(token, cancellationToken) is not { } subscription)
+        {
+            return Html(StatusCodes.Status404NotFound, "Unknown authorization link", "<p>This authorization link does not belong to any subscription request.</p>");
+        }
+
+        var plan = subscription.Plan;
+        var body = new StringBuilder();
+        body.Append("<table>");
+        Row(body, "Merchant", subscription.ClientId);
+        Row(body, "Subscription", plan.Description);
+        Row(body, "Amount per period", plan.PaymentAmount.ToString());
+        Row(body, "Period", plan.PeriodRule.ToString());
+        foreach (var trial in plan.Trials)
+        {
+            Row(body, "Trial", $"periods {trial.StartPeriod}–{trial.EndPeriod} at {trial.Amount}");
+        }
+
+        Row(body, "Starts", plan.StartTime.ToString("O"));
+        Row(body, "Ends", plan.EndTime?.ToString("O") ?? "when cancelled");
+        Row(body, "Payment method", plan.PaymentMethod.PaymentMethodType);
+        Row(body, "Authorize before", plan.ExpiryTime.ToString("O"));
+        Row(body, "Status", subscription.Status.ToWire());
+        body.Append("</table>");
+
+        var now = time.GetUtcNow();
+        if (subscription.Status != SubscriptionStatus.AwaitingAuthorization)
+        {
+            body.Append($"<p class=\"closed\">This request is {subscription.Status.ToWire()}: there is nothing left to decide.</p>");
+        }
+        else if (now >= plan.ExpiryTime)
+        {
+            body.Append($"<p class=\"closed\">The authorization window closed at {plan.ExpiryTime:O}.</p>");
+        }
+        else
+        {
+            var action = $"{AuthorizationLinks.PagePath}/{WebUtility.UrlEncode(token)}";
+            body.Append($"<form method=\"post\" action=\"{action}/approve\"><button id=\"approve\" type=\"submit\">Approve</button></form>");
+            body.Append($"<form method=\"post\" action=\"{action}/decline\"><button id=\"decline\" type=\"submit\">Decline</button></form>");
+        }
+
+        return Html(StatusCodes.Status200OK, "Authorize subscription", body.ToString());
+    }
+
+    private static async Task<IResult> DecideAsync(string token, bool approve, SubscriptionStore store, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await store.FindByAuthorizationTokenAsync(token, cancellationToken) is not { } found)
+        {
+            return Html(StatusCodes.Status404NotFound, "Unknown authorization link", "<p>This authorization link does not belong to any subscription request.</p>");
+        }
+
+        var (subscription, outcome) = await service.DecideAsync(found.ClientId, found.SubscriptionRequestId, approve, time.GetUtcNow(), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return Html(StatusCodes.Status409Conflict, "Cannot do that", $"<p class=\"closed\">{WebUtility.HtmlEncode(outcome.Reason)}</p>");
+        }
+
+        return Results.Redirect(subscription!.Plan.RedirectUrl);
+    }
+
+    private static void Row(StringBuilder body, string name, string value) =>
+        body.Append($"<tr><th>{WebUtility.HtmlEncode(name)}</th><td>{WebUtility.HtmlEncode(value)}</td></tr>");
+
+    private const string Style =
+        "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}th{text-align:left;padding-right:1rem}"
+        + "form{display:inline-block;margin:1rem 1rem 0 0}button{font-size:1.1rem;padding:.5rem 1.5rem}.closed{color:#a00}";
+
+    private static IResult Html(int status, string title, string body) => Results.Content(
+        $"""
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>{WebUtility.HtmlEncode(title)} · Antom emulator</title>
+        <style>{Style}</style></head>
+        <body><h1>{WebUtility.HtmlEncode(title)}</h1>{body}</body></html>
+        """,
+        "text/html; charset=utf-8",
+        Encoding.UTF8,
+        status);
+}

@@ -1,0 +1,51 @@
+using Emulator.Api;
+using Emulator.Control;
+using Emulator.Dashboard;
+using Emulator.Domain;
+using Emulator.Lifecycle;
+using Emulator.Merchants;
+using Emulator.Persistence;
+using Emulator.Protocol;
+
+namespace Emulator.Hosting;
+
+/// <summary>The emulator's composition: what <c>Program.cs</c> calls.</summary>
+public static class EmulatorHosting
+{
+    public static WebApplicationBuilder AddEmulator(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName).ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Database>();
+        services.AddSingleton<MerchantStore>();
+        services.AddSingleton<SubscriptionStore>();
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<MerchantRegistry>();
+        services.AddSingleton<AntomSigningKey>();
+        services.AddSingleton<AntomGateway>();
+        services.AddSingleton<SubscriptionIds>();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<ControlAccessFilter>();
+        services.AddHostedService<StartupTasks>();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+
+        var dataDirectory = builder.Configuration[$"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.DataDirectory)}"] ?? new EmulatorOptions().DataDirectory;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+            https.ServerCertificate = HttpsCertificate.LoadOrCreate(dataDirectory, TimeProvider.System)));
+        return builder;
+    }
+
+    public static WebApplication MapEmulator(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.MapSubscriptionsApi();
+        app.MapControlApi();
+        app.MapAuthorizationPage();
+        return app;
+    }
+}

@@ -1,0 +1,47 @@
+namespace Emulator.Hosting;
+
+/// <summary>Settings under <c>Emulator:</c>; each is settable by environment variable (<c>Emulator__DataDirectory</c>).</summary>
+public sealed class EmulatorOptions
+{
+    public const string SectionName = "Emulator";
+
+    /// <summary>Where the SQLite database and the generated HTTPS certificate live.</summary>
+    public string DataDirectory { get; set; } = ".emulator-data";
+
+    /// <summary>The checked-in fixtures (default merchant, keys, catalogues); copied beside the binaries at build.</summary>
+    public string FixturesDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "fixtures");
+
+    /// <summary>
+    /// The emulator's Antom private key used to sign responses and notifications: PEM, base64 PKCS#8 DER, or a path to
+    /// a file holding either. Empty means the test key in <c>fixtures/keys/antom-private.pem</c>.
+    /// </summary>
+    public string AntomPrivateKey { get; set; } = "";
+
+    /// <summary>The key version announced in response signatures.</summary>
+    public string AntomKeyVersion { get; set; } = "1";
+
+    /// <summary>
+    /// Base URL put in <c>normalUrl</c> and the other authorization links. Empty means the scheme and host of the
+    /// request that created the subscription.
+    /// </summary>
+    public string PublicBaseUrl { get; set; } = "";
+
+    /// <summary>Load the default merchant from <c>fixtures/default-merchant.json</c> at start.</summary>
+    public bool LoadDefaultMerchant { get; set; } = true;
+
+    /// <summary>Largest request body accepted on the emulated API, in bytes; larger ones get PARAM_ILLEGAL.</summary>
+    public int MaxRequestBodyBytes { get; set; } = 512 * 1024;
+
+    /// <summary>When true, every scalar in responses and notifications is a string (SPEC §10 "JSON types out").</summary>
+    public bool ScalarsAsStrings { get; set; }
+
+    /// <summary>
+    /// When set, every <c>/_emulator</c> call needs <c>Authorization: Bearer &lt;token&gt;</c>; when empty, the control
+    /// API answers only callers on loopback (CONTROL-API.md).
+    /// </summary>
+    public string AdminToken { get; set; } = "";
+
+    public string DatabasePath => Path.Combine(DataDirectory, "emulator.db");
+
+    public string FixturePath(string relative) => Path.Combine(FixturesDirectory, relative);
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Emulator.Merchants;
+using Emulator.Persistence;
+using Emulator.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Hosting;
+
+/// <summary>Before the server listens: migrate the database and register the default merchant from <c>fixtures/</c>.</summary>
+public sealed class StartupTasks(
+    Database database,
+    MerchantRegistry merchants,
+    TimeProvider time,
+    IOptions<EmulatorOptions> options,
+    ILogger<StartupTasks> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await database.MigrateAsync(cancellationToken);
+        if (!options.Value.LoadDefaultMerchant)
+        {
+            return;
+        }
+
+        var file = options.Value.FixturePath("default-merchant.json");
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(file, cancellationToken));
+        var root = document.RootElement;
+        var clientId = root.GetProperty("clientId").GetString()!;
+        var keyText = await File.ReadAllTextAsync(options.Value.FixturePath(root.GetProperty("publicKeyFile").GetString()!), cancellationToken);
+        if (!RsaKeys.TryNormalizePublicKey(keyText, out var publicKey, out var error))
+        {
+            throw new InvalidDataException($"{file}: {error}");
+        }
+
+        var existing = await merchants.FindAsync(clientId, cancellationToken);
+        await merchants.SaveAsync(
+            new Merchant(
+                clientId,
+                root.GetProperty("keyVersion").GetString() ?? "1",
+                publicKey,
+                root.GetProperty("subscriptionNotificationUrl").GetString(),
+                root.GetProperty("paymentNotificationUrl").GetString(),
+                existing?.Merchant.CreatedAt ?? time.GetUtcNow()),
+            cancellationToken);
+        logger.LogInformation("Default merchant {ClientId} ready (private key: fixtures/keys/merchant-private.pkcs8.b64)", clientId);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

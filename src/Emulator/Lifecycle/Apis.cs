@@ -1,0 +1,9 @@
+namespace Emulator.Lifecycle;
+
+/// <summary>The names of the emulated APIs, as used in idempotency keys, logs and fault targets.</summary>
+public static class Apis
+{
+    public const string Create = "create";
+    public const string Change = "change";
+    public const string Cancel = "cancel";
+}

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using System.Text;
+using Emulator.Api;
+using Emulator.Domain;
+using Emulator.Persistence;
+using Emulator.Protocol;
+using Microsoft.Data.Sqlite;
+
+namespace Emulator.Lifecycle;
+
+/// <summary>
+/// Runs create, change and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
+/// methods, each state change saved in one write transaction with its idempotency record.
+/// </summary>
+public sealed class SubscriptionService(Database database, IdempotencyStore idempotency, SubscriptionIds ids)
+{
+    public async Task<AntomResponse> CreateAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (CreateSubscriptionRequest.Parse(fields, request.Merchant, request.Now) is not { } create)
+        {
+            return ParamIllegal(fields);
+        }
+
+        var clientId = request.Merchant.ClientId;
+        if (await ReplayAsync(clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
+
+        var subscription = Subscription.Create(
+            ids.NextSubscriptionId(request.Now), clientId, create.SubscriptionRequestId, NewToken(), create.Plan, request.Now);
+        var body = AntomGateway.Serialize(AuthorizationLinks.For(subscription, request.BaseUrl));
+        subscription.RecordApiCall(request.Now, Apis.Create, create.SubscriptionRequestId, "SUCCESS");
+
+        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
+        await using (connection)
+        await using (transaction)
+        {
+            if (!await IdempotencyStore.TryInsertAsync(connection, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return await ReplayAsync(clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, cancellationToken)
+                    ?? throw new InvalidOperationException("idempotency record vanished");
+            }
+
+            await SubscriptionStore.InsertAsync(connection, subscription, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return ReplayedResponse.From(body);
+    }
+
+    public async Task<AntomResponse> ChangeAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (ChangeSubscriptionRequest.Parse(fields, request.Now) is not { } change)
+        {
+            return ParamIllegal(fields);
+        }
+
+        var clientId = request.Merchant.ClientId;
+        if (await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
+
+        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
+        await using (connection)
+        await using (transaction)
+        {
+            var subscription = await SubscriptionStore.FindAsync(connection, clientId, change.SubscriptionId, null, cancellationToken);
+            AntomResult result;
+            if (subscription is null)
+            {
+                result = NotExist(change.SubscriptionId);
+            }
+            else
+            {
+                var outcome = subscription.Change(
+                    new PlanChange(change.Description, change.StartTime, change.EndTime, change.PeriodRule, change.PaymentAmount, change.OrderAmount, change.PaymentAmountDifference),
+                    request.Now);
+                result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
+                subscription.RecordApiCall(request.Now, Apis.Change, change.SubscriptionChangeRequestId, result.ResultCode);
+                await SubscriptionStore.UpdateAsync(connection, subscription, cancellationToken);
+            }
+
+            var body = AntomGateway.Serialize(new AntomResponse(result));
+            if (!await IdempotencyStore.TryInsertAsync(connection, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, cancellationToken)
+                    ?? throw new InvalidOperationException("idempotency record vanished");
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return ReplayedResponse.From(body);
+        }
+    }
+
+    /// <summary>cancel has no request id: it is idempotent by state (SPEC §10).</summary>
+    public async Task<AntomResponse> CancelAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (CancelSubscriptionRequest.Parse(fields) is not { } cancel)
+        {
+            return ParamIllegal(fields);
+        }
+
+        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
+        await using (connection)
+        await using (transaction)
+        {
+            var subscription = await SubscriptionStore.FindAsync(connection, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
+            if (subscription is null)
+            {
+                return new AntomResponse(NotExist(cancel.SubscriptionId ?? cancel.SubscriptionRequestId!));
+            }
+
+            var outcome = subscription.Cancel(cancel.CancellationType, request.Now);
+            var result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
+            subscription.RecordApiCall(request.Now, Apis.Cancel, cancel.CancellationType, result.ResultCode);
+            await SubscriptionStore.UpdateAsync(connection, subscription, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new AntomResponse(result);
+        }
+    }
+
+    /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
+    public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(string clientId, string subscriptionRequestId, bool approve, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
+        await using (connection)
+        await using (transaction)
+        {
+            var subscription = await SubscriptionStore.FindAsync(connection, clientId, null, subscriptionRequestId, cancellationToken);
+            if (subscription is null)
+            {
+                return (null, Outcome.Refused($"no subscription request '{subscriptionRequestId}'"));
+            }
+
+            var outcome = approve ? subscription.Approve(now) : subscription.Decline(now);
+            if (outcome.Succeeded)
+            {
+                await SubscriptionStore.UpdateAsync(connection, subscription, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            return (subscription, outcome);
+        }
+    }
+
+    private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, string hash, CancellationToken cancellationToken)
+    {
+        if (await idempotency.FindAsync(clientId, api, requestId, cancellationToken) is not var (firstHash, firstResponse))
+        {
+            return null;
+        }
+
+        return firstHash == hash
+            ? ReplayedResponse.From(Encoding.UTF8.GetBytes(firstResponse))
+            : new AntomResponse(new AntomResult("REPEAT_REQ_INCONSISTENT", "F", $"request id '{requestId}' was already used for {api} with a different body; use a new request id for a new request"));
+    }
+
+    private static AntomResponse ParamIllegal(JsonFields fields)
+    {
+        var errors = fields.Errors;
+        var more = errors.Count > 1 ? $" (and {errors.Count - 1} more: {string.Join("; ", errors.Skip(1).Take(3))})" : "";
+        return new AntomResponse(AntomResult.ParamIllegal(errors[0] + more));
+    }
+
+    private static AntomResult NotExist(string id) =>
+        AntomResult.SubscriptionNotExist($"no subscription '{id}' exists for this client id");
+
+    private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+}

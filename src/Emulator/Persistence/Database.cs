@@ -1,0 +1,94 @@
+using Emulator.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Persistence;
+
+/// <summary>
+/// The embedded SQLite database in the data directory. The schema is created and migrated at start, one step per
+/// <c>user_version</c>.
+/// </summary>
+public sealed class Database
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE merchants (
+            client_id TEXT PRIMARY KEY,
+            doc TEXT NOT NULL);
+        CREATE TABLE subscriptions (
+            subscription_id TEXT PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            subscription_request_id TEXT NOT NULL,
+            authorization_token TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE UNIQUE INDEX ix_subscriptions_request ON subscriptions (client_id, subscription_request_id);
+        CREATE TABLE idempotency (
+            client_id TEXT NOT NULL,
+            api TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            response TEXT NOT NULL,
+            PRIMARY KEY (client_id, api, request_id));
+        """,
+    ];
+
+    private readonly string connectionString;
+
+    public Database(IOptions<EmulatorOptions> options)
+    {
+        var path = Path.GetFullPath(options.Value.DatabasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>
+    /// A write transaction (SQLite <c>BEGIN IMMEDIATE</c>): reads made through it see no concurrent writer, so a
+    /// read-modify-write of a subscription cannot lose an update.
+    /// </summary>
+    public async Task<(SqliteConnection Connection, SqliteTransaction Transaction)> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        var transaction = connection.BeginTransaction(deferred: false);
+        return (connection, transaction);
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
+        await using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        for (var step = version; step < Migrations.Length; step++)
+        {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+            await ExecuteAsync(connection, Migrations[step], cancellationToken);
+            await ExecuteAsync(connection, $"PRAGMA user_version = {step + 1};", cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Data.Sqlite;
+
+namespace Emulator.Persistence;
+
+/// <summary>
+/// The first final (S or F) answer to each (client id, API, request id), with a hash of the request body, so that a
+/// repeat gets the same bytes back and a different body is recognised (SPEC §10 Idempotency).
+/// </summary>
+public sealed class IdempotencyStore(Database database)
+{
+    public async Task<(string RequestHash, string Response)?> FindAsync(string clientId, string api, string requestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT request_hash, response FROM idempotency WHERE client_id = $client AND api = $api AND request_id = $id";
+        command.Parameters.AddWithValue("$client", clientId);
+        command.Parameters.AddWithValue("$api", api);
+        command.Parameters.AddWithValue("$id", requestId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    public static async Task<bool> TryInsertAsync(SqliteConnection connection, string clientId, string api, string requestId, string requestHash, string response, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO idempotency (client_id, api, request_id, request_hash, response) VALUES ($client, $api, $id, $hash, $response)
+            ON CONFLICT DO NOTHING
+            """;
+        command.Parameters.AddWithValue("$client", clientId);
+        command.Parameters.AddWithValue("$api", api);
+        command.Parameters.AddWithValue("$id", requestId);
+        command.Parameters.AddWithValue("$hash", requestHash);
+        command.Parameters.AddWithValue("$response", response);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Emulator.Merchants;
+
+namespace Emulator.Persistence;
+
+public sealed class MerchantStore(Database database)
+{
+    public async Task<Merchant?> FindAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT doc FROM merchants WHERE client_id = $id";
+        command.Parameters.AddWithValue("$id", clientId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string doc
+            ? JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options)
+            : null;
+    }
+
+    public async Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES ($id, $doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
+        command.Parameters.AddWithValue("$id", merchant.ClientId);
+        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes the merchant and everything that belongs to it.</summary>
+    public async Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            DELETE FROM subscriptions WHERE client_id = $id;
+            DELETE FROM idempotency WHERE client_id = $id;
+            DELETE FROM merchants WHERE client_id = $id;
+            """;
+        command.Parameters.AddWithValue("$id", clientId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var check = connection.CreateCommand();
+        check.CommandText = "SELECT changes()";
+        var deleted = Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        await tx.CommitAsync(cancellationToken);
+        return deleted;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Emulator.Hosting;
+using Emulator.Merchants;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Protocol;
+
+/// <summary>
+/// The front door of the emulated Antom API: reads the request headers and raw body, authenticates the merchant by
+/// signature, parses the JSON, runs the API handler and answers in Antom's signed envelope. Every outcome, including an
+/// unexpected exception, leaves here as HTTP 200 with a signed <c>result</c> (SPEC §1.4, §9).
+/// </summary>
+public sealed partial class AntomGateway(
+    MerchantRegistry merchants,
+    AntomSigningKey signingKey,
+    TimeProvider time,
+    IOptions<EmulatorOptions> options,
+    ILogger<AntomGateway> logger)
+{
+    public delegate Task<AntomResponse> Handler(GatewayRequest request, CancellationToken cancellationToken);
+
+    public async Task<IResult> HandleAsync(HttpContext http, string api, Handler handler, CancellationToken cancellationToken)
+    {
+        var path = http.Request.Path.Value + http.Request.QueryString.Value;
+        var clientId = http.Request.Headers["Client-Id"].ToString();
+        AntomResponse response;
+        try
+        {
+            response = await ProcessAsync(http, path, clientId, handler, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Unexpected failure in {Api} for client {ClientId}", api, clientId);
+            response = new AntomResponse(AntomResult.UnknownException("the emulator failed unexpectedly; retry with the same request id (details in the emulator log)"));
+        }
+
+        logger.LogInformation("API {Api} client {ClientId} request {RequestId} → {ResultCode}", api, clientId, http.Items[RequestIdItem], response.Result.ResultCode);
+        return Answer(path, clientId, Serialize(response));
+    }
+
+    /// <summary>An answer for a path with no API behind it (SPEC §3.13 <c>NO_INTERFACE_DEF</c>).</summary>
+    public IResult NoInterface(HttpContext http)
+    {
+        var path = http.Request.Path.Value + http.Request.QueryString.Value;
+        var result = HttpMethods.IsPost(http.Request.Method)
+            ? AntomResult.NoInterfaceDefinition(path)
+            : new AntomResult("METHOD_NOT_SUPPORTED", "F", $"{http.Request.Method} is not supported; Antom APIs take POST");
+        return Answer(path, http.Request.Headers["Client-Id"].ToString(), Serialize(new AntomResponse(result)));
+    }
+
+    /// <summary>Signs an already serialized body for the request path and answers with it (also used to replay).</summary>
+    public IResult Answer(string path, string clientId, byte[] body)
+    {
+        var responseTime = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+        var signature = signingKey.Sign(AntomSignature.SignedContent(path, clientId, responseTime, body));
+        return new SignedAntomResult(body, clientId, responseTime, AntomSignature.HeaderValue(signature, signingKey.KeyVersion));
+    }
+
+    public static byte[] Serialize(AntomResponse response) => response is ReplayedResponse replayed
+        ? replayed.Body
+        : JsonSerializer.SerializeToUtf8Bytes(response, response.GetType(), WireJson.Options);
+
+    private async Task<AntomResponse> ProcessAsync(HttpContext http, string path, string clientId, Handler handler, CancellationToken cancellationToken)
+    {
+        var headers = http.Request.Headers;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            return Fail(AntomResult.ParamIllegal("header Client-Id: is required"));
+        }
+
+        var requestTime = headers["Request-Time"].ToString();
+        if (requestTime.Length == 0)
+        {
+            return Fail(AntomResult.ParamIllegal("header Request-Time: is required (milliseconds since the epoch or ISO-8601)"));
+        }
+
+        if (!RequestTimeFormat().IsMatch(requestTime))
+        {
+            return Fail(AntomResult.ParamIllegal($"header Request-Time: must be milliseconds since the epoch or an ISO-8601 date-time (got '{requestTime}')"));
+        }
+
+        if (await merchants.FindAsync(clientId, cancellationToken) is not var (merchant, publicKey))
+        {
+            return Fail(AntomResult.UnknownClient(clientId));
+        }
+
+        var body = await ReadBodyAsync(http.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return Fail(AntomResult.ParamIllegal($"body: must not be larger than {options.Value.MaxRequestBodyBytes} bytes"));
+        }
+
+        var content = AntomSignature.SignedContent(path, clientId, requestTime, body);
+        var signatureHeader = headers["Signature"].ToString();
+        if (Authenticate(signatureHeader, merchant, publicKey, content) is { } refused)
+        {
+            return Fail(refused);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            return Fail(AntomResult.ParamIllegal($"body: is not valid JSON ({ex.Message})"));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Fail(AntomResult.ParamIllegal("body: must be a JSON object"));
+            }
+
+            http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
+            var request = new GatewayRequest(merchant, document.RootElement, CanonicalHash(document.RootElement), BaseUrl(http.Request), time.GetUtcNow());
+            return await handler(request, cancellationToken);
+        }
+    }
+
+    private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)
+    {
+        var expected = $"expected header Signature: algorithm=RSA256,keyVersion={merchant.KeyVersion},signature=<url-encoded base64 of SHA256withRSA over the content>; content expected to be signed: {SignedContentText.Describe(content)}";
+        if (header.Length == 0)
+        {
+            return AntomResult.InvalidSignature($"header Signature is missing; {expected}");
+        }
+
+        var parsed = SignatureHeader.Parse(header);
+        if (parsed.Algorithm is { } algorithm && !algorithm.Equals(AntomSignature.Algorithm, StringComparison.OrdinalIgnoreCase))
+        {
+            return AntomResult.InvalidSignature($"algorithm '{algorithm}' is not supported, only RSA256; {expected}");
+        }
+
+        if (parsed.KeyVersion is { } version && version != merchant.KeyVersion)
+        {
+            return new AntomResult("KEY_NOT_FOUND", "F", $"client {merchant.ClientId} has no key version '{version}'; its registered key is version {merchant.KeyVersion}");
+        }
+
+        var signature = parsed.DecodeSignature();
+        if (signature is null)
+        {
+            return AntomResult.InvalidSignature($"the signature= part of header Signature is missing or not URL-encoded base64; {expected}");
+        }
+
+        return AntomSignature.Verify(publicKey, content, signature)
+            ? null
+            : AntomResult.InvalidSignature($"signature does not verify with the public key registered for {merchant.ClientId}; {expected}");
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>The body without insignificant white space, hashed: what idempotency compares (SPEC §10).</summary>
+    private static string CanonicalHash(JsonElement root) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonNode.Parse(root.GetRawText())!.ToJsonString())));
+
+    private string BaseUrl(HttpRequest request) =>
+        options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
+
+    private static AntomResponse Fail(AntomResult result) => new(result);
+
+    private const string RequestIdItem = "antom.requestId";
+
+    private static string? RequestIdOf(JsonElement root)
+    {
+        foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionRequestId", "subscriptionId"])
+        {
+            if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                return value.GetString();
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"^(\d{10,16}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)$")]
+    private static partial Regex RequestTimeFormat();
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace Emulator.Protocol;
+
+/// <summary>The <c>result</c> object of every Antom response and notification (SPEC §2.2).</summary>
+public sealed record AntomResult(
+    [property: JsonPropertyName("resultCode")] string ResultCode,
+    [property: JsonPropertyName("resultStatus")] string ResultStatus,
+    [property: JsonPropertyName("resultMessage")] string ResultMessage)
+{
+    public static AntomResult Success { get; } = new("SUCCESS", "S", "success");
+
+    public static AntomResult ParamIllegal(string message) => new("PARAM_ILLEGAL", "F", message);
+
+    public static AntomResult InvalidSignature(string message) => new("INVALID_SIGNATURE", "F", message);
+
+    public static AntomResult UnknownClient(string clientId) =>
+        new("UNKNOWN_CLIENT", "F", $"client id '{clientId}' is not registered with this emulator");
+
+    public static AntomResult ProcessFail(string message) => new("PROCESS_FAIL", "F", message);
+
+    public static AntomResult SubscriptionNotExist(string message) => new("SUBSCRIPTION_NOT_EXIST", "F", message);
+
+    public static AntomResult UnknownException(string message) => new("UNKNOWN_EXCEPTION", "U", message);
+
+    public static AntomResult NoInterfaceDefinition(string path) =>
+        new("NO_INTERFACE_DEF", "F", $"no API is defined at '{path}'");
+
+    [JsonIgnore]
+    public bool IsUnknown => ResultStatus == "U";
+}

@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using Emulator.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Protocol;
+
+/// <summary>The emulator's own "Antom" key pair: signs responses and notifications. Parsed once at start.</summary>
+public sealed class AntomSigningKey : IDisposable
+{
+    private readonly RSA privateKey;
+
+    public AntomSigningKey(IOptions<EmulatorOptions> options)
+    {
+        var o = options.Value;
+        var text = o.AntomPrivateKey;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            text = File.ReadAllText(o.FixturePath("keys/antom-private.pem"));
+        }
+        else if (File.Exists(text))
+        {
+            text = File.ReadAllText(text);
+        }
+
+        privateKey = RsaKeys.ImportPrivateKey(text);
+        KeyVersion = o.AntomKeyVersion;
+        PublicKeyBase64 = Convert.ToBase64String(privateKey.ExportSubjectPublicKeyInfo());
+        PublicKeyPem = privateKey.ExportSubjectPublicKeyInfoPem();
+    }
+
+    public string KeyVersion { get; }
+
+    public string PublicKeyBase64 { get; }
+
+    public string PublicKeyPem { get; }
+
+    public string Sign(ReadOnlySpan<byte> content) => AntomSignature.Sign(privateKey, content);
+
+    public void Dispose() => privateKey.Dispose();
+}

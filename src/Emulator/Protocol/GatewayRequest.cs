@@ -1,0 +1,12 @@
+using System.Text.Json;
+using Emulator.Merchants;
+
+namespace Emulator.Protocol;
+
+/// <summary>An authenticated, parsed call to the emulated API, handed to the API handler.</summary>
+public sealed record GatewayRequest(
+    Merchant Merchant,
+    JsonElement Body,
+    string CanonicalBodyHash,
+    string BaseUrl,
+    DateTimeOffset Now);

@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Emulator.Domain;
+
+namespace Emulator.Protocol;
+
+/// <summary>
+/// Tolerant reader over one JSON object of a request, recording every broken field rule with its JSON path.
+/// Antom asks for scalars as strings but the SDKs send numbers and booleans, and the .NET SDK sends every unset field as
+/// <c>null</c> (SPEC §1.6, §9): scalars are accepted in either form and <c>null</c> counts as absent.
+/// </summary>
+public sealed partial class JsonFields
+{
+    private readonly JsonElement element;
+    private readonly string prefix;
+    private readonly List<FieldError> errors;
+
+    private JsonFields(JsonElement element, string prefix, List<FieldError> errors)
+    {
+        this.element = element;
+        this.prefix = prefix;
+        this.errors = errors;
+    }
+
+    public static JsonFields Root(JsonElement element, List<FieldError> errors) => new(element, "", errors);
+
+    public IReadOnlyList<FieldError> Errors => errors;
+
+    public string PathOf(string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
+
+    public void Fail(string name, string rule) => errors.Add(new FieldError(PathOf(name), rule));
+
+    public bool Has(string name) => Get(name) is not null;
+
+    public string? Text(string name, int maxLength, bool required = false)
+    {
+        if (Get(name) is not { } value)
+        {
+            return Missing(name, required);
+        }
+
+        string text;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                text = value.GetString()!;
+                break;
+            case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                text = value.GetRawText();
+                break;
+            default:
+                Fail(name, $"must be a string, not {Describe(value.ValueKind)}");
+                return null;
+        }
+
+        if (text.Length == 0)
+        {
+            return Missing(name, required);
+        }
+
+        if (text.Length > maxLength)
+        {
+            Fail(name, $"must be at most {maxLength} characters (got {text.Length})");
+            return null;
+        }
+
+        return text;
+    }
+
+    public string? OneOf(string name, IReadOnlyCollection<string> allowed, int maxLength, bool required = false)
+    {
+        var text = Text(name, maxLength, required);
+        if (text is null || allowed.Contains(text))
+        {
+            return text;
+        }
+
+        Fail(name, $"must be one of {string.Join(", ", allowed)} (got '{Shorten(text)}')");
+        return null;
+    }
+
+    public string? Url(string name, int maxLength, bool required = false)
+    {
+        var text = Text(name, maxLength, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            Fail(name, $"must be an absolute http or https URL (got '{Shorten(text)}')");
+            return null;
+        }
+
+        return text;
+    }
+
+    public int? Integer(string name, int min, bool required = false)
+    {
+        if (Get(name) is not { } value)
+        {
+            Missing(name, required);
+            return null;
+        }
+
+        string raw = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.String => value.GetString()!,
+            _ => "",
+        };
+        if (value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
+        {
+            Fail(name, $"must be an integer, not {Describe(value.ValueKind)}");
+            return null;
+        }
+
+        if (raw.Length == 0 && value.ValueKind == JsonValueKind.String)
+        {
+            Missing(name, required);
+            return null;
+        }
+
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        {
+            Fail(name, $"must be an integer from {min} to {int.MaxValue} (got '{Shorten(raw)}')");
+            return null;
+        }
+
+        if (number < min)
+        {
+            Fail(name, $"must be at least {min} (got {number})");
+            return null;
+        }
+
+        return number;
+    }
+
+    public bool? Boolean(string name)
+    {
+        if (Get(name) is not { } value)
+        {
+            return null;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            case JsonValueKind.String when bool.TryParse(value.GetString(), out var b):
+                return b;
+            case JsonValueKind.String when value.GetString()!.Length == 0:
+                return null;
+            default:
+                Fail(name, "must be true or false");
+                return null;
+        }
+    }
+
+    /// <summary>ISO-8601 date and time with an explicit offset, e.g. <c>2019-11-27T12:01:01+08:00</c> (SPEC §1.6).</summary>
+    public DateTimeOffset? Time(string name, bool required = false)
+    {
+        var text = Text(name, 64, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!IsoDateTime().IsMatch(text)
+            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            Fail(name, $"must be an ISO-8601 date-time with offset such as 2019-11-27T12:01:01+08:00 (got '{Shorten(text)}')");
+            return null;
+        }
+
+        return time;
+    }
+
+    /// <summary>An Amount (SPEC §2.1): 3-letter currency and a non-negative integer string in minor units.</summary>
+    public Amount? Amount(string name, bool required = false)
+    {
+        var fields = Object(name, required);
+        if (fields is null)
+        {
+            return null;
+        }
+
+        var currency = fields.Text("currency", 3, required: true);
+        if (currency is not null && !CurrencyCode().IsMatch(currency))
+        {
+            fields.Fail("currency", $"must be an ISO-4217 code of 3 upper-case letters (got '{currency}')");
+            currency = null;
+        }
+
+        var value = fields.Text("value", 16, required: true);
+        if (value is not null && !MinorUnits().IsMatch(value))
+        {
+            fields.Fail("value", $"must be a non-negative integer in the currency's smallest unit, such as \"1000\" (got '{Shorten(value)}')");
+            value = null;
+        }
+
+        return currency is null || value is null ? null : new Amount(currency, long.Parse(value, CultureInfo.InvariantCulture));
+    }
+
+    public JsonFields? Object(string name, bool required = false)
+    {
+        if (Get(name) is not { } value)
+        {
+            Missing(name, required);
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            Fail(name, $"must be an object, not {Describe(value.ValueKind)}");
+            return null;
+        }
+
+        return new JsonFields(value, PathOf(name), errors);
+    }
+
+    public IReadOnlyList<JsonFields>? Array(string name, bool required = false)
+    {
+        if (Get(name) is not { } value)
+        {
+            Missing(name, required);
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Fail(name, $"must be an array, not {Describe(value.ValueKind)}");
+            return null;
+        }
+
+        var items = new List<JsonFields>();
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var path = $"{PathOf(name)}[{index}]";
+            if (item.ValueKind == JsonValueKind.Object)
+            {
+                items.Add(new JsonFields(item, path, errors));
+            }
+            else
+            {
+                errors.Add(new FieldError(path, $"must be an object, not {Describe(item.ValueKind)}"));
+            }
+
+            index++;
+        }
+
+        return items;
+    }
+
+    private JsonElement? Get(string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    private string? Missing(string name, bool required)
+    {
+        if (required)
+        {
+            Fail(name, "is required");
+        }
+
+        return null;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Number => "a number",
+        _ => "a string",
+    };
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$")]
+    private static partial Regex IsoDateTime();
+
+    [GeneratedRegex("^[A-Z]{3}$")]
+    private static partial Regex CurrencyCode();
+
+    [GeneratedRegex("^[0-9]{1,16}$")]
+    private static partial Regex MinorUnits();
+}
