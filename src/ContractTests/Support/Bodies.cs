@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+
+namespace ContractTests.Support;
+
+/// <summary>Valid request bodies to start from; tests change what they are about.</summary>
+public static class Bodies
+{
+    public static JsonObject Create(DateTimeOffset now, string? requestId = null) => new()
+    {
+        ["subscriptionRequestId"] = requestId ?? "req-" + Guid.NewGuid().ToString("N"),
+        ["subscriptionDescription"] = "Emulator Premium, monthly",
+        ["subscriptionRedirectUrl"] = "https://merchant.example/return",
+        ["subscriptionStartTime"] = now.ToString("yyyy-MM-dd'T'HH:mm:sszzz"),
+        ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },
+        ["paymentMethod"] = new JsonObject { ["paymentMethodType"] = "GCASH" },
+        ["subscriptionNotificationUrl"] = "https://merchant.example/antom/subscription",
+        ["paymentNotificationUrl"] = "https://merchant.example/antom/payment",
+        ["orderInfo"] = new JsonObject { ["orderAmount"] = Amount("PHP", "19900") },
+        ["paymentAmount"] = Amount("PHP", "19900"),
+        ["env"] = new JsonObject { ["terminalType"] = "WEB" },
+    };
+
+    public static JsonObject Change(string subscriptionId, string? requestId = null) => new()
+    {
+        ["subscriptionChangeRequestId"] = requestId ?? "chg-" + Guid.NewGuid().ToString("N"),
+        ["subscriptionId"] = subscriptionId,
+        ["paymentAmount"] = Amount("PHP", "29900"),
+    };
+
+    public static JsonObject Cancel(string subscriptionId, string type = "CANCEL") => new()
+    {
+        ["subscriptionId"] = subscriptionId,
+        ["cancellationType"] = type,
+    };
+
+    public static JsonObject Amount(string currency, string value) => new() { ["currency"] = currency, ["value"] = value };
+}
