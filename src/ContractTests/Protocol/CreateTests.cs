@@ -1,0 +1,57 @@
+using System.Net;
+using ContractTests.Support;
+
+namespace ContractTests.Protocol;
+
+/// <summary>What create answers (SPEC §3.1): links to the emulator's authorization page by terminal type.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class CreateTests(EmulatorFactory factory)
+{
+    private readonly AntomTestClient client = new(factory.CreateClient());
+
+    [Theory]
+    [InlineData("WEB", new[] { "normalUrl" })]
+    [InlineData("WAP", new[] { "normalUrl", "applinkUrl", "appIdentifier" })]
+    [InlineData("APP", new[] { "normalUrl", "applinkUrl", "schemeUrl", "appIdentifier" })]
+    [InlineData("MINI_APP", new[] { "normalUrl", "schemeUrl" })]
+    public async Task Create_ByTerminalType_ReturnsTheLinksAntomReturns(string terminalType, string[] expectedFields)
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["env"]!["terminalType"] = terminalType;
+
+        var reply = await client.CallAsync(merchant, "create", body);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        reply.Json.Select(p => p.Key).Should().BeEquivalentTo(["result", .. expectedFields]);
+        reply.Json.ContainsKey("subscriptionId").Should().BeFalse("create returns no subscriptionId (SPEC §3.1)");
+        ((string)reply.Json["result"]!["resultMessage"]!).Should().Be("success");
+    }
+
+    [Fact]
+    public async Task Create_NormalUrl_ServesTheAuthorizationPageWithThePlan()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["subscriptionDescription"] = "Gold <plan> & more";
+
+        var reply = await client.CallAsync(merchant, "create", body);
+        var page = await client.Http.GetAsync(new Uri((string)reply.Json["normalUrl"]!).PathAndQuery);
+        var html = await page.Content.ReadAsStringAsync();
+
+        page.StatusCode.Should().Be(HttpStatusCode.OK);
+        html.Should().Contain("Gold &lt;plan&gt; &amp; more").And.Contain("19900 PHP").And.Contain("every month").And.Contain("Approve").And.Contain("Decline");
+    }
+
+    [Fact]
+    public async Task Create_StoresTheRequestAwaitingAuthorization()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+
+        await client.CallAsync(merchant, "create", body);
+        var list = await client.Http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions");
+
+        list.Should().Contain("\"status\":\"AWAITING_AUTHORIZATION\"").And.Contain((string)body["subscriptionRequestId"]!);
+    }
+}

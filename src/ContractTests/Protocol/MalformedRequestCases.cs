@@ -1,0 +1,219 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Protocol;
+
+/// <summary>
+/// The battery of malformed requests: missing, oversized, wrong-typed and out-of-rule fields of create, change and
+/// cancel (SPEC §2, §3.1–3.3, §10), and broken transport (headers, JSON, size, keys).
+/// </summary>
+public static class MalformedRequestCases
+{
+    private const string Param = "PARAM_ILLEGAL";
+
+    public static IReadOnlyDictionary<string, MalformedRequestCase> All { get; } = Build().ToDictionary(c => c.Name);
+
+    private static IEnumerable<MalformedRequestCase> Build()
+    {
+        // Required create fields (SPEC §10), missing and null.
+        foreach (var path in new[]
+        {
+            "subscriptionRequestId", "subscriptionDescription", "subscriptionRedirectUrl", "subscriptionStartTime", "periodRule",
+            "paymentMethod", "paymentAmount", "orderInfo", "env", "periodRule.periodType", "periodRule.periodCount",
+            "paymentMethod.paymentMethodType", "paymentAmount.currency", "paymentAmount.value", "orderInfo.orderAmount",
+            "orderInfo.orderAmount.currency", "orderInfo.orderAmount.value", "env.terminalType", "subscriptionNotificationUrl",
+            "paymentNotificationUrl",
+        })
+        {
+            yield return Create($"create missing {path}", (b, _) => Remove(b, path), path + ": is required");
+            yield return Create($"create null {path}", (b, _) => Set(b, path, null), path + ": is required");
+        }
+
+        yield return Create("create empty subscriptionRequestId", (b, _) => Set(b, "subscriptionRequestId", ""), "subscriptionRequestId: is required");
+
+        // Lengths (SPEC §3.1, §2.1, §2.5, §2.6).
+        foreach (var (path, max) in new[]
+        {
+            ("subscriptionRequestId", 64), ("subscriptionDescription", 256), ("subscriptionNotificationUrl", 2048),
+            ("paymentNotificationUrl", 2048), ("subscriptionRedirectUrl", 2048), ("paymentMethod.paymentMethodId", 128),
+            ("paymentMethod.customerId", 64), ("paymentMethod.extendInfo", 2048), ("merchantAccountId", 64),
+            ("settlementStrategy.settlementCurrency", 3), ("env.deviceTokenId", 64), ("env.extendInfo", 2048),
+        })
+        {
+            var value = path.EndsWith("Url", StringComparison.Ordinal) ? "https://m.example/" + new string('a', max) : new string('A', max + 1);
+            yield return Create($"create oversized {path}", (b, _) => Set(b, path, value), $"{path}: must be at most {max} characters");
+        }
+
+        yield return Create("create oversized paymentAmount.value", (b, _) => Set(b, "paymentAmount.value", new string('9', 17)), "paymentAmount.value: must be at most 16 characters");
+        yield return Create("create oversized paymentAmount.currency", (b, _) => Set(b, "paymentAmount.currency", "PHPP"), "paymentAmount.currency: must be at most 3 characters");
+
+        // Types.
+        yield return Create("create object as description", (b, _) => Set(b, "subscriptionDescription", new JsonObject()), "subscriptionDescription: must be a string, not an object");
+        yield return Create("create array as request id", (b, _) => Set(b, "subscriptionRequestId", new JsonArray(1)), "subscriptionRequestId: must be a string, not an array");
+        yield return Create("create string as periodRule", (b, _) => Set(b, "periodRule", "MONTH"), "periodRule: must be an object, not a string");
+        yield return Create("create array as periodRule", (b, _) => Set(b, "periodRule", new JsonArray()), "periodRule: must be an object, not an array");
+        yield return Create("create string as paymentMethod", (b, _) => Set(b, "paymentMethod", "GCASH"), "paymentMethod: must be an object");
+        yield return Create("create string as paymentAmount", (b, _) => Set(b, "paymentAmount", "19900"), "paymentAmount: must be an object");
+        yield return Create("create number as orderInfo", (b, _) => Set(b, "orderInfo", 5), "orderInfo: must be an object, not a number");
+        yield return Create("create array as env", (b, _) => Set(b, "env", new JsonArray()), "env: must be an object, not an array");
+        yield return Create("create object as trials", (b, _) => Set(b, "trials", new JsonObject()), "trials: must be an array, not an object");
+        yield return Create("create string in trials", (b, _) => Set(b, "trials", new JsonArray("x")), "trials[0]: must be an object, not a string");
+        yield return Create("create boolean periodCount", (b, _) => Set(b, "periodRule.periodCount", true), "periodRule.periodCount: must be an integer, not a boolean");
+        yield return Create("create object periodCount", (b, _) => Set(b, "periodRule.periodCount", new JsonObject()), "periodRule.periodCount: must be an integer, not an object");
+        yield return Create("create non-boolean requireIssuerAuthentication", (b, _) => Set(b, "paymentMethod.requireIssuerAuthentication", "maybe"), "paymentMethod.requireIssuerAuthentication: must be true or false");
+        yield return Create("create object as startTime", (b, _) => Set(b, "subscriptionStartTime", new JsonObject()), "subscriptionStartTime: must be a string");
+
+        // Values: enums, integers, URLs, amounts.
+        yield return Create("create periodType MONTHLY", (b, _) => Set(b, "periodRule.periodType", "MONTHLY"), "periodRule.periodType: must be one of DAY, WEEK, MONTH, YEAR");
+        yield return Create("create periodType lower case", (b, _) => Set(b, "periodRule.periodType", "month"), "periodRule.periodType: must be one of");
+        yield return Create("create periodType QUARTER (Pix only)", (b, _) => Set(b, "periodRule.periodType", "QUARTER"), "periodRule.periodType: must be one of");
+        yield return Create("create periodCount 0", (b, _) => Set(b, "periodRule.periodCount", 0), "periodRule.periodCount: must be at least 1");
+        yield return Create("create periodCount -1", (b, _) => Set(b, "periodRule.periodCount", -1), "periodRule.periodCount: must be at least 1");
+        yield return Create("create periodCount abc", (b, _) => Set(b, "periodRule.periodCount", "abc"), "periodRule.periodCount: must be an integer");
+        yield return Create("create periodCount 1.5", (b, _) => Set(b, "periodRule.periodCount", 1.5), "periodRule.periodCount: must be an integer");
+        yield return Create("create periodCount overflow", (b, _) => Set(b, "periodRule.periodCount", "99999999999"), "periodRule.periodCount: must be an integer");
+        yield return Create("create paymentMethodType PAYPAL", (b, _) => Set(b, "paymentMethod.paymentMethodType", "PAYPAL"), "paymentMethod.paymentMethodType: must be one of");
+        yield return Create("create CARD without paymentMethodId", (b, _) => Set(b, "paymentMethod.paymentMethodType", "CARD"), "paymentMethod.paymentMethodId: is required");
+        yield return Create("create terminalType DESKTOP", (b, _) => Set(b, "env.terminalType", "DESKTOP"), "env.terminalType: must be one of WEB, WAP, APP, MINI_APP");
+        yield return Create("create osType WINDOWS", (b, _) => Set(b, "env.osType", "WINDOWS"), "env.osType: must be one of IOS, ANDROID");
+        yield return Create("create redirect not a URL", (b, _) => Set(b, "subscriptionRedirectUrl", "not a url"), "subscriptionRedirectUrl: must be an absolute http or https URL");
+        yield return Create("create redirect ftp", (b, _) => Set(b, "subscriptionRedirectUrl", "ftp://m.example/x"), "subscriptionRedirectUrl: must be an absolute http or https URL");
+        yield return Create("create relative notification URL", (b, _) => Set(b, "paymentNotificationUrl", "/notify"), "paymentNotificationUrl: must be an absolute http or https URL");
+        foreach (var (name, value, rule) in new[]
+        {
+            ("lower-case currency", "php", "currency: must be an ISO-4217 code"),
+            ("2-letter currency", "PH", "currency: must be an ISO-4217 code"),
+            ("digit in currency", "P1P", "currency: must be an ISO-4217 code"),
+        })
+        {
+            yield return Create($"create paymentAmount {name}", (b, _) => Set(b, "paymentAmount.currency", value), "paymentAmount." + rule);
+            yield return Create($"create orderAmount {name}", (b, _) => Set(b, "orderInfo.orderAmount.currency", value), "orderInfo.orderAmount." + rule);
+        }
+
+        foreach (var (name, value) in new[] { ("negative", "-1"), ("decimal", "1.50"), ("letters", "abc"), ("space", " 100"), ("exponent", "1e3") })
+        {
+            yield return Create($"create paymentAmount value {name}", (b, _) => Set(b, "paymentAmount.value", value), "paymentAmount.value: must be a non-negative integer");
+        }
+
+        yield return Create("create orderAmount value decimal", (b, _) => Set(b, "orderInfo.orderAmount.value", "9.99"), "orderInfo.orderAmount.value: must be a non-negative integer");
+
+        // Dates (SPEC §1.6) and time rules (SPEC §3.1, §4.6, §10).
+        foreach (var (name, value) in new[]
+        {
+            ("date only", "2026-03-01"), ("no offset", "2026-03-01T09:00:00"), ("slashes", "01/03/2026 09:00"),
+            ("month 13", "2026-13-01T00:00:00Z"), ("word", "yesterday"), ("epoch number", "1764000000"),
+        })
+        {
+            yield return Create($"create startTime {name}", (b, _) => Set(b, "subscriptionStartTime", value), "subscriptionStartTime: must be an ISO-8601 date-time with offset");
+        }
+
+        yield return Create("create endTime no offset", (b, _) => Set(b, "subscriptionEndTime", "2027-03-01T09:00:00"), "subscriptionEndTime: must be an ISO-8601");
+        yield return Create("create expiryTime bad format", (b, _) => Set(b, "subscriptionExpiryTime", "tomorrow"), "subscriptionExpiryTime: must be an ISO-8601");
+        yield return Create("create endTime before start", (b, now) => Set(b, "subscriptionEndTime", Iso(now.AddDays(-1))), "subscriptionEndTime: must be after subscriptionStartTime");
+        yield return Create("create endTime equal start", (b, now) => Set(b, "subscriptionEndTime", Iso(now)), "subscriptionEndTime: must be after subscriptionStartTime");
+        yield return Create("create expiry in the past", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddMinutes(-1))), "subscriptionExpiryTime: must be after the time of the request");
+        yield return Create("create expiry now", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now)), "subscriptionExpiryTime: must be after the time of the request");
+        yield return Create("create expiry 48h ahead", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddHours(48))), "subscriptionExpiryTime: must be less than 48 hours");
+        yield return Create("create expiry 72h ahead", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddHours(72))), "subscriptionExpiryTime: must be less than 48 hours");
+        yield return Create("create start more than a period ago", (b, now) => Set(b, "subscriptionStartTime", Iso(now.AddMonths(-1).AddDays(-1))), "subscriptionStartTime: may lie in the past by less than one billing period");
+
+        // Trials (SPEC §2.4, §10).
+        yield return Create("create trialStartPeriod 0", (b, _) => Set(b, "trials", Trials((0, null, "0"))), "trials[0].trialStartPeriod: must be at least 1");
+        yield return Create("create trialEndPeriod before start", (b, _) => Set(b, "trials", Trials((3, 2, "0"))), "trials[0].trialEndPeriod: must not be before trialStartPeriod");
+        yield return Create("create overlapping trials", (b, _) => Set(b, "trials", Trials((1, 3, "0"), (3, 4, "100"))), "trials[1].trialStartPeriod: periods 3-4 overlap");
+        yield return Create("create trial without amount", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1 })), "trials[0].trialAmount: is required");
+        yield return Create("create trial without start period", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialAmount"] = Bodies.Amount("PHP", "0") })), "trials[0].trialStartPeriod: is required");
+        yield return Create("create trial in another currency", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1, ["trialAmount"] = Bodies.Amount("USD", "0") })), "trials[0].trialAmount.currency: must equal paymentAmount.currency");
+        yield return Create("create trial negative amount", (b, _) => Set(b, "trials", Trials((1, null, "-5"))), "trials[0].trialAmount.value: must be a non-negative integer");
+
+        // change (SPEC §3.2).
+        yield return Change("change missing subscriptionChangeRequestId", (b, _) => Remove(b, "subscriptionChangeRequestId"), "subscriptionChangeRequestId: is required");
+        yield return Change("change missing subscriptionId", (b, _) => Remove(b, "subscriptionId"), "subscriptionId: is required");
+        yield return Change("change missing paymentAmount", (b, _) => Remove(b, "paymentAmount"), "paymentAmount: is required");
+        yield return Change("change oversized subscriptionChangeRequestId", (b, _) => Set(b, "subscriptionChangeRequestId", new string('c', 65)), "subscriptionChangeRequestId: must be at most 64 characters");
+        yield return Change("change oversized subscriptionId", (b, _) => Set(b, "subscriptionId", new string('1', 65)), "subscriptionId: must be at most 64 characters");
+        yield return Change("change oversized description", (b, _) => Set(b, "subscriptionDescription", new string('d', 257)), "subscriptionDescription: must be at most 256 characters");
+        yield return Change("change bad periodType", (b, _) => Set(b, "periodRule", new JsonObject { ["periodType"] = "DECADE", ["periodCount"] = 1 }), "periodRule.periodType: must be one of");
+        yield return Change("change periodRule without count", (b, _) => Set(b, "periodRule", new JsonObject { ["periodType"] = "DAY" }), "periodRule.periodCount: is required");
+        yield return Change("change expiry in the past", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddHours(-1))), "subscriptionExpiryTime: must be after the time of the request");
+        yield return Change("change end before start", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(2))); Set(b, "subscriptionEndTime", Iso(now.AddDays(1))); }, "subscriptionEndTime: must be after subscriptionStartTime");
+        yield return Change("change difference in another currency", (b, _) => Set(b, "paymentAmountDifference", Bodies.Amount("USD", "500")), "paymentAmountDifference.currency: must equal paymentAmount.currency");
+        yield return Change("change bad amount value", (b, _) => Set(b, "paymentAmount.value", "12.00"), "paymentAmount.value: must be a non-negative integer");
+        yield return Change("change orderInfo without orderAmount", (b, _) => Set(b, "orderInfo", new JsonObject()), "orderInfo.orderAmount: is required");
+
+        // cancel (SPEC §3.3).
+        yield return Cancel("cancel without any id", (b, _) => Remove(b, "subscriptionId"), "subscriptionId: subscriptionId or subscriptionRequestId is required");
+        yield return Cancel("cancel missing cancellationType", (b, _) => Remove(b, "cancellationType"), "cancellationType: is required");
+        yield return Cancel("cancel cancellationType STOP", (b, _) => Set(b, "cancellationType", "STOP"), "cancellationType: must be one of CANCEL, TERMINATE");
+        yield return Cancel("cancel cancellationType lower case", (b, _) => Set(b, "cancellationType", "cancel"), "cancellationType: must be one of CANCEL, TERMINATE");
+        yield return Cancel("cancel oversized subscriptionId", (b, _) => Set(b, "subscriptionId", new string('9', 65)), "subscriptionId: must be at most 64 characters");
+        yield return Cancel("cancel object subscriptionRequestId", (b, _) => Set(b, "subscriptionRequestId", new JsonObject()), "subscriptionRequestId: must be a string, not an object");
+
+        // Transport: body, headers, keys (SPEC §1.3, §1.5).
+        yield return Raw("broken JSON", "{\"subscriptionRequestId\":", Param, "body: is not valid JSON");
+        yield return Raw("empty body", "", Param, "body: is not valid JSON");
+        yield return Raw("JSON array body", "[1,2]", Param, "body: must be a JSON object");
+        yield return Raw("JSON string body", "\"create\"", Param, "body: must be a JSON object");
+        yield return Raw("trailing garbage after JSON", "{} x", Param, "body: is not valid JSON");
+        yield return Raw("1 MB body", "{\"subscriptionDescription\":\"" + new string('x', 1_000_000) + "\"}", Param, "body: must not be larger than");
+        yield return Transport("missing Client-Id", r => r with { OmitClientId = true }, Param, "header Client-Id: is required");
+        yield return Transport("missing Request-Time", r => r with { OmitRequestTime = true }, Param, "header Request-Time: is required");
+        yield return Transport("Request-Time not a time", r => r with { RequestTime = "yesterday" }, Param, "header Request-Time: must be milliseconds since the epoch or an ISO-8601");
+        yield return Transport("missing Signature", r => r with { OmitSignature = true }, "INVALID_SIGNATURE", "header Signature is missing");
+        yield return Transport("signed with a stranger's key", r => r with { Key = StrangerKey.Value }, "INVALID_SIGNATURE", "does not verify");
+        yield return Transport("signature not base64", r => r with { SignatureHeader = _ => "algorithm=RSA256,keyVersion=1,signature=%%%not-base64" }, "INVALID_SIGNATURE", "not URL-encoded base64");
+        yield return Transport("signature part missing", r => r with { SignatureHeader = _ => "algorithm=RSA256,keyVersion=1" }, "INVALID_SIGNATURE", "signature= part of header Signature is missing");
+        yield return Transport("algorithm RSA512", r => r with { SignatureHeader = b64 => $"algorithm=RSA512,keyVersion=1,signature={TestSigner.UrlEncode(b64)}" }, "INVALID_SIGNATURE", "algorithm 'RSA512' is not supported");
+        yield return Transport("unknown client id", r => r with { ClientId = "SANDBOX_UNREGISTERED" }, "UNKNOWN_CLIENT", "SANDBOX_UNREGISTERED");
+        yield return Transport("key version 2", r => r with { SignatureHeader = b64 => $"algorithm=RSA256,keyVersion=2,signature={TestSigner.UrlEncode(b64)}" }, "KEY_NOT_FOUND", "no key version '2'");
+    }
+
+    private static readonly Lazy<System.Security.Cryptography.RSA> StrangerKey = new(() => System.Security.Cryptography.RSA.Create(2048));
+
+    private static MalformedRequestCase Create(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "create", mutate, Param, message);
+
+    private static MalformedRequestCase Change(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "change", mutate, Param, message);
+
+    private static MalformedRequestCase Cancel(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "cancel", mutate, Param, message);
+
+    private static MalformedRequestCase Transport(string name, Func<SignedRequest, SignedRequest> transport, string code, string message) =>
+        new(name, "create", (_, _) => { }, code, message, transport);
+
+    private static MalformedRequestCase Raw(string name, string body, string code, string message) =>
+        new(name, "create", (_, _) => { }, code, message, r => r with { Body = Encoding.UTF8.GetBytes(body) });
+
+    private static string Iso(DateTimeOffset time) => time.ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+
+    private static JsonArray Trials(params (int Start, int? End, string Value)[] trials) =>
+        new([.. trials.Select(t => (JsonNode)new JsonObject
+        {
+            ["trialStartPeriod"] = t.Start,
+            ["trialEndPeriod"] = t.End,
+            ["trialAmount"] = Bodies.Amount("PHP", t.Value),
+        })]);
+
+    private static void Remove(JsonObject body, string path)
+    {
+        var (parent, name) = Navigate(body, path);
+        parent.Remove(name);
+    }
+
+    private static void Set(JsonObject body, string path, JsonNode? value)
+    {
+        var (parent, name) = Navigate(body, path);
+        parent[name] = value;
+    }
+
+    private static (JsonObject Parent, string Name) Navigate(JsonObject body, string path)
+    {
+        var parts = path.Split('.');
+        var node = body;
+        foreach (var part in parts[..^1])
+        {
+            node = node[part] as JsonObject ?? (JsonObject)(node[part] = new JsonObject());
+        }
+
+        return (node, parts[^1]);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using ContractTests.Support;
+
+namespace ContractTests.Protocol;
+
+/// <summary>What the official SDKs really put on the wire (SPEC §9), each as an explicit case.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class SdkQuirksTests(EmulatorFactory factory)
+{
+    private readonly AntomTestClient client = new(factory.CreateClient());
+
+    /// <summary>
+    /// The .NET SDK: compact JSON, every unset field as null, never-set enums as their first member, '+' escaped as
+    /// \u002B, a round-trip UTC request time and lower-case percent-encoding.
+    /// </summary>
+    [Fact]
+    public async Task Create_DotNetSdkBody_IsAccepted()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var start = factory.Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss") + "\\u002B08:00";
+        var body = $$$"""{"subscriptionRequestId":"dotnet-{{{Guid.NewGuid():N}}}","subscriptionDescription":"Plan \u002B extras","subscriptionRedirectUrl":"https://merchant.example/return","subscriptionStartTime":"{{{start}}}","subscriptionEndTime":null,"periodRule":{"periodType":"MONTH","periodCount":1,"period":null,"price":null},"subscriptionExpiryTime":null,"paymentMethod":{"paymentMethodType":"GCASH","paymentMethodId":null,"paymentMethodMetaData":null,"customerId":null,"extendInfo":null,"requireIssuerAuthentication":null,"funding":"CREDIT"},"subscriptionNotificationUrl":"https://merchant.example/s","paymentNotificationUrl":"https://merchant.example/p","orderInfo":{"orderAmount":{"currency":"PHP","value":"100"}},"paymentAmount":{"currency":"PHP","value":"100"},"settlementStrategy":null,"env":{"terminalType":"WEB","osType":"IOS","userAgent":null,"deviceTokenId":null,"clientIp":null,"cookieId":null,"extendInfo":null,"browserInfo":null},"trials":null,"merchantAccountId":null,"allowAccumulate":null,"maxAccumulateAmount":null}""";
+
+        var reply = await client.SendAsync(new SignedRequest
+        {
+            Path = AntomTestClient.PathOf("create"),
+            Body = Encoding.UTF8.GetBytes(body),
+            ClientId = merchant.ClientId,
+            Key = merchant.PrivateKey,
+            RequestTime = "2026-11-24T05:43:11.5978885Z",
+            SignatureHeader = b64 => $"algorithm=RSA256,keyVersion=1,signature={TestSigner.UrlEncode(b64, lowerHex: true)}",
+        });
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        reply.SignatureValid.Should().BeTrue();
+    }
+
+    /// <summary>The Python SDK: JSON indented with 3 spaces, ISO request time with offset, upper-case percent-encoding.</summary>
+    [Fact]
+    public async Task Create_PythonSdkIndentedBody_IsAcceptedAndVerifiedOverTheRawBytes()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var compact = Bodies.Create(factory.Time.GetUtcNow());
+        compact["periodRule"]!["periodCount"] = "1";
+        var indented = System.Text.Json.JsonSerializer.Serialize(compact, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, IndentSize = 3 });
+
+        var reply = await client.SendAsync(new SignedRequest
+        {
+            Path = AntomTestClient.PathOf("create"),
+            Body = Encoding.UTF8.GetBytes(indented),
+            ClientId = merchant.ClientId,
+            Key = merchant.PrivateKey,
+            RequestTime = "2026-11-24T05:43:45+00:00",
+        });
+
+        indented.Should().Contain("\n   \"subscriptionRequestId\"");
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+    }
+
+    [Fact]
+    public async Task Create_ScalarsAsNumbersOrStrings_AreBothAccepted()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["periodRule"]!["periodCount"] = "3";
+        body["paymentAmount"]!["value"] = 19900;
+        body["trials"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["trialStartPeriod"] = 1,
+            ["trialEndPeriod"] = "2",
+            ["trialAmount"] = Bodies.Amount("PHP", "0"),
+        });
+        body["paymentMethod"]!["requireIssuerAuthentication"] = "false";
+
+        var reply = await client.CallAsync(merchant, "create", body);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+    }
+}
