@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Control;
+
+/// <summary>Merchants and keys through the control API (CONTROL-API.md "Server", "Merchants").</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class MerchantsTests(EmulatorFactory factory)
+{
+    private readonly AntomTestClient client = new(factory.CreateClient());
+
+    [Fact]
+    public async Task Keys_ReturnsTheAntomPublicKeyOfFixtures()
+    {
+        var keys = await client.Http.GetFromJsonAsync<JsonObject>("/_emulator/v1/keys");
+
+        ((string)keys!["keyVersion"]!).Should().Be("1");
+        ((string)keys["antomPublicKey"]!).Should().Be(Fixtures.Read("keys/antom-public.spki.b64").Trim());
+        ((string)keys["antomPublicKeyPem"]!).Should().StartWith("-----BEGIN PUBLIC KEY-----");
+    }
+
+    [Fact]
+    public async Task Health_IsOk()
+    {
+        var health = await client.Http.GetFromJsonAsync<JsonObject>("/_emulator/v1/health");
+
+        ((string)health!["status"]!).Should().Be("ok");
+    }
+
+    [Fact]
+    public async Task DefaultMerchant_IsLoadedFromFixtures()
+    {
+        var merchant = await client.Http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
+
+        ((string)merchant!["publicKey"]!).Should().Be(Fixtures.Read("keys/merchant-public.spki.b64").Trim());
+        ((string)merchant["paymentNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify-payment");
+    }
+
+    [Fact]
+    public async Task PutMerchant_WithPemKey_ThenGetAndDelete()
+    {
+        using var key = RSA.Create(2048);
+        var clientId = "SANDBOX_PEM_" + Guid.NewGuid().ToString("N")[..8];
+
+        var put = await client.Http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new { publicKey = key.ExportSubjectPublicKeyInfoPem() });
+        var got = await client.Http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{clientId}");
+        var delete = await client.Http.DeleteAsync($"/_emulator/v1/merchants/{clientId}");
+        var after = await client.Http.GetAsync($"/_emulator/v1/merchants/{clientId}");
+
+        put.StatusCode.Should().Be(HttpStatusCode.OK);
+        ((string)got!["publicKey"]!).Should().Be(Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()));
+        delete.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        after.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        after.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+    }
+
+    [Fact]
+    public async Task PutMerchant_ReplacingTheKey_TakesEffectOnTheNextCall()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        using var newKey = RSA.Create(2048);
+        (await client.CallAsync(merchant, "create", Bodies.Create(factory.Time.GetUtcNow()))).ResultCode.Should().Be("SUCCESS");
+
+        await client.Http.PutAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}", new { publicKey = Convert.ToBase64String(newKey.ExportSubjectPublicKeyInfo()) });
+        var withOldKey = await client.CallAsync(merchant, "create", Bodies.Create(factory.Time.GetUtcNow()));
+        var withNewKey = await client.CallAsync(merchant with { PrivateKey = newKey }, "create", Bodies.Create(factory.Time.GetUtcNow()));
+
+        withOldKey.ResultCode.Should().Be("INVALID_SIGNATURE");
+        withNewKey.ResultCode.Should().Be("SUCCESS", withNewKey.ResultMessage);
+    }
+
+    [Theory]
+    [InlineData("not a key")]
+    [InlineData("")]
+    [InlineData("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")]
+    public async Task PutMerchant_BadKey_IsProblem400SayingWhatToSend(string publicKey)
+    {
+        var response = await client.Http.PutAsJsonAsync("/_emulator/v1/merchants/SANDBOX_BADKEY", new { publicKey });
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)problem!["detail"]!).Should().Contain("publicKey");
+    }
+
+    [Fact]
+    public async Task DeleteMerchant_RemovesItsSubscriptionsAndItCannotCallAnyMore()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        await client.CallAsync(merchant, "create", Bodies.Create(factory.Time.GetUtcNow()));
+
+        await client.Http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
+        var reply = await client.CallAsync(merchant, "create", Bodies.Create(factory.Time.GetUtcNow()));
+        var list = await client.Http.GetAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions");
+
+        reply.ResultCode.Should().Be("UNKNOWN_CLIENT");
+        list.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+}

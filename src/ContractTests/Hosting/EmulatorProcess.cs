@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace ContractTests.Hosting;
+
+/// <summary>The built emulator started as its own process, as <c>dotnet run</c> or the Docker image start it.</summary>
+public sealed partial class EmulatorProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly TaskCompletionSource<(Uri Http, Uri Https)> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string> output = [];
+    private Uri? http;
+    private Uri? https;
+
+    private EmulatorProcess(string dataDirectory, string urls)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory.Replace(
+            $"{Path.DirectorySeparatorChar}ContractTests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Emulator{Path.DirectorySeparatorChar}", StringComparison.Ordinal), "Emulator.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(urls);
+        start.Environment["Emulator__DataDirectory"] = dataDirectory;
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        Stopwatch = Stopwatch.StartNew();
+        process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("emulator exited: " + Output));
+    }
+
+    public Stopwatch Stopwatch { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return string.Join('\n', output);
+            }
+        }
+    }
+
+    /// <summary>Starts on free loopback ports for HTTP and HTTPS and waits until Kestrel says where it listens.</summary>
+    public static async Task<(EmulatorProcess Process, Uri Http, Uri Https)> StartAsync(string dataDirectory)
+    {
+        var emulator = new EmulatorProcess(dataDirectory, "http://127.0.0.1:0;https://127.0.0.1:0");
+        var (http, https) = await emulator.listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return (emulator, http, https);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.Add(line);
+        }
+
+        if (Listening().Match(line) is { Success: true } match)
+        {
+            var uri = new Uri(match.Groups[1].Value);
+            if (uri.Scheme == "https")
+            {
+                https = uri;
+            }
+            else
+            {
+                http = uri;
+            }
+
+            if (http is not null && https is not null)
+            {
+                listening.TrySetResult((http, https));
+            }
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (\S+)")]
+    private static partial Regex Listening();
+}
