@@ -32,9 +32,6 @@ public sealed class EmulatorOptions
     /// <summary>Largest request body accepted on the emulated API, in bytes; larger ones get PARAM_ILLEGAL.</summary>
     public int MaxRequestBodyBytes { get; set; } = 512 * 1024;
 
-    /// <summary>When true, every scalar in responses and notifications is a string (SPEC §10 "JSON types out").</summary>
-    public bool ScalarsAsStrings { get; set; }
-
     /// <summary>
     /// When set, every <c>/_emulator</c> call needs <c>Authorization: Bearer &lt;token&gt;</c>; when empty, the control
     /// API answers only callers on loopback (CONTROL-API.md).

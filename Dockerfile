@@ -1,0 +1,18 @@
+# Antom Subscription Pay emulator. Build: docker build -t antom-emulator .
+# Run:   docker run -p 5080:8080 -p 5443:8443 -v antom-data:/data antom-emulator
+# (Not built on the development machines, which have no Docker engine; see README.)
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/Emulator/Emulator.csproj -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV Emulator__DataDirectory=/data
+RUN mkdir -p /data && chown app:app /data
+VOLUME /data
+USER app
+EXPOSE 8080 8443
+ENTRYPOINT ["dotnet", "Emulator.dll"]
+CMD ["--urls", "http://+:8080;https://+:8443"]
