@@ -88,7 +88,7 @@ public sealed class Subscription
     /// <summary>The buyer approves on the authorization page (or through the control API).</summary>
     public Outcome Approve(DateTimeOffset now)
     {
-        if (Status == SubscriptionStatus.AwaitingAuthorization && now >= Plan.ExpiryTime)
+        if (ExpireIfDue(now))
         {
             return Outcome.Refused($"the authorization window closed at {Plan.ExpiryTime:O}");
         }
@@ -104,7 +104,7 @@ public sealed class Subscription
 
     public Outcome Decline(DateTimeOffset now)
     {
-        if (Status == SubscriptionStatus.AwaitingAuthorization && now >= Plan.ExpiryTime)
+        if (ExpireIfDue(now))
         {
             return Outcome.Refused($"the authorization window closed at {Plan.ExpiryTime:O}");
         }
@@ -112,12 +112,25 @@ public sealed class Subscription
         return Fire(Trigger.Decline, now, "decline");
     }
 
-    /// <summary>The buyer did not act before <c>subscriptionExpiryTime</c>.</summary>
-    public Outcome ExpireAuthorization(DateTimeOffset now) => Fire(Trigger.ExpireAuthorization, now, "expire the authorization of");
+    /// <summary>
+    /// The buyer did not act before <c>subscriptionExpiryTime</c>: the request ends (SPEC §10). True when this call
+    /// ended it, or it had already expired and was just closed now.
+    /// </summary>
+    public bool ExpireIfDue(DateTimeOffset now)
+    {
+        if (Status != SubscriptionStatus.AwaitingAuthorization || now < Plan.ExpiryTime)
+        {
+            return false;
+        }
+
+        Fire(Trigger.ExpireAuthorization, Plan.ExpiryTime, "expire the authorization of");
+        return true;
+    }
 
     /// <summary>change (SPEC §10): only while ACTIVE; the new amount applies from the next phase.</summary>
     public Outcome Change(PlanChange change, DateTimeOffset now)
     {
+        ExpireIfDue(now);
         var outcome = Fire(Trigger.Change, now, "change");
         if (!outcome.Succeeded)
         {
@@ -144,6 +157,7 @@ public sealed class Subscription
     /// </summary>
     public Outcome Cancel(string cancellationType, DateTimeOffset now)
     {
+        ExpireIfDue(now);
         var terminate = cancellationType == "TERMINATE";
         if ((Status == SubscriptionStatus.Cancelled && !terminate)
             || (Status == SubscriptionStatus.Terminated && (terminate || CancellationType == "CANCEL")))

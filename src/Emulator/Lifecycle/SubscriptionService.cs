@@ -33,19 +33,17 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
         var body = AntomGateway.Serialize(AuthorizationLinks.For(subscription, request.BaseUrl));
         subscription.RecordApiCall(request.Now, Apis.Create, create.SubscriptionRequestId, "SUCCESS");
 
-        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
-        await using (connection)
-        await using (transaction)
+        await using (var work = await database.BeginWriteAsync(cancellationToken))
         {
-            if (!await IdempotencyStore.TryInsertAsync(connection, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
+            if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
             {
-                await transaction.RollbackAsync(cancellationToken);
+                await work.Transaction.RollbackAsync(cancellationToken);
                 return await ReplayAsync(clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, cancellationToken)
                     ?? throw new InvalidOperationException("idempotency record vanished");
             }
 
-            await SubscriptionStore.InsertAsync(connection, subscription, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await SubscriptionStore.InsertAsync(work.Connection, subscription, cancellationToken);
+            await work.CommitAsync(cancellationToken);
         }
 
         return ReplayedResponse.From(body);
@@ -65,11 +63,9 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
             return replay;
         }
 
-        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
-        await using (connection)
-        await using (transaction)
+        await using (var work = await database.BeginWriteAsync(cancellationToken))
         {
-            var subscription = await SubscriptionStore.FindAsync(connection, clientId, change.SubscriptionId, null, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, change.SubscriptionId, null, cancellationToken);
             AntomResult result;
             if (subscription is null)
             {
@@ -82,18 +78,18 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
                     request.Now);
                 result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
                 subscription.RecordApiCall(request.Now, Apis.Change, change.SubscriptionChangeRequestId, result.ResultCode);
-                await SubscriptionStore.UpdateAsync(connection, subscription, cancellationToken);
+                await SubscriptionStore.UpdateAsync(work.Connection, subscription, cancellationToken);
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
-            if (!await IdempotencyStore.TryInsertAsync(connection, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
+            if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
             {
-                await transaction.RollbackAsync(cancellationToken);
+                await work.Transaction.RollbackAsync(cancellationToken);
                 return await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, cancellationToken)
                     ?? throw new InvalidOperationException("idempotency record vanished");
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            await work.CommitAsync(cancellationToken);
             return ReplayedResponse.From(body);
         }
     }
@@ -107,11 +103,9 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
             return ParamIllegal(fields);
         }
 
-        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
-        await using (connection)
-        await using (transaction)
+        await using (var work = await database.BeginWriteAsync(cancellationToken))
         {
-            var subscription = await SubscriptionStore.FindAsync(connection, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work.Connection, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
             if (subscription is null)
             {
                 return new AntomResponse(NotExist(cancel.SubscriptionId ?? cancel.SubscriptionRequestId!));
@@ -120,8 +114,8 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
             var outcome = subscription.Cancel(cancel.CancellationType, request.Now);
             var result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
             subscription.RecordApiCall(request.Now, Apis.Cancel, cancel.CancellationType, result.ResultCode);
-            await SubscriptionStore.UpdateAsync(connection, subscription, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await SubscriptionStore.UpdateAsync(work.Connection, subscription, cancellationToken);
+            await work.CommitAsync(cancellationToken);
             return new AntomResponse(result);
         }
     }
@@ -129,22 +123,18 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
     public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(string clientId, string subscriptionRequestId, bool approve, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (connection, transaction) = await database.BeginWriteAsync(cancellationToken);
-        await using (connection)
-        await using (transaction)
+        await using (var work = await database.BeginWriteAsync(cancellationToken))
         {
-            var subscription = await SubscriptionStore.FindAsync(connection, clientId, null, subscriptionRequestId, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, null, subscriptionRequestId, cancellationToken);
             if (subscription is null)
             {
                 return (null, Outcome.Refused($"no subscription request '{subscriptionRequestId}'"));
             }
 
+            // Saved even when refused: a decision that came too late closes the request (expiry) as it is refused.
             var outcome = approve ? subscription.Approve(now) : subscription.Decline(now);
-            if (outcome.Succeeded)
-            {
-                await SubscriptionStore.UpdateAsync(connection, subscription, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-            }
+            await SubscriptionStore.UpdateAsync(work.Connection, subscription, cancellationToken);
+            await work.CommitAsync(cancellationToken);
 
             return (subscription, outcome);
         }

@@ -36,6 +36,7 @@ public sealed class Database
     ];
 
     private readonly string connectionString;
+    private readonly SemaphoreSlim writeGate = new(1, 1);
 
     public Database(IOptions<EmulatorOptions> options)
     {
@@ -62,11 +63,19 @@ public sealed class Database
     /// A write transaction (SQLite <c>BEGIN IMMEDIATE</c>): reads made through it see no concurrent writer, so a
     /// read-modify-write of a subscription cannot lose an update.
     /// </summary>
-    public async Task<(SqliteConnection Connection, SqliteTransaction Transaction)> BeginWriteAsync(CancellationToken cancellationToken)
+    public async Task<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken);
-        var transaction = connection.BeginTransaction(deferred: false);
-        return (connection, transaction);
+        await writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken);
+            return new WriteTransaction(connection, connection.BeginTransaction(deferred: false), writeGate);
+        }
+        catch
+        {
+            writeGate.Release();
+            throw;
+        }
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

@@ -1,0 +1,255 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Lifecycle;
+
+/// <summary>Every transition of the subscription machine and every refused one, through the wire (SPEC §4.2, §10).</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class TransitionsTests
+{
+    private readonly EmulatorFactory factory;
+    private readonly AntomTestClient client;
+    private readonly Scenario scenario;
+
+    public TransitionsTests(EmulatorFactory factory)
+    {
+        this.factory = factory;
+        client = new AntomTestClient(factory.CreateClient());
+        scenario = new Scenario(client, factory);
+    }
+
+    [Fact]
+    public async Task Approve_PendingRequest_BecomesActive()
+    {
+        var (merchant, requestId) = await scenario.CreatePendingAsync();
+
+        var response = await Decide(merchant, requestId, "approve");
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        ((string)body!["status"]!).Should().Be("ACTIVE");
+        ((string)body["subscriptionId"]!).Should().MatchRegex($"^{factory.Time.GetUtcNow():yyyyMMdd}[0-9]{{27}}$");
+    }
+
+    [Fact]
+    public async Task Decline_PendingRequest_BecomesTerminated_AndCannotBeApprovedAfter()
+    {
+        var (merchant, requestId) = await scenario.CreatePendingAsync();
+
+        var declined = await Decide(merchant, requestId, "decline");
+        var approveAfter = await Decide(merchant, requestId, "approve");
+
+        ((string)(await declined.Content.ReadFromJsonAsync<JsonObject>())!["status"]!).Should().Be("TERMINATED");
+        approveAfter.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await approveAfter.Content.ReadAsStringAsync()).Should().Contain("cannot approve a subscription that is TERMINATED");
+    }
+
+    [Fact]
+    public async Task Approve_Twice_IsConflictNamingTheState()
+    {
+        var (merchant, requestId) = await scenario.CreatePendingAsync();
+        await Decide(merchant, requestId, "approve");
+
+        var again = await Decide(merchant, requestId, "approve");
+
+        again.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await again.Content.ReadAsStringAsync()).Should().Contain("cannot approve a subscription that is ACTIVE");
+    }
+
+    [Fact]
+    public async Task Approve_AfterTheExpiryTime_IsRefusedAndTheRequestEnds()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        var expiry = factory.Time.GetUtcNow().AddMinutes(5);
+        body["subscriptionExpiryTime"] = expiry.ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+        await client.CallAsync(merchant, "create", body);
+        var requestId = (string)body["subscriptionRequestId"]!;
+        var beforeExpiry = await client.Http.GetAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions?subscriptionRequestId={requestId}");
+
+        factory.Time.SetUtcNow(expiry.AddSeconds(1));
+        var tooLate = await Decide(merchant, requestId, "approve");
+        var after = await scenario.GetByRequestIdAsync(merchant, requestId);
+
+        (await beforeExpiry.Content.ReadAsStringAsync()).Should().Contain("AWAITING_AUTHORIZATION");
+        tooLate.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await tooLate.Content.ReadAsStringAsync()).Should().Contain("the authorization window closed at");
+        ((string)after["status"]!).Should().Be("TERMINATED");
+        after["timeline"]!.ToJsonString().Should().Contain("ExpireAuthorization");
+    }
+
+    [Fact]
+    public async Task Approve_UnknownRequest_Is404()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+
+        var response = await Decide(merchant, "no-such-request", "approve");
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Change_Active_Succeeds_AndTheNewAmountIsStored()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+
+        var reply = await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId));
+        var subscription = await scenario.GetAsync(merchant, subscriptionId);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        reply.Json.Select(p => p.Key).Should().Equal("result");
+        ((string)subscription["status"]!).Should().Be("ACTIVE");
+        ((long)subscription["paymentAmount"]!["value"]!).Should().Be(29900);
+    }
+
+    [Fact]
+    public async Task Change_Pending_IsProcessFailNamingTheState()
+    {
+        var (merchant, requestId) = await scenario.CreatePendingAsync();
+        var subscriptionId = (string)(await scenario.GetByRequestIdAsync(merchant, requestId))["subscriptionId"]!;
+
+        var reply = await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId));
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Contain("AWAITING_AUTHORIZATION");
+    }
+
+    [Theory]
+    [InlineData("CANCEL", "CANCELLED")]
+    [InlineData("TERMINATE", "TERMINATED")]
+    public async Task Change_AfterCancellation_IsProcessFailNamingTheState(string cancellationType, string state)
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, cancellationType));
+
+        var reply = await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId));
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Contain(state);
+    }
+
+    [Fact]
+    public async Task Cancel_Active_BecomesCancelled_AndCancellingAgainSucceedsWithoutChange()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+
+        var first = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "CANCEL"));
+        var second = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "CANCEL"));
+        var subscription = await scenario.GetAsync(merchant, subscriptionId);
+
+        first.ResultCode.Should().Be("SUCCESS");
+        second.ResultCode.Should().Be("SUCCESS");
+        ((string)subscription["status"]!).Should().Be("CANCELLED");
+        subscription["timeline"]!.AsArray().Count(e => ((string)e!["detail"]!).Contains("→ CANCELLED")).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Terminate_Cancelled_BecomesTerminated_AndTerminatingAgainSucceeds()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "CANCEL"));
+
+        var terminate = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"));
+        var again = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"));
+
+        terminate.ResultCode.Should().Be("SUCCESS");
+        again.ResultCode.Should().Be("SUCCESS");
+        (await scenario.StatusAsync(merchant, subscriptionId)).Should().Be("TERMINATED");
+    }
+
+    [Fact]
+    public async Task Cancel_Terminated_IsProcessFail()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"));
+
+        var reply = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "CANCEL"));
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Contain("TERMINATED");
+    }
+
+    [Theory]
+    [InlineData("CANCEL")]
+    [InlineData("TERMINATE")]
+    public async Task Cancel_PendingRequestBySubscriptionRequestId_EndsItTerminated(string cancellationType)
+    {
+        var (merchant, requestId) = await scenario.CreatePendingAsync();
+
+        var reply = await client.CallAsync(merchant, "cancel", new JsonObject { ["subscriptionRequestId"] = requestId, ["cancellationType"] = cancellationType });
+        var approve = await Decide(merchant, requestId, "approve");
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        ((string)(await scenario.GetByRequestIdAsync(merchant, requestId))["status"]!).Should().Be("TERMINATED");
+        approve.StatusCode.Should().Be(HttpStatusCode.Conflict);
+    }
+
+    [Theory]
+    [InlineData("change")]
+    [InlineData("cancel")]
+    public async Task ChangeOrCancel_UnknownSubscription_IsSubscriptionNotExist(string api)
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var id = "20260301190000000000000000000099999";
+
+        var reply = await client.CallAsync(merchant, api, api == "change" ? Bodies.Change(id) : Bodies.Cancel(id));
+
+        reply.ResultCode.Should().Be("SUBSCRIPTION_NOT_EXIST");
+        reply.ResultStatus.Should().Be("F");
+    }
+
+    [Theory]
+    [InlineData("change")]
+    [InlineData("cancel")]
+    public async Task ChangeOrCancel_AnotherMerchantsSubscription_IsSubscriptionNotExistAndChangesNothing(string api)
+    {
+        var (owner, subscriptionId) = await scenario.CreateActiveAsync();
+        var stranger = await TestMerchant.CreateAsync(client.Http);
+
+        var reply = await client.CallAsync(stranger, api, api == "change" ? Bodies.Change(subscriptionId) : Bodies.Cancel(subscriptionId, "TERMINATE"));
+        var subscription = await scenario.GetAsync(owner, subscriptionId);
+        var seenByStranger = await client.Http.GetAsync($"/_emulator/v1/merchants/{stranger.ClientId}/subscriptions/{subscriptionId}");
+
+        reply.ResultCode.Should().Be("SUBSCRIPTION_NOT_EXIST");
+        reply.ResultMessage.Should().Be($"no subscription '{subscriptionId}' exists for this client id");
+        ((string)subscription["status"]!).Should().Be("ACTIVE");
+        ((long)subscription["paymentAmount"]!["value"]!).Should().Be(19900);
+        seenByStranger.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Timeline_RecordsStateChangesAndApiCallsWithTimes()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId));
+        await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId));
+
+        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray();
+
+        timeline.Select(e => (string)e!["type"]!).Should().Equal("stateChanged", "apiCall", "stateChanged", "stateChanged", "apiCall", "stateChanged", "apiCall");
+        timeline.Select(e => (string)e!["detail"]!).Should().ContainMatch("AWAITING_AUTHORIZATION → ACTIVE*")
+            .And.ContainMatch("change * → SUCCESS").And.ContainMatch("ACTIVE → CANCELLED*");
+        timeline.Should().OnlyContain(e => DateTimeOffset.Parse((string)e!["at"]!) >= EmulatorFactory.Start);
+    }
+
+    [Fact]
+    public async Task SubscriptionIds_Are35DigitsStartingWithTheDate_AndUnique()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        for (var i = 0; i < 30; i++)
+        {
+            await client.CallAsync(merchant, "create", Bodies.Create(factory.Time.GetUtcNow()));
+        }
+
+        var ids = (await client.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions"))!
+            .Select(s => (string)s!["subscriptionId"]!).ToList();
+
+        ids.Should().HaveCount(30).And.OnlyHaveUniqueItems();
+        ids.Should().AllSatisfy(id => id.Should().MatchRegex("^[0-9A-Z]{35}$").And.StartWith(factory.Time.GetUtcNow().ToString("yyyyMMdd")));
+    }
+
+    private Task<HttpResponseMessage> Decide(TestMerchant merchant, string requestId, string decision) =>
+        client.Http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{requestId}/{decision}", null);
+}
