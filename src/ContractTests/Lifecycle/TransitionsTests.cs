@@ -101,7 +101,7 @@ public sealed class TransitionsTests
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
         reply.Json.Select(p => p.Key).Should().Equal("result");
         ((string)subscription["status"]!).Should().Be("ACTIVE");
-        ((long)subscription["paymentAmount"]!["value"]!).Should().Be(29900);
+        ((string)subscription["paymentAmount"]!["value"]!).Should().Be("29900");
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class TransitionsTests
         reply.ResultCode.Should().Be("SUBSCRIPTION_NOT_EXIST");
         reply.ResultMessage.Should().Be($"no subscription '{subscriptionId}' exists for this client id");
         ((string)subscription["status"]!).Should().Be("ACTIVE");
-        ((long)subscription["paymentAmount"]!["value"]!).Should().Be(19900);
+        ((string)subscription["paymentAmount"]!["value"]!).Should().Be("19900");
         seenByStranger.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 

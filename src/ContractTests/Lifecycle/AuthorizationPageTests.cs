@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ContractTests.Support;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ContractTests.Lifecycle;
+
+/// <summary>The buyer's page behind <c>normalUrl</c>, driven over HTTP as a browser would: GET, then submit a form.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed partial class AuthorizationPageTests
+{
+    private readonly EmulatorFactory factory;
+    private readonly AntomTestClient client;
+    private readonly HttpClient browser;
+    private readonly Scenario scenario;
+
+    public AuthorizationPageTests(EmulatorFactory factory)
+    {
+        this.factory = factory;
+        client = new AntomTestClient(factory.CreateClient());
+        browser = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        scenario = new Scenario(client, factory);
+    }
+
+    [Theory]
+    [InlineData("approve", "ACTIVE")]
+    [InlineData("decline", "TERMINATED")]
+    public async Task Page_SubmittingAButton_DecidesAndRedirectsToTheMerchant(string button, string state)
+    {
+        var (merchant, requestId, pageUrl) = await CreateAsync();
+
+        var page = await browser.GetStringAsync(pageUrl);
+        var action = FormAction(page, button);
+        var submitted = await browser.PostAsync(action, new FormUrlEncodedContent([]));
+        var after = await browser.GetStringAsync(pageUrl);
+
+        submitted.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        submitted.Headers.Location!.ToString().Should().Be("https://merchant.example/return");
+        ((string)(await scenario.GetByRequestIdAsync(merchant, requestId))["status"]!).Should().Be(state);
+        after.Should().Contain($"This request is {state}").And.NotContain("<button");
+    }
+
+    [Fact]
+    public async Task Page_AfterTheExpiryTime_SaysSoAndOffersNoButtons()
+    {
+        var (_, _, pageUrl) = await CreateAsync();
+        var page = await browser.GetStringAsync(pageUrl);
+        var approve = FormAction(page, "approve");
+
+        factory.Time.Advance(TimeSpan.FromMinutes(31));
+        var expiredPage = await browser.GetStringAsync(pageUrl);
+        var lateSubmit = await browser.PostAsync(approve, new FormUrlEncodedContent([]));
+
+        expiredPage.Should().Contain("The authorization window closed at").And.NotContain("<button");
+        lateSubmit.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await lateSubmit.Content.ReadAsStringAsync()).Should().Contain("the authorization window closed at");
+    }
+
+    [Fact]
+    public async Task Page_UnknownToken_Is404()
+    {
+        var response = await browser.GetAsync("/authorize/0000");
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    private async Task<(TestMerchant Merchant, string RequestId, string PageUrl)> CreateAsync()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        var reply = await client.CallAsync(merchant, "create", body);
+        return (merchant, (string)body["subscriptionRequestId"]!, new Uri((string)reply.Json["normalUrl"]!).PathAndQuery);
+    }
+
+    private static string FormAction(string page, string button) =>
+        FormRegex().Matches(page).Select(m => m.Groups[1].Value).Single(a => a.EndsWith("/" + button, StringComparison.Ordinal));
+
+    [GeneratedRegex("<form method=\"post\" action=\"([^\"]+)\">")]
+    private static partial Regex FormRegex();
+}

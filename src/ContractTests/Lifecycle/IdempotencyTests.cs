@@ -1,0 +1,133 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Lifecycle;
+
+/// <summary>Idempotency per SPEC §10: (client id, API, request id); same body → same bytes; other body → inconsistent.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class IdempotencyTests
+{
+    private readonly EmulatorFactory factory;
+    private readonly AntomTestClient client;
+    private readonly Scenario scenario;
+
+    public IdempotencyTests(EmulatorFactory factory)
+    {
+        this.factory = factory;
+        client = new AntomTestClient(factory.CreateClient());
+        scenario = new Scenario(client, factory);
+    }
+
+    [Fact]
+    public async Task Create_RepeatedWithTheSameBody_ReturnsTheFirstBodyByteForByteFreshlySigned()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+
+        var first = await client.CallAsync(merchant, "create", body);
+        factory.Time.Advance(TimeSpan.FromSeconds(3));
+        var repeat = await client.CallAsync(merchant, "create", body, requestTime: "1764000009999");
+        var stored = await client.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions");
+
+        repeat.RawBody.Should().Equal(first.RawBody);
+        repeat.SignatureValid.Should().BeTrue();
+        repeat.Headers["response-time"].Should().NotBe(first.Headers["response-time"]);
+        stored.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task Create_RepeatedWithOtherWhiteSpace_IsTheSameRequest()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        var first = await client.CallAsync(merchant, "create", body);
+
+        var indented = await client.SendAsync(new SignedRequest
+        {
+            Path = AntomTestClient.PathOf("create"),
+            Body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body, new JsonSerializerOptions { WriteIndented = true })),
+            ClientId = merchant.ClientId,
+            Key = merchant.PrivateKey,
+        });
+
+        indented.RawBody.Should().Equal(first.RawBody);
+    }
+
+    [Fact]
+    public async Task Create_SameRequestIdOtherBody_IsRepeatReqInconsistent()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow(), requestId: "same-id");
+        await client.CallAsync(merchant, "create", body);
+        body["paymentAmount"]!["value"] = "1";
+
+        var reply = await client.CallAsync(merchant, "create", body);
+
+        reply.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT");
+        reply.ResultStatus.Should().Be("F");
+        reply.ResultMessage.Should().Contain("same-id");
+    }
+
+    [Fact]
+    public async Task Create_SameRequestIdForAnotherMerchant_IsANewRequest()
+    {
+        var one = await TestMerchant.CreateAsync(client.Http);
+        var two = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow(), requestId: "shared-id");
+        await client.CallAsync(one, "create", body);
+        body["subscriptionDescription"] = "another plan";
+
+        var reply = await client.CallAsync(two, "create", body);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+    }
+
+    [Fact]
+    public async Task Create_AfterParamIllegal_TheCorrectedRequestMayReuseTheId()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["periodRule"]!["periodType"] = "MONTHLY";
+        var refused = await client.CallAsync(merchant, "create", body);
+        body["periodRule"]!["periodType"] = "MONTH";
+
+        var corrected = await client.CallAsync(merchant, "create", body);
+
+        refused.ResultCode.Should().Be("PARAM_ILLEGAL");
+        corrected.ResultCode.Should().Be("SUCCESS", corrected.ResultMessage);
+    }
+
+    [Fact]
+    public async Task Change_Repeated_IsAppliedOnce_AndAnswersTheSame()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        var change = Bodies.Change(subscriptionId);
+
+        var first = await client.CallAsync(merchant, "change", change);
+        var repeat = await client.CallAsync(merchant, "change", change);
+        change["paymentAmount"]!["value"] = "1";
+        var inconsistent = await client.CallAsync(merchant, "change", change);
+        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray();
+
+        repeat.RawBody.Should().Equal(first.RawBody);
+        inconsistent.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT");
+        timeline.Count(e => ((string)e!["detail"]!).StartsWith("change ", StringComparison.Ordinal)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Change_RefusedFinally_IsRememberedAsRefused()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"));
+        var change = Bodies.Change(subscriptionId);
+
+        var first = await client.CallAsync(merchant, "change", change);
+        var repeat = await client.CallAsync(merchant, "change", change);
+
+        first.ResultCode.Should().Be("PROCESS_FAIL");
+        repeat.RawBody.Should().Equal(first.RawBody);
+    }
+}
