@@ -80,6 +80,41 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Process_Restart_KeepsSubscriptionsAndIdempotencyRecords()
+    {
+        var merchant = new TestMerchant(Fixtures.DefaultClientId, Fixtures.DefaultMerchantPrivateKey);
+        var create = Bodies.Create(DateTimeOffset.Parse("2027-01-01T00:00:00Z"));
+        var requestId = (string)create["subscriptionRequestId"]!;
+        string before;
+        AntomReply firstCreate;
+        var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (emulator)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            var antom = new AntomTestClient(client);
+            firstCreate = await antom.CallAsync(merchant, "create", create);
+            var approved = await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{requestId}/approve", null);
+            var subscriptionId = (string)System.Text.Json.Nodes.JsonNode.Parse(await approved.Content.ReadAsStringAsync())!["subscriptionId"]!;
+            var cancelled = await antom.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "CANCEL"));
+            cancelled.ResultCode.Should().Be("SUCCESS", cancelled.ResultMessage);
+            before = await client.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions?subscriptionRequestId={requestId}");
+        }
+
+        var (restarted, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (restarted)
+        {
+            using var client = new HttpClient { BaseAddress = httpAgain };
+            var after = await client.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions?subscriptionRequestId={requestId}");
+            var repeat = await new AntomTestClient(client).CallAsync(merchant, "create", create);
+
+            after.Should().Be(before);
+            after.Should().Contain("\"status\":\"CANCELLED\"");
+            repeat.RawBody.Should().Equal(firstCreate.RawBody, "the idempotency record survives the restart");
+            repeat.SignatureValid.Should().BeTrue();
+        }
+    }
+
     private static async Task<AntomReply> CreateAsync(Uri baseUri, X509Certificate2? certificate)
     {
         using var http = new HttpClient { BaseAddress = baseUri };
