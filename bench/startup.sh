@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Cold start: process start → first signed create answered with SUCCESS, for the built emulator (Release).
+#   bench/startup.sh [runs]       prints each run and the median, in milliseconds
+# The request is signed once before the process starts (openssl), then sent with curl every 5 ms until it succeeds.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+runs="${1:-5}"
+dotnet build "$root/src/Emulator" -c Release -v q -nologo >/dev/null
+dll="$root/src/Emulator/bin/Release/net10.0/Emulator.dll"
+port=5987
+client=SANDBOX_5YEMULATOR00001
+path=/ams/sandbox/api/v1/subscriptions/create
+results=()
+for run in $(seq "$runs"); do
+  data="$(mktemp -d)"
+  body="{\"subscriptionRequestId\":\"bench-$run-$RANDOM\",\"subscriptionDescription\":\"bench\",\"subscriptionRedirectUrl\":\"https://m.example/r\",\"subscriptionStartTime\":\"2030-01-01T00:00:00Z\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"100\"},\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"100\"}},\"env\":{\"terminalType\":\"WEB\"}}"
+  time=1764000000000
+  sig="$(printf 'POST %s\n%s.%s.%s' "$path" "$client" "$time" "$body" | openssl dgst -sha256 -sign "$root/fixtures/keys/merchant-private.pem" | base64 -w0 | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')"
+  start=$(date +%s%N)
+  Emulator__DataDirectory="$data" dotnet "$dll" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
+  pid=$!
+  until curl -s --max-time 1 -X POST "http://127.0.0.1:$port$path" -H "Client-Id: $client" -H "Request-Time: $time" \
+      -H "Signature: algorithm=RSA256,keyVersion=1,signature=$sig" --data-binary "$body" 2>/dev/null | grep -q '"SUCCESS"'; do
+    sleep 0.005
+  done
+  end=$(date +%s%N)
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+  ms=$(( (end - start) / 1000000 ))
+  results+=("$ms")
+  echo "run $run: ${ms} ms"
+done
+median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "cold start to first signed create (median of $runs): ${median} ms on $(nproc) cores"
