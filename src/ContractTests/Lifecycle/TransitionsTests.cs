@@ -228,7 +228,7 @@ public sealed class TransitionsTests
 
         var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray();
 
-        timeline.Select(e => (string)e!["type"]!).Should().Equal("stateChanged", "apiCall", "stateChanged", "stateChanged", "apiCall", "stateChanged", "apiCall");
+        timeline.Select(e => (string)e!["type"]!).Should().Equal("stateChanged", "apiCall", "stateChanged", "deduction", "stateChanged", "apiCall", "stateChanged", "apiCall");
         timeline.Select(e => (string)e!["detail"]!).Should().ContainMatch("AWAITING_AUTHORIZATION → ACTIVE*")
             .And.ContainMatch("change * → SUCCESS").And.ContainMatch("ACTIVE → CANCELLED*");
         timeline.Should().OnlyContain(e => DateTimeOffset.Parse((string)e!["at"]!) >= EmulatorFactory.Start);

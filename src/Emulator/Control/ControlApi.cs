@@ -4,6 +4,7 @@ using Emulator.Lifecycle;
 using Emulator.Merchants;
 using Emulator.Persistence;
 using Emulator.Protocol;
+using Emulator.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Emulator.Control;
@@ -27,6 +28,8 @@ public static class ControlApi
         merchant.MapGet("/subscriptions/{subscriptionId}", GetSubscriptionAsync).WithName("GetSubscription");
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/approve", ApproveAsync).WithName("ApproveSubscriptionRequest");
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/decline", DeclineAsync).WithName("DeclineSubscriptionRequest");
+        merchant.MapClockApi();
+        merchant.MapNotificationsApi();
         return app;
     }
 
@@ -37,7 +40,7 @@ public static class ControlApi
         TypedResults.Ok(new KeysView(key.KeyVersion, key.PublicKeyBase64, key.PublicKeyPem));
 
     public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> PutMerchantAsync(
-        string clientId, MerchantBody body, MerchantRegistry merchants, TimeProvider time, CancellationToken cancellationToken)
+        string clientId, MerchantBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider time, CancellationToken cancellationToken)
     {
         if (clientId.Length > 64)
         {
@@ -66,6 +69,11 @@ public static class ControlApi
             body.PaymentNotificationUrl,
             existing?.Merchant.CreatedAt ?? time.GetUtcNow());
         await merchants.SaveAsync(merchant, cancellationToken);
+        if (body.Clock?.FrozenAt is { } frozenAt)
+        {
+            await clocks.FreezeAsync(clientId, frozenAt, cancellationToken);
+        }
+
         return TypedResults.Ok(MerchantView.From(merchant));
     }
 
@@ -74,8 +82,12 @@ public static class ControlApi
             ? TypedResults.Ok(MerchantView.From(merchant))
             : UnknownMerchant(clientId);
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRegistry merchants, CancellationToken cancellationToken) =>
-        await merchants.DeleteAsync(clientId, cancellationToken) ? TypedResults.NoContent() : UnknownMerchant(clientId);
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, CancellationToken cancellationToken)
+    {
+        var deleted = await merchants.DeleteAsync(clientId, cancellationToken);
+        clocks.Forget(clientId);
+        return deleted ? TypedResults.NoContent() : UnknownMerchant(clientId);
+    }
 
     public static async Task<Results<Ok<List<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
         string clientId, string? status, string? subscriptionRequestId, MerchantRegistry merchants, SubscriptionStore store, CancellationToken cancellationToken)
@@ -91,34 +103,39 @@ public static class ControlApi
             return Problem(StatusCodes.Status400BadRequest, "status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
         }
 
-        var list = await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken);
-        return TypedResults.Ok(list.Select(SubscriptionView.From).ToList());
+        var views = new List<SubscriptionView>();
+        foreach (var subscription in await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken))
+        {
+            views.Add(SubscriptionView.From(subscription, await store.PhasesAsync(subscription.SubscriptionId, cancellationToken)));
+        }
+
+        return TypedResults.Ok(views);
     }
 
     public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(
         string clientId, string subscriptionId, SubscriptionStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(clientId, subscriptionId, cancellationToken) is { } subscription
-            ? TypedResults.Ok(SubscriptionView.From(subscription))
+            ? TypedResults.Ok(SubscriptionView.From(subscription, await store.PhasesAsync(subscriptionId, cancellationToken)))
             : Problem(StatusCodes.Status404NotFound, $"merchant {clientId} has no subscription {subscriptionId}");
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> ApproveAsync(
-        string clientId, string subscriptionRequestId, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken) =>
-        DecideAsync(clientId, subscriptionRequestId, approve: true, service, time, cancellationToken);
+        string clientId, string subscriptionRequestId, BuyerDecisions buyer, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, subscriptionRequestId, approve: true, buyer, cancellationToken);
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DeclineAsync(
-        string clientId, string subscriptionRequestId, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken) =>
-        DecideAsync(clientId, subscriptionRequestId, approve: false, service, time, cancellationToken);
+        string clientId, string subscriptionRequestId, BuyerDecisions buyer, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, subscriptionRequestId, approve: false, buyer, cancellationToken);
 
     private static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DecideAsync(
-        string clientId, string subscriptionRequestId, bool approve, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken)
+        string clientId, string subscriptionRequestId, bool approve, BuyerDecisions buyer, CancellationToken cancellationToken)
     {
-        var (subscription, outcome) = await service.DecideAsync(clientId, subscriptionRequestId, approve, time.GetUtcNow(), cancellationToken);
+        var (subscription, outcome, phases) = await buyer.DecideAsync(clientId, subscriptionRequestId, approve, cancellationToken);
         if (subscription is null)
         {
             return Problem(StatusCodes.Status404NotFound, outcome.Reason!);
         }
 
-        return outcome.Succeeded ? TypedResults.Ok(SubscriptionView.From(subscription)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
+        return outcome.Succeeded ? TypedResults.Ok(SubscriptionView.From(subscription, phases)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
     }
 
     private static ProblemHttpResult UnknownMerchant(string clientId) =>

@@ -20,10 +20,10 @@ public sealed record SubscriptionView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? AuthorizedAt,
     string? CancellationType,
-    IReadOnlyList<object> Phases,
+    IReadOnlyList<Phase> Phases,
     IReadOnlyList<TimelineEntry> Timeline)
 {
-    public static SubscriptionView From(Subscription s) => new(
+    public static SubscriptionView From(Subscription s, IReadOnlyList<Phase> phases) => new(
         s.SubscriptionId,
         s.SubscriptionRequestId,
         s.Status.ToWire(),
@@ -40,6 +40,6 @@ public sealed record SubscriptionView(
         s.CreatedAt,
         s.AuthorizedAt,
         s.CancellationType,
-        [],
+        phases,
         s.Timeline);
 }

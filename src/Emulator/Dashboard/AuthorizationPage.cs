@@ -3,6 +3,7 @@ using System.Text;
 using Emulator.Domain;
 using Emulator.Lifecycle;
 using Emulator.Persistence;
+using Emulator.Scheduling;
 
 namespace Emulator.Dashboard;
 
@@ -16,12 +17,12 @@ public static class AuthorizationPage
     {
         var page = app.MapGroup(AuthorizationLinks.PagePath + "/{token}").ExcludeFromDescription();
         page.MapGet("", ShowAsync);
-        page.MapPost("/approve", (string token, SubscriptionStore store, SubscriptionService service, TimeProvider time, CancellationToken ct) => DecideAsync(token, true, store, service, time, ct));
-        page.MapPost("/decline", (string token, SubscriptionStore store, SubscriptionService service, TimeProvider time, CancellationToken ct) => DecideAsync(token, false, store, service, time, ct));
+        page.MapPost("/approve", (string token, SubscriptionStore store, BuyerDecisions buyer, CancellationToken ct) => DecideAsync(token, true, store, buyer, ct));
+        page.MapPost("/decline", (string token, SubscriptionStore store, BuyerDecisions buyer, CancellationToken ct) => DecideAsync(token, false, store, buyer, ct));
         return app;
     }
 
-    private static async Task<IResult> ShowAsync(string token, SubscriptionStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ShowAsync(string token, SubscriptionStore store, MerchantClocks clocks, CancellationToken cancellationToken)
     {
         if (await store.FindByAuthorizationTokenAsync(token, cancellationToken) is not { } subscription)
         {
@@ -47,14 +48,14 @@ public static class AuthorizationPage
         Row(body, "Status", subscription.Status.ToWire());
         body.Append("</table>");
 
-        var now = time.GetUtcNow();
-        if (subscription.Status != SubscriptionStatus.AwaitingAuthorization)
-        {
-            body.Append($"<p class=\"closed\">This request is {subscription.Status.ToWire()}: there is nothing left to decide.</p>");
-        }
-        else if (now >= plan.ExpiryTime)
+        var now = await clocks.NowAsync(subscription.ClientId, cancellationToken);
+        if (subscription.AuthorizationExpired || (subscription.Status == SubscriptionStatus.AwaitingAuthorization && now >= plan.ExpiryTime))
         {
             body.Append($"<p class=\"closed\">The authorization window closed at {plan.ExpiryTime:O}.</p>");
+        }
+        else if (subscription.Status != SubscriptionStatus.AwaitingAuthorization)
+        {
+            body.Append($"<p class=\"closed\">This request is {subscription.Status.ToWire()}: there is nothing left to decide.</p>");
         }
         else
         {
@@ -66,14 +67,14 @@ public static class AuthorizationPage
         return Html(StatusCodes.Status200OK, "Authorize subscription", body.ToString());
     }
 
-    private static async Task<IResult> DecideAsync(string token, bool approve, SubscriptionStore store, SubscriptionService service, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> DecideAsync(string token, bool approve, SubscriptionStore store, BuyerDecisions buyer, CancellationToken cancellationToken)
     {
         if (await store.FindByAuthorizationTokenAsync(token, cancellationToken) is not { } found)
         {
             return Html(StatusCodes.Status404NotFound, "Unknown authorization link", "<p>This authorization link does not belong to any subscription request.</p>");
         }
 
-        var (subscription, outcome) = await service.DecideAsync(found.ClientId, found.SubscriptionRequestId, approve, time.GetUtcNow(), cancellationToken);
+        var (subscription, outcome, _) = await buyer.DecideAsync(found.ClientId, found.SubscriptionRequestId, approve, cancellationToken);
         if (!outcome.Succeeded)
         {
             return Html(StatusCodes.Status409Conflict, "Cannot do that", $"<p class=\"closed\">{WebUtility.HtmlEncode(outcome.Reason)}</p>");

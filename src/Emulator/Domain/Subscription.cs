@@ -7,7 +7,8 @@ namespace Emulator.Domain;
 /// <summary>
 /// The subscription aggregate. Its lifecycle is a Stateless machine with external state storage (the
 /// <see cref="Status"/> property the store persists); callers use intent methods, never triggers. An intent that the
-/// state does not allow is refused with a reason naming the state (SPEC §4.2, §10).
+/// state does not allow is refused with a reason naming the state (SPEC §4.2, §10). What the outside must hear of
+/// collects in <see cref="Events"/> for the service to turn into outbox rows in the same transaction.
 /// </summary>
 public sealed class Subscription
 {
@@ -42,6 +43,7 @@ public sealed class Subscription
         Plan = plan;
         Status = status;
         Timeline = timeline ?? [];
+        AnchorTime = plan?.StartTime ?? default;
     }
 
     public string SubscriptionId { get; }
@@ -69,14 +71,36 @@ public sealed class Subscription
     public string? CancellationType { get; private set; }
 
     [JsonInclude]
+    public DateTimeOffset? CancelledAt { get; private set; }
+
+    [JsonInclude]
     public DateTimeOffset? EndedAt { get; private set; }
 
     /// <summary>Charged for the next phase instead of the plan amount after a change (SPEC §10 change).</summary>
     [JsonInclude]
     public Amount? NextPhaseAmountOverride { get; private set; }
 
+    /// <summary>The number of the next phase to deduct.</summary>
+    [JsonInclude]
+    public int NextPhaseNo { get; private set; } = 1;
+
+    /// <summary>Phase <see cref="AnchorPhaseNo"/> starts at <see cref="AnchorTime"/>; later ones follow by the period rule.</summary>
+    [JsonInclude]
+    public DateTimeOffset AnchorTime { get; private set; }
+
+    [JsonInclude]
+    public int AnchorPhaseNo { get; private set; } = 1;
+
+    /// <summary>End of the last deducted phase: how long a cancelled subscription keeps its service.</summary>
+    [JsonInclude]
+    public DateTimeOffset? PaidUntil { get; private set; }
+
     [JsonInclude]
     public List<TimelineEntry> Timeline { get; private set; }
+
+    /// <summary>What happened in this unit of work; not stored.</summary>
+    [JsonIgnore]
+    public List<SubscriptionEvent> Events { get; } = [];
 
     public static Subscription Create(string subscriptionId, string clientId, string requestId, string authorizationToken, SubscriptionPlan plan, DateTimeOffset now)
     {
@@ -85,10 +109,14 @@ public sealed class Subscription
         return subscription;
     }
 
+    /// <summary>True when the request ended because the buyer let the authorization window pass.</summary>
+    [JsonIgnore]
+    public bool AuthorizationExpired => Status == SubscriptionStatus.Terminated && AuthorizedAt is null && CancellationType is null && EndedAt == Plan.ExpiryTime;
+
     /// <summary>The buyer approves on the authorization page (or through the control API).</summary>
     public Outcome Approve(DateTimeOffset now)
     {
-        if (ExpireIfDue(now))
+        if (ExpireIfDue(now) || AuthorizationExpired)
         {
             return Outcome.Refused($"the authorization window closed at {Plan.ExpiryTime:O}");
         }
@@ -97,6 +125,7 @@ public sealed class Subscription
         if (outcome.Changed)
         {
             AuthorizedAt = now;
+            Events.Add(new SubscriptionNotice(now, "CREATE", "ACTIVE"));
         }
 
         return outcome;
@@ -104,17 +133,23 @@ public sealed class Subscription
 
     public Outcome Decline(DateTimeOffset now)
     {
-        if (ExpireIfDue(now))
+        if (ExpireIfDue(now) || AuthorizationExpired)
         {
             return Outcome.Refused($"the authorization window closed at {Plan.ExpiryTime:O}");
         }
 
-        return Fire(Trigger.Decline, now, "decline");
+        var outcome = Fire(Trigger.Decline, now, "decline");
+        if (outcome.Changed)
+        {
+            Events.Add(new SubscriptionNotice(now, "CREATE", "TERMINATED"));
+        }
+
+        return outcome;
     }
 
     /// <summary>
-    /// The buyer did not act before <c>subscriptionExpiryTime</c>: the request ends (SPEC §10). True when this call
-    /// ended it, or it had already expired and was just closed now.
+    /// The buyer did not act before <c>subscriptionExpiryTime</c>: the request ends with notifySubscription
+    /// CREATE/TERMINATED (SPEC §10). True when this call ended it.
     /// </summary>
     public bool ExpireIfDue(DateTimeOffset now)
     {
@@ -124,10 +159,15 @@ public sealed class Subscription
         }
 
         Fire(Trigger.ExpireAuthorization, Plan.ExpiryTime, "expire the authorization of");
+        Events.Add(new AuthorizationExpired(Plan.ExpiryTime));
+        Events.Add(new SubscriptionNotice(Plan.ExpiryTime, "CREATE", "TERMINATED"));
         return true;
     }
 
-    /// <summary>change (SPEC §10): only while ACTIVE; the new amount applies from the next phase.</summary>
+    /// <summary>
+    /// change (SPEC §10): only while ACTIVE. The new amount applies from the next phase; a new period rule or start
+    /// time re-anchors the phases that are not deducted yet.
+    /// </summary>
     public Outcome Change(PlanChange change, DateTimeOffset now)
     {
         ExpireIfDue(now);
@@ -135,6 +175,12 @@ public sealed class Subscription
         if (!outcome.Succeeded)
         {
             return outcome;
+        }
+
+        if (change.PeriodRule is not null || change.StartTime is not null)
+        {
+            AnchorTime = change.StartTime ?? PhaseStart(NextPhaseNo);
+            AnchorPhaseNo = NextPhaseNo;
         }
 
         Plan = Plan with
@@ -147,13 +193,14 @@ public sealed class Subscription
             OrderAmount = change.OrderAmount ?? Plan.OrderAmount,
         };
         NextPhaseAmountOverride = change.PaymentAmountDifference;
+        Events.Add(new SubscriptionNotice(now, "CHANGE", "ACTIVE"));
         return outcome;
     }
 
     /// <summary>
     /// cancel (SPEC §10): <c>CANCEL</c> stops renewals and keeps service to the end of the paid phase;
     /// <c>TERMINATE</c> ends it now; either ends a request the buyer has not authorized yet. Repeating the same
-    /// cancellation succeeds without changing anything.
+    /// cancellation succeeds without changing anything or notifying again.
     /// </summary>
     public Outcome Cancel(string cancellationType, DateTimeOffset now)
     {
@@ -165,29 +212,104 @@ public sealed class Subscription
             return Outcome.AlreadyDone;
         }
 
+        var wasPending = Status == SubscriptionStatus.AwaitingAuthorization;
         var outcome = Fire(terminate ? Trigger.Terminate : Trigger.Cancel, now, terminate ? "terminate" : "cancel");
         if (outcome.Changed)
         {
             CancellationType = cancellationType;
+            CancelledAt = now;
+            Events.Add(terminate || wasPending
+                ? new SubscriptionNotice(now, "TERMINATE", "TERMINATED")
+                : new SubscriptionNotice(now, "CANCEL", "ACTIVE"));
         }
 
         return outcome;
     }
 
-    /// <summary>No phase starts at or after <c>subscriptionEndTime</c>: the subscription ends without notification.</summary>
-    public Outcome ReachEndTime(DateTimeOffset now) => Fire(Trigger.ReachEndTime, now, "end");
+    /// <summary>Start of phase <paramref name="phaseNo"/> with calendar arithmetic from the anchor (SPEC §10).</summary>
+    public DateTimeOffset PhaseStart(int phaseNo) => Plan.PeriodRule.Add(AnchorTime, phaseNo - AnchorPhaseNo);
 
-    /// <summary>A cancelled subscription ends when its last paid phase does.</summary>
-    public Outcome EndLastPaidPhase(DateTimeOffset now) => Fire(Trigger.EndLastPaidPhase, now, "close");
+    /// <summary>When this subscription next needs the time machine, or null when it never will again.</summary>
+    public DateTimeOffset? NextEventAt(TimeSpan deductionLead)
+    {
+        switch (Status)
+        {
+            case SubscriptionStatus.AwaitingAuthorization:
+                return Plan.ExpiryTime;
+            case SubscriptionStatus.Active:
+                var start = PhaseStart(NextPhaseNo);
+                if (Plan.EndTime is { } end && start >= end)
+                {
+                    return end;
+                }
+
+                // SPEC §10: phase 1 at authorization (or at a future start); later phases a lead time before they begin.
+                var due = NextPhaseNo == 1 ? start : start - deductionLead;
+                return Max(due, AuthorizedAt!.Value);
+            case SubscriptionStatus.Cancelled:
+                var paidUntil = Max(PaidUntil ?? CancelledAt!.Value, CancelledAt!.Value);
+                return Plan.EndTime is { } stop && stop < paidUntil ? Max(stop, CancelledAt!.Value) : paidUntil;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Does what is due at <paramref name="now"/>: the authorization expiry, the next phase's deduction, the end of
+    /// the subscription. Returns false when nothing was due.
+    /// </summary>
+    public bool RunDue(DateTimeOffset now, TimeSpan deductionLead, Func<string> newPaymentId, Func<int, DeductionResult> deduct)
+    {
+        if (NextEventAt(deductionLead) is not { } due || due > now)
+        {
+            return false;
+        }
+
+        switch (Status)
+        {
+            case SubscriptionStatus.AwaitingAuthorization:
+                ExpireIfDue(due);
+                break;
+            case SubscriptionStatus.Active when Plan.EndTime is { } end && PhaseStart(NextPhaseNo) >= end:
+                Fire(Trigger.ReachEndTime, end, "end");
+                break;
+            case SubscriptionStatus.Active:
+                Deduct(due, newPaymentId(), deduct(NextPhaseNo));
+                break;
+            case SubscriptionStatus.Cancelled:
+                Fire(Plan.EndTime is { } stop && stop <= due ? Trigger.ReachEndTime : Trigger.EndLastPaidPhase, due, "close");
+                break;
+        }
+
+        return true;
+    }
 
     public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode) =>
         Timeline.Add(new TimelineEntry(now, "apiCall", $"{api} {requestId} → {resultCode}"));
+
+    public void RecordNote(DateTimeOffset now, string type, string detail) => Timeline.Add(new TimelineEntry(now, type, detail));
 
     /// <summary>The lifecycle diagram, generated from the machine itself.</summary>
     public static string MermaidDiagram()
     {
         var probe = new Subscription("", "", "", "", default, null!, SubscriptionStatus.AwaitingAuthorization);
         return MermaidGraph.Format(probe.BuildMachine().GetInfo());
+    }
+
+    private void Deduct(DateTimeOffset at, string paymentId, DeductionResult result)
+    {
+        var phaseNo = NextPhaseNo;
+        var amount = NextPhaseAmountOverride
+            ?? Plan.Trials.FirstOrDefault(t => t.Covers(phaseNo))?.Amount
+            ?? Plan.PaymentAmount;
+        var start = PhaseStart(phaseNo);
+        var end = PhaseStart(phaseNo + 1);
+        var phase = new Phase(phaseNo, start, end, amount, paymentId, at, result.ResultStatus, result.ResultCode, result.ResultMessage, result.ResultStatus == "S" ? at : null);
+        NextPhaseNo++;
+        NextPhaseAmountOverride = null;
+        PaidUntil = end;
+        Timeline.Add(new TimelineEntry(at, "deduction", $"phase {phaseNo} {amount} {result.ResultStatus} {result.ResultCode} ({paymentId})"));
+        Events.Add(new PhaseDeducted(at, phase));
     }
 
     private Outcome Fire(Trigger trigger, DateTimeOffset now, string verb)
@@ -207,6 +329,8 @@ public sealed class Subscription
 
         return Outcome.Done;
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 
     // A machine is not thread-safe and is cheap to configure: one per operation (STYLE.md).
     private StateMachine<SubscriptionStatus, Trigger> BuildMachine()
@@ -237,6 +361,10 @@ public sealed class Subscription
         {
             var at = t.Parameters.Length > 0 && t.Parameters[0] is DateTimeOffset time ? time : default;
             Timeline.Add(new TimelineEntry(at, "stateChanged", $"{t.Source.ToWire()} → {t.Destination.ToWire()} ({t.Trigger})"));
+            if (t.Source != t.Destination)
+            {
+                Events.Add(new StateChanged(at, t.Source, t.Destination));
+            }
         });
 
         return machine;

@@ -4,6 +4,8 @@ using Emulator.Dashboard;
 using Emulator.Domain;
 using Emulator.Lifecycle;
 using Emulator.Merchants;
+using Emulator.Notifications;
+using Emulator.Scheduling;
 using Emulator.Persistence;
 using Emulator.Protocol;
 
@@ -27,6 +29,20 @@ public static class EmulatorHosting
         services.AddSingleton<SubscriptionIds>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<ControlAccessFilter>();
+        services.AddSingleton<MerchantClocks>();
+        services.AddSingleton<Outbox>();
+        services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<TimeMachine>();
+        services.AddSingleton<BuyerDecisions>();
+        services.AddHostedService<SchedulerLoop>();
+        services.AddHttpClient(NotificationDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                MaxConnectionsPerServer = 256,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+            });
         services.AddHostedService<StartupTasks>();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(json =>

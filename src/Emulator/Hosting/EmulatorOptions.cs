@@ -38,6 +38,18 @@ public sealed class EmulatorOptions
     /// </summary>
     public string AdminToken { get; set; } = "";
 
+    /// <summary>How long before a later phase begins its deduction runs (SPEC §10 "Later phases").</summary>
+    public TimeSpan DeductionLeadTime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary><c>antom</c>: 8 attempts over about a day (SPEC §4.3); <c>sandbox</c>: one attempt, no retries.</summary>
+    public string NotificationRetries { get; set; } = "antom";
+
+    /// <summary>How long a merchant's endpoint has to answer a notification before the attempt counts as a timeout.</summary>
+    public TimeSpan NotificationTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the background loop runs due work on every merchant's clock.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public string DatabasePath => Path.Combine(DataDirectory, "emulator.db");
 
     public string FixturePath(string relative) => Path.Combine(FixturesDirectory, relative);

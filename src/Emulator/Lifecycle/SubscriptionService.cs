@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Emulator.Api;
 using Emulator.Domain;
+using Emulator.Notifications;
 using Emulator.Persistence;
 using Emulator.Protocol;
 using Microsoft.Data.Sqlite;
@@ -12,7 +13,7 @@ namespace Emulator.Lifecycle;
 /// Runs create, change and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
 /// methods, each state change saved in one write transaction with its idempotency record.
 /// </summary>
-public sealed class SubscriptionService(Database database, IdempotencyStore idempotency, SubscriptionIds ids)
+public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, IdempotencyStore idempotency, SubscriptionIds ids)
 {
     public async Task<AntomResponse> CreateAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
@@ -42,7 +43,7 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
                     ?? throw new InvalidOperationException("idempotency record vanished");
             }
 
-            await SubscriptionStore.InsertAsync(work.Connection, subscription, cancellationToken);
+            await PersistAsync(work, subscription, isNew: true, cancellationToken);
             await work.CommitAsync(cancellationToken);
         }
 
@@ -78,7 +79,7 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
                     request.Now);
                 result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
                 subscription.RecordApiCall(request.Now, Apis.Change, change.SubscriptionChangeRequestId, result.ResultCode);
-                await SubscriptionStore.UpdateAsync(work.Connection, subscription, cancellationToken);
+                await PersistAsync(work, subscription, isNew: false, cancellationToken);
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
@@ -114,7 +115,7 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
             var outcome = subscription.Cancel(cancel.CancellationType, request.Now);
             var result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
             subscription.RecordApiCall(request.Now, Apis.Cancel, cancel.CancellationType, result.ResultCode);
-            await SubscriptionStore.UpdateAsync(work.Connection, subscription, cancellationToken);
+            await PersistAsync(work, subscription, isNew: false, cancellationToken);
             await work.CommitAsync(cancellationToken);
             return new AntomResponse(result);
         }
@@ -133,11 +134,18 @@ public sealed class SubscriptionService(Database database, IdempotencyStore idem
 
             // Saved even when refused: a decision that came too late closes the request (expiry) as it is refused.
             var outcome = approve ? subscription.Approve(now) : subscription.Decline(now);
-            await SubscriptionStore.UpdateAsync(work.Connection, subscription, cancellationToken);
+            await PersistAsync(work, subscription, isNew: false, cancellationToken);
             await work.CommitAsync(cancellationToken);
 
             return (subscription, outcome);
         }
+    }
+
+    /// <summary>The subscription, its phases and the notifications it owes: one transaction (STYLE.md).</summary>
+    private async Task PersistAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
+    {
+        await subscriptions.SaveAsync(work, subscription, isNew, cancellationToken);
+        await Outbox.EnqueueAsync(work, subscription, cancellationToken);
     }
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, string hash, CancellationToken cancellationToken)

@@ -33,6 +33,45 @@ public sealed class Database
             response TEXT NOT NULL,
             PRIMARY KEY (client_id, api, request_id));
         """,
+        """
+        ALTER TABLE subscriptions ADD COLUMN next_event_at INTEGER;
+        CREATE INDEX ix_subscriptions_due ON subscriptions (client_id, next_event_at);
+        CREATE TABLE phases (
+            subscription_id TEXT NOT NULL,
+            phase_no INTEGER NOT NULL,
+            client_id TEXT NOT NULL,
+            payment_id TEXT NOT NULL UNIQUE,
+            doc TEXT NOT NULL,
+            PRIMARY KEY (subscription_id, phase_no));
+        CREATE TABLE notifications (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            notification_id TEXT NOT NULL UNIQUE,
+            client_id TEXT NOT NULL,
+            subscription_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            url TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            attempt_count INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX ix_notifications_due ON notifications (client_id, status, next_attempt_at);
+        CREATE INDEX ix_notifications_subscription ON notifications (subscription_id, seq);
+        CREATE TABLE notification_attempts (
+            notification_id TEXT NOT NULL,
+            attempt_no INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            http_status INTEGER,
+            response_body TEXT,
+            outcome TEXT NOT NULL,
+            error TEXT,
+            redelivery INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (notification_id, attempt_no));
+        CREATE TABLE clocks (
+            client_id TEXT PRIMARY KEY,
+            offset_ms INTEGER NOT NULL,
+            frozen_at INTEGER);
+        """,
     ];
 
     private readonly string connectionString;

@@ -16,6 +16,21 @@ public sealed class MerchantStore(Database database)
             : null;
     }
 
+    public async Task<IReadOnlyList<string>> ListIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT client_id FROM merchants ORDER BY client_id";
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     public async Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -33,6 +48,10 @@ public sealed class MerchantStore(Database database)
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
+            DELETE FROM notification_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = $id);
+            DELETE FROM notifications WHERE client_id = $id;
+            DELETE FROM phases WHERE client_id = $id;
+            DELETE FROM clocks WHERE client_id = $id;
             DELETE FROM subscriptions WHERE client_id = $id;
             DELETE FROM idempotency WHERE client_id = $id;
             DELETE FROM merchants WHERE client_id = $id;

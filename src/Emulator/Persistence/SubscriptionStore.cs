@@ -1,21 +1,30 @@
 using System.Globalization;
 using System.Text.Json;
 using Emulator.Domain;
+using Emulator.Hosting;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace Emulator.Persistence;
 
-/// <summary>Subscriptions as JSON documents, indexed by id, merchant, request id and authorization token.</summary>
-public sealed class SubscriptionStore(Database database)
+/// <summary>
+/// Subscriptions as JSON documents, indexed by id, merchant, request id, authorization token and the time of their
+/// next due event; their phases in a table of their own.
+/// </summary>
+public sealed class SubscriptionStore(Database database, IOptions<EmulatorOptions> options)
 {
+    private TimeSpan Lead => options.Value.DeductionLeadTime;
+
     public async Task<Subscription?> FindAsync(string clientId, string subscriptionId, CancellationToken cancellationToken) =>
         await QueryOneAsync("client_id = $client AND subscription_id = $key", clientId, subscriptionId, cancellationToken);
 
-    public async Task<Subscription?> FindByRequestIdAsync(string clientId, string subscriptionRequestId, CancellationToken cancellationToken) =>
-        await QueryOneAsync("client_id = $client AND subscription_request_id = $key", clientId, subscriptionRequestId, cancellationToken);
-
     public async Task<Subscription?> FindByAuthorizationTokenAsync(string token, CancellationToken cancellationToken) =>
         await QueryOneAsync("authorization_token = $key", null, token, cancellationToken);
+
+    public static async Task<Subscription?> FindAsync(SqliteConnection connection, string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
+        subscriptionId is not null
+            ? await QueryOneAsync(connection, "client_id = $client AND subscription_id = $key", clientId, subscriptionId, cancellationToken)
+            : await QueryOneAsync(connection, "client_id = $client AND subscription_request_id = $key", clientId, subscriptionRequestId!, cancellationToken);
 
     public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken)
     {
@@ -39,13 +48,59 @@ public sealed class SubscriptionStore(Database database)
         return list;
     }
 
-    public static async Task InsertAsync(SqliteConnection connection, Subscription subscription, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Phase>> PhasesAsync(string subscriptionId, CancellationToken cancellationToken)
     {
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO subscriptions (subscription_id, client_id, subscription_request_id, authorization_token, status, created_at, doc)
-            VALUES ($id, $client, $request, $token, $status, $created, $doc)
-            """;
+        command.CommandText = "SELECT doc FROM phases WHERE subscription_id = $id ORDER BY phase_no";
+        command.Parameters.AddWithValue("$id", subscriptionId);
+        var list = new List<Phase>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(JsonSerializer.Deserialize<Phase>(reader.GetString(0), PersistenceJson.Options)!);
+        }
+
+        return list;
+    }
+
+    /// <summary>The earliest time any of the merchant's subscriptions needs the time machine.</summary>
+    public async Task<DateTimeOffset?> NextEventAtAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(next_event_at) FROM subscriptions WHERE client_id = $client AND next_event_at IS NOT NULL";
+        command.Parameters.AddWithValue("$client", clientId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public async Task<IReadOnlyList<string>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT subscription_id FROM subscriptions WHERE client_id = $client AND next_event_at <= $until ORDER BY next_event_at, subscription_id";
+        command.Parameters.AddWithValue("$client", clientId);
+        command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Saves the subscription and the phases it deducted in this unit of work (one transaction with the caller's outbox rows).</summary>
+    public async Task SaveAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
+    {
+        await using var command = work.Connection.CreateCommand();
+        command.CommandText = isNew
+            ? """
+              INSERT INTO subscriptions (subscription_id, client_id, subscription_request_id, authorization_token, status, created_at, doc, next_event_at)
+              VALUES ($id, $client, $request, $token, $status, $created, $doc, $next)
+              """
+            : "UPDATE subscriptions SET status = $status, doc = $doc, next_event_at = $next WHERE subscription_id = $id";
         command.Parameters.AddWithValue("$id", subscription.SubscriptionId);
         command.Parameters.AddWithValue("$client", subscription.ClientId);
         command.Parameters.AddWithValue("$request", subscription.SubscriptionRequestId);
@@ -53,23 +108,21 @@ public sealed class SubscriptionStore(Database database)
         command.Parameters.AddWithValue("$status", subscription.Status.ToWire());
         command.Parameters.AddWithValue("$created", subscription.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
+        command.Parameters.AddWithValue("$next", (object?)subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds() ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 
-    public static async Task UpdateAsync(SqliteConnection connection, Subscription subscription, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE subscriptions SET status = $status, doc = $doc WHERE subscription_id = $id";
-        command.Parameters.AddWithValue("$id", subscription.SubscriptionId);
-        command.Parameters.AddWithValue("$status", subscription.Status.ToWire());
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
+        {
+            await using var phase = work.Connection.CreateCommand();
+            phase.CommandText = "INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES ($id, $no, $client, $payment, $doc)";
+            phase.Parameters.AddWithValue("$id", subscription.SubscriptionId);
+            phase.Parameters.AddWithValue("$no", deducted.Phase.PhaseNo);
+            phase.Parameters.AddWithValue("$client", subscription.ClientId);
+            phase.Parameters.AddWithValue("$payment", deducted.Phase.PaymentId);
+            phase.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(deducted.Phase, PersistenceJson.Options));
+            await phase.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
-
-    public static async Task<Subscription?> FindAsync(SqliteConnection connection, string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
-        subscriptionId is not null
-            ? await QueryOneAsync(connection, "client_id = $client AND subscription_id = $key", clientId, subscriptionId, cancellationToken)
-            : await QueryOneAsync(connection, "client_id = $client AND subscription_request_id = $key", clientId, subscriptionRequestId!, cancellationToken);
 
     private async Task<Subscription?> QueryOneAsync(string where, string? clientId, string key, CancellationToken cancellationToken)
     {

@@ -17,6 +17,7 @@ namespace Emulator.Protocol;
 /// </summary>
 public sealed partial class AntomGateway(
     MerchantRegistry merchants,
+    Scheduling.MerchantClocks clocks,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -120,7 +121,8 @@ public sealed partial class AntomGateway(
             }
 
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
-            var request = new GatewayRequest(merchant, document.RootElement, CanonicalHash(document.RootElement), BaseUrl(http.Request), time.GetUtcNow());
+            var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
+            var request = new GatewayRequest(merchant, document.RootElement, CanonicalHash(document.RootElement), BaseUrl(http.Request), now);
             return await handler(request, cancellationToken);
         }
     }

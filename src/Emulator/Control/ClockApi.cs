@@ -1,0 +1,82 @@
+using Emulator.Merchants;
+using Emulator.Scheduling;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Emulator.Control;
+
+/// <summary>The merchant's clock (CONTROL-API.md "Clock"): read, freeze, resume, advance.</summary>
+public static class ClockApi
+{
+    public static RouteGroupBuilder MapClockApi(this RouteGroupBuilder merchant)
+    {
+        merchant.MapGet("/clock", GetClockAsync).WithName("GetClock");
+        merchant.MapPost("/clock/freeze", FreezeAsync).WithName("FreezeClock");
+        merchant.MapPost("/clock/resume", ResumeAsync).WithName("ResumeClock");
+        merchant.MapPost("/clock/advance", AdvanceAsync).WithName("AdvanceClock");
+        return merchant;
+    }
+
+    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> GetClockAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
+        await merchants.FindAsync(clientId, cancellationToken) is null
+            ? ControlProblems.UnknownMerchant(clientId)
+            : TypedResults.Ok(View(await clocks.GetAsync(clientId, cancellationToken), wall));
+
+    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> FreezeAsync(
+        string clientId, FreezeBody? body, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
+    {
+        if (await merchants.FindAsync(clientId, cancellationToken) is null)
+        {
+            return ControlProblems.UnknownMerchant(clientId);
+        }
+
+        var at = body?.At ?? await clocks.NowAsync(clientId, cancellationToken);
+        return TypedResults.Ok(View(await clocks.FreezeAsync(clientId, at, cancellationToken), wall));
+    }
+
+    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> ResumeAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
+        await merchants.FindAsync(clientId, cancellationToken) is null
+            ? ControlProblems.UnknownMerchant(clientId)
+            : TypedResults.Ok(View(await clocks.ResumeAsync(clientId, cancellationToken), wall));
+
+    /// <summary>
+    /// Moves the clock forward and runs everything that falls due on the way, in time order; answers once every
+    /// delivery attempt that fell due has been made.
+    /// </summary>
+    public static async Task<Results<Ok<AdvanceView>, ProblemHttpResult>> AdvanceAsync(
+        string clientId, AdvanceBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
+    {
+        if (await merchants.FindAsync(clientId, cancellationToken) is null)
+        {
+            return ControlProblems.UnknownMerchant(clientId);
+        }
+
+        var now = await clocks.NowAsync(clientId, cancellationToken);
+        DateTimeOffset target;
+        if (body.By is { } by)
+        {
+            if (!IsoDuration.TryAdd(now, by, out target))
+            {
+                return ControlProblems.BadRequest($"by must be an ISO-8601 duration such as P1M, P1Y2M, P3D or PT90M (got '{by}')");
+            }
+        }
+        else if (body.To is { } to)
+        {
+            target = to;
+        }
+        else
+        {
+            return ControlProblems.BadRequest("give either by (an ISO-8601 duration) or to (an instant)");
+        }
+
+        if (target < now)
+        {
+            return ControlProblems.BadRequest($"the clock moves forward only: {target:O} is before its current time {now:O}");
+        }
+
+        var events = await machine.RunDueAsync(clientId, target, cancellationToken);
+        await clocks.MoveToAsync(clientId, target, cancellationToken);
+        return TypedResults.Ok(new AdvanceView(target, events));
+    }
+
+    private static ClockView View(ClockState state, TimeProvider wall) => new(state.Now(wall.GetUtcNow()), state.FrozenAt is not null);
+}

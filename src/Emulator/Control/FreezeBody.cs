@@ -1,0 +1,3 @@
+namespace Emulator.Control;
+
+public sealed record FreezeBody(DateTimeOffset? At);

@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Emulator.Control;
+
+/// <summary>
+/// ISO-8601 durations applied with calendar arithmetic (<c>P1M</c> after 31 January is the end of February):
+/// <c>PnYnMnWnDTnHnMnS</c>, each part optional, seconds may have a fraction.
+/// </summary>
+public static partial class IsoDuration
+{
+    public static bool TryAdd(DateTimeOffset start, string text, out DateTimeOffset result)
+    {
+        result = start;
+        var match = Pattern().Match(text ?? "");
+        if (!match.Success || text!.Length <= 1 || text.EndsWith('T'))
+        {
+            return false;
+        }
+
+        int Part(string name) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
+        try
+        {
+            result = start.AddYears(Part("y")).AddMonths(Part("mo")).AddDays(7.0 * Part("w") + Part("d"))
+                .AddHours(Part("h")).AddMinutes(Part("mi"));
+            if (match.Groups["s"].Success)
+            {
+                result = result.AddSeconds(double.Parse(match.Groups["s"].Value, CultureInfo.InvariantCulture));
+            }
+
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"^P(?:(?<y>\d+)Y)?(?:(?<mo>\d+)M)?(?:(?<w>\d+)W)?(?:(?<d>\d+)D)?(?:T(?:(?<h>\d+)H)?(?:(?<mi>\d+)M)?(?:(?<s>\d+(?:\.\d+)?)S)?)?$")]
+    private static partial Regex Pattern();
+}

@@ -1,0 +1,48 @@
+using Emulator.Merchants;
+using Emulator.Notifications;
+using Emulator.Scheduling;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Emulator.Control;
+
+/// <summary>The notification ledger and redelivery (CONTROL-API.md "Notifications").</summary>
+public static class NotificationsApi
+{
+    public static RouteGroupBuilder MapNotificationsApi(this RouteGroupBuilder merchant)
+    {
+        merchant.MapGet("/notifications", ListNotificationsAsync).WithName("ListNotifications");
+        merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync).WithName("RedeliverNotification");
+        return merchant;
+    }
+
+    public static async Task<Results<Ok<List<NotificationView>>, ProblemHttpResult>> ListNotificationsAsync(
+        string clientId, string? kind, string? subscriptionId, string? status, MerchantRegistry merchants, Outbox outbox, CancellationToken cancellationToken)
+    {
+        if (await merchants.FindAsync(clientId, cancellationToken) is null)
+        {
+            return ControlProblems.UnknownMerchant(clientId);
+        }
+
+        var list = new List<NotificationView>();
+        foreach (var n in await outbox.ListAsync(clientId, kind, subscriptionId, status, cancellationToken))
+        {
+            list.Add(NotificationView.From(n, await outbox.AttemptsAsync(n.NotificationId, cancellationToken)));
+        }
+
+        return TypedResults.Ok(list);
+    }
+
+    /// <summary>One more attempt now, with the original body and a fresh request-time and signature; made before the 202.</summary>
+    public static async Task<Results<Accepted<NotificationView>, ProblemHttpResult>> RedeliverAsync(
+        string clientId, string notificationId, Outbox outbox, NotificationDispatcher dispatcher, MerchantClocks clocks, CancellationToken cancellationToken)
+    {
+        if (await outbox.FindAsync(clientId, notificationId, cancellationToken) is not { } notification)
+        {
+            return ControlProblems.NotFound($"merchant {clientId} has no notification {notificationId}");
+        }
+
+        await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, cancellationToken), redelivery: true, cancellationToken);
+        var after = (await outbox.FindAsync(clientId, notificationId, cancellationToken))!;
+        return TypedResults.Accepted((string?)null, NotificationView.From(after, await outbox.AttemptsAsync(notificationId, cancellationToken)));
+    }
+}

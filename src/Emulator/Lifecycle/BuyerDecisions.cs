@@ -1,0 +1,27 @@
+using Emulator.Domain;
+using Emulator.Persistence;
+using Emulator.Scheduling;
+
+namespace Emulator.Lifecycle;
+
+/// <summary>
+/// The buyer's approve or decline (authorization page or control API), on the merchant's clock. It returns once the
+/// notifications it caused (CREATE, phase 1) have had their first delivery attempt (CONTROL-API.md "Buyer").
+/// </summary>
+public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStore store, MerchantClocks clocks, TimeMachine machine)
+{
+    public async Task<(Subscription? Subscription, Outcome Outcome, IReadOnlyList<Phase> Phases)> DecideAsync(
+        string clientId, string subscriptionRequestId, bool approve, CancellationToken cancellationToken)
+    {
+        var now = await clocks.NowAsync(clientId, cancellationToken);
+        var (subscription, outcome) = await service.DecideAsync(clientId, subscriptionRequestId, approve, now, cancellationToken);
+        if (subscription is null)
+        {
+            return (null, outcome, []);
+        }
+
+        await machine.RunDueAsync(clientId, now, cancellationToken);
+        var current = await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription;
+        return (current, outcome, await store.PhasesAsync(subscription.SubscriptionId, cancellationToken));
+    }
+}

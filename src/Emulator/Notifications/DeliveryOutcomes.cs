@@ -1,0 +1,9 @@
+namespace Emulator.Notifications;
+
+public static class DeliveryOutcomes
+{
+    public const string Acknowledged = "acknowledged";
+    public const string Rejected = "rejected";
+    public const string Unreachable = "unreachable";
+    public const string Timeout = "timeout";
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Emulator.Hosting;
+using Emulator.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Notifications;
+
+/// <summary>
+/// The only thing that sends notifications. Each attempt is signed with the Antom key over
+/// <c>POST &lt;path of the merchant URL&gt;\n&lt;client-id&gt;.&lt;request-time&gt;.&lt;body&gt;</c> (SPEC §1.5) and counts as
+/// acknowledged only on HTTP 200 whose JSON has <c>result.resultStatus</c> = <c>S</c> (SPEC §4.3, §10).
+/// </summary>
+public sealed class NotificationDispatcher(
+    IHttpClientFactory httpClients,
+    Outbox outbox,
+    AntomSigningKey signingKey,
+    IOptions<EmulatorOptions> options,
+    ILogger<NotificationDispatcher> logger)
+{
+    public const string HttpClientName = "antom-notifications";
+    public const string NotificationIdHeader = "emulator-notification-id";
+    private const int KeptResponseChars = 2048;
+
+    public async Task<DeliveryAttempt> AttemptAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, CancellationToken cancellationToken)
+    {
+        var (httpStatus, responseBody, outcome, error) = await SendAsync(notification, at, cancellationToken);
+        var sandbox = string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
+
+        var status = notification.Status;
+        var next = notification.NextAttemptAt;
+        var count = notification.AttemptCount;
+        if (status == "acknowledged")
+        {
+            // A redelivery of an acknowledged notification changes nothing about it.
+        }
+        else if (outcome == DeliveryOutcomes.Acknowledged)
+        {
+            status = "acknowledged";
+            next = null;
+            count += redelivery ? 0 : 1;
+        }
+        else if (!redelivery)
+        {
+            count++;
+            next = RetrySchedule.Next(at, count, sandbox);
+            status = next is null ? "exhausted" : "pending";
+        }
+
+        var attemptNo = await outbox.RecordAttemptAsync(
+            notification,
+            new AttemptRecord(0, at, httpStatus, responseBody, outcome, error, redelivery),
+            status,
+            next,
+            count,
+            CancellationToken.None);
+        logger.LogInformation(
+            "Delivered {Kind} {NotificationId} of {ClientId} to {Url}, attempt {Attempt}: {Outcome} {HttpStatus}",
+            notification.Kind, notification.NotificationId, notification.ClientId, notification.Url, attemptNo, outcome, httpStatus);
+        return new DeliveryAttempt(notification, attemptNo, at, outcome, httpStatus);
+    }
+
+    private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> SendAsync(NotificationRecord notification, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(notification.Url, UriKind.Absolute, out var uri))
+        {
+            return (null, null, DeliveryOutcomes.Unreachable, $"'{notification.Url}' is not an absolute URL");
+        }
+
+        var requestTime = at.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+        var body = Encoding.UTF8.GetBytes(notification.Body);
+        var signature = signingKey.Sign(AntomSignature.SignedContent(uri.PathAndQuery, notification.ClientId, requestTime, body));
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+        request.Headers.TryAddWithoutValidation("client-id", notification.ClientId);
+        request.Headers.TryAddWithoutValidation("request-time", requestTime);
+        request.Headers.TryAddWithoutValidation("signature", AntomSignature.HeaderValue(signature, signingKey.KeyVersion));
+        request.Headers.TryAddWithoutValidation(NotificationIdHeader, notification.NotificationId);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.NotificationTimeout);
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            var kept = text.Length > KeptResponseChars ? text[..KeptResponseChars] : text;
+            var acknowledged = (int)response.StatusCode == 200 && IsAcknowledgement(text);
+            return ((int)response.StatusCode, kept, acknowledged ? DeliveryOutcomes.Acknowledged : DeliveryOutcomes.Rejected,
+                acknowledged ? null : "the answer was not HTTP 200 with result.resultStatus S");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, null, DeliveryOutcomes.Timeout, $"no answer within {options.Value.NotificationTimeout.TotalSeconds:0.#} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, null, DeliveryOutcomes.Unreachable, ex.Message);
+        }
+    }
+
+    private static bool IsAcknowledgement(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("result", out var result)
+                && result.ValueKind == JsonValueKind.Object
+                && result.TryGetProperty("resultStatus", out var status)
+                && status.ValueKind == JsonValueKind.String
+                && status.GetString() == "S";
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

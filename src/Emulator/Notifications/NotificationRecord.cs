@@ -1,0 +1,15 @@
+namespace Emulator.Notifications;
+
+/// <summary>One notification in the outbox: the exact body to send and where its delivery stands.</summary>
+public sealed record NotificationRecord(
+    long Seq,
+    string NotificationId,
+    string ClientId,
+    string SubscriptionId,
+    string Kind,
+    string Url,
+    string Body,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? NextAttemptAt,
+    int AttemptCount);

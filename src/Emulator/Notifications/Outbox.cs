@@ -1,0 +1,162 @@
+using System.Security.Cryptography;
+using Emulator.Domain;
+using Emulator.Persistence;
+using Microsoft.Data.Sqlite;
+
+namespace Emulator.Notifications;
+
+/// <summary>
+/// The notification outbox and its attempt ledger. Rows are written in the same transaction as the state change that
+/// owes them (<see cref="EnqueueAsync"/>), so an acknowledged API call never loses its notification.
+/// </summary>
+public sealed class Outbox(Database database)
+{
+    private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count";
+
+    /// <summary>Turns the subscription's notices and deductions of this unit of work into pending notifications.</summary>
+    public static async Task<IReadOnlyList<string>> EnqueueAsync(WriteTransaction work, Subscription subscription, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        foreach (var e in subscription.Events)
+        {
+            var (kind, url, body) = e switch
+            {
+                SubscriptionNotice notice => (NotificationKinds.Subscription, subscription.Plan.SubscriptionNotificationUrl, NotificationBodies.Subscription(subscription, notice)),
+                PhaseDeducted deducted => (NotificationKinds.Payment, subscription.Plan.PaymentNotificationUrl, NotificationBodies.Payment(subscription, deducted.Phase)),
+                _ => default,
+            };
+            if (kind is null)
+            {
+                continue;
+            }
+
+            var id = "ntf_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            await using var command = work.Connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO notifications (notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at)
+                VALUES ($id, $client, $subscription, $kind, $url, $body, 'pending', $at, $at)
+                """;
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$client", subscription.ClientId);
+            command.Parameters.AddWithValue("$subscription", subscription.SubscriptionId);
+            command.Parameters.AddWithValue("$kind", kind);
+            command.Parameters.AddWithValue("$url", url);
+            command.Parameters.AddWithValue("$body", body);
+            command.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    public async Task<DateTimeOffset?> NextAttemptAtAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(next_attempt_at) FROM notifications WHERE client_id = $client AND status = 'pending'";
+        command.Parameters.AddWithValue("$client", clientId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
+        QueryAsync("client_id = $client AND status = 'pending' AND next_attempt_at <= $until", cancellationToken, ("$client", clientId), ("$until", until.ToUnixTimeMilliseconds()));
+
+    public async Task<NotificationRecord?> FindAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
+        (await QueryAsync("client_id = $client AND notification_id = $id", cancellationToken, ("$client", clientId), ("$id", notificationId))).SingleOrDefault();
+
+    public Task<IReadOnlyList<NotificationRecord>> ListAsync(string clientId, string? kind, string? subscriptionId, string? status, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "client_id = $client AND ($kind IS NULL OR kind = $kind) AND ($subscription IS NULL OR subscription_id = $subscription) AND ($status IS NULL OR status = $status)",
+            cancellationToken,
+            ("$client", clientId),
+            ("$kind", kind),
+            ("$subscription", subscriptionId),
+            ("$status", status));
+
+    public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT attempt_no, at, http_status, response_body, outcome, error, redelivery FROM notification_attempts WHERE notification_id = $id ORDER BY attempt_no";
+        command.Parameters.AddWithValue("$id", notificationId);
+        var list = new List<AttemptRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new AttemptRecord(
+                reader.GetInt32(0),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetInt64(6) != 0));
+        }
+
+        return list;
+    }
+
+    /// <summary>Records an attempt and the notification's new standing, in one transaction.</summary>
+    public async Task<int> RecordAttemptAsync(NotificationRecord notification, AttemptRecord attempt, string status, DateTimeOffset? nextAttemptAt, int attemptCount, CancellationToken cancellationToken)
+    {
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        await using var insert = work.Connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
+            VALUES ($id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = $id), $at, $http, $response, $outcome, $error, $redelivery)
+            RETURNING attempt_no
+            """;
+        insert.Parameters.AddWithValue("$id", notification.NotificationId);
+        insert.Parameters.AddWithValue("$at", attempt.At.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$http", (object?)attempt.HttpStatus ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$response", (object?)attempt.ResponseBody ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$outcome", attempt.Outcome);
+        insert.Parameters.AddWithValue("$error", (object?)attempt.Error ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$redelivery", attempt.Redelivery ? 1 : 0);
+        var attemptNo = Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+
+        await using var update = work.Connection.CreateCommand();
+        update.CommandText = "UPDATE notifications SET status = $status, next_attempt_at = $next, attempt_count = $count WHERE notification_id = $id";
+        update.Parameters.AddWithValue("$id", notification.NotificationId);
+        update.Parameters.AddWithValue("$status", status);
+        update.Parameters.AddWithValue("$next", (object?)nextAttemptAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        update.Parameters.AddWithValue("$count", attemptCount);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        return attemptNo;
+    }
+
+    private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        var list = new List<NotificationRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    private static NotificationRecord Read(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        r.GetString(1),
+        r.GetString(2),
+        r.GetString(3),
+        r.GetString(4),
+        r.GetString(5),
+        r.GetString(6),
+        r.GetString(7),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
+        r.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
+        r.GetInt32(10));
+}

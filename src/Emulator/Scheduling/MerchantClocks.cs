@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using Emulator.Persistence;
+
+namespace Emulator.Scheduling;
+
+/// <summary>
+/// One clock per merchant (CONTROL-API.md "Clock"). Every "now" of the emulated API and of the time machine comes from
+/// here, and the wall time under it from the injected <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class MerchantClocks(Database database, TimeProvider wall)
+{
+    private readonly ConcurrentDictionary<string, ClockState> cache = new(StringComparer.Ordinal);
+
+    public async Task<DateTimeOffset> NowAsync(string clientId, CancellationToken cancellationToken) =>
+        (await GetAsync(clientId, cancellationToken)).Now(wall.GetUtcNow());
+
+    public async Task<ClockState> GetAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(clientId, out var state))
+        {
+            return state;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT offset_ms, frozen_at FROM clocks WHERE client_id = $client";
+        command.Parameters.AddWithValue("$client", clientId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        state = await reader.ReadAsync(cancellationToken)
+            ? new ClockState(TimeSpan.FromMilliseconds(reader.GetInt64(0)), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
+            : ClockState.Wall;
+        return cache.GetOrAdd(clientId, state);
+    }
+
+    public Task<ClockState> FreezeAsync(string clientId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        SaveAsync(clientId, new ClockState(TimeSpan.Zero, at), cancellationToken);
+
+    public async Task<ClockState> ResumeAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var now = await NowAsync(clientId, cancellationToken);
+        return await SaveAsync(clientId, new ClockState(now - wall.GetUtcNow(), null), cancellationToken);
+    }
+
+    /// <summary>Moves the clock to <paramref name="to"/>, keeping it frozen or ticking as it was.</summary>
+    public async Task<ClockState> MoveToAsync(string clientId, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var state = await GetAsync(clientId, cancellationToken);
+        return await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(to - wall.GetUtcNow(), null), cancellationToken);
+    }
+
+    public void Forget(string clientId) => cache.TryRemove(clientId, out _);
+
+    private async Task<ClockState> SaveAsync(string clientId, ClockState state, CancellationToken cancellationToken)
+    {
+        await using (var work = await database.BeginWriteAsync(cancellationToken))
+        {
+            await using var command = work.Connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO clocks (client_id, offset_ms, frozen_at) VALUES ($client, $offset, $frozen)
+                ON CONFLICT (client_id) DO UPDATE SET offset_ms = excluded.offset_ms, frozen_at = excluded.frozen_at
+                """;
+            command.Parameters.AddWithValue("$client", clientId);
+            command.Parameters.AddWithValue("$offset", (long)state.Offset.TotalMilliseconds);
+            command.Parameters.AddWithValue("$frozen", (object?)state.FrozenAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await work.CommitAsync(cancellationToken);
+        }
+
+        cache[clientId] = state;
+        return state;
+    }
+}

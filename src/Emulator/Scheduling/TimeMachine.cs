@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Emulator.Domain;
+using Emulator.Hosting;
+using Emulator.Notifications;
+using Emulator.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Scheduling;
+
+/// <summary>
+/// The one function that makes time pass for a merchant: <see cref="RunDueAsync"/> does, in time order, everything
+/// that falls due up to an instant (authorization expiries, deductions, ends of subscriptions, notification attempts and
+/// retries). The background loop calls it with the merchant's clock; <c>clock/advance</c> with its target.
+/// </summary>
+public sealed class TimeMachine(
+    Database database,
+    SubscriptionStore subscriptions,
+    Outbox outbox,
+    NotificationDispatcher dispatcher,
+    SubscriptionIds ids,
+    IOptions<EmulatorOptions> options,
+    ILogger<TimeMachine> logger)
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a run is under way for the merchant (the background loop does not queue behind it).</summary>
+    public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
+
+    public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var journal = new List<JournalEvent>();
+            while (true)
+            {
+                var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
+                var nextAttempt = await outbox.NextAttemptAtAsync(clientId, cancellationToken);
+                var at = Min(nextSubscription, nextAttempt);
+                if (at is not { } now || now > until)
+                {
+                    return journal;
+                }
+
+                var progressed = false;
+                if (nextSubscription <= now)
+                {
+                    foreach (var subscriptionId in await subscriptions.DueAsync(clientId, now, cancellationToken))
+                    {
+                        progressed |= await RunSubscriptionAsync(clientId, subscriptionId, now, journal, cancellationToken);
+                    }
+                }
+
+                var due = await outbox.DueAsync(clientId, now, cancellationToken);
+                if (due.Count > 0)
+                {
+                    // Concurrent across subscriptions, in order within one (CREATE before phase 1, phases in order).
+                    var chains = await Task.WhenAll(due.GroupBy(n => n.SubscriptionId).Select(chain => DeliverInOrderAsync(chain, cancellationToken)));
+                    journal.AddRange(chains.SelectMany(c => c).OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
+                    progressed = true;
+                }
+
+                if (!progressed)
+                {
+                    logger.LogError("Time machine made no progress for {ClientId} at {At}; stopping this run", clientId, now);
+                    return journal;
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<bool> RunSubscriptionAsync(string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
+    {
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, subscriptionId, null, cancellationToken);
+        if (subscription is null)
+        {
+            return false;
+        }
+
+        var ran = subscription.RunDue(now, options.Value.DeductionLeadTime, () => ids.NextPaymentId(now), _ => DeductionResult.Success);
+        await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
+        await Outbox.EnqueueAsync(work, subscription, cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        journal.AddRange(subscription.Events.Select(e => ToJournal(subscriptionId, e)).OfType<JournalEvent>());
+        return ran;
+    }
+
+    private async Task<List<DeliveryAttempt>> DeliverInOrderAsync(IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
+    {
+        var attempts = new List<DeliveryAttempt>();
+        foreach (var notification in chain)
+        {
+            attempts.Add(await dispatcher.AttemptAsync(notification, notification.NextAttemptAt!.Value, redelivery: false, cancellationToken));
+        }
+
+        return attempts;
+    }
+
+    public static JournalEvent? ToJournal(string subscriptionId, SubscriptionEvent e) => e switch
+    {
+        StateChanged s => new JournalEvent(s.At, "stateChanged", subscriptionId) { From = s.From.ToWire(), To = s.To.ToWire() },
+        AuthorizationExpired x => new JournalEvent(x.At, "authorizationExpired", subscriptionId),
+        PhaseDeducted d => new JournalEvent(d.At, "deduction", subscriptionId)
+        {
+            PhaseNo = d.Phase.PhaseNo,
+            Amount = d.Phase.Amount,
+            ResultCode = d.Phase.ResultCode,
+            ResultStatus = d.Phase.ResultStatus,
+            PaymentId = d.Phase.PaymentId,
+        },
+        _ => null,
+    };
+
+    public static JournalEvent ToJournal(DeliveryAttempt a) => new(a.At, "notificationAttempt", a.Notification.SubscriptionId)
+    {
+        NotificationId = a.Notification.NotificationId,
+        Kind = a.Notification.Kind,
+        Attempt = a.Attempt,
+        Outcome = a.Outcome,
+        HttpStatus = a.HttpStatus,
+    };
+
+    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a <= b ? a : b;
+}
