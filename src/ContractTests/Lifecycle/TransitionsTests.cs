@@ -226,8 +226,11 @@ public sealed class TransitionsTests
         await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId));
         await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId));
 
-        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray();
+        var all = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray();
+        var timeline = all.Where(e => (string)e!["type"]! != "notification").ToList();
 
+        all.Select(e => (string)e!["detail"]!).Should().ContainMatch("notifySubscription ntf_* attempt 1: unreachable")
+            .And.ContainMatch("notifyPayment ntf_* attempt 1: unreachable");
         timeline.Select(e => (string)e!["type"]!).Should().Equal("stateChanged", "apiCall", "stateChanged", "deduction", "stateChanged", "apiCall", "stateChanged", "apiCall");
         timeline.Select(e => (string)e!["detail"]!).Should().ContainMatch("AWAITING_AUTHORIZATION → ACTIVE*")
             .And.ContainMatch("change * → SUCCESS").And.ContainMatch("ACTIVE → CANCELLED*");

@@ -11,14 +11,19 @@ public sealed record TestMerchant(string ClientId, RSA PrivateKey)
 
     private static int counter;
 
-    public static async Task<TestMerchant> CreateAsync(HttpClient http, string prefix = "SANDBOX_T", bool withDefaultUrls = true)
+    public static Task<TestMerchant> CreateAsync(HttpClient http, NotificationReceiver receiver, object? clock = null) =>
+        CreateAsync(http, "SANDBOX_T", true, receiver.SubscriptionUrl, receiver.PaymentUrl, clock);
+
+    public static async Task<TestMerchant> CreateAsync(
+        HttpClient http, string prefix = "SANDBOX_T", bool withDefaultUrls = true, string? subscriptionUrl = null, string? paymentUrl = null, object? clock = null)
     {
         var clientId = $"{prefix}{Interlocked.Increment(ref counter):D4}{Guid.NewGuid():N}"[..24];
         var response = await http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new
         {
             publicKey = Convert.ToBase64String(SharedKey.ExportSubjectPublicKeyInfo()),
-            subscriptionNotificationUrl = withDefaultUrls ? "http://127.0.0.1:9/notify-subscription" : null,
-            paymentNotificationUrl = withDefaultUrls ? "http://127.0.0.1:9/notify-payment" : null,
+            subscriptionNotificationUrl = withDefaultUrls ? subscriptionUrl ?? "http://127.0.0.1:9/notify-subscription" : null,
+            paymentNotificationUrl = withDefaultUrls ? paymentUrl ?? "http://127.0.0.1:9/notify-payment" : null,
+            clock,
         });
         response.EnsureSuccessStatusCode();
         return new TestMerchant(clientId, SharedKey);

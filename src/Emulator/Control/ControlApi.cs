@@ -90,7 +90,7 @@ public static class ControlApi
     }
 
     public static async Task<Results<Ok<List<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
-        string clientId, string? status, string? subscriptionRequestId, MerchantRegistry merchants, SubscriptionStore store, CancellationToken cancellationToken)
+        string clientId, string? status, string? subscriptionRequestId, MerchantRegistry merchants, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken)
     {
         if (await merchants.FindAsync(clientId, cancellationToken) is null)
         {
@@ -103,39 +103,39 @@ public static class ControlApi
             return Problem(StatusCodes.Status400BadRequest, "status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
         }
 
-        var views = new List<SubscriptionView>();
+        var list = new List<SubscriptionView>();
         foreach (var subscription in await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken))
         {
-            views.Add(SubscriptionView.From(subscription, await store.PhasesAsync(subscription.SubscriptionId, cancellationToken)));
+            list.Add(await views.BuildAsync(subscription, cancellationToken));
         }
 
-        return TypedResults.Ok(views);
+        return TypedResults.Ok(list);
     }
 
     public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(
-        string clientId, string subscriptionId, SubscriptionStore store, CancellationToken cancellationToken) =>
+        string clientId, string subscriptionId, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken) =>
         await store.FindAsync(clientId, subscriptionId, cancellationToken) is { } subscription
-            ? TypedResults.Ok(SubscriptionView.From(subscription, await store.PhasesAsync(subscriptionId, cancellationToken)))
+            ? TypedResults.Ok(await views.BuildAsync(subscription, cancellationToken))
             : Problem(StatusCodes.Status404NotFound, $"merchant {clientId} has no subscription {subscriptionId}");
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> ApproveAsync(
-        string clientId, string subscriptionRequestId, BuyerDecisions buyer, CancellationToken cancellationToken) =>
-        DecideAsync(clientId, subscriptionRequestId, approve: true, buyer, cancellationToken);
+        string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, subscriptionRequestId, approve: true, buyer, views, cancellationToken);
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DeclineAsync(
-        string clientId, string subscriptionRequestId, BuyerDecisions buyer, CancellationToken cancellationToken) =>
-        DecideAsync(clientId, subscriptionRequestId, approve: false, buyer, cancellationToken);
+        string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, subscriptionRequestId, approve: false, buyer, views, cancellationToken);
 
     private static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DecideAsync(
-        string clientId, string subscriptionRequestId, bool approve, BuyerDecisions buyer, CancellationToken cancellationToken)
+        string clientId, string subscriptionRequestId, bool approve, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken)
     {
-        var (subscription, outcome, phases) = await buyer.DecideAsync(clientId, subscriptionRequestId, approve, cancellationToken);
+        var (subscription, outcome) = await buyer.DecideAsync(clientId, subscriptionRequestId, approve, cancellationToken);
         if (subscription is null)
         {
             return Problem(StatusCodes.Status404NotFound, outcome.Reason!);
         }
 
-        return outcome.Succeeded ? TypedResults.Ok(SubscriptionView.From(subscription, phases)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
+        return outcome.Succeeded ? TypedResults.Ok(await views.BuildAsync(subscription, cancellationToken)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
     }
 
     private static ProblemHttpResult UnknownMerchant(string clientId) =>

@@ -23,7 +23,7 @@ public sealed record SubscriptionView(
     IReadOnlyList<Phase> Phases,
     IReadOnlyList<TimelineEntry> Timeline)
 {
-    public static SubscriptionView From(Subscription s, IReadOnlyList<Phase> phases) => new(
+    public static SubscriptionView From(Subscription s, IReadOnlyList<Phase> phases, IReadOnlyList<TimelineEntry> timeline) => new(
         s.SubscriptionId,
         s.SubscriptionRequestId,
         s.Status.ToWire(),
@@ -41,5 +41,5 @@ public sealed record SubscriptionView(
         s.AuthorizedAt,
         s.CancellationType,
         phases,
-        s.Timeline);
+        timeline);
 }

@@ -74,7 +74,7 @@ public static class AuthorizationPage
             return Html(StatusCodes.Status404NotFound, "Unknown authorization link", "<p>This authorization link does not belong to any subscription request.</p>");
         }
 
-        var (subscription, outcome, _) = await buyer.DecideAsync(found.ClientId, found.SubscriptionRequestId, approve, cancellationToken);
+        var (subscription, outcome) = await buyer.DecideAsync(found.ClientId, found.SubscriptionRequestId, approve, cancellationToken);
         if (!outcome.Succeeded)
         {
             return Html(StatusCodes.Status409Conflict, "Cannot do that", $"<p class=\"closed\">{WebUtility.HtmlEncode(outcome.Reason)}</p>");

@@ -32,8 +32,7 @@ public sealed class Subscription
         string authorizationToken,
         DateTimeOffset createdAt,
         SubscriptionPlan plan,
-        SubscriptionStatus status,
-        List<TimelineEntry>? timeline = null)
+        SubscriptionStatus status)
     {
         SubscriptionId = subscriptionId;
         ClientId = clientId;
@@ -42,7 +41,6 @@ public sealed class Subscription
         CreatedAt = createdAt;
         Plan = plan;
         Status = status;
-        Timeline = timeline ?? [];
         AnchorTime = plan?.StartTime ?? default;
     }
 
@@ -95,8 +93,9 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? PaidUntil { get; private set; }
 
-    [JsonInclude]
-    public List<TimelineEntry> Timeline { get; private set; }
+    /// <summary>Timeline entries of this unit of work; the store appends them to the subscription's timeline.</summary>
+    [JsonIgnore]
+    public List<TimelineEntry> Timeline { get; } = [];
 
     /// <summary>What happened in this unit of work; not stored.</summary>
     [JsonIgnore]
@@ -158,8 +157,8 @@ public sealed class Subscription
             return false;
         }
 
-        Fire(Trigger.ExpireAuthorization, Plan.ExpiryTime, "expire the authorization of");
         Events.Add(new AuthorizationExpired(Plan.ExpiryTime));
+        Fire(Trigger.ExpireAuthorization, Plan.ExpiryTime, "expire the authorization of");
         Events.Add(new SubscriptionNotice(Plan.ExpiryTime, "CREATE", "TERMINATED"));
         return true;
     }

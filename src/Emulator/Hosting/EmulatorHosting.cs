@@ -34,6 +34,7 @@ public static class EmulatorHosting
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<TimeMachine>();
         services.AddSingleton<BuyerDecisions>();
+        services.AddSingleton<SubscriptionViews>();
         services.AddHostedService<SchedulerLoop>();
         services.AddHttpClient(NotificationDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

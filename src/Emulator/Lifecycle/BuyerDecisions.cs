@@ -10,18 +10,17 @@ namespace Emulator.Lifecycle;
 /// </summary>
 public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStore store, MerchantClocks clocks, TimeMachine machine)
 {
-    public async Task<(Subscription? Subscription, Outcome Outcome, IReadOnlyList<Phase> Phases)> DecideAsync(
+    public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(
         string clientId, string subscriptionRequestId, bool approve, CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
         var (subscription, outcome) = await service.DecideAsync(clientId, subscriptionRequestId, approve, now, cancellationToken);
         if (subscription is null)
         {
-            return (null, outcome, []);
+            return (null, outcome);
         }
 
         await machine.RunDueAsync(clientId, now, cancellationToken);
-        var current = await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription;
-        return (current, outcome, await store.PhasesAsync(subscription.SubscriptionId, cancellationToken));
+        return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
     }
 }

@@ -72,6 +72,15 @@ public sealed class Database
             offset_ms INTEGER NOT NULL,
             frozen_at INTEGER);
         """,
+        """
+        CREATE TABLE timeline (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            subscription_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            detail TEXT NOT NULL);
+        CREATE INDEX ix_timeline_subscription ON timeline (subscription_id, seq);
+        """,
     ];
 
     private readonly string connectionString;
@@ -95,6 +104,12 @@ public sealed class Database
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+
+        // WAL with synchronous=NORMAL: a commit survives a killed process (what "nothing lost" is tested against);
+        // only a power cut could lose the last commits, which no emulator run needs to survive.
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 

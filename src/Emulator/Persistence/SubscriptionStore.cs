@@ -64,6 +64,22 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         return list;
     }
 
+    public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string subscriptionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at, type, detail FROM timeline WHERE subscription_id = $id ORDER BY seq";
+        command.Parameters.AddWithValue("$id", subscriptionId);
+        var list = new List<TimelineEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new TimelineEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return list;
+    }
+
     /// <summary>The earliest time any of the merchant's subscriptions needs the time machine.</summary>
     public async Task<DateTimeOffset?> NextEventAtAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -111,6 +127,18 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         command.Parameters.AddWithValue("$next", (object?)subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds() ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
 
+        foreach (var entry in subscription.Timeline)
+        {
+            await using var line = work.Connection.CreateCommand();
+            line.CommandText = "INSERT INTO timeline (subscription_id, at, type, detail) VALUES ($id, $at, $type, $detail)";
+            line.Parameters.AddWithValue("$id", subscription.SubscriptionId);
+            line.Parameters.AddWithValue("$at", entry.At.ToUnixTimeMilliseconds());
+            line.Parameters.AddWithValue("$type", entry.Type);
+            line.Parameters.AddWithValue("$detail", entry.Detail);
+            await line.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        subscription.Timeline.Clear();
         foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
         {
             await using var phase = work.Connection.CreateCommand();
