@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+using Microsoft.AspNetCore.Hosting;
+
+namespace ContractTests.Notifications;
+
+/// <summary>Signed delivery, acknowledgement rules and Antom's retry schedule (SPEC §1.5, §4.3, §10).</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class DeliveryTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Start = new(2027, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Minutes after the first attempt at which Antom tries again: +2, +10, +10, +60, +120, +360, +900.</summary>
+    private static readonly int[] AttemptMinutes = [0, 2, 12, 22, 82, 202, 562, 1462];
+
+    [Fact]
+    public async Task Approve_DeliversCreateThenPhaseOne_SignedWithTheAntomKey()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var received = m.Receiver.Received;
+
+        received.Select(r => r.Path).Should().Equal("/merchant/notify/subscription", "/merchant/notify/payment");
+        received.Should().OnlyContain(r => r.SignatureValid && r.Headers["client-id"] == m.Merchant.ClientId && r.NotificationId.StartsWith("ntf_"));
+        received.Should().OnlyContain(r => r.Headers["content-type"] == "application/json; charset=UTF-8");
+        var create = received[0].Json;
+        create.Select(f => f.Key).Should().Equal("subscriptionRequestId", "subscriptionId", "subscriptionStatus", "subscriptionNotificationType", "subscriptionStartTime", "subscriptionEndTime", "periodRule");
+        ((string)create["subscriptionId"]!).Should().Be(subscriptionId);
+        ((string)create["subscriptionEndTime"]!).Should().Be("2099-12-31T23:59:59+08:00");
+        create["periodRule"]!["periodCount"]!.GetValueKind().Should().Be(System.Text.Json.JsonValueKind.Number, "the SDK models parse periodCount as a number (SPEC §9)");
+        DateTimeOffset.Parse(received[0].Headers["request-time"]).Should().Be(Start);
+    }
+
+    [Fact]
+    public async Task ReceiverDownFor20Hours_IsDeliveredOnTheRetryAfterItComesBack()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var up = Start.AddHours(20);
+        m.Receiver.Answer = r => Task.FromResult(DateTimeOffset.Parse(r.Headers["request-time"]) < up ? (503, "down") : (200, NotificationReceiver.Acknowledgement));
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+
+        await m.AdvanceAsync("PT30H");
+        var notification = (await m.NotificationsAsync()).Single()!;
+
+        var times = m.Receiver.Received.Select(r => DateTimeOffset.Parse(r.Headers["request-time"])).ToList();
+        times.Should().Equal(AttemptMinutes.Select(min => Start.AddMinutes(min)));
+        ((string)notification["status"]!).Should().Be("acknowledged");
+        notification["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal([.. Enumerable.Repeat("rejected", 7), "acknowledged"]);
+        ((int)notification["attempts"]![0]!["httpStatus"]!).Should().Be(503);
+        ((string)notification["attempts"]![0]!["responseBody"]!).Should().Be("down");
+        m.Receiver.Received.Select(r => r.NotificationId).Distinct().Should().HaveCount(1, "a retry carries the same notification id");
+    }
+
+    [Fact]
+    public async Task ReceiverDownFor25Hours_IsExhaustedAfterTheEighthAttempt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((500, "{}"));
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+
+        var events = await m.AdvanceAsync("PT25H");
+        var notification = (await m.NotificationsAsync()).Single()!;
+
+        m.Receiver.Received.Should().HaveCount(8);
+        events.Where(e => (string)e!["type"]! == "notificationAttempt").Select(e => (int)e!["attempt"]!).Should().Equal([2, 3, 4, 5, 6, 7, 8], "the first attempt came with the decline itself");
+        ((string)notification["status"]!).Should().Be("exhausted");
+        notification["nextAttemptAt"].Should().BeNull();
+        notification["attempts"]!.AsArray().Should().HaveCount(8);
+    }
+
+    [Theory]
+    [InlineData(200, "{\"result\":{\"resultStatus\":\"F\"}}", "rejected")]
+    [InlineData(200, "OK", "rejected")]
+    [InlineData(201, NotificationReceiver.Acknowledgement, "rejected")]
+    [InlineData(200, "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"success\"}}", "acknowledged")]
+    public async Task Acknowledgement_IsOnlyHttp200WithResultStatusS(int status, string body, string outcome)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((status, body));
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        var attempt = (await m.NotificationsAsync()).Single()!["attempts"]![0]!;
+
+        ((string)attempt["outcome"]!).Should().Be(outcome);
+        ((int)attempt["httpStatus"]!).Should().Be(status);
+    }
+
+    [Fact]
+    public async Task UnreachableUrl_CountsAsAFailedAttempt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        body["subscriptionNotificationUrl"] = "http://127.0.0.1:9/nobody-listens";
+        var requestId = await m.CreateAsync(body);
+
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        var notification = (await m.NotificationsAsync()).Single()!;
+
+        ((string)notification["attempts"]![0]!["outcome"]!).Should().Be("unreachable");
+        ((string)notification["status"]!).Should().Be("pending");
+        DateTimeOffset.Parse((string)notification["nextAttemptAt"]!).Should().Be(Start.AddMinutes(2));
+    }
+
+    [Fact]
+    public async Task Redeliver_SendsTheSameBodyAgainWithAFreshSignature()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.AdvanceAsync("PT1H");
+        var payment = (await m.NotificationsAsync("?kind=notifyPayment")).Single()!;
+
+        var response = await m.Http.PostAsync($"{m.Control}/notifications/{(string)payment["notificationId"]!}/redeliver", null);
+        var copies = m.Receiver.Received.Where(r => r.NotificationId == (string)payment["notificationId"]!).ToList();
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        copies.Should().HaveCount(2);
+        copies[1].RawBody.Should().Equal(copies[0].RawBody);
+        copies[1].SignatureValid.Should().BeTrue();
+        copies[1].Headers["request-time"].Should().NotBe(copies[0].Headers["request-time"]);
+        ((string)payment["subscriptionId"]!).Should().Be(subscriptionId);
+        var after = (await m.NotificationsAsync("?kind=notifyPayment")).Single()!;
+        after["attempts"]!.AsArray().Select(a => (bool)a!["redelivery"]!).Should().Equal(false, true);
+    }
+
+    [Fact]
+    public async Task Redeliver_UnknownNotification_Is404()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/notifications/ntf_nope/redeliver", null);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task SandboxRetries_MakeOneAttemptOnly()
+    {
+        await using var sandbox = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:NotificationRetries", "sandbox"));
+        await using var m = await MerchantHarness.StartAsync(sandbox.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((500, "{}"));
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        await m.AdvanceAsync("P2D");
+        var notification = (await m.NotificationsAsync()).Single()!;
+
+        m.Receiver.Received.Should().HaveCount(1);
+        ((string)notification["status"]!).Should().Be("exhausted");
+    }
+
+    [Fact]
+    public async Task Notifications_FilterByKindSubscriptionAndStatus()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var one = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+
+        var payments = await m.NotificationsAsync("?kind=notifyPayment");
+        var ofOne = await m.NotificationsAsync($"?subscriptionId={one}");
+        var pending = await m.NotificationsAsync("?status=pending");
+
+        payments.Should().HaveCount(2);
+        ofOne.Select(n => (string)n!["kind"]!).Should().Equal("notifySubscription", "notifyPayment");
+        pending.Should().BeEmpty();
+        ((string)ofOne[0]!["body"]!).Should().Contain(one);
+    }
+
+    [Fact]
+    public async Task SlowMerchantEndpoint_DoesNotHoldBackAnotherMerchant()
+    {
+        await using var slow = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await using var fast = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var release = new TaskCompletionSource();
+        var slowRequestId = await slow.CreateAsync(MerchantHarness.Body(Start));
+        var fastRequestId = await fast.CreateAsync(MerchantHarness.Body(Start));
+        slow.Receiver.Answer = async _ =>
+        {
+            await release.Task;
+            return (200, NotificationReceiver.Acknowledgement);
+        };
+
+        var slowDecision = slow.Http.PostAsync($"{slow.Control}/subscription-requests/{slowRequestId}/decline", null);
+        var fastDecision = await fast.Http.PostAsync($"{fast.Control}/subscription-requests/{fastRequestId}/decline", null);
+        var fastDelivered = fast.Receiver.Received.Count;
+        var slowStillWaiting = !slowDecision.IsCompleted;
+        release.SetResult();
+        await slowDecision;
+
+        fastDecision.StatusCode.Should().Be(HttpStatusCode.OK);
+        fastDelivered.Should().Be(1);
+        slowStillWaiting.Should().BeTrue();
+    }
+}
