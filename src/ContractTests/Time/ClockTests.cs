@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Time;
+
+/// <summary>One clock per merchant: freeze, resume, advance (CONTROL-API.md "Clock").</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ClockTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Frozen = new(2030, 6, 15, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task NewMerchant_ClockFollowsTheWall()
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+
+        var clock = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock");
+
+        DateTimeOffset.Parse((string)clock!["now"]!).Should().Be(factory.Time.GetUtcNow());
+        ((bool)clock["frozen"]!).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Freeze_StandsStill_ResumeTicksFromThere()
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+        var clock = $"/_emulator/v1/merchants/{merchant.ClientId}/clock";
+
+        await http.PostAsJsonAsync($"{clock}/freeze", new { at = Frozen });
+        factory.Time.Advance(TimeSpan.FromMinutes(5));
+        var frozen = await http.GetFromJsonAsync<JsonObject>(clock);
+        await http.PostAsync($"{clock}/resume", null);
+        factory.Time.Advance(TimeSpan.FromMinutes(7));
+        var ticking = await http.GetFromJsonAsync<JsonObject>(clock);
+
+        DateTimeOffset.Parse((string)frozen!["now"]!).Should().Be(Frozen);
+        ((bool)frozen["frozen"]!).Should().BeTrue();
+        DateTimeOffset.Parse((string)ticking!["now"]!).Should().Be(Frozen.AddMinutes(7));
+        ((bool)ticking["frozen"]!).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Advance_ByCalendarDurationOrToAnInstant()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), new DateTimeOffset(2031, 1, 31, 0, 0, 0, TimeSpan.Zero));
+
+        await m.AdvanceAsync("P1M");
+        var afterMonth = await m.NowAsync();
+        await m.AdvanceToAsync(new DateTimeOffset(2031, 3, 1, 8, 30, 0, TimeSpan.Zero));
+        var afterTo = await m.NowAsync();
+        await m.AdvanceAsync("P1Y2M3DT4H5M6S");
+
+        afterMonth.Should().Be(new DateTimeOffset(2031, 2, 28, 0, 0, 0, TimeSpan.Zero));
+        afterTo.Should().Be(new DateTimeOffset(2031, 3, 1, 8, 30, 0, TimeSpan.Zero));
+        (await m.NowAsync()).Should().Be(new DateTimeOffset(2032, 5, 4, 12, 35, 6, TimeSpan.Zero));
+    }
+
+    [Theory]
+    [InlineData("{\"to\":\"2000-01-01T00:00:00Z\"}", "forward only")]
+    [InlineData("{\"by\":\"1 month\"}", "ISO-8601 duration")]
+    [InlineData("{\"by\":\"PT\"}", "ISO-8601 duration")]
+    [InlineData("{}", "either by")]
+    public async Task Advance_BadRequest_IsProblem400(string body, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+
+        var response = await m.Http.PostAsync($"{m.Control}/clock/advance", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain(detail);
+        (await m.NowAsync()).Should().Be(Frozen);
+    }
+
+    [Fact]
+    public async Task Clock_UnknownMerchant_Is404()
+    {
+        var response = await factory.CreateClient().PostAsJsonAsync("/_emulator/v1/merchants/SANDBOX_NOBODY/clock/advance", new { by = "P1D" });
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Clocks_AreIsolatedPerMerchant_AndTheApiUsesTheMerchantsClock()
+    {
+        await using var one = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        await using var two = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        await one.AdvanceAsync("P30D");
+        var body = MerchantHarness.Body(Frozen.AddDays(30));
+        body["subscriptionExpiryTime"] = Frozen.AddDays(30).AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+
+        var onOne = await one.Client.CallAsync(one.Merchant, "create", body);
+        var onTwo = await two.Client.CallAsync(two.Merchant, "create", body);
+
+        (await two.NowAsync()).Should().Be(Frozen);
+        onOne.ResultCode.Should().Be("SUCCESS", "an hour after merchant one's clock is inside the 48 h window");
+        onTwo.ResultCode.Should().Be("PARAM_ILLEGAL", "for merchant two it is 30 days ahead");
+    }
+}
