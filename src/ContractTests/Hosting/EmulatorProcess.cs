@@ -29,7 +29,7 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("emulator exited: " + Output));
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("emulator exited before listening: " + Output));
     }
 
     public Stopwatch Stopwatch { get; }
@@ -51,6 +51,13 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
         var emulator = new EmulatorProcess(dataDirectory, "http://127.0.0.1:0;https://127.0.0.1:0");
         var (http, https) = await emulator.listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return (emulator, http, https);
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flushing, as a crash.</summary>
+    public void Kill()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+using Xunit.Abstractions;
+
+namespace ContractTests.Hosting;
+
+/// <summary>
+/// Nothing is lost when the process dies: kill the emulator (SIGKILL) in the middle of a 12-month advance, start it
+/// again on the same data, advance again, and every phase was deducted exactly once and acknowledged.
+/// </summary>
+public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Subscriptions = 200;
+    private static readonly DateTimeOffset Start = new(2027, 1, 15, 0, 0, 0, TimeSpan.Zero);
+    private readonly string dataDirectory = Directory.CreateTempSubdirectory("emulator-crash-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(dataDirectory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task KilledMidAdvance_RestartAndAdvanceAgain_EveryPhaseOnceAndAcknowledged()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var target = Start.AddMonths(12);
+        var killAfter = new TaskCompletionSource();
+        var paymentsBeforeKill = Subscriptions + 600;
+        receiver.Answer = r =>
+        {
+            if (receiver.Received.Count(x => x.IsPayment) >= paymentsBeforeKill)
+            {
+                killAfter.TrySetResult();
+            }
+
+            return Task.FromResult((200, NotificationReceiver.Acknowledgement));
+        };
+
+        TestMerchant merchant;
+        var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (first)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            merchant = await TestMerchant.CreateAsync(client, receiver, new { frozenAt = Start });
+            var antom = new AntomTestClient(client);
+            for (var i = 0; i < Subscriptions; i++)
+            {
+                var body = MerchantHarness.Body(Start);
+                (await antom.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+                (await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+            }
+
+            var advance = client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = target });
+            await Task.WhenAny(killAfter.Task, advance);
+            advance.IsCompleted.Should().BeFalse("the kill must land in the middle of the advance");
+            first.Kill();
+        }
+
+        var receivedAtKill = receiver.Received.Count;
+        var (second, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (second)
+        {
+            using var client = new HttpClient { BaseAddress = httpAgain };
+            var advanced = await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = target });
+            advanced.EnsureSuccessStatusCode();
+            var subscriptions = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions"))!;
+            var payments = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications?kind=notifyPayment"))!;
+
+            output.WriteLine($"received before the kill: {receivedAtKill}; after: {receiver.Received.Count}");
+            subscriptions.Should().HaveCount(Subscriptions);
+            foreach (var subscription in subscriptions)
+            {
+                subscription!["phases"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal(Enumerable.Range(1, 13), "each phase once, in order");
+            }
+
+            var paymentIds = subscriptions.SelectMany(s => s!["phases"]!.AsArray().Select(p => (string)p!["paymentId"]!)).ToList();
+            paymentIds.Should().OnlyHaveUniqueItems().And.HaveCount(Subscriptions * 13);
+            payments.Should().HaveCount(Subscriptions * 13).And.OnlyContain(n => (string)n!["status"]! == "acknowledged");
+
+            var delivered = receiver.Received.Where(r => r.IsPayment).ToList();
+            delivered.Select(r => (string)r.Json["paymentId"]!).Distinct().Should().BeEquivalentTo(paymentIds, "every phase's notifyPayment reached the merchant");
+            delivered.GroupBy(r => (string)r.Json["paymentId"]!).Should().OnlyContain(g => g.Select(r => r.NotificationId).Distinct().Count() == 1,
+                "a payment seen twice is only a redelivery of the same notification");
+            delivered.Should().OnlyContain(r => r.SignatureValid);
+        }
+    }
+}
