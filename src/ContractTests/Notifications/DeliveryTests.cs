@@ -172,6 +172,44 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task NoAnswerWithinTheTimeout_IsATimeoutAttempt()
+    {
+        await using var impatient = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:NotificationTimeout", "00:00:00.300"));
+        await using var m = await MerchantHarness.StartAsync(impatient.CreateClient(), Start);
+        var release = new TaskCompletionSource();
+        m.Receiver.Answer = async _ =>
+        {
+            await release.Task;
+            return (200, NotificationReceiver.Acknowledgement);
+        };
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        release.SetResult();
+        var attempt = (await m.NotificationsAsync()).Single()!["attempts"]![0]!;
+
+        ((string)attempt["outcome"]!).Should().Be("timeout");
+        ((string)attempt["error"]!).Should().Contain("no answer within 0.3 s");
+    }
+
+    [Fact]
+    public async Task BackgroundLoop_RunsDueWorkOnTheWallClock()
+    {
+        var http = factory.CreateClient();
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var merchant = await TestMerchant.CreateAsync(http, receiver);
+        var body = MerchantHarness.Body(factory.Time.GetUtcNow());
+        body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+        await new AntomTestClient(http).CallAsync(merchant, "create", body);
+
+        factory.Time.Advance(TimeSpan.FromMinutes(2));
+        var notice = await receiver.WaitForAsync(r => !r.IsPayment, TimeSpan.FromSeconds(30));
+
+        ((string)notice.Json["subscriptionNotificationType"]!).Should().Be("CREATE");
+        ((string)notice.Json["subscriptionStatus"]!).Should().Be("TERMINATED");
+    }
+
+    [Fact]
     public async Task SlowMerchantEndpoint_DoesNotHoldBackAnotherMerchant()
     {
         await using var slow = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

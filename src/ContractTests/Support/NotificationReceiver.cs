@@ -20,6 +20,7 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     private readonly WebApplication app;
     private readonly ConcurrentQueue<ReceivedNotification> received = new();
+    private readonly List<(Func<ReceivedNotification, bool> Predicate, TaskCompletionSource<ReceivedNotification> Signal)> waiters = [];
     private int order;
 
     private NotificationReceiver(WebApplication app) => this.app = app;
@@ -48,6 +49,23 @@ public sealed class NotificationReceiver : IAsyncDisposable
         return receiver;
     }
 
+    /// <summary>Completes when a notification matching <paramref name="predicate"/> has arrived (or already had).</summary>
+    public Task<ReceivedNotification> WaitForAsync(Func<ReceivedNotification, bool> predicate, TimeSpan timeout)
+    {
+        var signal = new TaskCompletionSource<ReceivedNotification>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (waiters)
+        {
+            if (Received.FirstOrDefault(predicate) is { } already)
+            {
+                return Task.FromResult(already);
+            }
+
+            waiters.Add((predicate, signal));
+        }
+
+        return signal.Task.WaitAsync(timeout);
+    }
+
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 
     private async Task HandleAsync(HttpContext http)
@@ -63,6 +81,15 @@ public sealed class NotificationReceiver : IAsyncDisposable
             && TestSigner.Verify(Fixtures.AntomPublicKey, path, clientId, time, body, signature);
         var notification = new ReceivedNotification(Interlocked.Increment(ref order), path, headers, body, valid);
         received.Enqueue(notification);
+        lock (waiters)
+        {
+            foreach (var waiter in waiters.Where(w => w.Predicate(notification)).ToList())
+            {
+                waiter.Signal.TrySetResult(notification);
+                waiters.Remove(waiter);
+            }
+        }
+
         var (status, answer) = await Answer(notification);
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
