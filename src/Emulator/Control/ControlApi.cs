@@ -30,6 +30,7 @@ public static class ControlApi
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/decline", DeclineAsync).WithName("DeclineSubscriptionRequest");
         merchant.MapClockApi();
         merchant.MapNotificationsApi();
+        root.MapFaultsApi(merchant);
         return app;
     }
 

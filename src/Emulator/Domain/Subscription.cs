@@ -253,6 +253,12 @@ public sealed class Subscription
         }
     }
 
+    /// <summary>Whether what is due at <paramref name="now"/> is a period's deduction (which a fault may fail).</summary>
+    public bool DeductionDue(DateTimeOffset now, TimeSpan deductionLead) =>
+        Status == SubscriptionStatus.Active
+        && NextEventAt(deductionLead) <= now
+        && !(Plan.EndTime is { } end && PhaseStart(NextPhaseNo) >= end);
+
     /// <summary>
     /// Does what is due at <paramref name="now"/>: the authorization expiry, the next phase's deduction, the end of
     /// the subscription. Returns false when nothing was due.

@@ -2,6 +2,7 @@ using Emulator.Api;
 using Emulator.Control;
 using Emulator.Dashboard;
 using Emulator.Domain;
+using Emulator.Faults;
 using Emulator.Lifecycle;
 using Emulator.Merchants;
 using Emulator.Notifications;
@@ -35,6 +36,9 @@ public static class EmulatorHosting
         services.AddSingleton<TimeMachine>();
         services.AddSingleton<BuyerDecisions>();
         services.AddSingleton<SubscriptionViews>();
+        services.AddSingleton<FaultStore>();
+        services.AddSingleton<ResultCodeCatalogue>();
+        services.AddSingleton<ScenarioLibrary>();
         services.AddHostedService<SchedulerLoop>();
         services.AddHttpClient(NotificationDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

@@ -50,6 +50,12 @@ public sealed class EmulatorOptions
     /// <summary>How often the background loop runs due work on every merchant's clock.</summary>
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a <c>timeout</c> transport fault holds the connection when the client does not give up first.</summary>
+    public TimeSpan TimeoutFaultHold { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Scenarios applied at start, each <c>clientId:scenarioName</c> (e.g. <c>Emulator__StartupScenarios__0</c>).</summary>
+    public List<string> StartupScenarios { get; set; } = [];
+
     public string DatabasePath => Path.Combine(DataDirectory, "emulator.db");
 
     public string FixturePath(string relative) => Path.Combine(FixturesDirectory, relative);

@@ -10,6 +10,7 @@ namespace Emulator.Hosting;
 public sealed class StartupTasks(
     Database database,
     MerchantRegistry merchants,
+    Faults.ScenarioLibrary scenarios,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
     ILogger<StartupTasks> logger) : IHostedService
@@ -17,11 +18,27 @@ public sealed class StartupTasks(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await database.MigrateAsync(cancellationToken);
-        if (!options.Value.LoadDefaultMerchant)
+        if (options.Value.LoadDefaultMerchant)
         {
-            return;
+            await LoadDefaultMerchantAsync(cancellationToken);
         }
 
+        foreach (var entry in options.Value.StartupScenarios)
+        {
+            var separator = entry.LastIndexOf(':');
+            var scenario = separator > 0 ? scenarios.Find(entry[(separator + 1)..]) : null;
+            if (scenario is null || await merchants.FindAsync(entry[..separator], cancellationToken) is null)
+            {
+                throw new InvalidDataException($"Emulator:StartupScenarios: '{entry}' must be clientId:scenarioName of a registered merchant and a file in fixtures/scenarios");
+            }
+
+            await scenarios.ApplyAsync(entry[..separator], scenario, cancellationToken);
+            logger.LogInformation("Scenario {Scenario} applied to {ClientId}", scenario.Name, entry[..separator]);
+        }
+    }
+
+    private async Task LoadDefaultMerchantAsync(CancellationToken cancellationToken)
+    {
         var file = options.Value.FixturePath("default-merchant.json");
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(file, cancellationToken));
         var root = document.RootElement;

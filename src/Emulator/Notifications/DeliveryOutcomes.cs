@@ -6,4 +6,5 @@ public static class DeliveryOutcomes
     public const string Rejected = "rejected";
     public const string Unreachable = "unreachable";
     public const string Timeout = "timeout";
+    public const string Dropped = "dropped";
 }

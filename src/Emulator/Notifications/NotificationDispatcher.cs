@@ -24,9 +24,12 @@ public sealed class NotificationDispatcher(
     public const string NotificationIdHeader = "emulator-notification-id";
     private const int KeptResponseChars = 2048;
 
-    public async Task<DeliveryAttempt> AttemptAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, CancellationToken cancellationToken)
+    /// <param name="drop">The <c>drop</c> delivery fault: nothing is sent, and the attempt counts as unacknowledged.</param>
+    public async Task<DeliveryAttempt> AttemptAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, CancellationToken cancellationToken, bool drop = false)
     {
-        var (httpStatus, responseBody, outcome, error) = await SendAsync(notification, at, cancellationToken);
+        var (httpStatus, responseBody, outcome, error) = drop
+            ? (null, null, DeliveryOutcomes.Dropped, "dropped by a delivery fault")
+            : await SendAsync(notification, at, cancellationToken);
         var sandbox = string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
 
         var status = notification.Status;

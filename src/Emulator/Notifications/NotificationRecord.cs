@@ -12,4 +12,5 @@ public sealed record NotificationRecord(
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset? NextAttemptAt,
-    int AttemptCount);
+    int AttemptCount,
+    bool Held = false);

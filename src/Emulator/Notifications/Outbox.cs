@@ -11,7 +11,7 @@ namespace Emulator.Notifications;
 /// </summary>
 public sealed class Outbox(Database database)
 {
-    private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count";
+    private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count, held";
 
     /// <summary>Turns the subscription's notices and deductions of this unit of work into pending notifications.</summary>
     public static async Task<IReadOnlyList<string>> EnqueueAsync(WriteTransaction work, Subscription subscription, CancellationToken cancellationToken)
@@ -45,6 +45,13 @@ public sealed class Outbox(Database database)
             command.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
             await command.ExecuteNonQueryAsync(cancellationToken);
             ids.Add(id);
+
+            // A notification held back by a reorder fault goes out after the next one of its subscription.
+            await using var release = work.Connection.CreateCommand();
+            release.CommandText = "UPDATE notifications SET next_attempt_at = $at WHERE subscription_id = $subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL";
+            release.Parameters.AddWithValue("$subscription", subscription.SubscriptionId);
+            release.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+            await release.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return ids;
@@ -117,7 +124,7 @@ public sealed class Outbox(Database database)
         var attemptNo = Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
 
         await using var update = work.Connection.CreateCommand();
-        update.CommandText = "UPDATE notifications SET status = $status, next_attempt_at = $next, attempt_count = $count WHERE notification_id = $id";
+        update.CommandText = "UPDATE notifications SET status = $status, next_attempt_at = $next, attempt_count = $count, held = 0 WHERE notification_id = $id";
         update.Parameters.AddWithValue("$id", notification.NotificationId);
         update.Parameters.AddWithValue("$status", status);
         update.Parameters.AddWithValue("$next", (object?)nextAttemptAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
@@ -125,6 +132,28 @@ public sealed class Outbox(Database database)
         await update.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
         return attemptNo;
+    }
+
+    /// <summary>The <c>delay</c> delivery fault: the attempt moves later on the merchant's clock, nothing is sent now.</summary>
+    public Task RescheduleAsync(string notificationId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateAsync("UPDATE notifications SET next_attempt_at = $at WHERE notification_id = $id", notificationId, at, cancellationToken);
+
+    /// <summary>The <c>reorder</c> delivery fault with nothing after it yet: held until the subscription's next notification.</summary>
+    public Task HoldAsync(string notificationId, CancellationToken cancellationToken) =>
+        UpdateAsync("UPDATE notifications SET next_attempt_at = NULL, held = 1 WHERE notification_id = $id", notificationId, null, cancellationToken);
+
+    public Task MarkHeldAsync(string notificationId, CancellationToken cancellationToken) =>
+        UpdateAsync("UPDATE notifications SET held = 1 WHERE notification_id = $id", notificationId, null, cancellationToken);
+
+    private async Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        await using var command = work.Connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", notificationId);
+        command.Parameters.AddWithValue("$at", (object?)at?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
     }
 
     private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
@@ -158,5 +187,6 @@ public sealed class Outbox(Database database)
         r.GetString(7),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
         r.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
-        r.GetInt32(10));
+        r.GetInt32(10),
+        r.GetInt64(11) != 0);
 }

@@ -81,6 +81,18 @@ public sealed class Database
             detail TEXT NOT NULL);
         CREATE INDEX ix_timeline_subscription ON timeline (subscription_id, seq);
         """,
+        """
+        CREATE TABLE faults (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            fault_id TEXT NOT NULL UNIQUE,
+            client_id TEXT NOT NULL,
+            target TEXT NOT NULL,
+            doc TEXT NOT NULL,
+            skip_left INTEGER NOT NULL,
+            times_left INTEGER);
+        CREATE INDEX ix_faults_target ON faults (client_id, target, seq);
+        ALTER TABLE notifications ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     private readonly string connectionString;

@@ -18,6 +18,8 @@ namespace Emulator.Protocol;
 public sealed partial class AntomGateway(
     MerchantRegistry merchants,
     Scheduling.MerchantClocks clocks,
+    Faults.FaultStore faults,
+    Faults.ResultCodeCatalogue catalogue,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -30,9 +32,10 @@ public sealed partial class AntomGateway(
         var path = http.Request.Path.Value + http.Request.QueryString.Value;
         var clientId = http.Request.Headers["Client-Id"].ToString();
         AntomResponse response;
+        string? transport = null;
         try
         {
-            response = await ProcessAsync(http, path, clientId, handler, cancellationToken);
+            (response, transport) = await ProcessAsync(http, api, path, clientId, handler, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -41,7 +44,40 @@ public sealed partial class AntomGateway(
         }
 
         logger.LogInformation("API {Api} client {ClientId} request {RequestId} → {ResultCode}", api, clientId, http.Items[RequestIdItem], response.Result.ResultCode);
-        return Answer(path, clientId, Serialize(response));
+        return await TransportAsync(http, transport, path, clientId, Serialize(response), cancellationToken);
+    }
+
+    /// <summary>
+    /// Transport faults (CONTROL-API.md "Faults"): below the business layer, as a network or a broken gateway would fail.
+    /// </summary>
+    private async Task<IResult> TransportAsync(HttpContext http, string? transport, string path, string clientId, byte[] body, CancellationToken cancellationToken)
+    {
+        switch (transport)
+        {
+            case "badSignature":
+                return Answer(path, clientId, body, signingKey.SignWithWrongKey);
+            case "noSignature":
+                return new SignedAntomResult(body, clientId, ResponseTime(), signature: null);
+            case "http500":
+                return Results.Text("Internal Server Error", "text/plain", statusCode: StatusCodes.Status500InternalServerError);
+            case "reset":
+                http.Abort();
+                return Results.Empty;
+            case "timeout":
+                try
+                {
+                    await Task.Delay(options.Value.TimeoutFaultHold, time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up first, as intended.
+                }
+
+                http.Abort();
+                return Results.Empty;
+            default:
+                return Answer(path, clientId, body);
+        }
     }
 
     /// <summary>An answer for a path with no API behind it (SPEC §3.13 <c>NO_INTERFACE_DEF</c>).</summary>
@@ -55,18 +91,20 @@ public sealed partial class AntomGateway(
     }
 
     /// <summary>Signs an already serialized body for the request path and answers with it (also used to replay).</summary>
-    public IResult Answer(string path, string clientId, byte[] body)
+    public IResult Answer(string path, string clientId, byte[] body, Func<byte[], string>? sign = null)
     {
-        var responseTime = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
-        var signature = signingKey.Sign(AntomSignature.SignedContent(path, clientId, responseTime, body));
+        var responseTime = ResponseTime();
+        var signature = (sign ?? signingKey.Sign)(AntomSignature.SignedContent(path, clientId, responseTime, body));
         return new SignedAntomResult(body, clientId, responseTime, AntomSignature.HeaderValue(signature, signingKey.KeyVersion));
     }
+
+    private string ResponseTime() => time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
 
     public static byte[] Serialize(AntomResponse response) => response is ReplayedResponse replayed
         ? replayed.Body
         : JsonSerializer.SerializeToUtf8Bytes(response, response.GetType(), WireJson.Options);
 
-    private async Task<AntomResponse> ProcessAsync(HttpContext http, string path, string clientId, Handler handler, CancellationToken cancellationToken)
+    private async Task<(AntomResponse Response, string? Transport)> ProcessAsync(HttpContext http, string api, string path, string clientId, Handler handler, CancellationToken cancellationToken)
     {
         var headers = http.Request.Headers;
         if (string.IsNullOrEmpty(clientId))
@@ -123,8 +161,61 @@ public sealed partial class AntomGateway(
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
             var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
             var request = new GatewayRequest(merchant, document.RootElement, CanonicalHash(document.RootElement), BaseUrl(http.Request), now);
-            return await handler(request, cancellationToken);
+            return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Business faults answer like Antom (HTTP 200, signed, the catalogue's status and message); an <c>F</c> changes
+    /// nothing; a <c>U</c> takes effect only when the rule says <c>applied</c> (SPEC §10, CONTROL-API.md "Faults").
+    /// </summary>
+    private async Task<(AntomResponse Response, string? Transport)> ApplyFaultsAsync(HttpContext http, string api, GatewayRequest request, Handler handler, CancellationToken cancellationToken)
+    {
+        Faults.FaultRule? rule;
+        var forced = http.Request.Headers[ForcedResultCodeHeader].ToString();
+        if (forced.Length > 0)
+        {
+            if (catalogue.Find(api, forced) is null)
+            {
+                return Fail(AntomResult.ParamIllegal($"header {ForcedResultCodeHeader}: '{forced}' is not a result code of {api}; GET /_emulator/v1/result-codes lists them"));
+            }
+
+            var applied = http.Request.Headers[ForcedEffectHeader].ToString() == Faults.FaultTargets.Applied;
+            rule = new Faults.FaultRule { FaultId = "header", Target = api, ResultCode = forced, Effect = applied ? Faults.FaultTargets.Applied : Faults.FaultTargets.NotApplied };
+        }
+        else
+        {
+            rule = await faults.TakeAsync(request.Merchant.ClientId, api, FaultContextOf(request.Body), cancellationToken);
+        }
+
+        if (rule?.ResultCode is { } code && code != "SUCCESS")
+        {
+            var row = catalogue.Find(api, code)!;
+            if (row.ResultStatus == "U" && rule.Applied)
+            {
+                await handler(request, cancellationToken);
+            }
+
+            return Fail(new AntomResult(code, row.ResultStatus, row.Message));
+        }
+
+        switch (rule?.Transport)
+        {
+            case "delay":
+                await Task.Delay(rule.DelaySpan, time, cancellationToken);
+                return (await handler(request, cancellationToken), null);
+            case "timeout" or "reset" or "http500":
+                var response = rule.Applied ? await handler(request, cancellationToken) : new AntomResponse(AntomResult.Success);
+                return (response, rule.Transport);
+            default:
+                return (await handler(request, cancellationToken), rule?.Transport);
+        }
+    }
+
+    private static Faults.FaultContext FaultContextOf(JsonElement body)
+    {
+        string? Text(string name) => body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return new Faults.FaultContext(Text("subscriptionId"), Text("subscriptionRequestId"), null);
     }
 
     private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)
@@ -187,7 +278,13 @@ public sealed partial class AntomGateway(
     private string BaseUrl(HttpRequest request) =>
         options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
 
-    private static AntomResponse Fail(AntomResult result) => new(result);
+    /// <summary>Forces one result code on this call alone (ignored in the signed content).</summary>
+    public const string ForcedResultCodeHeader = "Emulator-Result-Code";
+
+    /// <summary>With a forced <c>U</c> code: <c>applied</c> makes the call take effect anyway.</summary>
+    public const string ForcedEffectHeader = "Emulator-Effect";
+
+    private static (AntomResponse, string?) Fail(AntomResult result) => (new AntomResponse(result), null);
 
     private const string RequestIdItem = "antom.requestId";
 

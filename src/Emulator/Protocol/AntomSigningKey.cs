@@ -8,6 +8,7 @@ namespace Emulator.Protocol;
 public sealed class AntomSigningKey : IDisposable
 {
     private readonly RSA privateKey;
+    private readonly Lazy<RSA> wrongKey = new(() => RSA.Create(2048));
 
     public AntomSigningKey(IOptions<EmulatorOptions> options)
     {
@@ -34,7 +35,10 @@ public sealed class AntomSigningKey : IDisposable
 
     public string PublicKeyPem { get; }
 
-    public string Sign(ReadOnlySpan<byte> content) => AntomSignature.Sign(privateKey, content);
+    public string Sign(byte[] content) => AntomSignature.Sign(privateKey, content);
+
+    /// <summary>A signature no merchant can verify (the <c>badSignature</c> transport fault): made with a throw-away key.</summary>
+    public string SignWithWrongKey(byte[] content) => AntomSignature.Sign(wrongKey.Value, content);
 
     public void Dispose() => privateKey.Dispose();
 }

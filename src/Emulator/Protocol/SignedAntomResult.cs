@@ -3,7 +3,7 @@ namespace Emulator.Protocol;
 /// <summary>
 /// HTTP 200 with the signed body and the lower-case headers the SDKs read by exact name (SPEC §1.4, §9).
 /// </summary>
-public sealed class SignedAntomResult(byte[] body, string clientId, string responseTime, string signature) : IResult
+public sealed class SignedAntomResult(byte[] body, string clientId, string responseTime, string? signature) : IResult
 {
     public byte[] Body => body;
 
@@ -15,7 +15,10 @@ public sealed class SignedAntomResult(byte[] body, string clientId, string respo
         response.ContentLength = body.Length;
         response.Headers["client-id"] = clientId;
         response.Headers["response-time"] = responseTime;
-        response.Headers["signature"] = signature;
+        if (signature is not null)
+        {
+            response.Headers["signature"] = signature;
+        }
         await response.Body.WriteAsync(body, httpContext.RequestAborted);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Emulator.Domain;
+using Emulator.Faults;
 using Emulator.Hosting;
 using Emulator.Notifications;
 using Emulator.Persistence;
@@ -18,6 +19,8 @@ public sealed class TimeMachine(
     Outbox outbox,
     NotificationDispatcher dispatcher,
     SubscriptionIds ids,
+    FaultStore faults,
+    ResultCodeCatalogue catalogue,
     IOptions<EmulatorOptions> options,
     ILogger<TimeMachine> logger)
 {
@@ -83,7 +86,18 @@ public sealed class TimeMachine(
             return false;
         }
 
-        var ran = subscription.RunDue(now, options.Value.DeductionLeadTime, () => ids.NextPaymentId(now), _ => DeductionResult.Success);
+        var result = DeductionResult.Success;
+        if (subscription.DeductionDue(now, options.Value.DeductionLeadTime))
+        {
+            var context = new FaultContext(subscriptionId, subscription.SubscriptionRequestId, subscription.NextPhaseNo);
+            if (await FaultStore.TakeAsync(work, clientId, FaultTargets.Deduction, context, cancellationToken) is { ResultCode: { } code } && code != "SUCCESS")
+            {
+                var row = catalogue.Find(FaultTargets.Deduction, code)!;
+                result = new DeductionResult(row.ResultStatus, code, row.Message);
+            }
+        }
+
+        var ran = subscription.RunDue(now, options.Value.DeductionLeadTime, () => ids.NextPaymentId(now), _ => result);
         await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
         await Outbox.EnqueueAsync(work, subscription, cancellationToken);
         await work.CommitAsync(cancellationToken);
@@ -91,15 +105,61 @@ public sealed class TimeMachine(
         return ran;
     }
 
+    /// <summary>
+    /// Delivers one subscription's due notifications in order, applying delivery faults: drop, duplicate, delay (on the
+    /// merchant's clock) and reorder (held back until the next notification of the subscription has gone out).
+    /// </summary>
     private async Task<List<DeliveryAttempt>> DeliverInOrderAsync(IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
     {
         var attempts = new List<DeliveryAttempt>();
-        foreach (var notification in chain)
+        var heldBack = new List<NotificationRecord>();
+        foreach (var notification in chain.OrderBy(n => n.Held).ThenBy(n => n.Seq))
         {
-            attempts.Add(await dispatcher.AttemptAsync(notification, notification.NextAttemptAt!.Value, redelivery: false, cancellationToken));
+            var at = notification.NextAttemptAt!.Value;
+            var rule = notification.Held ? null : await faults.TakeAsync(notification.ClientId, notification.Kind, FaultContextOf(notification), cancellationToken);
+            switch (rule?.Delivery)
+            {
+                case "reorder":
+                    heldBack.Add(notification);
+                    await outbox.MarkHeldAsync(notification.NotificationId, cancellationToken);
+                    continue;
+                case "delay":
+                    await outbox.RescheduleAsync(notification.NotificationId, at + rule.DelaySpan, cancellationToken);
+                    continue;
+                case "drop":
+                    attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken, drop: true));
+                    break;
+                case "duplicate":
+                    attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken));
+                    var again = await outbox.FindAsync(notification.ClientId, notification.NotificationId, cancellationToken) ?? notification;
+                    attempts.Add(await dispatcher.AttemptAsync(again, at, redelivery: true, cancellationToken));
+                    break;
+                default:
+                    attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken));
+                    break;
+            }
+
+            foreach (var held in heldBack)
+            {
+                attempts.Add(await dispatcher.AttemptAsync(held, at, redelivery: false, cancellationToken));
+            }
+
+            heldBack.Clear();
+        }
+
+        foreach (var held in heldBack)
+        {
+            await outbox.HoldAsync(held.NotificationId, cancellationToken);
         }
 
         return attempts;
+    }
+
+    private static FaultContext FaultContextOf(NotificationRecord notification)
+    {
+        using var body = System.Text.Json.JsonDocument.Parse(notification.Body);
+        string? Text(string name) => body.RootElement.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+        return new FaultContext(notification.SubscriptionId, Text("subscriptionRequestId"), int.TryParse(Text("phaseNo"), out var phase) ? phase : null);
     }
 
     public static JournalEvent? ToJournal(string subscriptionId, SubscriptionEvent e) => e switch

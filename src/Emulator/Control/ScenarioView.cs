@@ -1,0 +1,3 @@
+namespace Emulator.Control;
+
+public sealed record ScenarioView(string Name, string Description, int Faults);

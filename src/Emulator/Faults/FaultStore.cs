@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Emulator.Persistence;
+
+namespace Emulator.Faults;
+
+/// <summary>
+/// The merchant's fault rules, in creation order. Matching consumes <c>skip</c> and <c>times</c> in the same write
+/// transaction as the work the rule changes, so two concurrent calls never both take the last use of a rule.
+/// </summary>
+public sealed class FaultStore(Database database)
+{
+    public async Task<FaultRule> AddAsync(string clientId, FaultBody body, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var rule = body.ToRule("flt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), now);
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        await using var command = work.Connection.CreateCommand();
+        command.CommandText = "INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES ($id, $client, $target, $doc, $skip, $times)";
+        command.Parameters.AddWithValue("$id", rule.FaultId);
+        command.Parameters.AddWithValue("$client", clientId);
+        command.Parameters.AddWithValue("$target", rule.Target);
+        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(rule, PersistenceJson.Options));
+        command.Parameters.AddWithValue("$skip", rule.SkipRemaining);
+        command.Parameters.AddWithValue("$times", (object?)rule.Remaining ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        return rule;
+    }
+
+    public async Task<IReadOnlyList<FaultRule>> ListAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT doc, skip_left, times_left FROM faults WHERE client_id = $client ORDER BY seq";
+        command.Parameters.AddWithValue("$client", clientId);
+        var list = new List<FaultRule>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(Read(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
+        }
+
+        return list;
+    }
+
+    public async Task<bool> DeleteAsync(string clientId, string? faultId, CancellationToken cancellationToken)
+    {
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        await using var command = work.Connection.CreateCommand();
+        command.CommandText = "DELETE FROM faults WHERE client_id = $client AND ($id IS NULL OR fault_id = $id)";
+        command.Parameters.AddWithValue("$client", clientId);
+        command.Parameters.AddWithValue("$id", (object?)faultId ?? DBNull.Value);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        return deleted > 0 || faultId is null;
+    }
+
+    /// <summary>Finds and uses the first rule, in creation order, that hits this call; in its own transaction.</summary>
+    public async Task<FaultRule?> TakeAsync(string clientId, string target, FaultContext context, CancellationToken cancellationToken)
+    {
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        var rule = await TakeAsync(work, clientId, target, context, cancellationToken);
+        await work.CommitAsync(cancellationToken);
+        return rule;
+    }
+
+    /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
+    public static async Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
+    {
+        var candidates = new List<(string Id, FaultRule Rule)>();
+        await using (var select = work.Connection.CreateCommand())
+        {
+            select.CommandText = """
+                SELECT fault_id, doc, skip_left, times_left FROM faults
+                WHERE client_id = $client AND target = $target AND (times_left IS NULL OR times_left > 0)
+                ORDER BY seq
+                """;
+            select.Parameters.AddWithValue("$client", clientId);
+            select.Parameters.AddWithValue("$target", target);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                candidates.Add((reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))));
+            }
+        }
+
+        foreach (var (id, rule) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
+        {
+            await using var use = work.Connection.CreateCommand();
+            use.Parameters.AddWithValue("$id", id);
+            if (rule.SkipRemaining > 0)
+            {
+                // Let this one through this rule; a later rule may still hit it.
+                use.CommandText = "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = $id";
+                await use.ExecuteNonQueryAsync(cancellationToken);
+                continue;
+            }
+
+            use.CommandText = "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = $id AND times_left IS NOT NULL";
+            await use.ExecuteNonQueryAsync(cancellationToken);
+            return rule;
+        }
+
+        return null;
+    }
+
+    private static FaultRule Read(string doc, int skipLeft, int? timesLeft) =>
+        JsonSerializer.Deserialize<FaultRule>(doc, PersistenceJson.Options)! with { SkipRemaining = skipLeft, Remaining = timesLeft };
+}

@@ -1,0 +1,16 @@
+namespace Emulator.Faults;
+
+/// <summary>The vocabulary of fault rules.</summary>
+public static class FaultTargets
+{
+    public const string Applied = "applied";
+    public const string NotApplied = "notApplied";
+    public const string Deduction = "deduction";
+
+    public static readonly IReadOnlyList<string> Apis = ["create", "change", "cancel"];
+    public static readonly IReadOnlyList<string> Notifications = ["notifySubscription", "notifyPayment"];
+    public static readonly IReadOnlyList<string> All = [.. Apis, Deduction, .. Notifications];
+    public static readonly IReadOnlyList<string> TransportFaults = ["delay", "timeout", "reset", "http500", "badSignature", "noSignature"];
+    public static readonly IReadOnlyList<string> DeliveryFaults = ["drop", "duplicate", "delay", "reorder"];
+    public static readonly IReadOnlyList<string> Effects = [Applied, NotApplied];
+}

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Emulator.Hosting;
+using Emulator.Scheduling;
+using Microsoft.Extensions.Options;
+
+namespace Emulator.Faults;
+
+/// <summary>The scenarios of <c>fixtures/scenarios/</c>, and applying one to a merchant.</summary>
+public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCodeCatalogue catalogue, FaultStore faults, MerchantClocks clocks)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public IReadOnlyList<Scenario> All()
+    {
+        var folder = options.Value.FixturePath("scenarios");
+        return !Directory.Exists(folder)
+            ? []
+            : [.. Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).Select(Load)];
+    }
+
+    public Scenario? Find(string name) => All().FirstOrDefault(s => s.Name == name);
+
+    /// <summary>Adds the scenario's faults (after checking every one) and sets its clock.</summary>
+    public async Task<IReadOnlyList<FaultRule>> ApplyAsync(string clientId, Scenario scenario, CancellationToken cancellationToken)
+    {
+        foreach (var fault in scenario.Faults)
+        {
+            if (fault.Validate(catalogue) is { } error)
+            {
+                throw new InvalidDataException($"scenario {scenario.Name}: {error}");
+            }
+        }
+
+        if (scenario.Clock is { } clock)
+        {
+            if (clock.FrozenAt is { } at)
+            {
+                await clocks.FreezeAsync(clientId, at, cancellationToken);
+            }
+            else if (clock.Freeze == true)
+            {
+                await clocks.FreezeAsync(clientId, await clocks.NowAsync(clientId, cancellationToken), cancellationToken);
+            }
+        }
+
+        var now = await clocks.NowAsync(clientId, cancellationToken);
+        var added = new List<FaultRule>();
+        foreach (var fault in scenario.Faults)
+        {
+            added.Add(await faults.AddAsync(clientId, fault, now, cancellationToken));
+        }
+
+        return added;
+    }
+
+    private static Scenario Load(string path)
+    {
+        var file = JsonSerializer.Deserialize<ScenarioFile>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
+        return new Scenario(Path.GetFileNameWithoutExtension(path), file.Description ?? "", file.Clock, file.Faults ?? []);
+    }
+
+    private sealed record ScenarioFile(string? Description, ScenarioClock? Clock, List<FaultBody>? Faults);
+}
