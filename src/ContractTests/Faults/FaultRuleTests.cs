@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+using Microsoft.AspNetCore.Hosting;
+
+namespace ContractTests.Faults;
+
+/// <summary>Fault rules: counting, order, matching, deduction and delivery faults, scenarios (CONTROL-API.md "Faults").</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class FaultRuleTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Start = new(2027, 9, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task FailTwiceThenSucceed_AndSucceedTwiceThenFail()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "create", resultCode = "RISK_REJECT", times = 2 });
+        await AddAsync(m, new { target = "create", resultCode = "PROCESS_FAIL", skip = 2, times = 1 });
+
+        var codes = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            codes.Add((await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start))).ResultCode);
+        }
+
+        codes.Should().Equal("RISK_REJECT", "RISK_REJECT", "SUCCESS", "SUCCESS", "PROCESS_FAIL", "SUCCESS");
+    }
+
+    [Fact]
+    public async Task Faults_ListWithRemainingCounts_DeleteOneOrAll()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var first = await AddAsync(m, new { target = "create", resultCode = "RISK_REJECT", times = 3 });
+        await AddAsync(m, new { target = "cancel", resultCode = "PROCESS_FAIL", times = 0 });
+        await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start));
+
+        var listed = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+        var deleteOne = await m.Http.DeleteAsync($"{m.Control}/faults/{(string)first["faultId"]!}");
+        var afterOne = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+        var deleteAll = await m.Http.DeleteAsync($"{m.Control}/faults");
+        var afterAll = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+
+        listed.Select(f => (int?)f!["remaining"]).Should().Equal(2, null);
+        deleteOne.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        afterOne.Should().HaveCount(1);
+        deleteAll.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        afterAll.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Match_HitsOnlyTheNamedRequest()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var target = MerchantHarness.Body(Start);
+        await AddAsync(m, new { target = "create", resultCode = "RISK_REJECT", times = 0, match = new { subscriptionRequestId = (string)target["subscriptionRequestId"]! } });
+
+        var other = await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start));
+        var hit = await m.Client.CallAsync(m.Merchant, "create", target);
+
+        other.ResultCode.Should().Be("SUCCESS");
+        hit.ResultCode.Should().Be("RISK_REJECT");
+    }
+
+    [Fact]
+    public async Task Faults_AreScopedToTheirMerchant()
+    {
+        await using var one = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await using var two = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(one, new { target = "create", resultCode = "RISK_REJECT", times = 0 });
+
+        var onTwo = await two.Client.CallAsync(two.Merchant, "create", MerchantHarness.Body(Start));
+
+        onTwo.ResultCode.Should().Be("SUCCESS");
+    }
+
+    [Theory]
+    [InlineData("{\"target\":\"refund\",\"resultCode\":\"RISK_REJECT\"}", "target must be one of")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"NOPE\"}", "is not a result code of create; allowed:")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\"}", "is not a result code of create")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"times\":-1}", "times must be 0")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"skip\":-2}", "skip must be 0")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"transport\":\"reset\"}", "exactly one of")]
+    [InlineData("{\"target\":\"deduction\",\"transport\":\"reset\"}", "transport applies to create, change and cancel")]
+    [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"explode\"}", "delivery applies to notifySubscription and notifyPayment and must be one of drop, duplicate, delay, reorder")]
+    [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"delay\"}", "needs delay")]
+    [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"5 seconds\"}", "ISO-8601 duration")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"UNKNOWN_EXCEPTION\",\"effect\":\"maybe\"}", "effect must be applied or notApplied")]
+    public async Task BadFault_IsProblem400SayingWhatIsAllowed(string body, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/faults", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).Should().Contain(detail);
+    }
+
+    [Fact]
+    public async Task DeductionFault_FailsThatPhase_SubscriptionStaysActive_NextPhaseAttempted()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await AddAsync(m, new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } });
+
+        var events = await m.AdvanceAsync("P2M");
+        var payments = m.Payments(subscriptionId);
+        var subscription = await m.SubscriptionAsync(subscriptionId);
+
+        payments.Select(p => (string)p.Json["result"]!["resultStatus"]!).Should().Equal("S", "F", "S");
+        var failed = payments[1].Json;
+        ((string)failed["result"]!["resultCode"]!).Should().Be("USER_BALANCE_NOT_ENOUGH");
+        failed.ContainsKey("paymentTime").Should().BeFalse();
+        ((string)subscription["status"]!).Should().Be("ACTIVE");
+        events.Should().Contain(e => (string)e!["type"]! == "deduction" && (int)e["phaseNo"]! == 2 && (string)e["resultCode"]! == "USER_BALANCE_NOT_ENOUGH" && (string)e["resultStatus"]! == "F");
+    }
+
+    [Fact]
+    public async Task Drop_CountsAsAnUnacknowledgedAttempt_TheRetryDelivers()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifySubscription", delivery = "drop" });
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        var afterDecline = m.Receiver.Received.Count;
+        await m.AdvanceAsync("PT2M");
+        var notification = (await m.NotificationsAsync()).Single()!;
+
+        afterDecline.Should().Be(0);
+        m.Receiver.Received.Should().HaveCount(1);
+        notification["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal("dropped", "acknowledged");
+    }
+
+    [Fact]
+    public async Task Duplicate_DeliversTwiceWithTheSameNotificationId()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifyPayment", delivery = "duplicate" });
+
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var payments = m.Receiver.Received.Where(r => r.IsPayment).ToList();
+
+        payments.Should().HaveCount(2);
+        payments[0].NotificationId.Should().Be(payments[1].NotificationId);
+        payments[1].RawBody.Should().Equal(payments[0].RawBody);
+    }
+
+    [Fact]
+    public async Task Delay_DeliversLaterOnTheMerchantsClock()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifyPayment", delivery = "delay", delay = "PT45M" });
+
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var atApproval = m.Receiver.Received.Count(r => r.IsPayment);
+        await m.AdvanceAsync("PT1H");
+        var payment = m.Receiver.Received.Single(r => r.IsPayment);
+
+        atApproval.Should().Be(0);
+        DateTimeOffset.Parse(payment.Headers["request-time"]).Should().Be(Start.AddMinutes(45));
+    }
+
+    [Fact]
+    public async Task Reorder_SendsNotifyPaymentBeforeCreate()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifySubscription", delivery = "reorder" });
+
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+
+        m.Receiver.Received.Select(r => r.IsPayment ? "payment" : (string)r.Json["subscriptionNotificationType"]!).Should().Equal("payment", "CREATE");
+    }
+
+    [Fact]
+    public async Task Reorder_LastNotification_IsHeldUntilTheNextOne()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await AddAsync(m, new { target = "notifySubscription", delivery = "reorder" });
+
+        await m.Client.CallAsync(m.Merchant, "change", Bodies.Change(subscriptionId));
+        await m.AdvanceAsync("PT1H");
+        var heldBack = m.Receiver.Received.Count;
+        await m.AdvanceAsync("P1M");
+
+        heldBack.Should().Be(2, "CREATE and phase 1 only: the CHANGE notice waits for the next notification");
+        m.Receiver.Received.Skip(2).Select(r => r.IsPayment ? "payment" : (string)r.Json["subscriptionNotificationType"]!).Should().Equal("payment", "CHANGE");
+    }
+
+    [Fact]
+    public async Task Scenarios_AreListedWithDescriptions_AndAppliedByName()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var scenarios = (await m.Http.GetFromJsonAsync<JsonArray>("/_emulator/v1/scenarios"))!;
+        var unknown = await m.Http.PostAsync($"{m.Control}/scenarios/no-such-scenario", null);
+        var applied = await m.Http.PostAsync($"{m.Control}/scenarios/renewals-insufficient-balance", null);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.AdvanceAsync("P2M");
+
+        scenarios.Select(s => (string)s!["name"]!).Should().Contain(["renewals-insufficient-balance", "flaky-webhook", "unknown-change", "rate-limited", "wrong-response-signature"]);
+        scenarios.Should().OnlyContain(s => ((string)s!["description"]!).Length > 20);
+        unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        applied.StatusCode.Should().Be(HttpStatusCode.OK);
+        m.Payments(subscriptionId).Select(p => (string)p.Json["result"]!["resultCode"]!).Should().Equal("SUCCESS", "USER_BALANCE_NOT_ENOUGH", "USER_BALANCE_NOT_ENOUGH");
+    }
+
+    [Fact]
+    public async Task Scenario_UnknownChange_RetryWithTheSameIdSucceeds()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.Http.PostAsync($"{m.Control}/scenarios/unknown-change", null);
+        var change = Bodies.Change(subscriptionId);
+
+        var first = await m.Client.CallAsync(m.Merchant, "change", change);
+        var retry = await m.Client.CallAsync(m.Merchant, "change", change);
+
+        first.ResultCode.Should().Be("UNKNOWN_EXCEPTION");
+        retry.ResultCode.Should().Be("SUCCESS");
+    }
+
+    [Fact]
+    public async Task StartupScenarios_AreAppliedAtStart()
+    {
+        await using var configured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:StartupScenarios:0", $"{Fixtures.DefaultClientId}:rate-limited"));
+        var http = configured.CreateClient();
+
+        var faults = (await http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}/faults"))!;
+        await http.DeleteAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}/faults");
+
+        faults.Should().Contain(f => (string)f!["resultCode"]! == "REQUEST_TRAFFIC_EXCEED_LIMIT" && (string)f["target"]! == "create");
+    }
+
+    private static async Task<JsonObject> AddAsync(MerchantHarness m, object fault)
+    {
+        var response = await m.Http.PostAsJsonAsync($"{m.Control}/faults", fault);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Created, text);
+        return JsonNode.Parse(text)!.AsObject();
+    }
+}
