@@ -27,21 +27,12 @@ public sealed class FaultStore(Database database)
         return rule;
     }
 
-    public async Task<IReadOnlyList<FaultRule>> ListAsync(string clientId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc, skip_left, times_left FROM faults WHERE client_id = $client ORDER BY seq";
-        command.Parameters.AddWithValue("$client", clientId);
-        var list = new List<FaultRule>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(Read(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2)));
-        }
-
-        return list;
-    }
+    public async Task<IReadOnlyList<FaultRule>> ListAsync(string clientId, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            "SELECT doc, skip_left, times_left FROM faults WHERE client_id = $client ORDER BY seq",
+            r => Read(r.GetString(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetInt32(2)),
+            cancellationToken,
+            ("$client", clientId));
 
     public async Task<bool> DeleteAsync(string clientId, string? faultId, CancellationToken cancellationToken)
     {

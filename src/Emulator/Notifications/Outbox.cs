@@ -81,28 +81,19 @@ public sealed class Outbox(Database database)
             ("$subscription", subscriptionId),
             ("$status", status));
 
-    public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT attempt_no, at, http_status, response_body, outcome, error, redelivery FROM notification_attempts WHERE notification_id = $id ORDER BY attempt_no";
-        command.Parameters.AddWithValue("$id", notificationId);
-        var list = new List<AttemptRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AttemptRecord(
-                reader.GetInt32(0),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.GetInt64(6) != 0));
-        }
-
-        return list;
-    }
+    public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            "SELECT attempt_no, at, http_status, response_body, outcome, error, redelivery FROM notification_attempts WHERE notification_id = $id ORDER BY attempt_no",
+            r => new AttemptRecord(
+                r.GetInt32(0),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+                r.IsDBNull(2) ? null : r.GetInt32(2),
+                r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5),
+                r.GetInt64(6) != 0),
+            cancellationToken,
+            ("$id", notificationId));
 
     /// <summary>Records an attempt and the notification's new standing, in one transaction.</summary>
     public async Task<int> RecordAttemptAsync(NotificationRecord notification, AttemptRecord attempt, string status, DateTimeOffset? nextAttemptAt, int attemptCount, CancellationToken cancellationToken)
@@ -156,25 +147,8 @@ public sealed class Outbox(Database database)
         await work.CommitAsync(cancellationToken);
     }
 
-    private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq";
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        var list = new List<NotificationRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(Read(reader));
-        }
-
-        return list;
-    }
+    private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        await database.QueryAsync($"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq", Read, cancellationToken, parameters);
 
     private static NotificationRecord Read(SqliteDataReader r) => new(
         r.GetInt64(0),

@@ -16,20 +16,8 @@ public sealed class MerchantStore(Database database)
             : null;
     }
 
-    public async Task<IReadOnlyList<string>> ListIdsAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT client_id FROM merchants ORDER BY client_id";
-        var ids = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
+    public async Task<IReadOnlyList<string>> ListIdsAsync(CancellationToken cancellationToken) =>
+        await database.QueryAsync("SELECT client_id FROM merchants ORDER BY client_id", r => r.GetString(0), cancellationToken);
 
     public async Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken)
     {

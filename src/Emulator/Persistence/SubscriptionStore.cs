@@ -26,59 +26,32 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             ? await QueryOneAsync(connection, "client_id = $client AND subscription_id = $key", clientId, subscriptionId, cancellationToken)
             : await QueryOneAsync(connection, "client_id = $client AND subscription_request_id = $key", clientId, subscriptionRequestId!, cancellationToken);
 
-    public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+    public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            """
             SELECT doc FROM subscriptions
             WHERE client_id = $client AND ($status IS NULL OR status = $status) AND ($request IS NULL OR subscription_request_id = $request)
             ORDER BY created_at, subscription_id
-            """;
-        command.Parameters.AddWithValue("$client", clientId);
-        command.Parameters.AddWithValue("$status", (object?)status?.ToWire() ?? DBNull.Value);
-        command.Parameters.AddWithValue("$request", (object?)requestId ?? DBNull.Value);
-        var list = new List<Subscription>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(Deserialize(reader.GetString(0)));
-        }
+            """,
+            r => Deserialize(r.GetString(0)),
+            cancellationToken,
+            ("$client", clientId),
+            ("$status", status?.ToWire()),
+            ("$request", requestId));
 
-        return list;
-    }
+    public async Task<IReadOnlyList<Phase>> PhasesAsync(string subscriptionId, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            "SELECT doc FROM phases WHERE subscription_id = $id ORDER BY phase_no",
+            r => JsonSerializer.Deserialize<Phase>(r.GetString(0), PersistenceJson.Options)!,
+            cancellationToken,
+            ("$id", subscriptionId));
 
-    public async Task<IReadOnlyList<Phase>> PhasesAsync(string subscriptionId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM phases WHERE subscription_id = $id ORDER BY phase_no";
-        command.Parameters.AddWithValue("$id", subscriptionId);
-        var list = new List<Phase>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(JsonSerializer.Deserialize<Phase>(reader.GetString(0), PersistenceJson.Options)!);
-        }
-
-        return list;
-    }
-
-    public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string subscriptionId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT at, type, detail FROM timeline WHERE subscription_id = $id ORDER BY seq";
-        command.Parameters.AddWithValue("$id", subscriptionId);
-        var list = new List<TimelineEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new TimelineEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2)));
-        }
-
-        return list;
-    }
+    public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string subscriptionId, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            "SELECT at, type, detail FROM timeline WHERE subscription_id = $id ORDER BY seq",
+            r => new TimelineEntry(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2)),
+            cancellationToken,
+            ("$id", subscriptionId));
 
     /// <summary>The earliest time any of the merchant's subscriptions needs the time machine.</summary>
     public async Task<DateTimeOffset?> NextEventAtAsync(string clientId, CancellationToken cancellationToken)
@@ -90,22 +63,13 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         return await command.ExecuteScalarAsync(cancellationToken) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
-    public async Task<IReadOnlyList<string>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT subscription_id FROM subscriptions WHERE client_id = $client AND next_event_at <= $until ORDER BY next_event_at, subscription_id";
-        command.Parameters.AddWithValue("$client", clientId);
-        command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
-        var ids = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
+    public async Task<IReadOnlyList<string>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            "SELECT subscription_id FROM subscriptions WHERE client_id = $client AND next_event_at <= $until ORDER BY next_event_at, subscription_id",
+            r => r.GetString(0),
+            cancellationToken,
+            ("$client", clientId),
+            ("$until", until.ToUnixTimeMilliseconds()));
 
     /// <summary>Saves the subscription and the phases it deducted in this unit of work (one transaction with the caller's outbox rows).</summary>
     public async Task SaveAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
