@@ -14,5 +14,6 @@ RUN mkdir -p /data && chown app:app /data
 VOLUME /data
 USER app
 EXPOSE 8080 8443
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["dotnet", "Emulator.dll", "--health-probe", "http://127.0.0.1:8080"]
 ENTRYPOINT ["dotnet", "Emulator.dll"]
 CMD ["--urls", "http://+:8080;https://+:8443"]

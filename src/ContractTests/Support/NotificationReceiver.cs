@@ -45,6 +45,7 @@ public sealed class NotificationReceiver : IAsyncDisposable
         var app = builder.Build();
         var receiver = new NotificationReceiver(app);
         app.MapPost("/{**path}", receiver.HandleAsync);
+        app.MapGet("/{**path}", () => Results.Content("<!doctype html><title>Merchant</title><p id=\"merchant\">Back at the merchant</p>", "text/html"));
         await app.StartAsync();
         receiver.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return receiver;

@@ -73,9 +73,7 @@ public static class ClockApi
             return ControlProblems.BadRequest($"the clock moves forward only: {target:O} is before its current time {now:O}");
         }
 
-        var events = await machine.RunDueAsync(clientId, target, cancellationToken);
-        await clocks.MoveToAsync(clientId, target, cancellationToken);
-        return TypedResults.Ok(new AdvanceView(target, events));
+        return TypedResults.Ok(new AdvanceView(target, await machine.AdvanceAsync(clientId, target, cancellationToken)));
     }
 
     private static ClockView View(ClockState state, TimeProvider wall) => new(state.Now(wall.GetUtcNow()), state.FrozenAt is not null);

@@ -86,18 +86,5 @@ public static class AuthorizationPage
     private static void Row(StringBuilder body, string name, string value) =>
         body.Append($"<tr><th>{WebUtility.HtmlEncode(name)}</th><td>{WebUtility.HtmlEncode(value)}</td></tr>");
 
-    private const string Style =
-        "body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}th{text-align:left;padding-right:1rem}"
-        + "form{display:inline-block;margin:1rem 1rem 0 0}button{font-size:1.1rem;padding:.5rem 1.5rem}.closed{color:#a00}";
-
-    private static IResult Html(int status, string title, string body) => Results.Content(
-        $"""
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>{WebUtility.HtmlEncode(title)} · Antom emulator</title>
-        <style>{Style}</style></head>
-        <body><h1>{WebUtility.HtmlEncode(title)}</h1>{body}</body></html>
-        """,
-        "text/html; charset=utf-8",
-        Encoding.UTF8,
-        status);
+    private static IResult Html(int status, string title, string body) => Dashboard.Html.Page(title, body, status);
 }

@@ -294,6 +294,14 @@ public sealed class Subscription
 
     public void RecordNote(DateTimeOffset now, string type, string detail) => Timeline.Add(new TimelineEntry(now, type, detail));
 
+    /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
+    public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()
+    {
+        var probe = new Subscription("", "", "", "", default, null!, SubscriptionStatus.AwaitingAuthorization);
+        return [.. probe.BuildMachine().GetInfo().States.SelectMany(state => state.FixedTransitions.Select(t =>
+            ((SubscriptionStatus)state.UnderlyingState, (SubscriptionStatus)t.DestinationState.UnderlyingState, t.Trigger.UnderlyingTrigger.ToString()!)))];
+    }
+
     /// <summary>The lifecycle diagram, generated from the machine itself.</summary>
     public static string MermaidDiagram()
     {

@@ -67,6 +67,8 @@ public static class EmulatorHosting
         app.MapSubscriptionsApi();
         app.MapControlApi();
         app.MapAuthorizationPage();
+        app.MapDashboard();
+        app.MapEmulatorMetrics();
         return app;
     }
 }

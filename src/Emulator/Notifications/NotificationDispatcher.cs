@@ -59,6 +59,7 @@ public sealed class NotificationDispatcher(
             next,
             count,
             CancellationToken.None);
+        Hosting.EmulatorMetrics.NotificationAttempts.WithLabels(notification.Kind, outcome).Inc();
         logger.LogInformation(
             "Delivered {Kind} {NotificationId} of {ClientId} to {Url}, attempt {Attempt}: {Outcome} {HttpStatus}",
             notification.Kind, notification.NotificationId, notification.ClientId, notification.Url, attemptNo, outcome, httpStatus);

@@ -57,6 +57,9 @@ public sealed class Outbox(Database database)
         return ids;
     }
 
+    public async Task<long> PendingCountAsync(CancellationToken cancellationToken) =>
+        (await database.QueryAsync("SELECT COUNT(*) FROM notifications WHERE status = 'pending'", r => r.GetInt64(0), cancellationToken))[0];
+
     public async Task<DateTimeOffset?> NextAttemptAtAsync(string clientId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

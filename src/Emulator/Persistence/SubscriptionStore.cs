@@ -39,6 +39,9 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             ("$status", status?.ToWire()),
             ("$request", requestId));
 
+    public async Task<long> CountAsync(string clientId, CancellationToken cancellationToken) =>
+        (await database.QueryAsync("SELECT COUNT(*) FROM subscriptions WHERE client_id = $client", r => r.GetInt64(0), cancellationToken, ("$client", clientId)))[0];
+
     public async Task<IReadOnlyList<Phase>> PhasesAsync(string subscriptionId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
             "SELECT doc FROM phases WHERE subscription_id = $id ORDER BY phase_no",

@@ -44,6 +44,7 @@ public sealed partial class AntomGateway(
         }
 
         logger.LogInformation("API {Api} client {ClientId} request {RequestId} → {ResultCode}", api, clientId, http.Items[RequestIdItem], response.Result.ResultCode);
+        EmulatorMetrics.ApiCalls.WithLabels(api, response.Result.ResultCode).Inc();
         return await TransportAsync(http, transport, path, clientId, Serialize(response), cancellationToken);
     }
 

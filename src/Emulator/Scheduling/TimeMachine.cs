@@ -21,6 +21,7 @@ public sealed class TimeMachine(
     SubscriptionIds ids,
     FaultStore faults,
     ResultCodeCatalogue catalogue,
+    MerchantClocks clocks,
     IOptions<EmulatorOptions> options,
     ILogger<TimeMachine> logger)
 {
@@ -28,6 +29,14 @@ public sealed class TimeMachine(
 
     /// <summary>Whether a run is under way for the merchant (the background loop does not queue behind it).</summary>
     public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
+
+    /// <summary>Runs everything due up to <paramref name="target"/>, then sets the merchant's clock there.</summary>
+    public async Task<IReadOnlyList<JournalEvent>> AdvanceAsync(string clientId, DateTimeOffset target, CancellationToken cancellationToken)
+    {
+        var events = await RunDueAsync(clientId, target, cancellationToken);
+        await clocks.MoveToAsync(clientId, target, cancellationToken);
+        return events;
+    }
 
     public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
     {
@@ -102,6 +111,11 @@ public sealed class TimeMachine(
         await Outbox.EnqueueAsync(work, subscription, cancellationToken);
         await work.CommitAsync(cancellationToken);
         journal.AddRange(subscription.Events.Select(e => ToJournal(subscriptionId, e)).OfType<JournalEvent>());
+        foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
+        {
+            EmulatorMetrics.Deductions.WithLabels(deducted.Phase.ResultStatus, deducted.Phase.ResultCode).Inc();
+            logger.LogInformation("Deducted phase {PhaseNo} of {SubscriptionId} for {ClientId}: {ResultCode}", deducted.Phase.PhaseNo, subscriptionId, clientId, deducted.Phase.ResultCode);
+        }
         return ran;
     }
 

@@ -1,0 +1,218 @@
+using System.Text;
+using Emulator.Control;
+using Emulator.Domain;
+using Emulator.Faults;
+using Emulator.Merchants;
+using Emulator.Notifications;
+using Emulator.Persistence;
+using Emulator.Scheduling;
+using static Emulator.Dashboard.Html;
+
+namespace Emulator.Dashboard;
+
+/// <summary>
+/// The dashboard under <c>/_emulator/ui</c>: merchants, each one's clock with controls, its subscriptions, faults in
+/// force, and one subscription's whole story. Forms post back and redirect (no scripts).
+/// </summary>
+public static class DashboardPages
+{
+    public const string Root = "/_emulator/ui";
+
+    private static readonly string[] Steps = ["P1D", "P1W", "P1M", "P1Y"];
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        var ui = app.MapGroup(Root).ExcludeFromDescription().AddEndpointFilter<ControlAccessFilter>();
+        ui.MapGet("", MerchantsAsync);
+        ui.MapGet("/merchants/{clientId}", MerchantAsync);
+        ui.MapPost("/merchants/{clientId}/clock/{action}", ClockAsync);
+        ui.MapPost("/merchants/{clientId}/faults", AddFaultAsync);
+        ui.MapPost("/merchants/{clientId}/faults/{faultId}/delete", DeleteFaultAsync);
+        ui.MapGet("/merchants/{clientId}/subscriptions/{subscriptionId}", SubscriptionAsync);
+        ui.MapPost("/merchants/{clientId}/notifications/{notificationId}/redeliver", RedeliverAsync);
+        return app;
+    }
+
+    private static async Task<IResult> MerchantsAsync(MerchantStore merchants, SubscriptionStore subscriptions, MerchantClocks clocks, CancellationToken ct)
+    {
+        var body = new StringBuilder("<table id=\"merchants\">" + Header("Client id", "Clock", "Subscriptions"));
+        foreach (var clientId in await merchants.ListIdsAsync(ct))
+        {
+            var clock = await clocks.GetAsync(clientId, ct);
+            Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is null ? "" : " (frozen)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return Page("Merchants", body.Append("</table>").ToString());
+    }
+
+    private static async Task<IResult> MerchantAsync(string clientId, string? status, MerchantRegistry merchants, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, CancellationToken ct)
+    {
+        if (await merchants.FindAsync(clientId, ct) is null)
+        {
+            return Page("Unknown merchant", $"<p class=\"closed\">No merchant {E(clientId)}.</p>", StatusCodes.Status404NotFound, Nav());
+        }
+
+        var self = $"{Root}/merchants/{U(clientId)}";
+        var clock = await clocks.GetAsync(clientId, ct);
+        var body = new StringBuilder();
+        body.Append($"<h2>Clock</h2><p id=\"clock\">{E(Time(await clocks.NowAsync(clientId, ct)))} {(clock.FrozenAt is null ? "(ticking)" : "(frozen)")}</p>");
+        foreach (var step in Steps)
+        {
+            body.Append(Button($"{self}/clock/advance", $"Advance {step}", $"advance-{step}", ("by", step)));
+        }
+
+        body.Append(clock.FrozenAt is null ? Button($"{self}/clock/freeze", "Freeze", "freeze") : Button($"{self}/clock/resume", "Resume", "resume"));
+
+        var wanted = SubscriptionStatusNames.FromWire(status);
+        body.Append("<h2>Subscriptions</h2><p>Show: ");
+        body.Append($"<a href=\"{self}\">all</a> ");
+        foreach (var s in Enum.GetValues<SubscriptionStatus>())
+        {
+            body.Append($"<a href=\"{self}?status={s.ToWire()}\">{s.ToWire()}</a> ");
+        }
+
+        body.Append("</p><table id=\"subscriptions\">" + Header("Subscription", "Request id", "Status", "Plan", "Amount", "Created"));
+        foreach (var s in await store.ListAsync(clientId, wanted, null, ct))
+        {
+            Row(body,
+                $"<a href=\"{self}/subscriptions/{U(s.SubscriptionId)}\">{E(s.SubscriptionId)}</a>",
+                E(s.SubscriptionRequestId),
+                $"<span class=\"{s.Status.ToWire()}\">{s.Status.ToWire()}</span>",
+                E(s.Plan.Description) + " · " + E(s.Plan.PeriodRule.ToString()),
+                E(s.Plan.PaymentAmount.ToString()),
+                E(Time(s.CreatedAt)));
+        }
+
+        body.Append("</table><h2>Faults in force</h2><table id=\"faults\">" + Header("Target", "Fault", "Remaining", "Match", ""));
+        foreach (var f in await faults.ListAsync(clientId, ct))
+        {
+            var what = f.ResultCode ?? f.Transport ?? f.Delivery;
+            Row(body, E(f.Target), E(what) + (f.Delay is null ? "" : $" {E(f.Delay)}") + (f.Applied ? " (applied)" : ""),
+                f.Remaining?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "until deleted",
+                E(f.Match is null ? "" : $"{f.Match.SubscriptionId} {f.Match.SubscriptionRequestId} {f.Match.PhaseNo}"),
+                Button($"{self}/faults/{U(f.FaultId)}/delete", "Remove", $"remove-{f.FaultId}"));
+        }
+
+        body.Append("</table>");
+        body.Append($"<form id=\"add-fault\" method=\"post\" action=\"{self}/faults\">Target <select name=\"target\">{Options(FaultTargets.All)}</select> ");
+        body.Append($"<select name=\"kind\"><option>resultCode</option><option>transport</option><option>delivery</option></select> ");
+        body.Append($"<input name=\"value\" list=\"fault-values\" placeholder=\"RISK_REJECT, reset, drop…\"> times <input name=\"times\" value=\"1\" size=\"3\"> delay <input name=\"delay\" placeholder=\"PT5M\" size=\"6\"> ");
+        body.Append("<button id=\"add-fault-button\" type=\"submit\">Add fault</button></form>");
+        body.Append($"<datalist id=\"fault-values\">{Options(catalogue.All.Select(r => r.Code).Concat(FaultTargets.TransportFaults).Concat(FaultTargets.DeliveryFaults).Distinct())}</datalist>");
+        return Page(clientId, body.ToString(), nav: Nav());
+    }
+
+    private static async Task<IResult> ClockAsync(string clientId, string action, HttpRequest request, MerchantClocks clocks, TimeMachine machine, CancellationToken ct)
+    {
+        var form = await request.ReadFormAsync(ct);
+        switch (action)
+        {
+            case "advance" when IsoDuration.TryAdd(await clocks.NowAsync(clientId, ct), form["by"].ToString(), out var target):
+                await machine.AdvanceAsync(clientId, target, ct);
+                break;
+            case "freeze":
+                await clocks.FreezeAsync(clientId, await clocks.NowAsync(clientId, ct), ct);
+                break;
+            case "resume":
+                await clocks.ResumeAsync(clientId, ct);
+                break;
+            default:
+                return Page("Cannot do that", $"<p class=\"closed\">Unknown clock action or duration.</p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        return Results.Redirect($"{Root}/merchants/{U(clientId)}");
+    }
+
+    private static async Task<IResult> AddFaultAsync(string clientId, HttpRequest request, FaultStore faults, ResultCodeCatalogue catalogue, MerchantClocks clocks, CancellationToken ct)
+    {
+        var form = await request.ReadFormAsync(ct);
+        var kind = form["kind"].ToString();
+        var value = form["value"].ToString().Trim();
+        var delay = form["delay"].ToString().Trim();
+        var fault = new FaultBody(
+            form["target"].ToString(),
+            kind == "resultCode" ? value : null,
+            kind == "transport" ? value : null,
+            kind == "delivery" ? value : null,
+            delay.Length > 0 ? delay : null,
+            int.TryParse(form["times"], out var times) ? times : 1,
+            null,
+            null,
+            null);
+        if (fault.Validate(catalogue) is { } error)
+        {
+            return Page("Cannot add that fault", $"<p class=\"closed\">{E(error)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        await faults.AddAsync(clientId, fault, await clocks.NowAsync(clientId, ct), ct);
+        return Results.Redirect($"{Root}/merchants/{U(clientId)}");
+    }
+
+    private static async Task<IResult> DeleteFaultAsync(string clientId, string faultId, FaultStore faults, CancellationToken ct)
+    {
+        await faults.DeleteAsync(clientId, faultId, ct);
+        return Results.Redirect($"{Root}/merchants/{U(clientId)}");
+    }
+
+    private static async Task<IResult> SubscriptionAsync(string clientId, string subscriptionId, SubscriptionStore store, SubscriptionViews views, Outbox outbox, CancellationToken ct)
+    {
+        if (await store.FindAsync(clientId, subscriptionId, ct) is not { } subscription)
+        {
+            return Page("Unknown subscription", $"<p class=\"closed\">Merchant {E(clientId)} has no subscription {E(subscriptionId)}.</p>", StatusCodes.Status404NotFound, Nav());
+        }
+
+        var view = await views.BuildAsync(subscription, ct);
+        var plan = subscription.Plan;
+        var body = new StringBuilder();
+        body.Append($"<p><a href=\"{Root}/merchants/{U(clientId)}\">← {E(clientId)}</a></p>");
+        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ToString())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code></p>");
+        body.Append("<h2>Lifecycle</h2>").Append(LifecycleDiagram.Svg(subscription.Status));
+
+        body.Append("<h2>Phases</h2><table id=\"phases\">" + Header("Phase", "Period", "Amount", "Payment id", "Result"));
+        foreach (var p in view.Phases)
+        {
+            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{Time(p.PeriodStartTime)} → {Time(p.PeriodEndTime)}"), E(p.Amount.ToString()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>");
+        }
+
+        body.Append("</table><h2>Notifications</h2><table id=\"notifications\">" + Header("Notification", "Kind", "Status", "Next attempt", "Attempts", ""));
+        foreach (var n in await outbox.ListAsync(clientId, null, subscriptionId, null, ct))
+        {
+            var attempts = new StringBuilder();
+            foreach (var a in await outbox.AttemptsAsync(n.NotificationId, ct))
+            {
+                attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(Time(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
+            }
+
+            Row(body,
+                $"<code>{E(n.NotificationId)}</code><pre>{E(n.Body)}</pre>",
+                E(n.Kind),
+                $"<span class=\"{n.Status}\">{E(n.Status)}</span>",
+                E(Time(n.NextAttemptAt)),
+                attempts.ToString(),
+                Button($"{Root}/merchants/{U(clientId)}/notifications/{U(n.NotificationId)}/redeliver", "Redeliver", $"redeliver-{n.NotificationId}", ("back", subscriptionId)));
+        }
+
+        body.Append("</table><h2>Timeline</h2><table id=\"timeline\">" + Header("At", "What", "Detail"));
+        foreach (var e in view.Timeline)
+        {
+            Row(body, E(Time(e.At)), E(e.Type), E(e.Detail));
+        }
+
+        return Page($"Subscription {subscriptionId}", body.Append("</table>").ToString(), nav: Nav());
+    }
+
+    private static async Task<IResult> RedeliverAsync(string clientId, string notificationId, HttpRequest request, Outbox outbox, NotificationDispatcher dispatcher, MerchantClocks clocks, CancellationToken ct)
+    {
+        var form = await request.ReadFormAsync(ct);
+        if (await outbox.FindAsync(clientId, notificationId, ct) is { } notification)
+        {
+            await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
+        }
+
+        return Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}");
+    }
+
+    private static string Nav() => $"<nav><a href=\"{Root}\">Merchants</a><a href=\"/_emulator/v1/result-codes\">Result codes</a><a href=\"/metrics\">Metrics</a></nav>";
+
+    private static string Options(IEnumerable<string> values) => string.Concat(values.Select(v => $"<option>{E(v)}</option>"));
+}
