@@ -42,6 +42,9 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
             overHttps.SignatureValid.Should().BeTrue();
             File.Exists(Path.Combine(dataDirectory, "https-certificate.pfx")).Should().BeTrue();
             firstAnswer.Should().BeLessThan(TimeSpan.FromSeconds(10), "the goal is one second; CI machines are slower and busier (bench/ measures it)");
+            emulator.Output.Should().MatchRegex(
+                @"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z info: Emulator\.Protocol\.AntomGateway\[0\] API create client SANDBOX_5YEMULATOR00001 request req-[0-9a-f]{32} → SUCCESS",
+                "one log line per API call: time, API, client id, request id, result code");
         }
 
         var (restarted, _, httpsAgain) = await EmulatorProcess.StartAsync(dataDirectory);
