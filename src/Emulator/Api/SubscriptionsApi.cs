@@ -14,9 +14,12 @@ public static class SubscriptionsApi
         {
             var group = app.MapGroup(prefix + "/v1/subscriptions").WithTags("Antom subscriptions");
             var name = prefix.Contains("sandbox", StringComparison.Ordinal) ? "Sandbox" : "";
-            group.MapPost("/create", CreateAsync).WithName($"{name}CreateSubscription");
-            group.MapPost("/change", ChangeAsync).WithName($"{name}ChangeSubscription");
-            group.MapPost("/cancel", CancelAsync).WithName($"{name}CancelSubscription");
+            group.MapPost("/create", CreateAsync).WithName($"{name}CreateSubscription")
+                .Accepts<Wire.CreateSubscriptionWire>("application/json").Produces<CreateSubscriptionResponse>(StatusCodes.Status200OK, "application/json");
+            group.MapPost("/change", ChangeAsync).WithName($"{name}ChangeSubscription")
+                .Accepts<Wire.ChangeSubscriptionWire>("application/json").Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
+            group.MapPost("/cancel", CancelAsync).WithName($"{name}CancelSubscription")
+                .Accepts<Wire.CancelSubscriptionWire>("application/json").Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
         }
 
         app.Map("/ams/{**rest}", (HttpContext http, AntomGateway gateway) => gateway.NoInterface(http)).ExcludeFromDescription();

@@ -50,6 +50,19 @@ public static class EmulatorHosting
             });
         services.AddHostedService<StartupTasks>();
         services.AddProblemDetails();
+        services.AddEndpointsApiExplorer();
+        services.AddOpenApiDocument(document =>
+        {
+            document.DocumentName = "v1";
+            document.Title = "Antom Subscription Pay emulator";
+            document.Description = "The emulated Antom subscription API (signed requests and responses) and the emulator's control API under /_emulator/v1.";
+            document.Version = "v1";
+            // Amounts travel as Antom writes them: the value is a string of minor units (SPEC §2.1).
+            document.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.ObjectTypeMapper(typeof(Amount), AntomOpenApi.AmountSchema()));
+            var antom = new AntomOpenApi();
+            document.OperationProcessors.Add(antom);
+            document.DocumentProcessors.Add(antom);
+        });
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
@@ -64,6 +77,12 @@ public static class EmulatorHosting
     public static WebApplication MapEmulator(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
+        app.UseSwaggerUi(settings =>
+        {
+            settings.Path = "/_emulator/api-reference";
+            settings.DocumentPath = "/_emulator/v1/openapi.json";
+        });
         app.MapSubscriptionsApi();
         app.MapControlApi();
         app.MapAuthorizationPage();
