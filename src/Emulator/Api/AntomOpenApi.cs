@@ -2,6 +2,7 @@ using Emulator.Api.Wire;
 using NJsonSchema;
 using NSwag;
 using NSwag.Generation.Processors;
+using NSwag.Generation.AspNetCore;
 using NSwag.Generation.Processors.Contexts;
 
 namespace Emulator.Api;
@@ -20,6 +21,16 @@ public sealed class AntomOpenApi : IOperationProcessor, IDocumentProcessor
         }
 
         var operation = context.OperationDescription.Operation;
+        if (context is AspNetCoreOperationProcessorContext aspNet
+            && aspNet.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<AntomRequestBody>().FirstOrDefault() is { } body)
+        {
+            operation.RequestBody = new OpenApiRequestBody { IsRequired = true };
+            operation.RequestBody.Content["application/json"] = new OpenApiMediaType
+            {
+                Schema = new JsonSchema { Reference = context.SchemaGenerator.Generate(body.BodyType, context.SchemaResolver) },
+            };
+        }
+
         Header(operation, "Client-Id", "The merchant's client id.", required: true);
         Header(operation, "Request-Time", "Milliseconds since the epoch or ISO-8601; signed as text.", required: true);
         Header(operation, "Signature", "algorithm=RSA256,keyVersion=1,signature=<url-encoded base64 of SHA256withRSA over POST <path>\\n<client-id>.<request-time>.<body>>", required: true);

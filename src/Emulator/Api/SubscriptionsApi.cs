@@ -15,11 +15,11 @@ public static class SubscriptionsApi
             var group = app.MapGroup(prefix + "/v1/subscriptions").WithTags("Antom subscriptions");
             var name = prefix.Contains("sandbox", StringComparison.Ordinal) ? "Sandbox" : "";
             group.MapPost("/create", CreateAsync).WithName($"{name}CreateSubscription")
-                .Accepts<Wire.CreateSubscriptionWire>("application/json").Produces<CreateSubscriptionResponse>(StatusCodes.Status200OK, "application/json");
+                .WithMetadata(new AntomRequestBody(typeof(Wire.CreateSubscriptionWire))).Produces<CreateSubscriptionResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/change", ChangeAsync).WithName($"{name}ChangeSubscription")
-                .Accepts<Wire.ChangeSubscriptionWire>("application/json").Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
+                .WithMetadata(new AntomRequestBody(typeof(Wire.ChangeSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/cancel", CancelAsync).WithName($"{name}CancelSubscription")
-                .Accepts<Wire.CancelSubscriptionWire>("application/json").Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
+                .WithMetadata(new AntomRequestBody(typeof(Wire.CancelSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
         }
 
         app.Map("/ams/{**rest}", (HttpContext http, AntomGateway gateway) => gateway.NoInterface(http)).ExcludeFromDescription();
