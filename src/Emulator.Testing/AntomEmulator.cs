@@ -1,0 +1,116 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Emulator.Testing;
+
+/// <summary>
+/// The Antom Subscription Pay emulator for a merchant's tests: started in the test process
+/// (<see cref="StartAsync"/>, on a free loopback port with temporary SQLite data) or a running one
+/// (<see cref="Connect"/>). Create merchants with fresh key pairs from here.
+/// </summary>
+public sealed class AntomEmulator : IAsyncDisposable
+{
+    private readonly InProcessEmulator? host;
+    private readonly string? dataDirectory;
+    private RSA? antomPublicKey;
+
+    private AntomEmulator(Uri baseUrl, HttpClient http, InProcessEmulator? host, string? dataDirectory)
+    {
+        BaseUrl = baseUrl;
+        Http = http;
+        this.host = host;
+        this.dataDirectory = dataDirectory;
+    }
+
+    /// <summary>Where the emulated gateway and the control API answer; give it to your Antom client as the gateway URL.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>A client for the control API (<c>/_emulator/v1</c>) and the emulated API.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>Starts an emulator in this process. <paramref name="settings"/> are <c>Emulator:…</c> settings.</summary>
+    public static Task<AntomEmulator> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var data = Directory.CreateTempSubdirectory("antom-emulator-").FullName;
+        var host = new InProcessEmulator(data, settings ?? new Dictionary<string, string?>());
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var baseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("+", "127.0.0.1", StringComparison.Ordinal));
+        return Task.FromResult(new AntomEmulator(baseUrl, new HttpClient { BaseAddress = baseUrl }, host, data));
+    }
+
+    /// <summary>Uses an emulator that is already running (locally, in CI, or shared).</summary>
+    public static AntomEmulator Connect(Uri baseUrl, string? adminToken = null)
+    {
+        var http = new HttpClient { BaseAddress = baseUrl };
+        if (adminToken is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);
+        }
+
+        return new AntomEmulator(baseUrl, http, null, null);
+    }
+
+    /// <summary>The Antom public key your integration verifies responses and notifications with.</summary>
+    public async Task<RSA> AntomPublicKeyAsync()
+    {
+        if (antomPublicKey is null)
+        {
+            var keys = await Http.GetFromJsonAsync<JsonObject>("/_emulator/v1/keys");
+            var rsa = RSA.Create();
+            rsa.ImportSubjectPublicKeyInfo(Convert.FromBase64String((string)keys!["antomPublicKey"]!), out _);
+            antomPublicKey = rsa;
+        }
+
+        return antomPublicKey;
+    }
+
+    /// <summary>
+    /// Registers a merchant with a fresh RSA-2048 key pair. Its notifications go to <paramref name="notificationBaseUrl"/>
+    /// (your own test server: <c>…/notify/subscription</c> and <c>…/notify/payment</c> below it), or, when null, to an
+    /// inbox in this process that verifies and acknowledges them and lets you await them.
+    /// </summary>
+    public async Task<EmulatorMerchant> CreateMerchantAsync(string? clientId = null, DateTimeOffset? frozenAt = null, Uri? notificationBaseUrl = null)
+    {
+        clientId ??= "SANDBOX_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var key = RSA.Create(2048);
+        var inbox = notificationBaseUrl is null ? await NotificationInbox.StartAsync(await AntomPublicKeyAsync()) : null;
+        var subscriptionUrl = inbox?.SubscriptionUrl ?? new Uri(notificationBaseUrl!, "notify/subscription").ToString();
+        var paymentUrl = inbox?.PaymentUrl ?? new Uri(notificationBaseUrl!, "notify/payment").ToString();
+        var response = await Http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new
+        {
+            publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
+            subscriptionNotificationUrl = subscriptionUrl,
+            paymentNotificationUrl = paymentUrl,
+            clock = frozenAt is null ? null : new { frozenAt },
+        });
+        response.EnsureSuccessStatusCode();
+        return new EmulatorMerchant(this, clientId, key, inbox);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+
+        if (dataDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left to the OS's temp cleanup if SQLite still holds it.
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Emulator.Testing;
+
+/// <summary>
+/// One merchant of the emulator, with its key pair: call the emulated API signed as this merchant, act as the buyer,
+/// move its clock, inject faults, and await its notifications.
+/// </summary>
+public sealed class EmulatorMerchant : IAsyncDisposable
+{
+    private readonly AntomEmulator emulator;
+
+    internal EmulatorMerchant(AntomEmulator emulator, string clientId, RSA privateKey, NotificationInbox? inbox)
+    {
+        this.emulator = emulator;
+        ClientId = clientId;
+        PrivateKey = privateKey;
+        Inbox = inbox;
+    }
+
+    public string ClientId { get; }
+
+    public RSA PrivateKey { get; }
+
+    /// <summary>The private key as the Java and .NET SDKs load it (base64 PKCS#8 DER).</summary>
+    public string PrivateKeyPkcs8Base64 => Convert.ToBase64String(PrivateKey.ExportPkcs8PrivateKey());
+
+    /// <summary>The in-process notification inbox, when the merchant has no endpoint of its own.</summary>
+    public NotificationInbox? Inbox { get; }
+
+    private string Control => $"/_emulator/v1/merchants/{ClientId}";
+
+    /// <summary>Calls <c>subscriptions/{api}</c> (sandbox path when the client id starts with SANDBOX_), signed as this merchant.</summary>
+    public async Task<AntomReply> CallAsync(string api, object body, string? forceResultCode = null)
+    {
+        var path = (ClientId.StartsWith("SANDBOX_", StringComparison.Ordinal) ? "/ams/sandbox/api" : "/ams/api") + $"/v1/subscriptions/{api}";
+        var bytes = body is JsonNode node ? Encoding.UTF8.GetBytes(node.ToJsonString()) : JsonSerializerBytes(body);
+        var time = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+        request.Headers.TryAddWithoutValidation("Client-Id", ClientId);
+        request.Headers.TryAddWithoutValidation("Request-Time", time);
+        request.Headers.TryAddWithoutValidation("Signature", AntomSigner.SignatureHeader(PrivateKey, path, ClientId, time, bytes));
+        if (forceResultCode is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Emulator-Result-Code", forceResultCode);
+        }
+
+        using var response = await emulator.Http.SendAsync(request);
+        var raw = await response.Content.ReadAsByteArrayAsync();
+        var headers = response.Headers.Concat(response.Content.Headers).ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.Ordinal);
+        var valid = AntomSigner.Verify(await emulator.AntomPublicKeyAsync(), path, headers.GetValueOrDefault("client-id", ""), headers.GetValueOrDefault("response-time", ""), raw, headers.GetValueOrDefault("signature"));
+        return new AntomReply(response.StatusCode, raw, headers, valid);
+    }
+
+    /// <summary>What the buyer does on the authorization page: approve. Returns the subscription (with its id).</summary>
+    public Task<JsonObject> ApproveAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{subscriptionRequestId}/approve", null);
+
+    public Task<JsonObject> DeclineAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{subscriptionRequestId}/decline", null);
+
+    /// <summary>Moves this merchant's clock by an ISO-8601 duration (<c>P1M</c>); returns what happened on the way.</summary>
+    public async Task<JsonArray> AdvanceAsync(string by) => (await PostAsync($"{Control}/clock/advance", new { by }))["events"]!.AsArray();
+
+    public async Task<JsonArray> AdvanceToAsync(DateTimeOffset to) => (await PostAsync($"{Control}/clock/advance", new { to }))["events"]!.AsArray();
+
+    /// <summary>Adds a fault rule (CONTROL-API.md "Faults"), e.g. <c>new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH" }</c>.</summary>
+    public Task<JsonObject> AddFaultAsync(object fault) => PostAsync($"{Control}/faults", fault);
+
+    public async Task ApplyScenarioAsync(string name) => (await emulator.Http.PostAsync($"{Control}/scenarios/{name}", null)).EnsureSuccessStatusCode();
+
+    public async Task<JsonObject> SubscriptionAsync(string subscriptionId) =>
+        (await emulator.Http.GetFromJsonAsync<JsonObject>($"{Control}/subscriptions/{subscriptionId}"))!;
+
+    /// <summary>The emulator's ledger of this merchant's notifications (bodies, statuses, attempts).</summary>
+    public async Task<JsonArray> NotificationLedgerAsync() => (await emulator.Http.GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+
+    /// <summary>
+    /// Awaits a notification matching <paramref name="predicate"/>: from the in-process inbox, or, when notifications
+    /// go to the merchant's own server, from the emulator's ledger.
+    /// </summary>
+    public async Task<ReceivedNotification> WaitForNotificationAsync(Func<ReceivedNotification, bool> predicate, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        if (Inbox is not null)
+        {
+            return await Inbox.WaitForAsync(predicate, limit);
+        }
+
+        using var cancel = new CancellationTokenSource(limit);
+        while (true)
+        {
+            foreach (var entry in await NotificationLedgerAsync())
+            {
+                var kind = (string)entry!["kind"]!;
+                var candidate = new ReceivedNotification(
+                    kind == "notifyPayment" ? "/notify/payment" : "/notify/subscription",
+                    new Dictionary<string, string> { ["emulator-notification-id"] = (string)entry["notificationId"]! },
+                    Encoding.UTF8.GetBytes((string)entry["body"]!),
+                    SignatureValid: true);
+                if ((string)entry["status"]! == "acknowledged" && predicate(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancel.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Inbox is not null)
+        {
+            await Inbox.DisposeAsync();
+        }
+
+        PrivateKey.Dispose();
+    }
+
+    private async Task<JsonObject> PostAsync(string path, object? body)
+    {
+        using var response = body is null ? await emulator.Http.PostAsync(path, null) : await emulator.Http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    private static byte[] JsonSerializerBytes(object body) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+}

@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Emulator.Testing;
+
+/// <summary>
+/// A merchant's notification endpoint inside the test process: it verifies each notification's signature, hands it to
+/// the merchant's handler if one was given, acknowledges it, and lets tests await it.
+/// </summary>
+public sealed class NotificationInbox : IAsyncDisposable
+{
+    public const string Acknowledgement = """{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}""";
+
+    private readonly WebApplication app;
+    private readonly RSA antomPublicKey;
+    private readonly List<ReceivedNotification> received = [];
+    private readonly List<(Func<ReceivedNotification, bool> Predicate, TaskCompletionSource<ReceivedNotification> Signal)> waiters = [];
+
+    private NotificationInbox(WebApplication app, RSA antomPublicKey)
+    {
+        this.app = app;
+        this.antomPublicKey = antomPublicKey;
+    }
+
+    /// <summary>Called for each notification before it is acknowledged (the merchant's own handling code).</summary>
+    public Func<ReceivedNotification, Task>? Handler { get; set; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public string SubscriptionUrl => new Uri(BaseAddress, "/antom/notify/subscription").ToString();
+
+    public string PaymentUrl => new Uri(BaseAddress, "/antom/notify/payment").ToString();
+
+    public IReadOnlyList<ReceivedNotification> Received
+    {
+        get
+        {
+            lock (received)
+            {
+                return [.. received];
+            }
+        }
+    }
+
+    public static async Task<NotificationInbox> StartAsync(RSA antomPublicKey)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var inbox = new NotificationInbox(app, antomPublicKey);
+        app.MapPost("/{**path}", inbox.HandleAsync);
+        await app.StartAsync();
+        inbox.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return inbox;
+    }
+
+    public Task<ReceivedNotification> WaitForAsync(Func<ReceivedNotification, bool> predicate, TimeSpan timeout)
+    {
+        var signal = new TaskCompletionSource<ReceivedNotification>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (received)
+        {
+            if (received.FirstOrDefault(predicate) is { } already)
+            {
+                return Task.FromResult(already);
+            }
+
+            waiters.Add((predicate, signal));
+        }
+
+        return signal.Task.WaitAsync(timeout);
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+
+    private async Task HandleAsync(HttpContext http)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        var path = http.Request.Path.Value + http.Request.QueryString.Value;
+        var valid = AntomSigner.Verify(antomPublicKey, path, headers.GetValueOrDefault("client-id", ""), headers.GetValueOrDefault("request-time", ""), body, headers.GetValueOrDefault("signature"));
+        var notification = new ReceivedNotification(path, headers, body, valid);
+        if (Handler is { } handler)
+        {
+            await handler(notification);
+        }
+
+        lock (received)
+        {
+            received.Add(notification);
+            foreach (var waiter in waiters.Where(w => w.Predicate(notification)).ToList())
+            {
+                waiter.Signal.TrySetResult(notification);
+                waiters.Remove(waiter);
+            }
+        }
+
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(valid ? Acknowledgement : """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"bad signature"}}""");
+    }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json.Nodes;
+
+namespace Emulator.Testing;
+
+/// <summary>A notification the kit's inbox received, with its signature checked.</summary>
+public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<string, string> Headers, byte[] RawBody, bool SignatureValid)
+{
+    public JsonObject Json => JsonNode.Parse(RawBody)!.AsObject();
+
+    public string NotificationId => Headers.GetValueOrDefault("emulator-notification-id", "");
+
+    /// <summary><c>notifySubscription</c> or <c>notifyPayment</c>.</summary>
+    public string Kind => Path.EndsWith("/payment", StringComparison.Ordinal) ? "notifyPayment" : "notifySubscription";
+
+    public string? SubscriptionId => (string?)Json["subscriptionId"];
+}
