@@ -28,6 +28,7 @@ public static class ControlApi
         merchant.MapGet("/subscriptions/{subscriptionId}", GetSubscriptionAsync).WithName("GetSubscription");
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/approve", ApproveAsync).WithName("ApproveSubscriptionRequest");
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/decline", DeclineAsync).WithName("DeclineSubscriptionRequest");
+        merchant.MapGet("/api-calls", ListApiCallsAsync).WithName("ListApiCalls");
         merchant.MapClockApi();
         merchant.MapNotificationsApi();
         root.MapFaultsApi(merchant);
@@ -138,6 +139,13 @@ public static class ControlApi
 
         return outcome.Succeeded ? TypedResults.Ok(await views.BuildAsync(subscription, cancellationToken)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
     }
+
+    /// <summary>Every authenticated call the merchant made to the emulated API, oldest first (the conformance suite reads it).</summary>
+    public static async Task<Results<Ok<IReadOnlyList<ApiCallRecord>>, ProblemHttpResult>> ListApiCallsAsync(
+        string clientId, MerchantRegistry merchants, ApiCallJournal journal, CancellationToken cancellationToken) =>
+        await merchants.FindAsync(clientId, cancellationToken) is null
+            ? UnknownMerchant(clientId)
+            : TypedResults.Ok(await journal.ListAsync(clientId, cancellationToken));
 
     private static ProblemHttpResult UnknownMerchant(string clientId) =>
         Problem(StatusCodes.Status404NotFound, $"no merchant '{clientId}'; create it with PUT {Prefix}/merchants/{clientId}");

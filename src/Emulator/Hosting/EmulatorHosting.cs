@@ -24,6 +24,7 @@ public static class EmulatorHosting
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<ApiCallJournal>();
         services.AddSingleton<MerchantRegistry>();
         services.AddSingleton<AntomSigningKey>();
         services.AddSingleton<AntomGateway>();

@@ -93,6 +93,20 @@ public sealed class Database
         CREATE INDEX ix_faults_target ON faults (client_id, target, seq);
         ALTER TABLE notifications ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        CREATE TABLE api_calls (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            client_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            api TEXT NOT NULL,
+            request_id TEXT,
+            subscription_id TEXT,
+            result_code TEXT NOT NULL,
+            result_status TEXT NOT NULL,
+            result_message TEXT,
+            body_hash TEXT);
+        CREATE INDEX ix_api_calls_client ON api_calls (client_id, seq);
+        """,
     ];
 
     private readonly string connectionString;

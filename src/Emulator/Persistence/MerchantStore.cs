@@ -42,6 +42,7 @@ public sealed class MerchantStore(Database database)
             DELETE FROM timeline WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = $id);
             DELETE FROM clocks WHERE client_id = $id;
             DELETE FROM faults WHERE client_id = $id;
+            DELETE FROM api_calls WHERE client_id = $id;
             DELETE FROM subscriptions WHERE client_id = $id;
             DELETE FROM idempotency WHERE client_id = $id;
             DELETE FROM merchants WHERE client_id = $id;

@@ -20,6 +20,7 @@ public sealed partial class AntomGateway(
     Scheduling.MerchantClocks clocks,
     Faults.FaultStore faults,
     Faults.ResultCodeCatalogue catalogue,
+    Persistence.ApiCallJournal journal,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -45,6 +46,13 @@ public sealed partial class AntomGateway(
 
         logger.LogInformation("API {Api} client {ClientId} request {RequestId} → {ResultCode}", api, clientId, http.Items[RequestIdItem], response.Result.ResultCode);
         EmulatorMetrics.ApiCalls.WithLabels(api, response.Result.ResultCode).Inc();
+        if (http.Items[MerchantItem] is Merchant known)
+        {
+            await journal.RecordAsync(
+                new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
+                    http.Items[SubscriptionIdItem] as string, response.Result.ResultCode, response.Result.ResultStatus, response.Result.ResultMessage, http.Items[BodyHashItem] as string),
+                CancellationToken.None);
+        }
         return await TransportAsync(http, transport, path, clientId, Serialize(response), cancellationToken);
     }
 
@@ -129,6 +137,7 @@ public sealed partial class AntomGateway(
             return Fail(AntomResult.UnknownClient(clientId));
         }
 
+        http.Items[MerchantItem] = merchant;
         var body = await ReadBodyAsync(http.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
         if (body is null)
         {
@@ -160,8 +169,10 @@ public sealed partial class AntomGateway(
             }
 
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
+            http.Items[SubscriptionIdItem] = document.RootElement.TryGetProperty("subscriptionId", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null;
             var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
             var request = new GatewayRequest(merchant, document.RootElement, CanonicalHash(document.RootElement), BaseUrl(http.Request), now);
+            http.Items[BodyHashItem] = request.CanonicalBodyHash;
             return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
         }
     }
@@ -288,6 +299,9 @@ public sealed partial class AntomGateway(
     private static (AntomResponse, string?) Fail(AntomResult result) => (new AntomResponse(result), null);
 
     private const string RequestIdItem = "antom.requestId";
+    private const string SubscriptionIdItem = "antom.subscriptionId";
+    private const string MerchantItem = "antom.merchant";
+    private const string BodyHashItem = "antom.bodyHash";
 
     private static string? RequestIdOf(JsonElement root)
     {

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace SampleMerchant;
+
+/// <summary>
+/// A small merchant integration of Antom Subscription Pay, as a merchant would write it: notification endpoints that
+/// verify signatures and process each payment once, and test hooks (<c>/conformance/…</c>) through which the
+/// conformance suite makes it subscribe, cancel and change.
+/// </summary>
+public static class MerchantApp
+{
+    private const string Ack = """{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}""";
+    private const string Refuse = """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"signature does not verify"}}""";
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var options = builder.Configuration.GetSection("Merchant").Get<MerchantOptions>() ?? new MerchantOptions();
+        var app = builder.Build();
+        var state = new MerchantState(options);
+
+        app.MapPost("/antom/notify/subscription", (HttpRequest request) => state.OnNotificationAsync(request, payment: false));
+        app.MapPost("/antom/notify/payment", (HttpRequest request) => state.OnNotificationAsync(request, payment: true));
+        app.MapGet("/conformance/processed", (string paymentId) => Results.Json(new { count = state.ProcessedCount(paymentId) }));
+        app.MapPost("/conformance/subscribe", state.SubscribeAsync);
+        app.MapPost("/conformance/cancel", (JsonObject body) => state.CancelAsync((string)body["subscriptionId"]!));
+        app.MapPost("/conformance/change", (JsonObject body) => state.ChangeAsync((string)body["subscriptionId"]!));
+        return app;
+    }
+
+    private sealed class MerchantState(MerchantOptions options)
+    {
+        private readonly RSA privateKey = Load(k => k.ImportPkcs8PrivateKey(Convert.FromBase64String(options.PrivateKey), out _));
+        private readonly RSA antomKey = Load(k => k.ImportSubjectPublicKeyInfo(Convert.FromBase64String(options.AntomPublicKey), out _));
+        private readonly HttpClient gateway = new() { BaseAddress = new Uri(options.GatewayUrl), Timeout = TimeSpan.FromSeconds(15) };
+        private readonly ConcurrentDictionary<string, int> processedPayments = new();
+        private readonly ConcurrentDictionary<string, string> subscriptionStatus = new();
+
+        public int ProcessedCount(string paymentId) => processedPayments.GetValueOrDefault(paymentId);
+
+        public async Task<IResult> OnNotificationAsync(HttpRequest request, bool payment)
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            var body = buffer.ToArray();
+            var verified = Signatures.Verify(antomKey, request.Path.Value!, request.Headers["client-id"].ToString(), request.Headers["request-time"].ToString(), body, request.Headers["signature"].ToString());
+            if (!verified && !options.Careless)
+            {
+                return Results.Content(Refuse, "application/json", statusCode: 401);
+            }
+
+            var json = JsonNode.Parse(body)!;
+            if (payment)
+            {
+                // Process each period's payment once, however often it is delivered.
+                processedPayments.AddOrUpdate((string)json["paymentId"]!, 1, (_, n) => n);
+            }
+            else
+            {
+                subscriptionStatus[(string)json["subscriptionId"]!] = (string)json["subscriptionNotificationType"]! == "CANCEL" ? "CANCELLED" : (string)json["subscriptionStatus"]!;
+            }
+
+            return Results.Content(Ack, "application/json");
+        }
+
+        public async Task<IResult> SubscribeAsync()
+        {
+            var requestId = "sub-" + Guid.NewGuid().ToString("N");
+            JsonObject? reply = null;
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                reply = await CallAsync("create", new JsonObject
+                {
+                    ["subscriptionRequestId"] = requestId,
+                    ["subscriptionDescription"] = "Sample plan",
+                    ["subscriptionRedirectUrl"] = "https://merchant.example/done",
+                    ["subscriptionStartTime"] = "2027-01-01T00:00:00+00:00",
+                    ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },
+                    ["paymentMethod"] = new JsonObject { ["paymentMethodType"] = "GCASH" },
+                    ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" },
+                    ["orderInfo"] = new JsonObject { ["orderAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" } },
+                    ["env"] = new JsonObject { ["terminalType"] = "WEB" },
+                });
+                if (reply is not null && (string?)reply["result"]?["resultStatus"] != "U")
+                {
+                    break;
+                }
+
+                if (options.Careless)
+                {
+                    requestId = "sub-" + Guid.NewGuid().ToString("N");
+                }
+            }
+
+            return Results.Json(new { subscriptionRequestId = requestId, resultCode = (string?)reply?["result"]?["resultCode"] });
+        }
+
+        public async Task<IResult> CancelAsync(string subscriptionId)
+        {
+            var reply = await CallAsync("cancel", new JsonObject { ["subscriptionId"] = subscriptionId, ["cancellationType"] = "CANCEL" });
+            if ((string?)reply?["result"]?["resultStatus"] == "S")
+            {
+                subscriptionStatus[subscriptionId] = "CANCELLED";
+            }
+
+            return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
+        }
+
+        public async Task<IResult> ChangeAsync(string subscriptionId)
+        {
+            if (subscriptionStatus.GetValueOrDefault(subscriptionId) is "CANCELLED" or "TERMINATED")
+            {
+                return Results.Json(new { resultCode = "REFUSED_LOCALLY" }, statusCode: 409);
+            }
+
+            var reply = await CallAsync("change", new JsonObject
+            {
+                ["subscriptionChangeRequestId"] = "chg-" + Guid.NewGuid().ToString("N"),
+                ["subscriptionId"] = subscriptionId,
+                ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "29900" },
+            });
+            return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
+        }
+
+        private async Task<JsonObject?> CallAsync(string api, JsonObject body)
+        {
+            var path = $"/ams/sandbox/api/v1/subscriptions/{api}";
+            var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            var time = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+            request.Headers.TryAddWithoutValidation("Client-Id", options.ClientId);
+            request.Headers.TryAddWithoutValidation("Request-Time", time);
+            request.Headers.TryAddWithoutValidation("Signature", Signatures.Sign(privateKey, path, options.ClientId, time, bytes));
+            try
+            {
+                using var response = await gateway.SendAsync(request);
+                return JsonNode.Parse(await response.Content.ReadAsStringAsync())?.AsObject();
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return new JsonObject { ["result"] = new JsonObject { ["resultStatus"] = "U", ["resultCode"] = "TIMEOUT" } };
+            }
+        }
+
+        private static RSA Load(Action<RSA> import)
+        {
+            var rsa = RSA.Create();
+            import(rsa);
+            return rsa;
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Emulator.Testing.Conformance;
+
+/// <summary>
+/// Tells a merchant what its Antom integration gets wrong: it sends the merchant's notification endpoints valid,
+/// forged, tampered, duplicated and out-of-order notifications, and (with a trigger) makes the merchant call the API
+/// through an injected unknown result, then judges the calls the emulator recorded.
+/// </summary>
+public sealed class ConformanceSuite(ConformanceOptions options)
+{
+    private static readonly TimeSpan AckLimit = TimeSpan.FromSeconds(15);
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private readonly RSA antomKey = LoadKey(options.AntomPrivateKeyPem);
+    private readonly RSA strangerKey = RSA.Create(2048);
+    private HttpClient Emulator => emulator ??= CreateEmulatorClient();
+    private HttpClient? emulator;
+
+    public async Task<Scorecard> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var checks = new List<CheckResult>();
+        var subscriptionId = "CONFORMANCE" + RandomDigits(24);
+        var paymentId = "CONFORMANCE" + RandomDigits(24);
+
+        var create = NotifySubscription(subscriptionId, "CREATE");
+        checks.Add(Judge("ack-notify-subscription", "acknowledges a valid notifySubscription within 15 s",
+            await SendAsync(options.SubscriptionNotificationUrl, create, antomKey, cancellationToken), expectAck: true));
+        var payment = NotifyPayment(subscriptionId, paymentId, 1);
+        checks.Add(Judge("ack-notify-payment", "acknowledges a valid notifyPayment within 15 s",
+            await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken), expectAck: true));
+
+        checks.Add(Judge("refuse-forged-signature", "does not acknowledge a notification with a forged signature",
+            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "FORGED" + RandomDigits(20), 2), null, cancellationToken), expectAck: false));
+        checks.Add(Judge("refuse-wrong-key", "does not acknowledge a notification signed by another key",
+            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "STRANGER" + RandomDigits(20), 2), strangerKey, cancellationToken), expectAck: false));
+        checks.Add(Judge("refuse-tampered-body", "does not acknowledge a notification whose body was changed after signing",
+            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "TAMPERED" + RandomDigits(20), 2), antomKey, cancellationToken, tamper: true), expectAck: false));
+
+        var again = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
+        checks.Add(await DuplicateAsync(paymentId, again, cancellationToken));
+        checks.Add(await OutOfOrderAsync(cancellationToken));
+
+        if (options.TriggerUrl is null)
+        {
+            foreach (var (id, title) in ApiChecks)
+            {
+                checks.Add(new CheckResult(id, title, CheckResult.Skipped, "no trigger URL: the suite cannot make the integration call the API"));
+            }
+        }
+        else
+        {
+            checks.AddRange(await ApiChecksAsync(cancellationToken));
+        }
+
+        return new Scorecard(options.ClientId, TimeProvider.System.GetUtcNow(), checks);
+    }
+
+    private static readonly (string Id, string Title)[] ApiChecks =
+    [
+        ("api-signatures-valid", "signs every API call so that it verifies"),
+        ("api-request-ids-unique", "uses a new request id for each new request"),
+        ("api-request-id-reused-after-unknown", "retries with the same request id after an unknown (U) result"),
+        ("api-no-change-after-cancel", "does not call change on a cancelled subscription"),
+    ];
+
+    private async Task<CheckResult> DuplicateAsync(string paymentId, Delivery second, CancellationToken cancellationToken)
+    {
+        const string id = "duplicate-processed-once", title = "handles a duplicate delivery of the same notification once";
+        if (!second.Acknowledged)
+        {
+            return new CheckResult(id, title, CheckResult.Fail, $"the second delivery of the same notification was not acknowledged ({second.Describe()}); Antom retries until it is");
+        }
+
+        if (options.ProcessedUrl is null)
+        {
+            return new CheckResult(id, title, CheckResult.Pass, "both deliveries acknowledged; no processed-count hook given, so acting twice could not be observed");
+        }
+
+        var count = await ProcessedCountAsync(paymentId, cancellationToken);
+        return count == 1
+            ? new CheckResult(id, title, CheckResult.Pass, "delivered twice, acknowledged twice, processed once")
+            : new CheckResult(id, title, CheckResult.Fail, $"the payment was processed {count} times after two deliveries of one notification");
+    }
+
+    private async Task<CheckResult> OutOfOrderAsync(CancellationToken cancellationToken)
+    {
+        const string id = "out-of-order-tolerated", title = "tolerates notifyPayment arriving before notifySubscription CREATE";
+        var subscriptionId = "CONFORMANCE" + RandomDigits(24);
+        var paymentId = "CONFORMANCE" + RandomDigits(24);
+        var payment = NotifyPayment(subscriptionId, paymentId, 1);
+        var early = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
+        var create = await SendAsync(options.SubscriptionNotificationUrl, NotifySubscription(subscriptionId, "CREATE"), antomKey, cancellationToken);
+        var retried = early.Acknowledged ? early : await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
+        if (!create.Acknowledged || !retried.Acknowledged)
+        {
+            return new CheckResult(id, title, CheckResult.Fail, $"payment first: {early.Describe()}; CREATE after it: {create.Describe()}; payment retried: {retried.Describe()}");
+        }
+
+        return new CheckResult(id, title, CheckResult.Pass, early.Acknowledged ? "the early notifyPayment was acknowledged" : "the early notifyPayment was refused, then acknowledged on the retry after CREATE");
+    }
+
+    private async Task<IReadOnlyList<CheckResult>> ApiChecksAsync(CancellationToken cancellationToken)
+    {
+        var control = $"/_emulator/v1/merchants/{options.ClientId}";
+        var first = await TriggerAsync("subscribe", null, cancellationToken);
+        var firstRequestId = (string?)first?["subscriptionRequestId"];
+        var approved = firstRequestId is null ? null : await Emulator.PostAsync($"{control}/subscription-requests/{firstRequestId}/approve", null, cancellationToken);
+        var subscriptionId = approved is { IsSuccessStatusCode: true }
+            ? (string?)JsonNode.Parse(await approved.Content.ReadAsStringAsync(cancellationToken))?["subscriptionId"]
+            : null;
+
+        (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", resultCode = "UNKNOWN_EXCEPTION", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
+        await TriggerAsync("subscribe", null, cancellationToken);
+
+        if (subscriptionId is not null)
+        {
+            await TriggerAsync("cancel", new { subscriptionId }, cancellationToken);
+            await TriggerAsync("change", new { subscriptionId }, cancellationToken);
+        }
+
+        var calls = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/api-calls", cancellationToken))!.Select(c => c!.AsObject()).ToList();
+        var results = new List<CheckResult>();
+
+        var badSignatures = calls.Where(c => (string)c["resultCode"]! is "INVALID_SIGNATURE" or "KEY_NOT_FOUND").ToList();
+        results.Add(Result(ApiChecks[0], badSignatures.Count == 0,
+            $"{calls.Count} calls, all verified",
+            $"{badSignatures.Count} of {calls.Count} calls failed verification: {string.Join("; ", badSignatures.Select(c => (string?)c["resultMessage"]).Take(1))}"));
+
+        var inconsistent = calls.Where(c => (string)c["resultCode"]! == "REPEAT_REQ_INCONSISTENT").ToList();
+        var creates = calls.Where(c => (string)c["api"]! == "create").ToList();
+        var distinctBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).ToList();
+        results.Add(Result(ApiChecks[1], inconsistent.Count == 0 && distinctBodies.Count == 0,
+            "each request id carried one request",
+            $"request id reused for a different request: {string.Join(", ", inconsistent.Select(c => (string?)c["requestId"]).Concat(distinctBodies.Select(g => g.Key)).Distinct())}"));
+
+        var unknown = creates.FindIndex(c => (string)c["resultStatus"]! == "U");
+        if (unknown < 0)
+        {
+            results.Add(new CheckResult(ApiChecks[2].Id, ApiChecks[2].Title, CheckResult.Fail, "the integration made no create call the suite could answer with U"));
+        }
+        else
+        {
+            var retry = creates.Skip(unknown + 1).FirstOrDefault();
+            var sameId = retry is not null && (string?)retry["requestId"] == (string?)creates[unknown]["requestId"];
+            results.Add(Result(ApiChecks[2], sameId,
+                $"after U on {(string?)creates[unknown]["requestId"]}, the retry used the same id",
+                retry is null
+                    ? $"after U on {(string?)creates[unknown]["requestId"]} the integration never retried; the outcome stays unknown"
+                    : $"after U on {(string?)creates[unknown]["requestId"]} the integration retried as {(string?)retry["requestId"]}: a second subscription may be created"));
+        }
+
+        var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
+        var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
+        results.Add(subscriptionId is null || cancelAt < 0
+            ? new CheckResult(ApiChecks[3].Id, ApiChecks[3].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
+            : Result(ApiChecks[3], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
+        return results;
+    }
+
+    private static CheckResult Result((string Id, string Title) check, bool ok, string pass, string fail) =>
+        new(check.Id, check.Title, ok ? CheckResult.Pass : CheckResult.Fail, ok ? pass : fail);
+
+    private static CheckResult Judge(string id, string title, Delivery delivery, bool expectAck) => (expectAck, delivery.Acknowledged) switch
+    {
+        (true, true) => new CheckResult(id, title, CheckResult.Pass, $"acknowledged in {delivery.Elapsed.TotalMilliseconds:0} ms"),
+        (true, false) => new CheckResult(id, title, CheckResult.Fail, $"not acknowledged: {delivery.Describe()}; the answer must be HTTP 200 with result.resultStatus S"),
+        (false, true) => new CheckResult(id, title, CheckResult.Fail, "acknowledged: the integration accepts notifications it did not verify"),
+        _ => new CheckResult(id, title, CheckResult.Pass, $"refused ({delivery.Describe()})"),
+    };
+
+    private async Task<JsonNode?> TriggerAsync(string action, object? body, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri(options.TriggerUrl!, $"{options.TriggerUrl!.AbsolutePath.TrimEnd('/')}/{action}"), body ?? new { }, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    private async Task<int> ProcessedCountAsync(string paymentId, CancellationToken cancellationToken)
+    {
+        var answer = await http.GetFromJsonAsync<JsonObject>(new Uri($"{options.ProcessedUrl}?paymentId={Uri.EscapeDataString(paymentId)}"), cancellationToken);
+        return (int?)answer?["count"] ?? -1;
+    }
+
+    private async Task<Delivery> SendAsync(Uri url, string body, RSA? key, CancellationToken cancellationToken, bool tamper = false)
+    {
+        var time = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var signature = key is null
+            ? "algorithm=RSA256,keyVersion=1,signature=" + Uri.EscapeDataString(Convert.ToBase64String(RandomNumberGenerator.GetBytes(256)))
+            : AntomSigner.SignatureHeader(key, url.PathAndQuery, options.ClientId, time, bytes);
+        var sent = tamper ? Encoding.UTF8.GetBytes(body.Replace("\"19900\"", "\"1\"", StringComparison.Ordinal)) : bytes;
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(sent) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+        request.Headers.TryAddWithoutValidation("client-id", options.ClientId);
+        request.Headers.TryAddWithoutValidation("request-time", time);
+        request.Headers.TryAddWithoutValidation("signature", signature);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(AckLimit);
+            using var response = await http.SendAsync(request, timeout.Token);
+            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            return new Delivery((int)response.StatusCode, text, watch.Elapsed, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return new Delivery(null, null, watch.Elapsed, ex is TaskCanceledException ? "no answer within 15 s" : ex.Message);
+        }
+    }
+
+    private string NotifySubscription(string subscriptionId, string type) => new JsonObject
+    {
+        ["subscriptionRequestId"] = "conformance-" + subscriptionId,
+        ["subscriptionId"] = subscriptionId,
+        ["subscriptionStatus"] = "ACTIVE",
+        ["subscriptionNotificationType"] = type,
+        ["subscriptionStartTime"] = "2027-01-01T00:00:00+08:00",
+        ["subscriptionEndTime"] = "2099-12-31T23:59:59+08:00",
+        ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },
+    }.ToJsonString();
+
+    private string NotifyPayment(string subscriptionId, string paymentId, int phaseNo) => new JsonObject
+    {
+        ["result"] = new JsonObject { ["resultCode"] = "SUCCESS", ["resultStatus"] = "S", ["resultMessage"] = "success" },
+        ["paymentId"] = paymentId,
+        ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" },
+        ["paymentCreateTime"] = "2027-01-01T00:00:00+08:00",
+        ["paymentTime"] = "2027-01-01T00:00:00+08:00",
+        ["subscriptionRequestId"] = "conformance-" + subscriptionId,
+        ["subscriptionId"] = subscriptionId,
+        ["periodStartTime"] = "2027-01-01T00:00:00+08:00",
+        ["periodEndTime"] = "2027-02-01T00:00:00+08:00",
+        ["phaseNo"] = phaseNo.ToString(CultureInfo.InvariantCulture),
+    }.ToJsonString();
+
+    private HttpClient CreateEmulatorClient()
+    {
+        var client = new HttpClient { BaseAddress = options.EmulatorUrl, Timeout = TimeSpan.FromSeconds(60) };
+        if (options.AdminToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.AdminToken);
+        }
+
+        return client;
+    }
+
+    private static RSA LoadKey(string? pem)
+    {
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(pem ?? File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "keys", "antom-private.pem")));
+        return rsa;
+    }
+
+    private static string RandomDigits(int count) => string.Concat(Enumerable.Range(0, count).Select(_ => RandomNumberGenerator.GetInt32(10).ToString(CultureInfo.InvariantCulture)));
+
+    private sealed record Delivery(int? Status, string? Body, TimeSpan Elapsed, string? Error)
+    {
+        public bool Acknowledged
+        {
+            get
+            {
+                if (Status != 200 || Body is null)
+                {
+                    return false;
+                }
+
+                try
+                {
+                    return JsonNode.Parse(Body)?["result"]?["resultStatus"]?.GetValue<string>() == "S";
+                }
+                catch (JsonException)
+                {
+                    return false;
+                }
+            }
+        }
+
+        public string Describe() => Error ?? $"HTTP {Status} {(Body is { Length: > 120 } b ? b[..120] + "…" : Body)}";
+    }
+}

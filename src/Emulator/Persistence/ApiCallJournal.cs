@@ -1,0 +1,45 @@
+namespace Emulator.Persistence;
+
+/// <summary>
+/// Every authenticated call of a merchant to the emulated API, with its outcome: what the conformance suite reads to
+/// judge an integration's request ids and retries.
+/// </summary>
+public sealed class ApiCallJournal(Database database)
+{
+    public async Task RecordAsync(ApiCallRecord call, CancellationToken cancellationToken)
+    {
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        await using var command = work.Connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO api_calls (client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash)
+            VALUES ($client, $at, $api, $request, $subscription, $code, $status, $message, $hash)
+            """;
+        command.Parameters.AddWithValue("$client", call.ClientId);
+        command.Parameters.AddWithValue("$at", call.At.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$api", call.Api);
+        command.Parameters.AddWithValue("$request", (object?)call.RequestId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$subscription", (object?)call.SubscriptionId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$code", call.ResultCode);
+        command.Parameters.AddWithValue("$status", call.ResultStatus);
+        command.Parameters.AddWithValue("$message", (object?)call.ResultMessage ?? DBNull.Value);
+        command.Parameters.AddWithValue("$hash", (object?)call.BodyHash ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ApiCallRecord>> ListAsync(string clientId, CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            "SELECT client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash FROM api_calls WHERE client_id = $client ORDER BY seq",
+            r => new ApiCallRecord(
+                r.GetString(0),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+                r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3),
+                r.IsDBNull(4) ? null : r.GetString(4),
+                r.GetString(5),
+                r.GetString(6),
+                r.IsDBNull(7) ? null : r.GetString(7),
+                r.IsDBNull(8) ? null : r.GetString(8)),
+            cancellationToken,
+            ("$client", clientId));
+}
