@@ -36,7 +36,69 @@ public sealed class ConformanceTests
         scorecard.Checks.Single(c => c.Id == "api-request-id-reused-after-unknown").Reason.Should().Contain("a second subscription may be created");
     }
 
+    [Fact]
+    public async Task CommandLineTool_WritesTheScorecard_AndExitsNonZeroOnFailures()
+    {
+        var output = Directory.CreateTempSubdirectory("conformance-cli-").FullName;
+        var exitCode = -1;
+        await RunAgainstSampleAsync(careless: true, async (emulator, merchant, merchantUrl) =>
+        {
+            var tool = Path.Combine(AppContext.BaseDirectory.Replace(
+                $"{Path.DirectorySeparatorChar}ContractTests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Emulator.Conformance{Path.DirectorySeparatorChar}", StringComparison.Ordinal), "antom-conformance.dll");
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[]
+            {
+                tool, "--emulator", emulator.BaseUrl.ToString(), "--client-id", merchant.ClientId,
+                "--subscription-url", new Uri(merchantUrl, "antom/notify/subscription").ToString(),
+                "--payment-url", new Uri(merchantUrl, "antom/notify/payment").ToString(),
+                "--antom-private-key", Fixtures.Path("keys/antom-private.pem"), "--out", output,
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            await stdout;
+            exitCode = process.ExitCode;
+        });
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "conformance.json")))!;
+        var markdown = await File.ReadAllTextAsync(Path.Combine(output, "conformance.md"));
+        Directory.Delete(output, recursive: true);
+
+        exitCode.Should().Be(1);
+        json["checks"]!.AsArray().Where(c => (string)c!["outcome"]! == "fail").Select(c => (string)c!["id"]!)
+            .Should().BeEquivalentTo("refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body");
+        json["checks"]!.AsArray().Where(c => ((string)c!["id"]!).StartsWith("api-", StringComparison.Ordinal)).Should().OnlyContain(c => (string)c!["outcome"]! == "skipped");
+        markdown.Should().Contain("| `refuse-wrong-key` does not acknowledge a notification signed by another key | fail |");
+    }
+
     private static async Task<Scorecard> RunAgainstSampleAsync(bool careless)
+    {
+        Scorecard? scorecard = null;
+        await RunAgainstSampleAsync(careless, async (emulator, merchant, merchantUrl) =>
+        {
+            var suite = new ConformanceSuite(new ConformanceOptions
+            {
+                EmulatorUrl = emulator.BaseUrl,
+                ClientId = merchant.ClientId,
+                SubscriptionNotificationUrl = new Uri(merchantUrl, "antom/notify/subscription"),
+                PaymentNotificationUrl = new Uri(merchantUrl, "antom/notify/payment"),
+                ProcessedUrl = new Uri(merchantUrl, "conformance/processed"),
+                TriggerUrl = new Uri(merchantUrl, "conformance"),
+                AntomPrivateKeyPem = Fixtures.Read("keys/antom-private.pem"),
+            });
+            scorecard = await suite.RunAsync();
+            await scorecard.WriteAsync(Path.Combine(Path.GetDirectoryName(Fixtures.Directory)!, "artifacts", careless ? "conformance-careless" : "conformance-correct"));
+        });
+        return scorecard!;
+    }
+
+    /// <summary>An emulator in process, a merchant registered at it, and the sample merchant app serving that merchant.</summary>
+    private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act)
     {
         await using var emulator = await AntomEmulator.StartAsync();
         var port = FreePort();
@@ -54,21 +116,8 @@ public sealed class ConformanceTests
             $"--Merchant:Careless={careless}",
         ]);
         await sample.StartAsync();
-
-        var suite = new ConformanceSuite(new ConformanceOptions
-        {
-            EmulatorUrl = emulator.BaseUrl,
-            ClientId = merchant.ClientId,
-            SubscriptionNotificationUrl = new Uri(merchantUrl, "antom/notify/subscription"),
-            PaymentNotificationUrl = new Uri(merchantUrl, "antom/notify/payment"),
-            ProcessedUrl = new Uri(merchantUrl, "conformance/processed"),
-            TriggerUrl = new Uri(merchantUrl, "conformance"),
-            AntomPrivateKeyPem = Fixtures.Read("keys/antom-private.pem"),
-        });
-        var scorecard = await suite.RunAsync();
-        await scorecard.WriteAsync(Path.Combine(Path.GetDirectoryName(Fixtures.Directory)!, "artifacts", careless ? "conformance-careless" : "conformance-correct"));
+        await act(emulator, merchant, merchantUrl);
         await sample.StopAsync();
-        return scorecard;
     }
 
     private static int FreePort()
