@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+// Benchmarks of the emulator against what this machine can do (issue #8). Each prints its figures and the ceiling
+// it is compared with. Run from the repository root after a Release build:
+//   dotnet build -c Release src/Emulator && dotnet run -c Release --project bench/Emulator.Bench -- [throughput|storm|memory|all] [--subscriptions N]
+var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+var root = new DirectoryInfo(AppContext.BaseDirectory);
+while (root is not null && !File.Exists(Path.Combine(root.FullName, "Emulator.sln")))
+{
+    root = root.Parent;
+}
+
+if (root is null)
+{
+    Console.Error.WriteLine("run from inside the repository");
+    return 2;
+}
+
+var dll = Path.Combine(root.FullName, "src", "Emulator", "bin", "Release", "net10.0", "Emulator.dll");
+if (!File.Exists(dll))
+{
+    Console.Error.WriteLine($"build the emulator first: dotnet build -c Release src/Emulator ({dll} is missing)");
+    return 2;
+}
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {RuntimeInfo()}");
+if (what is "throughput" or "all")
+{
+    await Throughput(Arg("--requests", 20_000));
+}
+
+if (what is "storm" or "all")
+{
+    await Storm(Arg("--subscriptions", 1_000));
+}
+
+if (what is "memory" or "all")
+{
+    await Memory(Arg("--subscriptions", 20_000));
+}
+
+return 0;
+
+async Task Throughput(int requests)
+{
+    Console.WriteLine($"\n## 1. Signed create throughput ({requests} unique requests, SQLite)");
+    using var key = RSA.Create(2048);
+    using var antom = RSA.Create(2048);
+    var sample = Encoding.UTF8.GetBytes("POST /ams/sandbox/api/v1/subscriptions/create\nSANDBOX_BENCH.1764000000000." + CreateBody("ceiling"));
+    var signature = key.SignData(sample, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    var ceiling = Parallel(TimeSpan.FromSeconds(3), () =>
+    {
+        key.VerifyData(sample, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        antom.SignData(sample, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    });
+    Console.WriteLine($"ceiling: RSA-2048 verify + sign of the same payload on {Environment.ProcessorCount} cores: {ceiling:0} /s");
+
+    await using var emulator = await EmulatorProcess.StartAsync(dll);
+    var merchant = await emulator.MerchantAsync(key, null, null);
+    var signed = await Task.Run(() => Enumerable.Range(0, requests).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"bench-{i}"))).ToArray());
+    var sent = 0;
+    var failures = 0;
+    var watch = Stopwatch.StartNew();
+    await System.Threading.Tasks.Parallel.ForEachAsync(signed, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (request, ct) =>
+    {
+        if (!(await emulator.SendAsync(request)).Contains("\"SUCCESS\"", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref failures);
+        }
+
+        Interlocked.Increment(ref sent);
+    });
+    var rate = sent / watch.Elapsed.TotalSeconds;
+    Console.WriteLine($"emulator: {rate:0} signed creates/s ({failures} not SUCCESS); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
+
+    var half = rate / 2;
+    var paced = await Task.Run(() => Enumerable.Range(0, (int)Math.Min(half * 4, requests)).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"paced-{i}"))).ToArray());
+    var latencies = new ConcurrentBag<double>();
+    var pace = Stopwatch.StartNew();
+    var inFlight = new List<Task>();
+    for (var i = 0; i < paced.Length; i++)
+    {
+        var due = TimeSpan.FromSeconds(i / half);
+        while (pace.Elapsed < due)
+        {
+            await Task.Yield();
+        }
+
+        var request = paced[i];
+        inFlight.Add(Task.Run(async () =>
+        {
+            var one = Stopwatch.StartNew();
+            await emulator.SendAsync(request);
+            latencies.Add(one.Elapsed.TotalMilliseconds);
+        }));
+    }
+
+    await Task.WhenAll(inFlight);
+    var sorted = latencies.Order().ToArray();
+    Console.WriteLine($"latency at half the maximum rate ({half:0}/s, {sorted.Length} requests): p50 {sorted[sorted.Length / 2]:0.00} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:0.00} ms (goal p99 ≤ 5 ms)");
+}
+
+async Task Storm(int subscriptions)
+{
+    Console.WriteLine($"\n## 2. Time storm: {subscriptions} active monthly subscriptions, advance 12 months");
+    using var key = RSA.Create(2048);
+    await using var receiver = await Receiver.StartAsync();
+    await using var emulator = await EmulatorProcess.StartAsync(dll);
+    var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    var merchant = await emulator.MerchantAsync(key, receiver.Url, start);
+    await System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, subscriptions), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+    {
+        await emulator.SendAsync(emulator.SignCreate(merchant, key, CreateBody($"storm-{i}")));
+        (await emulator.Http.PostAsync($"/_emulator/v1/merchants/{merchant}/subscription-requests/storm-{i}/approve", null, ct)).EnsureSuccessStatusCode();
+    });
+    var before = receiver.Payments;
+    var watch = Stopwatch.StartNew();
+    (await emulator.Http.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant}/clock/advance", new { by = "P12M" })).EnsureSuccessStatusCode();
+    var elapsed = watch.Elapsed;
+    var delivered = receiver.Payments - before;
+
+    using var antom = RSA.Create(2048);
+    var body = Encoding.UTF8.GetBytes(new string('x', 520));
+    var signs = 0;
+    var signWatch = Stopwatch.StartNew();
+    System.Threading.Tasks.Parallel.For(0, delivered, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, _ =>
+    {
+        antom.SignData(body, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        Interlocked.Increment(ref signs);
+    });
+    var ceiling = signWatch.Elapsed;
+    Console.WriteLine($"emulator: {delivered} notifyPayment delivered and acknowledged in {elapsed.TotalSeconds:0.0} s ({delivered / elapsed.TotalSeconds:0}/s)");
+    Console.WriteLine($"ceiling: signing {signs} such bodies on {Environment.ProcessorCount} cores: {ceiling.TotalSeconds:0.0} s; ratio {elapsed / ceiling:0.0} (goal ≤ 1.3)");
+}
+
+async Task Memory(int subscriptions)
+{
+    Console.WriteLine($"\n## 4. Memory after storing {subscriptions} subscriptions");
+    using var key = RSA.Create(2048);
+    await using var emulator = await EmulatorProcess.StartAsync(dll);
+    var merchant = await emulator.MerchantAsync(key, null, null);
+    var idle = emulator.ResidentMegabytes();
+    var signed = await Task.Run(() => Enumerable.Range(0, subscriptions).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"mem-{i}"))).ToArray());
+    await System.Threading.Tasks.Parallel.ForEachAsync(signed, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) => await emulator.SendAsync(r));
+    Console.WriteLine($"RSS: {idle:0} MB idle, {emulator.ResidentMegabytes():0} MB after {subscriptions} subscriptions (goal ≤ 150 MB at 100,000)");
+}
+
+static string CreateBody(string requestId) =>
+    "{\"subscriptionRequestId\":\"" + requestId + "\",\"subscriptionDescription\":\"Bench plan\",\"subscriptionRedirectUrl\":\"https://m.example/r\","
+    + "\"subscriptionStartTime\":\"2027-01-01T00:00:00+00:00\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},"
+    + "\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"},"
+    + "\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"}},\"env\":{\"terminalType\":\"WEB\"}}";
+
+static double Parallel(TimeSpan duration, Action work)
+{
+    long count = 0;
+    var watch = Stopwatch.StartNew();
+    System.Threading.Tasks.Parallel.For(0, Environment.ProcessorCount, _ =>
+    {
+        while (watch.Elapsed < duration)
+        {
+            work();
+            Interlocked.Increment(ref count);
+        }
+    });
+    return count / watch.Elapsed.TotalSeconds;
+}
+
+static string RuntimeInfo() => File.Exists("/proc/cpuinfo")
+    ? Regex.Match(File.ReadAllText("/proc/cpuinfo"), @"model name\s*:\s*(.*)").Groups[1].Value.Trim()
+    : "";
+
+/// <summary>The emulator as its own process on a free loopback port, with fresh data.</summary>
+sealed class EmulatorProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly string data;
+
+    private EmulatorProcess(Process process, string data, Uri url)
+    {
+        this.process = process;
+        this.data = data;
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = url };
+    }
+
+    public HttpClient Http { get; }
+
+    public static async Task<EmulatorProcess> StartAsync(string dll)
+    {
+        var data = Directory.CreateTempSubdirectory("emulator-bench-").FullName;
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["Emulator__DataDirectory"] = data;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var emulator = new EmulatorProcess(process, data, new Uri($"http://127.0.0.1:{port}"));
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                (await emulator.Http.GetAsync("/_emulator/v1/health")).EnsureSuccessStatusCode();
+                return emulator;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new InvalidOperationException("the emulator did not start");
+    }
+
+    public async Task<string> MerchantAsync(RSA key, Uri? notifications, DateTimeOffset? frozenAt)
+    {
+        var clientId = "SANDBOX_BENCH" + RandomNumberGenerator.GetInt32(1_000_000);
+        (await Http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new
+        {
+            publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
+            subscriptionNotificationUrl = notifications is null ? "http://127.0.0.1:9/s" : new Uri(notifications, "s").ToString(),
+            paymentNotificationUrl = notifications is null ? "http://127.0.0.1:9/p" : new Uri(notifications, "p").ToString(),
+            clock = frozenAt is null ? null : new { frozenAt },
+        })).EnsureSuccessStatusCode();
+        return clientId;
+    }
+
+    public (string ClientId, string Time, string Signature, byte[] Body) SignCreate(string clientId, RSA key, string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        const string time = "1764000000000";
+        var content = Encoding.UTF8.GetBytes($"POST /ams/sandbox/api/v1/subscriptions/create\n{clientId}.{time}.").Concat(bytes).ToArray();
+        var signature = "algorithm=RSA256,keyVersion=1,signature=" + WebUtility.UrlEncode(Convert.ToBase64String(key.SignData(content, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)));
+        return (clientId, time, signature, bytes);
+    }
+
+    public async Task<string> SendAsync((string ClientId, string Time, string Signature, byte[] Body) r)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ams/sandbox/api/v1/subscriptions/create") { Content = new ByteArrayContent(r.Body) };
+        request.Headers.TryAddWithoutValidation("Client-Id", r.ClientId);
+        request.Headers.TryAddWithoutValidation("Request-Time", r.Time);
+        request.Headers.TryAddWithoutValidation("Signature", r.Signature);
+        using var response = await Http.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    public double ResidentMegabytes() =>
+        double.Parse(Regex.Match(File.ReadAllText($"/proc/{process.Id}/status"), @"VmRSS:\s+(\d+) kB").Groups[1].Value, CultureInfo.InvariantCulture) / 1024;
+
+    public ValueTask DisposeAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        Directory.Delete(data, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
+
+/// <summary>A merchant endpoint that acknowledges everything and counts payments.</summary>
+sealed class Receiver : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private int payments;
+
+    private Receiver(WebApplication app) => this.app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    public int Payments => Volatile.Read(ref payments);
+
+    public static async Task<Receiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var receiver = new Receiver(app);
+        app.MapPost("/{kind}", (string kind) =>
+        {
+            if (kind == "p")
+            {
+                Interlocked.Increment(ref receiver.payments);
+            }
+
+            return Results.Content("""{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}""", "application/json");
+        });
+        await app.StartAsync();
+        receiver.Url = new Uri(app.Urls.First() + "/");
+        return receiver;
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
