@@ -31,6 +31,12 @@ public sealed class NotificationInbox : IAsyncDisposable
     /// <summary>Called for each notification before it is acknowledged (the merchant's own handling code).</summary>
     public Func<ReceivedNotification, Task>? Handler { get; set; }
 
+    /// <summary>
+    /// Replaces the inbox's own answer (acknowledge when the signature verifies, refuse otherwise) to play a merchant
+    /// endpoint that fails, stalls or answers oddly.
+    /// </summary>
+    public Func<ReceivedNotification, Task<(int Status, string Body)>>? Answer { get; set; }
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public string SubscriptionUrl => new Uri(BaseAddress, "/antom/notify/subscription").ToString();
@@ -56,6 +62,7 @@ public sealed class NotificationInbox : IAsyncDisposable
         var app = builder.Build();
         var inbox = new NotificationInbox(app, antomPublicKey);
         app.MapPost("/{**path}", inbox.HandleAsync);
+        app.MapGet("/{**path}", () => Results.Content("<!doctype html><title>Merchant</title><p id=\"merchant\">Back at the merchant</p>", "text/html"));
         await app.StartAsync();
         inbox.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return inbox;
@@ -87,11 +94,20 @@ public sealed class NotificationInbox : IAsyncDisposable
         var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         var path = http.Request.Path.Value + http.Request.QueryString.Value;
         var valid = AntomSigner.Verify(antomPublicKey, path, headers.GetValueOrDefault("client-id", ""), headers.GetValueOrDefault("request-time", ""), body, headers.GetValueOrDefault("signature"));
-        var notification = new ReceivedNotification(path, headers, body, valid);
+        ReceivedNotification notification;
+        lock (received)
+        {
+            notification = new ReceivedNotification(path, headers, body, valid) { Order = received.Count + 1 };
+        }
+
         if (Handler is { } handler)
         {
             await handler(notification);
         }
+
+        var (status, answer) = Answer is { } custom
+            ? await custom(notification)
+            : valid ? (200, Acknowledgement) : (401, """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"bad signature"}}""");
 
         lock (received)
         {
@@ -103,7 +119,8 @@ public sealed class NotificationInbox : IAsyncDisposable
             }
         }
 
+        http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(valid ? Acknowledgement : """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"bad signature"}}""");
+        await http.Response.WriteAsync(answer);
     }
 }

@@ -12,5 +12,10 @@ public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<strin
     /// <summary><c>notifySubscription</c> or <c>notifyPayment</c>.</summary>
     public string Kind => Path.EndsWith("/payment", StringComparison.Ordinal) ? "notifyPayment" : "notifySubscription";
 
+    public bool IsPayment => Kind == "notifyPayment";
+
     public string? SubscriptionId => (string?)Json["subscriptionId"];
+
+    /// <summary>1 for the first notification the inbox received, and so on.</summary>
+    public int Order { get; init; }
 }

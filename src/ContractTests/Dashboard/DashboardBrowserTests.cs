@@ -28,7 +28,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Approve_Advance_SeeThePhase_Redeliver_InABrowser()
     {
-        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
         var (emulator, baseUri, _) = await EmulatorProcess.StartAsync(dataDirectory);
         await using var _ = emulator;
         using var http = new HttpClient { BaseAddress = baseUri };

@@ -12,7 +12,7 @@ public sealed class ControlClientTests(EmulatorFactory factory)
     {
         var http = factory.CreateClient();
         var control = new EmulatorControlClient(http);
-        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
         var clientId = "SANDBOX_TYPED_" + Guid.NewGuid().ToString("N")[..8];
         var start = new DateTimeOffset(2028, 5, 1, 0, 0, 0, TimeSpan.Zero);
 

@@ -26,7 +26,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task KilledMidAdvance_RestartAndAdvanceAgain_EveryPhaseOnceAndAcknowledged()
     {
-        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
         var target = Start.AddMonths(12);
         var killAfter = new TaskCompletionSource();
         var paymentsBeforeKill = Subscriptions + 600;
@@ -37,7 +37,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
                 killAfter.TrySetResult();
             }
 
-            return Task.FromResult((200, NotificationReceiver.Acknowledgement));
+            return Task.FromResult((200, NotificationInbox.Acknowledgement));
         };
 
         TestMerchant merchant;

@@ -23,7 +23,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
         var received = m.Receiver.Received;
 
-        received.Select(r => r.Path).Should().Equal("/merchant/notify/subscription", "/merchant/notify/payment");
+        received.Select(r => r.Path).Should().Equal("/antom/notify/subscription", "/antom/notify/payment");
         received.Should().OnlyContain(r => r.SignatureValid && r.Headers["client-id"] == m.Merchant.ClientId && r.NotificationId.StartsWith("ntf_"));
         received.Should().OnlyContain(r => r.Headers["content-type"] == "application/json; charset=UTF-8");
         var create = received[0].Json;
@@ -39,7 +39,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
         var up = Start.AddHours(20);
-        m.Receiver.Answer = r => Task.FromResult(DateTimeOffset.Parse(r.Headers["request-time"]) < up ? (503, "down") : (200, NotificationReceiver.Acknowledgement));
+        m.Receiver.Answer = r => Task.FromResult(DateTimeOffset.Parse(r.Headers["request-time"]) < up ? (503, "down") : (200, NotificationInbox.Acknowledgement));
         var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
         await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
 
@@ -76,7 +76,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     [Theory]
     [InlineData(200, "{\"result\":{\"resultStatus\":\"F\"}}", "rejected")]
     [InlineData(200, "OK", "rejected")]
-    [InlineData(201, NotificationReceiver.Acknowledgement, "rejected")]
+    [InlineData(201, NotificationInbox.Acknowledgement, "rejected")]
     [InlineData(200, "{\"result\":{\"resultCode\":\"SUCCESS\",\"resultStatus\":\"S\",\"resultMessage\":\"success\"}}", "acknowledged")]
     public async Task Acknowledgement_IsOnlyHttp200WithResultStatusS(int status, string body, string outcome)
     {
@@ -180,7 +180,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         m.Receiver.Answer = async _ =>
         {
             await release.Task;
-            return (200, NotificationReceiver.Acknowledgement);
+            return (200, NotificationInbox.Acknowledgement);
         };
         var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
 
@@ -196,7 +196,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     public async Task BackgroundLoop_RunsDueWorkOnTheWallClock()
     {
         var http = factory.CreateClient();
-        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
         var merchant = await TestMerchant.CreateAsync(http, receiver);
         var body = MerchantHarness.Body(factory.Time.GetUtcNow());
         body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
@@ -220,7 +220,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         slow.Receiver.Answer = async _ =>
         {
             await release.Task;
-            return (200, NotificationReceiver.Acknowledgement);
+            return (200, NotificationInbox.Acknowledgement);
         };
 
         var slowDecision = slow.Http.PostAsync($"{slow.Control}/subscription-requests/{slowRequestId}/decline", null);

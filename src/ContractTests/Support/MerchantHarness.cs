@@ -9,7 +9,7 @@ namespace ContractTests.Support;
 /// </summary>
 public sealed class MerchantHarness : IAsyncDisposable
 {
-    private MerchantHarness(AntomTestClient client, NotificationReceiver receiver, TestMerchant merchant)
+    private MerchantHarness(AntomTestClient client, NotificationInbox receiver, TestMerchant merchant)
     {
         Client = client;
         Receiver = receiver;
@@ -20,7 +20,7 @@ public sealed class MerchantHarness : IAsyncDisposable
 
     public HttpClient Http => Client.Http;
 
-    public NotificationReceiver Receiver { get; }
+    public NotificationInbox Receiver { get; }
 
     public TestMerchant Merchant { get; }
 
@@ -28,7 +28,7 @@ public sealed class MerchantHarness : IAsyncDisposable
 
     public static async Task<MerchantHarness> StartAsync(HttpClient http, DateTimeOffset frozenAt)
     {
-        var receiver = await NotificationReceiver.StartAsync();
+        var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
         var merchant = await TestMerchant.CreateAsync(http, receiver, new { frozenAt });
         return new MerchantHarness(new AntomTestClient(http), receiver, merchant);
     }

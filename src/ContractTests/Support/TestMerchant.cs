@@ -11,7 +11,7 @@ public sealed record TestMerchant(string ClientId, RSA PrivateKey)
 
     private static int counter;
 
-    public static Task<TestMerchant> CreateAsync(HttpClient http, NotificationReceiver receiver, object? clock = null) =>
+    public static Task<TestMerchant> CreateAsync(HttpClient http, NotificationInbox receiver, object? clock = null) =>
         CreateAsync(http, "SANDBOX_T", true, receiver.SubscriptionUrl, receiver.PaymentUrl, clock);
 
     public static async Task<TestMerchant> CreateAsync(
