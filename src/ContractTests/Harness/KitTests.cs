@@ -3,43 +3,9 @@ using Emulator.Testing;
 
 namespace ContractTests.Harness;
 
-/// <summary>The merchant test kit (src/Emulator.Testing), used as a merchant's own xunit tests would use it.</summary>
+/// <summary>The merchant test kit (src/Emulator.Testing) beyond the README's example (<see cref="ReadmeExampleTests"/>).</summary>
 public sealed class KitTests
 {
-    /// <summary>The README's example, verbatim in spirit: create, approve, three months, three payments, cancel.</summary>
-    [Fact]
-    public async Task Kit_InProcess_CreateApproveAdvanceThreeMonthsCancel()
-    {
-        await using var emulator = await AntomEmulator.StartAsync();
-        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
-
-        var create = await merchant.CallAsync("create", new
-        {
-            subscriptionRequestId = "order-42",
-            subscriptionDescription = "Premium, monthly",
-            subscriptionRedirectUrl = "https://merchant.example/done",
-            subscriptionStartTime = "2027-01-01T00:00:00+00:00",
-            periodRule = new { periodType = "MONTH", periodCount = 1 },
-            paymentMethod = new { paymentMethodType = "GCASH" },
-            paymentAmount = new { currency = "PHP", value = "19900" },
-            orderInfo = new { orderAmount = new { currency = "PHP", value = "19900" } },
-            env = new { terminalType = "WEB" },
-        });
-        var subscription = await merchant.ApproveAsync("order-42");
-        var subscriptionId = (string)subscription["subscriptionId"]!;
-        var events = await merchant.AdvanceAsync("P3M");
-        var cancel = await merchant.CallAsync("cancel", new { subscriptionId, cancellationType = "CANCEL" });
-        var cancelled = await merchant.WaitForNotificationAsync(n => n.Kind == "notifySubscription" && (string)n.Json["subscriptionNotificationType"]! == "CANCEL");
-
-        create.ResultCode.Should().Be("SUCCESS");
-        create.SignatureValid.Should().BeTrue();
-        events.Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["amount"]!["value"]!).Should().Equal("19900", "19900", "19900");
-        merchant.Inbox!.Received.Where(n => n.Kind == "notifyPayment").Select(n => (string)n.Json["phaseNo"]!).Should().Equal("1", "2", "3", "4");
-        merchant.Inbox.Received.Should().OnlyContain(n => n.SignatureValid);
-        cancel.ResultCode.Should().Be("SUCCESS");
-        ((string)cancelled.Json["subscriptionStatus"]!).Should().Be("ACTIVE");
-    }
-
     [Fact]
     public async Task Kit_RunsTheMerchantsHandler_AndForcesResultCodes()
     {
