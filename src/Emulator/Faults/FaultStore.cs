@@ -49,6 +49,18 @@ public sealed class FaultStore(Database database)
     /// <summary>Finds and uses the first rule, in creation order, that hits this call; in its own transaction.</summary>
     public async Task<FaultRule?> TakeAsync(string clientId, string target, FaultContext context, CancellationToken cancellationToken)
     {
+        // Most calls meet no rule: a plain read keeps them off the single writer.
+        var live = await database.QueryAsync(
+            "SELECT 1 FROM faults WHERE client_id = $client AND target = $target AND (times_left IS NULL OR times_left > 0) LIMIT 1",
+            r => r.GetInt32(0),
+            cancellationToken,
+            ("$client", clientId),
+            ("$target", target));
+        if (live.Count == 0)
+        {
+            return null;
+        }
+
         await using var work = await database.BeginWriteAsync(cancellationToken);
         var rule = await TakeAsync(work, clientId, target, context, cancellationToken);
         await work.CommitAsync(cancellationToken);

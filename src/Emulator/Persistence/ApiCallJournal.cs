@@ -4,11 +4,59 @@ namespace Emulator.Persistence;
 /// Every authenticated call of a merchant to the emulated API, with its outcome: what the conformance suite reads to
 /// judge an integration's request ids and retries.
 /// </summary>
-public sealed class ApiCallJournal(Database database)
+public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> logger)
 {
-    public async Task RecordAsync(ApiCallRecord call, CancellationToken cancellationToken)
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ApiCallRecord> queue = new();
+    private readonly SemaphoreSlim flushing = new(1, 1);
+
+    /// <summary>
+    /// Queues the line and writes queued lines in one transaction off the call's path. Readers flush first, so what
+    /// they read includes every call answered before. (A killed process may lose the last lines of this diagnostic
+    /// journal; nothing a merchant was told depends on it.)
+    /// </summary>
+    public Task RecordAsync(ApiCallRecord call, CancellationToken cancellationToken)
     {
-        await using var work = await database.BeginWriteAsync(cancellationToken);
+        queue.Enqueue(call);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await FlushAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not write the API call journal");
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await flushing.WaitAsync(cancellationToken);
+        try
+        {
+            if (queue.IsEmpty)
+            {
+                return;
+            }
+
+            await using var work = await database.BeginWriteAsync(cancellationToken);
+            while (queue.TryDequeue(out var call))
+            {
+                await InsertAsync(work, call, cancellationToken);
+            }
+
+            await work.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            flushing.Release();
+        }
+    }
+
+    private static async Task InsertAsync(WriteTransaction work, ApiCallRecord call, CancellationToken cancellationToken)
+    {
         await using var command = work.Connection.CreateCommand();
         command.CommandText = """
             INSERT INTO api_calls (client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash)
@@ -24,11 +72,12 @@ public sealed class ApiCallJournal(Database database)
         command.Parameters.AddWithValue("$message", (object?)call.ResultMessage ?? DBNull.Value);
         command.Parameters.AddWithValue("$hash", (object?)call.BodyHash ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        await work.CommitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ApiCallRecord>> ListAsync(string clientId, CancellationToken cancellationToken) =>
-        await database.QueryAsync(
+    public async Task<IReadOnlyList<ApiCallRecord>> ListAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        return await database.QueryAsync(
             "SELECT client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash FROM api_calls WHERE client_id = $client ORDER BY seq",
             r => new ApiCallRecord(
                 r.GetString(0),
@@ -42,4 +91,5 @@ public sealed class ApiCallJournal(Database database)
                 r.IsDBNull(8) ? null : r.GetString(8)),
             cancellationToken,
             ("$client", clientId));
+    }
 }
