@@ -24,12 +24,23 @@ public sealed class NotificationDispatcher(
     public const string NotificationIdHeader = "emulator-notification-id";
     private const int KeptResponseChars = 2048;
 
+    /// <summary>One attempt, recorded in the ledger at once (redeliveries, faults, the buyer's page).</summary>
     /// <param name="drop">The <c>drop</c> delivery fault: nothing is sent, and the attempt counts as unacknowledged.</param>
     public async Task<DeliveryAttempt> AttemptAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, CancellationToken cancellationToken, bool drop = false)
     {
+        var pending = await SendAsync(notification, at, redelivery, drop, cancellationToken);
+        return (await RecordAsync([pending]))[0];
+    }
+
+    /// <summary>
+    /// Sends one attempt and works out the notification's new standing (acknowledged, next retry per SPEC §4.3, or
+    /// exhausted) without recording it: the time machine records a whole step's attempts in one transaction.
+    /// </summary>
+    public async Task<PendingAttempt> SendAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, bool drop, CancellationToken cancellationToken)
+    {
         var (httpStatus, responseBody, outcome, error) = drop
             ? (null, null, DeliveryOutcomes.Dropped, "dropped by a delivery fault")
-            : await SendAsync(notification, at, cancellationToken);
+            : await PostAsync(notification, at, cancellationToken);
         var sandbox = string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
 
         var status = notification.Status;
@@ -52,21 +63,28 @@ public sealed class NotificationDispatcher(
             status = next is null ? "exhausted" : "pending";
         }
 
-        var attemptNo = await outbox.RecordAttemptAsync(
-            notification,
-            new AttemptRecord(0, at, httpStatus, responseBody, outcome, error, redelivery),
-            status,
-            next,
-            count,
-            CancellationToken.None);
-        Hosting.EmulatorMetrics.NotificationAttempts.WithLabels(notification.Kind, outcome).Inc();
-        logger.LogInformation(
-            "Delivered {Kind} {NotificationId} of {ClientId} to {Url}, attempt {Attempt}: {Outcome} {HttpStatus}",
-            notification.Kind, notification.NotificationId, notification.ClientId, notification.Url, attemptNo, outcome, httpStatus);
-        return new DeliveryAttempt(notification, attemptNo, at, outcome, httpStatus);
+        return new PendingAttempt(notification, new AttemptRecord(0, at, httpStatus, responseBody, outcome, error, redelivery), status, next, count);
     }
 
-    private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> SendAsync(NotificationRecord notification, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Writes attempts to the ledger in one transaction, in order.</summary>
+    public async Task<IReadOnlyList<DeliveryAttempt>> RecordAsync(IReadOnlyList<PendingAttempt> attempts)
+    {
+        var numbers = await outbox.RecordAttemptsAsync(attempts, CancellationToken.None);
+        var results = new List<DeliveryAttempt>(attempts.Count);
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            var (notification, record, _, _, _) = attempts[i];
+            Hosting.EmulatorMetrics.NotificationAttempts.WithLabels(notification.Kind, record.Outcome).Inc();
+            logger.LogInformation(
+                "Delivered {Kind} {NotificationId} of {ClientId} to {Url}, attempt {Attempt}: {Outcome} {HttpStatus}",
+                notification.Kind, notification.NotificationId, notification.ClientId, notification.Url, numbers[i], record.Outcome, record.HttpStatus);
+            results.Add(new DeliveryAttempt(notification, numbers[i], record.At, record.Outcome, record.HttpStatus));
+        }
+
+        return results;
+    }
+
+    private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> PostAsync(NotificationRecord notification, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(notification.Url, UriKind.Absolute, out var uri))
         {

@@ -98,34 +98,39 @@ public sealed class Outbox(Database database)
             cancellationToken,
             ("$id", notificationId));
 
-    /// <summary>Records an attempt and the notification's new standing, in one transaction.</summary>
-    public async Task<int> RecordAttemptAsync(NotificationRecord notification, AttemptRecord attempt, string status, DateTimeOffset? nextAttemptAt, int attemptCount, CancellationToken cancellationToken)
+    /// <summary>Records attempts and each notification's new standing, in one transaction; returns the attempt numbers.</summary>
+    public async Task<IReadOnlyList<int>> RecordAttemptsAsync(IReadOnlyList<PendingAttempt> attempts, CancellationToken cancellationToken)
     {
+        var numbers = new List<int>(attempts.Count);
         await using var work = await database.BeginWriteAsync(cancellationToken);
-        await using var insert = work.Connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
-            VALUES ($id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = $id), $at, $http, $response, $outcome, $error, $redelivery)
-            RETURNING attempt_no
-            """;
-        insert.Parameters.AddWithValue("$id", notification.NotificationId);
-        insert.Parameters.AddWithValue("$at", attempt.At.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$http", (object?)attempt.HttpStatus ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$response", (object?)attempt.ResponseBody ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$outcome", attempt.Outcome);
-        insert.Parameters.AddWithValue("$error", (object?)attempt.Error ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$redelivery", attempt.Redelivery ? 1 : 0);
-        var attemptNo = Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (notification, attempt, status, next, count) in attempts)
+        {
+            await using var insert = work.Connection.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
+                VALUES ($id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = $id), $at, $http, $response, $outcome, $error, $redelivery)
+                RETURNING attempt_no
+                """;
+            insert.Parameters.AddWithValue("$id", notification.NotificationId);
+            insert.Parameters.AddWithValue("$at", attempt.At.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$http", (object?)attempt.HttpStatus ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$response", (object?)attempt.ResponseBody ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$outcome", attempt.Outcome);
+            insert.Parameters.AddWithValue("$error", (object?)attempt.Error ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$redelivery", attempt.Redelivery ? 1 : 0);
+            numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
-        await using var update = work.Connection.CreateCommand();
-        update.CommandText = "UPDATE notifications SET status = $status, next_attempt_at = $next, attempt_count = $count, held = 0 WHERE notification_id = $id";
-        update.Parameters.AddWithValue("$id", notification.NotificationId);
-        update.Parameters.AddWithValue("$status", status);
-        update.Parameters.AddWithValue("$next", (object?)nextAttemptAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-        update.Parameters.AddWithValue("$count", attemptCount);
-        await update.ExecuteNonQueryAsync(cancellationToken);
+            await using var update = work.Connection.CreateCommand();
+            update.CommandText = "UPDATE notifications SET status = $status, next_attempt_at = $next, attempt_count = $count, held = 0 WHERE notification_id = $id";
+            update.Parameters.AddWithValue("$id", notification.NotificationId);
+            update.Parameters.AddWithValue("$status", status);
+            update.Parameters.AddWithValue("$next", (object?)next?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            update.Parameters.AddWithValue("$count", count);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await work.CommitAsync(cancellationToken);
-        return attemptNo;
+        return numbers;
     }
 
     /// <summary>The <c>delay</c> delivery fault: the attempt moves later on the merchant's clock, nothing is sent now.</summary>

@@ -58,9 +58,18 @@ public sealed class TimeMachine(
                 var progressed = false;
                 if (nextSubscription <= now)
                 {
-                    foreach (var subscriptionId in await subscriptions.DueAsync(clientId, now, cancellationToken))
+                    // Subscriptions due at one instant are processed in batches, one transaction per batch.
+                    foreach (var batch in (await subscriptions.DueAsync(clientId, now, cancellationToken)).Chunk(BatchSize))
                     {
-                        progressed |= await RunSubscriptionAsync(clientId, subscriptionId, now, journal, cancellationToken);
+                        await using var work = await database.BeginWriteAsync(cancellationToken);
+                        var events = new List<JournalEvent>();
+                        foreach (var subscriptionId in batch)
+                        {
+                            progressed |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
+                        }
+
+                        await work.CommitAsync(cancellationToken);
+                        journal.AddRange(events);
                     }
                 }
 
@@ -68,8 +77,10 @@ public sealed class TimeMachine(
                 if (due.Count > 0)
                 {
                     // Concurrent across subscriptions, in order within one (CREATE before phase 1, phases in order).
+                    // Plain attempts of the step are written to the ledger together, in one transaction.
                     var chains = await Task.WhenAll(due.GroupBy(n => n.SubscriptionId).Select(chain => DeliverInOrderAsync(chain, cancellationToken)));
-                    journal.AddRange(chains.SelectMany(c => c).OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
+                    var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
+                    journal.AddRange(chains.SelectMany(c => c.Recorded).Concat(recorded).OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
                     progressed = true;
                 }
 
@@ -86,9 +97,10 @@ public sealed class TimeMachine(
         }
     }
 
-    private async Task<bool> RunSubscriptionAsync(string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
+    private const int BatchSize = 256;
+
+    private async Task<bool> RunSubscriptionAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
     {
-        await using var work = await database.BeginWriteAsync(cancellationToken);
         var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, subscriptionId, null, cancellationToken);
         if (subscription is null)
         {
@@ -109,7 +121,6 @@ public sealed class TimeMachine(
         var ran = subscription.RunDue(now, options.Value.DeductionLeadTime, () => ids.NextPaymentId(now), _ => result);
         await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
         await Outbox.EnqueueAsync(work, subscription, cancellationToken);
-        await work.CommitAsync(cancellationToken);
         journal.AddRange(subscription.Events.Select(e => ToJournal(subscriptionId, e)).OfType<JournalEvent>());
         foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
         {
@@ -123,9 +134,10 @@ public sealed class TimeMachine(
     /// Delivers one subscription's due notifications in order, applying delivery faults: drop, duplicate, delay (on the
     /// merchant's clock) and reorder (held back until the next notification of the subscription has gone out).
     /// </summary>
-    private async Task<List<DeliveryAttempt>> DeliverInOrderAsync(IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
+    private async Task<(List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)> DeliverInOrderAsync(IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
     {
         var attempts = new List<DeliveryAttempt>();
+        var pending = new List<PendingAttempt>();
         var heldBack = new List<NotificationRecord>();
         foreach (var notification in chain.OrderBy(n => n.Held).ThenBy(n => n.Seq))
         {
@@ -149,13 +161,13 @@ public sealed class TimeMachine(
                     attempts.Add(await dispatcher.AttemptAsync(again, at, redelivery: true, cancellationToken));
                     break;
                 default:
-                    attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken));
+                    pending.Add(await dispatcher.SendAsync(notification, at, redelivery: false, drop: false, cancellationToken));
                     break;
             }
 
             foreach (var held in heldBack)
             {
-                attempts.Add(await dispatcher.AttemptAsync(held, at, redelivery: false, cancellationToken));
+                pending.Add(await dispatcher.SendAsync(held, at, redelivery: false, drop: false, cancellationToken));
             }
 
             heldBack.Clear();
@@ -166,7 +178,7 @@ public sealed class TimeMachine(
             await outbox.HoldAsync(held.NotificationId, cancellationToken);
         }
 
-        return attempts;
+        return (attempts, pending);
     }
 
     private static FaultContext FaultContextOf(NotificationRecord notification)
