@@ -37,7 +37,7 @@ public static class MerchantApp
     {
         private readonly RSA privateKey = Load(k => k.ImportPkcs8PrivateKey(Convert.FromBase64String(options.PrivateKey), out _));
         private readonly RSA antomKey = Load(k => k.ImportSubjectPublicKeyInfo(Convert.FromBase64String(options.AntomPublicKey), out _));
-        private readonly HttpClient gateway = new() { BaseAddress = new Uri(options.GatewayUrl), Timeout = TimeSpan.FromSeconds(15) };
+        private readonly HttpClient gateway = new() { BaseAddress = new Uri(options.GatewayUrl), Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
         private readonly ConcurrentDictionary<string, int> processedPayments = new();
         private readonly ConcurrentDictionary<string, string> subscriptionStatus = new();
 

@@ -18,4 +18,7 @@ public sealed class MerchantOptions
     /// (U) result with a new request id. The conformance suite must catch exactly these two mistakes.
     /// </summary>
     public bool Careless { get; set; }
+
+    /// <summary>How long to wait for Antom's answer before treating the call as unknown (the Java SDK waits 15 s).</summary>
+    public int TimeoutSeconds { get; set; } = 15;
 }

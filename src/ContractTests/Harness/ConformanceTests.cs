@@ -15,14 +15,14 @@ namespace ContractTests.Harness;
 public sealed class ConformanceTests
 {
     private static readonly string[] CarelessMistakes =
-        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown"];
+        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout"];
 
     [Fact]
     public async Task CorrectSampleMerchant_PassesEveryCheck()
     {
         var scorecard = await RunAgainstSampleAsync(careless: false);
 
-        scorecard.Checks.Should().HaveCount(11);
+        scorecard.Checks.Should().HaveCount(12);
         scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
@@ -114,6 +114,7 @@ public sealed class ConformanceTests
             $"--Merchant:PrivateKey={merchant.PrivateKeyPkcs8Base64}",
             $"--Merchant:AntomPublicKey={Convert.ToBase64String(antomKey.ExportSubjectPublicKeyInfo())}",
             $"--Merchant:Careless={careless}",
+            "--Merchant:TimeoutSeconds=2",
         ]);
         await sample.StartAsync();
         await act(emulator, merchant, merchantUrl);

@@ -67,6 +67,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-signatures-valid", "signs every API call so that it verifies"),
         ("api-request-ids-unique", "uses a new request id for each new request"),
         ("api-request-id-reused-after-unknown", "retries with the same request id after an unknown (U) result"),
+        ("api-request-id-reused-after-timeout", "retries with the same request id after a call timed out"),
         ("api-no-change-after-cancel", "does not call change on a cancelled subscription"),
     ];
 
@@ -118,6 +119,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
 
         (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", resultCode = "UNKNOWN_EXCEPTION", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
         await TriggerAsync("subscribe", null, cancellationToken);
+        (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", transport = "timeout", effect = "applied", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
+        await TriggerAsync("subscribe", null, cancellationToken);
 
         if (subscriptionId is not null)
         {
@@ -140,28 +143,33 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             "each request id carried one request",
             $"request id reused for a different request: {string.Join(", ", inconsistent.Select(c => (string?)c["requestId"]).Concat(distinctBodies.Select(g => g.Key)).Distinct())}"));
 
-        var unknown = creates.FindIndex(c => (string)c["resultStatus"]! == "U");
-        if (unknown < 0)
-        {
-            results.Add(new CheckResult(ApiChecks[2].Id, ApiChecks[2].Title, CheckResult.Fail, "the integration made no create call the suite could answer with U"));
-        }
-        else
-        {
-            var retry = creates.Skip(unknown + 1).FirstOrDefault();
-            var sameId = retry is not null && (string?)retry["requestId"] == (string?)creates[unknown]["requestId"];
-            results.Add(Result(ApiChecks[2], sameId,
-                $"after U on {(string?)creates[unknown]["requestId"]}, the retry used the same id",
-                retry is null
-                    ? $"after U on {(string?)creates[unknown]["requestId"]} the integration never retried; the outcome stays unknown"
-                    : $"after U on {(string?)creates[unknown]["requestId"]} the integration retried as {(string?)retry["requestId"]}: a second subscription may be created"));
-        }
+        results.Add(RetriedWithSameId(ApiChecks[2], creates, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
+        results.Add(RetriedWithSameId(ApiChecks[3], creates, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
 
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
         var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
         results.Add(subscriptionId is null || cancelAt < 0
-            ? new CheckResult(ApiChecks[3].Id, ApiChecks[3].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
-            : Result(ApiChecks[3], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
+            ? new CheckResult(ApiChecks[4].Id, ApiChecks[4].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
+            : Result(ApiChecks[4], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
         return results;
+    }
+
+    /// <summary>After a create whose outcome the integration could not know, its next create must reuse the request id.</summary>
+    private static CheckResult RetriedWithSameId((string Id, string Title) check, List<JsonObject> creates, Func<JsonObject, bool> unknownOutcome, string what)
+    {
+        var at = creates.FindIndex(c => unknownOutcome(c));
+        if (at < 0)
+        {
+            return new CheckResult(check.Id, check.Title, CheckResult.Fail, $"the integration made no create call the suite could answer with {what}");
+        }
+
+        var requestId = (string?)creates[at]["requestId"];
+        var retry = creates.Skip(at + 1).FirstOrDefault();
+        return retry is not null && (string?)retry["requestId"] == requestId
+            ? new CheckResult(check.Id, check.Title, CheckResult.Pass, $"after {what} on {requestId}, the retry used the same id")
+            : new CheckResult(check.Id, check.Title, CheckResult.Fail, retry is null
+                ? $"after {what} on {requestId} the integration never retried; the outcome stays unknown"
+                : $"after {what} on {requestId} the integration retried as {(string?)retry["requestId"]}: a second subscription may be created");
     }
 
     private static CheckResult Result((string Id, string Title) check, bool ok, string pass, string fail) =>

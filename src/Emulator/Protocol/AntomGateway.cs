@@ -48,9 +48,13 @@ public sealed partial class AntomGateway(
         EmulatorMetrics.ApiCalls.WithLabels(api, response.Result.ResultCode).Inc();
         if (http.Items[MerchantItem] is Merchant known)
         {
+            // A call broken below the business layer is journalled as what the client saw: no answer (status U).
+            var seen = transport is "timeout" or "reset" or "http500"
+                ? new AntomResult($"TRANSPORT_{transport.ToUpperInvariant()}", "U", $"transport fault {transport}: the client got no Antom answer")
+                : response.Result;
             await journal.RecordAsync(
                 new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
-                    http.Items[SubscriptionIdItem] as string, response.Result.ResultCode, response.Result.ResultStatus, response.Result.ResultMessage, http.Items[BodyHashItem] as string),
+                    http.Items[SubscriptionIdItem] as string, seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
                 CancellationToken.None);
         }
         return await TransportAsync(http, transport, path, clientId, Serialize(response), cancellationToken);
