@@ -32,7 +32,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         var (emulator, baseUri, _) = await EmulatorProcess.StartAsync(dataDirectory);
         await using var _ = emulator;
         using var http = new HttpClient { BaseAddress = baseUri };
-        var merchant = await TestMerchant.CreateAsync(http, receiver, new { frozenAt = Start });
+        var merchant = await TestMerchant.CreateAsync(http, receiver, Start);
         var body = MerchantHarness.Body(Start);
         body["subscriptionRedirectUrl"] = new Uri(receiver.BaseAddress, "/returned").ToString();
         var created = await new AntomTestClient(http).CallAsync(merchant, "create", body);

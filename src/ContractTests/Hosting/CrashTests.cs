@@ -45,7 +45,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
         await using (first)
         {
             using var client = new HttpClient { BaseAddress = http };
-            merchant = await TestMerchant.CreateAsync(client, receiver, new { frozenAt = Start });
+            merchant = await TestMerchant.CreateAsync(client, receiver, Start);
             var antom = new AntomTestClient(client);
             for (var i = 0; i < Subscriptions; i++)
             {

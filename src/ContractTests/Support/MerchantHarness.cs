@@ -26,10 +26,13 @@ public sealed class MerchantHarness : IAsyncDisposable
 
     public string Control => $"/_emulator/v1/merchants/{Merchant.ClientId}";
 
+    /// <summary>The typed control client generated from the committed OpenAPI document.</summary>
+    public Generated.EmulatorControlClient Typed => new(Http);
+
     public static async Task<MerchantHarness> StartAsync(HttpClient http, DateTimeOffset frozenAt)
     {
         var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var merchant = await TestMerchant.CreateAsync(http, receiver, new { frozenAt });
+        var merchant = await TestMerchant.CreateAsync(http, receiver, frozenAt);
         return new MerchantHarness(new AntomTestClient(http), receiver, merchant);
     }
 
@@ -54,9 +57,7 @@ public sealed class MerchantHarness : IAsyncDisposable
     public async Task<string> CreateAndApproveAsync(JsonObject body)
     {
         var requestId = await CreateAsync(body);
-        var approved = await Http.PostAsync($"{Control}/subscription-requests/{requestId}/approve", null);
-        approved.EnsureSuccessStatusCode();
-        return (string)(await approved.Content.ReadFromJsonAsync<JsonObject>())!["subscriptionId"]!;
+        return (await Typed.ApproveSubscriptionRequestAsync(Merchant.ClientId, requestId)).SubscriptionId!;
     }
 
     public async Task<JsonArray> AdvanceAsync(string by) => await AdvanceAsync(new { by });
@@ -69,8 +70,7 @@ public sealed class MerchantHarness : IAsyncDisposable
     public async Task<JsonArray> NotificationsAsync(string query = "") =>
         (await Http.GetFromJsonAsync<JsonArray>($"{Control}/notifications{query}"))!;
 
-    public async Task<DateTimeOffset> NowAsync() =>
-        DateTimeOffset.Parse((string)(await Http.GetFromJsonAsync<JsonObject>($"{Control}/clock"))!["now"]!);
+    public async Task<DateTimeOffset> NowAsync() => (await Typed.GetClockAsync(Merchant.ClientId)).Now!.Value;
 
     public IReadOnlyList<ReceivedNotification> Payments(string subscriptionId) =>
         [.. Receiver.Received.Where(r => r.IsPayment && r.SubscriptionId == subscriptionId)];

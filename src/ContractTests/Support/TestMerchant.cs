@@ -11,21 +11,21 @@ public sealed record TestMerchant(string ClientId, RSA PrivateKey)
 
     private static int counter;
 
-    public static Task<TestMerchant> CreateAsync(HttpClient http, NotificationInbox receiver, object? clock = null) =>
-        CreateAsync(http, "SANDBOX_T", true, receiver.SubscriptionUrl, receiver.PaymentUrl, clock);
+    public static Task<TestMerchant> CreateAsync(HttpClient http, NotificationInbox receiver, DateTimeOffset? frozenAt = null) =>
+        CreateAsync(http, "SANDBOX_T", true, receiver.SubscriptionUrl, receiver.PaymentUrl, frozenAt);
 
+    /// <summary>Registers the merchant through the typed control client generated from docs/openapi.json.</summary>
     public static async Task<TestMerchant> CreateAsync(
-        HttpClient http, string prefix = "SANDBOX_T", bool withDefaultUrls = true, string? subscriptionUrl = null, string? paymentUrl = null, object? clock = null)
+        HttpClient http, string prefix = "SANDBOX_T", bool withDefaultUrls = true, string? subscriptionUrl = null, string? paymentUrl = null, DateTimeOffset? frozenAt = null)
     {
         var clientId = $"{prefix}{Interlocked.Increment(ref counter):D4}{Guid.NewGuid():N}"[..24];
-        var response = await http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new
+        await new Generated.EmulatorControlClient(http).PutMerchantAsync(clientId, new Generated.MerchantBody
         {
-            publicKey = Convert.ToBase64String(SharedKey.ExportSubjectPublicKeyInfo()),
-            subscriptionNotificationUrl = withDefaultUrls ? subscriptionUrl ?? "http://127.0.0.1:9/notify-subscription" : null,
-            paymentNotificationUrl = withDefaultUrls ? paymentUrl ?? "http://127.0.0.1:9/notify-payment" : null,
-            clock,
+            PublicKey = Convert.ToBase64String(SharedKey.ExportSubjectPublicKeyInfo()),
+            SubscriptionNotificationUrl = withDefaultUrls ? subscriptionUrl ?? "http://127.0.0.1:9/notify-subscription" : null,
+            PaymentNotificationUrl = withDefaultUrls ? paymentUrl ?? "http://127.0.0.1:9/notify-payment" : null,
+            Clock = frozenAt is null ? null : new Generated.MerchantClockBody { FrozenAt = frozenAt },
         });
-        response.EnsureSuccessStatusCode();
         return new TestMerchant(clientId, SharedKey);
     }
 }
