@@ -29,6 +29,32 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task SeededChaos_HitsAboutTheShare_AndTheSameCallsForTheSameSeed()
+    {
+        async Task<List<string>> RunAsync(int seed)
+        {
+            await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+            await AddAsync(m, new { target = "create", resultCode = "RISK_REJECT", times = 0, probability = 0.3, seed });
+            var codes = new List<string>();
+            for (var i = 0; i < 60; i++)
+            {
+                codes.Add((await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start))).ResultCode);
+            }
+
+            return codes;
+        }
+
+        var first = await RunAsync(seed: 42);
+        var again = await RunAsync(seed: 42);
+        var other = await RunAsync(seed: 7);
+
+        again.Should().Equal(first, "the same seed hits the same calls");
+        other.Should().NotEqual(first);
+        first.Count(c => c == "RISK_REJECT").Should().BeInRange(8, 30, "about 30 % of 60 calls");
+        first.Should().OnlyContain(c => c == "RISK_REJECT" || c == "SUCCESS");
+    }
+
+    [Fact]
     public async Task Faults_ListWithRemainingCounts_DeleteOneOrAll()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
@@ -87,6 +113,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"delay\"}", "needs delay")]
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"5 seconds\"}", "ISO-8601 duration")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"UNKNOWN_EXCEPTION\",\"effect\":\"maybe\"}", "effect must be applied or notApplied")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"probability\":1.5}", "probability must be between 0 and 1")]
     public async Task BadFault_IsProblem400SayingWhatIsAllowed(string body, string detail)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

@@ -12,7 +12,9 @@ public sealed record FaultBody(
     int? Times,
     int? Skip,
     FaultMatch? Match,
-    string? Effect)
+    string? Effect,
+    double? Probability = null,
+    int? Seed = null)
 {
     /// <summary>Checks the rule and says what is allowed when it is not.</summary>
     public string? Validate(ResultCodeCatalogue catalogue)
@@ -83,6 +85,11 @@ public sealed record FaultBody(
             return "skip must be 0 or more";
         }
 
+        if (Probability is < 0 or > 1)
+        {
+            return "probability must be between 0 and 1 (a share of the matching calls or deliveries)";
+        }
+
         if (Effect is not null && !FaultTargets.Effects.Contains(Effect))
         {
             return "effect must be applied or notApplied";
@@ -103,6 +110,8 @@ public sealed record FaultBody(
         Skip = Skip ?? 0,
         Match = Match,
         Effect = Effect ?? FaultTargets.NotApplied,
+        Probability = Probability,
+        Seed = Seed ?? 0,
         CreatedAt = createdAt,
         Remaining = (Times ?? 1) == 0 ? null : Times ?? 1,
         SkipRemaining = Skip ?? 0,

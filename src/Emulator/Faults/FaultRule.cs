@@ -28,6 +28,31 @@ public sealed record FaultRule
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Seeded chaos: the share (0–1) of matching calls or deliveries the rule hits; null means every one.</summary>
+    public double? Probability { get; init; }
+
+    /// <summary>The seed of the chaos: the same seed hits the same matching calls, run after run.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>
+    /// Whether the <paramref name="n"/>th matching call (0-based) is hit: a pure function of seed and n, so a run is
+    /// reproducible whatever else happens in between.
+    /// </summary>
+    public bool Hits(long n)
+    {
+        if (Probability is not { } p)
+        {
+            return true;
+        }
+
+        // SplitMix64's finalizer over (seed, n): a uniform draw in [0, 1) that depends on nothing else.
+        var z = unchecked(((ulong)(uint)Seed << 32 ^ (ulong)n) + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53)) < p;
+    }
+
     /// <summary>How many more matching ones it will hit (null: until deleted).</summary>
     public int? Remaining { get; init; }
 

@@ -70,11 +70,11 @@ public sealed class FaultStore(Database database)
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
     public static async Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
     {
-        var candidates = new List<(string Id, FaultRule Rule)>();
+        var candidates = new List<(string Id, FaultRule Rule, long Evaluated)>();
         await using (var select = work.Connection.CreateCommand())
         {
             select.CommandText = """
-                SELECT fault_id, doc, skip_left, times_left FROM faults
+                SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
                 WHERE client_id = $client AND target = $target AND (times_left IS NULL OR times_left > 0)
                 ORDER BY seq
                 """;
@@ -83,14 +83,27 @@ public sealed class FaultStore(Database database)
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                candidates.Add((reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))));
+                candidates.Add((reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)), reader.GetInt64(4)));
             }
         }
 
-        foreach (var (id, rule) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
+        foreach (var (id, rule, evaluated) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
         {
             await using var use = work.Connection.CreateCommand();
             use.Parameters.AddWithValue("$id", id);
+            if (rule.Probability is not null)
+            {
+                use.CommandText = "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = $id";
+                await use.ExecuteNonQueryAsync(cancellationToken);
+                if (!rule.Hits(evaluated))
+                {
+                    continue;
+                }
+
+                use.Parameters.Clear();
+                use.Parameters.AddWithValue("$id", id);
+            }
+
             if (rule.SkipRemaining > 0)
             {
                 // Let this one through this rule; a later rule may still hit it.

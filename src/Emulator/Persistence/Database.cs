@@ -107,6 +107,9 @@ public sealed class Database
             body_hash TEXT);
         CREATE INDEX ix_api_calls_client ON api_calls (client_id, seq);
         """,
+        """
+        ALTER TABLE faults ADD COLUMN evaluated INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     private readonly string connectionString;
