@@ -183,10 +183,10 @@ static string RuntimeInfo() => File.Exists("/proc/cpuinfo")
 /// <summary>The emulator as its own process on a free loopback port, with fresh data.</summary>
 sealed class EmulatorProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly string data;
+    private readonly Process? process;
+    private readonly string? data;
 
-    private EmulatorProcess(Process process, string data, Uri url)
+    private EmulatorProcess(Process? process, string? data, Uri url)
     {
         this.process = process;
         this.data = data;
@@ -195,8 +195,14 @@ sealed class EmulatorProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Starts a fresh emulator, or uses the one at BENCH_EMULATOR_URL (to run it under a profiler).</summary>
     public static async Task<EmulatorProcess> StartAsync(string dll)
     {
+        if (Environment.GetEnvironmentVariable("BENCH_EMULATOR_URL") is { Length: > 0 } running)
+        {
+            return new EmulatorProcess(null, null, new Uri(running));
+        }
+
         var data = Directory.CreateTempSubdirectory("emulator-bench-").FullName;
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -261,13 +267,17 @@ sealed class EmulatorProcess : IAsyncDisposable
     }
 
     public double ResidentMegabytes() =>
-        double.Parse(Regex.Match(File.ReadAllText($"/proc/{process.Id}/status"), @"VmRSS:\s+(\d+) kB").Groups[1].Value, CultureInfo.InvariantCulture) / 1024;
+        process is null ? double.NaN : double.Parse(Regex.Match(File.ReadAllText($"/proc/{process.Id}/status"), @"VmRSS:\s+(\d+) kB").Groups[1].Value, CultureInfo.InvariantCulture) / 1024;
 
     public ValueTask DisposeAsync()
     {
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        Directory.Delete(data, recursive: true);
+        if (process is not null)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Directory.Delete(data!, recursive: true);
+        }
+
         return ValueTask.CompletedTask;
     }
 
