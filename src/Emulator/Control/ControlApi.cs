@@ -46,19 +46,19 @@ public static class ControlApi
     {
         if (clientId.Length > 64)
         {
-            return Problem(StatusCodes.Status400BadRequest, "clientId must be at most 64 characters");
+            return ControlProblems.BadRequest("clientId must be at most 64 characters");
         }
 
         if (!RsaKeys.TryNormalizePublicKey(body.PublicKey, out var publicKey, out var error))
         {
-            return Problem(StatusCodes.Status400BadRequest, error);
+            return ControlProblems.BadRequest(error);
         }
 
         foreach (var (name, url) in new[] { ("subscriptionNotificationUrl", body.SubscriptionNotificationUrl), ("paymentNotificationUrl", body.PaymentNotificationUrl) })
         {
             if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
             {
-                return Problem(StatusCodes.Status400BadRequest, $"{name} must be an absolute URL");
+                return ControlProblems.BadRequest($"{name} must be an absolute URL");
             }
         }
 
@@ -82,13 +82,13 @@ public static class ControlApi
     public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> GetMerchantAsync(string clientId, MerchantRegistry merchants, CancellationToken cancellationToken) =>
         await merchants.FindAsync(clientId, cancellationToken) is var (merchant, _)
             ? TypedResults.Ok(MerchantView.From(merchant))
-            : UnknownMerchant(clientId);
+            : ControlProblems.UnknownMerchant(clientId);
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, CancellationToken cancellationToken)
     {
         var deleted = await merchants.DeleteAsync(clientId, cancellationToken);
         clocks.Forget(clientId);
-        return deleted ? TypedResults.NoContent() : UnknownMerchant(clientId);
+        return deleted ? TypedResults.NoContent() : ControlProblems.UnknownMerchant(clientId);
     }
 
     public static async Task<Results<Ok<List<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
@@ -96,13 +96,13 @@ public static class ControlApi
     {
         if (await merchants.FindAsync(clientId, cancellationToken) is null)
         {
-            return UnknownMerchant(clientId);
+            return ControlProblems.UnknownMerchant(clientId);
         }
 
         var wanted = SubscriptionStatusNames.FromWire(status);
         if (status is { Length: > 0 } && wanted is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
+            return ControlProblems.BadRequest("status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
         }
 
         var list = new List<SubscriptionView>();
@@ -118,7 +118,7 @@ public static class ControlApi
         string clientId, string subscriptionId, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken) =>
         await store.FindAsync(clientId, subscriptionId, cancellationToken) is { } subscription
             ? TypedResults.Ok(await views.BuildAsync(subscription, cancellationToken))
-            : Problem(StatusCodes.Status404NotFound, $"merchant {clientId} has no subscription {subscriptionId}");
+            : ControlProblems.NotFound($"merchant {clientId} has no subscription {subscriptionId}");
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> ApproveAsync(
         string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
@@ -134,21 +134,16 @@ public static class ControlApi
         var (subscription, outcome) = await buyer.DecideAsync(clientId, subscriptionRequestId, approve, cancellationToken);
         if (subscription is null)
         {
-            return Problem(StatusCodes.Status404NotFound, outcome.Reason!);
+            return ControlProblems.NotFound(outcome.Reason!);
         }
 
-        return outcome.Succeeded ? TypedResults.Ok(await views.BuildAsync(subscription, cancellationToken)) : Problem(StatusCodes.Status409Conflict, outcome.Reason!);
+        return outcome.Succeeded ? TypedResults.Ok(await views.BuildAsync(subscription, cancellationToken)) : ControlProblems.Conflict(outcome.Reason!);
     }
 
     /// <summary>Every authenticated call the merchant made to the emulated API, oldest first (the conformance suite reads it).</summary>
     public static async Task<Results<Ok<IReadOnlyList<ApiCallRecord>>, ProblemHttpResult>> ListApiCallsAsync(
         string clientId, MerchantRegistry merchants, ApiCallJournal journal, CancellationToken cancellationToken) =>
         await merchants.FindAsync(clientId, cancellationToken) is null
-            ? UnknownMerchant(clientId)
+            ? ControlProblems.UnknownMerchant(clientId)
             : TypedResults.Ok(await journal.ListAsync(clientId, cancellationToken));
-
-    private static ProblemHttpResult UnknownMerchant(string clientId) =>
-        Problem(StatusCodes.Status404NotFound, $"no merchant '{clientId}'; create it with PUT {Prefix}/merchants/{clientId}");
-
-    private static ProblemHttpResult Problem(int status, string detail) => TypedResults.Problem(detail: detail, statusCode: status);
 }

@@ -292,8 +292,6 @@ public sealed class Subscription
     public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode) =>
         Timeline.Add(new TimelineEntry(now, "apiCall", $"{api} {requestId} → {resultCode}"));
 
-    public void RecordNote(DateTimeOffset now, string type, string detail) => Timeline.Add(new TimelineEntry(now, type, detail));
-
     /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
     public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()
     {

@@ -34,20 +34,11 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         var body = AntomGateway.Serialize(AuthorizationLinks.For(subscription, request.BaseUrl));
         subscription.RecordApiCall(request.Now, Apis.Create, create.SubscriptionRequestId, "SUCCESS");
 
-        await using (var work = await database.BeginWriteAsync(cancellationToken))
-        {
-            if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
-            {
-                await work.Transaction.RollbackAsync(cancellationToken);
-                return await ReplayAsync(clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, cancellationToken)
-                    ?? throw new InvalidOperationException("idempotency record vanished");
-            }
-
-            await PersistAsync(work, subscription, isNew: true, cancellationToken);
-            await work.CommitAsync(cancellationToken);
-        }
-
-        return ReplayedResponse.From(body);
+        // The idempotency record goes in before the subscription: a concurrent twin then meets the record, not the
+        // unique index on the request id.
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        return await CommitFirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, body, cancellationToken,
+            () => PersistAsync(work, subscription, isNew: true, cancellationToken));
     }
 
     public async Task<AntomResponse> ChangeAsync(GatewayRequest request, CancellationToken cancellationToken)
@@ -83,15 +74,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
-            if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
-            {
-                await work.Transaction.RollbackAsync(cancellationToken);
-                return await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, cancellationToken)
-                    ?? throw new InvalidOperationException("idempotency record vanished");
-            }
-
-            await work.CommitAsync(cancellationToken);
-            return ReplayedResponse.From(body);
+            return await CommitFirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, body, cancellationToken);
         }
     }
 
@@ -146,6 +129,29 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     {
         await subscriptions.SaveAsync(work, subscription, isNew, cancellationToken);
         await Outbox.EnqueueAsync(work, subscription, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores this answer as the first one to the request id and commits the caller's work with it. When a concurrent
+    /// call with the same id got there first, the work is rolled back and that call's answer is given instead.
+    /// </summary>
+    private async Task<AntomResponse> CommitFirstAnswerAsync(
+        WriteTransaction work, string clientId, string api, string requestId, string hash, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
+    {
+        if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, api, requestId, hash, Encoding.UTF8.GetString(body), cancellationToken))
+        {
+            await work.Transaction.RollbackAsync(cancellationToken);
+            return await ReplayAsync(clientId, api, requestId, hash, cancellationToken)
+                ?? throw new InvalidOperationException("idempotency record vanished");
+        }
+
+        if (then is not null)
+        {
+            await then();
+        }
+
+        await work.CommitAsync(cancellationToken);
+        return ReplayedResponse.From(body);
     }
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, string hash, CancellationToken cancellationToken)

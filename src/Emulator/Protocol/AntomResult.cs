@@ -25,7 +25,4 @@ public sealed record AntomResult(
 
     public static AntomResult NoInterfaceDefinition(string path) =>
         new("NO_INTERFACE_DEF", "F", $"no API is defined at '{path}'");
-
-    [JsonIgnore]
-    public bool IsUnknown => ResultStatus == "U";
 }

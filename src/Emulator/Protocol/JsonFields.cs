@@ -31,8 +31,6 @@ public sealed partial class JsonFields
 
     public void Fail(string name, string rule) => errors.Add(new FieldError(PathOf(name), rule));
 
-    public bool Has(string name) => Get(name) is not null;
-
     public string? Text(string name, int maxLength, bool required = false)
     {
         if (Get(name) is not { } value)

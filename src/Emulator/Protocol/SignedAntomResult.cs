@@ -5,8 +5,6 @@ namespace Emulator.Protocol;
 /// </summary>
 public sealed class SignedAntomResult(byte[] body, string clientId, string responseTime, string? signature) : IResult
 {
-    public byte[] Body => body;
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
