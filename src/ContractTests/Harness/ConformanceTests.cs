@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using ContractTests.Support;
 using Emulator.Testing;
@@ -43,8 +41,7 @@ public sealed class ConformanceTests
         var exitCode = -1;
         await RunAgainstSampleAsync(careless: true, async (emulator, merchant, merchantUrl) =>
         {
-            var tool = Path.Combine(AppContext.BaseDirectory.Replace(
-                $"{Path.DirectorySeparatorChar}ContractTests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Emulator.Conformance{Path.DirectorySeparatorChar}", StringComparison.Ordinal), "antom-conformance.dll");
+            var tool = Builds.Output("Emulator.Conformance", "antom-conformance.dll");
             var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var arg in new[]
             {
@@ -101,7 +98,7 @@ public sealed class ConformanceTests
     private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act)
     {
         await using var emulator = await AntomEmulator.StartAsync();
-        var port = FreePort();
+        var port = Builds.FreePort();
         var merchantUrl = new Uri($"http://127.0.0.1:{port}/");
         await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(merchantUrl, "antom/"));
         var antomKey = await emulator.AntomPublicKeyAsync();
@@ -119,14 +116,5 @@ public sealed class ConformanceTests
         await sample.StartAsync();
         await act(emulator, merchant, merchantUrl);
         await sample.StopAsync();
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

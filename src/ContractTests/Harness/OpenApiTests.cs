@@ -10,9 +10,7 @@ public sealed class OpenApiTests(EmulatorFactory factory)
 {
     private static string Committed => Path.Combine(Path.GetDirectoryName(Fixtures.Directory)!, "docs", "openapi.json");
 
-    private static string Built => Path.Combine(
-        AppContext.BaseDirectory.Replace($"{Path.DirectorySeparatorChar}ContractTests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Emulator{Path.DirectorySeparatorChar}", StringComparison.Ordinal),
-        "openapi.json");
+    private static string Built => Builds.Output("Emulator", "openapi.json");
 
     [Fact]
     public void CommittedDocument_IsWhatTheBuildProduces()

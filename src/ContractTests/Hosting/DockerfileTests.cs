@@ -41,7 +41,7 @@ public sealed partial class DockerfileTests : IAsyncLifetime
         File.Exists(Path.Combine(publish, "fixtures", "default-merchant.json")).Should().BeTrue("the image carries the fixtures");
 
         // The same command line, with the container's ports swapped for free loopback ones and /data for a temp folder.
-        var port = FreePort();
+        var port = Builds.FreePort();
         var args = cmd.Select(a => a.Replace("http://+:8080", $"http://127.0.0.1:{port}").Replace(";https://+:8443", "")).ToList();
         var start = new ProcessStartInfo(entrypoint[0]) { WorkingDirectory = publish, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in entrypoint.Skip(1).Concat(args))
@@ -81,14 +81,6 @@ public sealed partial class DockerfileTests : IAsyncLifetime
 
     private static string[] JsonArray(string json) => JsonSerializer.Deserialize<string[]>(json)!;
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static async Task<int> RunAsync(string file, IEnumerable<string> args, string directory)
     {

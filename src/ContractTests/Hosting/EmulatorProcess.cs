@@ -14,8 +14,7 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
 
     private EmulatorProcess(string dataDirectory, string urls)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory.Replace(
-            $"{Path.DirectorySeparatorChar}ContractTests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Emulator{Path.DirectorySeparatorChar}", StringComparison.Ordinal), "Emulator.dll");
+        var dll = Support.Builds.Output("Emulator", "Emulator.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
