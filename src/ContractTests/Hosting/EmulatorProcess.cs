@@ -12,7 +12,7 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
     private Uri? http;
     private Uri? https;
 
-    private EmulatorProcess(string dataDirectory, string urls)
+    private EmulatorProcess(string dataDirectory, string urls, IReadOnlyDictionary<string, string>? environment)
     {
         var dll = Support.Builds.Output("Emulator", "Emulator.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
@@ -21,6 +21,11 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
         start.ArgumentList.Add(urls);
         start.Environment["Emulator__DataDirectory"] = dataDirectory;
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         Stopwatch = Stopwatch.StartNew();
         process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -45,9 +50,9 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
     }
 
     /// <summary>Starts on free loopback ports for HTTP and HTTPS and waits until Kestrel says where it listens.</summary>
-    public static async Task<(EmulatorProcess Process, Uri Http, Uri Https)> StartAsync(string dataDirectory)
+    public static async Task<(EmulatorProcess Process, Uri Http, Uri Https)> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var emulator = new EmulatorProcess(dataDirectory, "http://127.0.0.1:0;https://127.0.0.1:0");
+        var emulator = new EmulatorProcess(dataDirectory, "http://127.0.0.1:0;https://127.0.0.1:0", environment);
         var (http, https) = await emulator.listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return (emulator, http, https);
     }

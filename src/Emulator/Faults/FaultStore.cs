@@ -15,13 +15,13 @@ public sealed class FaultStore(Database database)
         var rule = body.ToRule("flt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), now);
         await using var work = await database.BeginWriteAsync(cancellationToken);
         await using var command = work.Connection.CreateCommand();
-        command.CommandText = "INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES ($id, $client, $target, $doc, $skip, $times)";
-        command.Parameters.AddWithValue("$id", rule.FaultId);
-        command.Parameters.AddWithValue("$client", clientId);
-        command.Parameters.AddWithValue("$target", rule.Target);
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(rule, PersistenceJson.Options));
-        command.Parameters.AddWithValue("$skip", rule.SkipRemaining);
-        command.Parameters.AddWithValue("$times", (object?)rule.Remaining ?? DBNull.Value);
+        command.CommandText = "INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES (@id, @client, @target, @doc, @skip, @times)";
+        command.Bind("@id", rule.FaultId);
+        command.Bind("@client", clientId);
+        command.Bind("@target", rule.Target);
+        command.Bind("@doc", JsonSerializer.Serialize(rule, PersistenceJson.Options));
+        command.Bind("@skip", rule.SkipRemaining);
+        command.Bind("@times", (object?)rule.Remaining ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
         return rule;
@@ -29,18 +29,18 @@ public sealed class FaultStore(Database database)
 
     public async Task<IReadOnlyList<FaultRule>> ListAsync(string clientId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
-            "SELECT doc, skip_left, times_left FROM faults WHERE client_id = $client ORDER BY seq",
+            "SELECT doc, skip_left, times_left FROM faults WHERE client_id = @client ORDER BY seq",
             r => Read(r.GetString(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetInt32(2)),
             cancellationToken,
-            ("$client", clientId));
+            ("@client", clientId));
 
     public async Task<bool> DeleteAsync(string clientId, string? faultId, CancellationToken cancellationToken)
     {
         await using var work = await database.BeginWriteAsync(cancellationToken);
         await using var command = work.Connection.CreateCommand();
-        command.CommandText = "DELETE FROM faults WHERE client_id = $client AND ($id IS NULL OR fault_id = $id)";
-        command.Parameters.AddWithValue("$client", clientId);
-        command.Parameters.AddWithValue("$id", (object?)faultId ?? DBNull.Value);
+        command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (@id IS NULL OR fault_id = @id)";
+        command.Bind("@client", clientId);
+        command.Bind("@id", (object?)faultId ?? DBNull.Value);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
         return deleted > 0 || faultId is null;
@@ -51,11 +51,11 @@ public sealed class FaultStore(Database database)
     {
         // Most calls meet no rule: a plain read keeps them off the single writer.
         var live = await database.QueryAsync(
-            "SELECT 1 FROM faults WHERE client_id = $client AND target = $target AND (times_left IS NULL OR times_left > 0) LIMIT 1",
+            "SELECT 1 FROM faults WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0) LIMIT 1",
             r => r.GetInt32(0),
             cancellationToken,
-            ("$client", clientId),
-            ("$target", target));
+            ("@client", clientId),
+            ("@target", target));
         if (live.Count == 0)
         {
             return null;
@@ -75,11 +75,11 @@ public sealed class FaultStore(Database database)
         {
             select.CommandText = """
                 SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
-                WHERE client_id = $client AND target = $target AND (times_left IS NULL OR times_left > 0)
+                WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0)
                 ORDER BY seq
                 """;
-            select.Parameters.AddWithValue("$client", clientId);
-            select.Parameters.AddWithValue("$target", target);
+            select.Bind("@client", clientId);
+            select.Bind("@target", target);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -90,10 +90,10 @@ public sealed class FaultStore(Database database)
         foreach (var (id, rule, evaluated) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
         {
             await using var use = work.Connection.CreateCommand();
-            use.Parameters.AddWithValue("$id", id);
+            use.Bind("@id", id);
             if (rule.Probability is not null)
             {
-                use.CommandText = "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = $id";
+                use.CommandText = "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id";
                 await use.ExecuteNonQueryAsync(cancellationToken);
                 if (!rule.Hits(evaluated))
                 {
@@ -101,18 +101,18 @@ public sealed class FaultStore(Database database)
                 }
 
                 use.Parameters.Clear();
-                use.Parameters.AddWithValue("$id", id);
+                use.Bind("@id", id);
             }
 
             if (rule.SkipRemaining > 0)
             {
                 // Let this one through this rule; a later rule may still hit it.
-                use.CommandText = "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = $id";
+                use.CommandText = "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id";
                 await use.ExecuteNonQueryAsync(cancellationToken);
                 continue;
             }
 
-            use.CommandText = "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = $id AND times_left IS NOT NULL";
+            use.CommandText = "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL";
             await use.ExecuteNonQueryAsync(cancellationToken);
             return rule;
         }

@@ -1,4 +1,5 @@
 using Emulator.Api;
+using Microsoft.Extensions.Options;
 using Emulator.Control;
 using Emulator.Dashboard;
 using Emulator.Domain;
@@ -20,7 +21,11 @@ public static class EmulatorHosting
         var services = builder.Services;
         services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName).ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<Database>();
+        services.AddSingleton<Database>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<EmulatorOptions>>();
+            return string.IsNullOrWhiteSpace(options.Value.PostgresConnectionString) ? new SqliteDatabase(options) : new PostgresDatabase(options);
+        });
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<IdempotencyStore>();

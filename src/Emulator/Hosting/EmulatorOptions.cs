@@ -56,6 +56,12 @@ public sealed class EmulatorOptions
     /// <summary>Scenarios applied at start, each <c>clientId:scenarioName</c> (e.g. <c>Emulator__StartupScenarios__0</c>).</summary>
     public List<string> StartupScenarios { get; set; } = [];
 
+    /// <summary>
+    /// A PostgreSQL (Npgsql) connection string. Empty (the default) keeps state in the SQLite file in
+    /// <see cref="DataDirectory"/>; set, the emulator keeps it in that database, which several instances may share.
+    /// </summary>
+    public string PostgresConnectionString { get; set; } = "";
+
     public string DatabasePath => Path.Combine(DataDirectory, "emulator.db");
 
     public string FixturePath(string relative) => Path.Combine(FixturesDirectory, relative);

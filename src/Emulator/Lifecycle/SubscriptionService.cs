@@ -5,7 +5,7 @@ using Emulator.Domain;
 using Emulator.Notifications;
 using Emulator.Persistence;
 using Emulator.Protocol;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Emulator.Lifecycle;
 

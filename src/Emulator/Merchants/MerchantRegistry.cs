@@ -9,24 +9,33 @@ namespace Emulator.Merchants;
 /// Looks merchants up for the gateway and keeps each one's public key parsed, so that no request pays for a key
 /// import (importing costs more than verifying).
 /// </summary>
-public sealed class MerchantRegistry(MerchantStore store)
+public sealed class MerchantRegistry(MerchantStore store, Database database)
 {
     private readonly ConcurrentDictionary<string, Entry> cache = new(StringComparer.Ordinal);
 
     public async Task<(Merchant Merchant, RSA PublicKey)?> FindAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (cache.TryGetValue(clientId, out var hit))
+        if (cache.TryGetValue(clientId, out var hit) && !database.IsShared)
         {
             return (hit.Merchant, hit.Key);
         }
 
+        // On a shared database another instance may have changed or deleted the merchant: the row is read every time,
+        // and the parsed key kept while the row is unchanged.
         var merchant = await store.FindAsync(clientId, cancellationToken);
         if (merchant is null)
         {
+            cache.TryRemove(clientId, out _);
             return null;
         }
 
-        var entry = cache.GetOrAdd(clientId, _ => new Entry(merchant, RsaKeys.ImportPublicKey(merchant.PublicKey)));
+        if (hit is not null && hit.Merchant == merchant)
+        {
+            return (hit.Merchant, hit.Key);
+        }
+
+        var entry = new Entry(merchant, RsaKeys.ImportPublicKey(merchant.PublicKey));
+        cache[clientId] = entry;
         return (entry.Merchant, entry.Key);
     }
 

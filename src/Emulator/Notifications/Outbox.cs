@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Emulator.Domain;
 using Emulator.Persistence;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Emulator.Notifications;
 
@@ -34,23 +34,23 @@ public sealed class Outbox(Database database)
             await using var command = work.Connection.CreateCommand();
             command.CommandText = """
                 INSERT INTO notifications (notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at)
-                VALUES ($id, $client, $subscription, $kind, $url, $body, 'pending', $at, $at)
+                VALUES (@id, @client, @subscription, @kind, @url, @body, 'pending', @at, @at)
                 """;
-            command.Parameters.AddWithValue("$id", id);
-            command.Parameters.AddWithValue("$client", subscription.ClientId);
-            command.Parameters.AddWithValue("$subscription", subscription.SubscriptionId);
-            command.Parameters.AddWithValue("$kind", kind);
-            command.Parameters.AddWithValue("$url", url);
-            command.Parameters.AddWithValue("$body", body);
-            command.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+            command.Bind("@id", id);
+            command.Bind("@client", subscription.ClientId);
+            command.Bind("@subscription", subscription.SubscriptionId);
+            command.Bind("@kind", kind);
+            command.Bind("@url", url);
+            command.Bind("@body", body);
+            command.Bind("@at", e.At.ToUnixTimeMilliseconds());
             await command.ExecuteNonQueryAsync(cancellationToken);
             ids.Add(id);
 
             // A notification held back by a reorder fault goes out after the next one of its subscription.
             await using var release = work.Connection.CreateCommand();
-            release.CommandText = "UPDATE notifications SET next_attempt_at = $at WHERE subscription_id = $subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL";
-            release.Parameters.AddWithValue("$subscription", subscription.SubscriptionId);
-            release.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+            release.CommandText = "UPDATE notifications SET next_attempt_at = @at WHERE subscription_id = @subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL";
+            release.Bind("@subscription", subscription.SubscriptionId);
+            release.Bind("@at", e.At.ToUnixTimeMilliseconds());
             await release.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -64,29 +64,29 @@ public sealed class Outbox(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(next_attempt_at) FROM notifications WHERE client_id = $client AND status = 'pending'";
-        command.Parameters.AddWithValue("$client", clientId);
+        command.CommandText = "SELECT MIN(next_attempt_at) FROM notifications WHERE client_id = @client AND status = 'pending'";
+        command.Bind("@client", clientId);
         return await command.ExecuteScalarAsync(cancellationToken) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
     public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        QueryAsync("client_id = $client AND status = 'pending' AND next_attempt_at <= $until", cancellationToken, ("$client", clientId), ("$until", until.ToUnixTimeMilliseconds()));
+        QueryAsync("client_id = @client AND status = 'pending' AND next_attempt_at <= @until", cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
 
     public async Task<NotificationRecord?> FindAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
-        (await QueryAsync("client_id = $client AND notification_id = $id", cancellationToken, ("$client", clientId), ("$id", notificationId))).SingleOrDefault();
+        (await QueryAsync("client_id = @client AND notification_id = @id", cancellationToken, ("@client", clientId), ("@id", notificationId))).SingleOrDefault();
 
     public Task<IReadOnlyList<NotificationRecord>> ListAsync(string clientId, string? kind, string? subscriptionId, string? status, CancellationToken cancellationToken) =>
         QueryAsync(
-            "client_id = $client AND ($kind IS NULL OR kind = $kind) AND ($subscription IS NULL OR subscription_id = $subscription) AND ($status IS NULL OR status = $status)",
+            "client_id = @client AND (@kind IS NULL OR kind = @kind) AND (@subscription IS NULL OR subscription_id = @subscription) AND (@status IS NULL OR status = @status)",
             cancellationToken,
-            ("$client", clientId),
-            ("$kind", kind),
-            ("$subscription", subscriptionId),
-            ("$status", status));
+            ("@client", clientId),
+            ("@kind", kind),
+            ("@subscription", subscriptionId),
+            ("@status", status));
 
     public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
-            "SELECT attempt_no, at, http_status, response_body, outcome, error, redelivery FROM notification_attempts WHERE notification_id = $id ORDER BY attempt_no",
+            "SELECT attempt_no, at, http_status, response_body, outcome, error, redelivery FROM notification_attempts WHERE notification_id = @id ORDER BY attempt_no",
             r => new AttemptRecord(
                 r.GetInt32(0),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
@@ -96,7 +96,7 @@ public sealed class Outbox(Database database)
                 r.IsDBNull(5) ? null : r.GetString(5),
                 r.GetInt64(6) != 0),
             cancellationToken,
-            ("$id", notificationId));
+            ("@id", notificationId));
 
     /// <summary>Records attempts and each notification's new standing, in one transaction; returns the attempt numbers.</summary>
     public async Task<IReadOnlyList<int>> RecordAttemptsAsync(IReadOnlyList<PendingAttempt> attempts, CancellationToken cancellationToken)
@@ -108,24 +108,24 @@ public sealed class Outbox(Database database)
             await using var insert = work.Connection.CreateCommand();
             insert.CommandText = """
                 INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
-                VALUES ($id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = $id), $at, $http, $response, $outcome, $error, $redelivery)
+                VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery)
                 RETURNING attempt_no
                 """;
-            insert.Parameters.AddWithValue("$id", notification.NotificationId);
-            insert.Parameters.AddWithValue("$at", attempt.At.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$http", (object?)attempt.HttpStatus ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$response", (object?)attempt.ResponseBody ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$outcome", attempt.Outcome);
-            insert.Parameters.AddWithValue("$error", (object?)attempt.Error ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$redelivery", attempt.Redelivery ? 1 : 0);
+            insert.Bind("@id", notification.NotificationId);
+            insert.Bind("@at", attempt.At.ToUnixTimeMilliseconds());
+            insert.Bind("@http", (object?)attempt.HttpStatus ?? DBNull.Value);
+            insert.Bind("@response", (object?)attempt.ResponseBody ?? DBNull.Value);
+            insert.Bind("@outcome", attempt.Outcome);
+            insert.Bind("@error", (object?)attempt.Error ?? DBNull.Value);
+            insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
             numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
             await using var update = work.Connection.CreateCommand();
-            update.CommandText = "UPDATE notifications SET status = $status, next_attempt_at = $next, attempt_count = $count, held = 0 WHERE notification_id = $id";
-            update.Parameters.AddWithValue("$id", notification.NotificationId);
-            update.Parameters.AddWithValue("$status", status);
-            update.Parameters.AddWithValue("$next", (object?)next?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-            update.Parameters.AddWithValue("$count", count);
+            update.CommandText = "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id";
+            update.Bind("@id", notification.NotificationId);
+            update.Bind("@status", status);
+            update.Bind("@next", (object?)next?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            update.Bind("@count", count);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -135,22 +135,22 @@ public sealed class Outbox(Database database)
 
     /// <summary>The <c>delay</c> delivery fault: the attempt moves later on the merchant's clock, nothing is sent now.</summary>
     public Task RescheduleAsync(string notificationId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET next_attempt_at = $at WHERE notification_id = $id", notificationId, at, cancellationToken);
+        UpdateAsync("UPDATE notifications SET next_attempt_at = @at WHERE notification_id = @id", notificationId, at, cancellationToken);
 
     /// <summary>The <c>reorder</c> delivery fault with nothing after it yet: held until the subscription's next notification.</summary>
     public Task HoldAsync(string notificationId, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET next_attempt_at = NULL, held = 1 WHERE notification_id = $id", notificationId, null, cancellationToken);
+        UpdateAsync("UPDATE notifications SET next_attempt_at = NULL, held = 1 WHERE notification_id = @id", notificationId, null, cancellationToken);
 
     public Task MarkHeldAsync(string notificationId, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET held = 1 WHERE notification_id = $id", notificationId, null, cancellationToken);
+        UpdateAsync("UPDATE notifications SET held = 1 WHERE notification_id = @id", notificationId, null, cancellationToken);
 
     private async Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken)
     {
         await using var work = await database.BeginWriteAsync(cancellationToken);
         await using var command = work.Connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", notificationId);
-        command.Parameters.AddWithValue("$at", (object?)at?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        command.Bind("@id", notificationId);
+        command.Bind("@at", (object?)at?.ToUnixTimeMilliseconds() ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
     }
@@ -158,7 +158,7 @@ public sealed class Outbox(Database database)
     private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         await database.QueryAsync($"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq", Read, cancellationToken, parameters);
 
-    private static NotificationRecord Read(SqliteDataReader r) => new(
+    private static NotificationRecord Read(DbDataReader r) => new(
         r.GetInt64(0),
         r.GetString(1),
         r.GetString(2),

@@ -60,17 +60,17 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
         await using var command = work.Connection.CreateCommand();
         command.CommandText = """
             INSERT INTO api_calls (client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash)
-            VALUES ($client, $at, $api, $request, $subscription, $code, $status, $message, $hash)
+            VALUES (@client, @at, @api, @request, @subscription, @code, @status, @message, @hash)
             """;
-        command.Parameters.AddWithValue("$client", call.ClientId);
-        command.Parameters.AddWithValue("$at", call.At.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$api", call.Api);
-        command.Parameters.AddWithValue("$request", (object?)call.RequestId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$subscription", (object?)call.SubscriptionId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$code", call.ResultCode);
-        command.Parameters.AddWithValue("$status", call.ResultStatus);
-        command.Parameters.AddWithValue("$message", (object?)call.ResultMessage ?? DBNull.Value);
-        command.Parameters.AddWithValue("$hash", (object?)call.BodyHash ?? DBNull.Value);
+        command.Bind("@client", call.ClientId);
+        command.Bind("@at", call.At.ToUnixTimeMilliseconds());
+        command.Bind("@api", call.Api);
+        command.Bind("@request", (object?)call.RequestId ?? DBNull.Value);
+        command.Bind("@subscription", (object?)call.SubscriptionId ?? DBNull.Value);
+        command.Bind("@code", call.ResultCode);
+        command.Bind("@status", call.ResultStatus);
+        command.Bind("@message", (object?)call.ResultMessage ?? DBNull.Value);
+        command.Bind("@hash", (object?)call.BodyHash ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -78,7 +78,7 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
     {
         await FlushAsync(cancellationToken);
         return await database.QueryAsync(
-            "SELECT client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash FROM api_calls WHERE client_id = $client ORDER BY seq",
+            "SELECT client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash FROM api_calls WHERE client_id = @client ORDER BY seq",
             r => new ApiCallRecord(
                 r.GetString(0),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
@@ -90,6 +90,6 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
                 r.IsDBNull(7) ? null : r.GetString(7),
                 r.IsDBNull(8) ? null : r.GetString(8)),
             cancellationToken,
-            ("$client", clientId));
+            ("@client", clientId));
     }
 }

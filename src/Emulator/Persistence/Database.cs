@@ -1,150 +1,29 @@
-using Emulator.Hosting;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
+using System.Data.Common;
 
 namespace Emulator.Persistence;
 
 /// <summary>
-/// The embedded SQLite database in the data directory. The schema is created and migrated at start, one step per
-/// <c>user_version</c>.
+/// Where the emulator keeps its state: the embedded SQLite file (<see cref="SqliteDatabase"/>, the default) or a
+/// PostgreSQL database that several instances share (<see cref="PostgresDatabase"/>). Both run the same SQL; the
+/// differences (schema types, how writers are serialized, locks across processes) live in the two subclasses.
 /// </summary>
-public sealed class Database
+public abstract class Database
 {
-    private static readonly string[] Migrations =
-    [
-        """
-        CREATE TABLE merchants (
-            client_id TEXT PRIMARY KEY,
-            doc TEXT NOT NULL);
-        CREATE TABLE subscriptions (
-            subscription_id TEXT PRIMARY KEY,
-            client_id TEXT NOT NULL,
-            subscription_request_id TEXT NOT NULL,
-            authorization_token TEXT NOT NULL UNIQUE,
-            status TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            doc TEXT NOT NULL);
-        CREATE UNIQUE INDEX ix_subscriptions_request ON subscriptions (client_id, subscription_request_id);
-        CREATE TABLE idempotency (
-            client_id TEXT NOT NULL,
-            api TEXT NOT NULL,
-            request_id TEXT NOT NULL,
-            request_hash TEXT NOT NULL,
-            response TEXT NOT NULL,
-            PRIMARY KEY (client_id, api, request_id));
-        """,
-        """
-        ALTER TABLE subscriptions ADD COLUMN next_event_at INTEGER;
-        CREATE INDEX ix_subscriptions_due ON subscriptions (client_id, next_event_at);
-        CREATE TABLE phases (
-            subscription_id TEXT NOT NULL,
-            phase_no INTEGER NOT NULL,
-            client_id TEXT NOT NULL,
-            payment_id TEXT NOT NULL UNIQUE,
-            doc TEXT NOT NULL,
-            PRIMARY KEY (subscription_id, phase_no));
-        CREATE TABLE notifications (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            notification_id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL,
-            subscription_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            url TEXT NOT NULL,
-            body TEXT NOT NULL,
-            status TEXT NOT NULL,
-            created_at INTEGER NOT NULL,
-            next_attempt_at INTEGER,
-            attempt_count INTEGER NOT NULL DEFAULT 0);
-        CREATE INDEX ix_notifications_due ON notifications (client_id, status, next_attempt_at);
-        CREATE INDEX ix_notifications_subscription ON notifications (subscription_id, seq);
-        CREATE TABLE notification_attempts (
-            notification_id TEXT NOT NULL,
-            attempt_no INTEGER NOT NULL,
-            at INTEGER NOT NULL,
-            http_status INTEGER,
-            response_body TEXT,
-            outcome TEXT NOT NULL,
-            error TEXT,
-            redelivery INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (notification_id, attempt_no));
-        CREATE TABLE clocks (
-            client_id TEXT PRIMARY KEY,
-            offset_ms INTEGER NOT NULL,
-            frozen_at INTEGER);
-        """,
-        """
-        CREATE TABLE timeline (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            subscription_id TEXT NOT NULL,
-            at INTEGER NOT NULL,
-            type TEXT NOT NULL,
-            detail TEXT NOT NULL);
-        CREATE INDEX ix_timeline_subscription ON timeline (subscription_id, seq);
-        """,
-        """
-        CREATE TABLE faults (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            fault_id TEXT NOT NULL UNIQUE,
-            client_id TEXT NOT NULL,
-            target TEXT NOT NULL,
-            doc TEXT NOT NULL,
-            skip_left INTEGER NOT NULL,
-            times_left INTEGER);
-        CREATE INDEX ix_faults_target ON faults (client_id, target, seq);
-        ALTER TABLE notifications ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
-        """,
-        """
-        CREATE TABLE api_calls (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            client_id TEXT NOT NULL,
-            at INTEGER NOT NULL,
-            api TEXT NOT NULL,
-            request_id TEXT,
-            subscription_id TEXT,
-            result_code TEXT NOT NULL,
-            result_status TEXT NOT NULL,
-            result_message TEXT,
-            body_hash TEXT);
-        CREATE INDEX ix_api_calls_client ON api_calls (client_id, seq);
-        """,
-        """
-        ALTER TABLE faults ADD COLUMN evaluated INTEGER NOT NULL DEFAULT 0;
-        """,
-    ];
-
-    private readonly string connectionString;
     private readonly SemaphoreSlim writeGate = new(1, 1);
 
-    public Database(IOptions<EmulatorOptions> options)
-    {
-        var path = Path.GetFullPath(options.Value.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-    }
+    /// <summary>Whether other processes write to the same database (state cached in memory must be read again).</summary>
+    public abstract bool IsShared { get; }
 
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+    /// <summary>A short name for logs and health: <c>sqlite</c> or <c>postgres</c>.</summary>
+    public abstract string Kind { get; }
 
-        // WAL with synchronous=NORMAL: a commit survives a killed process (what "nothing lost" is tested against);
-        // only a power cut could lose the last commits, which no emulator run needs to survive.
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = NORMAL;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
-    }
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    public abstract Task MigrateAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// A write transaction (SQLite <c>BEGIN IMMEDIATE</c>): reads made through it see no concurrent writer, so a
-    /// read-modify-write of a subscription cannot lose an update.
+    /// A write transaction: reads made through it see no concurrent writer, in this process or any other, so a
+    /// read-modify-write of a subscription cannot lose an update. Writers in this process queue on a gate first.
     /// </summary>
     public async Task<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
     {
@@ -152,7 +31,15 @@ public sealed class Database
         try
         {
             var connection = await OpenAsync(cancellationToken);
-            return new WriteTransaction(connection, connection.BeginTransaction(deferred: false), writeGate);
+            try
+            {
+                return new WriteTransaction(connection, await BeginExclusiveAsync(connection, cancellationToken), writeGate);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
         }
         catch
         {
@@ -161,15 +48,22 @@ public sealed class Database
         }
     }
 
+    /// <summary>
+    /// Holds the merchant's time machine for this process until disposed, so that one instance at a time runs a
+    /// merchant's due work (deductions and deliveries). <paramref name="wait"/> false answers null when another
+    /// process holds it.
+    /// </summary>
+    public abstract Task<IAsyncDisposable?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken);
+
     /// <summary>Runs a query on a connection of its own and reads every row with <paramref name="read"/>.</summary>
-    public async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Bind(name, value);
         }
 
         var rows = new List<T>();
@@ -182,23 +76,10 @@ public sealed class Database
         return rows;
     }
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
-        await using var read = connection.CreateCommand();
-        read.CommandText = "PRAGMA user_version;";
-        var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-        for (var step = version; step < Migrations.Length; step++)
-        {
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, Migrations[step], cancellationToken);
-            await ExecuteAsync(connection, $"PRAGMA user_version = {step + 1};", cancellationToken);
-            await tx.CommitAsync(cancellationToken);
-        }
-    }
+    /// <summary>Begins the transaction that keeps every other writer out until it ends.</summary>
+    protected abstract Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, CancellationToken cancellationToken);
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    protected static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

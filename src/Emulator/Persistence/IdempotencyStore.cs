@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Emulator.Persistence;
 
@@ -12,26 +12,26 @@ public sealed class IdempotencyStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT request_hash, response FROM idempotency WHERE client_id = $client AND api = $api AND request_id = $id";
-        command.Parameters.AddWithValue("$client", clientId);
-        command.Parameters.AddWithValue("$api", api);
-        command.Parameters.AddWithValue("$id", requestId);
+        command.CommandText = "SELECT request_hash, response FROM idempotency WHERE client_id = @client AND api = @api AND request_id = @id";
+        command.Bind("@client", clientId);
+        command.Bind("@api", api);
+        command.Bind("@id", requestId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
     }
 
-    public static async Task<bool> TryInsertAsync(SqliteConnection connection, string clientId, string api, string requestId, string requestHash, string response, CancellationToken cancellationToken)
+    public static async Task<bool> TryInsertAsync(DbConnection connection, string clientId, string api, string requestId, string requestHash, string response, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO idempotency (client_id, api, request_id, request_hash, response) VALUES ($client, $api, $id, $hash, $response)
+            INSERT INTO idempotency (client_id, api, request_id, request_hash, response) VALUES (@client, @api, @id, @hash, @response)
             ON CONFLICT DO NOTHING
             """;
-        command.Parameters.AddWithValue("$client", clientId);
-        command.Parameters.AddWithValue("$api", api);
-        command.Parameters.AddWithValue("$id", requestId);
-        command.Parameters.AddWithValue("$hash", requestHash);
-        command.Parameters.AddWithValue("$response", response);
+        command.Bind("@client", clientId);
+        command.Bind("@api", api);
+        command.Bind("@id", requestId);
+        command.Bind("@hash", requestHash);
+        command.Bind("@response", response);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 }

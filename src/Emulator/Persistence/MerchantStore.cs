@@ -9,8 +9,8 @@ public sealed class MerchantStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM merchants WHERE client_id = $id";
-        command.Parameters.AddWithValue("$id", clientId);
+        command.CommandText = "SELECT doc FROM merchants WHERE client_id = @id";
+        command.Bind("@id", clientId);
         return await command.ExecuteScalarAsync(cancellationToken) is string doc
             ? JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options)
             : null;
@@ -23,9 +23,9 @@ public sealed class MerchantStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES ($id, $doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
-        command.Parameters.AddWithValue("$id", merchant.ClientId);
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
+        command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
+        command.Bind("@id", merchant.ClientId);
+        command.Bind("@doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -36,22 +36,22 @@ public sealed class MerchantStore(Database database)
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            DELETE FROM notification_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = $id);
-            DELETE FROM notifications WHERE client_id = $id;
-            DELETE FROM phases WHERE client_id = $id;
-            DELETE FROM timeline WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = $id);
-            DELETE FROM clocks WHERE client_id = $id;
-            DELETE FROM faults WHERE client_id = $id;
-            DELETE FROM api_calls WHERE client_id = $id;
-            DELETE FROM subscriptions WHERE client_id = $id;
-            DELETE FROM idempotency WHERE client_id = $id;
-            DELETE FROM merchants WHERE client_id = $id;
+            DELETE FROM notification_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = @id);
+            DELETE FROM notifications WHERE client_id = @id;
+            DELETE FROM phases WHERE client_id = @id;
+            DELETE FROM timeline WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @id);
+            DELETE FROM clocks WHERE client_id = @id;
+            DELETE FROM faults WHERE client_id = @id;
+            DELETE FROM api_calls WHERE client_id = @id;
+            DELETE FROM subscriptions WHERE client_id = @id;
+            DELETE FROM idempotency WHERE client_id = @id;
             """;
-        command.Parameters.AddWithValue("$id", clientId);
+        command.Bind("@id", clientId);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        await using var check = connection.CreateCommand();
-        check.CommandText = "SELECT changes()";
-        var deleted = Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        await using var merchant = connection.CreateCommand();
+        merchant.CommandText = "DELETE FROM merchants WHERE client_id = @id";
+        merchant.Bind("@id", clientId);
+        var deleted = await merchant.ExecuteNonQueryAsync(cancellationToken) > 0;
         await tx.CommitAsync(cancellationToken);
         return deleted;
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Emulator.Domain;
 using Emulator.Hosting;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace Emulator.Persistence;
@@ -16,63 +16,63 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     private TimeSpan Lead => options.Value.DeductionLeadTime;
 
     public async Task<Subscription?> FindAsync(string clientId, string subscriptionId, CancellationToken cancellationToken) =>
-        await QueryOneAsync("client_id = $client AND subscription_id = $key", clientId, subscriptionId, cancellationToken);
+        await QueryOneAsync("client_id = @client AND subscription_id = @key", clientId, subscriptionId, cancellationToken);
 
     public async Task<Subscription?> FindByAuthorizationTokenAsync(string token, CancellationToken cancellationToken) =>
-        await QueryOneAsync("authorization_token = $key", null, token, cancellationToken);
+        await QueryOneAsync("authorization_token = @key", null, token, cancellationToken);
 
-    public static async Task<Subscription?> FindAsync(SqliteConnection connection, string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
+    public static async Task<Subscription?> FindAsync(DbConnection connection, string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
         subscriptionId is not null
-            ? await QueryOneAsync(connection, "client_id = $client AND subscription_id = $key", clientId, subscriptionId, cancellationToken)
-            : await QueryOneAsync(connection, "client_id = $client AND subscription_request_id = $key", clientId, subscriptionRequestId!, cancellationToken);
+            ? await QueryOneAsync(connection, "client_id = @client AND subscription_id = @key", clientId, subscriptionId, cancellationToken)
+            : await QueryOneAsync(connection, "client_id = @client AND subscription_request_id = @key", clientId, subscriptionRequestId!, cancellationToken);
 
     public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
             """
             SELECT doc FROM subscriptions
-            WHERE client_id = $client AND ($status IS NULL OR status = $status) AND ($request IS NULL OR subscription_request_id = $request)
+            WHERE client_id = @client AND (@status IS NULL OR status = @status) AND (@request IS NULL OR subscription_request_id = @request)
             ORDER BY created_at, subscription_id
             """,
             r => Deserialize(r.GetString(0)),
             cancellationToken,
-            ("$client", clientId),
-            ("$status", status?.ToWire()),
-            ("$request", requestId));
+            ("@client", clientId),
+            ("@status", status?.ToWire()),
+            ("@request", requestId));
 
     public async Task<long> CountAsync(string clientId, CancellationToken cancellationToken) =>
-        (await database.QueryAsync("SELECT COUNT(*) FROM subscriptions WHERE client_id = $client", r => r.GetInt64(0), cancellationToken, ("$client", clientId)))[0];
+        (await database.QueryAsync("SELECT COUNT(*) FROM subscriptions WHERE client_id = @client", r => r.GetInt64(0), cancellationToken, ("@client", clientId)))[0];
 
     public async Task<IReadOnlyList<Phase>> PhasesAsync(string subscriptionId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
-            "SELECT doc FROM phases WHERE subscription_id = $id ORDER BY phase_no",
+            "SELECT doc FROM phases WHERE subscription_id = @id ORDER BY phase_no",
             r => JsonSerializer.Deserialize<Phase>(r.GetString(0), PersistenceJson.Options)!,
             cancellationToken,
-            ("$id", subscriptionId));
+            ("@id", subscriptionId));
 
     public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string subscriptionId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
-            "SELECT at, type, detail FROM timeline WHERE subscription_id = $id ORDER BY seq",
+            "SELECT at, type, detail FROM timeline WHERE subscription_id = @id ORDER BY seq",
             r => new TimelineEntry(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2)),
             cancellationToken,
-            ("$id", subscriptionId));
+            ("@id", subscriptionId));
 
     /// <summary>The earliest time any of the merchant's subscriptions needs the time machine.</summary>
     public async Task<DateTimeOffset?> NextEventAtAsync(string clientId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(next_event_at) FROM subscriptions WHERE client_id = $client AND next_event_at IS NOT NULL";
-        command.Parameters.AddWithValue("$client", clientId);
+        command.CommandText = "SELECT MIN(next_event_at) FROM subscriptions WHERE client_id = @client AND next_event_at IS NOT NULL";
+        command.Bind("@client", clientId);
         return await command.ExecuteScalarAsync(cancellationToken) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
     public async Task<IReadOnlyList<string>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
         await database.QueryAsync(
-            "SELECT subscription_id FROM subscriptions WHERE client_id = $client AND next_event_at <= $until ORDER BY next_event_at, subscription_id",
+            "SELECT subscription_id FROM subscriptions WHERE client_id = @client AND next_event_at <= @until ORDER BY next_event_at, subscription_id",
             r => r.GetString(0),
             cancellationToken,
-            ("$client", clientId),
-            ("$until", until.ToUnixTimeMilliseconds()));
+            ("@client", clientId),
+            ("@until", until.ToUnixTimeMilliseconds()));
 
     /// <summary>Saves the subscription and the phases it deducted in this unit of work (one transaction with the caller's outbox rows).</summary>
     public async Task SaveAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
@@ -81,27 +81,27 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         command.CommandText = isNew
             ? """
               INSERT INTO subscriptions (subscription_id, client_id, subscription_request_id, authorization_token, status, created_at, doc, next_event_at)
-              VALUES ($id, $client, $request, $token, $status, $created, $doc, $next)
+              VALUES (@id, @client, @request, @token, @status, @created, @doc, @next)
               """
-            : "UPDATE subscriptions SET status = $status, doc = $doc, next_event_at = $next WHERE subscription_id = $id";
-        command.Parameters.AddWithValue("$id", subscription.SubscriptionId);
-        command.Parameters.AddWithValue("$client", subscription.ClientId);
-        command.Parameters.AddWithValue("$request", subscription.SubscriptionRequestId);
-        command.Parameters.AddWithValue("$token", subscription.AuthorizationToken);
-        command.Parameters.AddWithValue("$status", subscription.Status.ToWire());
-        command.Parameters.AddWithValue("$created", subscription.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
-        command.Parameters.AddWithValue("$next", (object?)subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            : "UPDATE subscriptions SET status = @status, doc = @doc, next_event_at = @next WHERE subscription_id = @id";
+        command.Bind("@id", subscription.SubscriptionId);
+        command.Bind("@client", subscription.ClientId);
+        command.Bind("@request", subscription.SubscriptionRequestId);
+        command.Bind("@token", subscription.AuthorizationToken);
+        command.Bind("@status", subscription.Status.ToWire());
+        command.Bind("@created", subscription.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        command.Bind("@doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
+        command.Bind("@next", (object?)subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds() ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
 
         foreach (var entry in subscription.Timeline)
         {
             await using var line = work.Connection.CreateCommand();
-            line.CommandText = "INSERT INTO timeline (subscription_id, at, type, detail) VALUES ($id, $at, $type, $detail)";
-            line.Parameters.AddWithValue("$id", subscription.SubscriptionId);
-            line.Parameters.AddWithValue("$at", entry.At.ToUnixTimeMilliseconds());
-            line.Parameters.AddWithValue("$type", entry.Type);
-            line.Parameters.AddWithValue("$detail", entry.Detail);
+            line.CommandText = "INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)";
+            line.Bind("@id", subscription.SubscriptionId);
+            line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
+            line.Bind("@type", entry.Type);
+            line.Bind("@detail", entry.Detail);
             await line.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -109,12 +109,12 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
         {
             await using var phase = work.Connection.CreateCommand();
-            phase.CommandText = "INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES ($id, $no, $client, $payment, $doc)";
-            phase.Parameters.AddWithValue("$id", subscription.SubscriptionId);
-            phase.Parameters.AddWithValue("$no", deducted.Phase.PhaseNo);
-            phase.Parameters.AddWithValue("$client", subscription.ClientId);
-            phase.Parameters.AddWithValue("$payment", deducted.Phase.PaymentId);
-            phase.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(deducted.Phase, PersistenceJson.Options));
+            phase.CommandText = "INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES (@id, @no, @client, @payment, @doc)";
+            phase.Bind("@id", subscription.SubscriptionId);
+            phase.Bind("@no", deducted.Phase.PhaseNo);
+            phase.Bind("@client", subscription.ClientId);
+            phase.Bind("@payment", deducted.Phase.PaymentId);
+            phase.Bind("@doc", JsonSerializer.Serialize(deducted.Phase, PersistenceJson.Options));
             await phase.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -125,14 +125,14 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         return await QueryOneAsync(connection, where, clientId, key, cancellationToken);
     }
 
-    private static async Task<Subscription?> QueryOneAsync(SqliteConnection connection, string where, string? clientId, string key, CancellationToken cancellationToken)
+    private static async Task<Subscription?> QueryOneAsync(DbConnection connection, string where, string? clientId, string key, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT doc FROM subscriptions WHERE {where}";
-        command.Parameters.AddWithValue("$key", key);
+        command.Bind("@key", key);
         if (clientId is not null)
         {
-            command.Parameters.AddWithValue("$client", clientId);
+            command.Bind("@client", clientId);
         }
 
         return await command.ExecuteScalarAsync(cancellationToken) is string doc ? Deserialize(doc) : null;

@@ -1,26 +1,27 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Emulator.Persistence;
 
 /// <summary>
-/// One write transaction. SQLite has a single writer; an in-process gate queues writers here instead of letting them
-/// spin on SQLITE_BUSY, and <c>BEGIN IMMEDIATE</c> keeps other processes out while a read-modify-write runs.
+/// One write transaction (<see cref="Database.BeginWriteAsync"/>). An in-process gate queues writers here instead of
+/// letting them spin on a busy database; the database's own exclusive lock keeps other processes out while a
+/// read-modify-write runs.
 /// </summary>
 public sealed class WriteTransaction : IAsyncDisposable
 {
     private readonly SemaphoreSlim gate;
     private bool released;
 
-    internal WriteTransaction(SqliteConnection connection, SqliteTransaction transaction, SemaphoreSlim gate)
+    internal WriteTransaction(DbConnection connection, DbTransaction transaction, SemaphoreSlim gate)
     {
         Connection = connection;
         Transaction = transaction;
         this.gate = gate;
     }
 
-    public SqliteConnection Connection { get; }
+    public DbConnection Connection { get; }
 
-    public SqliteTransaction Transaction { get; }
+    public DbTransaction Transaction { get; }
 
     public Task CommitAsync(CancellationToken cancellationToken) => Transaction.CommitAsync(cancellationToken);
 

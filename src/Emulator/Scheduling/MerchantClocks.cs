@@ -16,20 +16,21 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
 
     public async Task<ClockState> GetAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (cache.TryGetValue(clientId, out var state))
+        // On a shared database another instance may move the clock: read it every time.
+        if (!database.IsShared && cache.TryGetValue(clientId, out var cached))
         {
-            return state;
+            return cached;
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT offset_ms, frozen_at FROM clocks WHERE client_id = $client";
-        command.Parameters.AddWithValue("$client", clientId);
+        command.CommandText = "SELECT offset_ms, frozen_at FROM clocks WHERE client_id = @client";
+        command.Bind("@client", clientId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        state = await reader.ReadAsync(cancellationToken)
+        var state = await reader.ReadAsync(cancellationToken)
             ? new ClockState(TimeSpan.FromMilliseconds(reader.GetInt64(0)), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
             : ClockState.Wall;
-        return cache.GetOrAdd(clientId, state);
+        return database.IsShared ? state : cache.GetOrAdd(clientId, state);
     }
 
     public Task<ClockState> FreezeAsync(string clientId, DateTimeOffset at, CancellationToken cancellationToken) =>
@@ -56,12 +57,12 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
         {
             await using var command = work.Connection.CreateCommand();
             command.CommandText = """
-                INSERT INTO clocks (client_id, offset_ms, frozen_at) VALUES ($client, $offset, $frozen)
+                INSERT INTO clocks (client_id, offset_ms, frozen_at) VALUES (@client, @offset, @frozen)
                 ON CONFLICT (client_id) DO UPDATE SET offset_ms = excluded.offset_ms, frozen_at = excluded.frozen_at
                 """;
-            command.Parameters.AddWithValue("$client", clientId);
-            command.Parameters.AddWithValue("$offset", (long)state.Offset.TotalMilliseconds);
-            command.Parameters.AddWithValue("$frozen", (object?)state.FrozenAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Bind("@client", clientId);
+            command.Bind("@offset", (long)state.Offset.TotalMilliseconds);
+            command.Bind("@frozen", (object?)state.FrozenAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
             await command.ExecuteNonQueryAsync(cancellationToken);
             await work.CommitAsync(cancellationToken);
         }

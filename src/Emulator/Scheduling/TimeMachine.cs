@@ -38,12 +38,28 @@ public sealed class TimeMachine(
         return events;
     }
 
-    public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
+        (await RunDueAsync(clientId, until, waitForOtherInstances: true, cancellationToken))!;
+
+    /// <summary>
+    /// The background loop's run: as <see cref="RunDueAsync(string, DateTimeOffset, CancellationToken)"/>, but when
+    /// another instance sharing the database is running this merchant, answers null at once instead of queueing.
+    /// </summary>
+    public Task<IReadOnlyList<JournalEvent>?> RunDueIfFreeAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
+        RunDueAsync(clientId, until, waitForOtherInstances: false, cancellationToken);
+
+    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(string clientId, DateTimeOffset until, bool waitForOtherInstances, CancellationToken cancellationToken)
     {
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
+            await using var held = await database.LockMerchantAsync(clientId, waitForOtherInstances, cancellationToken);
+            if (held is null)
+            {
+                return null;
+            }
+
             var journal = new List<JournalEvent>();
             while (true)
             {
