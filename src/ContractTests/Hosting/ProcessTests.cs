@@ -57,6 +57,32 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Process_WithACertificateOfItsOwn_ServesHttpsWithIt()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new CertificateRequest("CN=emulator.team.example", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var own = request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddDays(30));
+        var certificatePath = Path.Combine(dataDirectory, "team.crt");
+        var keyPath = Path.Combine(dataDirectory, "team.key");
+        await File.WriteAllTextAsync(certificatePath, own.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+
+        var (emulator, _, https) = await EmulatorProcess.StartAsync(dataDirectory, new Dictionary<string, string>
+        {
+            ["Kestrel__Certificates__Default__Path"] = certificatePath,
+            ["Kestrel__Certificates__Default__KeyPath"] = keyPath,
+        });
+        await using (emulator)
+        {
+            var (reply, served) = await CreateOverHttpsAsync(https);
+
+            reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+            served!.Thumbprint.Should().Be(own.Thumbprint, "Kestrel's default certificate setting replaces the self-signed one");
+            File.Exists(Path.Combine(dataDirectory, "https-certificate.pfx")).Should().BeFalse();
+        }
+    }
+
+    [Fact]
     public async Task Process_AbsoluteUrlRequestTarget_IsVerifiedAgainstThePathOnly()
     {
         var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);

@@ -45,6 +45,21 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         await using (a)
         await using (b)
         {
+            try
+            {
+                await DriveAndCheckAsync(httpA, httpB, receiver);
+            }
+            catch
+            {
+                output.WriteLine("instance A:\n" + a.Output + "\ninstance B:\n" + b.Output);
+                throw;
+            }
+        }
+    }
+
+    private async Task DriveAndCheckAsync(Uri httpA, Uri httpB, NotificationInbox receiver)
+    {
+        {
             using var clientA = new HttpClient { BaseAddress = httpA };
             using var clientB = new HttpClient { BaseAddress = httpB };
             HttpClient[] instances = [clientA, clientB];

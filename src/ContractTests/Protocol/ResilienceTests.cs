@@ -5,7 +5,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Data.Sqlite;
+using Emulator.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Protocol;
 
@@ -18,9 +19,8 @@ public sealed class ResilienceTests
         await using var factory = new EmulatorFactory();
         var client = new AntomTestClient(factory.CreateClient());
         var merchant = await TestMerchant.CreateAsync(client.Http);
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(factory.DataDirectory, "emulator.db")}"))
+        await using (var connection = await factory.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None))
         {
-            await connection.OpenAsync();
             await using var drop = connection.CreateCommand();
             drop.CommandText = "DROP TABLE subscriptions";
             await drop.ExecuteNonQueryAsync();

@@ -17,9 +17,20 @@ public sealed class EmulatorFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Time { get; } = new(Start);
 
+    /// <summary>
+    /// <c>EMULATOR_TEST_STORAGE=postgres</c> runs the in-process tests on PostgreSQL instead of SQLite (one throwaway
+    /// server for the run, one database per emulator): what <c>.ci/run</c> does to show both stores behave the same.
+    /// </summary>
+    public static bool OnPostgres => Environment.GetEnvironmentVariable("EMULATOR_TEST_STORAGE") == "postgres";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Emulator:DataDirectory", DataDirectory);
+        if (OnPostgres)
+        {
+            builder.UseSetting("Emulator:PostgresConnectionString", SharedPostgres.CreateDatabaseAsync().GetAwaiter().GetResult());
+        }
+
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
     }
 

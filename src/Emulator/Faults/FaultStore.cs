@@ -38,7 +38,7 @@ public sealed class FaultStore(Database database)
     {
         await using var work = await database.BeginWriteAsync(cancellationToken);
         await using var command = work.Connection.CreateCommand();
-        command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (@id IS NULL OR fault_id = @id)";
+        command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (CAST(@id AS TEXT) IS NULL OR fault_id = @id)";
         command.Bind("@client", clientId);
         command.Bind("@id", (object?)faultId ?? DBNull.Value);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);

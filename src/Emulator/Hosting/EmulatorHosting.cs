@@ -45,7 +45,6 @@ public static class EmulatorHosting
         services.AddSingleton<FaultStore>();
         services.AddSingleton<ResultCodeCatalogue>();
         services.AddSingleton<ScenarioLibrary>();
-        services.AddHostedService<SchedulerLoop>();
         services.AddHttpClient(NotificationDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -54,7 +53,9 @@ public static class EmulatorHosting
                 AllowAutoRedirect = false,
                 UseCookies = false,
             });
+        // In this order: the schema exists before the loop's first tick.
         services.AddHostedService<StartupTasks>();
+        services.AddHostedService<SchedulerLoop>();
         services.AddProblemDetails();
         services.AddEndpointsApiExplorer();
         services.AddOpenApiDocument(document =>
@@ -75,8 +76,14 @@ public static class EmulatorHosting
         });
 
         var dataDirectory = builder.Configuration[$"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.DataDirectory)}"] ?? new EmulatorOptions().DataDirectory;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
-            https.ServerCertificate = HttpsCertificate.LoadOrCreate(dataDirectory, TimeProvider.System)));
+        // A certificate of the operator's own (Kestrel:Certificates:Default:Path, e.g. for a shared instance) replaces the
+        // self-signed one kept in the data directory.
+        if (string.IsNullOrEmpty(builder.Configuration["Kestrel:Certificates:Default:Path"]))
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+                https.ServerCertificate = HttpsCertificate.LoadOrCreate(dataDirectory, TimeProvider.System)));
+        }
+
         return builder;
     }
 

@@ -77,7 +77,7 @@ public sealed class Outbox(Database database)
 
     public Task<IReadOnlyList<NotificationRecord>> ListAsync(string clientId, string? kind, string? subscriptionId, string? status, CancellationToken cancellationToken) =>
         QueryAsync(
-            "client_id = @client AND (@kind IS NULL OR kind = @kind) AND (@subscription IS NULL OR subscription_id = @subscription) AND (@status IS NULL OR status = @status)",
+            "client_id = @client AND (CAST(@kind AS TEXT) IS NULL OR kind = @kind) AND (CAST(@subscription AS TEXT) IS NULL OR subscription_id = @subscription) AND (CAST(@status AS TEXT) IS NULL OR status = @status)",
             cancellationToken,
             ("@client", clientId),
             ("@kind", kind),

@@ -30,7 +30,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         await database.QueryAsync(
             """
             SELECT doc FROM subscriptions
-            WHERE client_id = @client AND (@status IS NULL OR status = @status) AND (@request IS NULL OR subscription_request_id = @request)
+            WHERE client_id = @client AND (CAST(@status AS TEXT) IS NULL OR status = @status) AND (CAST(@request AS TEXT) IS NULL OR subscription_request_id = @request)
             ORDER BY created_at, subscription_id
             """,
             r => Deserialize(r.GetString(0)),

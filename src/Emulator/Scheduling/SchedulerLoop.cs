@@ -27,7 +27,19 @@ public sealed class SchedulerLoop(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                foreach (var clientId in await merchants.ListIdsAsync(stoppingToken))
+                IReadOnlyList<string> clientIds;
+                try
+                {
+                    clientIds = await merchants.ListIdsAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A database that is briefly unreachable (a shared server restarting) costs a tick, not the process.
+                    logger.LogError(ex, "Scheduler tick could not list merchants");
+                    continue;
+                }
+
+                foreach (var clientId in clientIds)
                 {
                     if (running.TryGetValue(clientId, out var task) && !task.IsCompleted)
                     {

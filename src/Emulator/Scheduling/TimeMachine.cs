@@ -27,6 +27,12 @@ public sealed class TimeMachine(
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
 
+    // On a shared database each running merchant holds a pooled connection for its lock while its work opens others:
+    // a bound on concurrent runs keeps the pool from being filled by lock holders waiting for a second connection.
+    private readonly SemaphoreSlim sharedRunSlots = new(SharedRunSlots, SharedRunSlots);
+
+    private const int SharedRunSlots = 8;
+
     /// <summary>Whether a run is under way for the merchant (the background loop does not queue behind it).</summary>
     public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
 
@@ -50,8 +56,20 @@ public sealed class TimeMachine(
 
     private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(string clientId, DateTimeOffset until, bool waitForOtherInstances, CancellationToken cancellationToken)
     {
+        // The background loop looks before it locks: most ticks find nothing due.
+        if (!waitForOtherInstances && !await AnythingDueAsync(clientId, until, cancellationToken))
+        {
+            return [];
+        }
+
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
+        var slot = database.IsShared ? sharedRunSlots : null;
+        if (slot is not null)
+        {
+            await slot.WaitAsync(cancellationToken);
+        }
+
         try
         {
             await using var held = await database.LockMerchantAsync(clientId, waitForOtherInstances, cancellationToken);
@@ -109,9 +127,13 @@ public sealed class TimeMachine(
         }
         finally
         {
+            slot?.Release();
             gate.Release();
         }
     }
+
+    private async Task<bool> AnythingDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
+        await subscriptions.NextEventAtAsync(clientId, cancellationToken) <= until || await outbox.NextAttemptAtAsync(clientId, cancellationToken) <= until;
 
     private const int BatchSize = 256;
 
