@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Cold start: process start → first signed create answered with SUCCESS, for the built emulator (Release).
-#   bench/startup.sh [runs]       prints each run and the median, in milliseconds
+# Cold start: process start → first signed create answered with SUCCESS, for the built emulator (Release), beside
+# WireMock standalone (npm package `wiremock`, which bundles its jar; needs java) from process start to its first
+# answer, measured the same way.
+#   bench/startup.sh [runs]       prints each run, the medians in milliseconds, and the ratio
 # The request is signed once before the process starts (openssl), then sent with curl every 5 ms until it succeeds.
+# WIREMOCK=0 skips WireMock.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
@@ -32,3 +35,30 @@ for run in $(seq "$runs"); do
 done
 median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 echo "cold start to first signed create (median of $runs): ${median} ms on $(nproc) cores"
+
+[ "${WIREMOCK:-1}" = 1 ] || exit 0
+wm="$root/bench/.wiremock"
+if [ ! -x "$wm/node_modules/.bin/wiremock" ]; then
+  mkdir -p "$wm"
+  (cd "$wm" && npm install --silent --no-audit --no-fund wiremock@3 >/dev/null)
+fi
+wm_results=()
+for run in $(seq "$runs"); do
+  root_dir="$(mktemp -d)"
+  start=$(date +%s%N)
+  "$wm/node_modules/.bin/wiremock" --port "$port" --root-dir "$root_dir" --disable-banner >/dev/null 2>&1 &
+  pid=$!
+  until curl -s --max-time 1 -o /dev/null "http://127.0.0.1:$port/ams/sandbox/api/v1/subscriptions/create" 2>/dev/null; do
+    sleep 0.005
+  done
+  end=$(date +%s%N)
+  pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  while curl -s --max-time 0.2 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do sleep 0.05; done
+  rm -rf "$root_dir"
+  ms=$(( (end - start) / 1000000 ))
+  wm_results+=("$ms")
+  echo "wiremock run $run: ${ms} ms"
+done
+wm_median=$(printf '%s\n' "${wm_results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "WireMock standalone $(cd "$wm" && node -p 'require("wiremock/package.json").version') cold start to first answer (median of $runs): ${wm_median} ms"
+awk -v e="$median" -v w="$wm_median" 'BEGIN {printf "ratio emulator / WireMock: %.2f (goal <= 0.4)\n", e / w}'

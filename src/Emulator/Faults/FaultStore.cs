@@ -10,6 +10,16 @@ namespace Emulator.Faults;
 /// </summary>
 public sealed class FaultStore(Database database)
 {
+    // Merchants seen without a live rule, so that most calls (which meet no rule) skip the database and the building of
+    // their match context. Every rule is added here, so in one process the knowledge is exact; on a shared database
+    // another instance may add rules, and it is not kept.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> knownEmpty = new(StringComparer.Ordinal);
+    private readonly Lock sync = new();
+    private long generation;
+
+    /// <summary>Whether the merchant is known to have no live rule (then no call of it can meet one).</summary>
+    public bool KnownToHaveNone(string clientId) => knownEmpty.ContainsKey(clientId);
+
     public async Task<FaultRule> AddAsync(string clientId, FaultBody body, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rule = body.ToRule("flt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), now);
@@ -24,6 +34,12 @@ public sealed class FaultStore(Database database)
         command.Bind("@times", (object?)rule.Remaining ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
+        lock (sync)
+        {
+            generation++;
+            knownEmpty.TryRemove(clientId, out _);
+        }
+
         return rule;
     }
 
@@ -47,28 +63,59 @@ public sealed class FaultStore(Database database)
     }
 
     /// <summary>Finds and uses the first rule, in creation order, that hits this call; in its own transaction.</summary>
-    public async Task<FaultRule?> TakeAsync(string clientId, string target, FaultContext context, CancellationToken cancellationToken)
+    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken)
     {
+        if (KnownToHaveNone(clientId))
+        {
+            return null;
+        }
+
         // Most calls meet no rule: a plain read keeps them off the single writer.
+        var seen = Volatile.Read(ref generation);
         var live = await database.QueryAsync(
-            "SELECT 1 FROM faults WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0) LIMIT 1",
-            r => r.GetInt32(0),
+            "SELECT target FROM faults WHERE client_id = @client AND (times_left IS NULL OR times_left > 0)",
+            r => r.GetString(0),
             cancellationToken,
-            ("@client", clientId),
-            ("@target", target));
+            ("@client", clientId));
         if (live.Count == 0)
+        {
+            RememberEmpty(clientId, seen);
+            return null;
+        }
+
+        if (!live.Contains(target))
         {
             return null;
         }
 
         await using var work = await database.BeginWriteAsync(cancellationToken);
-        var rule = await TakeAsync(work, clientId, target, context, cancellationToken);
+        var rule = await TakeInAsync(work, clientId, target, context(), cancellationToken);
         await work.CommitAsync(cancellationToken);
         return rule;
     }
 
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
-    public static async Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
+    public Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
+        KnownToHaveNone(clientId) ? Task.FromResult<FaultRule?>(null) : TakeInAsync(work, clientId, target, context(), cancellationToken);
+
+    private void RememberEmpty(string clientId, long seen)
+    {
+        if (database.IsShared)
+        {
+            return;
+        }
+
+        lock (sync)
+        {
+            // Only when no rule was added since the read began.
+            if (generation == seen)
+            {
+                knownEmpty[clientId] = true;
+            }
+        }
+    }
+
+    private static async Task<FaultRule?> TakeInAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
     {
         var candidates = new List<(string Id, FaultRule Rule, long Evaluated)>();
         await using (var select = work.Connection.CreateCommand())

@@ -8,6 +8,9 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<ApiCallRecord> queue = new();
     private readonly SemaphoreSlim flushing = new(1, 1);
+    private int writerScheduled;
+
+    private const int BatchSize = 32;
 
     /// <summary>
     /// Queues the line and writes queued lines in one transaction off the call's path. Readers flush first, so what
@@ -17,18 +20,37 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
     public Task RecordAsync(ApiCallRecord call, CancellationToken cancellationToken)
     {
         queue.Enqueue(call);
-        _ = Task.Run(async () =>
+
+        // One writer task at a time drains the queue; calls answered while it writes join its next batch.
+        if (Interlocked.CompareExchange(ref writerScheduled, 1, 0) == 0)
         {
-            try
+            _ = Task.Run(WriteQueuedAsync, CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task WriteQueuedAsync()
+    {
+        try
+        {
+            while (true)
             {
                 await FlushAsync(CancellationToken.None);
+                Volatile.Write(ref writerScheduled, 0);
+
+                // A line queued after the last flush, whose caller saw the writer still scheduled, is written here.
+                if (queue.IsEmpty || Interlocked.CompareExchange(ref writerScheduled, 1, 0) != 0)
+                {
+                    return;
+                }
             }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Could not write the API call journal");
-            }
-        }, CancellationToken.None);
-        return Task.CompletedTask;
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref writerScheduled, 0);
+            logger.LogError(ex, "Could not write the API call journal");
+        }
     }
 
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -41,13 +63,17 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
                 return;
             }
 
-            await using var work = await database.BeginWriteAsync(cancellationToken);
-            while (queue.TryDequeue(out var call))
+            // In short transactions: API calls waiting for the single writer never queue behind a long journal batch.
+            while (!queue.IsEmpty)
             {
-                await InsertAsync(work, call, cancellationToken);
-            }
+                await using var work = await database.BeginWriteAsync(cancellationToken);
+                for (var n = 0; n < BatchSize && queue.TryDequeue(out var call); n++)
+                {
+                    await InsertAsync(work, call, cancellationToken);
+                }
 
-            await work.CommitAsync(cancellationToken);
+                await work.CommitAsync(cancellationToken);
+            }
         }
         finally
         {

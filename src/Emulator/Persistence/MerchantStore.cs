@@ -21,19 +21,20 @@ public sealed class MerchantStore(Database database)
 
     public async Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        await using var command = work.Connection.CreateCommand();
         command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
         command.Bind("@id", merchant.ClientId);
         command.Bind("@doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
         await command.ExecuteNonQueryAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
     }
 
     /// <summary>Deletes the merchant and everything that belongs to it.</summary>
     public async Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var work = await database.BeginWriteAsync(cancellationToken);
+        var connection = work.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = """
             DELETE FROM notification_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = @id);
@@ -52,7 +53,7 @@ public sealed class MerchantStore(Database database)
         merchant.CommandText = "DELETE FROM merchants WHERE client_id = @id";
         merchant.Bind("@id", clientId);
         var deleted = await merchant.ExecuteNonQueryAsync(cancellationToken) > 0;
-        await tx.CommitAsync(cancellationToken);
+        await work.CommitAsync(cancellationToken);
         return deleted;
     }
 }

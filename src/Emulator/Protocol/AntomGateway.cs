@@ -201,7 +201,7 @@ public sealed partial class AntomGateway(
         }
         else
         {
-            rule = await faults.TakeAsync(request.Merchant.ClientId, api, FaultContextOf(request.Body), cancellationToken);
+            rule = await faults.TakeAsync(request.Merchant.ClientId, api, () => FaultContextOf(request.Body), cancellationToken);
         }
 
         if (rule?.ResultCode is { } code && code != "SUCCESS")

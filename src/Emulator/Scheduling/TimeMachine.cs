@@ -148,8 +148,8 @@ public sealed class TimeMachine(
         var result = DeductionResult.Success;
         if (subscription.DeductionDue(now, options.Value.DeductionLeadTime))
         {
-            var context = new FaultContext(subscriptionId, subscription.SubscriptionRequestId, subscription.NextPhaseNo);
-            if (await FaultStore.TakeAsync(work, clientId, FaultTargets.Deduction, context, cancellationToken) is { ResultCode: { } code } && code != "SUCCESS")
+            var context = () => new FaultContext(subscriptionId, subscription.SubscriptionRequestId, subscription.NextPhaseNo);
+            if (await faults.TakeAsync(work, clientId, FaultTargets.Deduction, context, cancellationToken) is { ResultCode: { } code } && code != "SUCCESS")
             {
                 var row = catalogue.Find(FaultTargets.Deduction, code)!;
                 result = new DeductionResult(row.ResultStatus, code, row.Message);
@@ -180,7 +180,7 @@ public sealed class TimeMachine(
         foreach (var notification in chain.OrderBy(n => n.Held).ThenBy(n => n.Seq))
         {
             var at = notification.NextAttemptAt!.Value;
-            var rule = notification.Held ? null : await faults.TakeAsync(notification.ClientId, notification.Kind, FaultContextOf(notification), cancellationToken);
+            var rule = notification.Held ? null : await faults.TakeAsync(notification.ClientId, notification.Kind, () => FaultContextOf(notification), cancellationToken);
             switch (rule?.Delivery)
             {
                 case "reorder":
