@@ -5,7 +5,9 @@ if (HealthProbe.IsRequested(args))
     return await HealthProbe.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings are read once: no file watcher over the content root (which is the working directory, often a whole
+// repository), whose setup costs start time and whose events cost CPU while the database is written.
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 builder.AddEmulator();
 
 var app = builder.Build();
