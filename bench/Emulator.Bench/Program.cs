@@ -67,6 +67,13 @@ async Task Throughput(int requests)
 
     await using var emulator = await EmulatorProcess.StartAsync(dll);
     var merchant = await emulator.MerchantAsync(key, null, null);
+    if (Wrk.Find() is { } wrk && !args.Contains("--dotnet-client"))
+    {
+        await Wrk.ThroughputAsync(wrk, root.FullName, emulator, merchant, key, ceiling, Arg("--seconds", 10));
+        return;
+    }
+
+    Console.WriteLine("load client: .NET HttpClient (install wrk for a load client that costs less CPU)");
     var signed = await Task.Run(() => Enumerable.Range(0, requests).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"bench-{i}"))).ToArray());
     var sent = 0;
     var failures = 0;
@@ -83,7 +90,7 @@ async Task Throughput(int requests)
     var rate = sent / watch.Elapsed.TotalSeconds;
     Console.WriteLine($"emulator: {rate:0} signed creates/s ({failures} not SUCCESS); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
 
-    var half = rate / 2;
+    var half = Arg("--rate", 0) is > 0 and var fixedRate ? fixedRate : rate / 2;
     var paced = await Task.Run(() => Enumerable.Range(0, (int)Math.Min(half * 4, requests)).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"paced-{i}"))).ToArray());
     var latencies = new ConcurrentBag<double>();
     var pace = Stopwatch.StartNew();
@@ -236,6 +243,9 @@ sealed class EmulatorProcess : IAsyncDisposable
         throw new InvalidOperationException("the emulator did not start");
     }
 
+    public async Task<int> CountSubscriptionsAsync(string clientId) =>
+        (await Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{clientId}/subscriptions"))!.Count;
+
     public async Task<string> MerchantAsync(RSA key, Uri? notifications, DateTimeOffset? frozenAt)
     {
         var clientId = "SANDBOX_BENCH" + RandomNumberGenerator.GetInt32(1_000_000);
@@ -327,4 +337,73 @@ sealed class Receiver : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
+
+/// <summary>
+/// wrk (Debian package <c>wrk</c>) as the load client: one thread written in C, so that nearly both cores go to the
+/// emulator. Requests are signed beforehand into a file that <c>bench/wrk-create.lua</c> cycles through.
+/// </summary>
+static class Wrk
+{
+    public static string? Find() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "wrk")).FirstOrDefault(File.Exists);
+
+    public static async Task ThroughputAsync(string wrk, string root, EmulatorProcess emulator, string merchant, RSA key, double ceiling, int seconds)
+    {
+        Console.WriteLine($"load client: {wrk}, 1 thread, 32 connections, {seconds} s");
+        var file = Path.GetTempFileName();
+        try
+        {
+            // More unique requests than the run can send at the ceiling itself.
+            var count = (int)(ceiling * seconds * 1.3) + 1000;
+            var lines = await Task.Run(() => Enumerable.Range(0, count).AsParallel().AsOrdered().Select(i =>
+            {
+                var (clientId, time, signature, body) = emulator.SignCreate(merchant, key, CreateRequest($"wrk-{i}"));
+                return $"{clientId}\t{time}\t{signature}\t{Encoding.UTF8.GetString(body)}";
+            }).ToArray());
+            await File.WriteAllLinesAsync(file, lines);
+
+            var script = Path.Combine(root, "bench", "wrk-create.lua");
+            var (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
+            var created = await emulator.CountSubscriptionsAsync(merchant);
+            Console.WriteLine($"emulator: {rate:0} signed creates/s ({created} subscriptions created); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
+
+            // Paced at half that rate: 8 connections, each pausing between its requests; fresh request ids.
+            var paced = await Task.Run(() => Enumerable.Range(0, (int)(rate / 2 * seconds * 1.5) + 100).AsParallel().AsOrdered().Select(i =>
+            {
+                var (clientId, time, signature, body) = emulator.SignCreate(merchant, key, CreateRequest($"wrk-paced-{i}"));
+                return $"{clientId}\t{time}\t{signature}\t{Encoding.UTF8.GetString(body)}";
+            }).ToArray());
+            await File.WriteAllLinesAsync(file, paced);
+            var pause = (int)Math.Round(8 / (rate / 2) * 1000);
+            var (pacedRate, latency) = await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
+            Console.WriteLine($"latency at about half the maximum rate ({pacedRate:0}/s): {latency} (goal p99 ≤ 5 ms)");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string CreateRequest(string requestId) =>
+        "{\"subscriptionRequestId\":\"" + requestId + "\",\"subscriptionDescription\":\"Bench plan\",\"subscriptionRedirectUrl\":\"https://m.example/r\","
+        + "\"subscriptionStartTime\":\"2027-01-01T00:00:00+00:00\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},"
+        + "\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"},"
+        + "\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"}},\"env\":{\"terminalType\":\"WEB\"}}";
+
+    private static async Task<(double Rate, string Latency)> RunAsync(string wrk, string[] arguments)
+    {
+        var info = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var rate = double.Parse(Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        string Percentile(string p) => Regex.Match(output, $@"\s{p}%\s+(\S+)").Groups[1].Value;
+        return (rate, $"p50 {Percentile("50")}, p90 {Percentile("90")}, p99 {Percentile("99")}");
+    }
 }
