@@ -112,7 +112,12 @@ public sealed class TimeMachine(
                 {
                     // Concurrent across subscriptions, in order within one (CREATE before phase 1, phases in order).
                     // Plain attempts of the step are written to the ledger together, in one transaction.
-                    var chains = await Task.WhenAll(due.GroupBy(n => n.SubscriptionId).Select(chain => DeliverInOrderAsync(chain, cancellationToken)));
+                    var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
+                    var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
+                    await Parallel.ForEachAsync(
+                        Enumerable.Range(0, groups.Length),
+                        new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
+                        async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
                     var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
                     journal.AddRange(chains.SelectMany(c => c.Recorded).Concat(recorded).OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
                     progressed = true;
@@ -136,6 +141,10 @@ public sealed class TimeMachine(
         await subscriptions.NextEventAtAsync(clientId, cancellationToken) <= until || await outbox.NextAttemptAtAsync(clientId, cancellationToken) <= until;
 
     private const int BatchSize = 256;
+
+    // Subscriptions whose notifications are in flight at once: enough to hide a slow endpoint's latency, few enough
+    // that thousands of due notifications do not become thousands of tasks contending for two cores.
+    private const int DeliveryConcurrency = 64;
 
     private async Task<bool> RunSubscriptionAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
     {
