@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cold start: process start → first signed create answered with SUCCESS, for the built emulator (Release), beside
+# Cold start: process start → first signed create answered with SUCCESS, for the emulator published as the Docker
+# image publishes it (Release, ReadyToRun; EMULATOR_DLL=… measures another build), beside
 # WireMock standalone (npm package `wiremock`, which bundles its jar; needs java) from process start to its first
 # answer, measured the same way.
 #   bench/startup.sh [runs]       prints each run, the medians in milliseconds, and the ratio
@@ -8,8 +9,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
-dotnet build "$root/src/Emulator" -c Release -v q -nologo >/dev/null
-dll="$root/src/Emulator/bin/Release/net10.0/Emulator.dll"
+# The app as the Docker image publishes it (ReadyToRun), unless EMULATOR_DLL names another build.
+if [ -z "${EMULATOR_DLL:-}" ]; then
+  dotnet publish "$root/src/Emulator/Emulator.csproj" -c Release --os linux -p:PublishReadyToRun=true -o "$root/bench/.publish" -v q -nologo >/dev/null
+fi
+dll="${EMULATOR_DLL:-$root/bench/.publish/Emulator.dll}"
 port=5987
 client=SANDBOX_5YEMULATOR00001
 path=/ams/sandbox/api/v1/subscriptions/create

@@ -10,6 +10,7 @@ namespace Emulator.Hosting;
 public sealed class StartupTasks(
     Database database,
     MerchantRegistry merchants,
+    AntomSigningKey signingKey,
     Faults.ScenarioLibrary scenarios,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -17,6 +18,9 @@ public sealed class StartupTasks(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Beside the start (on the other core): the first signature loads OpenSSL's RSA code and compiles the signing
+        // path, which the first API call would otherwise wait for.
+        _ = Task.Run(() => signingKey.Sign("warm-up"u8.ToArray()), CancellationToken.None);
         await database.MigrateAsync(cancellationToken);
         if (options.Value.LoadDefaultMerchant)
         {
@@ -59,6 +63,14 @@ public sealed class StartupTasks(
                 root.GetProperty("paymentNotificationUrl").GetString(),
                 existing?.Merchant.CreatedAt ?? time.GetUtcNow()),
             cancellationToken);
+        // Its key parsed and the verifying path run once, beside the start, before its first call arrives.
+        _ = Task.Run(async () =>
+        {
+            if (await merchants.FindAsync(clientId, CancellationToken.None) is var (_, key))
+            {
+                AntomSignature.Verify(key, "warm-up"u8, new byte[key.KeySize / 8]);
+            }
+        }, CancellationToken.None);
         logger.LogInformation("Default merchant {ClientId} ready (private key: fixtures/keys/merchant-private.pkcs8.b64)", clientId);
     }
 
