@@ -236,16 +236,17 @@ public sealed partial class AntomGateway(
 
     private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)
     {
-        var expected = $"expected header Signature: algorithm=RSA256,keyVersion={merchant.KeyVersion},signature=<url-encoded base64 of SHA256withRSA over the content>; content expected to be signed: {SignedContentText.Describe(content)}";
+        // Described only for a refusal: the description costs more than the verification it explains.
+        string Expected() => $"expected header Signature: algorithm=RSA256,keyVersion={merchant.KeyVersion},signature=<url-encoded base64 of SHA256withRSA over the content>; content expected to be signed: {SignedContentText.Describe(content)}";
         if (header.Length == 0)
         {
-            return AntomResult.InvalidSignature($"header Signature is missing; {expected}");
+            return AntomResult.InvalidSignature($"header Signature is missing; {Expected()}");
         }
 
         var parsed = SignatureHeader.Parse(header);
         if (parsed.Algorithm is { } algorithm && !algorithm.Equals(AntomSignature.Algorithm, StringComparison.OrdinalIgnoreCase))
         {
-            return AntomResult.InvalidSignature($"algorithm '{algorithm}' is not supported, only RSA256; {expected}");
+            return AntomResult.InvalidSignature($"algorithm '{algorithm}' is not supported, only RSA256; {Expected()}");
         }
 
         if (parsed.KeyVersion is { } version && version != merchant.KeyVersion)
@@ -256,12 +257,12 @@ public sealed partial class AntomGateway(
         var signature = parsed.DecodeSignature();
         if (signature is null)
         {
-            return AntomResult.InvalidSignature($"the signature= part of header Signature is missing or not URL-encoded base64; {expected}");
+            return AntomResult.InvalidSignature($"the signature= part of header Signature is missing or not URL-encoded base64; {Expected()}");
         }
 
         return AntomSignature.Verify(publicKey, content, signature)
             ? null
-            : AntomResult.InvalidSignature($"signature does not verify with the public key registered for {merchant.ClientId}; {expected}");
+            : AntomResult.InvalidSignature($"signature does not verify with the public key registered for {merchant.ClientId}; {Expected()}");
     }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
