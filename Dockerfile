@@ -4,8 +4,9 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-# ReadyToRun (precompiled for the build's OS and architecture): the container answers its first call sooner.
-RUN dotnet publish src/Emulator/Emulator.csproj -c Release --os linux -p:PublishReadyToRun=true -o /app
+# ReadyToRun (precompiled for the build's OS and architecture): the container answers its first call sooner. The
+# OpenAPI file is not generated here: the running app serves its document itself.
+RUN dotnet publish src/Emulator/Emulator.csproj -c Release --os linux -p:PublishReadyToRun=true -p:SkipOpenApiGeneration=true -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
 # The app as the Docker image publishes it (ReadyToRun), unless EMULATOR_DLL names another build.
 if [ -z "${EMULATOR_DLL:-}" ]; then
-  dotnet publish "$root/src/Emulator/Emulator.csproj" -c Release --os linux -p:PublishReadyToRun=true -o "$root/bench/.publish" -v q -nologo >/dev/null
+  dotnet publish "$root/src/Emulator/Emulator.csproj" -c Release --os linux -p:PublishReadyToRun=true -p:SkipOpenApiGeneration=true -o "$root/bench/.publish" -v q -nologo >/dev/null
 fi
 dll="${EMULATOR_DLL:-$root/bench/.publish/Emulator.dll}"
 port=5987
