@@ -48,7 +48,7 @@ public sealed class PostgresServer : IAsyncDisposable
         await server.RunPostgresAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync");
         await server.RunPostgresAsync(
             "pg_ctl", "-D", server.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {server.Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-o", $"-p {server.Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600",
             "start");
         return server;
     }
@@ -56,7 +56,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private string DataDirectory => Path.Combine(root, "data");
 
     public string ConnectionString(string database) =>
-        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database, Pooling = true, MaxPoolSize = 40 }.ToString();
+        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database, Pooling = true, MaxPoolSize = 20 }.ToString();
 
     /// <summary>Creates an empty database for one test, so tests sharing the server do not see each other.</summary>
     public async Task<string> CreateDatabaseAsync(string name)
