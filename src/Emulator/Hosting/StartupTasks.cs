@@ -22,6 +22,8 @@ public sealed class StartupTasks(
         // path, which the first API call would otherwise wait for.
         _ = Task.Run(() => signingKey.Sign("warm-up"u8.ToArray()), CancellationToken.None);
         await database.MigrateAsync(cancellationToken);
+        logger.LogInformation(
+            "Storage: {Kind}{Where}", database.Kind, database.IsShared ? " (shared: other instances may use the same database)" : $" at {Path.GetFullPath(options.Value.DatabasePath)}");
         if (options.Value.LoadDefaultMerchant)
         {
             await LoadDefaultMerchantAsync(cancellationToken);
