@@ -31,7 +31,7 @@ public sealed class FaultStore(Database database)
         command.Bind("@target", rule.Target);
         command.Bind("@doc", JsonSerializer.Serialize(rule, PersistenceJson.Options));
         command.Bind("@skip", rule.SkipRemaining);
-        command.Bind("@times", (object?)rule.Remaining ?? DBNull.Value);
+        command.Bind("@times", rule.Remaining);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
         lock (sync)
@@ -56,7 +56,7 @@ public sealed class FaultStore(Database database)
         await using var command = work.Connection.CreateCommand();
         command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (CAST(@id AS TEXT) IS NULL OR fault_id = @id)";
         command.Bind("@client", clientId);
-        command.Bind("@id", (object?)faultId ?? DBNull.Value);
+        command.Bind("@id", faultId);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
         return deleted > 0 || faultId is null;

@@ -1,5 +1,4 @@
 using Emulator.Api;
-using Microsoft.Extensions.Options;
 using Emulator.Control;
 using Emulator.Dashboard;
 using Emulator.Domain;
@@ -10,6 +9,7 @@ using Emulator.Notifications;
 using Emulator.Scheduling;
 using Emulator.Persistence;
 using Emulator.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace Emulator.Hosting;
 

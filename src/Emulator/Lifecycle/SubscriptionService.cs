@@ -5,7 +5,6 @@ using Emulator.Domain;
 using Emulator.Notifications;
 using Emulator.Persistence;
 using Emulator.Protocol;
-using System.Data.Common;
 
 namespace Emulator.Lifecycle;
 

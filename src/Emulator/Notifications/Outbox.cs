@@ -113,10 +113,10 @@ public sealed class Outbox(Database database)
                 """;
             insert.Bind("@id", notification.NotificationId);
             insert.Bind("@at", attempt.At.ToUnixTimeMilliseconds());
-            insert.Bind("@http", (object?)attempt.HttpStatus ?? DBNull.Value);
-            insert.Bind("@response", (object?)attempt.ResponseBody ?? DBNull.Value);
+            insert.Bind("@http", attempt.HttpStatus);
+            insert.Bind("@response", attempt.ResponseBody);
             insert.Bind("@outcome", attempt.Outcome);
-            insert.Bind("@error", (object?)attempt.Error ?? DBNull.Value);
+            insert.Bind("@error", attempt.Error);
             insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
             numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
@@ -124,7 +124,7 @@ public sealed class Outbox(Database database)
             update.CommandText = "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id";
             update.Bind("@id", notification.NotificationId);
             update.Bind("@status", status);
-            update.Bind("@next", (object?)next?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            update.Bind("@next", next?.ToUnixTimeMilliseconds());
             update.Bind("@count", count);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -150,7 +150,7 @@ public sealed class Outbox(Database database)
         await using var command = work.Connection.CreateCommand();
         command.CommandText = sql;
         command.Bind("@id", notificationId);
-        command.Bind("@at", (object?)at?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        command.Bind("@at", at?.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
         await work.CommitAsync(cancellationToken);
     }

@@ -91,12 +91,12 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
         command.Bind("@client", call.ClientId);
         command.Bind("@at", call.At.ToUnixTimeMilliseconds());
         command.Bind("@api", call.Api);
-        command.Bind("@request", (object?)call.RequestId ?? DBNull.Value);
-        command.Bind("@subscription", (object?)call.SubscriptionId ?? DBNull.Value);
+        command.Bind("@request", call.RequestId);
+        command.Bind("@subscription", call.SubscriptionId);
         command.Bind("@code", call.ResultCode);
         command.Bind("@status", call.ResultStatus);
-        command.Bind("@message", (object?)call.ResultMessage ?? DBNull.Value);
-        command.Bind("@hash", (object?)call.BodyHash ?? DBNull.Value);
+        command.Bind("@message", call.ResultMessage);
+        command.Bind("@hash", call.BodyHash);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

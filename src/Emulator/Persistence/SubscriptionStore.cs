@@ -91,7 +91,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         command.Bind("@status", subscription.Status.ToWire());
         command.Bind("@created", subscription.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         command.Bind("@doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
-        command.Bind("@next", (object?)subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        command.Bind("@next", subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
 
         foreach (var entry in subscription.Timeline)

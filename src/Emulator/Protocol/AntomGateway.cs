@@ -276,13 +276,7 @@ public sealed partial class AntomGateway(
         {
             // The usual case: read straight into an array of the announced size (Kestrel holds the client to it).
             var exact = new byte[length];
-            var filled = 0;
-            int got;
-            while (filled < exact.Length && (got = await request.Body.ReadAsync(exact.AsMemory(filled), cancellationToken)) > 0)
-            {
-                filled += got;
-            }
-
+            var filled = await request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken);
             return filled == exact.Length ? exact : exact[..filled];
         }
 

@@ -62,7 +62,7 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
                 """;
             command.Bind("@client", clientId);
             command.Bind("@offset", (long)state.Offset.TotalMilliseconds);
-            command.Bind("@frozen", (object?)state.FrozenAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Bind("@frozen", state.FrozenAt?.ToUnixTimeMilliseconds());
             await command.ExecuteNonQueryAsync(cancellationToken);
             await work.CommitAsync(cancellationToken);
         }

@@ -7,8 +7,8 @@ namespace Emulator.Scheduling;
 
 /// <summary>
 /// The background loop: on every tick, runs due work for each merchant up to its clock's now. Merchants run side by
-/// side, and a merchant whose run is still under way (a slow endpoint, or another instance on a shared database) is skipped rather than
-/// waited for.
+/// side, and a merchant whose run is still under way (a slow endpoint, or another instance on a shared database) is
+/// skipped rather than waited for.
 /// </summary>
 public sealed class SchedulerLoop(
     MerchantStore merchants,
