@@ -59,58 +59,49 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
 
     private async Task DriveAndCheckAsync(Uri httpA, Uri httpB, NotificationInbox receiver)
     {
+        using var clientA = new HttpClient { BaseAddress = httpA };
+        using var clientB = new HttpClient { BaseAddress = httpB };
+        HttpClient[] instances = [clientA, clientB];
+        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
+
+        // Idempotency holds across instances: the same create through B answers A's bytes.
+        var twin = MerchantHarness.Body(Start);
+        var throughA = await new AntomTestClient(clientA).CallAsync(merchant, "create", twin);
+        var throughB = await new AntomTestClient(clientB).CallAsync(merchant, "create", twin);
+        throughA.ResultCode.Should().Be("SUCCESS", throughA.ResultMessage);
+        throughB.RawBody.Should().Equal(throughA.RawBody, "a repeated request id gets the first answer, whichever instance took it");
+
+        await Task.WhenAll(Enumerable.Range(0, Subscriptions - 1).Select(async i =>
         {
-            using var clientA = new HttpClient { BaseAddress = httpA };
-            using var clientB = new HttpClient { BaseAddress = httpB };
-            HttpClient[] instances = [clientA, clientB];
-            var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
+            var body = MerchantHarness.Body(Start);
+            var created = await new AntomTestClient(instances[i % 2]).CallAsync(merchant, "create", body);
+            created.ResultCode.Should().Be("SUCCESS", created.ResultMessage);
+            (await instances[(i + 1) % 2].PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null))
+                .EnsureSuccessStatusCode();
+        }));
+        (await clientB.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)twin["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
 
-            // Idempotency holds across instances: the same create through B answers A's bytes.
-            var twin = MerchantHarness.Body(Start);
-            var throughA = await new AntomTestClient(clientA).CallAsync(merchant, "create", twin);
-            var throughB = await new AntomTestClient(clientB).CallAsync(merchant, "create", twin);
-            throughA.ResultCode.Should().Be("SUCCESS", throughA.ResultMessage);
-            throughB.RawBody.Should().Equal(throughA.RawBody, "a repeated request id gets the first answer, whichever instance took it");
-
-            await Task.WhenAll(Enumerable.Range(0, Subscriptions - 1).Select(async i =>
-            {
-                var body = MerchantHarness.Body(Start);
-                var created = await new AntomTestClient(instances[i % 2]).CallAsync(merchant, "create", body);
-                created.ResultCode.Should().Be("SUCCESS", created.ResultMessage);
-                (await instances[(i + 1) % 2].PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null))
-                    .EnsureSuccessStatusCode();
-            }));
-            (await clientB.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)twin["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
-
-            for (var month = 1; month <= 12; month++)
-            {
-                var target = Start.AddMonths(month);
-                var advanced = await instances[month % 2].PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = target });
-                advanced.EnsureSuccessStatusCode();
-                var seenByOther = (await instances[(month + 1) % 2].GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock"))!;
-                DateTimeOffset.Parse((string)seenByOther["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(target, "the clock is shared");
-            }
-
-            var subscriptions = (await clientB.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions"))!;
-            var notifications = (await clientA.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
-            var delivered = receiver.Received;
-            output.WriteLine($"{subscriptions.Count} subscriptions, {notifications.Count} notifications, {delivered.Count} deliveries");
-
-            subscriptions.Should().HaveCount(Subscriptions);
-            foreach (var subscription in subscriptions)
-            {
-                subscription!["phases"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal(Enumerable.Range(1, 13), "each phase deducted once, in order");
-            }
-
-            var paymentIds = subscriptions.SelectMany(s => s!["phases"]!.AsArray().Select(p => (string)p!["paymentId"]!)).ToList();
-            paymentIds.Should().OnlyHaveUniqueItems().And.HaveCount(Subscriptions * 13);
-            notifications.Where(n => (string)n!["kind"]! == "notifyPayment").Should().HaveCount(Subscriptions * 13);
-            notifications.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
-            delivered.GroupBy(r => r.NotificationId).Should().OnlyContain(g => g.Count() == 1, "every attempt was acknowledged, so nothing was sent twice");
-            delivered.Select(r => r.NotificationId).Should().BeEquivalentTo(notifications.Select(n => (string)n!["notificationId"]!));
-            delivered.Where(r => r.IsPayment).Select(r => (string)r.Json["paymentId"]!).Should().BeEquivalentTo(paymentIds);
-            delivered.Should().OnlyContain(r => r.SignatureValid);
+        for (var month = 1; month <= 12; month++)
+        {
+            var target = Start.AddMonths(month);
+            var advanced = await instances[month % 2].PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = target });
+            advanced.EnsureSuccessStatusCode();
+            var seenByOther = (await instances[(month + 1) % 2].GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock"))!;
+            DateTimeOffset.Parse((string)seenByOther["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(target, "the clock is shared");
         }
+
+        var subscriptions = (await clientB.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions"))!;
+        var notifications = (await clientA.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
+        var delivered = receiver.Received;
+        output.WriteLine($"{subscriptions.Count} subscriptions, {notifications.Count} notifications, {delivered.Count} deliveries");
+
+        var paymentIds = YearChecks.EveryPhaseOnce(subscriptions, Subscriptions);
+        notifications.Where(n => (string)n!["kind"]! == "notifyPayment").Should().HaveCount(Subscriptions * 13);
+        notifications.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
+        delivered.GroupBy(r => r.NotificationId).Should().OnlyContain(g => g.Count() == 1, "every attempt was acknowledged, so nothing was sent twice");
+        delivered.Select(r => r.NotificationId).Should().BeEquivalentTo(notifications.Select(n => (string)n!["notificationId"]!));
+        delivered.Where(r => r.IsPayment).Select(r => (string)r.Json["paymentId"]!).Should().BeEquivalentTo(paymentIds);
+        delivered.Should().OnlyContain(r => r.SignatureValid);
     }
 
     /// <summary>CI installs PostgreSQL and sets EMULATOR_REQUIRE_POSTGRES=1, so there a missing server fails the test.</summary>
