@@ -18,6 +18,7 @@ port=5987
 client=SANDBOX_5YEMULATOR00001
 path=/ams/sandbox/api/v1/subscriptions/create
 results=()
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for run in $(seq "$runs"); do
   data="$(mktemp -d)"
   body="{\"subscriptionRequestId\":\"bench-$run-$RANDOM\",\"subscriptionDescription\":\"bench\",\"subscriptionRedirectUrl\":\"https://m.example/r\",\"subscriptionStartTime\":\"2030-01-01T00:00:00Z\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"100\"},\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"100\"}},\"env\":{\"terminalType\":\"WEB\"}}"
@@ -37,7 +38,7 @@ for run in $(seq "$runs"); do
   results+=("$ms")
   echo "run $run: ${ms} ms"
 done
-median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median=$(median "${results[@]}")
 echo "cold start to first signed create (median of $runs): ${median} ms on $(nproc) cores"
 
 [ "${WIREMOCK:-1}" = 1 ] || exit 0
@@ -63,6 +64,6 @@ for run in $(seq "$runs"); do
   wm_results+=("$ms")
   echo "wiremock run $run: ${ms} ms"
 done
-wm_median=$(printf '%s\n' "${wm_results[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+wm_median=$(median "${wm_results[@]}")
 echo "WireMock standalone $(cd "$wm" && node -p 'require("wiremock/package.json").version') cold start to first answer (median of $runs): ${wm_median} ms"
 awk -v e="$median" -v w="$wm_median" 'BEGIN {printf "ratio emulator / WireMock: %.2f (goal <= 0.4)\n", e / w}'

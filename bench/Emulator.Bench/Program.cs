@@ -56,7 +56,7 @@ async Task Throughput(int requests)
     Console.WriteLine($"\n## 1. Signed create throughput ({requests} unique requests, SQLite)");
     using var key = RSA.Create(2048);
     using var antom = RSA.Create(2048);
-    var sample = Encoding.UTF8.GetBytes("POST /ams/sandbox/api/v1/subscriptions/create\nSANDBOX_BENCH.1764000000000." + CreateBody("ceiling"));
+    var sample = Encoding.UTF8.GetBytes("POST /ams/sandbox/api/v1/subscriptions/create\nSANDBOX_BENCH.1764000000000." + CreateBody.For("ceiling"));
     var signature = key.SignData(sample, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
     var ceiling = Parallel(TimeSpan.FromSeconds(3), () =>
     {
@@ -74,7 +74,7 @@ async Task Throughput(int requests)
     }
 
     Console.WriteLine("load client: .NET HttpClient (install wrk for a load client that costs less CPU)");
-    var signed = await Task.Run(() => Enumerable.Range(0, requests).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"bench-{i}"))).ToArray());
+    var signed = await Task.Run(() => Enumerable.Range(0, requests).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody.For($"bench-{i}"))).ToArray());
     var sent = 0;
     var failures = 0;
     var watch = Stopwatch.StartNew();
@@ -91,7 +91,7 @@ async Task Throughput(int requests)
     Console.WriteLine($"emulator: {rate:0} signed creates/s ({failures} not SUCCESS); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
 
     var half = Arg("--rate", 0) is > 0 and var fixedRate ? fixedRate : rate / 2;
-    var paced = await Task.Run(() => Enumerable.Range(0, (int)Math.Min(half * 4, requests)).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"paced-{i}"))).ToArray());
+    var paced = await Task.Run(() => Enumerable.Range(0, (int)Math.Min(half * 4, requests)).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody.For($"paced-{i}"))).ToArray());
     var latencies = new ConcurrentBag<double>();
     var pace = Stopwatch.StartNew();
     var inFlight = new List<Task>();
@@ -129,7 +129,7 @@ async Task Storm(int subscriptions)
     var merchant = await emulator.MerchantAsync(key, receiver.Url, start);
     await System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, subscriptions), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
     {
-        await emulator.SendAsync(emulator.SignCreate(merchant, key, CreateBody($"storm-{i}")));
+        await emulator.SendAsync(emulator.SignCreate(merchant, key, CreateBody.For($"storm-{i}")));
         (await emulator.Http.PostAsync($"/_emulator/v1/merchants/{merchant}/subscription-requests/storm-{i}/approve", null, ct)).EnsureSuccessStatusCode();
     });
     var before = receiver.Payments;
@@ -159,16 +159,10 @@ async Task Memory(int subscriptions)
     await using var emulator = await EmulatorProcess.StartAsync(dll);
     var merchant = await emulator.MerchantAsync(key, null, null);
     var idle = emulator.ResidentMegabytes();
-    var signed = await Task.Run(() => Enumerable.Range(0, subscriptions).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody($"mem-{i}"))).ToArray());
+    var signed = await Task.Run(() => Enumerable.Range(0, subscriptions).AsParallel().Select(i => emulator.SignCreate(merchant, key, CreateBody.For($"mem-{i}"))).ToArray());
     await System.Threading.Tasks.Parallel.ForEachAsync(signed, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) => await emulator.SendAsync(r));
     Console.WriteLine($"RSS: {idle:0} MB idle, {emulator.ResidentMegabytes():0} MB after {subscriptions} subscriptions (goal ≤ 150 MB at 100,000)");
 }
-
-static string CreateBody(string requestId) =>
-    "{\"subscriptionRequestId\":\"" + requestId + "\",\"subscriptionDescription\":\"Bench plan\",\"subscriptionRedirectUrl\":\"https://m.example/r\","
-    + "\"subscriptionStartTime\":\"2027-01-01T00:00:00+00:00\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},"
-    + "\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"},"
-    + "\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"}},\"env\":{\"terminalType\":\"WEB\"}}";
 
 static double Parallel(TimeSpan duration, Action work)
 {
@@ -356,12 +350,7 @@ static class Wrk
         {
             // More unique requests than the run can send at the ceiling itself.
             var count = (int)(ceiling * seconds * 1.3) + 1000;
-            var lines = await Task.Run(() => Enumerable.Range(0, count).AsParallel().AsOrdered().Select(i =>
-            {
-                var (clientId, time, signature, body) = emulator.SignCreate(merchant, key, CreateRequest($"wrk-{i}"));
-                return $"{clientId}\t{time}\t{signature}\t{Encoding.UTF8.GetString(body)}";
-            }).ToArray());
-            await File.WriteAllLinesAsync(file, lines);
+            await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk", count));
 
             var script = Path.Combine(root, "bench", "wrk-create.lua");
             var (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
@@ -369,12 +358,7 @@ static class Wrk
             Console.WriteLine($"emulator: {rate:0} signed creates/s ({created} subscriptions created); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
 
             // Paced at half that rate: 8 connections, each pausing between its requests; fresh request ids.
-            var paced = await Task.Run(() => Enumerable.Range(0, (int)(rate / 2 * seconds * 1.5) + 100).AsParallel().AsOrdered().Select(i =>
-            {
-                var (clientId, time, signature, body) = emulator.SignCreate(merchant, key, CreateRequest($"wrk-paced-{i}"));
-                return $"{clientId}\t{time}\t{signature}\t{Encoding.UTF8.GetString(body)}";
-            }).ToArray());
-            await File.WriteAllLinesAsync(file, paced);
+            await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk-paced", (int)(rate / 2 * seconds * 1.5) + 100));
             var pause = (int)Math.Round(8 / (rate / 2) * 1000);
             var (pacedRate, latency) = await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
             Console.WriteLine($"latency at about half the maximum rate ({pacedRate:0}/s): {latency} (goal p99 ≤ 5 ms)");
@@ -383,13 +367,14 @@ static class Wrk
         {
             File.Delete(file);
         }
-    }
 
-    private static string CreateRequest(string requestId) =>
-        "{\"subscriptionRequestId\":\"" + requestId + "\",\"subscriptionDescription\":\"Bench plan\",\"subscriptionRedirectUrl\":\"https://m.example/r\","
-        + "\"subscriptionStartTime\":\"2027-01-01T00:00:00+00:00\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},"
-        + "\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"},"
-        + "\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"}},\"env\":{\"terminalType\":\"WEB\"}}";
+        // One line per signed create with its own request id, as bench/wrk-create.lua reads them.
+        Task<string[]> SignedLinesAsync(string prefix, int count) => Task.Run(() => Enumerable.Range(0, count).AsParallel().AsOrdered().Select(i =>
+        {
+            var (clientId, time, signature, body) = emulator.SignCreate(merchant, key, CreateBody.For($"{prefix}-{i}"));
+            return $"{clientId}\t{time}\t{signature}\t{Encoding.UTF8.GetString(body)}";
+        }).ToArray());
+    }
 
     private static async Task<(double Rate, string Latency)> RunAsync(string wrk, string[] arguments)
     {
@@ -406,4 +391,14 @@ static class Wrk
         string Percentile(string p) => Regex.Match(output, $@"\s{p}%\s+(\S+)").Groups[1].Value;
         return (rate, $"p50 {Percentile("50")}, p90 {Percentile("90")}, p99 {Percentile("99")}");
     }
+}
+
+/// <summary>The create request every benchmark sends, with its own request id.</summary>
+static class CreateBody
+{
+    public static string For(string requestId) =>
+        "{\"subscriptionRequestId\":\"" + requestId + "\",\"subscriptionDescription\":\"Bench plan\",\"subscriptionRedirectUrl\":\"https://m.example/r\","
+        + "\"subscriptionStartTime\":\"2027-01-01T00:00:00+00:00\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},"
+        + "\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"},"
+        + "\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"}},\"env\":{\"terminalType\":\"WEB\"}}";
 }
