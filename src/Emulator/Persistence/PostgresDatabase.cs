@@ -38,15 +38,14 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
+            // pg_advisory_lock waits for the lock; pg_try_advisory_lock answers at once whether it got it.
             await using var command = connection.CreateCommand();
             command.CommandText = wait
-                ? "SELECT pg_advisory_lock(@space, hashtext(@client)), true"
-                : "SELECT null, pg_try_advisory_lock(@space, hashtext(@client))";
+                ? "SELECT true FROM pg_advisory_lock(@space, hashtext(@client))"
+                : "SELECT pg_try_advisory_lock(@space, hashtext(@client))";
             command.Bind("@space", MerchantSpace);
             command.Bind("@client", clientId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (reader.GetBoolean(1))
+            if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {
                 return new MerchantLock(connection, clientId);
             }
