@@ -85,21 +85,8 @@ public sealed partial class DockerfileTests : IAsyncLifetime
     private static string[] JsonArray(string json) => JsonSerializer.Deserialize<string[]>(json)!;
 
 
-    private static async Task<int> RunAsync(string file, IEnumerable<string> args, string directory)
-    {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await Task.WhenAll(output, error);
-        return process.ExitCode;
-    }
+    private static async Task<int> RunAsync(string file, IEnumerable<string> args, string directory) =>
+        (await Command.RunAsync(file, args, directory)).ExitCode;
 
     [GeneratedRegex(@"^HEALTHCHECK .*CMD (\[.*\])$", RegexOptions.Multiline)]
     private static partial Regex HealthLine();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace ContractTests.Support;
@@ -89,21 +88,12 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private async Task RunAsync(string file, params string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + file);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        if (process.ExitCode != 0)
+        var (exitCode, output) = await Command.RunAsync(file, arguments, root).WaitAsync(TimeSpan.FromSeconds(120));
+        if (exitCode != 0)
         {
             var log = Path.Combine(root, "server.log");
             throw new InvalidOperationException(
-                $"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stdout}{await stderr}{(File.Exists(log) ? await File.ReadAllTextAsync(log) : "")}");
+                $"{file} {string.Join(' ', arguments)} exited {exitCode}: {output}{(File.Exists(log) ? await File.ReadAllTextAsync(log) : "")}");
         }
     }
 }
