@@ -69,7 +69,7 @@ async Task Throughput(int requests)
     var merchant = await emulator.MerchantAsync(key, null, null);
     if (Wrk.Find() is { } wrk && !args.Contains("--dotnet-client"))
     {
-        await Wrk.ThroughputAsync(wrk, root.FullName, emulator, merchant, key, ceiling, Arg("--seconds", 10));
+        await Wrk.ThroughputAsync(wrk, root.FullName, emulator, merchant, key, ceiling, Arg("--seconds", 10), Arg("--rate", 0), args.Contains("--latency-only"));
         return;
     }
 
@@ -342,7 +342,7 @@ static class Wrk
     public static string? Find() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "wrk")).FirstOrDefault(File.Exists);
 
-    public static async Task ThroughputAsync(string wrk, string root, EmulatorProcess emulator, string merchant, RSA key, double ceiling, int seconds)
+    public static async Task ThroughputAsync(string wrk, string root, EmulatorProcess emulator, string merchant, RSA key, double ceiling, int seconds, int fixedRate, bool latencyOnly)
     {
         Console.WriteLine($"load client: {wrk}, 1 thread, 32 connections, {seconds} s");
         var file = Path.GetTempFileName();
@@ -353,13 +353,18 @@ static class Wrk
             await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk", count));
 
             var script = Path.Combine(root, "bench", "wrk-create.lua");
-            var (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
-            var created = await emulator.CountSubscriptionsAsync(merchant);
-            Console.WriteLine($"emulator: {rate:0} signed creates/s ({created} subscriptions created); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
+            double rate = fixedRate * 2;
+            if (fixedRate == 0 || !latencyOnly)
+            {
+                (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
+                var created = await emulator.CountSubscriptionsAsync(merchant);
+                Console.WriteLine($"emulator: {rate:0} signed creates/s ({created} subscriptions created); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
+            }
 
-            // Paced at half that rate: 8 connections, each pausing between its requests; fresh request ids.
-            await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk-paced", (int)(rate / 2 * seconds * 1.5) + 100));
-            var pause = (int)Math.Round(8 / (rate / 2) * 1000);
+            // Paced at half that rate (or --rate): 8 connections, each pausing between its requests; fresh request ids.
+            var half = fixedRate > 0 ? fixedRate : rate / 2;
+            await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk-paced", (int)(half * seconds * 1.5) + 100));
+            var pause = (int)Math.Round(8 / half * 1000);
             var (pacedRate, latency) = await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
             Console.WriteLine($"latency at about half the maximum rate ({pacedRate:0}/s): {latency} (goal p99 ≤ 5 ms)");
         }

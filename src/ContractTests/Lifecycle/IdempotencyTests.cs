@@ -39,6 +39,25 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task Create_SentTwentyTimesAtOnce_CreatesOneSubscription_AndEveryCallGetsItsAnswer()
+    {
+        // Concurrent twins meet inside one write (group commit on SQLite): all but the first must read the first's answer.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => client.CallAsync(merchant, "create", body))));
+        var stored = await client.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions");
+
+        replies.Should().AllSatisfy(r =>
+        {
+            r.ResultCode.Should().Be("SUCCESS");
+            r.SignatureValid.Should().BeTrue();
+            r.RawBody.Should().Equal(replies[0].RawBody);
+        });
+        stored.Should().HaveCount(1);
+    }
+
+    [Fact]
     public async Task Create_RepeatedWithOtherWhiteSpace_IsTheSameRequest()
     {
         var merchant = await TestMerchant.CreateAsync(client.Http);

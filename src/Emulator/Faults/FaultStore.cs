@@ -23,17 +23,18 @@ public sealed class FaultStore(Database database)
     public async Task<FaultRule> AddAsync(string clientId, FaultBody body, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rule = body.ToRule("flt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), now);
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        await using var command = work.Connection.CreateCommand();
-        command.CommandText = "INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES (@id, @client, @target, @doc, @skip, @times)";
-        command.Bind("@id", rule.FaultId);
-        command.Bind("@client", clientId);
-        command.Bind("@target", rule.Target);
-        command.Bind("@doc", JsonSerializer.Serialize(rule, PersistenceJson.Options));
-        command.Bind("@skip", rule.SkipRemaining);
-        command.Bind("@times", rule.Remaining);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await work.CommitAsync(cancellationToken);
+        await database.WriteAsync(async work =>
+        {
+            await using var command = work.Connection.CreateCommand();
+            command.CommandText = "INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES (@id, @client, @target, @doc, @skip, @times)";
+            command.Bind("@id", rule.FaultId);
+            command.Bind("@client", clientId);
+            command.Bind("@target", rule.Target);
+            command.Bind("@doc", JsonSerializer.Serialize(rule, PersistenceJson.Options));
+            command.Bind("@skip", rule.SkipRemaining);
+            command.Bind("@times", rule.Remaining);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
         lock (sync)
         {
             generation++;
@@ -50,17 +51,15 @@ public sealed class FaultStore(Database database)
             cancellationToken,
             ("@client", clientId));
 
-    public async Task<bool> DeleteAsync(string clientId, string? faultId, CancellationToken cancellationToken)
-    {
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        await using var command = work.Connection.CreateCommand();
-        command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (CAST(@id AS TEXT) IS NULL OR fault_id = @id)";
-        command.Bind("@client", clientId);
-        command.Bind("@id", faultId);
-        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-        await work.CommitAsync(cancellationToken);
-        return deleted > 0 || faultId is null;
-    }
+    public Task<bool> DeleteAsync(string clientId, string? faultId, CancellationToken cancellationToken) =>
+        database.WriteAsync(async work =>
+        {
+            await using var command = work.Connection.CreateCommand();
+            command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (CAST(@id AS TEXT) IS NULL OR fault_id = @id)";
+            command.Bind("@client", clientId);
+            command.Bind("@id", faultId);
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0 || faultId is null;
+        }, cancellationToken);
 
     /// <summary>Finds and uses the first rule, in creation order, that hits this call; in its own transaction.</summary>
     public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken)
@@ -88,10 +87,7 @@ public sealed class FaultStore(Database database)
             return null;
         }
 
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        var rule = await TakeInAsync(work, clientId, target, context(), cancellationToken);
-        await work.CommitAsync(cancellationToken);
-        return rule;
+        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, context(), cancellationToken), cancellationToken);
     }
 
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>

@@ -28,7 +28,6 @@ public static class EmulatorHosting
         });
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<SubscriptionStore>();
-        services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<ApiCallJournal>();
         services.AddSingleton<MerchantRegistry>();
         services.AddSingleton<AntomSigningKey>();

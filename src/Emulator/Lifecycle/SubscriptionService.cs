@@ -12,7 +12,7 @@ namespace Emulator.Lifecycle;
 /// Runs create, change and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
 /// methods, each state change saved in one write transaction with its idempotency record.
 /// </summary>
-public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, IdempotencyStore idempotency, SubscriptionIds ids)
+public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids)
 {
     public async Task<AntomResponse> CreateAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
@@ -35,9 +35,10 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
 
         // The idempotency record goes in before the subscription: a concurrent twin then meets the record, not the
         // unique index on the request id.
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        return await CommitFirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, body, cancellationToken,
-            () => PersistAsync(work, subscription, isNew: true, cancellationToken));
+        return await database.WriteAsync(
+            work => FirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, body, cancellationToken,
+                () => PersistAsync(work, subscription, isNew: true, cancellationToken)),
+            cancellationToken);
     }
 
     public async Task<AntomResponse> ChangeAsync(GatewayRequest request, CancellationToken cancellationToken)
@@ -54,7 +55,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             return replay;
         }
 
-        await using (var work = await database.BeginWriteAsync(cancellationToken))
+        return await database.WriteAsync(async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, change.SubscriptionId, null, cancellationToken);
             AntomResult result;
@@ -73,8 +74,8 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
-            return await CommitFirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, body, cancellationToken);
-        }
+            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, body, cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>cancel has no request id: it is idempotent by state (SPEC §10).</summary>
@@ -86,7 +87,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             return ParamIllegal(fields);
         }
 
-        await using (var work = await database.BeginWriteAsync(cancellationToken))
+        return await database.WriteAsync(async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work.Connection, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
             if (subscription is null)
@@ -98,15 +99,14 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             var result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
             subscription.RecordApiCall(request.Now, Apis.Cancel, cancel.CancellationType, result.ResultCode);
             await PersistAsync(work, subscription, isNew: false, cancellationToken);
-            await work.CommitAsync(cancellationToken);
             return new AntomResponse(result);
-        }
+        }, cancellationToken);
     }
 
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
     public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(string clientId, string subscriptionRequestId, bool approve, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using (var work = await database.BeginWriteAsync(cancellationToken))
+        return await database.WriteAsync<(Subscription?, Outcome)>(async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, null, subscriptionRequestId, cancellationToken);
             if (subscription is null)
@@ -117,10 +117,8 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             // Saved even when refused: a decision that came too late closes the request (expiry) as it is refused.
             var outcome = approve ? subscription.Approve(now) : subscription.Decline(now);
             await PersistAsync(work, subscription, isNew: false, cancellationToken);
-            await work.CommitAsync(cancellationToken);
-
             return (subscription, outcome);
-        }
+        }, cancellationToken);
     }
 
     /// <summary>The subscription, its phases and the notifications it owes: one transaction (STYLE.md).</summary>
@@ -131,17 +129,18 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     }
 
     /// <summary>
-    /// Stores this answer as the first one to the request id and commits the caller's work with it. When a concurrent
-    /// call with the same id got there first, the work is rolled back and that call's answer is given instead.
+    /// Stores this answer as the first one to the request id, in the caller's unit of work. When a concurrent call with
+    /// the same id got there first, the unit's writes are undone and that call's answer is given instead (read through
+    /// the unit's transaction, which sees it even before it is committed).
     /// </summary>
-    private async Task<AntomResponse> CommitFirstAnswerAsync(
+    private static async Task<AntomResponse> FirstAnswerAsync(
         WriteTransaction work, string clientId, string api, string requestId, string hash, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
     {
         if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, api, requestId, hash, Encoding.UTF8.GetString(body), cancellationToken))
         {
-            await work.Transaction.RollbackAsync(cancellationToken);
-            return await ReplayAsync(clientId, api, requestId, hash, cancellationToken)
-                ?? throw new InvalidOperationException("idempotency record vanished");
+            await work.RollbackAsync(cancellationToken);
+            return Replay(requestId, api, hash, await IdempotencyStore.FindAsync(work.Connection, clientId, api, requestId, cancellationToken)
+                ?? throw new InvalidOperationException("idempotency record vanished"));
         }
 
         if (then is not null)
@@ -149,17 +148,20 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             await then();
         }
 
-        await work.CommitAsync(cancellationToken);
         return ReplayedResponse.From(body);
     }
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, string hash, CancellationToken cancellationToken)
     {
-        if (await idempotency.FindAsync(clientId, api, requestId, cancellationToken) is not var (firstHash, firstResponse))
-        {
-            return null;
-        }
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await IdempotencyStore.FindAsync(connection, clientId, api, requestId, cancellationToken) is { } first
+            ? Replay(requestId, api, hash, first)
+            : null;
+    }
 
+    private static AntomResponse Replay(string requestId, string api, string hash, (string RequestHash, string Response) first)
+    {
+        var (firstHash, firstResponse) = first;
         return firstHash == hash
             ? ReplayedResponse.From(Encoding.UTF8.GetBytes(firstResponse))
             : new AntomResponse(new AntomResult("REPEAT_REQ_INCONSISTENT", "F", $"request id '{requestId}' was already used for {api} with a different body; use a new request id for a new request"));

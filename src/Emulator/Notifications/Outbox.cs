@@ -101,36 +101,37 @@ public sealed class Outbox(Database database)
     /// <summary>Records attempts and each notification's new standing, in one transaction; returns the attempt numbers.</summary>
     public async Task<IReadOnlyList<int>> RecordAttemptsAsync(IReadOnlyList<PendingAttempt> attempts, CancellationToken cancellationToken)
     {
-        var numbers = new List<int>(attempts.Count);
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        foreach (var (notification, attempt, status, next, count) in attempts)
+        return await database.WriteAsync<IReadOnlyList<int>>(async work =>
         {
-            await using var insert = work.Connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
-                VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery)
-                RETURNING attempt_no
-                """;
-            insert.Bind("@id", notification.NotificationId);
-            insert.Bind("@at", attempt.At.ToUnixTimeMilliseconds());
-            insert.Bind("@http", attempt.HttpStatus);
-            insert.Bind("@response", attempt.ResponseBody);
-            insert.Bind("@outcome", attempt.Outcome);
-            insert.Bind("@error", attempt.Error);
-            insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
-            numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+            var numbers = new List<int>(attempts.Count);
+            foreach (var (notification, attempt, status, next, count) in attempts)
+            {
+                await using var insert = work.Connection.CreateCommand();
+                insert.CommandText = """
+                    INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
+                    VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery)
+                    RETURNING attempt_no
+                    """;
+                insert.Bind("@id", notification.NotificationId);
+                insert.Bind("@at", attempt.At.ToUnixTimeMilliseconds());
+                insert.Bind("@http", attempt.HttpStatus);
+                insert.Bind("@response", attempt.ResponseBody);
+                insert.Bind("@outcome", attempt.Outcome);
+                insert.Bind("@error", attempt.Error);
+                insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
+                numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
-            await using var update = work.Connection.CreateCommand();
-            update.CommandText = "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id";
-            update.Bind("@id", notification.NotificationId);
-            update.Bind("@status", status);
-            update.Bind("@next", next?.ToUnixTimeMilliseconds());
-            update.Bind("@count", count);
-            await update.ExecuteNonQueryAsync(cancellationToken);
-        }
+                await using var update = work.Connection.CreateCommand();
+                update.CommandText = "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id";
+                update.Bind("@id", notification.NotificationId);
+                update.Bind("@status", status);
+                update.Bind("@next", next?.ToUnixTimeMilliseconds());
+                update.Bind("@count", count);
+                await update.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        await work.CommitAsync(cancellationToken);
-        return numbers;
+            return numbers;
+        }, cancellationToken);
     }
 
     /// <summary>The <c>delay</c> delivery fault: the attempt moves later on the merchant's clock, nothing is sent now.</summary>
@@ -144,16 +145,15 @@ public sealed class Outbox(Database database)
     public Task MarkHeldAsync(string notificationId, CancellationToken cancellationToken) =>
         UpdateAsync("UPDATE notifications SET held = 1 WHERE notification_id = @id", notificationId, null, cancellationToken);
 
-    private async Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken)
-    {
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        await using var command = work.Connection.CreateCommand();
-        command.CommandText = sql;
-        command.Bind("@id", notificationId);
-        command.Bind("@at", at?.ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await work.CommitAsync(cancellationToken);
-    }
+    private Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken) =>
+        database.WriteAsync(async work =>
+        {
+            await using var command = work.Connection.CreateCommand();
+            command.CommandText = sql;
+            command.Bind("@id", notificationId);
+            command.Bind("@at", at?.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 
     private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         await database.QueryAsync($"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq", Read, cancellationToken, parameters);

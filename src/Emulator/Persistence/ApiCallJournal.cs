@@ -66,13 +66,19 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
             // In short transactions: API calls waiting for the single writer never queue behind a long journal batch.
             while (!queue.IsEmpty)
             {
-                await using var work = await database.BeginWriteAsync(cancellationToken);
-                for (var n = 0; n < BatchSize && queue.TryDequeue(out var call); n++)
+                var calls = new List<ApiCallRecord>(BatchSize);
+                while (calls.Count < BatchSize && queue.TryDequeue(out var call))
                 {
-                    await InsertAsync(work, call, cancellationToken);
+                    calls.Add(call);
                 }
 
-                await work.CommitAsync(cancellationToken);
+                await database.WriteAsync(async work =>
+                {
+                    foreach (var call in calls)
+                    {
+                        await InsertAsync(work, call, cancellationToken);
+                    }
+                }, cancellationToken);
             }
         }
         finally

@@ -9,8 +9,6 @@ namespace Emulator.Persistence;
 /// </summary>
 public abstract class Database
 {
-    private readonly SemaphoreSlim writeGate = new(1, 1);
-
     /// <summary>Whether other processes write to the same database (state cached in memory must be read again).</summary>
     public abstract bool IsShared { get; }
 
@@ -22,31 +20,19 @@ public abstract class Database
     public abstract Task MigrateAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// A write transaction: reads made through it see no concurrent writer, in this process or any other, so a
-    /// read-modify-write of a subscription cannot lose an update. Writers in this process queue on a gate first.
+    /// Runs <paramref name="unit"/> as one write: reads made through its transaction see no concurrent writer, in this
+    /// process or any other, so a read-modify-write of a subscription cannot lose an update. Its writes are committed
+    /// when it returns (before this task completes, so what a caller acknowledges is stored) and undone when it throws.
     /// </summary>
-    public async Task<WriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
-    {
-        await writeGate.WaitAsync(cancellationToken);
-        try
+    public abstract Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken);
+
+    /// <inheritdoc cref="WriteAsync{T}"/>
+    public Task WriteAsync(Func<WriteTransaction, Task> unit, CancellationToken cancellationToken) =>
+        WriteAsync(async work =>
         {
-            var connection = await OpenAsync(cancellationToken);
-            try
-            {
-                return new WriteTransaction(connection, await BeginExclusiveAsync(connection, cancellationToken), writeGate);
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
-        }
-        catch
-        {
-            writeGate.Release();
-            throw;
-        }
-    }
+            await unit(work);
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// Holds the merchant's time machine for this process until disposed, so that one instance at a time runs a
@@ -75,9 +61,6 @@ public abstract class Database
 
         return rows;
     }
-
-    /// <summary>Begins the transaction that keeps every other writer out until it ends.</summary>
-    protected abstract Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, CancellationToken cancellationToken);
 
     protected static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -6,11 +6,10 @@ namespace Emulator.Persistence;
 /// The first final (S or F) answer to each (client id, API, request id), with a hash of the request body, so that a
 /// repeat gets the same bytes back and a different body is recognised (SPEC §10 Idempotency).
 /// </summary>
-public sealed class IdempotencyStore(Database database)
+public static class IdempotencyStore
 {
-    public async Task<(string RequestHash, string Response)?> FindAsync(string clientId, string api, string requestId, CancellationToken cancellationToken)
+    public static async Task<(string RequestHash, string Response)?> FindAsync(DbConnection connection, string clientId, string api, string requestId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT request_hash, response FROM idempotency WHERE client_id = @client AND api = @api AND request_id = @id";
         command.Bind("@client", clientId);

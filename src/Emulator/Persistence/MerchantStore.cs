@@ -19,21 +19,22 @@ public sealed class MerchantStore(Database database)
     public async Task<IReadOnlyList<string>> ListIdsAsync(CancellationToken cancellationToken) =>
         await database.QueryAsync("SELECT client_id FROM merchants ORDER BY client_id", r => r.GetString(0), cancellationToken);
 
-    public async Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken)
-    {
-        await using var work = await database.BeginWriteAsync(cancellationToken);
-        await using var command = work.Connection.CreateCommand();
-        command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
-        command.Bind("@id", merchant.ClientId);
-        command.Bind("@doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await work.CommitAsync(cancellationToken);
-    }
+    public Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken) =>
+        database.WriteAsync(async work =>
+        {
+            await using var command = work.Connection.CreateCommand();
+            command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
+            command.Bind("@id", merchant.ClientId);
+            command.Bind("@doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 
     /// <summary>Deletes the merchant and everything that belongs to it.</summary>
-    public async Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken)
+    public Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken) =>
+        database.WriteAsync(work => DeleteInAsync(work, clientId, cancellationToken), cancellationToken);
+
+    private static async Task<bool> DeleteInAsync(WriteTransaction work, string clientId, CancellationToken cancellationToken)
     {
-        await using var work = await database.BeginWriteAsync(cancellationToken);
         var connection = work.Connection;
         await using var command = connection.CreateCommand();
         command.CommandText = """
@@ -52,8 +53,6 @@ public sealed class MerchantStore(Database database)
         await using var merchant = connection.CreateCommand();
         merchant.CommandText = "DELETE FROM merchants WHERE client_id = @id";
         merchant.Bind("@id", clientId);
-        var deleted = await merchant.ExecuteNonQueryAsync(cancellationToken) > 0;
-        await work.CommitAsync(cancellationToken);
-        return deleted;
+        return await merchant.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 }

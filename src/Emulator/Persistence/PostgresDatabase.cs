@@ -21,6 +21,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     private readonly NpgsqlDataSource dataSource;
 
+    // Writers of this process queue here rather than each holding a pooled connection while it waits for the lock.
+    private readonly SemaphoreSlim writeGate = new(1, 1);
+
     public PostgresDatabase(IOptions<EmulatorOptions> options)
     {
         dataSource = NpgsqlDataSource.Create(options.Value.PostgresConnectionString);
@@ -87,11 +90,28 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
-    protected override async Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>One unit per transaction, under the writer lock that every instance takes.</summary>
+    public override async Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken)
     {
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({WriterKey})", cancellationToken);
-        return transaction;
+        await writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({WriterKey})", cancellationToken);
+            var work = new WriteTransaction(connection, transaction, savepoint: null);
+            var result = await unit(work);
+            if (!work.RolledBack)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            return result;
+        }
+        finally
+        {
+            writeGate.Release();
+        }
     }
 
     /// <summary>The session lock on a merchant; closing the connection (or a crashed instance's) releases it too.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Emulator.Hosting;
 using Microsoft.Data.Sqlite;
@@ -7,12 +8,25 @@ namespace Emulator.Persistence;
 
 /// <summary>
 /// The embedded SQLite database in the data directory, the default. The schema is created and migrated at start, one
-/// <see cref="Schema"/> step per <c>user_version</c>. One process owns the file: SQLite has a single writer, which the in-process gate and
-/// <c>BEGIN IMMEDIATE</c> model.
+/// <see cref="Schema"/> step per <c>user_version</c>. One process owns the file. SQLite has a single writer, and so
+/// does this class, with group commit: units of work queue, and the caller that finds no commit running commits every
+/// unit waiting at that moment in one transaction, each in a savepoint of its own. At low load a caller commits its
+/// own unit at once, on its own thread; under load one commit serves many calls, and no writer waits for a thread-pool
+/// thread to hand it a lock.
 /// </summary>
-public sealed class SqliteDatabase : Database
+public sealed class SqliteDatabase : Database, IDisposable
 {
+    // Units committed together at most, and groups one caller commits before it hands the rest to another thread:
+    // these bound how long a caller that leads waits to give its own answer.
+    private const int MaxGroup = 64;
+    private const int MaxGroupsPerLeader = 4;
+
     private readonly string connectionString;
+    private readonly ConcurrentQueue<PendingWrite> queue = new();
+    private readonly List<PendingWrite> group = new(MaxGroup);
+    private readonly Lock leader = new();
+    private SqliteConnection? writer;
+    private bool disposed;
 
     public SqliteDatabase(IOptions<EmulatorOptions> options)
     {
@@ -39,7 +53,7 @@ public sealed class SqliteDatabase : Database
         return connection;
     }
 
-    /// <summary>The in-process gate of <see cref="Database.BeginWriteAsync"/> already admits one writer.</summary>
+    /// <summary>One process owns the file: the time machine's own gate per merchant is all the locking it needs.</summary>
     public override Task<IAsyncDisposable?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken) =>
         Task.FromResult<IAsyncDisposable?>(NoLock.Instance);
 
@@ -59,15 +73,184 @@ public sealed class SqliteDatabase : Database
         }
     }
 
-    /// <summary>SQLite <c>BEGIN IMMEDIATE</c>: takes the write lock now rather than at the first write.</summary>
-    protected override async Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, CancellationToken cancellationToken)
+    public override Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var pending = new PendingWrite<T>(unit, cancellationToken);
+        queue.Enqueue(pending);
+        Lead();
+        return pending.Task;
+    }
+
+    /// <summary>Commits what is still queued, then closes the writer's connection.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        lock (leader)
+        {
+            while (TakeGroup())
+            {
+                CommitGroup();
+            }
+
+            writer?.Dispose();
+            writer = null;
+        }
+    }
+
+    /// <summary>
+    /// Commits what is queued unless another caller already does. A leader that has committed its share hands what is
+    /// left to a thread-pool thread, so that a steady stream of writes cannot hold its own answer back for long. It
+    /// looks at the queue again after letting go, so that no unit queued meanwhile is left behind.
+    /// </summary>
+    private void Lead()
+    {
+        while (!queue.IsEmpty && leader.TryEnter())
+        {
+            try
+            {
+                for (var n = 0; n < MaxGroupsPerLeader && TakeGroup(); n++)
+                {
+                    CommitGroup();
+                }
+            }
+            finally
+            {
+                leader.Exit();
+            }
+
+            // A caller that queued while this one was leading may have seen the lock held: read the queue after the
+            // release, not before it.
+            Interlocked.MemoryBarrier();
+
+            if (!queue.IsEmpty)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static database => database.Lead(), this, preferLocal: false);
+                return;
+            }
+        }
+    }
+
+    private bool TakeGroup()
+    {
+        group.Clear();
+        while (group.Count < MaxGroup && queue.TryDequeue(out var next))
+        {
+            group.Add(next);
+        }
+
+        return group.Count > 0;
+    }
+
+    private void CommitGroup()
+    {
+        try
+        {
+            writer ??= OpenWriter();
+            Commit(writer, group);
+        }
+        catch (Exception e)
+        {
+            // Nothing of the group is committed: every unit in it fails, and the next group starts on a new connection.
+            foreach (var unit in group)
+            {
+                unit.Fail(e);
+            }
+
+            writer?.Dispose();
+            writer = null;
+        }
+    }
+
+    private SqliteConnection OpenWriter()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
         // WAL with synchronous=OFF: a committed transaction is in the WAL file, written through to the operating system,
         // so it survives a killed or crashed emulator process (what "nothing lost" is tested against); only a crash of
         // the operating system itself could lose the last commits, which no emulator run needs to survive. Without
-        // fsync, commits and checkpoints do not stall the single writer. (A setting of the connection: writers set it.)
-        await ExecuteAsync(connection, "PRAGMA synchronous = OFF;", cancellationToken);
-        return ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        // fsync, commits and checkpoints do not stall the single writer.
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous = OFF;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>
+    /// Runs the group in one <c>BEGIN IMMEDIATE</c> transaction, each unit in a savepoint: a unit that throws is undone
+    /// alone. The units' tasks complete after the commit, so no caller answers for a write that is not stored.
+    /// </summary>
+    private static void Commit(SqliteConnection connection, List<PendingWrite> group)
+    {
+        const string Savepoint = "unit";
+        var done = new List<PendingWrite>(group.Count);
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var unit in group)
+        {
+            if (unit.Cancelled)
+            {
+                unit.Fail(new OperationCanceledException());
+                continue;
+            }
+
+            transaction.Save(Savepoint);
+            try
+            {
+                unit.Run(new WriteTransaction(connection, transaction, Savepoint));
+                done.Add(unit);
+            }
+            catch (Exception e)
+            {
+                transaction.Rollback(Savepoint);
+                unit.Fail(e);
+            }
+
+            transaction.Release(Savepoint);
+        }
+
+        transaction.Commit();
+        foreach (var unit in done)
+        {
+            unit.Succeed();
+        }
+    }
+
+    private abstract class PendingWrite
+    {
+        public abstract bool Cancelled { get; }
+
+        /// <summary>Runs the unit on the writer thread (SQLite commands complete synchronously, so it runs through).</summary>
+        public abstract void Run(WriteTransaction work);
+
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class PendingWrite<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken) : PendingWrite
+    {
+        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? result;
+
+        public Task<T> Task => completion.Task;
+
+        public override bool Cancelled => cancellationToken.IsCancellationRequested;
+
+        public override void Run(WriteTransaction work) => result = unit(work).GetAwaiter().GetResult();
+
+        public override void Succeed() => completion.TrySetResult(result!);
+
+        public override void Fail(Exception e)
+        {
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                completion.TrySetCanceled(cancellationToken);
+            }
+            else
+            {
+                completion.TrySetException(e);
+            }
+        }
     }
 
     private sealed class NoLock : IAsyncDisposable

@@ -53,7 +53,7 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
 
     private async Task<ClockState> SaveAsync(string clientId, ClockState state, CancellationToken cancellationToken)
     {
-        await using (var work = await database.BeginWriteAsync(cancellationToken))
+        await database.WriteAsync(async work =>
         {
             await using var command = work.Connection.CreateCommand();
             command.CommandText = """
@@ -64,8 +64,7 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
             command.Bind("@offset", (long)state.Offset.TotalMilliseconds);
             command.Bind("@frozen", state.FrozenAt?.ToUnixTimeMilliseconds());
             await command.ExecuteNonQueryAsync(cancellationToken);
-            await work.CommitAsync(cancellationToken);
-        }
+        }, cancellationToken);
 
         cache[clientId] = state;
         return state;

@@ -95,14 +95,17 @@ public sealed class TimeMachine(
                     // Subscriptions due at one instant are processed in batches, one transaction per batch.
                     foreach (var batch in (await subscriptions.DueAsync(clientId, now, cancellationToken)).Chunk(BatchSize))
                     {
-                        await using var work = await database.BeginWriteAsync(cancellationToken);
                         var events = new List<JournalEvent>();
-                        foreach (var subscriptionId in batch)
+                        progressed |= await database.WriteAsync(async work =>
                         {
-                            progressed |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
-                        }
+                            var ran = false;
+                            foreach (var subscriptionId in batch)
+                            {
+                                ran |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
+                            }
 
-                        await work.CommitAsync(cancellationToken);
+                            return ran;
+                        }, cancellationToken);
                         journal.AddRange(events);
                     }
                 }

@@ -1,0 +1,98 @@
+using System.Data.Common;
+using ContractTests.Support;
+using Emulator.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContractTests.Persistence;
+
+/// <summary>
+/// The write path every state change goes through (<see cref="Database.WriteAsync{T}"/>): on SQLite, units queued
+/// together are committed in one transaction, each in a savepoint. What a caller is told was written must be stored,
+/// and a unit that fails must take none of its neighbours down with it. Runs on PostgreSQL too
+/// (<c>EMULATOR_TEST_STORAGE=postgres</c>), where each unit is a transaction of its own.
+/// </summary>
+public sealed class WriteTests
+{
+    [Fact]
+    public async Task UnitsQueuedTogether_OneThrows_OnlyItsWritesAreUndone_AndEveryOtherIsStoredWhenItsTaskCompletes()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = factory.Services.GetRequiredService<Database>();
+        await database.WriteAsync(work => ExecuteAsync(work.Connection, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
+
+        // The first unit holds the writer until the others are queued (the calls return once queued), so that they
+        // are committed as one group.
+        using var release = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = Task.Run(() => database.WriteAsync(work =>
+        {
+            holding.SetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return ExecuteAsync(work.Connection, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
+        }, CancellationToken.None));
+        await holding.Task;
+        var units = Enumerable.Range(1, 40).Select(i => database.WriteAsync(async work =>
+        {
+            await ExecuteAsync(work.Connection, $"INSERT INTO write_probe (id, note) VALUES ({i}, 'unit')");
+            if (i == 17)
+            {
+                throw new InvalidOperationException("unit 17 fails after its insert");
+            }
+
+            return i;
+        }, CancellationToken.None)).ToArray();
+        units.Should().OnlyContain(u => !u.IsCompleted, "the writer is held");
+        release.Set();
+        await holder;
+
+        var failed = await units[16].Invoking(async u => await u).Should().ThrowAsync<InvalidOperationException>();
+        failed.WithMessage("unit 17 fails*");
+        foreach (var unit in units.Where((_, i) => i != 16))
+        {
+            var id = await unit;
+            (await CountAsync(database, $"SELECT COUNT(*) FROM write_probe WHERE id = {id}")).Should().Be(1, $"unit {id} completed, so its row is committed");
+        }
+
+        (await CountAsync(database, "SELECT COUNT(*) FROM write_probe WHERE id = 17")).Should().Be(0);
+        (await CountAsync(database, "SELECT COUNT(*) FROM write_probe")).Should().Be(40, "the holder and 39 of the 40 units");
+    }
+
+    [Fact]
+    public async Task UnitThatRollsBack_CommitsNothing_ButStillReadsWhatWasWrittenBeforeIt()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = factory.Services.GetRequiredService<Database>();
+        await database.WriteAsync(work => ExecuteAsync(work.Connection, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
+        await database.WriteAsync(work => ExecuteAsync(work.Connection, "INSERT INTO write_probe (id, note) VALUES (1, 'first')"), CancellationToken.None);
+
+        var seen = await database.WriteAsync(async work =>
+        {
+            await ExecuteAsync(work.Connection, "INSERT INTO write_probe (id, note) VALUES (2, 'undone')");
+            await work.RollbackAsync(CancellationToken.None);
+            return await ScalarAsync(work.Connection, "SELECT COUNT(*) FROM write_probe");
+        }, CancellationToken.None);
+
+        seen.Should().Be(1);
+        (await CountAsync(database, "SELECT COUNT(*) FROM write_probe")).Should().Be(1);
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<long> CountAsync(Database database, string sql)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        return await ScalarAsync(connection, sql);
+    }
+}
