@@ -72,6 +72,13 @@ public sealed class Outbox(Database database)
     public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
         QueryAsync("client_id = @client AND status = 'pending' AND next_attempt_at <= @until", cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
 
+    /// <summary>The due notifications of some of the merchant's subscriptions.</summary>
+    public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, IReadOnlyList<string> subscriptionIds, DateTimeOffset until, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"client_id = @client AND status = 'pending' AND next_attempt_at <= @until AND subscription_id IN ({string.Join(", ", subscriptionIds.Select((_, i) => "@s" + i))})",
+            cancellationToken,
+            [("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()), .. subscriptionIds.Select((id, i) => ("@s" + i, (object?)id))]);
+
     public async Task<NotificationRecord?> FindAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
         (await QueryAsync("client_id = @client AND notification_id = @id", cancellationToken, ("@client", clientId), ("@id", notificationId))).SingleOrDefault();
 

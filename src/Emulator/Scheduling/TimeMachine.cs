@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Emulator.Domain;
 using Emulator.Faults;
 using Emulator.Hosting;
@@ -90,41 +91,60 @@ public sealed class TimeMachine(
                 }
 
                 var progressed = false;
+                var attempts = new List<DeliveryAttempt>();
                 if (nextSubscription <= now)
                 {
-                    // Subscriptions due at one instant are processed in batches, one transaction per batch.
-                    foreach (var batch in (await subscriptions.DueAsync(clientId, now, cancellationToken)).Chunk(BatchSize))
+                    // Subscriptions due at one instant are processed in batches, one write per batch. What a batch owes
+                    // is delivered while the next batch is deducted, so that signing and sending use the cores the
+                    // single writer leaves idle; a subscription's chain still goes out in order, after its deduction.
+                    var deducted = Channel.CreateBounded<string[]>(2);
+                    var delivering = Task.Run(async () =>
                     {
-                        var events = new List<JournalEvent>();
-                        progressed |= await database.WriteAsync(async work =>
+                        try
                         {
-                            var ran = false;
-                            foreach (var subscriptionId in batch)
+                            await foreach (var batch in deducted.Reader.ReadAllAsync(cancellationToken))
                             {
-                                ran |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
+                                attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), cancellationToken));
                             }
+                        }
+                        catch (Exception e)
+                        {
+                            // The deductions stop too (their next write to the channel throws) instead of waiting for room.
+                            deducted.Writer.TryComplete(e);
+                            throw;
+                        }
+                    }, cancellationToken);
+                    try
+                    {
+                        foreach (var batch in (await subscriptions.DueAsync(clientId, now, cancellationToken)).Chunk(BatchSize))
+                        {
+                            var events = new List<JournalEvent>();
+                            progressed |= await database.WriteAsync(async work =>
+                            {
+                                var ran = false;
+                                foreach (var subscriptionId in batch)
+                                {
+                                    ran |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
+                                }
 
-                            return ran;
-                        }, cancellationToken);
-                        journal.AddRange(events);
+                                return ran;
+                            }, cancellationToken);
+                            journal.AddRange(events);
+                            await deducted.Writer.WriteAsync(batch, cancellationToken);
+                        }
+                    }
+                    finally
+                    {
+                        deducted.Writer.TryComplete();
+                        await delivering;
                     }
                 }
 
+                // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
                 var due = await outbox.DueAsync(clientId, now, cancellationToken);
-                if (due.Count > 0)
-                {
-                    // Concurrent across subscriptions, in order within one (CREATE before phase 1, phases in order).
-                    // Plain attempts of the step are written to the ledger together, in one transaction.
-                    var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
-                    var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
-                    await Parallel.ForEachAsync(
-                        Enumerable.Range(0, groups.Length),
-                        new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
-                        async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
-                    var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
-                    journal.AddRange(chains.SelectMany(c => c.Recorded).Concat(recorded).OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
-                    progressed = true;
-                }
+                attempts.AddRange(await DeliverAsync(due, cancellationToken));
+                progressed |= due.Count > 0 || attempts.Count > 0;
+                journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
 
                 if (!progressed)
                 {
@@ -142,6 +162,27 @@ public sealed class TimeMachine(
 
     private async Task<bool> AnythingDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
         await subscriptions.NextEventAtAsync(clientId, cancellationToken) <= until || await outbox.NextAttemptAtAsync(clientId, cancellationToken) <= until;
+
+    /// <summary>
+    /// Delivers due notifications, concurrently across subscriptions and in order within one (CREATE before phase 1,
+    /// phases in order); plain attempts are recorded together, in one write.
+    /// </summary>
+    private async Task<List<DeliveryAttempt>> DeliverAsync(IReadOnlyList<NotificationRecord> due, CancellationToken cancellationToken)
+    {
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
+        var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
+        var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, groups.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
+            async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
+        var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
+        return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
+    }
 
     private const int BatchSize = 256;
 
