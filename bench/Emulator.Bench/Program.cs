@@ -26,7 +26,7 @@ if (root is null)
     return 2;
 }
 
-var dll = Path.Combine(root.FullName, "src", "Emulator", "bin", "Release", "net10.0", "Emulator.dll");
+var dll = Environment.GetEnvironmentVariable("EMULATOR_DLL") is { Length: > 0 } other ? other : Path.Combine(root.FullName, "src", "Emulator", "bin", "Release", "net10.0", "Emulator.dll");
 if (!File.Exists(dll))
 {
     Console.Error.WriteLine($"build the emulator first: dotnet build -c Release src/Emulator ({dll} is missing)");
@@ -372,9 +372,12 @@ static class Wrk
             double rate = fixedRate * 2;
             if (fixedRate == 0 || !latencyOnly)
             {
+                var cpu = emulator.CpuSeconds();
                 (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
+                cpu = emulator.CpuSeconds() - cpu;
                 var created = await emulator.CountSubscriptionsAsync(merchant);
                 Console.WriteLine($"emulator: {rate:0} signed creates/s ({created} subscriptions created); ratio to ceiling {rate / ceiling:0.00} (goal ≥ 0.8)");
+                Console.WriteLine($"emulator CPU per create: {cpu / created * 1e6:0} µs (verify + sign alone: {Environment.ProcessorCount / ceiling * 1e6:0} µs)");
             }
 
             // Paced at half that rate (or --rate): 8 connections, each pausing between its requests; fresh request ids.

@@ -18,7 +18,7 @@ public sealed class WriteTests
     {
         await using var factory = new EmulatorFactory();
         var database = factory.Services.GetRequiredService<Database>();
-        await database.WriteAsync(work => ExecuteAsync(work.Connection, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
+        await database.WriteAsync(work => ExecuteAsync(work, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
 
         // The first unit holds the writer until the others are queued (the calls return once queued), so that they
         // are committed as one group.
@@ -28,12 +28,12 @@ public sealed class WriteTests
         {
             holding.SetResult();
             release.Wait(TimeSpan.FromSeconds(30));
-            return ExecuteAsync(work.Connection, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
+            return ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
         }, CancellationToken.None));
         await holding.Task;
         var units = Enumerable.Range(1, 40).Select(i => database.WriteAsync(async work =>
         {
-            await ExecuteAsync(work.Connection, $"INSERT INTO write_probe (id, note) VALUES ({i}, 'unit')");
+            await ExecuteAsync(work, $"INSERT INTO write_probe (id, note) VALUES ({i}, 'unit')");
             if (i == 17)
             {
                 throw new InvalidOperationException("unit 17 fails after its insert");
@@ -62,37 +62,30 @@ public sealed class WriteTests
     {
         await using var factory = new EmulatorFactory();
         var database = factory.Services.GetRequiredService<Database>();
-        await database.WriteAsync(work => ExecuteAsync(work.Connection, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
-        await database.WriteAsync(work => ExecuteAsync(work.Connection, "INSERT INTO write_probe (id, note) VALUES (1, 'first')"), CancellationToken.None);
+        await database.WriteAsync(work => ExecuteAsync(work, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
+        await database.WriteAsync(work => ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (1, 'first')"), CancellationToken.None);
 
         var seen = await database.WriteAsync(async work =>
         {
-            await ExecuteAsync(work.Connection, "INSERT INTO write_probe (id, note) VALUES (2, 'undone')");
+            await ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (2, 'undone')");
             await work.RollbackAsync(CancellationToken.None);
-            return await ScalarAsync(work.Connection, "SELECT COUNT(*) FROM write_probe");
+            return await ScalarAsync(work.Command("SELECT COUNT(*) FROM write_probe"));
         }, CancellationToken.None);
 
         seen.Should().Be(1);
         (await CountAsync(database, "SELECT COUNT(*) FROM write_probe")).Should().Be(1);
     }
 
-    private static async Task ExecuteAsync(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    private static async Task ExecuteAsync(WriteTransaction work, string sql) => await work.Command(sql).ExecuteNonQueryAsync();
 
-    private static async Task<long> ScalarAsync(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static async Task<long> ScalarAsync(DbCommand command) =>
+        Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<long> CountAsync(Database database, string sql)
     {
         await using var connection = await database.OpenAsync(CancellationToken.None);
-        return await ScalarAsync(connection, sql);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await ScalarAsync(command);
     }
 }

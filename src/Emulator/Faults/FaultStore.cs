@@ -25,8 +25,7 @@ public sealed class FaultStore(Database database)
         var rule = body.ToRule("flt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), now);
         await database.WriteAsync(async work =>
         {
-            await using var command = work.Connection.CreateCommand();
-            command.CommandText = "INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES (@id, @client, @target, @doc, @skip, @times)";
+            var command = work.Command("INSERT INTO faults (fault_id, client_id, target, doc, skip_left, times_left) VALUES (@id, @client, @target, @doc, @skip, @times)");
             command.Bind("@id", rule.FaultId);
             command.Bind("@client", clientId);
             command.Bind("@target", rule.Target);
@@ -54,8 +53,7 @@ public sealed class FaultStore(Database database)
     public Task<bool> DeleteAsync(string clientId, string? faultId, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {
-            await using var command = work.Connection.CreateCommand();
-            command.CommandText = "DELETE FROM faults WHERE client_id = @client AND (CAST(@id AS TEXT) IS NULL OR fault_id = @id)";
+            var command = work.Command("DELETE FROM faults WHERE client_id = @client AND (CAST(@id AS TEXT) IS NULL OR fault_id = @id)");
             command.Bind("@client", clientId);
             command.Bind("@id", faultId);
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0 || faultId is null;
@@ -111,16 +109,22 @@ public sealed class FaultStore(Database database)
         }
     }
 
+    private static async Task UpdateAsync(WriteTransaction work, string sql, string faultId, CancellationToken cancellationToken)
+    {
+        var command = work.Command(sql);
+        command.Bind("@id", faultId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static async Task<FaultRule?> TakeInAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
     {
         var candidates = new List<(string Id, FaultRule Rule, long Evaluated)>();
-        await using (var select = work.Connection.CreateCommand())
         {
-            select.CommandText = """
+            var select = work.Command("""
                 SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
                 WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0)
                 ORDER BY seq
-                """;
+                """);
             select.Bind("@client", clientId);
             select.Bind("@target", target);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -132,31 +136,23 @@ public sealed class FaultStore(Database database)
 
         foreach (var (id, rule, evaluated) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
         {
-            await using var use = work.Connection.CreateCommand();
-            use.Bind("@id", id);
             if (rule.Probability is not null)
             {
-                use.CommandText = "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id";
-                await use.ExecuteNonQueryAsync(cancellationToken);
+                await UpdateAsync(work, "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id", id, cancellationToken);
                 if (!rule.Hits(evaluated))
                 {
                     continue;
                 }
-
-                use.Parameters.Clear();
-                use.Bind("@id", id);
             }
 
             if (rule.SkipRemaining > 0)
             {
                 // Let this one through this rule; a later rule may still hit it.
-                use.CommandText = "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id";
-                await use.ExecuteNonQueryAsync(cancellationToken);
+                await UpdateAsync(work, "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id", id, cancellationToken);
                 continue;
             }
 
-            use.CommandText = "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL";
-            await use.ExecuteNonQueryAsync(cancellationToken);
+            await UpdateAsync(work, "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL", id, cancellationToken);
             return rule;
         }
 

@@ -57,7 +57,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
 
         return await database.WriteAsync(async work =>
         {
-            var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, change.SubscriptionId, null, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work, clientId, change.SubscriptionId, null, cancellationToken);
             AntomResult result;
             if (subscription is null)
             {
@@ -89,7 +89,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
 
         return await database.WriteAsync(async work =>
         {
-            var subscription = await SubscriptionStore.FindAsync(work.Connection, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
             if (subscription is null)
             {
                 return new AntomResponse(NotExist(cancel.SubscriptionId ?? cancel.SubscriptionRequestId!));
@@ -108,7 +108,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     {
         return await database.WriteAsync<(Subscription?, Outcome)>(async work =>
         {
-            var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, null, subscriptionRequestId, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work, clientId, null, subscriptionRequestId, cancellationToken);
             if (subscription is null)
             {
                 return (null, Outcome.Refused($"no subscription request '{subscriptionRequestId}'"));
@@ -136,10 +136,10 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     private static async Task<AntomResponse> FirstAnswerAsync(
         WriteTransaction work, string clientId, string api, string requestId, string hash, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
     {
-        if (!await IdempotencyStore.TryInsertAsync(work.Connection, clientId, api, requestId, hash, Encoding.UTF8.GetString(body), cancellationToken))
+        if (!await IdempotencyStore.TryInsertAsync(work, clientId, api, requestId, hash, Encoding.UTF8.GetString(body), cancellationToken))
         {
             await work.RollbackAsync(cancellationToken);
-            return Replay(requestId, api, hash, await IdempotencyStore.FindAsync(work.Connection, clientId, api, requestId, cancellationToken)
+            return Replay(requestId, api, hash, await IdempotencyStore.FindAsync(work, clientId, api, requestId, cancellationToken)
                 ?? throw new InvalidOperationException("idempotency record vanished"));
         }
 

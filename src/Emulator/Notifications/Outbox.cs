@@ -31,11 +31,10 @@ public sealed class Outbox(Database database)
             }
 
             var id = "ntf_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-            await using var command = work.Connection.CreateCommand();
-            command.CommandText = """
+            var command = work.Command("""
                 INSERT INTO notifications (notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at)
                 VALUES (@id, @client, @subscription, @kind, @url, @body, 'pending', @at, @at)
-                """;
+                """);
             command.Bind("@id", id);
             command.Bind("@client", subscription.ClientId);
             command.Bind("@subscription", subscription.SubscriptionId);
@@ -47,8 +46,7 @@ public sealed class Outbox(Database database)
             ids.Add(id);
 
             // A notification held back by a reorder fault goes out after the next one of its subscription.
-            await using var release = work.Connection.CreateCommand();
-            release.CommandText = "UPDATE notifications SET next_attempt_at = @at WHERE subscription_id = @subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL";
+            var release = work.Command("UPDATE notifications SET next_attempt_at = @at WHERE subscription_id = @subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL");
             release.Bind("@subscription", subscription.SubscriptionId);
             release.Bind("@at", e.At.ToUnixTimeMilliseconds());
             await release.ExecuteNonQueryAsync(cancellationToken);
@@ -113,12 +111,11 @@ public sealed class Outbox(Database database)
             var numbers = new List<int>(attempts.Count);
             foreach (var (notification, attempt, status, next, count) in attempts)
             {
-                await using var insert = work.Connection.CreateCommand();
-                insert.CommandText = """
+                var insert = work.Command("""
                     INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
                     VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery)
                     RETURNING attempt_no
-                    """;
+                    """);
                 insert.Bind("@id", notification.NotificationId);
                 insert.Bind("@at", attempt.At.ToUnixTimeMilliseconds());
                 insert.Bind("@http", attempt.HttpStatus);
@@ -128,8 +125,7 @@ public sealed class Outbox(Database database)
                 insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
                 numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
-                await using var update = work.Connection.CreateCommand();
-                update.CommandText = "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id";
+                var update = work.Command("UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id");
                 update.Bind("@id", notification.NotificationId);
                 update.Bind("@status", status);
                 update.Bind("@next", next?.ToUnixTimeMilliseconds());
@@ -155,8 +151,7 @@ public sealed class Outbox(Database database)
     private Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {
-            await using var command = work.Connection.CreateCommand();
-            command.CommandText = sql;
+            var command = work.Command(sql);
             command.Bind("@id", notificationId);
             command.Bind("@at", at?.ToUnixTimeMilliseconds());
             await command.ExecuteNonQueryAsync(cancellationToken);

@@ -89,11 +89,10 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
 
     private static async Task InsertAsync(WriteTransaction work, ApiCallRecord call, CancellationToken cancellationToken)
     {
-        await using var command = work.Connection.CreateCommand();
-        command.CommandText = """
+        var command = work.Command("""
             INSERT INTO api_calls (client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash)
             VALUES (@client, @at, @api, @request, @subscription, @code, @status, @message, @hash)
-            """;
+            """);
         command.Bind("@client", call.ClientId);
         command.Bind("@at", call.At.ToUnixTimeMilliseconds());
         command.Bind("@api", call.Api);

@@ -22,8 +22,7 @@ public sealed class MerchantStore(Database database)
     public Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {
-            await using var command = work.Connection.CreateCommand();
-            command.CommandText = "INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc";
+            var command = work.Command("INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc");
             command.Bind("@id", merchant.ClientId);
             command.Bind("@doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -35,9 +34,7 @@ public sealed class MerchantStore(Database database)
 
     private static async Task<bool> DeleteInAsync(WriteTransaction work, string clientId, CancellationToken cancellationToken)
     {
-        var connection = work.Connection;
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        var command = work.Command("""
             DELETE FROM notification_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = @id);
             DELETE FROM notifications WHERE client_id = @id;
             DELETE FROM phases WHERE client_id = @id;
@@ -47,11 +44,10 @@ public sealed class MerchantStore(Database database)
             DELETE FROM api_calls WHERE client_id = @id;
             DELETE FROM subscriptions WHERE client_id = @id;
             DELETE FROM idempotency WHERE client_id = @id;
-            """;
+            """);
         command.Bind("@id", clientId);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        await using var merchant = connection.CreateCommand();
-        merchant.CommandText = "DELETE FROM merchants WHERE client_id = @id";
+        var merchant = work.Command("DELETE FROM merchants WHERE client_id = @id");
         merchant.Bind("@id", clientId);
         return await merchant.ExecuteNonQueryAsync(cancellationToken) > 0;
     }

@@ -100,13 +100,20 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({WriterKey})", cancellationToken);
             var work = new WriteTransaction(connection, transaction, savepoint: null);
-            var result = await unit(work);
-            if (!work.RolledBack)
+            try
             {
-                await transaction.CommitAsync(cancellationToken);
-            }
+                var result = await unit(work);
+                if (!work.RolledBack)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
 
-            return result;
+                return result;
+            }
+            finally
+            {
+                work.DisposeCommands();
+            }
         }
         finally
         {

@@ -25,6 +25,7 @@ public sealed class SqliteDatabase : Database, IDisposable
     private readonly ConcurrentQueue<PendingWrite> queue = new();
     private readonly List<PendingWrite> group = new(MaxGroup);
     private readonly Lock leader = new();
+    private readonly Dictionary<string, DbCommand> prepared = new(StringComparer.Ordinal);
     private SqliteConnection? writer;
     private bool disposed;
 
@@ -93,8 +94,7 @@ public sealed class SqliteDatabase : Database, IDisposable
                 CommitGroup();
             }
 
-            writer?.Dispose();
-            writer = null;
+            CloseWriter();
         }
     }
 
@@ -147,7 +147,7 @@ public sealed class SqliteDatabase : Database, IDisposable
         try
         {
             writer ??= OpenWriter();
-            Commit(writer, group);
+            Commit(writer, prepared, group);
         }
         catch (Exception e)
         {
@@ -157,9 +157,20 @@ public sealed class SqliteDatabase : Database, IDisposable
                 unit.Fail(e);
             }
 
-            writer?.Dispose();
-            writer = null;
+            CloseWriter();
         }
+    }
+
+    private void CloseWriter()
+    {
+        foreach (var command in prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        prepared.Clear();
+        writer?.Dispose();
+        writer = null;
     }
 
     private SqliteConnection OpenWriter()
@@ -180,7 +191,7 @@ public sealed class SqliteDatabase : Database, IDisposable
     /// Runs the group in one <c>BEGIN IMMEDIATE</c> transaction, each unit in a savepoint: a unit that throws is undone
     /// alone. The units' tasks complete after the commit, so no caller answers for a write that is not stored.
     /// </summary>
-    private static void Commit(SqliteConnection connection, List<PendingWrite> group)
+    private static void Commit(SqliteConnection connection, Dictionary<string, DbCommand> prepared, List<PendingWrite> group)
     {
         const string Savepoint = "unit";
         var done = new List<PendingWrite>(group.Count);
@@ -194,15 +205,20 @@ public sealed class SqliteDatabase : Database, IDisposable
             }
 
             transaction.Save(Savepoint);
+            var work = new WriteTransaction(connection, transaction, Savepoint, prepared);
             try
             {
-                unit.Run(new WriteTransaction(connection, transaction, Savepoint));
+                unit.Run(work);
                 done.Add(unit);
             }
             catch (Exception e)
             {
                 transaction.Rollback(Savepoint);
                 unit.Fail(e);
+            }
+            finally
+            {
+                work.DisposeCommands();
             }
 
             transaction.Release(Savepoint);

@@ -21,10 +21,11 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     public async Task<Subscription?> FindByAuthorizationTokenAsync(string token, CancellationToken cancellationToken) =>
         await QueryOneAsync("authorization_token = @key", null, token, cancellationToken);
 
-    public static async Task<Subscription?> FindAsync(DbConnection connection, string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
+    /// <summary>The subscription as the unit of work sees it (read through its transaction).</summary>
+    public static async Task<Subscription?> FindAsync(WriteTransaction work, string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
         subscriptionId is not null
-            ? await QueryOneAsync(connection, "client_id = @client AND subscription_id = @key", clientId, subscriptionId, cancellationToken)
-            : await QueryOneAsync(connection, "client_id = @client AND subscription_request_id = @key", clientId, subscriptionRequestId!, cancellationToken);
+            ? await QueryOneAsync(work.Command(SelectDoc + "client_id = @client AND subscription_id = @key"), clientId, subscriptionId, cancellationToken)
+            : await QueryOneAsync(work.Command(SelectDoc + "client_id = @client AND subscription_request_id = @key"), clientId, subscriptionRequestId!, cancellationToken);
 
     public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
@@ -77,13 +78,12 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     /// <summary>Saves the subscription and the phases it deducted in this unit of work (one transaction with the caller's outbox rows).</summary>
     public async Task SaveAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
     {
-        await using var command = work.Connection.CreateCommand();
-        command.CommandText = isNew
+        var command = work.Command(isNew
             ? """
               INSERT INTO subscriptions (subscription_id, client_id, subscription_request_id, authorization_token, status, created_at, doc, next_event_at)
               VALUES (@id, @client, @request, @token, @status, @created, @doc, @next)
               """
-            : "UPDATE subscriptions SET status = @status, doc = @doc, next_event_at = @next WHERE subscription_id = @id";
+            : "UPDATE subscriptions SET status = @status, doc = @doc, next_event_at = @next WHERE subscription_id = @id");
         command.Bind("@id", subscription.SubscriptionId);
         command.Bind("@client", subscription.ClientId);
         command.Bind("@request", subscription.SubscriptionRequestId);
@@ -96,8 +96,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
 
         foreach (var entry in subscription.Timeline)
         {
-            await using var line = work.Connection.CreateCommand();
-            line.CommandText = "INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)";
+            var line = work.Command("INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)");
             line.Bind("@id", subscription.SubscriptionId);
             line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
             line.Bind("@type", entry.Type);
@@ -108,8 +107,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         subscription.Timeline.Clear();
         foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
         {
-            await using var phase = work.Connection.CreateCommand();
-            phase.CommandText = "INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES (@id, @no, @client, @payment, @doc)";
+            var phase = work.Command("INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES (@id, @no, @client, @payment, @doc)");
             phase.Bind("@id", subscription.SubscriptionId);
             phase.Bind("@no", deducted.Phase.PhaseNo);
             phase.Bind("@client", subscription.ClientId);
@@ -119,16 +117,18 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         }
     }
 
+    private const string SelectDoc = "SELECT doc FROM subscriptions WHERE ";
+
     private async Task<Subscription?> QueryOneAsync(string where, string? clientId, string key, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await QueryOneAsync(connection, where, clientId, key, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SelectDoc + where;
+        return await QueryOneAsync(command, clientId, key, cancellationToken);
     }
 
-    private static async Task<Subscription?> QueryOneAsync(DbConnection connection, string where, string? clientId, string key, CancellationToken cancellationToken)
+    private static async Task<Subscription?> QueryOneAsync(DbCommand command, string? clientId, string key, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT doc FROM subscriptions WHERE {where}";
         command.Bind("@key", key);
         if (clientId is not null)
         {

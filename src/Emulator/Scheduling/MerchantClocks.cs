@@ -55,11 +55,10 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
     {
         await database.WriteAsync(async work =>
         {
-            await using var command = work.Connection.CreateCommand();
-            command.CommandText = """
+            var command = work.Command("""
                 INSERT INTO clocks (client_id, offset_ms, frozen_at) VALUES (@client, @offset, @frozen)
                 ON CONFLICT (client_id) DO UPDATE SET offset_ms = excluded.offset_ms, frozen_at = excluded.frozen_at
-                """;
+                """);
             command.Bind("@client", clientId);
             command.Bind("@offset", (long)state.Offset.TotalMilliseconds);
             command.Bind("@frozen", state.FrozenAt?.ToUnixTimeMilliseconds());

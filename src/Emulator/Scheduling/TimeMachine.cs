@@ -192,7 +192,7 @@ public sealed class TimeMachine(
 
     private async Task<bool> RunSubscriptionAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
     {
-        var subscription = await SubscriptionStore.FindAsync(work.Connection, clientId, subscriptionId, null, cancellationToken);
+        var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken);
         if (subscription is null)
         {
             return false;
