@@ -76,6 +76,18 @@ public sealed class WriteTests
         (await CountAsync(database, "SELECT COUNT(*) FROM write_probe")).Should().Be(1);
     }
 
+    [SkippableFact]
+    public async Task UnitThatStartsAnotherWrite_Fails_InsteadOfWaitingForItself()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = factory.Services.GetRequiredService<Database>();
+        Skip.IfNot(database is SqliteDatabase, "on PostgreSQL each unit is a transaction of its own (a nested write waits for the writer lock)");
+
+        var nested = database.WriteAsync(_ => database.WriteAsync(_ => Task.FromResult(1), CancellationToken.None), CancellationToken.None);
+
+        (await nested.Invoking(async n => await n).Should().ThrowAsync<InvalidOperationException>()).WithMessage("*cannot start another write*");
+    }
+
     private static async Task ExecuteAsync(WriteTransaction work, string sql) => await work.Command(sql).ExecuteNonQueryAsync();
 
     private static async Task<long> ScalarAsync(DbCommand command) =>

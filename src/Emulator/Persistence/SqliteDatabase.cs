@@ -77,6 +77,12 @@ public sealed class SqliteDatabase : Database, IDisposable
     public override Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        if (leader.IsHeldByCurrentThread)
+        {
+            // It would wait for the commit of the group it is part of.
+            throw new InvalidOperationException("a unit of work cannot start another write; do the work in the same unit");
+        }
+
         var pending = new PendingWrite<T>(unit, cancellationToken);
         queue.Enqueue(pending);
         Lead();
@@ -235,7 +241,7 @@ public sealed class SqliteDatabase : Database, IDisposable
     {
         public abstract bool Cancelled { get; }
 
-        /// <summary>Runs the unit on the writer thread (SQLite commands complete synchronously, so it runs through).</summary>
+        /// <summary>Runs the unit on the thread that leads the commit (SQLite commands complete synchronously, so it runs through).</summary>
         public abstract void Run(WriteTransaction work);
 
         public abstract void Succeed();
