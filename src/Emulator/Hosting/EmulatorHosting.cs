@@ -51,7 +51,10 @@ public static class EmulatorHosting
                 MaxConnectionsPerServer = 256,
                 AllowAutoRedirect = false,
                 UseCookies = false,
-            });
+            })
+            // The dispatcher logs each attempt itself; the factory's own handlers would add a scope and three
+            // filtered-out log calls to every notification.
+            .RemoveAllLoggers();
         // In this order: the schema exists before the loop's first tick.
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<SchedulerLoop>();
