@@ -133,6 +133,11 @@ async Task Storm(int subscriptions)
         await emulator.SendAsync(emulator.SignCreate(merchant, key, CreateBody.For($"storm-{i}")));
         (await emulator.Http.PostAsync($"/_emulator/v1/merchants/{merchant}/subscription-requests/storm-{i}/approve", null, ct)).EnsureSuccessStatusCode();
     });
+    using var antom = RSA.Create(2048);
+    var body = Encoding.UTF8.GetBytes(new string('x', 520));
+    double SignRate() => Parallel(TimeSpan.FromSeconds(3), () => antom.SignData(body, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    var rateBefore = SignRate();
+
     var before = receiver.Payments;
     var emulatorCpu = emulator.CpuSeconds();
     var benchCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
@@ -143,18 +148,12 @@ async Task Storm(int subscriptions)
     benchCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - benchCpu;
     var delivered = receiver.Payments - before;
 
-    using var antom = RSA.Create(2048);
-    var body = Encoding.UTF8.GetBytes(new string('x', 520));
-    var signs = 0;
-    var signWatch = Stopwatch.StartNew();
-    System.Threading.Tasks.Parallel.For(0, delivered, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, _ =>
-    {
-        antom.SignData(body, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        Interlocked.Increment(ref signs);
-    });
-    var ceiling = signWatch.Elapsed;
+    // The VM's speed drifts: the signing rate is measured just before and just after the advance, and the ceiling is
+    // the time to sign what was delivered at the mean of the two.
+    var rateAfter = SignRate();
+    var ceiling = TimeSpan.FromSeconds(delivered / ((rateBefore + rateAfter) / 2));
     Console.WriteLine($"emulator: {delivered} notifyPayment delivered and acknowledged in {elapsed.TotalSeconds:0.0} s ({delivered / elapsed.TotalSeconds:0}/s); CPU used meanwhile: emulator {emulatorCpu:0.0} s, receiver {benchCpu:0.0} s");
-    Console.WriteLine($"ceiling: signing {signs} such bodies on {Environment.ProcessorCount} cores: {ceiling.TotalSeconds:0.0} s; ratio {elapsed / ceiling:0.0} (goal ≤ 1.3)");
+    Console.WriteLine($"ceiling: signing {delivered} such bodies on {Environment.ProcessorCount} cores at {rateBefore:0}/s (before) and {rateAfter:0}/s (after): {ceiling.TotalSeconds:0.0} s; ratio {elapsed / ceiling:0.0} (goal ≤ 1.3)");
 }
 
 async Task Memory(int subscriptions)
