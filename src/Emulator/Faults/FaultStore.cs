@@ -109,6 +109,26 @@ public sealed class FaultStore(Database database)
         }
     }
 
+    /// <summary>The merchant's rules for the target that may still hit, in creation order (read to the end before any update).</summary>
+    private static async Task<List<(string Id, FaultRule Rule, long Evaluated)>> LiveRulesAsync(WriteTransaction work, string clientId, string target, CancellationToken cancellationToken)
+    {
+        var select = work.Command("""
+            SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
+            WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0)
+            ORDER BY seq
+            """);
+        select.Bind("@client", clientId);
+        select.Bind("@target", target);
+        var rules = new List<(string Id, FaultRule Rule, long Evaluated)>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rules.Add((reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)), reader.GetInt64(4)));
+        }
+
+        return rules;
+    }
+
     private static async Task UpdateAsync(WriteTransaction work, string sql, string faultId, CancellationToken cancellationToken)
     {
         var command = work.Command(sql);
@@ -118,22 +138,7 @@ public sealed class FaultStore(Database database)
 
     private static async Task<FaultRule?> TakeInAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
     {
-        var candidates = new List<(string Id, FaultRule Rule, long Evaluated)>();
-        {
-            var select = work.Command("""
-                SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
-                WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0)
-                ORDER BY seq
-                """);
-            select.Bind("@client", clientId);
-            select.Bind("@target", target);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                candidates.Add((reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)), reader.GetInt64(4)));
-            }
-        }
-
+        var candidates = await LiveRulesAsync(work, clientId, target, cancellationToken);
         foreach (var (id, rule, evaluated) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
         {
             if (rule.Probability is not null)
