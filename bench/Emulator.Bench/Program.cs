@@ -116,8 +116,7 @@ async Task Throughput(int requests)
     }
 
     await Task.WhenAll(inFlight);
-    var sorted = latencies.Order().ToArray();
-    Console.WriteLine($"latency at half the maximum rate ({half:0}/s, {sorted.Length} requests): p50 {sorted[sorted.Length / 2]:0.00} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:0.00} ms (goal p99 ≤ 5 ms)");
+    Console.WriteLine($"latency at half the maximum rate ({half:0}/s, {latencies.Count} requests): {Latency.Percentiles(latencies)} (goal p99 ≤ 5 ms)");
 }
 
 async Task Storm(int subscriptions)
@@ -433,8 +432,7 @@ static class Wrk
                 await Task.Delay(TimeSpan.FromSeconds(8 / rate));
             }
         })));
-        var sorted = durations.Order().ToArray();
-        return $"p50 {sorted[sorted.Length / 2]:0.00}ms, p90 {sorted[(int)(sorted.Length * 0.9)]:0.00}ms, p99 {sorted[(int)(sorted.Length * 0.99)]:0.00}ms";
+        return Latency.Percentiles(durations);
     }
 
     private static async Task<(double Rate, string Latency)> RunAsync(string wrk, string[] arguments)
@@ -462,4 +460,15 @@ static class CreateBody
         + "\"subscriptionStartTime\":\"2027-01-01T00:00:00+00:00\",\"periodRule\":{\"periodType\":\"MONTH\",\"periodCount\":1},"
         + "\"paymentMethod\":{\"paymentMethodType\":\"GCASH\"},\"paymentAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"},"
         + "\"orderInfo\":{\"orderAmount\":{\"currency\":\"PHP\",\"value\":\"19900\"}},\"env\":{\"terminalType\":\"WEB\"}}";
+}
+
+static class Latency
+{
+    /// <summary>p50, p90 and p99 of durations in milliseconds, written as wrk writes them.</summary>
+    public static string Percentiles(IEnumerable<double> milliseconds)
+    {
+        var sorted = milliseconds.Order().ToArray();
+        string At(double p) => $"{sorted[(int)(sorted.Length * p)]:0.00}ms";
+        return $"p50 {At(0.5)}, p90 {At(0.9)}, p99 {At(0.99)}";
+    }
 }
