@@ -13,6 +13,18 @@ using System.Text.RegularExpressions;
 // it is compared with. Run from the repository root after a Release build:
 //   dotnet build -c Release src/Emulator && dotnet run -c Release --project bench/Emulator.Bench -- [throughput|storm|memory|all] [--subscriptions N]
 var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+if (what == ReferenceEndpoint.Mode)
+{
+    await ReferenceEndpoint.RunAsync(args);
+    return 0;
+}
+
+if (what == ReferenceSender.Mode)
+{
+    await ReferenceSender.RunAsync(args);
+    return 0;
+}
+
 int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 var root = new DirectoryInfo(AppContext.BaseDirectory);
 while (root is not null && !File.Exists(Path.Combine(root.FullName, "Emulator.sln")))
@@ -152,7 +164,14 @@ async Task Storm(int subscriptions)
     var rateAfter = SignRate();
     var ceiling = TimeSpan.FromSeconds(delivered / ((rateBefore + rateAfter) / 2));
     Console.WriteLine($"emulator: {delivered} notifyPayment delivered and acknowledged in {elapsed.TotalSeconds:0.0} s ({delivered / elapsed.TotalSeconds:0}/s); CPU used meanwhile: emulator {emulatorCpu:0.0} s, receiver {benchCpu:0.0} s");
-    Console.WriteLine($"ceiling: signing {delivered} such bodies on {Environment.ProcessorCount} cores at {rateBefore:0}/s (before) and {rateAfter:0}/s (after): {ceiling.TotalSeconds:0.0} s; ratio {elapsed / ceiling:0.0} (goal ≤ 1.3)");
+    Console.WriteLine($"ceiling: signing {delivered} such bodies on {Environment.ProcessorCount} cores at {rateBefore:0}/s (before) and {rateAfter:0}/s (after): {ceiling.TotalSeconds:0.0} s; ratio {elapsed / ceiling:0.00} (goal ≤ 1.3)");
+
+    // The least a sender can do on this stack (sign, post, read the acknowledgement; nothing stored), just after.
+    var receiverCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+    var (referenceSeconds, referenceCpu) = await ReferenceSender.RunProcessAsync(receiver.Url, delivered);
+    receiverCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - receiverCpu;
+    Console.WriteLine($"reference (sign, post, read the acknowledgement, nothing stored; bench/Emulator.Bench/ReferenceEndpoint.cs): {delivered} in {referenceSeconds:0.0} s "
+        + $"(CPU: sender {referenceCpu:0.0} s, receiver {receiverCpu:0.0} s), ratio to the ceiling {referenceSeconds / ceiling.TotalSeconds:0.00}; the emulator takes {elapsed.TotalSeconds / referenceSeconds:0.00}× its time");
 }
 
 async Task Memory(int subscriptions)
@@ -383,11 +402,35 @@ static class Wrk
                 var created = await emulator.CountSubscriptionsAsync(merchant);
                 // The VM's speed drifts from minute to minute: the ceiling is measured again just after the run, and
                 // the ratio taken to the mean of the two.
+
+                // The same load on the least a signed endpoint can do on this stack (one SQLite write), right after.
+                var (reference, referenceUrl) = await ReferenceEndpoint.StartAsync(key);
+                double referenceRate, referenceCpu;
+                long referenceRows;
+                try
+                {
+                    await RunAsync(wrk, ["-t1", "-c32", "-d3s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
+                    reference.Refresh();
+                    referenceCpu = reference.TotalProcessorTime.TotalSeconds;
+                    (referenceRate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
+                    reference.Refresh();
+                    referenceCpu = (reference.TotalProcessorTime.TotalSeconds - referenceCpu) / (referenceRate * seconds);
+                    using var probe = new HttpClient { BaseAddress = referenceUrl };
+                    referenceRows = long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture);
+                }
+                finally
+                {
+                    reference.Kill(entireProcessTree: true);
+                    await reference.WaitForExitAsync();
+                }
+
                 var after = measureCeiling();
-                Console.WriteLine($"ceiling again after the run: {after:0} /s");
+                Console.WriteLine($"ceiling again after the runs: {after:0} /s");
                 ceiling = (ceiling + after) / 2;
                 Console.WriteLine($"emulator: {rate:0} signed creates/s ({created} subscriptions created); ratio to the mean ceiling ({ceiling:0} /s) {rate / ceiling:0.00} (goal ≥ 0.8)");
                 Console.WriteLine($"emulator CPU per create: {cpu / created * 1e6:0} µs (verify + sign alone: {Environment.ProcessorCount / ceiling * 1e6:0} µs)");
+                Console.WriteLine($"reference (verify, parse, one SQLite row, sign; bench/Emulator.Bench/ReferenceEndpoint.cs), same load just after: {referenceRate:0} /s ({referenceRows} rows written), "
+                    + $"ratio to the ceiling {referenceRate / ceiling:0.00}, {referenceCpu * 1e6:0} µs of CPU per request; the emulator reaches {rate / referenceRate:0.00} of it");
             }
 
             // Paced at half that rate (or --rate): 8 connections, each pausing between its requests; fresh request ids.
