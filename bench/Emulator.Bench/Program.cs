@@ -400,30 +400,20 @@ static class Wrk
                 (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
                 cpu = emulator.CpuSeconds() - cpu;
                 var created = await emulator.CountSubscriptionsAsync(merchant);
-                // The VM's speed drifts from minute to minute: the ceiling is measured again just after the run, and
-                // the ratio taken to the mean of the two.
-
                 // The same load on the least a signed endpoint can do on this stack (one SQLite write), right after.
-                var (reference, referenceUrl) = await ReferenceEndpoint.StartAsync(key);
-                double referenceRate, referenceCpu;
-                long referenceRows;
-                try
+                var (referenceRate, referenceCpu, referenceRows) = await ReferenceEndpoint.WithAsync(key, async (referenceUrl, reference) =>
                 {
                     await RunAsync(wrk, ["-t1", "-c32", "-d3s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
                     reference.Refresh();
-                    referenceCpu = reference.TotalProcessorTime.TotalSeconds;
-                    (referenceRate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
+                    var before = reference.TotalProcessorTime.TotalSeconds;
+                    var (measured, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
                     reference.Refresh();
-                    referenceCpu = (reference.TotalProcessorTime.TotalSeconds - referenceCpu) / (referenceRate * seconds);
                     using var probe = new HttpClient { BaseAddress = referenceUrl };
-                    referenceRows = long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture);
-                }
-                finally
-                {
-                    reference.Kill(entireProcessTree: true);
-                    await reference.WaitForExitAsync();
-                }
+                    return (measured, (reference.TotalProcessorTime.TotalSeconds - before) / (measured * seconds), long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture));
+                });
 
+                // The VM's speed drifts from minute to minute: the ceiling is measured again just after the runs, and
+                // the ratio taken to the mean of the two.
                 var after = measureCeiling();
                 Console.WriteLine($"ceiling again after the runs: {after:0} /s");
                 ceiling = (ceiling + after) / 2;
@@ -439,6 +429,12 @@ static class Wrk
             var pause = (int)Math.Round(8 / half * 1000);
             var (pacedRate, latency) = await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
             Console.WriteLine($"latency at about half the maximum rate ({pacedRate:0}/s): {latency} (goal p99 ≤ 5 ms)");
+            var (referencePaced, referenceLatency) = await ReferenceEndpoint.WithAsync(key, async (referenceUrl, _) =>
+            {
+                await RunAsync(wrk, ["-t1", "-c32", "-d5s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
+                return await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, referenceUrl.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
+            });
+            Console.WriteLine($"reference endpoint, same pacing after a 5-s warm-up ({referencePaced:0}/s): {referenceLatency}");
             Console.WriteLine($"floor: one RSA-2048 signature alone, 8 callers at the same rate in this process: {await SignLatencyAsync(pacedRate, seconds)}");
         }
         finally

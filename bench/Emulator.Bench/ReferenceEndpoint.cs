@@ -101,8 +101,24 @@ static class ReferenceEndpoint
         await app.RunAsync();
     }
 
+    /// <summary>Runs <paramref name="measure"/> against a fresh reference endpoint (its URL and process), then stops it.</summary>
+    public static async Task<T> WithAsync<T>(RSA merchantKey, Func<Uri, Process, Task<T>> measure)
+    {
+        var (process, url) = await StartAsync(merchantKey);
+        try
+        {
+            return await measure(url, process);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
     /// <summary>Starts the reference endpoint as a process of its own (this program, in the mode above).</summary>
-    public static async Task<(Process Process, Uri Url)> StartAsync(RSA merchantKey)
+    private static async Task<(Process Process, Uri Url)> StartAsync(RSA merchantKey)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
