@@ -106,6 +106,9 @@ internal static class Schema
         """
         ALTER TABLE faults ADD COLUMN evaluated INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        CREATE INDEX ix_notifications_held ON notifications (subscription_id) WHERE held = 1;
+        """,
     ];
 
     /// <summary>
