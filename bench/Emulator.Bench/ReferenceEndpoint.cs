@@ -120,7 +120,7 @@ static class ReferenceEndpoint
     /// <summary>Starts the reference endpoint as a process of its own (this program, in the mode above).</summary>
     private static async Task<(Process Process, Uri Url)> StartAsync(RSA merchantKey)
     {
-        var port = FreePort();
+        var port = EmulatorProcess.FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { typeof(ReferenceEndpoint).Assembly.Location, Mode, port.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(merchantKey.ExportSubjectPublicKeyInfo()) })
         {
@@ -148,15 +148,6 @@ static class ReferenceEndpoint
         }
 
         throw new InvalidOperationException("the reference endpoint did not start");
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private sealed record Result(string ResultCode, string ResultStatus, string ResultMessage);
