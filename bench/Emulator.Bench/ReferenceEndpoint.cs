@@ -16,15 +16,14 @@ static class ReferenceEndpoint
 {
     public const string Mode = "reference-server";
 
-    /// <summary>Runs in a process of its own: <c>reference-server PORT PUBLIC_KEY_SPKI_BASE64</c>.</summary>
+    /// <summary>Runs in a process of its own: <c>reference-server PORT PUBLIC_KEY_SPKI_BASE64 DATA_DIRECTORY</c>.</summary>
     public static async Task RunAsync(string[] args)
     {
         var port = int.Parse(args[1], CultureInfo.InvariantCulture);
         using var verifier = RSA.Create();
         verifier.ImportSubjectPublicKeyInfo(Convert.FromBase64String(args[2]), out _);
         using var signer = RSA.Create(2048);
-        var data = Directory.CreateTempSubdirectory("emulator-bench-reference-").FullName;
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "reference.db")};Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(args[3], "reference.db")};Pooling=False");
         connection.Open();
         using (var setup = connection.CreateCommand())
         {
@@ -104,25 +103,33 @@ static class ReferenceEndpoint
     /// <summary>Runs <paramref name="measure"/> against a fresh reference endpoint (its URL and process), then stops it.</summary>
     public static async Task<T> WithAsync<T>(RSA merchantKey, Func<Uri, Process, Task<T>> measure)
     {
-        var (process, url) = await StartAsync(merchantKey);
+        var data = Directory.CreateTempSubdirectory("emulator-bench-reference-").FullName;
         try
         {
-            return await measure(url, process);
+            var (process, url) = await StartAsync(merchantKey, data);
+            try
+            {
+                return await measure(url, process);
+            }
+            finally
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                process.Dispose();
+            }
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            process.Dispose();
+            Directory.Delete(data, recursive: true);
         }
     }
 
     /// <summary>Starts the reference endpoint as a process of its own (this program, in the mode above).</summary>
-    private static async Task<(Process Process, Uri Url)> StartAsync(RSA merchantKey)
+    private static async Task<(Process Process, Uri Url)> StartAsync(RSA merchantKey, string data)
     {
         var port = EmulatorProcess.FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { typeof(ReferenceEndpoint).Assembly.Location, Mode, port.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(merchantKey.ExportSubjectPublicKeyInfo()) })
+        foreach (var a in new[] { typeof(ReferenceEndpoint).Assembly.Location, Mode, port.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(merchantKey.ExportSubjectPublicKeyInfo()), data })
         {
             info.ArgumentList.Add(a);
         }
