@@ -80,14 +80,18 @@ public sealed class Outbox(Database database)
     public async Task<NotificationRecord?> FindAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
         (await QueryAsync("client_id = @client AND notification_id = @id", cancellationToken, ("@client", clientId), ("@id", notificationId))).SingleOrDefault();
 
-    public Task<IReadOnlyList<NotificationRecord>> ListAsync(string clientId, string? kind, string? subscriptionId, string? status, CancellationToken cancellationToken) =>
-        QueryAsync(
-            "client_id = @client AND (CAST(@kind AS TEXT) IS NULL OR kind = @kind) AND (CAST(@subscription AS TEXT) IS NULL OR subscription_id = @subscription) AND (CAST(@status AS TEXT) IS NULL OR status = @status)",
-            cancellationToken,
-            ("@client", clientId),
-            ("@kind", kind),
-            ("@subscription", subscriptionId),
-            ("@status", status));
+    public async Task<IReadOnlyList<NotificationRecord>> ListAsync(string clientId, string? kind, string? subscriptionId, string? status, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = ListQuery(clientId, kind, subscriptionId, status);
+        return await database.QueryAsync(sql, Read, cancellationToken, parameters);
+    }
+
+    /// <summary>The listing's query: one subscription's notifications are read through its index, whatever the merchant has.</summary>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(string clientId, string? kind, string? subscriptionId, string? status)
+    {
+        var (where, parameters) = SqlFilter.Equal(("client_id", clientId), ("kind", kind), ("subscription_id", subscriptionId), ("status", status));
+        return (Select(where), parameters);
+    }
 
     public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
@@ -158,7 +162,9 @@ public sealed class Outbox(Database database)
         }, cancellationToken);
 
     private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
-        await database.QueryAsync($"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq", Read, cancellationToken, parameters);
+        await database.QueryAsync(Select(where), Read, cancellationToken, parameters);
+
+    private static string Select(string where) => $"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq";
 
     private static NotificationRecord Read(DbDataReader r) => new(
         r.GetInt64(0),

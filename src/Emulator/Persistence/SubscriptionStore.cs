@@ -27,18 +27,18 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             ? await QueryOneAsync(work.Command(SelectDoc + "client_id = @client AND subscription_id = @key"), clientId, subscriptionId, cancellationToken)
             : await QueryOneAsync(work.Command(SelectDoc + "client_id = @client AND subscription_request_id = @key"), clientId, subscriptionRequestId!, cancellationToken);
 
-    public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken) =>
-        await database.QueryAsync(
-            """
-            SELECT doc FROM subscriptions
-            WHERE client_id = @client AND (CAST(@status AS TEXT) IS NULL OR status = @status) AND (CAST(@request AS TEXT) IS NULL OR subscription_request_id = @request)
-            ORDER BY created_at, subscription_id
-            """,
-            r => Deserialize(r.GetString(0)),
-            cancellationToken,
-            ("@client", clientId),
-            ("@status", status?.ToWire()),
-            ("@request", requestId));
+    public async Task<IReadOnlyList<Subscription>> ListAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = ListQuery(clientId, status, requestId);
+        return await database.QueryAsync(sql, r => Deserialize(r.GetString(0)), cancellationToken, parameters);
+    }
+
+    /// <summary>The listing's query: a request id is looked up through its index, whatever the merchant has.</summary>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(string clientId, SubscriptionStatus? status, string? requestId)
+    {
+        var (where, parameters) = SqlFilter.Equal(("client_id", clientId), ("status", status?.ToWire()), ("subscription_request_id", requestId));
+        return ($"SELECT doc FROM subscriptions WHERE {where} ORDER BY created_at, subscription_id", parameters);
+    }
 
     public async Task<long> CountAsync(string clientId, CancellationToken cancellationToken) =>
         (await database.QueryAsync("SELECT COUNT(*) FROM subscriptions WHERE client_id = @client", r => r.GetInt64(0), cancellationToken, ("@client", clientId)))[0];

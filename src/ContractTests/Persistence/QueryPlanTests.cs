@@ -1,0 +1,64 @@
+using ContractTests.Support;
+using Emulator.Domain;
+using Emulator.Notifications;
+using Emulator.Persistence;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContractTests.Persistence;
+
+/// <summary>
+/// The control API's and the dashboard's views of one subscription stay as fast with a million notifications as with
+/// ten: their queries reach the subscription's rows through an index instead of reading all of the merchant's.
+/// (SQLite's plan; PostgreSQL plans by its statistics.)
+/// </summary>
+public sealed class QueryPlanTests
+{
+    [SkippableFact]
+    public async Task OneSubscriptionsNotifications_AreReadThroughTheSubscriptionIndex()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+
+        var plans = new[]
+        {
+            Outbox.ListQuery("SANDBOX_X", null, "sub_1", null),
+            Outbox.ListQuery("SANDBOX_X", "notifyPayment", "sub_1", "pending"),
+        };
+
+        foreach (var (sql, parameters) in plans)
+        {
+            (await PlanAsync(database, sql, parameters)).Should().Contain("USING INDEX ix_notifications_subscription (subscription_id=?)", sql);
+        }
+    }
+
+    [SkippableFact]
+    public async Task SubscriptionsByRequestId_AreReadThroughTheRequestIndex()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+
+        var (sql, parameters) = SubscriptionStore.ListQuery("SANDBOX_X", SubscriptionStatus.Active, "req-1");
+
+        (await PlanAsync(database, sql, parameters)).Should().Contain("USING INDEX ix_subscriptions_request (client_id=? AND subscription_request_id=?)");
+    }
+
+    [Fact]
+    public void Filters_LeaveOutWhatIsNotSet()
+    {
+        var (where, parameters) = SqlFilter.Equal(("client_id", "SANDBOX_X"), ("kind", null), ("status", "pending"));
+
+        where.Should().Be("client_id = @client_id AND status = @status");
+        parameters.Should().Equal(("@client_id", (object?)"SANDBOX_X"), ("@status", (object?)"pending"));
+        SqlFilter.Equal(("kind", null)).Where.Should().Be("1 = 1");
+    }
+
+    private static Database SqliteOnly(EmulatorFactory factory)
+    {
+        var database = factory.Services.GetRequiredService<Database>();
+        Skip.IfNot(database is SqliteDatabase, "the plans asserted here are SQLite's");
+        return database;
+    }
+
+    private static async Task<string> PlanAsync(Database database, string sql, (string Name, object? Value)[] parameters) =>
+        string.Join("\n", await database.QueryAsync("EXPLAIN QUERY PLAN " + sql, r => r.GetString(3), CancellationToken.None, parameters));
+}
