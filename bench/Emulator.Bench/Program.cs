@@ -139,11 +139,15 @@ async Task Storm(int subscriptions)
     await using var emulator = await EmulatorProcess.StartAsync(dll);
     var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
     var merchant = await emulator.MerchantAsync(key, receiver.Url, start);
+    var setup = Stopwatch.StartNew();
     await System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, subscriptions), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
     {
         await emulator.SendAsync(emulator.SignCreate(merchant, key, CreateBody.For($"storm-{i}")));
         (await emulator.Http.PostAsync($"/_emulator/v1/merchants/{merchant}/subscription-requests/storm-{i}/approve", null, ct)).EnsureSuccessStatusCode();
     });
+    // Each approval answers with the subscription's view (phases, timeline, notifications): its cost must not grow with
+    // the merchant's other subscriptions.
+    Console.WriteLine($"setup: {subscriptions} signed creates, each approved through the control API, in {setup.Elapsed.TotalSeconds:0.0} s ({subscriptions / setup.Elapsed.TotalSeconds:0} pairs/s)");
     using var antom = RSA.Create(2048);
     var body = Encoding.UTF8.GetBytes(new string('x', 520));
     double SignRate() => Parallel(TimeSpan.FromSeconds(3), () => antom.SignData(body, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
