@@ -98,4 +98,40 @@ public sealed class MerchantsTests(EmulatorFactory factory)
         reply.ResultCode.Should().Be("UNKNOWN_CLIENT");
         list.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Theory]
+    [InlineData("GET", "")]
+    [InlineData("DELETE", "")]
+    [InlineData("GET", "/subscriptions")]
+    [InlineData("GET", "/subscriptions/sub_1")]
+    [InlineData("POST", "/subscription-requests/req-1/approve")]
+    [InlineData("POST", "/subscription-requests/req-1/decline")]
+    [InlineData("GET", "/api-calls")]
+    [InlineData("GET", "/clock")]
+    [InlineData("POST", "/clock/freeze")]
+    [InlineData("POST", "/clock/resume")]
+    [InlineData("POST", "/clock/advance", """{"by":"P1M"}""")]
+    [InlineData("GET", "/notifications")]
+    [InlineData("POST", "/notifications/ntf_1/redeliver")]
+    [InlineData("GET", "/faults")]
+    [InlineData("POST", "/faults", """{"target":"create","resultCode":"RISK_REJECT"}""")]
+    [InlineData("DELETE", "/faults")]
+    [InlineData("DELETE", "/faults/flt_1")]
+    [InlineData("POST", "/scenarios/rate-limited")]
+    public async Task EveryCallAboutAMerchant_UnknownClientId_Is404SayingHowToCreateIt(string method, string path, string? body = null)
+    {
+        var clientId = "SANDBOX_NOBODY_" + Guid.NewGuid().ToString("N")[..8];
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/_emulator/v1/merchants/{clientId}{path}");
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        var response = await client.Http.SendAsync(request);
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        ((string)problem!["detail"]!).Should().Be($"no merchant '{clientId}'; create it with PUT /_emulator/v1/merchants/{clientId}");
+        (await client.Http.GetAsync($"/_emulator/v1/merchants/{clientId}")).StatusCode.Should().Be(HttpStatusCode.NotFound, "a call about an unknown merchant creates nothing");
+    }
 }

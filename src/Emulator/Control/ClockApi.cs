@@ -16,40 +16,25 @@ public static class ClockApi
         return merchant;
     }
 
-    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> GetClockAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
-        await merchants.FindAsync(clientId, cancellationToken) is null
-            ? ControlProblems.UnknownMerchant(clientId)
-            : TypedResults.Ok(View(await clocks.GetAsync(clientId, cancellationToken), wall));
+    public static async Task<Ok<ClockView>> GetClockAsync(string clientId, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
+        TypedResults.Ok(View(await clocks.GetAsync(clientId, cancellationToken), wall));
 
-    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> FreezeAsync(
-        string clientId, FreezeBody? body, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
+    public static async Task<Ok<ClockView>> FreezeAsync(string clientId, FreezeBody? body, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
     {
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
-        {
-            return ControlProblems.UnknownMerchant(clientId);
-        }
-
         var at = body?.At ?? await clocks.NowAsync(clientId, cancellationToken);
         return TypedResults.Ok(View(await clocks.FreezeAsync(clientId, at, cancellationToken), wall));
     }
 
-    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> ResumeAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
-        await merchants.FindAsync(clientId, cancellationToken) is null
-            ? ControlProblems.UnknownMerchant(clientId)
-            : TypedResults.Ok(View(await clocks.ResumeAsync(clientId, cancellationToken), wall));
+    public static async Task<Ok<ClockView>> ResumeAsync(string clientId, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
+        TypedResults.Ok(View(await clocks.ResumeAsync(clientId, cancellationToken), wall));
 
     /// <summary>
     /// Moves the clock forward and runs everything that falls due on the way, in time order; answers once every
     /// delivery attempt that fell due has been made.
     /// </summary>
     public static async Task<Results<Ok<AdvanceView>, ProblemHttpResult>> AdvanceAsync(
-        string clientId, AdvanceBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
+        string clientId, AdvanceBody body, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
     {
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
-        {
-            return ControlProblems.UnknownMerchant(clientId);
-        }
-
         var now = await clocks.NowAsync(clientId, cancellationToken);
         DateTimeOffset target;
         if (body.By is { } by)

@@ -20,10 +20,13 @@ public static class ControlApi
         root.MapGet("/health", Health).WithName("GetHealth");
         root.MapGet("/keys", GetKeys).WithName("GetKeys");
 
-        var merchant = root.MapGroup("/merchants/{clientId}");
-        merchant.MapPut("", PutMerchantAsync).WithName("PutMerchant");
-        merchant.MapGet("", GetMerchantAsync).WithName("GetMerchant");
-        merchant.MapDelete("", DeleteMerchantAsync).WithName("DeleteMerchant");
+        var merchants = root.MapGroup("/merchants/{clientId}");
+        merchants.MapPut("", PutMerchantAsync).WithName("PutMerchant");
+        merchants.MapGet("", GetMerchantAsync).WithName("GetMerchant");
+        merchants.MapDelete("", DeleteMerchantAsync).WithName("DeleteMerchant");
+
+        // What a merchant has: answered 404 by the filter when the merchant does not exist.
+        var merchant = merchants.MapGroup("").AddEndpointFilter<KnownMerchantFilter>();
         merchant.MapGet("/subscriptions", ListSubscriptionsAsync).WithName("ListSubscriptions");
         merchant.MapGet("/subscriptions/{subscriptionId}", GetSubscriptionAsync).WithName("GetSubscription");
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/approve", ApproveAsync).WithName("ApproveSubscriptionRequest");
@@ -92,13 +95,8 @@ public static class ControlApi
     }
 
     public static async Task<Results<Ok<List<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
-        string clientId, string? status, string? subscriptionRequestId, MerchantRegistry merchants, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken)
+        string clientId, string? status, string? subscriptionRequestId, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken)
     {
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
-        {
-            return ControlProblems.UnknownMerchant(clientId);
-        }
-
         var wanted = SubscriptionStatusNames.FromWire(status);
         if (status is { Length: > 0 } && wanted is null)
         {
@@ -141,9 +139,6 @@ public static class ControlApi
     }
 
     /// <summary>Every authenticated call the merchant made to the emulated API, oldest first (the conformance suite reads it).</summary>
-    public static async Task<Results<Ok<IReadOnlyList<ApiCallRecord>>, ProblemHttpResult>> ListApiCallsAsync(
-        string clientId, MerchantRegistry merchants, ApiCallJournal journal, CancellationToken cancellationToken) =>
-        await merchants.FindAsync(clientId, cancellationToken) is null
-            ? ControlProblems.UnknownMerchant(clientId)
-            : TypedResults.Ok(await journal.ListAsync(clientId, cancellationToken));
+    public static async Task<Ok<IReadOnlyList<ApiCallRecord>>> ListApiCallsAsync(string clientId, ApiCallJournal journal, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await journal.ListAsync(clientId, cancellationToken));
 }

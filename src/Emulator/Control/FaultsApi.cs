@@ -27,13 +27,8 @@ public static class FaultsApi
         TypedResults.Ok(scenarios.All().Select(s => new ScenarioView(s.Name, s.Description, s.Faults.Count)).ToList());
 
     public static async Task<Results<Created<FaultRule>, ProblemHttpResult>> AddFaultAsync(
-        string clientId, FaultBody body, MerchantRegistry merchants, ResultCodeCatalogue catalogue, FaultStore faults, MerchantClocks clocks, CancellationToken cancellationToken)
+        string clientId, FaultBody body, ResultCodeCatalogue catalogue, FaultStore faults, MerchantClocks clocks, CancellationToken cancellationToken)
     {
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
-        {
-            return ControlProblems.UnknownMerchant(clientId);
-        }
-
         if (body.Validate(catalogue) is { } error)
         {
             return ControlProblems.BadRequest(error);
@@ -43,10 +38,8 @@ public static class FaultsApi
         return TypedResults.Created($"{ControlApi.Prefix}/merchants/{clientId}/faults/{rule.FaultId}", rule);
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<FaultRule>>, ProblemHttpResult>> ListFaultsAsync(string clientId, MerchantRegistry merchants, FaultStore faults, CancellationToken cancellationToken) =>
-        await merchants.FindAsync(clientId, cancellationToken) is null
-            ? ControlProblems.UnknownMerchant(clientId)
-            : TypedResults.Ok(await faults.ListAsync(clientId, cancellationToken));
+    public static async Task<Ok<IReadOnlyList<FaultRule>>> ListFaultsAsync(string clientId, FaultStore faults, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await faults.ListAsync(clientId, cancellationToken));
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteFaultAsync(string clientId, string faultId, FaultStore faults, CancellationToken cancellationToken) =>
         await faults.DeleteAsync(clientId, faultId, cancellationToken)
@@ -60,13 +53,8 @@ public static class FaultsApi
     }
 
     public static async Task<Results<Ok<IReadOnlyList<FaultRule>>, ProblemHttpResult>> ApplyScenarioAsync(
-        string clientId, string name, MerchantRegistry merchants, ScenarioLibrary scenarios, CancellationToken cancellationToken)
+        string clientId, string name, ScenarioLibrary scenarios, CancellationToken cancellationToken)
     {
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
-        {
-            return ControlProblems.UnknownMerchant(clientId);
-        }
-
         if (scenarios.Find(name) is not { } scenario)
         {
             return ControlProblems.NotFound($"no scenario '{name}'; GET {ControlApi.Prefix}/scenarios lists them");

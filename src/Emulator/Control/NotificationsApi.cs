@@ -15,14 +15,9 @@ public static class NotificationsApi
         return merchant;
     }
 
-    public static async Task<Results<Ok<List<NotificationView>>, ProblemHttpResult>> ListNotificationsAsync(
-        string clientId, string? kind, string? subscriptionId, string? status, MerchantRegistry merchants, Outbox outbox, CancellationToken cancellationToken)
+    public static async Task<Ok<List<NotificationView>>> ListNotificationsAsync(
+        string clientId, string? kind, string? subscriptionId, string? status, Outbox outbox, CancellationToken cancellationToken)
     {
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
-        {
-            return ControlProblems.UnknownMerchant(clientId);
-        }
-
         var list = new List<NotificationView>();
         foreach (var n in await outbox.ListAsync(clientId, kind, subscriptionId, status, cancellationToken))
         {
