@@ -26,6 +26,23 @@ public sealed class OperabilityTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Metrics_OutboxDepth_IsTheNumberOfNotificationsStillToBeAcknowledged()
+    {
+        // An emulator of its own: the depth counts every merchant's notifications.
+        await using var isolated = new EmulatorFactory();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(isolated.CreateClient(), start);
+        var unreachable = MerchantHarness.Body(start);
+        unreachable["subscriptionNotificationUrl"] = "http://127.0.0.1:9/nobody-listens";
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{await m.CreateAsync(unreachable)}/decline", null);
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{await m.CreateAsync(MerchantHarness.Body(start))}/decline", null);
+
+        var text = await m.Http.GetStringAsync("/metrics");
+
+        text.Should().MatchRegex("(?m)^emulator_outbox_depth 1$", "one notice waits for its retry; the other was acknowledged");
+    }
+
+    [Fact]
     public async Task Dashboard_ListsMerchants_AndShowsAMerchantsSubscriptions()
     {
         var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -42,6 +42,15 @@ public sealed class QueryPlanTests
         (await PlanAsync(database, sql, parameters)).Should().Contain("USING INDEX ix_subscriptions_request (client_id=? AND subscription_request_id=?)");
     }
 
+    [SkippableFact]
+    public async Task OutboxDepth_IsCountedInTheDueIndex_NotByReadingEveryNotification()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+
+        (await PlanAsync(database, Outbox.PendingCountQuery, [])).Should().Contain("USING COVERING INDEX ix_notifications_due (client_id=? AND status=?)");
+    }
+
     [Fact]
     public void Filters_LeaveOutWhatIsNotSet()
     {

@@ -56,7 +56,14 @@ public sealed class Outbox(Database database)
     }
 
     public async Task<long> PendingCountAsync(CancellationToken cancellationToken) =>
-        (await database.QueryAsync("SELECT COUNT(*) FROM notifications WHERE status = 'pending'", r => r.GetInt64(0), cancellationToken))[0];
+        (await database.QueryAsync(PendingCountQuery, r => r.GetInt64(0), cancellationToken))[0];
+
+    /// <summary>
+    /// The outbox depth (the metrics gauge), counted merchant by merchant in the due index: a plain
+    /// <c>WHERE status = 'pending'</c> would read every notification ever sent at each scrape.
+    /// </summary>
+    internal const string PendingCountQuery =
+        "SELECT COUNT(*) FROM notifications WHERE client_id IN (SELECT client_id FROM merchants) AND status = 'pending'";
 
     public async Task<DateTimeOffset?> NextAttemptAtAsync(string clientId, CancellationToken cancellationToken)
     {
