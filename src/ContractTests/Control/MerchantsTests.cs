@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Control;
 
@@ -97,6 +98,39 @@ public sealed class MerchantsTests(EmulatorFactory factory)
 
         reply.ResultCode.Should().Be("UNKNOWN_CLIENT");
         list.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DeleteMerchant_LeavesNoRowOfItsOwnInAnyTable()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(start));
+        await m.AdvanceAsync("P2M");
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", resultCode = "RISK_REJECT" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var database = factory.Services.GetRequiredService<Emulator.Persistence.Database>();
+        async Task<long> RowsAsync(string table, string column, string value) =>
+            (await database.QueryAsync($"SELECT COUNT(*) FROM {table} WHERE {column} = @v", r => r.GetInt64(0), CancellationToken.None, ("@v", value)))[0];
+        (await RowsAsync("phases", "subscription_id", subscriptionId)).Should().BeGreaterThan(0, "the advance deducted phases");
+        var notificationIds = (await m.NotificationsAsync()).Select(n => (string)n!["notificationId"]!).ToList();
+
+        // At once after a signed call: the API-call journal, written off the call's path, must not outlive the merchant.
+        await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel("20270101190000000000000000000000009"));
+        (await m.Http.DeleteAsync(m.Control)).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        var rows = new[]
+        {
+            ("merchants", "client_id", m.Merchant.ClientId), ("subscriptions", "client_id", m.Merchant.ClientId),
+            ("phases", "subscription_id", subscriptionId), ("phases", "client_id", m.Merchant.ClientId),
+            ("timeline", "subscription_id", subscriptionId), ("notifications", "client_id", m.Merchant.ClientId),
+            ("idempotency", "client_id", m.Merchant.ClientId), ("api_calls", "client_id", m.Merchant.ClientId),
+            ("clocks", "client_id", m.Merchant.ClientId), ("faults", "client_id", m.Merchant.ClientId),
+        }.Concat(notificationIds.Select(id => ("notification_attempts", "notification_id", id)));
+        notificationIds.Should().NotBeEmpty();
+        foreach (var (table, column, value) in rows)
+        {
+            (await RowsAsync(table, column, value)).Should().Be(0, $"{table} rows of the deleted merchant are gone");
+        }
     }
 
     [Theory]

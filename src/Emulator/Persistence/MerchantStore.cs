@@ -37,7 +37,7 @@ public sealed class MerchantStore(Database database)
         var command = work.Command("""
             DELETE FROM notification_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = @id);
             DELETE FROM notifications WHERE client_id = @id;
-            DELETE FROM phases WHERE client_id = @id;
+            DELETE FROM phases WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @id);
             DELETE FROM timeline WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @id);
             DELETE FROM clocks WHERE client_id = @id;
             DELETE FROM faults WHERE client_id = @id;
