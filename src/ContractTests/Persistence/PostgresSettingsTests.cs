@@ -1,0 +1,30 @@
+using Emulator.Persistence;
+using Npgsql;
+
+namespace ContractTests.Persistence;
+
+/// <summary>The Npgsql settings the emulator brings to a shared deployment, and the operator's word over them.</summary>
+public sealed class PostgresSettingsTests
+{
+    [Fact]
+    public void ConnectionString_WithoutThem_GetsStatementPreparationAndNoResetOnClose()
+    {
+        var settings = new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults("Host=db;Database=antom;Username=emulator"));
+
+        settings.MaxAutoPrepare.Should().Be(64);
+        settings.NoResetOnClose.Should().BeTrue();
+        settings.Host.Should().Be("db");
+        settings.Database.Should().Be("antom");
+    }
+
+    [Theory]
+    [InlineData("Host=db;Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("Host=db;maxautoprepare=0;noresetonclose=false")]
+    public void ConnectionString_ThatSetsThem_IsKeptAsItIs(string connectionString)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(PostgresDatabase.WithDefaults(connectionString));
+
+        settings.MaxAutoPrepare.Should().Be(0);
+        settings.NoResetOnClose.Should().BeFalse();
+    }
+}
