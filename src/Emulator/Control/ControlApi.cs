@@ -107,13 +107,7 @@ public static class ControlApi
             return ControlProblems.BadRequest("status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
         }
 
-        var list = new List<SubscriptionView>();
-        foreach (var subscription in await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken))
-        {
-            list.Add(await views.BuildAsync(subscription, cancellationToken));
-        }
-
-        return TypedResults.Ok(list);
+        return TypedResults.Ok(await views.BuildAllAsync(clientId, await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken), cancellationToken));
     }
 
     public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(

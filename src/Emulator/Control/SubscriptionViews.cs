@@ -7,13 +7,57 @@ namespace Emulator.Control;
 /// <summary>Builds the control API's view of a subscription: plan, phases and one timeline of everything that happened.</summary>
 public sealed class SubscriptionViews(SubscriptionStore store, Outbox outbox)
 {
+    // Up to this many subscriptions, a list reads each one's rows through their indexes; beyond it, the merchant's rows
+    // are read in four queries and grouped, instead of a few queries per subscription and one per notification.
+    private const int ReadOneByOneUpTo = 8;
+
     public async Task<SubscriptionView> BuildAsync(Subscription subscription, CancellationToken cancellationToken)
     {
         var phases = await store.PhasesAsync(subscription.SubscriptionId, cancellationToken);
-        var timeline = new List<TimelineEntry>(await store.TimelineAsync(subscription.SubscriptionId, cancellationToken));
+        var timeline = await store.TimelineAsync(subscription.SubscriptionId, cancellationToken);
+        var notifications = new List<(NotificationRecord, IReadOnlyList<AttemptRecord>)>();
         foreach (var notification in await outbox.ListAsync(subscription.ClientId, null, subscription.SubscriptionId, null, cancellationToken))
         {
-            foreach (var attempt in await outbox.AttemptsAsync(notification.NotificationId, cancellationToken))
+            notifications.Add((notification, await outbox.AttemptsAsync(notification.NotificationId, cancellationToken)));
+        }
+
+        return Compose(subscription, phases, timeline, notifications);
+    }
+
+    /// <summary>The views of some of one merchant's subscriptions, in their order.</summary>
+    public async Task<List<SubscriptionView>> BuildAllAsync(string clientId, IReadOnlyList<Subscription> subscriptions, CancellationToken cancellationToken)
+    {
+        var views = new List<SubscriptionView>(subscriptions.Count);
+        if (subscriptions.Count <= ReadOneByOneUpTo)
+        {
+            foreach (var subscription in subscriptions)
+            {
+                views.Add(await BuildAsync(subscription, cancellationToken));
+            }
+
+            return views;
+        }
+
+        var phases = await store.PhasesOfMerchantAsync(clientId, cancellationToken);
+        var timelines = await store.TimelineOfMerchantAsync(clientId, cancellationToken);
+        var attempts = await outbox.AttemptsOfMerchantAsync(clientId, cancellationToken);
+        var notifications = (await outbox.ListAsync(clientId, null, null, null, cancellationToken))
+            .ToLookup(n => n.SubscriptionId, n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]), StringComparer.Ordinal);
+        foreach (var s in subscriptions)
+        {
+            views.Add(Compose(s, [.. phases[s.SubscriptionId]], [.. timelines[s.SubscriptionId]], [.. notifications[s.SubscriptionId]]));
+        }
+
+        return views;
+    }
+
+    private static SubscriptionView Compose(
+        Subscription subscription, IReadOnlyList<Phase> phases, IReadOnlyList<TimelineEntry> stored, IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)> notifications)
+    {
+        var timeline = new List<TimelineEntry>(stored);
+        foreach (var (notification, attempts) in notifications)
+        {
+            foreach (var attempt in attempts)
             {
                 var http = attempt.HttpStatus is { } status ? $" (HTTP {status})" : "";
                 var again = attempt.Redelivery ? " redelivery" : "";

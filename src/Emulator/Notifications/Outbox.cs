@@ -101,18 +101,34 @@ public sealed class Outbox(Database database)
     }
 
     public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken) =>
-        await database.QueryAsync(
-            "SELECT attempt_no, at, http_status, response_body, outcome, error, redelivery FROM notification_attempts WHERE notification_id = @id ORDER BY attempt_no",
-            r => new AttemptRecord(
-                r.GetInt32(0),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
-                r.IsDBNull(2) ? null : r.GetInt32(2),
-                r.IsDBNull(3) ? null : r.GetString(3),
-                r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetString(5),
-                r.GetInt64(6) != 0),
+        (await database.QueryAsync(
+            $"SELECT {AttemptColumns} FROM notification_attempts WHERE notification_id = @id ORDER BY attempt_no",
+            ReadAttempt,
             cancellationToken,
-            ("@id", notificationId));
+            ("@id", notificationId))).Select(a => a.Attempt).ToList();
+
+    /// <summary>Every attempt of the merchant's notifications, in order within each notification (one query for a whole list).</summary>
+    public async Task<ILookup<string, AttemptRecord>> AttemptsOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
+        (await database.QueryAsync(
+            $"""
+            SELECT {AttemptColumns} FROM notification_attempts
+            WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = @client)
+            ORDER BY notification_id, attempt_no
+            """,
+            ReadAttempt,
+            cancellationToken,
+            ("@client", clientId))).ToLookup(a => a.NotificationId, a => a.Attempt, StringComparer.Ordinal);
+
+    private const string AttemptColumns = "attempt_no, at, http_status, response_body, outcome, error, redelivery, notification_id";
+
+    private static (string NotificationId, AttemptRecord Attempt) ReadAttempt(DbDataReader r) => (r.GetString(7), new AttemptRecord(
+        r.GetInt32(0),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+        r.IsDBNull(2) ? null : r.GetInt32(2),
+        r.IsDBNull(3) ? null : r.GetString(3),
+        r.GetString(4),
+        r.IsDBNull(5) ? null : r.GetString(5),
+        r.GetInt64(6) != 0));
 
     /// <summary>Records attempts and each notification's new standing, in one transaction; returns the attempt numbers.</summary>
     public async Task<IReadOnlyList<int>> RecordAttemptsAsync(IReadOnlyList<PendingAttempt> attempts, CancellationToken cancellationToken)

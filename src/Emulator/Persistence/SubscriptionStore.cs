@@ -53,9 +53,28 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string subscriptionId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
             "SELECT at, type, detail FROM timeline WHERE subscription_id = @id ORDER BY seq",
-            r => new TimelineEntry(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2)),
+            ReadTimelineEntry,
             cancellationToken,
             ("@id", subscriptionId));
+
+    /// <summary>The phases of all of the merchant's subscriptions, in order within each (one query for a whole list).</summary>
+    public async Task<ILookup<string, Phase>> PhasesOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
+        (await database.QueryAsync(
+            "SELECT subscription_id, doc FROM phases WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @client) ORDER BY subscription_id, phase_no",
+            r => (Id: r.GetString(0), Phase: JsonSerializer.Deserialize<Phase>(r.GetString(1), PersistenceJson.Options)!),
+            cancellationToken,
+            ("@client", clientId))).ToLookup(p => p.Id, p => p.Phase, StringComparer.Ordinal);
+
+    /// <summary>The timelines of all of the merchant's subscriptions, in order within each (one query for a whole list).</summary>
+    public async Task<ILookup<string, TimelineEntry>> TimelineOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
+        (await database.QueryAsync(
+            "SELECT at, type, detail, subscription_id FROM timeline WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @client) ORDER BY seq",
+            r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)),
+            cancellationToken,
+            ("@client", clientId))).ToLookup(e => e.Id, e => e.Entry, StringComparer.Ordinal);
+
+    private static TimelineEntry ReadTimelineEntry(DbDataReader r) =>
+        new(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2));
 
     /// <summary>The earliest time any of the merchant's subscriptions needs the time machine.</summary>
     public async Task<DateTimeOffset?> NextEventAtAsync(string clientId, CancellationToken cancellationToken)
