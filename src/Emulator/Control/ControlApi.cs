@@ -87,12 +87,8 @@ public static class ControlApi
             ? TypedResults.Ok(MerchantView.From(merchant))
             : ControlProblems.UnknownMerchant(clientId);
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(
-        string clientId, MerchantRegistry merchants, MerchantClocks clocks, ApiCallJournal journal, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, CancellationToken cancellationToken)
     {
-        // Journal lines still queued would otherwise be written after the delete, and shown to a merchant created again
-        // with the same client id.
-        await journal.FlushAsync(cancellationToken);
         var deleted = await merchants.DeleteAsync(clientId, cancellationToken);
         clocks.Forget(clientId);
         return deleted ? TypedResults.NoContent() : ControlProblems.UnknownMerchant(clientId);

@@ -9,7 +9,7 @@ namespace Emulator.Merchants;
 /// Looks merchants up for the gateway and keeps each one's public key parsed, so that no request pays for a key
 /// import (importing costs more than verifying).
 /// </summary>
-public sealed class MerchantRegistry(MerchantStore store, Database database)
+public sealed class MerchantRegistry(MerchantStore store, Database database, ApiCallJournal journal)
 {
     private readonly ConcurrentDictionary<string, Entry> cache = new(StringComparer.Ordinal);
 
@@ -48,6 +48,9 @@ public sealed class MerchantRegistry(MerchantStore store, Database database)
 
     public async Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken)
     {
+        // Journal lines still queued would otherwise be written after the delete, and shown to a merchant created again
+        // with the same client id.
+        await journal.FlushAsync(cancellationToken);
         var deleted = await store.DeleteAsync(clientId, cancellationToken);
         cache.TryRemove(clientId, out _);
         return deleted;

@@ -46,7 +46,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     public async Task<IReadOnlyList<Phase>> PhasesAsync(string subscriptionId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
             "SELECT doc FROM phases WHERE subscription_id = @id ORDER BY phase_no",
-            r => JsonSerializer.Deserialize<Phase>(r.GetString(0), PersistenceJson.Options)!,
+            r => DeserializePhase(r.GetString(0)),
             cancellationToken,
             ("@id", subscriptionId));
 
@@ -61,7 +61,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     public async Task<ILookup<string, Phase>> PhasesOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
         (await database.QueryAsync(
             "SELECT subscription_id, doc FROM phases WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @client) ORDER BY subscription_id, phase_no",
-            r => (Id: r.GetString(0), Phase: JsonSerializer.Deserialize<Phase>(r.GetString(1), PersistenceJson.Options)!),
+            r => (Id: r.GetString(0), Phase: DeserializePhase(r.GetString(1))),
             cancellationToken,
             ("@client", clientId))).ToLookup(p => p.Id, p => p.Phase, StringComparer.Ordinal);
 
@@ -72,6 +72,8 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)),
             cancellationToken,
             ("@client", clientId))).ToLookup(e => e.Id, e => e.Entry, StringComparer.Ordinal);
+
+    private static Phase DeserializePhase(string doc) => JsonSerializer.Deserialize<Phase>(doc, PersistenceJson.Options)!;
 
     private static TimelineEntry ReadTimelineEntry(DbDataReader r) =>
         new(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2));
