@@ -18,13 +18,9 @@ public static class NotificationsApi
     public static async Task<Ok<List<NotificationView>>> ListNotificationsAsync(
         string clientId, string? kind, string? subscriptionId, string? status, Outbox outbox, CancellationToken cancellationToken)
     {
-        var list = new List<NotificationView>();
-        foreach (var n in await outbox.ListAsync(clientId, kind, subscriptionId, status, cancellationToken))
-        {
-            list.Add(NotificationView.From(n, await outbox.AttemptsAsync(n.NotificationId, cancellationToken)));
-        }
-
-        return TypedResults.Ok(list);
+        var notifications = await outbox.ListAsync(clientId, kind, subscriptionId, status, cancellationToken);
+        var attempts = await outbox.AttemptsOfAsync(notifications, cancellationToken);
+        return TypedResults.Ok(notifications.Select(n => NotificationView.From(n, [.. attempts[n.NotificationId]])).ToList());
     }
 
     /// <summary>One more attempt now, with the original body and a fresh request-time and signature; made before the 202.</summary>

@@ -15,13 +15,9 @@ public sealed class SubscriptionViews(SubscriptionStore store, Outbox outbox)
     {
         var phases = await store.PhasesAsync(subscription.SubscriptionId, cancellationToken);
         var timeline = await store.TimelineAsync(subscription.SubscriptionId, cancellationToken);
-        var notifications = new List<(NotificationRecord, IReadOnlyList<AttemptRecord>)>();
-        foreach (var notification in await outbox.ListAsync(subscription.ClientId, null, subscription.SubscriptionId, null, cancellationToken))
-        {
-            notifications.Add((notification, await outbox.AttemptsAsync(notification.NotificationId, cancellationToken)));
-        }
-
-        return Compose(subscription, phases, timeline, notifications);
+        var notifications = await outbox.ListAsync(subscription.ClientId, null, subscription.SubscriptionId, null, cancellationToken);
+        var attempts = await outbox.AttemptsOfAsync(notifications, cancellationToken);
+        return Compose(subscription, phases, timeline, [.. notifications.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))]);
     }
 
     /// <summary>The views of some of one merchant's subscriptions, in their order.</summary>

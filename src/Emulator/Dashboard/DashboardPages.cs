@@ -175,10 +175,12 @@ public static class DashboardPages
         }
 
         body.Append("</table><h2>Notifications</h2><table id=\"notifications\">" + Header("Notification", "Kind", "Status", "Next attempt", "Attempts", ""));
-        foreach (var n in await outbox.ListAsync(clientId, null, subscriptionId, null, ct))
+        var notifications = await outbox.ListAsync(clientId, null, subscriptionId, null, ct);
+        var attemptsOf = await outbox.AttemptsOfAsync(notifications, ct);
+        foreach (var n in notifications)
         {
             var attempts = new StringBuilder();
-            foreach (var a in await outbox.AttemptsAsync(n.NotificationId, ct))
+            foreach (var a in attemptsOf[n.NotificationId])
             {
                 attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(Time(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
             }

@@ -107,6 +107,25 @@ public sealed class Outbox(Database database)
             cancellationToken,
             ("@id", notificationId))).Select(a => a.Attempt).ToList();
 
+    /// <summary>
+    /// The attempts of each of <paramref name="notifications"/>, in order, by notification id: one query per
+    /// <see cref="IdsPerQuery"/> notifications, each reading their rows through the attempts' primary key.
+    /// </summary>
+    public async Task<ILookup<string, AttemptRecord>> AttemptsOfAsync(IReadOnlyList<NotificationRecord> notifications, CancellationToken cancellationToken)
+    {
+        var attempts = new List<(string NotificationId, AttemptRecord Attempt)>();
+        foreach (var chunk in notifications.Select(n => n.NotificationId).Chunk(IdsPerQuery))
+        {
+            attempts.AddRange(await database.QueryAsync(
+                $"SELECT {AttemptColumns} FROM notification_attempts WHERE notification_id IN ({string.Join(", ", chunk.Select((_, i) => "@n" + i))}) ORDER BY notification_id, attempt_no",
+                ReadAttempt,
+                cancellationToken,
+                [.. chunk.Select((id, i) => ("@n" + i, (object?)id))]));
+        }
+
+        return attempts.ToLookup(a => a.NotificationId, a => a.Attempt, StringComparer.Ordinal);
+    }
+
     /// <summary>Every attempt of the merchant's notifications, in order within each notification (one query for a whole list).</summary>
     public async Task<ILookup<string, AttemptRecord>> AttemptsOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
         (await database.QueryAsync(
@@ -118,6 +137,9 @@ public sealed class Outbox(Database database)
             ReadAttempt,
             cancellationToken,
             ("@client", clientId))).ToLookup(a => a.NotificationId, a => a.Attempt, StringComparer.Ordinal);
+
+    // Well under the bound parameters SQLite (32,766) and PostgreSQL (65,535) take in one statement.
+    private const int IdsPerQuery = 500;
 
     private const string AttemptColumns = "attempt_no, at, http_status, response_body, outcome, error, redelivery, notification_id";
 
