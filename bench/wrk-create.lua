@@ -11,6 +11,8 @@ function init(args)
   end
   file:close()
   pause = tonumber(args[2]) or 0
+  -- Where to start in the file, so that a second run over the same file sends request ids the first did not.
+  i = tonumber(args[3]) or 0
 end
 -- Each request id once; past the end of the file wrk would only replay (idempotent answers), so the file is made
 -- larger than a run can use.

@@ -427,18 +427,31 @@ static class Wrk
                     + $"ratio to the ceiling {referenceRate / ceiling:0.00}, {referenceCpu * 1e6:0} µs of CPU per request; the emulator reaches {rate / referenceRate:0.00} of it");
             }
 
-            // Paced at half that rate (or --rate): 8 connections, each pausing between its requests; fresh request ids.
+            // Paced at half that rate (or --rate): 16 connections, each pausing between its requests; fresh request ids.
+            // wrk pauses in whole milliseconds after each answer, so a short calibration run measures the answer time
+            // and the pause is what is left of each connection's share of the rate.
             var half = fixedRate > 0 ? fixedRate : rate / 2;
-            await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk-paced", (int)(half * seconds * 1.5) + 100));
-            var pause = (int)Math.Round(8 / half * 1000);
-            var (pacedRate, latency) = await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
-            Console.WriteLine($"latency at about half the maximum rate ({pacedRate:0}/s): {latency} (goal p99 ≤ 5 ms)");
-            var (referencePaced, referenceLatency) = await ReferenceEndpoint.WithAsync(key, async (referenceUrl, _) =>
+            const int Connections = 16, CalibrationSeconds = 3;
+            var calibrationLines = (int)(half * CalibrationSeconds * 2) + 100;
+            await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk-paced", calibrationLines + (int)(half * seconds * 1.5) + 100));
+            async Task<(double Rate, string Latency, int Pause)> PacedAsync(Uri url)
+            {
+                var share = Connections / half * 1000;
+                var (calibrated, _) = await RunAsync(wrk, ["-t1", $"-c{Connections}", $"-d{CalibrationSeconds}s", "-s", script, url.ToString(), "--", file, $"{Math.Round(share)}"]);
+                var answer = Math.Max(0, Connections / calibrated * 1000 - Math.Round(share));
+                var pause = (int)Math.Max(0, Math.Round(share - answer));
+                var (paced, latency) = await RunAsync(wrk, ["-t1", $"-c{Connections}", $"-d{seconds}s", "--latency", "-s", script, url.ToString(), "--", file, $"{pause}", $"{calibrationLines}"]);
+                return (paced, latency, pause);
+            }
+
+            var (pacedRate, latency, pause) = await PacedAsync(emulator.Http.BaseAddress!);
+            Console.WriteLine($"latency at half the maximum rate (asked {half:0}/s, ran {pacedRate:0}/s: {Connections} connections, {pause} ms pause): {latency} (goal p99 ≤ 5 ms)");
+            var (referencePaced, referenceLatency, referencePause) = await ReferenceEndpoint.WithAsync(key, async (referenceUrl, _) =>
             {
                 await RunAsync(wrk, ["-t1", "-c32", "-d5s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
-                return await RunAsync(wrk, ["-t1", "-c8", $"-d{seconds}s", "--latency", "-s", script, referenceUrl.ToString(), "--", file, pause.ToString(CultureInfo.InvariantCulture)]);
+                return await PacedAsync(referenceUrl);
             });
-            Console.WriteLine($"reference endpoint, same pacing after a 5-s warm-up ({referencePaced:0}/s): {referenceLatency}");
+            Console.WriteLine($"reference endpoint, same rate after a 5-s warm-up ({referencePaced:0}/s, {referencePause} ms pause): {referenceLatency}");
             Console.WriteLine($"floor: one RSA-2048 signature alone, 8 callers at the same rate in this process: {await SignLatencyAsync(pacedRate, seconds)}");
         }
         finally
