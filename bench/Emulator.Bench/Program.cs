@@ -386,34 +386,41 @@ static class Wrk
         var file = Path.GetTempFileName();
         try
         {
-            // More unique requests than the run can send at the ceiling itself.
-            var count = (int)(ceiling * seconds * 1.3) + 1000;
+            // More unique requests than the runs can send at the ceiling itself. A fresh process runs tier-0 code and JITs for its first seconds: each server gets 5 s at full load first,
+            // not measured, then the measured run goes on from where the warm-up stopped in the file (each request id
+            // once: a replayed create would be an idempotent answer, and the reference skips rows it already has).
+            const int WarmUpSeconds = 5;
+            var count = (int)(ceiling * (seconds + WarmUpSeconds) * 1.3) + 1000;
             await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk", count));
 
             var script = Path.Combine(root, "bench", "wrk-create.lua");
-            double rate = fixedRate * 2;
-            if (fixedRate > 0 && latencyOnly)
+            async Task<int> WarmUpAsync(Uri url)
             {
-                // A fresh process runs tier-0 code and JITs for its first seconds: warm it up as the full run would.
-                await RunAsync(wrk, ["-t1", "-c32", "-d5s", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
-                Console.WriteLine("warm-up: 5 s at full load (not measured)");
+                var (warmRate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{WarmUpSeconds}s", "-s", script, url.ToString(), "--", file, "0"]);
+                return (int)(warmRate * WarmUpSeconds * 1.2) + 100;
             }
-            else
+
+            var offset = await WarmUpAsync(emulator.Http.BaseAddress!);
+            Console.WriteLine($"warm-up: {WarmUpSeconds} s at full load (not measured)");
+            double rate = fixedRate * 2;
+            if (!latencyOnly || fixedRate <= 0)
             {
+                var createdBefore = await emulator.CountSubscriptionsAsync(merchant);
                 var cpu = emulator.CpuSeconds();
-                (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0"]);
+                (rate, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "--latency", "-s", script, emulator.Http.BaseAddress!.ToString(), "--", file, "0", $"{offset}"]);
                 cpu = emulator.CpuSeconds() - cpu;
-                var created = await emulator.CountSubscriptionsAsync(merchant);
+                var created = await emulator.CountSubscriptionsAsync(merchant) - createdBefore;
                 // The same load on the least a signed endpoint can do on this stack (one SQLite write), right after.
                 var (referenceRate, referenceCpu, referenceRows) = await ReferenceEndpoint.WithAsync(key, async (referenceUrl, reference) =>
                 {
-                    await RunAsync(wrk, ["-t1", "-c32", "-d3s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
+                    var referenceOffset = await WarmUpAsync(referenceUrl);
+                    using var probe = new HttpClient { BaseAddress = referenceUrl };
+                    var rowsBefore = long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture);
                     reference.Refresh();
                     var before = reference.TotalProcessorTime.TotalSeconds;
-                    var (measured, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "-s", script, referenceUrl.ToString(), "--", file, "0"]);
+                    var (measured, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "-s", script, referenceUrl.ToString(), "--", file, "0", $"{referenceOffset}"]);
                     reference.Refresh();
-                    using var probe = new HttpClient { BaseAddress = referenceUrl };
-                    return (measured, (reference.TotalProcessorTime.TotalSeconds - before) / (measured * seconds), long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture));
+                    return (measured, (reference.TotalProcessorTime.TotalSeconds - before) / (measured * seconds), long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture) - rowsBefore);
                 });
 
                 // The VM's speed drifts from minute to minute: the ceiling is measured again just after the runs, and
