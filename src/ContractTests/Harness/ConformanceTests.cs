@@ -35,38 +35,33 @@ public sealed class ConformanceTests
     }
 
     [Fact]
-    public async Task CommandLineTool_WritesTheScorecard_AndExitsNonZeroOnFailures()
+    public Task CommandLineTool_WritesTheScorecard_AndExitsNonZeroOnFailures() =>
+        CheckCommandLineToolAsync("dotnet", [Builds.Output("Emulator.Conformance", "antom-conformance.dll")]);
+
+    /// <summary>
+    /// Runs the command-line tool (<paramref name="command"/>, then <paramref name="prefix"/> before the tool's own
+    /// arguments) against the careless sample merchant, and checks its exit code and the scorecard it writes.
+    /// </summary>
+    internal static async Task CheckCommandLineToolAsync(string command, string[] prefix)
     {
         var output = Directory.CreateTempSubdirectory("conformance-cli-").FullName;
-        var exitCode = -1;
+        var run = (ExitCode: -1, Output: "");
         await RunAgainstSampleAsync(careless: true, async (emulator, merchant, merchantUrl) =>
         {
-            var tool = Builds.Output("Emulator.Conformance", "antom-conformance.dll");
-            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[]
-            {
-                tool, "--emulator", emulator.BaseUrl.ToString(), "--client-id", merchant.ClientId,
+            run = await Command.RunAsync(command,
+            [
+                .. prefix, "--emulator", emulator.BaseUrl.ToString(), "--client-id", merchant.ClientId,
                 "--subscription-url", new Uri(merchantUrl, "antom/notify/subscription").ToString(),
                 "--payment-url", new Uri(merchantUrl, "antom/notify/payment").ToString(),
                 "--antom-private-key", Fixtures.Path("keys/antom-private.pem"), "--out", output,
-            })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = System.Diagnostics.Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            await stdout;
-            exitCode = process.ExitCode;
+            ], output);
         });
 
         var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(output, "conformance.json")))!;
         var markdown = await File.ReadAllTextAsync(Path.Combine(output, "conformance.md"));
         Directory.Delete(output, recursive: true);
 
-        exitCode.Should().Be(1);
+        run.ExitCode.Should().Be(1, run.Output);
         json["checks"]!.AsArray().Where(c => (string)c!["outcome"]! == "fail").Select(c => (string)c!["id"]!)
             .Should().BeEquivalentTo("refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body");
         json["checks"]!.AsArray().Where(c => ((string)c!["id"]!).StartsWith("api-", StringComparison.Ordinal)).Should().OnlyContain(c => (string)c!["outcome"]! == "skipped");

@@ -1,0 +1,111 @@
+using ContractTests.Harness;
+using ContractTests.Support;
+
+namespace ContractTests.Hosting;
+
+/// <summary>
+/// The test kit and the conformance tool as merchants take them: packed as NuGet packages into a folder and used from
+/// there alone (no project reference, no clone of this repository).
+/// </summary>
+public sealed class PackageTests : IAsyncLifetime
+{
+    private const string KitPackage = "Antom.Subscription.Emulator.Testing";
+    private const string ToolPackage = "Antom.Subscription.Emulator.Conformance";
+
+    private readonly string work = Directory.CreateTempSubdirectory("emulator-packages-").FullName;
+
+    // A version of its own, so that NuGet's package cache cannot hand back an earlier build.
+    private readonly string version = $"0.0.0-test.{Guid.NewGuid():N}";
+
+    private static string Root => Path.GetDirectoryName(Fixtures.Directory)!;
+
+    private string Feed => Path.Combine(work, "feed");
+
+    private static string GlobalPackages => Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(work, recursive: true);
+        foreach (var id in new[] { KitPackage, ToolPackage })
+        {
+            var package = Path.Combine(GlobalPackages, id.ToLowerInvariant());
+            if (Directory.Exists(Path.Combine(package, version)))
+            {
+                Directory.Delete(Path.Combine(package, version), recursive: true);
+            }
+
+            if (Directory.Exists(package) && !Directory.EnumerateFileSystemEntries(package).Any())
+            {
+                Directory.Delete(package);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task PackedKit_ReferencedAlone_RunsTheReadmeExample()
+    {
+        await PackAsync("Emulator.Testing");
+        var consumer = Path.Combine(work, "MerchantTests");
+        Directory.CreateDirectory(consumer);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="kit" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "MerchantTests.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <IsPackable>false</IsPackable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{KitPackage}" Version="{version}" />
+                <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.0.1" />
+                <PackageReference Include="xunit" Version="2.9.3" />
+                <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+              </ItemGroup>
+              <ItemGroup>
+                <Using Include="Xunit" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.Copy(Path.Combine(Root, "src", "ContractTests", "Harness", "ReadmeExampleTests.cs"), Path.Combine(consumer, "SubscriptionTests.cs"));
+
+        var test = await Command.RunAsync("dotnet", ["test", consumer, "-nologo"], consumer);
+
+        test.ExitCode.Should().Be(0, test.Output);
+        test.Output.Should().MatchRegex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+1,", "the README's example ran and passed in the merchant's project");
+    }
+
+    [Fact]
+    public async Task PackedConformanceTool_InstalledFromTheFolder_WritesTheScorecard()
+    {
+        await PackAsync("Emulator.Conformance");
+        var tools = Path.Combine(work, "tools");
+        var install = await Command.RunAsync("dotnet",
+            ["tool", "install", "--tool-path", tools, "--add-source", Feed, "--version", version, ToolPackage], work);
+        install.ExitCode.Should().Be(0, install.Output);
+
+        await ConformanceTests.CheckCommandLineToolAsync(Path.Combine(tools, "antom-conformance"), []);
+    }
+
+    /// <summary>Packs a project of this repository into the feed folder, from the build the tests run on.</summary>
+    private async Task PackAsync(string project)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        // Built with the tests; packing with a build would rebuild binaries the running tests use.
+        var pack = await Command.RunAsync("dotnet",
+            ["pack", Path.Combine(Root, "src", project), "--no-build", "-c", configuration, "-o", Feed, $"-p:PackageVersion={version}", "-nologo"], Root);
+        pack.ExitCode.Should().Be(0, pack.Output);
+    }
+}
