@@ -7,7 +7,10 @@ if (HealthProbe.IsRequested(args))
 
 // Settings are read once: no file watcher over the content root (which is the working directory, often a whole
 // repository), whose setup costs start time and whose events cost CPU while the database is written.
-var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+// The slim builder (about 30 ms sooner to the first answer): none of what it leaves out is used here but HTTPS
+// endpoints from configuration (`Kestrel:Endpoints`, `Kestrel:Certificates:Default`), which are added back.
+var builder = WebApplication.CreateSlimBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.AddEmulator();
 
 var app = builder.Build();
