@@ -46,10 +46,30 @@ public sealed class PackageTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The merchant's test project references the kit's package and the merchant's own web app, whose top-level
+    /// statements make a global <c>Program</c> class too: the emulator's must not clash with it.
+    /// </summary>
     [Fact]
-    public async Task PackedKit_ReferencedAlone_RunsTheReadmeExample()
+    public async Task PackedKit_ReferencedAlone_RunsTheReadmeExample_BesideTheMerchantsOwnApp()
     {
         await PackAsync("Emulator.Testing");
+        var app = Path.Combine(work, "MerchantApp");
+        Directory.CreateDirectory(app);
+        await File.WriteAllTextAsync(Path.Combine(app, "MerchantApp.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            var app = WebApplication.CreateBuilder(args).Build();
+            app.MapGet("/ping", () => "pong");
+            app.Run();
+            """);
         var consumer = Path.Combine(work, "MerchantTests");
         Directory.CreateDirectory(consumer);
         await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
@@ -75,16 +95,31 @@ public sealed class PackageTests : IAsyncLifetime
                 <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
               </ItemGroup>
               <ItemGroup>
+                <ProjectReference Include="../MerchantApp/MerchantApp.csproj" />
                 <Using Include="Xunit" />
               </ItemGroup>
             </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "MerchantAppTests.cs"), """
+            using Microsoft.AspNetCore.Mvc.Testing;
+
+            public sealed class MerchantAppTests
+            {
+                [Fact]
+                public async Task MerchantApp_AnswersBesideTheEmulator()
+                {
+                    await using var emulator = await Emulator.Testing.AntomEmulator.StartAsync();
+                    await using var app = new WebApplicationFactory<Program>();
+                    Assert.Equal("pong", await app.CreateClient().GetStringAsync("/ping"));
+                }
+            }
             """);
         File.Copy(Path.Combine(Root, "src", "ContractTests", "Harness", "ReadmeExampleTests.cs"), Path.Combine(consumer, "SubscriptionTests.cs"));
 
         var test = await Command.RunAsync("dotnet", ["test", consumer, "-nologo"], consumer);
 
         test.ExitCode.Should().Be(0, test.Output);
-        test.Output.Should().MatchRegex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+1,", "the README's example ran and passed in the merchant's project");
+        test.Output.Should().MatchRegex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+2,", "the README's example and the merchant's own app test ran and passed");
     }
 
     [Fact]
