@@ -51,7 +51,7 @@ public sealed class PackageTests : IAsyncLifetime
     /// statements make a global <c>Program</c> class too: the emulator's must not clash with it.
     /// </summary>
     [Fact]
-    public async Task PackedKit_ReferencedAlone_RunsTheReadmeExample_BesideTheMerchantsOwnApp()
+    public async Task PackedKit_ReferencedBesideTheMerchantsOwnApp_RunsTheReadmeExample()
     {
         await PackAsync("Emulator.Testing");
         var app = Path.Combine(work, "MerchantApp");
