@@ -174,5 +174,10 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     private static AntomResult NotExist(string id) =>
         AntomResult.SubscriptionNotExist($"no subscription '{id}' exists for this client id");
 
-    private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    // 32 hex digits: 8 of a counter from a random start, so that the token's unique index takes each new token beside
+    // the last one instead of on a random page, then 96 random bits, which keep the token unguessable.
+    private static uint tokenCounter = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+
+    private static string NewToken() =>
+        Interlocked.Increment(ref tokenCounter).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 }

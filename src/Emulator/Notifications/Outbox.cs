@@ -11,6 +11,13 @@ namespace Emulator.Notifications;
 /// </summary>
 public sealed class Outbox(Database database)
 {
+    // Notification ids rise within a process (a counter from a random start, then random digits for instances that
+    // share a database): the indexes keyed by them take each new row beside the last one instead of on a random page.
+    private static long idCounter = RandomNumberGenerator.GetInt32(int.MaxValue) * 4096L;
+
+    private static string NextNotificationId() =>
+        "ntf_" + Interlocked.Increment(ref idCounter).ToString("x12", System.Globalization.CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
     private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count, held";
 
     /// <summary>Turns the subscription's notices and deductions of this unit of work into pending notifications.</summary>
@@ -30,7 +37,7 @@ public sealed class Outbox(Database database)
                 continue;
             }
 
-            var id = "ntf_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+            var id = NextNotificationId();
             var command = work.Command("""
                 INSERT INTO notifications (notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at)
                 VALUES (@id, @client, @subscription, @kind, @url, @body, 'pending', @at, @at)
