@@ -35,6 +35,27 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task IdsAndTokens_RiseInTheOrderTheyAreMade_SoTheirIndexesGrowAtOneEnd()
+    {
+        // Not a rule of Antom's: the emulator's own storage locality (a random key dirties a random index page per row).
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var tokens = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var reply = await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start));
+            reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+            tokens.Add(new Uri((string)reply.Json["normalUrl"]!).Segments[^1]);
+        }
+
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.AdvanceAsync("P3M");
+
+        tokens.Should().OnlyContain(t => t.Length == 32 && t.All(Uri.IsHexDigit)).And.BeInAscendingOrder(StringComparer.Ordinal);
+        var ids = m.Receiver.Received.Where(r => r.SubscriptionId == subscriptionId).Select(r => r.NotificationId).ToList();
+        ids.Should().HaveCount(5, "the create notice and phases 1 to 4").And.BeInAscendingOrder(StringComparer.Ordinal).And.OnlyHaveUniqueItems();
+    }
+
+    [Fact]
     public async Task ReceiverDownFor20Hours_IsDeliveredOnTheRetryAfterItComesBack()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
