@@ -58,6 +58,39 @@ public sealed class WriteTests
     }
 
     [Fact]
+    public async Task CallersOfOneGroup_EachWriteAgainOnceTheirFirstWriteIsIn_EverySecondWriteIsStored()
+    {
+        // On SQLite the leader runs the first callers' continuations itself after the commit, still holding the writer:
+        // a write they start there must be queued for its next group, not refused as a write nested in a unit.
+        await using var factory = new EmulatorFactory();
+        var database = factory.Services.GetRequiredService<Database>();
+        await database.WriteAsync(work => ExecuteAsync(work, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
+        using var release = new ManualResetEventSlim();
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = Task.Run(() => database.WriteAsync(work =>
+        {
+            holding.SetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
+        }, CancellationToken.None));
+        await holding.Task;
+
+        async Task<int> TwoWritesAsync(int i)
+        {
+            await database.WriteAsync(work => ExecuteAsync(work, $"INSERT INTO write_probe (id, note) VALUES ({i}, 'first')"), CancellationToken.None);
+            await database.WriteAsync(work => ExecuteAsync(work, $"INSERT INTO write_probe (id, note) VALUES ({1000 + i}, 'second')"), CancellationToken.None);
+            return i;
+        }
+
+        var callers = Enumerable.Range(1, 40).Select(TwoWritesAsync).ToArray();
+        release.Set();
+        await holder;
+
+        (await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(30))).Should().Equal(Enumerable.Range(1, 40));
+        (await CountAsync(database, "SELECT COUNT(*) FROM write_probe WHERE note = 'second'")).Should().Be(40);
+    }
+
+    [Fact]
     public async Task UnitThatRollsBack_CommitsNothing_ButStillReadsWhatWasWrittenBeforeIt()
     {
         await using var factory = new EmulatorFactory();

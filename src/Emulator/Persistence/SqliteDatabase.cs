@@ -12,7 +12,9 @@ namespace Emulator.Persistence;
 /// does this class, with group commit: units of work queue, and the caller that finds no commit running commits every
 /// unit waiting at that moment in one transaction, each in a savepoint of its own. At low load a caller commits its
 /// own unit at once, on its own thread; under load one commit serves many calls, and no writer waits for a thread-pool
-/// thread to hand it a lock.
+/// thread to hand it a lock. After each commit the leader runs the waiting callers' continuations itself, still
+/// holding the lock: no caller waits for a thread-pool thread to hand its answer back, and the units queued meanwhile
+/// are committed together in the leader's next group.
 /// </summary>
 public sealed class SqliteDatabase : Database, IDisposable
 {
@@ -21,6 +23,9 @@ public sealed class SqliteDatabase : Database, IDisposable
     private const int MaxGroup = 64;
     private const int MaxGroupsPerLeader = 4;
 
+    // Callers of a group that continue on the leader's thread after the commit.
+    private const int InlineContinuations = 3;
+
     private readonly string connectionString;
     private readonly ConcurrentQueue<PendingWrite> queue = new();
     private readonly List<PendingWrite> group = new(MaxGroup);
@@ -28,6 +33,7 @@ public sealed class SqliteDatabase : Database, IDisposable
     private readonly Dictionary<string, DbCommand> prepared = new(StringComparer.Ordinal);
     private SqliteConnection? writer;
     private bool disposed;
+    private bool runningUnit;
 
     public SqliteDatabase(IOptions<EmulatorOptions> options)
     {
@@ -77,13 +83,20 @@ public sealed class SqliteDatabase : Database, IDisposable
     public override Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        var pending = new PendingWrite<T>(unit, cancellationToken);
         if (leader.IsHeldByCurrentThread)
         {
-            // It would wait for the commit of the group it is part of.
-            throw new InvalidOperationException("a unit of work cannot start another write; do the work in the same unit");
+            if (runningUnit)
+            {
+                // It would wait for the commit of the group it is part of.
+                throw new InvalidOperationException("a unit of work cannot start another write; do the work in the same unit");
+            }
+
+            // A continuation the leader runs after a commit: its write goes in the leader's next group.
+            queue.Enqueue(pending);
+            return pending.Task;
         }
 
-        var pending = new PendingWrite<T>(unit, cancellationToken);
         queue.Enqueue(pending);
         Lead();
         return pending.Task;
@@ -165,6 +178,19 @@ public sealed class SqliteDatabase : Database, IDisposable
 
             CloseWriter();
         }
+
+        // The first callers continue here, on this thread (a write they start meanwhile is queued for the next group);
+        // in a large group the others continue on thread-pool threads, so that the leader does not run a whole group's
+        // answers one after the other.
+        for (var i = InlineContinuations; i < group.Count; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static unit => unit.Publish(), group[i], preferLocal: false);
+        }
+
+        for (var i = 0; i < Math.Min(group.Count, InlineContinuations); i++)
+        {
+            group[i].Publish();
+        }
     }
 
     private void CloseWriter()
@@ -195,9 +221,10 @@ public sealed class SqliteDatabase : Database, IDisposable
 
     /// <summary>
     /// Runs the group in one <c>BEGIN IMMEDIATE</c> transaction, each unit in a savepoint: a unit that throws is undone
-    /// alone. The units' tasks complete after the commit, so no caller answers for a write that is not stored.
+    /// alone. The units' outcomes are settled here and published after the commit, so no caller answers for a write
+    /// that is not stored.
     /// </summary>
-    private static void Commit(SqliteConnection connection, Dictionary<string, DbCommand> prepared, List<PendingWrite> group)
+    private void Commit(SqliteConnection connection, Dictionary<string, DbCommand> prepared, List<PendingWrite> group)
     {
         const string Savepoint = "unit";
         var done = new List<PendingWrite>(group.Count);
@@ -214,6 +241,7 @@ public sealed class SqliteDatabase : Database, IDisposable
             var work = new WriteTransaction(connection, transaction, Savepoint, prepared);
             try
             {
+                runningUnit = true;
                 unit.Run(work);
                 done.Add(unit);
             }
@@ -224,6 +252,7 @@ public sealed class SqliteDatabase : Database, IDisposable
             }
             finally
             {
+                runningUnit = false;
                 work.DisposeCommands();
             }
 
@@ -244,15 +273,22 @@ public sealed class SqliteDatabase : Database, IDisposable
         /// <summary>Runs the unit on the thread that leads the commit (SQLite commands complete synchronously, so it runs through).</summary>
         public abstract void Run(WriteTransaction work);
 
+        /// <summary>Settles the unit as committed (the first outcome settled stands).</summary>
         public abstract void Succeed();
 
+        /// <summary>Settles the unit as failed (the first outcome settled stands).</summary>
         public abstract void Fail(Exception e);
+
+        /// <summary>Completes the caller's task with the settled outcome; a caller already awaiting it continues on this thread.</summary>
+        public abstract void Publish();
     }
 
     private sealed class PendingWrite<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken) : PendingWrite
     {
-        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.None);
         private T? result;
+        private bool settled;
+        private Exception? failure;
 
         public Task<T> Task => completion.Task;
 
@@ -260,17 +296,30 @@ public sealed class SqliteDatabase : Database, IDisposable
 
         public override void Run(WriteTransaction work) => result = unit(work).GetAwaiter().GetResult();
 
-        public override void Succeed() => completion.TrySetResult(result!);
+        public override void Succeed() => settled = true;
 
         public override void Fail(Exception e)
         {
-            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            if (!settled)
+            {
+                settled = true;
+                failure = e;
+            }
+        }
+
+        public override void Publish()
+        {
+            if (failure is null)
+            {
+                completion.TrySetResult(result!);
+            }
+            else if (failure is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
                 completion.TrySetCanceled(cancellationToken);
             }
             else
             {
-                completion.TrySetException(e);
+                completion.TrySetException(failure);
             }
         }
     }
