@@ -22,15 +22,7 @@ public sealed class WriteTests
 
         // The first unit holds the writer until the others are queued (the calls return once queued), so that they
         // are committed as one group.
-        using var release = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = Task.Run(() => database.WriteAsync(work =>
-        {
-            holding.SetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-            return ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
-        }, CancellationToken.None));
-        await holding.Task;
+        using var holder = await HeldWriter.HoldAsync(database);
         var units = Enumerable.Range(1, 40).Select(i => database.WriteAsync(async work =>
         {
             await ExecuteAsync(work, $"INSERT INTO write_probe (id, note) VALUES ({i}, 'unit')");
@@ -42,8 +34,7 @@ public sealed class WriteTests
             return i;
         }, CancellationToken.None)).ToArray();
         units.Should().OnlyContain(u => !u.IsCompleted, "the writer is held");
-        release.Set();
-        await holder;
+        await holder.ReleaseAsync();
 
         var failed = await units[16].Invoking(async u => await u).Should().ThrowAsync<InvalidOperationException>();
         failed.WithMessage("unit 17 fails*");
@@ -65,15 +56,7 @@ public sealed class WriteTests
         await using var factory = new EmulatorFactory();
         var database = factory.Services.GetRequiredService<Database>();
         await database.WriteAsync(work => ExecuteAsync(work, "CREATE TABLE write_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL)"), CancellationToken.None);
-        using var release = new ManualResetEventSlim();
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var holder = Task.Run(() => database.WriteAsync(work =>
-        {
-            holding.SetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-            return ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
-        }, CancellationToken.None));
-        await holding.Task;
+        using var holder = await HeldWriter.HoldAsync(database);
 
         async Task<int> TwoWritesAsync(int i)
         {
@@ -83,8 +66,7 @@ public sealed class WriteTests
         }
 
         var callers = Enumerable.Range(1, 40).Select(TwoWritesAsync).ToArray();
-        release.Set();
-        await holder;
+        await holder.ReleaseAsync();
 
         (await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(30))).Should().Equal(Enumerable.Range(1, 40));
         (await CountAsync(database, "SELECT COUNT(*) FROM write_probe WHERE note = 'second'")).Should().Be(40);
@@ -119,6 +101,35 @@ public sealed class WriteTests
         var nested = database.WriteAsync(_ => database.WriteAsync(_ => Task.FromResult(1), CancellationToken.None), CancellationToken.None);
 
         (await nested.Invoking(async n => await n).Should().ThrowAsync<InvalidOperationException>()).WithMessage("*cannot start another write*");
+    }
+
+    /// <summary>A unit that holds the writer (inserting row 0 of <c>write_probe</c>) until released.</summary>
+    private sealed class HeldWriter : IDisposable
+    {
+        private readonly ManualResetEventSlim release = new();
+        private Task? holder;
+
+        public static async Task<HeldWriter> HoldAsync(Database database)
+        {
+            var held = new HeldWriter();
+            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            held.holder = Task.Run(() => database.WriteAsync(work =>
+            {
+                holding.SetResult();
+                held.release.Wait(TimeSpan.FromSeconds(30));
+                return ExecuteAsync(work, "INSERT INTO write_probe (id, note) VALUES (0, 'holder')");
+            }, CancellationToken.None));
+            await holding.Task;
+            return held;
+        }
+
+        public async Task ReleaseAsync()
+        {
+            release.Set();
+            await holder!;
+        }
+
+        public void Dispose() => release.Dispose();
     }
 
     private static async Task ExecuteAsync(WriteTransaction work, string sql) => await work.Command(sql).ExecuteNonQueryAsync();
