@@ -12,9 +12,10 @@ namespace Emulator.Persistence;
 /// does this class, with group commit: units of work queue, and the caller that finds no commit running commits every
 /// unit waiting at that moment in one transaction, each in a savepoint of its own. At low load a caller commits its
 /// own unit at once, on its own thread; under load one commit serves many calls, and no writer waits for a thread-pool
-/// thread to hand it a lock. After each commit the leader runs the waiting callers' continuations itself, still
-/// holding the lock: no caller waits for a thread-pool thread to hand its answer back, and the units queued meanwhile
-/// are committed together in the leader's next group.
+/// thread to hand it a lock. After each commit the leader runs the first waiting callers' continuations itself, still
+/// holding the lock: they do not wait for a thread-pool thread to hand their answers back, and the units queued
+/// meanwhile are committed together in the leader's next group. Nothing may wait synchronously for a write: a
+/// continuation run here would wait for itself.
 /// </summary>
 public sealed class SqliteDatabase : Database, IDisposable
 {
