@@ -84,22 +84,21 @@ public sealed class SqliteDatabase : Database, IDisposable
     public override Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var pending = new PendingWrite<T>(unit, cancellationToken);
-        if (leader.IsHeldByCurrentThread)
+        var leading = leader.IsHeldByCurrentThread;
+        if (leading && runningUnit)
         {
-            if (runningUnit)
-            {
-                // It would wait for the commit of the group it is part of.
-                throw new InvalidOperationException("a unit of work cannot start another write; do the work in the same unit");
-            }
-
-            // A continuation the leader runs after a commit: its write goes in the leader's next group.
-            queue.Enqueue(pending);
-            return pending.Task;
+            // It would wait for the commit of the group it is part of.
+            throw new InvalidOperationException("a unit of work cannot start another write; do the work in the same unit");
         }
 
+        var pending = new PendingWrite<T>(unit, cancellationToken);
         queue.Enqueue(pending);
-        Lead();
+        if (!leading)
+        {
+            Lead();
+        }
+
+        // Else a continuation the leader runs after a commit: its write goes in the leader's next group.
         return pending.Task;
     }
 
@@ -222,13 +221,12 @@ public sealed class SqliteDatabase : Database, IDisposable
 
     /// <summary>
     /// Runs the group in one <c>BEGIN IMMEDIATE</c> transaction, each unit in a savepoint: a unit that throws is undone
-    /// alone. The units' outcomes are settled here and published after the commit, so no caller answers for a write
-    /// that is not stored.
+    /// alone. A unit's failure is recorded here; every outcome is published after the commit (<see cref="CommitGroup"/>),
+    /// so no caller answers for a write that is not stored.
     /// </summary>
     private void Commit(SqliteConnection connection, Dictionary<string, DbCommand> prepared, List<PendingWrite> group)
     {
         const string Savepoint = "unit";
-        var done = new List<PendingWrite>(group.Count);
         using var transaction = connection.BeginTransaction(deferred: false);
         foreach (var unit in group)
         {
@@ -244,7 +242,6 @@ public sealed class SqliteDatabase : Database, IDisposable
             {
                 runningUnit = true;
                 unit.Run(work);
-                done.Add(unit);
             }
             catch (Exception e)
             {
@@ -261,10 +258,6 @@ public sealed class SqliteDatabase : Database, IDisposable
         }
 
         transaction.Commit();
-        foreach (var unit in done)
-        {
-            unit.Succeed();
-        }
     }
 
     private abstract class PendingWrite
@@ -274,13 +267,10 @@ public sealed class SqliteDatabase : Database, IDisposable
         /// <summary>Runs the unit on the thread that leads the commit (SQLite commands complete synchronously, so it runs through).</summary>
         public abstract void Run(WriteTransaction work);
 
-        /// <summary>Settles the unit as committed (the first outcome settled stands).</summary>
-        public abstract void Succeed();
-
-        /// <summary>Settles the unit as failed (the first outcome settled stands).</summary>
+        /// <summary>Records the unit's failure (the first one recorded stands); a unit with none is committed.</summary>
         public abstract void Fail(Exception e);
 
-        /// <summary>Completes the caller's task with the settled outcome; a caller already awaiting it continues on this thread.</summary>
+        /// <summary>Completes the caller's task with the unit's outcome; a caller already awaiting it continues on this thread.</summary>
         public abstract void Publish();
     }
 
@@ -288,7 +278,6 @@ public sealed class SqliteDatabase : Database, IDisposable
     {
         private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.None);
         private T? result;
-        private bool settled;
         private Exception? failure;
 
         public Task<T> Task => completion.Task;
@@ -297,16 +286,7 @@ public sealed class SqliteDatabase : Database, IDisposable
 
         public override void Run(WriteTransaction work) => result = unit(work).GetAwaiter().GetResult();
 
-        public override void Succeed() => settled = true;
-
-        public override void Fail(Exception e)
-        {
-            if (!settled)
-            {
-                settled = true;
-                failure = e;
-            }
-        }
+        public override void Fail(Exception e) => failure ??= e;
 
         public override void Publish()
         {
