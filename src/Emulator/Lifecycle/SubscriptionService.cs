@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Emulator.Api;
 using Emulator.Domain;
@@ -174,10 +173,8 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     private static AntomResult NotExist(string id) =>
         AntomResult.SubscriptionNotExist($"no subscription '{id}' exists for this client id");
 
-    // 32 hex digits: 8 of a counter from a random start, so that the token's unique index takes each new token beside
-    // the last one instead of on a random page, then 96 random bits, which keep the token unguessable.
-    private static uint tokenCounter = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+    // 32 hex digits, rising (the token's unique index takes new tokens at one end), with 96 random bits.
+    private static readonly RisingKeys Tokens = new(counterDigits: 8, randomBytes: 12);
 
-    private static string NewToken() =>
-        Interlocked.Increment(ref tokenCounter).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    private static string NewToken() => Tokens.Next();
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Emulator.Domain;
 using Emulator.Persistence;
 using System.Data.Common;
@@ -11,12 +10,8 @@ namespace Emulator.Notifications;
 /// </summary>
 public sealed class Outbox(Database database)
 {
-    // Notification ids rise within a process (a counter from a random start, then random digits for instances that
-    // share a database): the indexes keyed by them take each new row beside the last one instead of on a random page.
-    private static long idCounter = RandomNumberGenerator.GetInt32(int.MaxValue) * 4096L;
-
-    private static string NextNotificationId() =>
-        "ntf_" + Interlocked.Increment(ref idCounter).ToString("x12", System.Globalization.CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    // "ntf_" and 24 hex digits, rising: the notification's unique index and the attempts' key take new rows at one end.
+    private static readonly RisingKeys NotificationIds = new(counterDigits: 12, randomBytes: 6);
 
     private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count, held";
 
@@ -37,7 +32,7 @@ public sealed class Outbox(Database database)
                 continue;
             }
 
-            var id = NextNotificationId();
+            var id = "ntf_" + NotificationIds.Next();
             var command = work.Command("""
                 INSERT INTO notifications (notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at)
                 VALUES (@id, @client, @subscription, @kind, @url, @body, 'pending', @at, @at)
