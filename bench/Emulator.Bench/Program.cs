@@ -386,9 +386,10 @@ static class Wrk
         var file = Path.GetTempFileName();
         try
         {
-            // More unique requests than the runs can send at the ceiling itself. A fresh process runs tier-0 code and JITs for its first seconds: each server gets 5 s at full load first,
-            // not measured, then the measured run goes on from where the warm-up stopped in the file (each request id
-            // once: a replayed create would be an idempotent answer, and the reference skips rows it already has).
+            // More unique requests than the runs can send at the ceiling itself. A fresh process runs tier-0 code and JITs
+            // for its first seconds: each server gets 5 s at full load first, not measured, then the measured run goes on
+            // from where the warm-up stopped in the file (each request id once: a replayed create would be an idempotent
+            // answer, and the reference skips rows it already has).
             const int WarmUpSeconds = 5;
             var count = (int)(ceiling * (seconds + WarmUpSeconds) * 1.3) + 1000;
             await File.WriteAllLinesAsync(file, await SignedLinesAsync("wrk", count));
@@ -415,12 +416,13 @@ static class Wrk
                 {
                     var referenceOffset = await WarmUpAsync(referenceUrl);
                     using var probe = new HttpClient { BaseAddress = referenceUrl };
-                    var rowsBefore = long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture);
+                    async Task<long> RowsAsync() => long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture);
+                    var rowsBefore = await RowsAsync();
                     reference.Refresh();
                     var before = reference.TotalProcessorTime.TotalSeconds;
                     var (measured, _) = await RunAsync(wrk, ["-t1", "-c32", $"-d{seconds}s", "-s", script, referenceUrl.ToString(), "--", file, "0", $"{referenceOffset}"]);
                     reference.Refresh();
-                    return (measured, (reference.TotalProcessorTime.TotalSeconds - before) / (measured * seconds), long.Parse(await probe.GetStringAsync("/rows"), CultureInfo.InvariantCulture) - rowsBefore);
+                    return (measured, (reference.TotalProcessorTime.TotalSeconds - before) / (measured * seconds), await RowsAsync() - rowsBefore);
                 });
 
                 // The VM's speed drifts from minute to minute: the ceiling is measured again just after the runs, and

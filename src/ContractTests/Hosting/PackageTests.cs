@@ -7,7 +7,7 @@ namespace ContractTests.Hosting;
 /// The test kit and the conformance tool as merchants take them: packed as NuGet packages into a folder and used from
 /// there alone (no project reference, no clone of this repository).
 /// </summary>
-public sealed class PackageTests : IAsyncLifetime
+public sealed class PackageTests : IDisposable
 {
     private const string KitPackage = "Antom.Subscription.Emulator.Testing";
     private const string ToolPackage = "Antom.Subscription.Emulator.Conformance";
@@ -24,9 +24,7 @@ public sealed class PackageTests : IAsyncLifetime
     private static string GlobalPackages => Environment.GetEnvironmentVariable("NUGET_PACKAGES")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
+    public void Dispose()
     {
         Directory.Delete(work, recursive: true);
         foreach (var id in new[] { KitPackage, ToolPackage })
@@ -42,8 +40,6 @@ public sealed class PackageTests : IAsyncLifetime
                 Directory.Delete(package);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>
