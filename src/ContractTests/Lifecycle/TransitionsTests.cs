@@ -131,6 +131,22 @@ public sealed class TransitionsTests
     }
 
     [Fact]
+    public async Task ApiCallJournal_RecordsEachCallsOwnResult_AReplayedOneToo()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"));
+        var change = Bodies.Change(subscriptionId);
+        await client.CallAsync(merchant, "change", change);
+        var replayed = await client.CallAsync(merchant, "change", change);
+
+        var calls = await client.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/api-calls");
+
+        replayed.ResultCode.Should().Be("PROCESS_FAIL", "a repeated change gives the first answer");
+        calls!.Select(c => $"{c!["api"]} {c["resultCode"]} {c["resultStatus"]}").Should().Equal(
+            "create SUCCESS S", "cancel SUCCESS S", "change PROCESS_FAIL F", "change PROCESS_FAIL F");
+    }
+
+    [Fact]
     public async Task Cancel_Active_BecomesCancelled_AndCancellingAgainSucceedsWithoutChange()
     {
         var (merchant, subscriptionId) = await scenario.CreateActiveAsync();

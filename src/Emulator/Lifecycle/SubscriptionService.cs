@@ -26,13 +26,14 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         var clientId = request.Merchant.ClientId;
         var subscription = Subscription.Create(
             ids.NextSubscriptionId(request.Now), clientId, create.SubscriptionRequestId, NewToken(), create.Plan, request.Now);
-        var body = AntomGateway.Serialize(AuthorizationLinks.For(subscription, request.BaseUrl));
+        var answer = AuthorizationLinks.For(subscription, request.BaseUrl);
+        var body = AntomGateway.Serialize(answer);
         subscription.RecordApiCall(request.Now, Apis.Create, create.SubscriptionRequestId, "SUCCESS");
 
         // The idempotency record goes in before the subscription: a concurrent twin then meets the record, not the
         // unique index on the request id.
         return await database.WriteAsync(
-            work => FirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, body, cancellationToken,
+            work => FirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, answer.Result, body, cancellationToken,
                 () => PersistAsync(work, subscription, isNew: true, cancellationToken)),
             cancellationToken);
     }
@@ -70,7 +71,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
-            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, body, cancellationToken);
+            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken);
         }, cancellationToken);
     }
 
@@ -127,10 +128,11 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     /// <summary>
     /// Stores this answer as the first one to the request id, in the caller's unit of work. When a concurrent call with
     /// the same id got there first, the unit's writes are undone and that call's answer is given instead (read through
-    /// the unit's transaction, which sees it even before it is committed).
+    /// the unit's transaction, which sees it even before it is committed). <paramref name="body"/> is the answer
+    /// serialized, <paramref name="result"/> its result (kept as is: nothing is parsed again while the writer is held).
     /// </summary>
     private static async Task<AntomResponse> FirstAnswerAsync(
-        WriteTransaction work, string clientId, string api, string requestId, string hash, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
+        WriteTransaction work, string clientId, string api, string requestId, string hash, AntomResult result, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
     {
         if (!await IdempotencyStore.TryInsertAsync(work, clientId, api, requestId, hash, Encoding.UTF8.GetString(body), cancellationToken))
         {
@@ -144,7 +146,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             await then();
         }
 
-        return ReplayedResponse.From(body);
+        return new ReplayedResponse(result, body);
     }
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, string hash, CancellationToken cancellationToken)
