@@ -158,7 +158,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
 
         afterDecline.Should().Be(0);
         m.Receiver.Received.Should().HaveCount(1);
-        notification["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal("dropped", "acknowledged");
+        notification["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal(["unreachable", "acknowledged"], "CONTROL-API.md's outcomes: a dropped attempt never reached the merchant");
+        ((string)notification["attempts"]![0]!["error"]!).Should().StartWith("dropped by a delivery fault");
     }
 
     [Fact]

@@ -39,6 +39,43 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task Create_RepeatedAfterItsAuthorizationDeadlinePassed_GetsTheFirstAnswer_NotParamIllegal()
+    {
+        // A merchant's retry after a timeout may come after a time rule of the first call has lapsed.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+
+        var first = await client.CallAsync(merchant, "create", body);
+        factory.Time.Advance(TimeSpan.FromMinutes(2));
+        var repeat = await client.CallAsync(merchant, "create", body);
+        body["subscriptionDescription"] = "another body under the same id";
+        var other = await client.CallAsync(merchant, "create", body);
+
+        first.ResultCode.Should().Be("SUCCESS", first.ResultMessage);
+        repeat.RawBody.Should().Equal(first.RawBody, "the same request gets the first answer, even once its rules no longer hold");
+        repeat.SignatureValid.Should().BeTrue();
+        other.ResultCode.Should().Be("PARAM_ILLEGAL", "another body is checked as a new request");
+        other.ResultMessage.Should().Contain("subscriptionExpiryTime: must be after the time of the request");
+    }
+
+    [Fact]
+    public async Task Change_RepeatedAfterItsDeadlinePassed_GetsTheFirstAnswer_NotParamIllegal()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        var body = Bodies.Change(subscriptionId);
+        body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+
+        var first = await client.CallAsync(merchant, "change", body);
+        factory.Time.Advance(TimeSpan.FromMinutes(2));
+        var repeat = await client.CallAsync(merchant, "change", body);
+
+        first.ResultCode.Should().Be("SUCCESS", first.ResultMessage);
+        repeat.RawBody.Should().Equal(first.RawBody);
+        repeat.ResultCode.Should().Be("SUCCESS");
+    }
+
+    [Fact]
     public async Task Create_SentTwentyTimesAtOnce_CreatesOneSubscription_AndEveryCallGetsItsAnswer()
     {
         // Concurrent twins meet inside one write (group commit on SQLite): all but the first must read the first's answer.

@@ -130,6 +130,39 @@ public sealed class TransitionsTests
         reply.ResultMessage.Should().Contain(state);
     }
 
+    [Theory]
+    [InlineData(null, -40, "subscriptionStartTime: may lie in the past by less than one billing period (every month)")]
+    [InlineData("WEEK", -10, "subscriptionStartTime: may lie in the past by less than one billing period (every week)")]
+    [InlineData(null, -10, null)]
+    public async Task Change_StartInThePast_MayLieLessThanOnePeriodBack_AsOnCreate(string? periodType, int days, string? refusal)
+    {
+        // An earlier start would charge every period since at once.
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        var change = Bodies.Change(subscriptionId);
+        change["subscriptionStartTime"] = scenario.Now.AddDays(days).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+        if (periodType is not null)
+        {
+            change["periodRule"] = new JsonObject { ["periodType"] = periodType, ["periodCount"] = 1 };
+        }
+
+        var reply = await client.CallAsync(merchant, "change", change);
+        var subscription = await scenario.GetAsync(merchant, subscriptionId);
+
+        if (refusal is null)
+        {
+            reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+            ((string)subscription["paymentAmount"]!["value"]!).Should().Be("29900");
+        }
+        else
+        {
+            reply.ResultCode.Should().Be("PARAM_ILLEGAL");
+            reply.ResultMessage.Should().Contain(refusal);
+            ((string)subscription["paymentAmount"]!["value"]!).Should().Be("19900", "a refused change changes nothing");
+            var again = await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId, (string)change["subscriptionChangeRequestId"]!));
+            again.ResultCode.Should().Be("SUCCESS", "a refused request id is not kept: the corrected request may reuse it");
+        }
+    }
+
     [Fact]
     public async Task ApiCallJournal_RecordsEachCallsOwnResult_AReplayedOneToo()
     {

@@ -91,6 +91,11 @@ public static class MalformedRequestCases
             yield return Create($"create orderAmount {name}", (b, _) => Set(b, "orderInfo.orderAmount.currency", value), "orderInfo.orderAmount." + rule);
         }
 
+        yield return Create("create paymentAmount currency not in ISO-4217", (b, _) => Set(b, "paymentAmount.currency", "ZZZ"), "paymentAmount.currency: must be an ISO-4217 currency code; 'ZZZ' is not one");
+        yield return Create("create orderAmount currency not in ISO-4217", (b, _) => Set(b, "orderInfo.orderAmount.currency", "PHD"), "orderInfo.orderAmount.currency: must be an ISO-4217 currency code; 'PHD' is not one");
+        yield return Create("create IDR amount not in whole rupiah", (b, _) => { Set(b, "paymentAmount", Bodies.Amount("IDR", "12345")); Set(b, "orderInfo.orderAmount", Bodies.Amount("IDR", "12300")); }, "paymentAmount.value: must be a multiple of 100 for IDR");
+        yield return Change("change IDR amount not in whole rupiah", (b, _) => Set(b, "paymentAmount", Bodies.Amount("IDR", "150050")), "paymentAmount.value: must be a multiple of 100 for IDR");
+
         foreach (var (name, value) in new[] { ("negative", "-1"), ("decimal", "1.50"), ("letters", "abc"), ("space", " 100"), ("exponent", "1e3") })
         {
             yield return Create($"create paymentAmount value {name}", (b, _) => Set(b, "paymentAmount.value", value), "paymentAmount.value: must be a non-negative integer");
@@ -112,11 +117,16 @@ public static class MalformedRequestCases
         yield return Create("create expiryTime bad format", (b, _) => Set(b, "subscriptionExpiryTime", "tomorrow"), "subscriptionExpiryTime: must be an ISO-8601");
         yield return Create("create endTime before start", (b, now) => Set(b, "subscriptionEndTime", Iso(now.AddDays(-1))), "subscriptionEndTime: must be after subscriptionStartTime");
         yield return Create("create endTime equal start", (b, now) => Set(b, "subscriptionEndTime", Iso(now)), "subscriptionEndTime: must be after subscriptionStartTime");
+        yield return Create("create endTime in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "subscriptionEndTime", Iso(now.AddDays(-1))); }, "subscriptionEndTime: must be after the time of the request");
         yield return Create("create expiry in the past", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddMinutes(-1))), "subscriptionExpiryTime: must be after the time of the request");
         yield return Create("create expiry now", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now)), "subscriptionExpiryTime: must be after the time of the request");
         yield return Create("create expiry 48h ahead", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddHours(48))), "subscriptionExpiryTime: must be less than 48 hours");
         yield return Create("create expiry 72h ahead", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddHours(72))), "subscriptionExpiryTime: must be less than 48 hours");
         yield return Create("create start more than a period ago", (b, now) => Set(b, "subscriptionStartTime", Iso(now.AddMonths(-1).AddDays(-1))), "subscriptionStartTime: may lie in the past by less than one billing period");
+
+        yield return Create("create periodCount beyond the calendar", (b, _) => Set(b, "periodRule.periodCount", int.MaxValue), "periodRule: one period (every 2147483647 months) from subscriptionStartTime");
+        yield return Create("create 100000-year period", (b, _) => Set(b, "periodRule", new JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 100000 }), "would end after the year 9999");
+        yield return Create("create start in the year 9999", (b, _) => Set(b, "subscriptionStartTime", "9999-12-31T00:00:00+00:00"), "periodRule: one period (every month) from subscriptionStartTime 9999-12-31");
 
         // Trials (SPEC §2.4, §10).
         yield return Create("create trialStartPeriod 0", (b, _) => Set(b, "trials", Trials((0, null, "0"))), "trials[0].trialStartPeriod: must be at least 1");
@@ -125,6 +135,8 @@ public static class MalformedRequestCases
         yield return Create("create trial without amount", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1 })), "trials[0].trialAmount: is required");
         yield return Create("create trial without start period", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialAmount"] = Bodies.Amount("PHP", "0") })), "trials[0].trialStartPeriod: is required");
         yield return Create("create trial in another currency", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1, ["trialAmount"] = Bodies.Amount("USD", "0") })), "trials[0].trialAmount.currency: must equal paymentAmount.currency");
+        yield return Create("create trials over three periods with a start in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "trials", Trials((1, 3, "0"))); }, "trials: may cover one billing period at most when subscriptionStartTime is in the past");
+        yield return Create("create two trial periods with a start in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "trials", Trials((1, null, "0"), (2, null, "100"))); }, "these cover 2");
         yield return Create("create trial negative amount", (b, _) => Set(b, "trials", Trials((1, null, "-5"))), "trials[0].trialAmount.value: must be a non-negative integer");
 
         // change (SPEC §3.2).
@@ -138,6 +150,8 @@ public static class MalformedRequestCases
         yield return Change("change periodRule without count", (b, _) => Set(b, "periodRule", new JsonObject { ["periodType"] = "DAY" }), "periodRule.periodCount: is required");
         yield return Change("change expiry in the past", (b, now) => Set(b, "subscriptionExpiryTime", Iso(now.AddHours(-1))), "subscriptionExpiryTime: must be after the time of the request");
         yield return Change("change end before start", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(2))); Set(b, "subscriptionEndTime", Iso(now.AddDays(1))); }, "subscriptionEndTime: must be after subscriptionStartTime");
+        yield return Change("change periodRule beyond the calendar", (b, _) => Set(b, "periodRule", new JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 100000 }), "periodRule: one period (every 100000 years) from the time of the request");
+        yield return Change("change endTime in the past", (b, now) => Set(b, "subscriptionEndTime", Iso(now.AddDays(-1))), "subscriptionEndTime: must be after the time of the request");
         yield return Change("change difference in another currency", (b, _) => Set(b, "paymentAmountDifference", Bodies.Amount("USD", "500")), "paymentAmountDifference.currency: must equal paymentAmount.currency");
         yield return Change("change bad amount value", (b, _) => Set(b, "paymentAmount.value", "12.00"), "paymentAmount.value: must be a non-negative integer");
         yield return Change("change orderInfo without orderAmount", (b, _) => Set(b, "orderInfo", new JsonObject()), "orderInfo.orderAmount: is required");
@@ -156,6 +170,9 @@ public static class MalformedRequestCases
         yield return Raw("JSON array body", "[1,2]", Param, "body: must be a JSON object");
         yield return Raw("JSON string body", "\"create\"", Param, "body: must be a JSON object");
         yield return Raw("trailing garbage after JSON", "{} x", Param, "body: is not valid JSON");
+        yield return Transport("body not UTF-8", r => r with { Body = [.. Encoding.UTF8.GetBytes("{\"subscriptionDescription\":\"caf"), 0xE9, .. Encoding.UTF8.GetBytes("\"}")] }, Param, "body: is not valid UTF-8");
+        yield return Raw("lone surrogate in a request id", "{\"subscriptionRequestId\":\"r-\\ud800\"}", Param, "subscriptionRequestId: contains a \\u escape of half a UTF-16 surrogate pair");
+        yield return Raw("lone low surrogate in a nested field", "{\"paymentMethod\":{\"paymentMethodType\":\"GCASH\",\"customerId\":\"\\udc00x\"}}", Param, "paymentMethod.customerId: contains a \\u escape");
         yield return Raw("1 MB body", "{\"subscriptionDescription\":\"" + new string('x', 1_000_000) + "\"}", Param, "body: must not be larger than");
         yield return Transport("missing Client-Id", r => r with { OmitClientId = true }, Param, "header Client-Id: is required");
         yield return Transport("missing Request-Time", r => r with { OmitRequestTime = true }, Param, "header Request-Time: is required");

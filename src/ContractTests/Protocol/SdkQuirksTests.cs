@@ -34,6 +34,26 @@ public sealed class SdkQuirksTests(EmulatorFactory factory)
         reply.SignatureValid.Should().BeTrue();
     }
 
+    /// <summary>
+    /// System.Text.Json, as the .NET SDK uses it, escapes every character outside ASCII: an emoji becomes a pair of
+    /// surrogate escapes, which is text (only half of a pair is refused).
+    /// </summary>
+    [Fact]
+    public async Task Create_EmojiAndCjkAsEscapes_AreAcceptedAsTheirText()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["subscriptionDescription"] = "Premium 🎉 会员";
+        var json = body.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default });
+
+        var reply = await client.SendAsync(new SignedRequest { Path = AntomTestClient.PathOf("create"), Body = Encoding.UTF8.GetBytes(json), ClientId = merchant.ClientId, Key = merchant.PrivateKey });
+        var stored = await client.Http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions");
+
+        json.Should().Contain("\\uD83C\\uDF89", "the body carries the emoji as a surrogate pair of escapes");
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        System.Text.Json.Nodes.JsonNode.Parse(stored)![0]!["description"]!.GetValue<string>().Should().Be("Premium 🎉 会员");
+    }
+
     /// <summary>The Python SDK: JSON indented with 3 spaces, ISO request time with offset, upper-case percent-encoding.</summary>
     [Fact]
     public async Task Create_PythonSdkIndentedBody_IsAcceptedAndVerifiedOverTheRawBytes()

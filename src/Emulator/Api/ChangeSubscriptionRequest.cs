@@ -33,10 +33,19 @@ public sealed record ChangeSubscriptionRequest(
         {
             body.Fail("subscriptionEndTime", "must be after subscriptionStartTime");
         }
+        else if (end is { } past && past <= now)
+        {
+            body.Fail("subscriptionEndTime", $"must be after the time of the request ({now:O})");
+        }
 
         if (expiry is { } x)
         {
             CreateSubscriptionRequest.CheckExpiry(body, x, now);
+        }
+
+        if (periodRule is not null)
+        {
+            CreateSubscriptionRequest.CheckPeriodFits(body, periodRule, start ?? now, start is null ? "the time of the request" : "subscriptionStartTime");
         }
 
         if (paymentAmount is not null && difference is not null && difference.Currency != paymentAmount.Currency)

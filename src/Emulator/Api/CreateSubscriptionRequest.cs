@@ -40,16 +40,28 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
         {
             body.Fail("subscriptionEndTime", "must be after subscriptionStartTime");
         }
+        else if (end is { } past && past <= now)
+        {
+            body.Fail("subscriptionEndTime", $"must be after the time of the request ({now:O})");
+        }
 
         if (expiry is { } x)
         {
             CheckExpiry(body, x, now);
         }
 
-        if (start is { } st && periodRule is not null && periodRule.Add(st, 1) <= now)
+        if (start is { } st && periodRule is not null)
         {
-            // SPEC §4.6: a start time in the past is the short-trial technique, and a trial may not exceed one period.
-            body.Fail("subscriptionStartTime", $"may lie in the past by less than one billing period ({periodRule}); the first period would already be over at {now:O}");
+            CheckPeriodFits(body, periodRule, st, "subscriptionStartTime");
+            if (periodRule.Add(st, 1) <= now)
+            {
+                // SPEC §4.6: a start time in the past is the short-trial technique, and a trial may not exceed one period.
+                body.Fail("subscriptionStartTime", $"may lie in the past by less than one billing period ({periodRule}); the first period would already be over at {now:O}");
+            }
+            else if (st < now && trials.Sum(t => (long)t.EndPeriod - t.StartPeriod + 1) is var trialPeriods and > 1)
+            {
+                body.Fail("trials", $"may cover one billing period at most when subscriptionStartTime is in the past (the short-trial technique, SPEC §4.6); these cover {trialPeriods}");
+            }
         }
 
         if (body.Errors.Count > 0)
@@ -88,6 +100,15 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
         else if (expiry - now >= MaxAuthorizationWindow)
         {
             body.Fail("subscriptionExpiryTime", $"must be less than 48 hours after the request (before {(now + MaxAuthorizationWindow):O})");
+        }
+    }
+
+    /// <summary>One period from <paramref name="from"/> must end within the calendar, or no phase could be computed.</summary>
+    public static void CheckPeriodFits(JsonFields body, PeriodRule rule, DateTimeOffset from, string fromWhat)
+    {
+        if (!rule.FitsAfter(from))
+        {
+            body.Fail("periodRule", $"one period ({rule}) from {fromWhat} {from:O} would end after the year 9999");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Emulator.Api;
 using Emulator.Domain;
 using Emulator.Notifications;
@@ -18,7 +19,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         var fields = JsonFields.Root(request.Body, []);
         if (CreateSubscriptionRequest.Parse(fields, request.Merchant, request.Now) is not { } create)
         {
-            return ParamIllegal(fields);
+            return await RepeatOrParamIllegalAsync(request, Apis.Create, "subscriptionRequestId", fields, cancellationToken);
         }
 
         // No read for a replay first: the idempotency record is inserted first in the write, and a repeated request id
@@ -43,7 +44,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         var fields = JsonFields.Root(request.Body, []);
         if (ChangeSubscriptionRequest.Parse(fields, request.Now) is not { } change)
         {
-            return ParamIllegal(fields);
+            return await RepeatOrParamIllegalAsync(request, Apis.Change, "subscriptionChangeRequestId", fields, cancellationToken);
         }
 
         var clientId = request.Merchant.ClientId;
@@ -60,6 +61,11 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             {
                 result = NotExist(change.SubscriptionId);
             }
+            else if (StartTimeRuleBroken(change, subscription.Plan.PeriodRule, request.Now) is { } broken)
+            {
+                // A field rule that needs the subscription's own period: refused like any other, nothing written or kept.
+                return new AntomResponse(AntomResult.ParamIllegal(broken));
+            }
             else
             {
                 var outcome = subscription.Change(
@@ -73,6 +79,22 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             var body = AntomGateway.Serialize(new AntomResponse(result));
             return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A changed plan starts at <c>subscriptionStartTime</c>, which, as on create, may lie in the past by less than one
+    /// billing period (of the new period rule, or else the subscription's): an earlier start would charge every period
+    /// since at once.
+    /// </summary>
+    private static string? StartTimeRuleBroken(ChangeSubscriptionRequest change, PeriodRule current, DateTimeOffset now)
+    {
+        var rule = change.PeriodRule ?? current;
+        return change.StartTime switch
+        {
+            { } start when !rule.FitsAfter(start) => $"periodRule: one period ({rule}) from subscriptionStartTime {start:O} would end after the year 9999",
+            { } start when rule.Add(start, 1) <= now => $"subscriptionStartTime: may lie in the past by less than one billing period ({rule}); the first period would already be over at {now:O}",
+            _ => null,
+        };
     }
 
     /// <summary>cancel has no request id: it is idempotent by state (SPEC §10).</summary>
@@ -163,6 +185,22 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         return firstHash == hash
             ? ReplayedResponse.From(Encoding.UTF8.GetBytes(firstResponse))
             : new AntomResponse(new AntomResult("REPEAT_REQ_INCONSISTENT", "F", $"request id '{requestId}' was already used for {api} with a different body; use a new request id for a new request"));
+    }
+
+    /// <summary>
+    /// A body that breaks a rule now may still be the repeat of a request that passed when it was first sent (a time
+    /// rule such as the authorization deadline has passed since): the same body with the same request id gets the first
+    /// answer (SPEC §10), anything else the broken rules. Read only for a refused body, so a valid one costs no read.
+    /// </summary>
+    private async Task<AntomResponse> RepeatOrParamIllegalAsync(GatewayRequest request, string api, string idField, JsonFields fields, CancellationToken cancellationToken)
+    {
+        if (request.Body.TryGetProperty(idField, out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 64 } requestId
+            && await ReplayAsync(request.Merchant.ClientId, api, requestId, request.CanonicalBodyHash, cancellationToken) is ReplayedResponse first)
+        {
+            return first;
+        }
+
+        return ParamIllegal(fields);
     }
 
     private static AntomResponse ParamIllegal(JsonFields fields)

@@ -39,7 +39,7 @@ public sealed class NotificationDispatcher(
     public async Task<PendingAttempt> SendAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, bool drop, CancellationToken cancellationToken)
     {
         var (httpStatus, responseBody, outcome, error) = drop
-            ? (null, null, DeliveryOutcomes.Dropped, "dropped by a delivery fault")
+            ? (null, null, DeliveryOutcomes.Unreachable, "dropped by a delivery fault: not sent, as if the notification URL could not be reached")
             : await PostAsync(notification, at, cancellationToken);
         var sandbox = string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
 

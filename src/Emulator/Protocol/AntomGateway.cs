@@ -155,6 +155,11 @@ public sealed partial class AntomGateway(
             return Fail(refused);
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return Fail(AntomResult.ParamIllegal("body: is not valid UTF-8 (JSON text must be UTF-8; was it sent in another encoding?)"));
+        }
+
         JsonDocument document;
         try
         {
@@ -170,6 +175,12 @@ public sealed partial class AntomGateway(
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return Fail(AntomResult.ParamIllegal("body: must be a JSON object"));
+            }
+
+            // Only a surrogate's escape can make text that cannot be read (a lone \ud800): look further only then.
+            if (HasSurrogateEscape(body) && UnreadableText(document.RootElement, "") is { } unreadable)
+            {
+                return Fail(AntomResult.ParamIllegal($"{unreadable}: contains a \\u escape of half a UTF-16 surrogate pair (\\ud800-\\udfff not in a pair), which is not text"));
             }
 
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
@@ -301,6 +312,74 @@ public sealed partial class AntomGateway(
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Whether the body holds an escape such as <c>\ud83d</c> (half of a surrogate pair, lone or not).</summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> body)
+    {
+        while (body.IndexOf("\\u"u8) is var at and >= 0)
+        {
+            body = body[(at + 2)..];
+            if (body.Length >= 2 && body[0] is (byte)'d' or (byte)'D'
+                && body[1] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The path of the first name or string in <paramref name="element"/> that cannot be read as text, if any.</summary>
+    private static string? UnreadableText(JsonElement element, string path)
+    {
+        static bool Readable(Func<string?> read)
+        {
+            try
+            {
+                read();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        string Child(string name) => path.Length == 0 ? name : $"{path}.{name}";
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Readable(element.GetString) ? null : path;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!Readable(() => property.Name))
+                    {
+                        return Child("(a property name)");
+                    }
+
+                    if (UnreadableText(property.Value, Child(property.Name)) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (UnreadableText(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>The body without insignificant white space, hashed: what idempotency compares (SPEC §10).</summary>

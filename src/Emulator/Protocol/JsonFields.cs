@@ -193,11 +193,21 @@ public sealed partial class JsonFields
             fields.Fail("currency", $"must be an ISO-4217 code of 3 upper-case letters (got '{currency}')");
             currency = null;
         }
+        else if (currency is not null && !Currencies.IsKnown(currency))
+        {
+            fields.Fail("currency", $"must be an ISO-4217 currency code; '{currency}' is not one");
+            currency = null;
+        }
 
         var value = fields.Text("value", 16, required: true);
         if (value is not null && !MinorUnits().IsMatch(value))
         {
             fields.Fail("value", $"must be a non-negative integer in the currency's smallest unit, such as \"1000\" (got '{Shorten(value)}')");
+            value = null;
+        }
+        else if (value is not null && currency == "IDR" && long.Parse(value, CultureInfo.InvariantCulture) % 100 != 0)
+        {
+            fields.Fail("value", $"must be a multiple of 100 for IDR (its last two digits 00: whole rupiah, written in sen; got '{value}')");
             value = null;
         }
 
