@@ -35,6 +35,28 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task ReceiverThatClosesAfterEachAnswer_Http10_IsAcknowledgedAtEveryFirstAttempt()
+    {
+        // Python's http.server answers HTTP/1.0 and closes: a connection kept for the next notification would be dead.
+        await using var receiver = Http10Receiver.Start();
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        foreach (var _ in Enumerable.Range(0, 40))
+        {
+            var body = MerchantHarness.Body(Start);
+            body["subscriptionNotificationUrl"] = receiver.Url + "/antom/subscription";
+            body["paymentNotificationUrl"] = receiver.Url + "/antom/payment";
+            await m.CreateAndApproveAsync(body);
+        }
+
+        await m.AdvanceAsync("P3M");
+        var attempts = (await m.NotificationsAsync()).SelectMany(n => n!["attempts"]!.AsArray()).ToList();
+
+        attempts.Should().HaveCount(40 * 5, "each subscription's CREATE and four phases, each acknowledged at its first attempt");
+        attempts.Select(a => (string)a!["outcome"]!).Should().AllBe("acknowledged", string.Join("; ", attempts.Select(a => (string?)a!["error"]).OfType<string>().Distinct()));
+        receiver.Requests.Should().Be(40 * 5);
+    }
+
+    [Fact]
     public async Task IdsAndTokens_RiseInTheOrderTheyAreMade_SoTheirIndexesGrowAtOneEnd()
     {
         // Not a rule of Antom's: the emulator's own storage locality (a random key dirties a random index page per row).

@@ -55,6 +55,16 @@ public static class EmulatorHosting
             // The dispatcher logs each attempt itself; the factory's own handlers would add a scope and three
             // filtered-out log calls to every notification.
             .RemoveAllLoggers();
+        services.AddHttpClient(NotificationDispatcher.NewConnectionClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Never reused: for receivers that close the connection after each answer (HTTP/1.0).
+                PooledConnectionLifetime = TimeSpan.Zero,
+                MaxConnectionsPerServer = 256,
+                AllowAutoRedirect = false,
+                UseCookies = false,
+            })
+            .RemoveAllLoggers();
         // In this order: the schema exists before the loop's first tick.
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<SchedulerLoop>();

@@ -21,8 +21,14 @@ public sealed class NotificationDispatcher(
     ILogger<NotificationDispatcher> logger)
 {
     public const string HttpClientName = "antom-notifications";
+
+    /// <summary>The client for receivers that close the connection after each answer: it opens a new one per request.</summary>
+    public const string NewConnectionClientName = "antom-notifications-new-connection";
     public const string NotificationIdHeader = "emulator-notification-id";
     private const int KeptResponseChars = 2048;
+
+    // Receivers (scheme, host and port) known to close the connection after each answer.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> closingOrigins = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>One attempt, recorded in the ledger at once (redeliveries, faults, the buyer's page).</summary>
     /// <param name="drop">The <c>drop</c> delivery fault: nothing is sent, and the attempt counts as unacknowledged.</param>
@@ -93,19 +99,26 @@ public sealed class NotificationDispatcher(
 
         var requestTime = at.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
         var body = Encoding.UTF8.GetBytes(notification.Body);
-        var signature = signingKey.Sign(AntomSignature.SignedContent(uri.PathAndQuery, notification.ClientId, requestTime, body));
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
-        request.Headers.TryAddWithoutValidation("client-id", notification.ClientId);
-        request.Headers.TryAddWithoutValidation("request-time", requestTime);
-        request.Headers.TryAddWithoutValidation("signature", AntomSignature.HeaderValue(signature, signingKey.KeyVersion));
-        request.Headers.TryAddWithoutValidation(NotificationIdHeader, notification.NotificationId);
+        var signature = AntomSignature.HeaderValue(
+            signingKey.Sign(AntomSignature.SignedContent(uri.PathAndQuery, notification.ClientId, requestTime, body)), signingKey.KeyVersion);
+        HttpRequestMessage NewRequest()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
+            request.Headers.TryAddWithoutValidation("client-id", notification.ClientId);
+            request.Headers.TryAddWithoutValidation("request-time", requestTime);
+            request.Headers.TryAddWithoutValidation("signature", signature);
+            request.Headers.TryAddWithoutValidation(NotificationIdHeader, notification.NotificationId);
+            return request;
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.NotificationTimeout);
+        var origin = uri.GetLeftPart(UriPartial.Authority);
+        var pooled = !closingOrigins.ContainsKey(origin);
         try
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
+            using var response = await SendAsync(NewRequest, pooled, origin, timeout.Token);
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
             var kept = text.Length > KeptResponseChars ? text[..KeptResponseChars] : text;
             var acknowledged = (int)response.StatusCode == 200 && IsAcknowledgement(text);
@@ -118,8 +131,60 @@ public sealed class NotificationDispatcher(
         }
         catch (HttpRequestException ex)
         {
-            return (null, null, DeliveryOutcomes.Unreachable, ex.Message);
+            return (null, null, DeliveryOutcomes.Unreachable, Describe(ex));
         }
+    }
+
+    /// <summary>
+    /// Sends on a pooled connection, or on a new one to a receiver known to close after each answer. A request that
+    /// took a pooled connection such a receiver had already closed (it chose the pooled client before the receiver was
+    /// known) never reached it, and goes again on a new connection.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> newRequest, bool pooled, string origin, CancellationToken cancellationToken)
+    {
+        using (var request = newRequest())
+        {
+            try
+            {
+                var response = await httpClients.CreateClient(pooled ? HttpClientName : NewConnectionClientName).SendAsync(request, cancellationToken);
+                if (ClosesAfterEachAnswer(response))
+                {
+                    // Known before the answer is read, so before its connection goes back to the pool.
+                    closingOrigins.TryAdd(origin, true);
+                }
+
+                return response;
+            }
+            catch (HttpRequestException ex) when (pooled && ex.HttpRequestError == HttpRequestError.ResponseEnded && closingOrigins.ContainsKey(origin))
+            {
+                // Below: on a new connection.
+            }
+        }
+
+        using var again = newRequest();
+        return await httpClients.CreateClient(NewConnectionClientName).SendAsync(again, cancellationToken);
+    }
+
+    /// <summary>
+    /// An HTTP/1.0 answer without <c>Connection: keep-alive</c> (Python's <c>http.server</c> by default) means the
+    /// receiver closes the connection after it. .NET would keep such a connection for the next request anyway and
+    /// fail it when the receiver's close wins the race; the emulator sends that receiver's later notifications on new
+    /// connections instead, as Antom's own sender does.
+    /// </summary>
+    private static bool ClosesAfterEachAnswer(HttpResponseMessage response) =>
+        response.Version < System.Net.HttpVersion.Version11
+        && !response.Headers.Connection.Contains("keep-alive", StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The failure with its causes ("An error occurred while sending the request" alone says nothing).</summary>
+    private static string Describe(Exception ex)
+    {
+        var parts = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            parts.Add(e.Message.TrimEnd('.'));
+        }
+
+        return string.Join(": ", parts.Distinct());
     }
 
     private static bool IsAcknowledgement(string body)

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ContractTests.Support;
+
+/// <summary>
+/// A notification receiver that speaks HTTP/1.0 as Python's stock <c>http.server</c> does: one request per connection,
+/// an <c>HTTP/1.0 200</c> answer with the acknowledgement, then the connection closed.
+/// </summary>
+public sealed class Http10Receiver : IAsyncDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task accepting;
+    private int requests;
+
+    private Http10Receiver()
+    {
+        listener.Start();
+        accepting = AcceptAsync();
+    }
+
+    public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+
+    /// <summary>Requests read whole and acknowledged.</summary>
+    public int Requests => Volatile.Read(ref requests);
+
+    public static Http10Receiver Start() => new();
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        listener.Stop();
+        try
+        {
+            await accepting;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var socket = await listener.AcceptSocketAsync(stop.Token);
+            _ = Task.Run(() => AnswerAsync(socket));
+        }
+    }
+
+    private async Task AnswerAsync(Socket socket)
+    {
+        using (socket)
+        {
+            var buffer = new byte[64 * 1024];
+            var length = 0;
+            int headerEnd;
+            while ((headerEnd = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(length));
+                if (read == 0)
+                {
+                    return;
+                }
+
+                length += read;
+            }
+
+            var headers = Encoding.ASCII.GetString(buffer, 0, headerEnd);
+            var contentLength = headers.Split("\r\n").Where(h => h.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
+                .Select(h => int.Parse(h["content-length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
+            while (length < headerEnd + 4 + contentLength)
+            {
+                length += await socket.ReceiveAsync(buffer.AsMemory(length));
+            }
+
+            Interlocked.Increment(ref requests);
+            var body = Encoding.UTF8.GetBytes(NotificationInbox.Acknowledgement);
+            var head = Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+            await socket.SendAsync((byte[])[.. head, .. body]);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+    }
+}
