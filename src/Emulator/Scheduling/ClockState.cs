@@ -5,5 +5,9 @@ public sealed record ClockState(TimeSpan Offset, DateTimeOffset? FrozenAt)
 {
     public static ClockState Wall { get; } = new(TimeSpan.Zero, null);
 
-    public DateTimeOffset Now(DateTimeOffset wall) => FrozenAt ?? wall + Offset;
+    /// <summary>The merchant's time; a clock moved to an end of the calendar stays there.</summary>
+    public DateTimeOffset Now(DateTimeOffset wall) =>
+        FrozenAt ?? (Offset > DateTimeOffset.MaxValue - wall ? DateTimeOffset.MaxValue
+            : Offset < DateTimeOffset.MinValue - wall ? DateTimeOffset.MinValue
+            : wall + Offset);
 }

@@ -43,10 +43,21 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
     }
 
     /// <summary>Moves the clock to <paramref name="to"/>, keeping it frozen or ticking as it was.</summary>
-    public async Task<ClockState> MoveToAsync(string clientId, DateTimeOffset to, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the clock to <paramref name="to"/>, never back: answers the clock's time after the call (later than
+    /// <paramref name="to"/> when it already was, after an advance that went further).
+    /// </summary>
+    public async Task<DateTimeOffset> MoveForwardAsync(string clientId, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var state = await GetAsync(clientId, cancellationToken);
-        return await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(to - wall.GetUtcNow(), null), cancellationToken);
+        var wallNow = wall.GetUtcNow();
+        if (state.Now(wallNow) >= to)
+        {
+            return state.Now(wallNow);
+        }
+
+        await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(to - wallNow, null), cancellationToken);
+        return to;
     }
 
     public void Forget(string clientId) => cache.TryRemove(clientId, out _);

@@ -38,24 +38,30 @@ public sealed class TimeMachine(
     public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
 
     /// <summary>Runs everything due up to <paramref name="target"/>, then sets the merchant's clock there.</summary>
-    public async Task<IReadOnlyList<JournalEvent>> AdvanceAsync(string clientId, DateTimeOffset target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs everything due up to <paramref name="target"/>, then moves the merchant's clock there, both while holding
+    /// the merchant's gate: advances that overlap run one after the other, and the clock never moves back. Answers
+    /// the clock's time after the move (later than the target when an overlapping advance went further).
+    /// </summary>
+    public async Task<(DateTimeOffset Now, IReadOnlyList<JournalEvent> Events)> AdvanceAsync(string clientId, DateTimeOffset target, CancellationToken cancellationToken)
     {
-        var events = await RunDueAsync(clientId, target, cancellationToken);
-        await clocks.MoveToAsync(clientId, target, cancellationToken);
-        return events;
+        DateTimeOffset now = default;
+        var events = await RunDueAsync(clientId, target, waitForOtherInstances: true, async () => now = await clocks.MoveForwardAsync(clientId, target, cancellationToken), cancellationToken);
+        return (now, events!);
     }
 
     public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        (await RunDueAsync(clientId, until, waitForOtherInstances: true, cancellationToken))!;
+        (await RunDueAsync(clientId, until, waitForOtherInstances: true, afterRun: null, cancellationToken))!;
 
     /// <summary>
     /// The background loop's run: as <see cref="RunDueAsync(string, DateTimeOffset, CancellationToken)"/>, but when
     /// another instance sharing the database is running this merchant, answers null at once instead of queueing.
     /// </summary>
     public Task<IReadOnlyList<JournalEvent>?> RunDueIfFreeAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        RunDueAsync(clientId, until, waitForOtherInstances: false, cancellationToken);
+        RunDueAsync(clientId, until, waitForOtherInstances: false, afterRun: null, cancellationToken);
 
-    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(string clientId, DateTimeOffset until, bool waitForOtherInstances, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
+        string clientId, DateTimeOffset until, bool waitForOtherInstances, Func<Task>? afterRun, CancellationToken cancellationToken)
     {
         // The background loop looks before it locks: most ticks find nothing due.
         if (!waitForOtherInstances && !await AnythingDueAsync(clientId, until, cancellationToken))
@@ -80,6 +86,7 @@ public sealed class TimeMachine(
             }
 
             var journal = new List<JournalEvent>();
+            var delayed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
             while (true)
             {
                 var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
@@ -87,7 +94,7 @@ public sealed class TimeMachine(
                 var at = Min(nextSubscription, nextAttempt);
                 if (at is not { } now || now > until)
                 {
-                    return journal;
+                    break;
                 }
 
                 var progressed = false;
@@ -104,7 +111,7 @@ public sealed class TimeMachine(
                         {
                             await foreach (var batch in deducted.Reader.ReadAllAsync(cancellationToken))
                             {
-                                attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), cancellationToken));
+                                attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), delayed, cancellationToken));
                             }
                         }
                         catch (Exception e)
@@ -142,16 +149,23 @@ public sealed class TimeMachine(
 
                 // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
                 var due = await outbox.DueAsync(clientId, now, cancellationToken);
-                attempts.AddRange(await DeliverAsync(due, cancellationToken));
+                attempts.AddRange(await DeliverAsync(due, delayed, cancellationToken));
                 progressed |= due.Count > 0 || attempts.Count > 0;
                 journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
 
                 if (!progressed)
                 {
                     logger.LogError("Time machine made no progress for {ClientId} at {At}; stopping this run", clientId, now);
-                    return journal;
+                    break;
                 }
             }
+
+            if (afterRun is not null)
+            {
+                await afterRun();
+            }
+
+            return journal;
         }
         finally
         {
@@ -167,7 +181,7 @@ public sealed class TimeMachine(
     /// Delivers due notifications, concurrently across subscriptions and in order within one (CREATE before phase 1,
     /// phases in order); plain attempts are recorded together, in one write.
     /// </summary>
-    private async Task<List<DeliveryAttempt>> DeliverAsync(IReadOnlyList<NotificationRecord> due, CancellationToken cancellationToken)
+    private async Task<List<DeliveryAttempt>> DeliverAsync(IReadOnlyList<NotificationRecord> due, ConcurrentDictionary<string, bool> delayed, CancellationToken cancellationToken)
     {
         if (due.Count == 0)
         {
@@ -179,7 +193,7 @@ public sealed class TimeMachine(
         await Parallel.ForEachAsync(
             Enumerable.Range(0, groups.Length),
             new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
+            async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], delayed, ct));
         var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
         return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
     }
@@ -225,7 +239,10 @@ public sealed class TimeMachine(
     /// Delivers one subscription's due notifications in order, applying delivery faults: drop, duplicate, delay (on the
     /// merchant's clock) and reorder (held back until the next notification of the subscription has gone out).
     /// </summary>
-    private async Task<(List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)> DeliverInOrderAsync(IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
+    /// <param name="delayed">Notifications delayed in this run: when one comes due again in the same run it goes out,
+    /// so that a delay rule that repeats (<c>times</c> 0) cannot put it off forever within one advance.</param>
+    private async Task<(List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)> DeliverInOrderAsync(
+        IEnumerable<NotificationRecord> chain, ConcurrentDictionary<string, bool> delayed, CancellationToken cancellationToken)
     {
         var attempts = new List<DeliveryAttempt>();
         var pending = new List<PendingAttempt>();
@@ -233,7 +250,9 @@ public sealed class TimeMachine(
         foreach (var notification in chain.OrderBy(n => n.Held).ThenBy(n => n.Seq))
         {
             var at = notification.NextAttemptAt!.Value;
-            var rule = notification.Held ? null : await faults.TakeAsync(notification.ClientId, notification.Kind, () => FaultContextOf(notification), cancellationToken);
+            var rule = notification.Held || delayed.ContainsKey(notification.NotificationId)
+                ? null
+                : await faults.TakeAsync(notification.ClientId, notification.Kind, () => FaultContextOf(notification), cancellationToken);
             switch (rule?.Delivery)
             {
                 case "reorder":
@@ -241,7 +260,8 @@ public sealed class TimeMachine(
                     await outbox.MarkHeldAsync(notification.NotificationId, cancellationToken);
                     continue;
                 case "delay":
-                    await outbox.RescheduleAsync(notification.NotificationId, at + rule.DelaySpan, cancellationToken);
+                    delayed.TryAdd(notification.NotificationId, true);
+                    await outbox.RescheduleAsync(notification.NotificationId, rule.DelayedFrom(at), cancellationToken);
                     continue;
                 case "drop":
                     attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken, drop: true));
