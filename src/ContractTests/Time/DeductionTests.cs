@@ -32,6 +32,35 @@ public sealed class DeductionTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Approve_OnAClockBetweenTwoMilliseconds_ChargesPhaseOneAndTheNext()
+    {
+        // A running clock has ticks: an approval at 10:00:00.1234567 is due at that instant, stored in milliseconds.
+        var approvedAt = Jan31.AddTicks(1_234_567);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), approvedAt);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+
+        var events = await m.AdvanceAsync("P2M");
+        var payments = m.Payments(subscriptionId);
+
+        payments.Select(p => (string)p.Json["phaseNo"]!).Should().Equal("1", "2", "3");
+        events.Where(e => (string)e!["type"]! == "deduction").Select(e => (int)e!["phaseNo"]!).Should().Equal([2, 3], "phase 1 is charged at the approval itself");
+    }
+
+    [Fact]
+    public async Task StartBetweenTwoMilliseconds_IsChargedWhenItComes()
+    {
+        // Request times may carry up to nine fractional digits; the store keeps milliseconds.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var body = MerchantHarness.Body(Jan31);
+        body["subscriptionStartTime"] = "2027-02-01T10:00:00.1234567+00:00";
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+
+        await m.AdvanceAsync("P1MT1H");
+
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().Equal("1", "2");
+    }
+
+    [Fact]
     public async Task LeapYear_MonthlyFromJan31_EndsFebruaryOnThe29th()
     {
         var start = new DateTimeOffset(2028, 1, 31, 0, 0, 0, TimeSpan.FromHours(8));

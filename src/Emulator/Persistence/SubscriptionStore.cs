@@ -96,6 +96,14 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             ("@client", clientId),
             ("@until", until.ToUnixTimeMilliseconds()));
 
+    /// <summary>
+    /// When a subscription is due, in whole milliseconds rounded up: the time machine runs it at the stored instant,
+    /// and an instant rounded down (an approval on a running clock has ticks) would be a fraction too early for it.
+    /// </summary>
+    private static long? DueMilliseconds(DateTimeOffset? at) => at is not { } due
+        ? null
+        : Math.Min(due.ToUnixTimeMilliseconds() + (due.UtcTicks % TimeSpan.TicksPerMillisecond > 0 ? 1 : 0), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
+
     /// <summary>Saves the subscription and the phases it deducted in this unit of work (one transaction with the caller's outbox rows).</summary>
     public async Task SaveAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
     {
@@ -112,7 +120,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         command.Bind("@status", subscription.Status.ToWire());
         command.Bind("@created", subscription.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         command.Bind("@doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
-        command.Bind("@next", subscription.NextEventAt(Lead)?.ToUnixTimeMilliseconds());
+        command.Bind("@next", DueMilliseconds(subscription.NextEventAt(Lead)));
         await command.ExecuteNonQueryAsync(cancellationToken);
 
         foreach (var entry in subscription.Timeline)
