@@ -106,6 +106,6 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (\S+)")]
+    [GeneratedRegex(@"Now listening on: ([^\s'"",]+)")]
     private static partial Regex Listening();
 }

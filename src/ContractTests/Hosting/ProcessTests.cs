@@ -83,6 +83,36 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HealthProbe_WithAnAdminToken_SendsTheTokenItRunsWith()
+    {
+        // The Docker HEALTHCHECK runs in the container's environment: the same Emulator__AdminToken as the emulator.
+        var token = new Dictionary<string, string> { ["Emulator__AdminToken"] = "s3cret" };
+        var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory, token);
+        await using (emulator)
+        {
+            var dll = Builds.Output("Emulator", "Emulator.dll");
+
+            var withToken = await Command.RunAsync("dotnet", [dll, "--health-probe", http.ToString()], dataDirectory, token);
+            var withoutToken = await Command.RunAsync("dotnet", [dll, "--health-probe", http.ToString()], dataDirectory);
+
+            withToken.ExitCode.Should().Be(0, withToken.Output);
+            withoutToken.ExitCode.Should().Be(1, "the control API still wants the token from anyone else");
+        }
+    }
+
+    [Fact]
+    public async Task Process_WithTheJsonLogFormat_WritesJsonLines()
+    {
+        var (emulator, _, _) = await EmulatorProcess.StartAsync(dataDirectory, new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "json" });
+        await using (emulator)
+        {
+            var listening = emulator.Output.Split('\n').First(l => l.Contains("Now listening on", StringComparison.Ordinal));
+
+            System.Text.Json.Nodes.JsonNode.Parse(listening)!["Category"]!.GetValue<string>().Should().Be("Microsoft.Hosting.Lifetime");
+        }
+    }
+
+    [Fact]
     public async Task Process_AbsoluteUrlRequestTarget_IsVerifiedAgainstThePathOnly()
     {
         var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);

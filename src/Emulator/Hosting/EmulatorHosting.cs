@@ -19,6 +19,16 @@ public static class EmulatorHosting
     public static WebApplicationBuilder AddEmulator(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // The slim builder sets the simple console format in code, over the configuration: with every format registered
+        // and the configured name applied after it, Logging:Console:FormatterName (json, systemd) is honoured.
+        builder.Logging.AddConsole();
+        services.PostConfigure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console =>
+        {
+            if (builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } format)
+            {
+                console.FormatterName = format;
+            }
+        });
         services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName).ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Database>(sp =>

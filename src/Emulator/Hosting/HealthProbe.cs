@@ -2,7 +2,8 @@ namespace Emulator.Hosting;
 
 /// <summary>
 /// <c>dotnet Emulator.dll --health-probe [url]</c>: asks a running emulator for <c>/_emulator/v1/health</c> and exits
-/// 0 when it answers ok. The Docker image's HEALTHCHECK uses it (the runtime image has no curl).
+/// 0 when it answers ok. The Docker image's HEALTHCHECK uses it (the runtime image has no curl). It runs in the
+/// container's environment, so it sends the admin token the emulator was given (<c>Emulator__AdminToken</c>).
 /// </summary>
 public static class HealthProbe
 {
@@ -16,6 +17,11 @@ public static class HealthProbe
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            if (Environment.GetEnvironmentVariable("Emulator__AdminToken") is { Length: > 0 } token)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
             var response = await http.GetAsync(new Uri(new Uri(baseUrl), "/_emulator/v1/health"));
             var body = await response.Content.ReadAsStringAsync();
             Console.WriteLine(body);
