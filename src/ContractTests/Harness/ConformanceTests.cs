@@ -20,7 +20,7 @@ public sealed class ConformanceTests
     {
         var scorecard = await RunAgainstSampleAsync(careless: false);
 
-        scorecard.Checks.Should().HaveCount(12);
+        scorecard.Checks.Should().HaveCount(13);
         scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
@@ -32,6 +32,48 @@ public sealed class ConformanceTests
         scorecard.Failed.Should().BeEquivalentTo(CarelessMistakes, scorecard.ToMarkdown());
         scorecard.Checks.Where(c => !CarelessMistakes.Contains(c.Id)).Should().OnlyContain(c => c.Outcome == CheckResult.Pass);
         scorecard.Checks.Single(c => c.Id == "api-request-id-reused-after-unknown").Reason.Should().Contain("a second subscription may be created");
+    }
+
+    [Fact]
+    public async Task EndpointThatAcknowledgesNothingProperly_FailsTheSignatureChecksAsInconclusive()
+    {
+        // Plain "SUCCESS" for every notification: the forged ones are not acknowledged, but neither are the valid ones.
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync();
+        await using var endpoint = await NotificationInbox.StartAsync(await emulator.AntomPublicKeyAsync());
+        endpoint.Answer = _ => Task.FromResult((200, "SUCCESS"));
+
+        var scorecard = await new ConformanceSuite(Options(emulator, merchant.ClientId, new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: null)).RunAsync();
+
+        scorecard.Checks.Where(c => c.Id.StartsWith("refuse-", StringComparison.Ordinal)).Should().HaveCount(3).And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.StartsWith("cannot tell", StringComparison.Ordinal));
+        scorecard.Failed.Should().Contain(["ack-notify-subscription", "ack-notify-payment"]);
+    }
+
+    [Fact]
+    public async Task UnknownClientId_FailsTheApiChecksSayingSo_AndStillWritesTheScorecard()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var endpoint = await NotificationInbox.StartAsync(await emulator.AntomPublicKeyAsync());
+
+        var scorecard = await new ConformanceSuite(Options(emulator, "SANDBOX_MISTYPED", new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: new Uri("http://127.0.0.1:9/conformance"))).RunAsync();
+
+        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(6)
+            .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("check --client-id", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SecondRunOnTheSameClientId_IsJudgedOnItsOwnCalls()
+    {
+        // The careless integration's earlier calls (new request ids after U and timeout) must not count against the fix.
+        await using var emulator = await AntomEmulator.StartAsync();
+        var merchantUrl = new Uri($"http://127.0.0.1:{Builds.FreePort()}/");
+        await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(merchantUrl, "antom/"));
+        Scorecard? careless = null, fixedOne = null;
+        await RunSampleAsync(emulator, merchant, merchantUrl, careless: true, async url => careless = await SuiteFor(emulator, merchant, url).RunAsync());
+        await RunSampleAsync(emulator, merchant, merchantUrl, careless: false, async url => fixedOne = await SuiteFor(emulator, merchant, url).RunAsync());
+
+        careless!.Failed.Should().Contain("api-request-id-reused-after-unknown");
+        fixedOne!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, fixedOne.ToMarkdown());
     }
 
     [Fact]
@@ -89,6 +131,20 @@ public sealed class ConformanceTests
         return scorecard!;
     }
 
+    private static ConformanceOptions Options(AntomEmulator emulator, string clientId, Uri subscriptionUrl, Uri paymentUrl, Uri? trigger) => new()
+    {
+        EmulatorUrl = emulator.BaseUrl,
+        ClientId = clientId,
+        SubscriptionNotificationUrl = subscriptionUrl,
+        PaymentNotificationUrl = paymentUrl,
+        TriggerUrl = trigger,
+        AntomPrivateKeyPem = Fixtures.Read("keys/antom-private.pem"),
+    };
+
+    private static ConformanceSuite SuiteFor(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl) => new(
+        Options(emulator, merchant.ClientId, new Uri(merchantUrl, "antom/notify/subscription"), new Uri(merchantUrl, "antom/notify/payment"), new Uri(merchantUrl, "conformance"))
+        with { ProcessedUrl = new Uri(merchantUrl, "conformance/processed") });
+
     /// <summary>An emulator in process, a merchant registered at it, and the sample merchant app serving that merchant.</summary>
     private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act)
     {
@@ -96,6 +152,12 @@ public sealed class ConformanceTests
         var port = Builds.FreePort();
         var merchantUrl = new Uri($"http://127.0.0.1:{port}/");
         await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(merchantUrl, "antom/"));
+        await RunSampleAsync(emulator, merchant, merchantUrl, careless, url => act(emulator, merchant, url));
+    }
+
+    /// <summary>The sample merchant app serving <paramref name="merchant"/> on the port its notification URLs name.</summary>
+    private static async Task RunSampleAsync(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl, bool careless, Func<Uri, Task> act)
+    {
         var antomKey = await emulator.AntomPublicKeyAsync();
         await using var sample = MerchantApp.Build(
         [
@@ -109,7 +171,7 @@ public sealed class ConformanceTests
             "--Merchant:TimeoutSeconds=2",
         ]);
         await sample.StartAsync();
-        await act(emulator, merchant, merchantUrl);
+        await act(merchantUrl);
         await sample.StopAsync();
     }
 }

@@ -18,6 +18,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
 {
     private static readonly TimeSpan AckLimit = TimeSpan.FromSeconds(15);
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private readonly HttpClient triggers = new() { Timeout = TimeSpan.FromMinutes(3) };
     private readonly RSA antomKey = LoadKey(options.AntomPrivateKeyPem);
     private readonly RSA strangerKey = RSA.Create(2048);
     private HttpClient Emulator => emulator ??= CreateEmulatorClient();
@@ -33,15 +34,19 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         checks.Add(Judge("ack-notify-subscription", "acknowledges a valid notifySubscription within 15 s",
             await SendAsync(options.SubscriptionNotificationUrl, create, antomKey, cancellationToken), expectAck: true));
         var payment = NotifyPayment(subscriptionId, paymentId, 1);
-        checks.Add(Judge("ack-notify-payment", "acknowledges a valid notifyPayment within 15 s",
-            await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken), expectAck: true));
+        var genuine = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
+        checks.Add(Judge("ack-notify-payment", "acknowledges a valid notifyPayment within 15 s", genuine, expectAck: true));
 
-        checks.Add(Judge("refuse-forged-signature", "does not acknowledge a notification with a forged signature",
-            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "FORGED" + RandomDigits(20), 2), null, cancellationToken), expectAck: false));
-        checks.Add(Judge("refuse-wrong-key", "does not acknowledge a notification signed by another key",
-            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "STRANGER" + RandomDigits(20), 2), strangerKey, cancellationToken), expectAck: false));
-        checks.Add(Judge("refuse-tampered-body", "does not acknowledge a notification whose body was changed after signing",
-            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "TAMPERED" + RandomDigits(20), 2), antomKey, cancellationToken, tamper: true), expectAck: false));
+        // A refusal shows that a signature was checked only if a valid notification is acknowledged by the same endpoint.
+        CheckResult Refusal(string id, string title, Delivery delivery) => genuine.Acknowledged
+            ? Judge(id, title, delivery, expectAck: false)
+            : new CheckResult(id, title, CheckResult.Fail, $"cannot tell: the endpoint does not acknowledge a valid notifyPayment either (see ack-notify-payment), so not acknowledging this one ({delivery.Describe()}) shows nothing about its signature check");
+        checks.Add(Refusal("refuse-forged-signature", "does not acknowledge a notification with a forged signature",
+            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "FORGED" + RandomDigits(20), 2), null, cancellationToken)));
+        checks.Add(Refusal("refuse-wrong-key", "does not acknowledge a notification signed by another key",
+            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "STRANGER" + RandomDigits(20), 2), strangerKey, cancellationToken)));
+        checks.Add(Refusal("refuse-tampered-body", "does not acknowledge a notification whose body was changed after signing",
+            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "TAMPERED" + RandomDigits(20), 2), antomKey, cancellationToken, tamper: true)));
 
         var again = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
         checks.Add(await DuplicateAsync(paymentId, again, cancellationToken));
@@ -65,6 +70,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     private static readonly (string Id, string Title)[] ApiChecks =
     [
         ("api-signatures-valid", "signs every API call so that it verifies"),
+        ("api-requests-accepted", "sends requests whose fields Antom accepts (no PARAM_ILLEGAL)"),
         ("api-request-ids-unique", "uses a new request id for each new request"),
         ("api-request-id-reused-after-unknown", "retries with the same request id after an unknown (U) result"),
         ("api-request-id-reused-after-timeout", "retries with the same request id after a call timed out"),
@@ -110,7 +116,19 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     private async Task<IReadOnlyList<CheckResult>> ApiChecksAsync(CancellationToken cancellationToken)
     {
         var control = $"/_emulator/v1/merchants/{options.ClientId}";
-        var first = await TriggerAsync("subscribe", null, cancellationToken);
+        using (var merchant = await Emulator.GetAsync(control, cancellationToken))
+        {
+            if (!merchant.IsSuccessStatusCode)
+            {
+                var why = $"the emulator answered HTTP {(int)merchant.StatusCode} for merchant '{options.ClientId}' ({await merchant.Content.ReadAsStringAsync(cancellationToken)}); check --client-id and the emulator URL";
+                return [.. ApiChecks.Select(c => new CheckResult(c.Id, c.Title, CheckResult.Fail, why))];
+            }
+        }
+
+        // Only this run's calls: the journal keeps every earlier run of the same client id too.
+        var earlier = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/api-calls", cancellationToken))!.Count;
+        var triggerErrors = new List<string>();
+        var first = await TriggerAsync("subscribe", null, triggerErrors, cancellationToken);
         var firstRequestId = (string?)first?["subscriptionRequestId"];
         var approved = firstRequestId is null ? null : await Emulator.PostAsync($"{control}/subscription-requests/{firstRequestId}/approve", null, cancellationToken);
         var subscriptionId = approved is { IsSuccessStatusCode: true }
@@ -118,17 +136,17 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             : null;
 
         (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", resultCode = "UNKNOWN_EXCEPTION", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
-        await TriggerAsync("subscribe", null, cancellationToken);
+        await TriggerAsync("subscribe", null, triggerErrors, cancellationToken);
         (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", transport = "timeout", effect = "applied", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
-        await TriggerAsync("subscribe", null, cancellationToken);
+        await TriggerAsync("subscribe", null, triggerErrors, cancellationToken);
 
         if (subscriptionId is not null)
         {
-            await TriggerAsync("cancel", new { subscriptionId }, cancellationToken);
-            await TriggerAsync("change", new { subscriptionId }, cancellationToken);
+            await TriggerAsync("cancel", new { subscriptionId }, triggerErrors, cancellationToken);
+            await TriggerAsync("change", new { subscriptionId }, triggerErrors, cancellationToken);
         }
 
-        var calls = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/api-calls", cancellationToken))!.Select(c => c!.AsObject()).ToList();
+        var calls = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/api-calls", cancellationToken))!.Skip(earlier).Select(c => c!.AsObject()).ToList();
         var results = new List<CheckResult>();
 
         var badSignatures = calls.Where(c => (string)c["resultCode"]! is "INVALID_SIGNATURE" or "KEY_NOT_FOUND").ToList();
@@ -136,22 +154,31 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             $"{calls.Count} calls, all verified",
             $"{badSignatures.Count} of {calls.Count} calls failed verification: {string.Join("; ", badSignatures.Select(c => (string?)c["resultMessage"]).Take(1))}"));
 
+        var refused = calls.Where(c => (string)c["resultCode"]! == "PARAM_ILLEGAL").ToList();
+        results.Add(Result(ApiChecks[1], refused.Count == 0,
+            $"{calls.Count} calls, none refused as PARAM_ILLEGAL",
+            $"{refused.Count} of {calls.Count} calls were refused as PARAM_ILLEGAL: {string.Join("; ", refused.Select(c => $"{c["api"]}: {c["resultMessage"]}").Distinct().Take(2))}"));
+
         var inconsistent = calls.Where(c => (string)c["resultCode"]! == "REPEAT_REQ_INCONSISTENT").ToList();
         var creates = calls.Where(c => (string)c["api"]! == "create").ToList();
         var distinctBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).ToList();
-        results.Add(Result(ApiChecks[1], inconsistent.Count == 0 && distinctBodies.Count == 0,
+        results.Add(Result(ApiChecks[2], inconsistent.Count == 0 && distinctBodies.Count == 0,
             "each request id carried one request",
             $"request id reused for a different request: {string.Join(", ", inconsistent.Select(c => (string?)c["requestId"]).Concat(distinctBodies.Select(g => g.Key)).Distinct())}"));
 
-        results.Add(RetriedWithSameId(ApiChecks[2], creates, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
-        results.Add(RetriedWithSameId(ApiChecks[3], creates, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
+        results.Add(RetriedWithSameId(ApiChecks[3], creates, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
+        results.Add(RetriedWithSameId(ApiChecks[4], creates, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
 
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
         var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
         results.Add(subscriptionId is null || cancelAt < 0
-            ? new CheckResult(ApiChecks[4].Id, ApiChecks[4].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
-            : Result(ApiChecks[4], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
-        return results;
+            ? new CheckResult(ApiChecks[5].Id, ApiChecks[5].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
+            : Result(ApiChecks[5], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
+
+        // A check the integration failed because its trigger did not work says so.
+        return triggerErrors.Count == 0
+            ? results
+            : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = $"{r.Reason} (the trigger failed: {string.Join("; ", triggerErrors.Distinct().Take(2))})" })];
     }
 
     /// <summary>After a create whose outcome the integration could not know, its next create must reuse the request id.</summary>
@@ -183,11 +210,32 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         _ => new CheckResult(id, title, CheckResult.Pass, $"refused ({delivery.Describe()})"),
     };
 
-    private async Task<JsonNode?> TriggerAsync(string action, object? body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the integration to act. Never throws: a trigger that fails is noted in <paramref name="errors"/> and shown
+    /// in the checks it spoils. Sent with a Content-Length (not chunked), and given longer than the emulator's timeout
+    /// fault holds a call, since the integration's own call may wait that long.
+    /// </summary>
+    private async Task<JsonNode?> TriggerAsync(string action, object? body, List<string> errors, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync(new Uri(options.TriggerUrl!, $"{options.TriggerUrl!.AbsolutePath.TrimEnd('/')}/{action}"), body ?? new { }, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return text.Length == 0 ? null : JsonNode.Parse(text);
+        var url = new Uri(options.TriggerUrl!, $"{options.TriggerUrl!.AbsolutePath.TrimEnd('/')}/{action}");
+        try
+        {
+            using var content = new StringContent(JsonSerializer.Serialize(body ?? new { }), Encoding.UTF8, "application/json");
+            using var response = await triggers.PostAsync(url, content, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                errors.Add($"POST {url} answered HTTP {(int)response.StatusCode}");
+                return null;
+            }
+
+            return text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+        {
+            errors.Add(ex is TaskCanceledException ? $"POST {url} did not answer within {triggers.Timeout.TotalSeconds:0} s" : $"POST {url}: {ex.Message}");
+            return null;
+        }
     }
 
     private async Task<int> ProcessedCountAsync(string paymentId, CancellationToken cancellationToken)
