@@ -80,6 +80,12 @@ public sealed class AntomEmulator : IAsyncDisposable
         clientId ??= "SANDBOX_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         var key = RSA.Create(2048);
         var inbox = notificationBaseUrl is null ? await NotificationInbox.StartAsync(await AntomPublicKeyAsync()) : null;
+        if (notificationBaseUrl is not null && !notificationBaseUrl.AbsolutePath.EndsWith('/'))
+        {
+            // http://host/antom means the folder antom: without the slash, new Uri(base, "notify/…") would drop it.
+            notificationBaseUrl = new Uri(notificationBaseUrl.AbsoluteUri + "/");
+        }
+
         var subscriptionUrl = inbox?.SubscriptionUrl ?? new Uri(notificationBaseUrl!, "notify/subscription").ToString();
         var paymentUrl = inbox?.PaymentUrl ?? new Uri(notificationBaseUrl!, "notify/payment").ToString();
         var response = await Http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using ContractTests.Hosting;
 using Emulator.Testing;
 
@@ -37,6 +38,20 @@ public sealed class KitTests
         rejected.ResultCode.Should().Be("RISK_REJECT");
         created.Json.ContainsKey("schemeUrl").Should().BeTrue();
         handled.Should().Equal("notifySubscription", "notifyPayment");
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9/antom")]
+    [InlineData("http://127.0.0.1:9/antom/")]
+    public async Task Kit_NotificationBaseUrl_WithOrWithoutTheFinalSlash_KeepsItsLastSegment(string baseUrl)
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(baseUrl));
+
+        var registered = await emulator.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}");
+
+        ((string)registered!["subscriptionNotificationUrl"]!).Should().Be("http://127.0.0.1:9/antom/notify/subscription");
+        ((string)registered["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/antom/notify/payment");
     }
 
     [Fact]

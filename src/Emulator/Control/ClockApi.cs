@@ -37,6 +37,11 @@ public static class ClockApi
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
         DateTimeOffset target;
+        if (body.By is not null && body.To is not null)
+        {
+            return ControlProblems.BadRequest("give either by (an ISO-8601 duration) or to (an instant), not both");
+        }
+
         if (body.By is { } by)
         {
             if (!IsoDuration.TryAdd(now, by, out target))

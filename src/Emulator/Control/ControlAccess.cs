@@ -19,8 +19,10 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
         if (token.Length > 0)
         {
             var header = http.Request.Headers.Authorization.ToString();
-            if (!string.Equals(header, "Bearer " + token, StringComparison.Ordinal))
+            var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+            if (!string.Equals(given, token, StringComparison.Ordinal))
             {
+                http.Response.Headers.WWWAuthenticate = "Bearer";
                 await Results.Problem("send Authorization: Bearer <Emulator:AdminToken>", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(http);
                 return;
             }

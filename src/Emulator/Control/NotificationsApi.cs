@@ -15,9 +15,20 @@ public static class NotificationsApi
         return merchant;
     }
 
-    public static async Task<Ok<List<NotificationView>>> ListNotificationsAsync(
+    public static async Task<Results<Ok<List<NotificationView>>, ProblemHttpResult>> ListNotificationsAsync(
         string clientId, string? kind, string? subscriptionId, string? status, Outbox outbox, CancellationToken cancellationToken)
     {
+        // A misspelt filter would match nothing and look like an empty ledger.
+        if (kind is not (null or "notifySubscription" or "notifyPayment"))
+        {
+            return ControlProblems.BadRequest($"kind must be notifySubscription or notifyPayment (got '{kind}')");
+        }
+
+        if (status is not (null or "pending" or "acknowledged" or "exhausted"))
+        {
+            return ControlProblems.BadRequest($"status must be one of pending, acknowledged, exhausted (got '{status}')");
+        }
+
         var notifications = await outbox.ListAsync(clientId, kind, subscriptionId, status, cancellationToken);
         var attempts = await outbox.AttemptsOfAsync(notifications, cancellationToken);
         return TypedResults.Ok(notifications.Select(n => NotificationView.From(n, [.. attempts[n.NotificationId]])).ToList());

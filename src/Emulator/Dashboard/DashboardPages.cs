@@ -110,7 +110,7 @@ public static class DashboardPages
 
     private static async Task<IResult> ClockAsync(string clientId, string action, HttpRequest request, MerchantClocks clocks, TimeMachine machine, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
+        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
         switch (action)
         {
             case "advance" when IsoDuration.TryAdd(await clocks.NowAsync(clientId, ct), form["by"].ToString(), out var target):
@@ -131,7 +131,7 @@ public static class DashboardPages
 
     private static async Task<IResult> AddFaultAsync(string clientId, HttpRequest request, FaultStore faults, ResultCodeCatalogue catalogue, MerchantClocks clocks, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
+        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
         var kind = form["kind"].ToString();
         var value = form["value"].ToString().Trim();
         var delay = form["delay"].ToString().Trim();
@@ -211,7 +211,7 @@ public static class DashboardPages
 
     private static async Task<IResult> RedeliverAsync(string clientId, string notificationId, HttpRequest request, Outbox outbox, NotificationDispatcher dispatcher, MerchantClocks clocks, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
+        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
         if (await outbox.FindAsync(clientId, notificationId, ct) is { } notification)
         {
             await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);

@@ -95,7 +95,10 @@ public static class EmulatorHosting
             document.DocumentProcessors.Add(antom);
         });
         // The control API writes every documented field, null ones too (CONTROL-API.md lists nextAttemptAt, httpStatus,
-        // remaining…): a client reading it finds each field there, not sometimes absent.
+        // remaining…): a client reading it finds each field there, not sometimes absent. A field it does not know is
+        // refused: a misspelt "time" for "times" would otherwise be a rule that hits once.
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
 
         var dataDirectory = builder.Configuration[$"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.DataDirectory)}"] ?? new EmulatorOptions().DataDirectory;
         // A certificate of the operator's own (Kestrel:Certificates:Default:Path, e.g. for a shared instance) replaces the
@@ -112,6 +115,9 @@ public static class EmulatorHosting
     public static WebApplication MapEmulator(this WebApplication app)
     {
         app.UseExceptionHandler();
+        // An error the framework answers without a body (415 for a body that is not JSON, 405, an unknown path) gets
+        // problem details too.
+        app.UseStatusCodePages();
         app.UseWhen(http => http.Request.Path.StartsWithSegments(ControlAccess.Root), control => control.UseMiddleware<ControlAccess>());
         app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
         app.UseSwaggerUi(settings =>

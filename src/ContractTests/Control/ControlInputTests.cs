@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+using Microsoft.AspNetCore.Hosting;
+
+namespace ContractTests.Control;
+
+/// <summary>
+/// What the control API and the dashboard do with input a tool or a hurried developer sends: refused in problem details
+/// that say what to fix (CONTROL-API.md conventions), never a 500, a hang, a clock moved back or a state change.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ControlInputTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Start = new(2027, 1, 31, 9, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData("localhost:8081/antom/notify")]
+    [InlineData("ftp://merchant.example/notify")]
+    [InlineData("file:///etc/passwd")]
+    public async Task Merchant_NotificationUrlNotHttp_IsRefused(string url)
+    {
+        var http = factory.CreateClient();
+
+        var response = await http.PutAsJsonAsync("/_emulator/v1/merchants/SANDBOX_URLCHECK", new { publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim(), subscriptionNotificationUrl = url });
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)problem!["detail"]!).Should().Contain("subscriptionNotificationUrl must be an absolute http or https URL");
+        (await http.GetAsync("/_emulator/v1/merchants/SANDBOX_URLCHECK")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DeliveryDelay_Zero_IsRefused()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifyPayment", delivery = "delay", delay = "PT0S", times = 0 });
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Contain("longer than zero");
+    }
+
+    [Fact]
+    public async Task DeliveryDelay_UntilDeleted_DelaysEachNotificationOncePerRun_SoAnAdvanceDeliversIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "delay", delay = "PT1H", times = 0 })).EnsureSuccessStatusCode();
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+
+        await m.AdvanceAsync("P1D");
+        var notice = (await m.NotificationsAsync("?kind=notifySubscription")).Single()!;
+
+        ((string)notice["status"]!).Should().Be("acknowledged", "a rule that repeats may delay a notification again in each run, not forever within one");
+        m.Receiver.Received.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task DeliveryDelay_OfAMonth_UsesCalendarArithmetic()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "delay", delay = "P1M" })).EnsureSuccessStatusCode();
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        var notice = (await m.NotificationsAsync("?kind=notifySubscription")).Single()!;
+
+        DateTimeOffset.Parse((string)notice["nextAttemptAt"]!).Should().Be(new DateTimeOffset(2027, 2, 28, 9, 0, 0, TimeSpan.Zero), "P1M after 31 January is the end of February");
+    }
+
+    [Fact]
+    public async Task OverlappingAdvances_NeverMoveTheClockBack()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        foreach (var _ in Enumerable.Range(0, 20))
+        {
+            var body = MerchantHarness.Body(Start);
+            body["periodRule"] = new JsonObject { ["periodType"] = "DAY", ["periodCount"] = 1 };
+            await m.CreateAndApproveAsync(body);
+        }
+
+        var long_ = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "P5D" });
+        var short_ = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "PT1H" });
+        await Task.WhenAll(long_, short_);
+        var clock = await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock");
+
+        DateTimeOffset.Parse((string)clock!["now"]!).Should().BeOnOrAfter(Start.AddDays(5));
+    }
+
+    [Fact]
+    public async Task DashboardForms_ForAnUnknownMerchant_Are404_AndLeaveNothingForALaterOne()
+    {
+        var http = factory.CreateClient();
+        var clientId = "SANDBOX_GHOST" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+
+        var fault = await http.PostAsync($"/_emulator/ui/merchants/{clientId}/faults", new FormUrlEncodedContent(new Dictionary<string, string> { ["target"] = "create", ["kind"] = "resultCode", ["value"] = "RISK_REJECT", ["times"] = "0" }));
+        var advance = await http.PostAsync($"/_emulator/ui/merchants/{clientId}/clock/advance", new FormUrlEncodedContent(new Dictionary<string, string> { ["by"] = "P1D" }));
+        (await http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new { publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim(), clock = new { frozenAt = Start } })).EnsureSuccessStatusCode();
+
+        fault.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        advance.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{clientId}/faults")).Should().BeEmpty();
+        DateTimeOffset.Parse((string)(await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{clientId}/clock"))!["now"]!).Should().Be(Start);
+    }
+
+    [Theory]
+    [InlineData("{bad", "application/json", 400, "from the request body as JSON: 'b' is an invalid start")]
+    [InlineData("{\"by\":1}", "application/json", 400, "could not be converted")]
+    [InlineData("{\"by\":\"P1D\",\"time\":3}", "application/json", 400, "'time' could not be mapped")]
+    [InlineData("by=P1D", "text/plain", 415, "Unsupported Media Type")]
+    public async Task UnreadableBody_IsAProblemThatSaysWhy(string body, string mediaType, int status, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/clock/advance", new StringContent(body, Encoding.UTF8, mediaType));
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        ((int)response.StatusCode).Should().Be(status);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        ((string?)problem!["detail"] ?? (string)problem["title"]!).Should().Contain(detail);
+    }
+
+    [Fact]
+    public async Task WithAnAdminToken_AnUnauthenticatedCall_Is401WhateverItsBody_AndTheOpenApiDocumentToo()
+    {
+        await using var secured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:AdminToken", "s3cret"));
+        var http = secured.CreateClient();
+
+        var badBody = await http.PostAsync("/_emulator/v1/merchants/SANDBOX_X/clock/advance", new StringContent("{bad", Encoding.UTF8, "application/json"));
+        var document = await http.GetAsync("/_emulator/v1/openapi.json");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("bearer", "s3cret");
+        var lowerCaseScheme = await http.GetAsync("/_emulator/v1/openapi.json");
+
+        badBody.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        badBody.Headers.WwwAuthenticate.ToString().Should().Be("Bearer");
+        document.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        lowerCaseScheme.StatusCode.Should().Be(HttpStatusCode.OK, "the scheme name is case-insensitive");
+    }
+
+    [Theory]
+    [InlineData("{\"by\":\"P99999999999Y\"}")]
+    [InlineData("{\"by\":\"PT99999999999H\"}")]
+    [InlineData("{\"by\":\"P1D\",\"to\":\"2030-01-01T00:00:00Z\"}")]
+    public async Task Advance_ImpossibleOrAmbiguous_Is400(string body)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/clock/advance", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task ClockAtTheEndOfTheCalendar_StillAnswers()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), new DateTimeOffset(9999, 12, 31, 23, 59, 59, 999, TimeSpan.Zero));
+
+        var resumed = await m.Http.PostAsync($"{m.Control}/clock/resume", null);
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
+        var clock = await m.Http.GetAsync($"{m.Control}/clock");
+        var page = await m.Http.GetAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}");
+
+        resumed.StatusCode.Should().Be(HttpStatusCode.OK);
+        clock.StatusCode.Should().Be(HttpStatusCode.OK);
+        page.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData("?status=bogus")]
+    [InlineData("?kind=notifyRefund")]
+    public async Task Notifications_UnknownFilterValue_Is400(string query)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.GetAsync($"{m.Control}/notifications{query}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+}
