@@ -80,8 +80,11 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     public async Task<JsonArray> NotificationLedgerAsync() => (await emulator.Http.GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
 
     /// <summary>
-    /// Awaits a notification matching <paramref name="predicate"/>: from the in-process inbox, or, when notifications
-    /// go to the merchant's own server, from the emulator's ledger.
+    /// Awaits a notification matching <paramref name="predicate"/> that reached the merchant: from the in-process inbox,
+    /// or, when notifications go to the merchant's own server, from the emulator's ledger (a notification that got an
+    /// HTTP answer there, acknowledged or not; its <see cref="ReceivedNotification.Path"/> is the URL's path, and
+    /// <see cref="ReceivedNotification.SignatureValid"/> is true because the emulator signed it: this copy is not
+    /// verified again). On timeout, the exception lists what did arrive.
     /// </summary>
     public async Task<ReceivedNotification> WaitForNotificationAsync(Func<ReceivedNotification, bool> predicate, TimeSpan? timeout = null)
     {
@@ -92,23 +95,34 @@ public sealed class EmulatorMerchant : IAsyncDisposable
         }
 
         using var cancel = new CancellationTokenSource(limit);
+        var seen = new List<string>();
         while (true)
         {
+            seen.Clear();
             foreach (var entry in await NotificationLedgerAsync())
             {
-                var kind = (string)entry!["kind"]!;
+                var body = (string)entry!["body"]!;
                 var candidate = new ReceivedNotification(
-                    kind == "notifyPayment" ? "/notify/payment" : "/notify/subscription",
+                    new Uri((string)entry["url"]!).PathAndQuery,
                     new Dictionary<string, string> { ["emulator-notification-id"] = (string)entry["notificationId"]! },
-                    Encoding.UTF8.GetBytes((string)entry["body"]!),
+                    Encoding.UTF8.GetBytes(body),
                     SignatureValid: true);
-                if ((string)entry["status"]! == "acknowledged" && predicate(candidate))
+                var answered = entry["attempts"]!.AsArray().Any(a => a?["httpStatus"] is not null);
+                seen.Add($"{entry["kind"]} {entry["status"]}{(answered ? "" : " (no answer from the endpoint yet)")}");
+                if (answered && predicate(candidate))
                 {
                     return candidate;
                 }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancel.Token);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no notification matched within {limit.TotalSeconds:0.#} s; the ledger holds {seen.Count}: {(seen.Count == 0 ? "none" : string.Join(", ", seen))}");
+            }
         }
     }
 

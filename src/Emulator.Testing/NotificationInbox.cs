@@ -81,7 +81,25 @@ public sealed class NotificationInbox : IAsyncDisposable
             waiters.Add((predicate, signal));
         }
 
-        return signal.Task.WaitAsync(timeout);
+        return WithinAsync(signal.Task, timeout);
+    }
+
+    private async Task<ReceivedNotification> WithinAsync(Task<ReceivedNotification> match, TimeSpan timeout)
+    {
+        try
+        {
+            return await match.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            string[] arrived;
+            lock (received)
+            {
+                arrived = [.. received.Select(n => $"{n.Path}{(n.SignatureValid ? "" : " (signature did not verify)")}")];
+            }
+
+            throw new TimeoutException($"no notification matched within {timeout.TotalSeconds:0.#} s; the inbox received {arrived.Length}: {(arrived.Length == 0 ? "none" : string.Join(", ", arrived))}");
+        }
     }
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
