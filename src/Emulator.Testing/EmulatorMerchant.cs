@@ -71,13 +71,28 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>Adds a fault rule (CONTROL-API.md "Faults"), e.g. <c>new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH" }</c>.</summary>
     public Task<JsonObject> AddFaultAsync(object fault) => PostAsync($"{Control}/faults", fault);
 
-    public async Task ApplyScenarioAsync(string name) => (await emulator.Http.PostAsync($"{Control}/scenarios/{name}", null)).EnsureSuccessStatusCode();
+    /// <summary>Deletes every fault rule of this merchant.</summary>
+    public Task DeleteFaultsAsync() => SendAsync(HttpMethod.Delete, $"{Control}/faults", null);
 
-    public async Task<JsonObject> SubscriptionAsync(string subscriptionId) =>
-        (await emulator.Http.GetFromJsonAsync<JsonObject>($"{Control}/subscriptions/{subscriptionId}"))!;
+    /// <summary>Applies a scenario of <c>fixtures/scenarios/</c> (e.g. <c>flaky-webhook</c>); returns the fault rules it added.</summary>
+    public async Task<JsonArray> ApplyScenarioAsync(string name) => (await SendAsync(HttpMethod.Post, $"{Control}/scenarios/{name}", null))!.AsArray();
+
+    /// <summary>Stops this merchant's clock, at <paramref name="at"/> or at its current time.</summary>
+    public Task<JsonObject> FreezeClockAsync(DateTimeOffset? at = null) => PostAsync($"{Control}/clock/freeze", new { at });
+
+    /// <summary>Lets this merchant's clock tick with wall time again.</summary>
+    public Task<JsonObject> ResumeClockAsync() => PostAsync($"{Control}/clock/resume", null);
+
+    /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
+    public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{notificationId}/redeliver", null);
+
+    public async Task<JsonObject> SubscriptionAsync(string subscriptionId) => (await SendAsync(HttpMethod.Get, $"{Control}/subscriptions/{subscriptionId}", null))!.AsObject();
 
     /// <summary>The emulator's ledger of this merchant's notifications (bodies, statuses, attempts).</summary>
-    public async Task<JsonArray> NotificationLedgerAsync() => (await emulator.Http.GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+    public async Task<JsonArray> NotificationLedgerAsync() => (await SendAsync(HttpMethod.Get, $"{Control}/notifications", null))!.AsArray();
+
+    /// <summary>Every call this merchant made to the emulated API, oldest first, with its request id and result.</summary>
+    public async Task<JsonArray> ApiCallsAsync() => (await SendAsync(HttpMethod.Get, $"{Control}/api-calls", null))!.AsArray();
 
     /// <summary>
     /// Awaits a notification matching <paramref name="predicate"/> that reached the merchant: from the in-process inbox,
@@ -136,16 +151,20 @@ public sealed class EmulatorMerchant : IAsyncDisposable
         PrivateKey.Dispose();
     }
 
-    private async Task<JsonObject> PostAsync(string path, object? body)
+    private async Task<JsonObject> PostAsync(string path, object? body) => (await SendAsync(HttpMethod.Post, path, body))!.AsObject();
+
+    /// <summary>A control API call; a refusal throws with the emulator's problem details (what to fix), not a bare status.</summary>
+    private async Task<JsonNode?> SendAsync(HttpMethod method, string path, object? body)
     {
-        using var response = body is null ? await emulator.Http.PostAsync(path, null) : await emulator.Http.PostAsJsonAsync(path, body);
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await emulator.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
         }
 
-        return JsonNode.Parse(text)!.AsObject();
+        return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
     private static byte[] JsonSerializerBytes(object body) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));

@@ -41,6 +41,29 @@ public sealed class KitTests
     }
 
     [Fact]
+    public async Task Kit_DrivesTheClockFaultsLedgerAndJournal_AndARefusalSaysWhy()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync();
+        var at = new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var frozen = await merchant.FreezeClockAsync(at);
+        var faults = await merchant.ApplyScenarioAsync("rate-limited");
+        var refused = await merchant.CallAsync("create", new { subscriptionRequestId = "kit-1" });
+        await merchant.DeleteFaultsAsync();
+        var calls = await merchant.ApiCallsAsync();
+        var resumed = await merchant.ResumeClockAsync();
+        var unknown = () => merchant.ApplyScenarioAsync("no-such-scenario");
+
+        DateTimeOffset.Parse((string)frozen["now"]!).Should().Be(at);
+        faults.Should().HaveCount(1);
+        refused.ResultCode.Should().Be("REQUEST_TRAFFIC_EXCEED_LIMIT");
+        calls.Select(c => (string)c!["resultCode"]!).Should().Equal("REQUEST_TRAFFIC_EXCEED_LIMIT");
+        ((bool)resumed["frozen"]!).Should().BeFalse();
+        (await unknown.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("404").And.Contain("no-such-scenario");
+    }
+
+    [Fact]
     public async Task Kit_WaitThatTimesOut_SaysWhatDidArrive()
     {
         await using var emulator = await AntomEmulator.StartAsync();
