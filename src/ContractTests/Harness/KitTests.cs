@@ -67,20 +67,7 @@ public sealed class KitTests
     public async Task Kit_WaitThatTimesOut_SaysWhatDidArrive()
     {
         await using var emulator = await AntomEmulator.StartAsync();
-        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var create = await merchant.CallAsync("create", new
-        {
-            subscriptionRequestId = "kit-" + Guid.NewGuid().ToString("N"),
-            subscriptionDescription = "Kit",
-            subscriptionRedirectUrl = "https://merchant.example/return",
-            subscriptionStartTime = "2027-01-01T00:00:00+00:00",
-            periodRule = new { periodType = "MONTH", periodCount = 1 },
-            paymentMethod = new { paymentMethodType = "GCASH" },
-            paymentAmount = new { currency = "PHP", value = "100" },
-            orderInfo = new { orderAmount = new { currency = "PHP", value = "100" } },
-            env = new { terminalType = "WEB" },
-        });
-        create.ResultCode.Should().Be("SUCCESS");
+        await using var merchant = await emulator.CreateMerchantAsync();
 
         var wait = () => merchant.WaitForNotificationAsync(n => n.Path.Contains("refund", StringComparison.Ordinal), TimeSpan.FromMilliseconds(300));
 
