@@ -26,6 +26,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         received.Select(r => r.Path).Should().Equal("/antom/notify/subscription", "/antom/notify/payment");
         received.Should().OnlyContain(r => r.SignatureValid && r.Headers["client-id"] == m.Merchant.ClientId && r.NotificationId.StartsWith("ntf_"));
         received.Should().OnlyContain(r => r.Headers["content-type"] == "application/json; charset=UTF-8");
+        received.Should().OnlyContain(r => !r.Headers.ContainsKey("traceparent"), "Antom's headers only, not .NET's trace context");
         var create = received[0].Json;
         create.Select(f => f.Key).Should().Equal("subscriptionRequestId", "subscriptionId", "subscriptionStatus", "subscriptionNotificationType", "subscriptionStartTime", "subscriptionEndTime", "periodRule");
         ((string)create["subscriptionId"]!).Should().Be(subscriptionId);

@@ -63,6 +63,8 @@ public static class EmulatorHosting
                 MaxConnectionsPerServer = 256,
                 AllowAutoRedirect = false,
                 UseCookies = false,
+                // Antom sends client-id, request-time and signature, not .NET's trace context (traceparent).
+                ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
             })
             // The dispatcher logs each attempt itself; the factory's own handlers would add a scope and three
             // filtered-out log calls to every notification.
@@ -75,6 +77,7 @@ public static class EmulatorHosting
                 MaxConnectionsPerServer = 256,
                 AllowAutoRedirect = false,
                 UseCookies = false,
+                ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
             })
             .RemoveAllLoggers();
         // In this order: the schema exists before the loop's first tick.
