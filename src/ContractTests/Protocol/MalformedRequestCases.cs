@@ -171,8 +171,9 @@ public static class MalformedRequestCases
         yield return Raw("JSON string body", "\"create\"", Param, "body: must be a JSON object");
         yield return Raw("trailing garbage after JSON", "{} x", Param, "body: is not valid JSON");
         yield return Transport("body not UTF-8", r => r with { Body = [.. Encoding.UTF8.GetBytes("{\"subscriptionDescription\":\"caf"), 0xE9, .. Encoding.UTF8.GetBytes("\"}")] }, Param, "body: is not valid UTF-8");
-        yield return Raw("lone surrogate in a request id", "{\"subscriptionRequestId\":\"r-\\ud800\"}", Param, "subscriptionRequestId: contains a \\u escape of half a UTF-16 surrogate pair");
-        yield return Raw("lone low surrogate in a nested field", "{\"paymentMethod\":{\"paymentMethodType\":\"GCASH\",\"customerId\":\"\\udc00x\"}}", Param, "paymentMethod.customerId: contains a \\u escape");
+        yield return Raw("lone surrogate in a request id", "{\"subscriptionRequestId\":\"r-\\ud800\"}", Param, "subscriptionRequestId: contains a \\u escape that is not text");
+        yield return Raw("NUL in a notification URL", "{\"subscriptionNotificationUrl\":\"http://m.example/\\u0000\"}", Param, "subscriptionNotificationUrl: contains a \\u escape that is not text: NUL");
+        yield return Raw("lone low surrogate in a nested field", "{\"paymentMethod\":{\"paymentMethodType\":\"GCASH\",\"customerId\":\"\\udc00x\"}}", Param, "paymentMethod.customerId: contains a \\u escape that is not text");
         yield return Raw("1 MB body", "{\"subscriptionDescription\":\"" + new string('x', 1_000_000) + "\"}", Param, "body: must not be larger than");
         yield return Transport("missing Client-Id", r => r with { OmitClientId = true }, Param, "header Client-Id: is required");
         yield return Transport("missing Request-Time", r => r with { OmitRequestTime = true }, Param, "header Request-Time: is required");

@@ -12,6 +12,57 @@ public sealed class ClockTests(EmulatorFactory factory)
     private static readonly DateTimeOffset Frozen = new(2030, 6, 15, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
+    public async Task Advance_WhoseCallerGivesUp_StillRecordsEveryAttempt_SoNoneIsSentTwice()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        foreach (var _ in Enumerable.Range(0, 10))
+        {
+            await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        }
+
+        var arrived = new TaskCompletionSource();
+        var held = new TaskCompletionSource();
+        m.Receiver.Handler = n =>
+        {
+            arrived.TrySetResult();
+            return Task.CompletedTask;
+        };
+        m.Receiver.Answer = async _ =>
+        {
+            await held.Task;
+            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
+        };
+        using var giveUp = new CancellationTokenSource();
+        var advance = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "P1M" }, giveUp.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await giveUp.CancelAsync();
+        held.SetResult();
+        var gaveUp = async () => await advance;
+        await gaveUp.Should().ThrowAsync<OperationCanceledException>();
+
+        await m.AdvanceAsync("PT1M"); // runs after the first advance's run has finished
+        var payments = m.Receiver.Received.Where(r => r.IsPayment && r.Json["phaseNo"]!.ToString() == "2").ToList();
+
+        payments.Should().HaveCount(10, "each phase-2 notification is sent once: the run went on after its caller left");
+        payments.Select(p => p.NotificationId).Should().OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public async Task FrozenWithAnOffset_KeepsUtc_SoP1MLandsAsAfterARestart()
+    {
+        // The clock is stored in UTC milliseconds; kept so in memory too, a month from 31 January lands the same way
+        // in this process, after a restart and on another instance.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), DateTimeOffset.Parse("2030-01-31T02:00:00+08:00"));
+
+        var clock = await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock");
+        await m.AdvanceAsync("P1M");
+        var after = await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock");
+
+        ((string)clock!["now"]!).Should().EndWith("+00:00");
+        DateTimeOffset.Parse((string)after!["now"]!).Should().Be(DateTimeOffset.Parse("2030-02-28T18:00:00Z"));
+    }
+
+    [Fact]
     public async Task NewMerchant_ClockFollowsTheWall()
     {
         var http = factory.CreateClient();

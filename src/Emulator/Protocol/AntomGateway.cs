@@ -177,10 +177,11 @@ public sealed partial class AntomGateway(
                 return Fail(AntomResult.ParamIllegal("body: must be a JSON object"));
             }
 
-            // Only a surrogate's escape can make text that cannot be read (a lone \ud800): look further only then.
-            if (HasSurrogateEscape(body) && UnreadableText(document.RootElement, "") is { } unreadable)
+            // Only an escape can make text that is not text (half a surrogate pair such as \ud800, or NUL, \u0000, which
+            // no database column takes): look further only then.
+            if (HasSuspectEscape(body) && UnreadableText(document.RootElement, "") is { } unreadable)
             {
-                return Fail(AntomResult.ParamIllegal($"{unreadable}: contains a \\u escape of half a UTF-16 surrogate pair (\\ud800-\\udfff not in a pair), which is not text"));
+                return Fail(AntomResult.ParamIllegal($"{unreadable}: contains a \\u escape that is not text: NUL (\\u0000) or half a UTF-16 surrogate pair (\\ud800-\\udfff not in a pair)"));
             }
 
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
@@ -314,14 +315,15 @@ public sealed partial class AntomGateway(
         return buffer.ToArray();
     }
 
-    /// <summary>Whether the body holds an escape such as <c>\ud83d</c> (half of a surrogate pair, lone or not).</summary>
-    private static bool HasSurrogateEscape(ReadOnlySpan<byte> body)
+    /// <summary>Whether the body holds <c>\u0000</c> or an escape such as <c>\ud83d</c> (half of a surrogate pair, lone or not).</summary>
+    private static bool HasSuspectEscape(ReadOnlySpan<byte> body)
     {
         while (body.IndexOf("\\u"u8) is var at and >= 0)
         {
             body = body[(at + 2)..];
-            if (body.Length >= 2 && body[0] is (byte)'d' or (byte)'D'
-                && body[1] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            if (body.StartsWith("0000"u8)
+                || (body.Length >= 2 && body[0] is (byte)'d' or (byte)'D'
+                    && body[1] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F')))
             {
                 return true;
             }
@@ -330,15 +332,14 @@ public sealed partial class AntomGateway(
         return false;
     }
 
-    /// <summary>The path of the first name or string in <paramref name="element"/> that cannot be read as text, if any.</summary>
+    /// <summary>The path of the first name or string in <paramref name="element"/> that is not text (unreadable, or holding NUL), if any.</summary>
     private static string? UnreadableText(JsonElement element, string path)
     {
         static bool Readable(Func<string?> read)
         {
             try
             {
-                read();
-                return true;
+                return read()?.Contains('\0', StringComparison.Ordinal) != true;
             }
             catch (InvalidOperationException)
             {

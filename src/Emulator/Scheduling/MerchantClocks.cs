@@ -42,10 +42,9 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
         return await SaveAsync(clientId, new ClockState(now - wall.GetUtcNow(), null), cancellationToken);
     }
 
-    /// <summary>Moves the clock to <paramref name="to"/>, keeping it frozen or ticking as it was.</summary>
     /// <summary>
-    /// Moves the clock to <paramref name="to"/>, never back: answers the clock's time after the call (later than
-    /// <paramref name="to"/> when it already was, after an advance that went further).
+    /// Moves the clock to <paramref name="to"/>, never back, keeping it frozen or ticking as it was: answers the clock's
+    /// time after the call (later than <paramref name="to"/> when it already was, after an advance that went further).
     /// </summary>
     public async Task<DateTimeOffset> MoveForwardAsync(string clientId, DateTimeOffset to, CancellationToken cancellationToken)
     {
@@ -64,6 +63,11 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
 
     private async Task<ClockState> SaveAsync(string clientId, ClockState state, CancellationToken cancellationToken)
     {
+        // Kept as stored (UTC, whole milliseconds), so that the clock reads the same from this cache, after a restart
+        // and from another instance: an offset such as +08:00 would otherwise change where P1M lands.
+        state = new ClockState(
+            TimeSpan.FromMilliseconds((long)state.Offset.TotalMilliseconds),
+            state.FrozenAt is { } frozen ? DateTimeOffset.FromUnixTimeMilliseconds(frozen.ToUnixTimeMilliseconds()) : null);
         await database.WriteAsync(async work =>
         {
             var command = work.Command("""

@@ -24,6 +24,7 @@ public sealed class TimeMachine(
     ResultCodeCatalogue catalogue,
     MerchantClocks clocks,
     IOptions<EmulatorOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<TimeMachine> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
@@ -71,6 +72,10 @@ public sealed class TimeMachine(
 
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
+
+        // A caller may stop waiting for its turn, but not a run once started: a run cut off mid-delivery would lose the
+        // record of attempts already made (and send them again). Only the emulator's own shutdown stops it.
+        cancellationToken = lifetime.ApplicationStopping;
         var slot = database.IsShared ? sharedRunSlots : null;
         if (slot is not null)
         {
