@@ -48,6 +48,18 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task ConcurrentAdvancesBy_AddUp()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => m.AdvanceAsync("P1M")));
+        var clock = await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock");
+
+        DateTimeOffset.Parse((string)clock!["now"]!).Should().Be(Frozen.AddMonths(3), "each advance by a month moves the clock a month");
+    }
+
+    [Fact]
     public async Task FrozenWithAnOffset_KeepsUtc_SoP1MLandsAsAfterARestart()
     {
         // The clock is stored in UTC milliseconds; kept so in memory too, a month from 31 January lands the same way

@@ -63,9 +63,13 @@ public static class ClockApi
             return ControlProblems.BadRequest($"the clock moves forward only: {target:O} is before its current time {now:O}");
         }
 
-        var (after, events) = await machine.AdvanceAsync(clientId, target, cancellationToken);
+        // "by" counts from the clock when this advance has its turn: overlapping advances add up.
+        var (after, events) = await machine.AdvanceAsync(
+            clientId, turn => body.By is { } step && IsoDuration.TryAdd(turn, step, out var later) ? later : Max(target, turn), cancellationToken);
         return TypedResults.Ok(new AdvanceView(after, events));
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static ClockView View(ClockState state, TimeProvider wall) => new(state.Now(wall.GetUtcNow()), state.FrozenAt is not null);
 }

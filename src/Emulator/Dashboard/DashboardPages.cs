@@ -114,7 +114,7 @@ public static class DashboardPages
         switch (action)
         {
             case "advance" when IsoDuration.TryAdd(await clocks.NowAsync(clientId, ct), form["by"].ToString(), out var target):
-                await machine.AdvanceAsync(clientId, target, ct);
+                await machine.AdvanceAsync(clientId, turn => IsoDuration.TryAdd(turn, form["by"].ToString(), out var later) ? later : target, ct);
                 break;
             case "freeze":
                 await clocks.FreezeAsync(clientId, await clocks.NowAsync(clientId, ct), ct);

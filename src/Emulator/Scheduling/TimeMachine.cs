@@ -38,38 +38,47 @@ public sealed class TimeMachine(
     /// <summary>Whether a run is under way for the merchant (the background loop does not queue behind it).</summary>
     public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
 
-    /// <summary>Runs everything due up to <paramref name="target"/>, then sets the merchant's clock there.</summary>
     /// <summary>
-    /// Runs everything due up to <paramref name="target"/>, then moves the merchant's clock there, both while holding
-    /// the merchant's gate: advances that overlap run one after the other, and the clock never moves back. Answers
-    /// the clock's time after the move (later than the target when an overlapping advance went further).
+    /// Runs everything due up to the target, then moves the merchant's clock there, both while holding the merchant's
+    /// gate (and, on a shared database, its lock). The target is worked out from the clock once this advance has its
+    /// turn (<paramref name="targetFrom"/> gets the clock's time then), so advances that overlap add up, one after the
+    /// other, and the clock never moves back. Answers the clock's time after the move.
     /// </summary>
-    public async Task<(DateTimeOffset Now, IReadOnlyList<JournalEvent> Events)> AdvanceAsync(string clientId, DateTimeOffset target, CancellationToken cancellationToken)
+    public async Task<(DateTimeOffset Now, IReadOnlyList<JournalEvent> Events)> AdvanceAsync(
+        string clientId, Func<DateTimeOffset, DateTimeOffset> targetFrom, CancellationToken cancellationToken)
     {
         DateTimeOffset now = default;
-        var events = await RunDueAsync(clientId, target, waitForOtherInstances: true, async () => now = await clocks.MoveForwardAsync(clientId, target, cancellationToken), cancellationToken);
+        var events = await RunDueAsync(
+            clientId,
+            async ct => targetFrom(await clocks.NowAsync(clientId, ct)),
+            waitForOtherInstances: true,
+            async (target, ct) => now = await clocks.MoveForwardAsync(clientId, target, ct),
+            cancellationToken);
         return (now, events!);
     }
 
     public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        (await RunDueAsync(clientId, until, waitForOtherInstances: true, afterRun: null, cancellationToken))!;
+        (await RunDueAsync(clientId, _ => Task.FromResult(until), waitForOtherInstances: true, afterRun: null, cancellationToken))!;
 
     /// <summary>
     /// The background loop's run: as <see cref="RunDueAsync(string, DateTimeOffset, CancellationToken)"/>, but when
     /// another instance sharing the database is running this merchant, answers null at once instead of queueing.
     /// </summary>
-    public Task<IReadOnlyList<JournalEvent>?> RunDueIfFreeAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        RunDueAsync(clientId, until, waitForOtherInstances: false, afterRun: null, cancellationToken);
-
-    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
-        string clientId, DateTimeOffset until, bool waitForOtherInstances, Func<Task>? afterRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JournalEvent>?> RunDueIfFreeAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken)
     {
         // The background loop looks before it locks: most ticks find nothing due.
-        if (!waitForOtherInstances && !await AnythingDueAsync(clientId, until, cancellationToken))
+        if (!await AnythingDueAsync(clientId, until, cancellationToken))
         {
             return [];
         }
 
+        return await RunDueAsync(clientId, _ => Task.FromResult(until), waitForOtherInstances: false, afterRun: null, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
+        string clientId, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning, bool waitForOtherInstances,
+        Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
+    {
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
 
@@ -89,6 +98,8 @@ public sealed class TimeMachine(
             {
                 return null;
             }
+
+            var until = await untilWhenRunning(cancellationToken);
 
             var journal = new List<JournalEvent>();
             var delayed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
@@ -167,7 +178,7 @@ public sealed class TimeMachine(
 
             if (afterRun is not null)
             {
-                await afterRun();
+                await afterRun(until, cancellationToken);
             }
 
             return journal;
