@@ -164,6 +164,59 @@ public sealed class TransitionsTests
     }
 
     [Fact]
+    public async Task Approve_ChargesPhaseOneWithTheApproval_SoACancelRightAfterItCannotComeBetween()
+    {
+        // The merchant's time machine is busy (a notification held by the receiver), so the approve call waits for its
+        // turn to deliver; a cancel sent meanwhile must find phase 1 already charged.
+        var start = new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var busyRequest = await m.CreateAsync(MerchantHarness.Body(start));
+        var laterRequest = await m.CreateAsync(MerchantHarness.Body(start));
+        var arrived = new TaskCompletionSource();
+        var held = new TaskCompletionSource();
+        m.Receiver.Handler = _ =>
+        {
+            arrived.TrySetResult();
+            return Task.CompletedTask;
+        };
+        m.Receiver.Answer = async _ =>
+        {
+            await held.Task;
+            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
+        };
+        var busy = m.Http.PostAsync($"{m.Control}/subscription-requests/{busyRequest}/approve", null);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var approve = m.Http.PostAsync($"{m.Control}/subscription-requests/{laterRequest}/approve", null);
+        var subscriptionId = await ActiveIdAsync(m, laterRequest);
+        var cancel = await client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId));
+        held.SetResult();
+        await busy;
+        await approve;
+        var subscription = await scenario.GetAsync(m.Merchant, subscriptionId);
+
+        cancel.ResultCode.Should().Be("SUCCESS");
+        subscription["phases"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal([1], "phase 1 is charged with the approval, before the cancel");
+    }
+
+    /// <summary>The subscription id of a request once its approval is stored (the approve call itself may still be running).</summary>
+    private static async Task<string> ActiveIdAsync(MerchantHarness m, string requestId)
+    {
+        for (var attempt = 0; attempt < 2_000; attempt++)
+        {
+            var found = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions?subscriptionRequestId={requestId}"))!.Single()!;
+            if ((string)found["status"]! == "ACTIVE")
+            {
+                return (string)found["subscriptionId"]!;
+            }
+
+            await Task.Yield();
+        }
+
+        throw new TimeoutException($"request {requestId} was not approved");
+    }
+
+    [Fact]
     public async Task ApiCallJournal_RecordsEachCallsOwnResult_AReplayedOneToo()
     {
         var (merchant, subscriptionId) = await scenario.CreateActiveAsync();

@@ -14,7 +14,9 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
         string clientId, string subscriptionRequestId, bool approve, CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
-        var (subscription, outcome) = await service.DecideAsync(clientId, subscriptionRequestId, approve, now, cancellationToken);
+        var (subscription, outcome) = await service.DecideAsync(
+            clientId, subscriptionRequestId, approve, now, cancellationToken,
+            approve ? (work, decided) => machine.RunSubscriptionDueAsync(work, clientId, decided.SubscriptionId, now, cancellationToken) : null);
         if (subscription is null)
         {
             return (null, outcome);

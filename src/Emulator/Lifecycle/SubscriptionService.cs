@@ -123,7 +123,11 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     }
 
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
-    public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(string clientId, string subscriptionRequestId, bool approve, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="thenInTheSameUnit">Runs in the decision's own transaction once it is saved (the approval's due
+    /// phase 1, so that no cancel can come between the approval and its charge).</param>
+    public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(
+        string clientId, string subscriptionRequestId, bool approve, DateTimeOffset now, CancellationToken cancellationToken,
+        Func<WriteTransaction, Subscription, Task>? thenInTheSameUnit = null)
     {
         return await database.WriteAsync<(Subscription?, Outcome)>(async work =>
         {
@@ -136,6 +140,11 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             // Saved even when refused: a decision that came too late closes the request (expiry) as it is refused.
             var outcome = approve ? subscription.Approve(now) : subscription.Decline(now);
             await PersistAsync(work, subscription, isNew: false, cancellationToken);
+            if (outcome.Changed && thenInTheSameUnit is not null)
+            {
+                await thenInTheSameUnit(work, subscription);
+            }
+
             return (subscription, outcome);
         }, cancellationToken);
     }

@@ -220,6 +220,13 @@ public sealed class TimeMachine(
     // that thousands of due notifications do not become thousands of tasks contending for two cores.
     private const int DeliveryConcurrency = 64;
 
+    /// <summary>
+    /// Runs what one subscription has due at <paramref name="now"/> inside the caller's unit of work: an approval
+    /// charges its phase 1 in its own transaction (SPEC §10 "Phase 1: charged at authorization").
+    /// </summary>
+    public Task<bool> RunSubscriptionDueAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunSubscriptionAsync(work, clientId, subscriptionId, now, [], cancellationToken);
+
     private async Task<bool> RunSubscriptionAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
     {
         var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken);
