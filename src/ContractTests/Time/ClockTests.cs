@@ -48,6 +48,18 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task AdvanceTo_BetweenTwoMilliseconds_AnswersTheTimeTheClockThenReads()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+
+        var advanced = await m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { to = "2030-07-01T00:00:00.0005Z" });
+        var answered = (string)(await advanced.Content.ReadFromJsonAsync<JsonObject>())!["now"]!;
+        var clock = (string)(await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock"))!["now"]!;
+
+        DateTimeOffset.Parse(answered).Should().Be(DateTimeOffset.Parse(clock));
+    }
+
+    [Fact]
     public async Task ConcurrentAdvancesBy_AddUp()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);

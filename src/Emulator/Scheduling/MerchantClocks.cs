@@ -55,8 +55,8 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
             return state.Now(wallNow);
         }
 
-        await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(to - wallNow, null), cancellationToken);
-        return to;
+        var moved = await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(to - wallNow, null), cancellationToken);
+        return moved.Now(wallNow);
     }
 
     public void Forget(string clientId) => cache.TryRemove(clientId, out _);
