@@ -28,6 +28,26 @@ public sealed class CreateTests(EmulatorFactory factory)
         ((string)reply.Json["result"]!["resultMessage"]!).Should().Be("success");
     }
 
+    [Theory]
+    [InlineData(-1, 2, 4)]
+    [InlineData(-3600, 1, 1)]
+    public async Task Create_StartAMomentAgo_WithTrials_IsAccepted(int seconds, int trialStart, int trialEnd)
+    {
+        // A merchant's "now" is a little behind the emulator's: buy one, get N free, or a one-period trial, still pass.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow().AddSeconds(seconds));
+        body["trials"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["trialStartPeriod"] = trialStart,
+            ["trialEndPeriod"] = trialEnd,
+            ["trialAmount"] = Bodies.Amount("PHP", "0"),
+        });
+
+        var reply = await client.CallAsync(merchant, "create", body);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+    }
+
     [Fact]
     public async Task Create_NormalUrl_ServesTheAuthorizationPageWithThePlan()
     {

@@ -60,6 +60,33 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task TickingClock_OnAWallBetweenTwoMilliseconds_ReadsExactlyTheTimeItWasSetTo()
+    {
+        // The wall clock has ticks; an offset cut to milliseconds on its own would leave the clock 1 ms short. (The
+        // shared fake wall clock is put back on a whole millisecond afterwards, for the other tests.)
+        factory.Time.Advance(TimeSpan.FromTicks(3_333));
+        HttpResponseMessage resumed, advanced;
+        DateTimeOffset answered, clock;
+        var target = Frozen.AddDays(1);
+        try
+        {
+            await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+            resumed = await m.Http.PostAsync($"{m.Control}/clock/resume", null);
+            advanced = await m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { to = target });
+            answered = DateTimeOffset.Parse((string)(await advanced.Content.ReadFromJsonAsync<JsonObject>())!["now"]!);
+            clock = DateTimeOffset.Parse((string)(await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock"))!["now"]!);
+        }
+        finally
+        {
+            factory.Time.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond - 3_333));
+        }
+
+        DateTimeOffset.Parse((string)(await resumed.Content.ReadFromJsonAsync<JsonObject>())!["now"]!).Should().Be(Frozen);
+        answered.Should().Be(target);
+        clock.Should().Be(target, "the fake wall clock has not moved since");
+    }
+
+    [Fact]
     public async Task ConcurrentAdvancesBy_AddUp()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);

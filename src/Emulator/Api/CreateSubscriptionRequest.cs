@@ -58,9 +58,11 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
                 // SPEC §4.6: a start time in the past is the short-trial technique, and a trial may not exceed one period.
                 body.Fail("subscriptionStartTime", $"may lie in the past by less than one billing period ({periodRule}); the first period would already be over at {now:O}");
             }
-            else if (st < now && trials.Sum(t => (long)t.EndPeriod - t.StartPeriod + 1) is var trialPeriods and > 1)
+            else if (st < now && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
             {
-                body.Fail("trials", $"may cover one billing period at most when subscriptionStartTime is in the past (the short-trial technique, SPEC §4.6); these cover {trialPeriods}");
+                // The short-trial technique: the first period is the trial, and it may not exceed one billing period.
+                // Later trials ("buy one, get N free") are not concerned.
+                body.Fail("trials", $"a trial from period 1 may cover that period only when subscriptionStartTime is in the past (the short-trial technique, SPEC §4.6); this one covers periods 1-{longTrial.EndPeriod}");
             }
         }
 

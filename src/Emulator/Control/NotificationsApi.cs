@@ -18,7 +18,9 @@ public static class NotificationsApi
     public static async Task<Results<Ok<List<NotificationView>>, ProblemHttpResult>> ListNotificationsAsync(
         string clientId, string? kind, string? subscriptionId, string? status, Outbox outbox, CancellationToken cancellationToken)
     {
-        // A misspelt filter would match nothing and look like an empty ledger.
+        // A misspelt filter would match nothing and look like an empty ledger; an empty one (?kind=) is no filter.
+        kind = string.IsNullOrEmpty(kind) ? null : kind;
+        status = string.IsNullOrEmpty(status) ? null : status;
         if (kind is not (null or "notifySubscription" or "notifyPayment"))
         {
             return ControlProblems.BadRequest($"kind must be notifySubscription or notifyPayment (got '{kind}')");

@@ -98,10 +98,8 @@ public static class EmulatorHosting
             document.DocumentProcessors.Add(antom);
         });
         // The control API writes every documented field, null ones too (CONTROL-API.md lists nextAttemptAt, httpStatus,
-        // remaining…): a client reading it finds each field there, not sometimes absent. A field it does not know is
-        // refused: a misspelt "time" for "times" would otherwise be a rule that hits once.
-        services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+        // remaining…): a client reading it finds each field there, not sometimes absent. Fields it does not know are
+        // ignored, so that a body read from a GET can be sent back as it is.
 
         var dataDirectory = builder.Configuration[$"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.DataDirectory)}"] ?? new EmulatorOptions().DataDirectory;
         // A certificate of the operator's own (Kestrel:Certificates:Default:Path, e.g. for a shared instance) replaces the

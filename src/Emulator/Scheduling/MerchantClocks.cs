@@ -39,8 +39,14 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
     public async Task<ClockState> ResumeAsync(string clientId, CancellationToken cancellationToken)
     {
         var now = await NowAsync(clientId, cancellationToken);
-        return await SaveAsync(clientId, new ClockState(now - wall.GetUtcNow(), null), cancellationToken);
+        return await SaveAsync(clientId, new ClockState(now - Millis(wall.GetUtcNow()), null), cancellationToken);
     }
+
+    /// <summary>
+    /// The instant cut to whole milliseconds. An offset is taken between two such instants, so it is whole
+    /// milliseconds too and the clock reads exactly the time it was set to (cutting it later would lose up to 1 ms).
+    /// </summary>
+    private static DateTimeOffset Millis(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerMillisecond));
 
     /// <summary>
     /// Moves the clock to <paramref name="to"/>, never back, keeping it frozen or ticking as it was: answers the clock's
@@ -55,7 +61,7 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
             return state.Now(wallNow);
         }
 
-        var moved = await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(to - wallNow, null), cancellationToken);
+        var moved = await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(Millis(to) - Millis(wallNow), null), cancellationToken);
         return moved.Now(wallNow);
     }
 
