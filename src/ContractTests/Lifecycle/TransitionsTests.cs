@@ -172,25 +172,14 @@ public sealed class TransitionsTests
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
         var busyRequest = await m.CreateAsync(MerchantHarness.Body(start));
         var laterRequest = await m.CreateAsync(MerchantHarness.Body(start));
-        var arrived = new TaskCompletionSource();
-        var held = new TaskCompletionSource();
-        m.Receiver.Handler = _ =>
-        {
-            arrived.TrySetResult();
-            return Task.CompletedTask;
-        };
-        m.Receiver.Answer = async _ =>
-        {
-            await held.Task;
-            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
-        };
+        var (arrived, release) = m.HoldAnswers();
         var busy = m.Http.PostAsync($"{m.Control}/subscription-requests/{busyRequest}/approve", null);
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await arrived.WaitAsync(TimeSpan.FromSeconds(30));
 
         var approve = m.Http.PostAsync($"{m.Control}/subscription-requests/{laterRequest}/approve", null);
         var subscriptionId = await ActiveIdAsync(m, laterRequest);
         var cancel = await client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId));
-        held.SetResult();
+        release();
         await busy;
         await approve;
         var subscription = await scenario.GetAsync(m.Merchant, subscriptionId);

@@ -75,6 +75,27 @@ public sealed class MerchantHarness : IAsyncDisposable
     public IReadOnlyList<ReceivedNotification> Payments(string subscriptionId) =>
         [.. Receiver.Received.Where(r => r.IsPayment && r.SubscriptionId == subscriptionId)];
 
+    /// <summary>
+    /// Holds every acknowledgement until <c>Release</c> is called, keeping the merchant's time machine busy:
+    /// <c>Arrived</c> completes when the first notification reaches the receiver.
+    /// </summary>
+    public (Task Arrived, Action Release) HoldAnswers()
+    {
+        var arrived = new TaskCompletionSource();
+        var held = new TaskCompletionSource();
+        Receiver.Handler = _ =>
+        {
+            arrived.TrySetResult();
+            return Task.CompletedTask;
+        };
+        Receiver.Answer = async _ =>
+        {
+            await held.Task;
+            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
+        };
+        return (arrived.Task, () => held.TrySetResult());
+    }
+
     public ValueTask DisposeAsync() => Receiver.DisposeAsync();
 
     private async Task<JsonArray> AdvanceAsync(object body)

@@ -20,23 +20,12 @@ public sealed class ClockTests(EmulatorFactory factory)
             await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
         }
 
-        var arrived = new TaskCompletionSource();
-        var held = new TaskCompletionSource();
-        m.Receiver.Handler = n =>
-        {
-            arrived.TrySetResult();
-            return Task.CompletedTask;
-        };
-        m.Receiver.Answer = async _ =>
-        {
-            await held.Task;
-            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
-        };
+        var (arrived, release) = m.HoldAnswers();
         using var giveUp = new CancellationTokenSource();
         var advance = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "P1M" }, giveUp.Token);
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await arrived.WaitAsync(TimeSpan.FromSeconds(30));
         await giveUp.CancelAsync();
-        held.SetResult();
+        release();
         var gaveUp = async () => await advance;
         await gaveUp.Should().ThrowAsync<OperationCanceledException>();
 

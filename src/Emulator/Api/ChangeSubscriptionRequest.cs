@@ -43,9 +43,9 @@ public sealed record ChangeSubscriptionRequest(
             CreateSubscriptionRequest.CheckExpiry(body, x, now);
         }
 
-        if (periodRule is not null)
+        if (periodRule is not null && CreateSubscriptionRequest.PeriodOverflow(periodRule, start ?? now, start is null ? "the time of the request" : "subscriptionStartTime") is { } overflow)
         {
-            CreateSubscriptionRequest.CheckPeriodFits(body, periodRule, start ?? now, start is null ? "the time of the request" : "subscriptionStartTime");
+            body.Fail("periodRule", overflow);
         }
 
         if (paymentAmount is not null && difference is not null && difference.Currency != paymentAmount.Currency)

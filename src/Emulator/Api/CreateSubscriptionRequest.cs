@@ -52,11 +52,9 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
 
         if (start is { } st && periodRule is not null)
         {
-            CheckPeriodFits(body, periodRule, st, "subscriptionStartTime");
-            if (periodRule.Add(st, 1) <= now)
+            if (StartRuleBroken(periodRule, st, now) is var (field, rule))
             {
-                // SPEC §4.6: a start time in the past is the short-trial technique, and a trial may not exceed one period.
-                body.Fail("subscriptionStartTime", $"may lie in the past by less than one billing period ({periodRule}); the first period would already be over at {now:O}");
+                body.Fail(field, rule);
             }
             else if (st < now && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
             {
@@ -106,13 +104,18 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
     }
 
     /// <summary>One period from <paramref name="from"/> must end within the calendar, or no phase could be computed.</summary>
-    public static void CheckPeriodFits(JsonFields body, PeriodRule rule, DateTimeOffset from, string fromWhat)
-    {
-        if (!rule.FitsAfter(from))
-        {
-            body.Fail("periodRule", $"one period ({rule}) from {fromWhat} {from:O} would end after the year 9999");
-        }
-    }
+    public static string? PeriodOverflow(PeriodRule rule, DateTimeOffset from, string fromWhat) =>
+        rule.FitsAfter(from) ? null : $"one period ({rule}) from {fromWhat} {from:O} would end after the year 9999";
+
+    /// <summary>
+    /// The first rule a start time breaks, as (field, rule), for create and for change alike: its first period must end
+    /// within the calendar, and it may lie in the past by less than one billing period (SPEC §4.6: a start in the past is
+    /// the short-trial technique; an earlier start would charge every period since at once).
+    /// </summary>
+    public static (string Field, string Rule)? StartRuleBroken(PeriodRule rule, DateTimeOffset start, DateTimeOffset now) =>
+        PeriodOverflow(rule, start, "subscriptionStartTime") is { } overflow ? ("periodRule", overflow)
+        : rule.Add(start, 1) <= now ? ("subscriptionStartTime", $"may lie in the past by less than one billing period ({rule}); the first period would already be over at {now:O}")
+        : null;
 
     public static PeriodRule? ReadPeriodRule(JsonFields body, bool required)
     {

@@ -59,7 +59,7 @@ public static class ControlApi
 
         foreach (var (name, url) in new[] { ("subscriptionNotificationUrl", body.SubscriptionNotificationUrl), ("paymentNotificationUrl", body.PaymentNotificationUrl) })
         {
-            if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+            if (url is not null && !JsonFields.IsHttpUrl(url, out _))
             {
                 return ControlProblems.BadRequest($"{name} must be an absolute http or https URL, such as http://localhost:8080/antom/notify (got '{url}')");
             }

@@ -56,30 +56,24 @@ public static class EmulatorHosting
         services.AddSingleton<FaultStore>();
         services.AddSingleton<ResultCodeCatalogue>();
         services.AddSingleton<ScenarioLibrary>();
-        services.AddHttpClient(NotificationDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                MaxConnectionsPerServer = 256,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                // Antom sends client-id, request-time and signature, not .NET's trace context (traceparent).
-                ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
-            })
-            // The dispatcher logs each attempt itself; the factory's own handlers would add a scope and three
-            // filtered-out log calls to every notification.
-            .RemoveAllLoggers();
-        services.AddHttpClient(NotificationDispatcher.NewConnectionClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // Never reused: for receivers that close the connection after each answer (HTTP/1.0).
-                PooledConnectionLifetime = TimeSpan.Zero,
-                MaxConnectionsPerServer = 256,
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
-            })
-            .RemoveAllLoggers();
+        // Two notification clients: pooled connections, and connections never reused (for receivers that close the
+        // connection after each answer, HTTP/1.0).
+        foreach (var (name, connectionLifetime) in new[] { (NotificationDispatcher.HttpClientName, TimeSpan.FromMinutes(2)), (NotificationDispatcher.NewConnectionClientName, TimeSpan.Zero) })
+        {
+            services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    PooledConnectionLifetime = connectionLifetime,
+                    MaxConnectionsPerServer = 256,
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    // Antom sends client-id, request-time and signature, not .NET's trace context (traceparent).
+                    ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
+                })
+                // The dispatcher logs each attempt itself; the factory's own handlers would add a scope and three
+                // filtered-out log calls to every notification.
+                .RemoveAllLoggers();
+        }
         // In this order: the schema exists before the loop's first tick.
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<SchedulerLoop>();

@@ -61,10 +61,12 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             {
                 result = NotExist(change.SubscriptionId);
             }
-            else if (StartTimeRuleBroken(change, subscription.Plan.PeriodRule, request.Now) is { } broken)
+            else if (change.StartTime is { } start
+                && CreateSubscriptionRequest.StartRuleBroken(change.PeriodRule ?? subscription.Plan.PeriodRule, start, request.Now) is var (field, rule))
             {
-                // A field rule that needs the subscription's own period: refused like any other, nothing written or kept.
-                return new AntomResponse(AntomResult.ParamIllegal(broken));
+                // create's start rule, with the new period rule or else the subscription's: refused like any other
+                // field rule, nothing written or kept.
+                return new AntomResponse(AntomResult.ParamIllegal($"{field}: {rule}"));
             }
             else
             {
@@ -79,22 +81,6 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             var body = AntomGateway.Serialize(new AntomResponse(result));
             return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken);
         }, cancellationToken);
-    }
-
-    /// <summary>
-    /// A changed plan starts at <c>subscriptionStartTime</c>, which, as on create, may lie in the past by less than one
-    /// billing period (of the new period rule, or else the subscription's): an earlier start would charge every period
-    /// since at once.
-    /// </summary>
-    private static string? StartTimeRuleBroken(ChangeSubscriptionRequest change, PeriodRule current, DateTimeOffset now)
-    {
-        var rule = change.PeriodRule ?? current;
-        return change.StartTime switch
-        {
-            { } start when !rule.FitsAfter(start) => $"periodRule: one period ({rule}) from subscriptionStartTime {start:O} would end after the year 9999",
-            { } start when rule.Add(start, 1) <= now => $"subscriptionStartTime: may lie in the past by less than one billing period ({rule}); the first period would already be over at {now:O}",
-            _ => null,
-        };
     }
 
     /// <summary>cancel has no request id: it is idempotent by state (SPEC §10).</summary>

@@ -92,7 +92,7 @@ public sealed class NotificationDispatcher(
 
     private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> PostAsync(NotificationRecord notification, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(notification.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!JsonFields.IsHttpUrl(notification.Url, out var uri))
         {
             // Stored before URLs were checked this way: an attempt that fails, never a failure of the time machine.
             return (null, null, DeliveryOutcomes.Unreachable, $"'{notification.Url}' is not an absolute http or https URL");

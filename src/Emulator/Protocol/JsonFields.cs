@@ -86,7 +86,7 @@ public sealed partial class JsonFields
             return null;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!IsHttpUrl(text, out _))
         {
             Fail(name, $"must be an absolute http or https URL (got '{Shorten(text)}')");
             return null;
@@ -94,6 +94,10 @@ public sealed partial class JsonFields
 
         return text;
     }
+
+    /// <summary>Whether <paramref name="text"/> is an absolute http or https URL: what a notification can be sent to.</summary>
+    public static bool IsHttpUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
+        Uri.TryCreate(text, UriKind.Absolute, out uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     public int? Integer(string name, int min, bool required = false)
     {

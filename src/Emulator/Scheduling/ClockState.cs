@@ -14,6 +14,9 @@ public sealed record ClockState(TimeSpan Offset, DateTimeOffset? FrozenAt)
         var now = FrozenAt ?? (Offset > DateTimeOffset.MaxValue - wall ? DateTimeOffset.MaxValue
             : Offset < DateTimeOffset.MinValue - wall ? DateTimeOffset.MinValue
             : wall + Offset);
-        return now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond));
+        return WholeMilliseconds(now);
     }
+
+    /// <summary>The instant cut to whole milliseconds.</summary>
+    public static DateTimeOffset WholeMilliseconds(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerMillisecond));
 }

@@ -39,14 +39,8 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
     public async Task<ClockState> ResumeAsync(string clientId, CancellationToken cancellationToken)
     {
         var now = await NowAsync(clientId, cancellationToken);
-        return await SaveAsync(clientId, new ClockState(now - Millis(wall.GetUtcNow()), null), cancellationToken);
+        return await SaveAsync(clientId, new ClockState(now - ClockState.WholeMilliseconds(wall.GetUtcNow()), null), cancellationToken);
     }
-
-    /// <summary>
-    /// The instant cut to whole milliseconds. An offset is taken between two such instants, so it is whole
-    /// milliseconds too and the clock reads exactly the time it was set to (cutting it later would lose up to 1 ms).
-    /// </summary>
-    private static DateTimeOffset Millis(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % TimeSpan.TicksPerMillisecond));
 
     /// <summary>
     /// Moves the clock to <paramref name="to"/>, never back, keeping it frozen or ticking as it was: answers the clock's
@@ -56,12 +50,17 @@ public sealed class MerchantClocks(Database database, TimeProvider wall)
     {
         var state = await GetAsync(clientId, cancellationToken);
         var wallNow = wall.GetUtcNow();
-        if (state.Now(wallNow) >= to)
+        if (state.Now(wallNow) is var now && now >= to)
         {
-            return state.Now(wallNow);
+            return now;
         }
 
-        var moved = await SaveAsync(clientId, state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(Millis(to) - Millis(wallNow), null), cancellationToken);
+        // An offset between two whole-millisecond instants is whole milliseconds too, so the clock reads exactly `to`
+        // (an offset cut on its own would lose up to 1 ms).
+        var moved = await SaveAsync(
+            clientId,
+            state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(ClockState.WholeMilliseconds(to) - ClockState.WholeMilliseconds(wallNow), null),
+            cancellationToken);
         return moved.Now(wallNow);
     }
 
