@@ -33,6 +33,36 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         (await http.GetAsync("/_emulator/v1/merchants/SANDBOX_URLCHECK")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("clock/advance", "to", "2027-03-01T00:00:00")]
+    [InlineData("clock/advance", "to", "2027-03-01")]
+    [InlineData("clock/freeze", "at", "2027-03-01T00:00:00.000")]
+    public async Task Clock_InstantWithoutOffset_IsRefused_AndTheClockStays(string path, string field, string instant)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/{path}", new StringContent($$"""{"{{field}}":"{{instant}}"}""", Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, "CONTROL-API.md: times are ISO-8601 with offset; one without would be read in the server's zone");
+        ((string)problem!["detail"]!).Should().Contain("with an offset").And.Contain(instant);
+        (await m.NowAsync()).Should().Be(Start);
+    }
+
+    [Theory]
+    [InlineData("2027-03-01T00:00:00Z", "2027-03-01T00:00:00+00:00")]
+    [InlineData("2027-03-01T08:00:00+08:00", "2027-03-01T00:00:00+00:00")]
+    [InlineData("2027-03-01T00:00:00.250-05:00", "2027-03-01T05:00:00.250+00:00")]
+    public async Task Clock_AdvanceToAnInstantWithOffset_LandsThere(string instant, string expected)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/clock/advance", new StringContent($$"""{"to":"{{instant}}"}""", Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await m.NowAsync()).Should().Be(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task DeliveryDelay_Zero_IsRefused()
     {
