@@ -36,6 +36,44 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Redeliver_WhileARunDeliversTheSameNotification_WaitsForIt_SoItsAcknowledgementStands()
+    {
+        // The run's attempt is held by the receiver and then refused; a redelivery asked for meanwhile must not go out
+        // beside it, or the run's refusal, recorded last, would turn the acknowledged notification back to pending.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+        var arrivals = 0;
+        var runAttemptArrived = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        m.Receiver.Answer = async _ =>
+        {
+            if (Interlocked.Increment(ref arrivals) > 1)
+            {
+                return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
+            }
+
+            runAttemptArrived.TrySetResult();
+            await release.Task;
+            return (500, "{}");
+        };
+        var decline = m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+        await runAttemptArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var notificationId = (string)(await m.NotificationsAsync("?kind=notifySubscription")).Single()!["notificationId"]!;
+
+        var redeliver = m.Http.PostAsync($"{m.Control}/notifications/{notificationId}/redeliver", null);
+        var wentAlongside = await Task.WhenAny(redeliver, Task.Delay(TimeSpan.FromSeconds(1))) == redeliver;
+        release.TrySetResult();
+        (await decline).EnsureSuccessStatusCode();
+        (await redeliver).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var notice = (await m.NotificationsAsync("?kind=notifySubscription")).Single()!;
+
+        wentAlongside.Should().BeFalse("a redelivery waits until the run delivering the same notification has recorded its attempt");
+        ((string)notice["status"]!).Should().Be("acknowledged");
+        notice["nextAttemptAt"].Should().BeNull("an acknowledged notification is not retried");
+        notice["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal("rejected", "acknowledged");
+    }
+
+    [Fact]
     public async Task ReceiverThatClosesAfterEachAnswer_Http10_IsAcknowledgedAtEveryFirstAttempt()
     {
         // Python's http.server answers HTTP/1.0 and closes: a connection kept for the next notification would be dead.

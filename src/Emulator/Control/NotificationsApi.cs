@@ -38,15 +38,13 @@ public static class NotificationsApi
 
     /// <summary>One more attempt now, with the original body and a fresh request-time and signature; made before the 202.</summary>
     public static async Task<Results<Accepted<NotificationView>, ProblemHttpResult>> RedeliverAsync(
-        string clientId, string notificationId, Outbox outbox, NotificationDispatcher dispatcher, MerchantClocks clocks, CancellationToken cancellationToken)
+        string clientId, string notificationId, Outbox outbox, TimeMachine machine, CancellationToken cancellationToken)
     {
-        if (await outbox.FindAsync(clientId, notificationId, cancellationToken) is not { } notification)
+        if (await machine.RedeliverAsync(clientId, notificationId, cancellationToken) is not { } after)
         {
             return ControlProblems.NotFound($"merchant {clientId} has no notification {notificationId}");
         }
 
-        await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, cancellationToken), redelivery: true, cancellationToken);
-        var after = (await outbox.FindAsync(clientId, notificationId, cancellationToken))!;
         return TypedResults.Accepted((string?)null, NotificationView.From(after, await outbox.AttemptsAsync(notificationId, cancellationToken)));
     }
 }

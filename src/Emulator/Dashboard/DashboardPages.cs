@@ -209,13 +209,10 @@ public static class DashboardPages
         return Page($"Subscription {subscriptionId}", body.Append("</table>").ToString(), nav: Nav());
     }
 
-    private static async Task<IResult> RedeliverAsync(string clientId, string notificationId, HttpRequest request, Outbox outbox, NotificationDispatcher dispatcher, MerchantClocks clocks, CancellationToken ct)
+    private static async Task<IResult> RedeliverAsync(string clientId, string notificationId, HttpRequest request, TimeMachine machine, CancellationToken ct)
     {
         var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
-        if (await outbox.FindAsync(clientId, notificationId, ct) is { } notification)
-        {
-            await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
-        }
+        await machine.RedeliverAsync(clientId, notificationId, ct);
 
         return Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}");
     }

@@ -75,9 +75,33 @@ public sealed class TimeMachine(
         return await RunDueAsync(clientId, _ => Task.FromResult(until), waitForOtherInstances: false, afterRun: null, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
-        string clientId, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning, bool waitForOtherInstances,
-        Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> while no run of the merchant is under way, in this instance or (on a shared
+    /// database) another: a redelivery then neither races a run's attempt at the same notification nor has its
+    /// outcome overwritten by that attempt's. Started, it goes on when its caller gives up, as a run does.
+    /// </summary>
+    private async Task<T> ExclusiveAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        (await WithMerchantAsync(clientId, waitForOtherInstances: true, work, cancellationToken)).Result!;
+
+    /// <summary>
+    /// One more attempt at a notification now (CONTROL-API.md "redeliver"), made while no run of the merchant is under
+    /// way: the notification is read and its attempt recorded inside the merchant's turn. Null when it does not exist.
+    /// </summary>
+    public Task<NotificationRecord?> RedeliverAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
+        ExclusiveAsync(clientId, async ct =>
+        {
+            if (await outbox.FindAsync(clientId, notificationId, ct) is not { } notification)
+            {
+                return null;
+            }
+
+            await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
+            return await outbox.FindAsync(clientId, notificationId, ct);
+        }, cancellationToken);
+
+    /// <summary>Holds the merchant's gate and, on a shared database, its lock; (false, default) when another instance holds it and <paramref name="waitForOtherInstances"/> is false.</summary>
+    private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
+        string clientId, bool waitForOtherInstances, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -94,100 +118,107 @@ public sealed class TimeMachine(
         try
         {
             await using var held = await database.LockMerchantAsync(clientId, waitForOtherInstances, cancellationToken);
-            if (held is null)
-            {
-                return null;
-            }
-
-            var until = await untilWhenRunning(cancellationToken);
-
-            var journal = new List<JournalEvent>();
-            var delayed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
-            while (true)
-            {
-                var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
-                var nextAttempt = await outbox.NextAttemptAtAsync(clientId, cancellationToken);
-                var at = Min(nextSubscription, nextAttempt);
-                if (at is not { } now || now > until)
-                {
-                    break;
-                }
-
-                var progressed = false;
-                var attempts = new List<DeliveryAttempt>();
-                if (nextSubscription <= now)
-                {
-                    // Subscriptions due at one instant are processed in batches, one write per batch. What a batch owes
-                    // is delivered while the next batch is deducted, so that signing and sending use the cores the
-                    // single writer leaves idle; a subscription's chain still goes out in order, after its deduction.
-                    var deducted = Channel.CreateBounded<string[]>(2);
-                    var delivering = Task.Run(async () =>
-                    {
-                        try
-                        {
-                            await foreach (var batch in deducted.Reader.ReadAllAsync(cancellationToken))
-                            {
-                                attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), delayed, cancellationToken));
-                            }
-                        }
-                        catch (Exception e)
-                        {
-                            // The deductions stop too (their next write to the channel throws) instead of waiting for room.
-                            deducted.Writer.TryComplete(e);
-                            throw;
-                        }
-                    }, cancellationToken);
-                    try
-                    {
-                        foreach (var batch in (await subscriptions.DueAsync(clientId, now, cancellationToken)).Chunk(BatchSize))
-                        {
-                            var events = new List<JournalEvent>();
-                            progressed |= await database.WriteAsync(async work =>
-                            {
-                                var ran = false;
-                                foreach (var subscriptionId in batch)
-                                {
-                                    ran |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
-                                }
-
-                                return ran;
-                            }, cancellationToken);
-                            journal.AddRange(events);
-                            await deducted.Writer.WriteAsync(batch, cancellationToken);
-                        }
-                    }
-                    finally
-                    {
-                        deducted.Writer.TryComplete();
-                        await delivering;
-                    }
-                }
-
-                // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
-                var due = await outbox.DueAsync(clientId, now, cancellationToken);
-                attempts.AddRange(await DeliverAsync(due, delayed, cancellationToken));
-                progressed |= due.Count > 0 || attempts.Count > 0;
-                journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
-
-                if (!progressed)
-                {
-                    logger.LogError("Time machine made no progress for {ClientId} at {At}; stopping this run", clientId, now);
-                    break;
-                }
-            }
-
-            if (afterRun is not null)
-            {
-                await afterRun(until, cancellationToken);
-            }
-
-            return journal;
+            return held is null ? (false, default) : (true, await work(cancellationToken));
         }
         finally
         {
             slot?.Release();
             gate.Release();
         }
+    }
+
+    private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
+        string clientId, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning, bool waitForOtherInstances,
+        Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken) =>
+        (await WithMerchantAsync(clientId, waitForOtherInstances, ct => RunHeldAsync(clientId, untilWhenRunning, afterRun, ct), cancellationToken)).Result;
+
+    private async Task<IReadOnlyList<JournalEvent>> RunHeldAsync(
+        string clientId, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning,
+        Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
+    {
+        var until = await untilWhenRunning(cancellationToken);
+
+        var journal = new List<JournalEvent>();
+        var delayed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        while (true)
+        {
+            var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
+            var nextAttempt = await outbox.NextAttemptAtAsync(clientId, cancellationToken);
+            var at = Min(nextSubscription, nextAttempt);
+            if (at is not { } now || now > until)
+            {
+                break;
+            }
+
+            var progressed = false;
+            var attempts = new List<DeliveryAttempt>();
+            if (nextSubscription <= now)
+            {
+                // Subscriptions due at one instant are processed in batches, one write per batch. What a batch owes
+                // is delivered while the next batch is deducted, so that signing and sending use the cores the
+                // single writer leaves idle; a subscription's chain still goes out in order, after its deduction.
+                var deducted = Channel.CreateBounded<string[]>(2);
+                var delivering = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await foreach (var batch in deducted.Reader.ReadAllAsync(cancellationToken))
+                        {
+                            attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), delayed, cancellationToken));
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        // The deductions stop too (their next write to the channel throws) instead of waiting for room.
+                        deducted.Writer.TryComplete(e);
+                        throw;
+                    }
+                }, cancellationToken);
+                try
+                {
+                    foreach (var batch in (await subscriptions.DueAsync(clientId, now, cancellationToken)).Chunk(BatchSize))
+                    {
+                        var events = new List<JournalEvent>();
+                        progressed |= await database.WriteAsync(async work =>
+                        {
+                            var ran = false;
+                            foreach (var subscriptionId in batch)
+                            {
+                                ran |= await RunSubscriptionAsync(work, clientId, subscriptionId, now, events, cancellationToken);
+                            }
+
+                            return ran;
+                        }, cancellationToken);
+                        journal.AddRange(events);
+                        await deducted.Writer.WriteAsync(batch, cancellationToken);
+                    }
+                }
+                finally
+                {
+                    deducted.Writer.TryComplete();
+                    await delivering;
+                }
+            }
+
+            // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
+            var due = await outbox.DueAsync(clientId, now, cancellationToken);
+            attempts.AddRange(await DeliverAsync(due, delayed, cancellationToken));
+            progressed |= due.Count > 0 || attempts.Count > 0;
+            journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
+
+            if (!progressed)
+            {
+                logger.LogError("Time machine made no progress for {ClientId} at {At}; stopping this run", clientId, now);
+                break;
+            }
+        }
+
+        if (afterRun is not null)
+        {
+            await afterRun(until, cancellationToken);
+        }
+
+        return journal;
     }
 
     private async Task<bool> AnythingDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
