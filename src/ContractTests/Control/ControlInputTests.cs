@@ -75,7 +75,7 @@ public sealed class ControlInputTests(EmulatorFactory factory)
     }
 
     [Fact]
-    public async Task DeliveryDelay_UntilDeleted_DelaysEachNotificationOncePerRun_SoAnAdvanceDeliversIt()
+    public async Task DeliveryDelay_UntilDeleted_DelaysEachAttemptOnce_SoAnAdvanceDeliversIt()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
         (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "delay", delay = "PT1H", times = 0 })).EnsureSuccessStatusCode();
@@ -85,8 +85,27 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         await m.AdvanceAsync("P1D");
         var notice = (await m.NotificationsAsync("?kind=notifySubscription")).Single()!;
 
-        ((string)notice["status"]!).Should().Be("acknowledged", "a rule that repeats may delay a notification again in each run, not forever within one");
+        ((string)notice["status"]!).Should().Be("acknowledged", "a rule that repeats delays each attempt once, not forever");
         m.Receiver.Received.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task DeliveryDelay_UntilDeleted_AdvancedInStepsShorterThanTheDelay_StillDeliversWhenTheDelayEnds()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "delay", delay = "PT1H", times = 0 })).EnsureSuccessStatusCode();
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+        await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+
+        foreach (var _ in Enumerable.Range(0, 7))
+        {
+            await m.AdvanceAsync("PT10M");
+        }
+
+        var notice = (await m.NotificationsAsync("?kind=notifySubscription")).Single()!;
+        ((string)notice["status"]!).Should().Be("acknowledged", "the attempt delayed by an hour goes out an hour later, however the clock got there");
+        m.Receiver.Received.Should().ContainSingle();
+        DateTimeOffset.Parse(m.Receiver.Received[0].Headers["request-time"], System.Globalization.CultureInfo.InvariantCulture).Should().Be(Start.AddHours(1));
     }
 
     [Fact]

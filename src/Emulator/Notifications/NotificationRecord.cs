@@ -13,4 +13,5 @@ public sealed record NotificationRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset? NextAttemptAt,
     int AttemptCount,
-    bool Held = false);
+    bool Held = false,
+    bool Delayed = false);

@@ -13,7 +13,7 @@ public sealed class Outbox(Database database)
     // "ntf_" and 24 hex digits, rising: the notification's unique index and the attempts' key take new rows at one end.
     private static readonly RisingKeys NotificationIds = new(counterDigits: 12, randomBytes: 6);
 
-    private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count, held";
+    private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count, held, delayed";
 
     /// <summary>Turns the subscription's notices and deductions of this unit of work into pending notifications.</summary>
     public static async Task<IReadOnlyList<string>> EnqueueAsync(WriteTransaction work, Subscription subscription, CancellationToken cancellationToken)
@@ -176,7 +176,7 @@ public sealed class Outbox(Database database)
                 insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
                 numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
-                var update = work.Command("UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0 WHERE notification_id = @id");
+                var update = work.Command("UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0, delayed = 0 WHERE notification_id = @id");
                 update.Bind("@id", notification.NotificationId);
                 update.Bind("@status", status);
                 update.Bind("@next", next?.ToUnixTimeMilliseconds());
@@ -188,9 +188,13 @@ public sealed class Outbox(Database database)
         }, cancellationToken);
     }
 
-    /// <summary>The <c>delay</c> delivery fault: the attempt moves later on the merchant's clock, nothing is sent now.</summary>
-    public Task RescheduleAsync(string notificationId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET next_attempt_at = @at WHERE notification_id = @id", notificationId, at, cancellationToken);
+    /// <summary>
+    /// The <c>delay</c> delivery fault: the attempt moves later on the merchant's clock, nothing is sent now. It is
+    /// delayed once: when it comes due again it goes out, whatever delay rules there are (the next attempt, a retry,
+    /// may be delayed again).
+    /// </summary>
+    public Task DelayAsync(string notificationId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateAsync("UPDATE notifications SET next_attempt_at = @at, delayed = 1 WHERE notification_id = @id", notificationId, at, cancellationToken);
 
     /// <summary>The <c>reorder</c> delivery fault with nothing after it yet: held until the subscription's next notification.</summary>
     public Task HoldAsync(string notificationId, CancellationToken cancellationToken) =>
@@ -225,5 +229,6 @@ public sealed class Outbox(Database database)
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
         r.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
         r.GetInt32(10),
-        r.GetInt64(11) != 0);
+        r.GetInt64(11) != 0,
+        r.GetInt64(12) != 0);
 }

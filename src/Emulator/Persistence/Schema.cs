@@ -109,6 +109,10 @@ internal static class Schema
         """
         CREATE INDEX ix_notifications_held ON notifications (subscription_id) WHERE held = 1;
         """,
+        // A delivery-delay fault delays each attempt once: the delayed attempt goes out when it comes due again.
+        """
+        ALTER TABLE notifications ADD COLUMN delayed INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     /// <summary>

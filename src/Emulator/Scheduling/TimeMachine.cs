@@ -139,7 +139,6 @@ public sealed class TimeMachine(
         var until = await untilWhenRunning(cancellationToken);
 
         var journal = new List<JournalEvent>();
-        var delayed = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         while (true)
         {
             var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
@@ -164,7 +163,7 @@ public sealed class TimeMachine(
                     {
                         await foreach (var batch in deducted.Reader.ReadAllAsync(cancellationToken))
                         {
-                            attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), delayed, cancellationToken));
+                            attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), cancellationToken));
                         }
                     }
                     catch (Exception e)
@@ -202,7 +201,7 @@ public sealed class TimeMachine(
 
             // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
             var due = await outbox.DueAsync(clientId, now, cancellationToken);
-            attempts.AddRange(await DeliverAsync(due, delayed, cancellationToken));
+            attempts.AddRange(await DeliverAsync(due, cancellationToken));
             progressed |= due.Count > 0 || attempts.Count > 0;
             journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
 
@@ -228,7 +227,7 @@ public sealed class TimeMachine(
     /// Delivers due notifications, concurrently across subscriptions and in order within one (CREATE before phase 1,
     /// phases in order); plain attempts are recorded together, in one write.
     /// </summary>
-    private async Task<List<DeliveryAttempt>> DeliverAsync(IReadOnlyList<NotificationRecord> due, ConcurrentDictionary<string, bool> delayed, CancellationToken cancellationToken)
+    private async Task<List<DeliveryAttempt>> DeliverAsync(IReadOnlyList<NotificationRecord> due, CancellationToken cancellationToken)
     {
         if (due.Count == 0)
         {
@@ -240,7 +239,7 @@ public sealed class TimeMachine(
         await Parallel.ForEachAsync(
             Enumerable.Range(0, groups.Length),
             new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], delayed, ct));
+            async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
         var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
         return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
     }
@@ -293,10 +292,10 @@ public sealed class TimeMachine(
     /// Delivers one subscription's due notifications in order, applying delivery faults: drop, duplicate, delay (on the
     /// merchant's clock) and reorder (held back until the next notification of the subscription has gone out).
     /// </summary>
-    /// <param name="delayed">Notifications delayed in this run: when one comes due again in the same run it goes out,
-    /// so that a delay rule that repeats (<c>times</c> 0) cannot put it off forever within one advance.</param>
+    /// <remarks>An attempt already delayed goes out when it comes due, so that a delay rule that repeats (<c>times</c> 0)
+    /// delays each attempt once instead of putting it off forever.</remarks>
     private async Task<(List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)> DeliverInOrderAsync(
-        IEnumerable<NotificationRecord> chain, ConcurrentDictionary<string, bool> delayed, CancellationToken cancellationToken)
+        IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
     {
         var attempts = new List<DeliveryAttempt>();
         var pending = new List<PendingAttempt>();
@@ -304,7 +303,7 @@ public sealed class TimeMachine(
         foreach (var notification in chain.OrderBy(n => n.Held).ThenBy(n => n.Seq))
         {
             var at = notification.NextAttemptAt!.Value;
-            var rule = notification.Held || delayed.ContainsKey(notification.NotificationId)
+            var rule = notification.Held || notification.Delayed
                 ? null
                 : await faults.TakeAsync(notification.ClientId, notification.Kind, () => FaultContextOf(notification), cancellationToken);
             switch (rule?.Delivery)
@@ -314,8 +313,7 @@ public sealed class TimeMachine(
                     await outbox.MarkHeldAsync(notification.NotificationId, cancellationToken);
                     continue;
                 case "delay":
-                    delayed.TryAdd(notification.NotificationId, true);
-                    await outbox.RescheduleAsync(notification.NotificationId, rule.DelayedFrom(at), cancellationToken);
+                    await outbox.DelayAsync(notification.NotificationId, rule.DelayedFrom(at), cancellationToken);
                     continue;
                 case "drop":
                     attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken, drop: true));
