@@ -114,6 +114,14 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"5 seconds\"}", "ISO-8601 duration")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"UNKNOWN_EXCEPTION\",\"effect\":\"maybe\"}", "effect must be applied or notApplied")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"probability\":1.5}", "probability must be between 0 and 1")]
+    [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"probability\":\"NaN\"}", "probability must be between 0 and 1")]
+    [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"P3M\"}", "at most PT1H")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"delay\":\"PT5S\"}", "delay applies to a delay fault only")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"effect\":\"applied\"}", "it applies to a U result code or a timeout, reset or http500")]
+    [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"effect\":\"applied\"}", "it applies to a U result code")]
+    [InlineData("{\"target\":\"change\",\"resultCode\":\"PROCESS_FAIL\",\"match\":{\"phaseNo\":2}}", "apply to deduction and notifyPayment")]
+    [InlineData("{\"target\":\"notifySubscription\",\"delivery\":\"drop\",\"match\":{\"fromPhaseNo\":2}}", "apply to deduction and notifyPayment")]
+    [InlineData("{\"target\":\"deduction\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\",\"match\":{\"phaseNo\":0}}", "count phases from 1")]
     public async Task BadFault_IsProblem400SayingWhatIsAllowed(string body, string detail)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
@@ -234,6 +242,121 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
         applied.StatusCode.Should().Be(HttpStatusCode.OK);
         m.Payments(subscriptionId).Select(p => (string)p.Json["result"]!["resultCode"]!).Should().Equal("SUCCESS", "USER_BALANCE_NOT_ENOUGH", "USER_BALANCE_NOT_ENOUGH");
+    }
+
+    [Fact]
+    public async Task Scenario_RenewalsInsufficientBalance_PaysEachFirstPeriod_FailsEachRenewal_WhenAppliedLate_Too()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var early = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        (await m.Http.PostAsync($"{m.Control}/scenarios/renewals-insufficient-balance", null)).EnsureSuccessStatusCode();
+        var first = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var second = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+
+        await m.AdvanceAsync("P1M");
+
+        foreach (var subscriptionId in new[] { early, first, second })
+        {
+            m.Payments(subscriptionId).Select(p => (string)p.Json["result"]!["resultCode"]!).Should().Equal(["SUCCESS", "USER_BALANCE_NOT_ENOUGH"], "its description: the first period is paid, every renewal fails");
+        }
+    }
+
+    [Fact]
+    public async Task Scenario_FileThatCannotBeUsed_IsListedWithItsProblem_RefusedWith400_OthersStillWork()
+    {
+        var fixtures = Directory.CreateTempSubdirectory("fixtures-").FullName;
+        foreach (var file in Directory.GetFiles(Fixtures.Directory, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(fixtures, Path.GetRelativePath(Fixtures.Directory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "broken.json"), "{ \"faults\": [ ");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "bad-rule.json"), """{"description":"a rule that is not valid","faults":[{"target":"create","resultCode":"NOPE"}]}""");
+        await using var configured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:FixturesDirectory", fixtures));
+        var http = configured.CreateClient();
+        var control = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
+
+        var list = await http.GetAsync("/_emulator/v1/scenarios");
+        var broken = await http.PostAsync($"{control}/scenarios/broken", null);
+        var badRule = await http.PostAsync($"{control}/scenarios/bad-rule", null);
+        var good = await http.PostAsync($"{control}/scenarios/flaky-webhook", null);
+        await http.DeleteAsync($"{control}/faults");
+
+        list.StatusCode.Should().Be(HttpStatusCode.OK);
+        var scenarios = (await list.Content.ReadFromJsonAsync<JsonArray>())!;
+        scenarios.Single(s => (string)s!["name"]! == "broken")!["problem"]!.ToString().Should().Contain("cannot be read");
+        scenarios.Single(s => (string)s!["name"]! == "flaky-webhook")!["problem"].Should().BeNull();
+        broken.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        badRule.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badRule.Content.ReadAsStringAsync()).Should().Contain("fault 1: resultCode 'NOPE' is not a result code of create");
+        good.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData("change")]
+    [InlineData("cancel")]
+    public async Task ApiFault_MatchingTheSubscriptionsRequestId_HitsACallThatNamesItsSubscriptionId(string api)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+        var other = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await AddAsync(m, new { target = api, resultCode = "PROCESS_FAIL", times = 0, match = new { subscriptionRequestId = (string)body["subscriptionRequestId"]! } });
+
+        var call = api == "change" ? Bodies.Change(subscriptionId) : Bodies.Cancel(subscriptionId);
+        var otherCall = api == "change" ? Bodies.Change(other) : Bodies.Cancel(other);
+        var hit = await m.Client.CallAsync(m.Merchant, api, call);
+        var missed = await m.Client.CallAsync(m.Merchant, api, otherCall);
+
+        hit.ResultCode.Should().Be("PROCESS_FAIL", "the rule names the subscription by the request id that created it");
+        missed.ResultCode.Should().Be("SUCCESS");
+    }
+
+    [Fact]
+    public async Task Reorder_ThatRepeats_SwapsPairs()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifyPayment", delivery = "reorder", times = 0 });
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+
+        await m.AdvanceAsync("P3M");
+
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().Equal(["2", "1", "4", "3"], "each held notification goes out after the next one, which is not held itself");
+    }
+
+    [Theory]
+    [InlineData("decline")]
+    [InlineData("TERMINATE")]
+    [InlineData("CANCEL")]
+    public async Task Reorder_OfASubscriptionsLastNotification_GoesOutWhenTheSubscriptionEnds(string how)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        string subscriptionId;
+        if (how == "decline")
+        {
+            await AddAsync(m, new { target = "notifySubscription", delivery = "reorder" });
+            var requestId = await m.CreateAsync(body);
+            await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null);
+            subscriptionId = (string)(await m.NotificationsAsync("?kind=notifySubscription")).Single()!["subscriptionId"]!;
+        }
+        else
+        {
+            subscriptionId = await m.CreateAndApproveAsync(body);
+            await AddAsync(m, new { target = "notifySubscription", delivery = "reorder" });
+            (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, how))).ResultCode.Should().Be("SUCCESS");
+        }
+
+        await m.AdvanceAsync("P2M");
+        var last = (await m.NotificationsAsync($"?kind=notifySubscription&subscriptionId={subscriptionId}")).Last()!;
+
+        ((string)last["status"]!).Should().Be("acknowledged", "nothing can come after a subscription's end, so what it held goes out then");
+        if (how == "CANCEL")
+        {
+            DateTimeOffset.Parse((string)last["attempts"]![0]!["at"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(Start.AddMonths(1), "held until the paid phase ends and the subscription with it");
+        }
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public static class FaultsApi
         TypedResults.Ok(catalogue.All.Select(r => new ResultCodeView(r.Api, r.Code, r.ResultStatus, r.Message, r.Action)).ToList());
 
     public static Ok<List<ScenarioView>> ListScenarios(ScenarioLibrary scenarios) =>
-        TypedResults.Ok(scenarios.All().Select(s => new ScenarioView(s.Name, s.Description, s.Faults.Count)).ToList());
+        TypedResults.Ok(scenarios.All().Select(s => new ScenarioView(s.Name, s.Description, s.Faults.Count, s.Problem)).ToList());
 
     public static async Task<Results<Created<FaultRule>, ProblemHttpResult>> AddFaultAsync(
         string clientId, FaultBody body, ResultCodeCatalogue catalogue, FaultStore faults, MerchantClocks clocks, CancellationToken cancellationToken)
@@ -58,6 +58,11 @@ public static class FaultsApi
         if (scenarios.Find(name) is not { } scenario)
         {
             return ControlProblems.NotFound($"no scenario '{name}'; GET {ControlApi.Prefix}/scenarios lists them");
+        }
+
+        if (scenario.Problem is { } problem)
+        {
+            return ControlProblems.BadRequest(problem);
         }
 
         return TypedResults.Ok(await scenarios.ApplyAsync(clientId, scenario, cancellationToken));

@@ -1,3 +1,3 @@
 namespace Emulator.Control;
 
-public sealed record ScenarioView(string Name, string Description, int Faults);
+public sealed record ScenarioView(string Name, string Description, int Faults, string? Problem);

@@ -15,6 +15,9 @@ public sealed record FaultBody(
     double? Probability = null,
     int? Seed = null)
 {
+    /// <summary>The longest wall-clock wait a transport delay may hold an answer.</summary>
+    public static readonly TimeSpan MaxTransportDelay = TimeSpan.FromHours(1);
+
     /// <summary>Checks the rule and says what is allowed when it is not.</summary>
     public string? Validate(ResultCodeCatalogue catalogue)
     {
@@ -73,6 +76,29 @@ public sealed record FaultBody(
             }
         }
 
+        if (Delay is not null && Transport != "delay" && Delivery != "delay")
+        {
+            return "delay applies to a delay fault only (transport or delivery delay)";
+        }
+
+        if (Transport == "delay" && Control.IsoDuration.TryAdd(DateTimeOffset.UnixEpoch, Delay!, out var held) && held - DateTimeOffset.UnixEpoch > MaxTransportDelay)
+        {
+            return $"a transport delay holds the answer on the wall clock: at most {System.Xml.XmlConvert.ToString(MaxTransportDelay)} (got '{Delay}'); a client that should give up meanwhile is the timeout fault";
+        }
+
+        if (Match is { } match && (match.PhaseNo is not null || match.FromPhaseNo is not null))
+        {
+            if (Target is not (FaultTargets.Deduction or "notifyPayment"))
+            {
+                return "match.phaseNo and match.fromPhaseNo apply to deduction and notifyPayment, which concern one phase";
+            }
+
+            if (match.PhaseNo is < 1 || match.FromPhaseNo is < 1)
+            {
+                return "match.phaseNo and match.fromPhaseNo count phases from 1";
+            }
+        }
+
         if (Times < 0)
         {
             return "times must be 0 (until deleted) or more";
@@ -83,7 +109,7 @@ public sealed record FaultBody(
             return "skip must be 0 or more";
         }
 
-        if (Probability is < 0 or > 1)
+        if (Probability is { } share && (double.IsNaN(share) || share is < 0 or > 1))
         {
             return "probability must be between 0 and 1 (a share of the matching calls or deliveries)";
         }
@@ -91,6 +117,12 @@ public sealed record FaultBody(
         if (Effect is not null && !FaultTargets.Effects.Contains(Effect))
         {
             return "effect must be applied or notApplied";
+        }
+
+        // notApplied is every rule's default (a rule read back from GET …/faults says so), so only applied is checked.
+        if (Effect == FaultTargets.Applied && !(isApi && (Transport is "timeout" or "reset" or "http500" || (ResultCode is not null && catalogue.Find(Target, ResultCode)?.ResultStatus == "U"))))
+        {
+            return "effect says whether a call the client saw no outcome of took effect: it applies to a U result code or a timeout, reset or http500 transport fault of create, change or cancel";
         }
 
         return null;

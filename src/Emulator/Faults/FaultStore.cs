@@ -60,7 +60,14 @@ public sealed class FaultStore(Database database)
         }, cancellationToken);
 
     /// <summary>Finds and uses the first rule, in creation order, that hits this call; in its own transaction.</summary>
-    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken)
+    public Task<FaultRule?> TakeAsync(string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
+        TakeAsync(clientId, target, _ => Task.FromResult(context()), cancellationToken);
+
+    /// <summary>
+    /// As above, with a context that takes a read to build (what subscription an API call is about): built only when
+    /// the merchant has a live rule for the target, before the write.
+    /// </summary>
+    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, CancellationToken cancellationToken)
     {
         if (KnownToHaveNone(clientId))
         {
@@ -85,7 +92,8 @@ public sealed class FaultStore(Database database)
             return null;
         }
 
-        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, context(), cancellationToken), cancellationToken);
+        var about = await context(cancellationToken);
+        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, about, cancellationToken), cancellationToken);
     }
 
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>

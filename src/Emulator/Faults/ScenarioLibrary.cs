@@ -20,15 +20,12 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
 
     public Scenario? Find(string name) => All().FirstOrDefault(s => s.Name == name);
 
-    /// <summary>Adds the scenario's faults (after checking every one) and sets its clock.</summary>
+    /// <summary>Adds the scenario's faults (each checked when the file was read) and sets its clock.</summary>
     public async Task<IReadOnlyList<FaultRule>> ApplyAsync(string clientId, Scenario scenario, CancellationToken cancellationToken)
     {
-        foreach (var fault in scenario.Faults)
+        if (scenario.Problem is { } problem)
         {
-            if (fault.Validate(catalogue) is { } error)
-            {
-                throw new InvalidDataException($"scenario {scenario.Name}: {error}");
-            }
+            throw new InvalidDataException(problem);
         }
 
         if (scenario.Clock is { } clock)
@@ -53,10 +50,20 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
         return added;
     }
 
-    private static Scenario Load(string path)
+    private Scenario Load(string path)
     {
-        var file = JsonSerializer.Deserialize<ScenarioFile>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
-        return new Scenario(Path.GetFileNameWithoutExtension(path), file.Description ?? "", file.Clock, file.Faults ?? []);
+        var name = Path.GetFileNameWithoutExtension(path);
+        try
+        {
+            var file = JsonSerializer.Deserialize<ScenarioFile>(File.ReadAllText(path), Json) ?? throw new JsonException("the file holds null");
+            var faults = file.Faults ?? [];
+            var invalid = faults.Select((fault, i) => fault.Validate(catalogue) is { } error ? $"fault {i + 1}: {error}" : null).FirstOrDefault(e => e is not null);
+            return new Scenario(name, file.Description ?? "", file.Clock, faults, invalid is null ? null : $"scenario {name} ({path}) cannot be applied: {invalid}");
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return new Scenario(name, "", null, [], $"scenario {name} ({path}) cannot be read: {e.Message}");
+        }
     }
 
     private sealed record ScenarioFile(string? Description, ScenarioClock? Clock, List<FaultBody>? Faults);

@@ -48,13 +48,25 @@ public sealed class Outbox(Database database)
             ids.Add(id);
 
             // A notification held back by a reorder fault goes out after the next one of its subscription.
-            var release = work.Command("UPDATE notifications SET next_attempt_at = @at WHERE subscription_id = @subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL");
-            release.Bind("@subscription", subscription.SubscriptionId);
-            release.Bind("@at", e.At.ToUnixTimeMilliseconds());
-            await release.ExecuteNonQueryAsync(cancellationToken);
+            await ReleaseHeldAsync(work, subscription.SubscriptionId, e.At, cancellationToken);
+        }
+
+        // Or when the subscription ends without another one (its end time, the end of a cancelled one's last paid
+        // phase): nothing can come after it then.
+        if (subscription.Events.OfType<StateChanged>().LastOrDefault(c => c.To == SubscriptionStatus.Terminated) is { } ended)
+        {
+            await ReleaseHeldAsync(work, subscription.SubscriptionId, ended.At, cancellationToken);
         }
 
         return ids;
+    }
+
+    private static async Task ReleaseHeldAsync(WriteTransaction work, string subscriptionId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var release = work.Command("UPDATE notifications SET next_attempt_at = @at WHERE subscription_id = @subscription AND held = 1 AND status = 'pending' AND next_attempt_at IS NULL");
+        release.Bind("@subscription", subscriptionId);
+        release.Bind("@at", at.ToUnixTimeMilliseconds());
+        await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<long> PendingCountAsync(CancellationToken cancellationToken) =>

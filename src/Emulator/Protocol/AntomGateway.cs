@@ -21,6 +21,7 @@ public sealed partial class AntomGateway(
     Faults.FaultStore faults,
     Faults.ResultCodeCatalogue catalogue,
     Persistence.ApiCallJournal journal,
+    Persistence.SubscriptionStore subscriptions,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -213,7 +214,7 @@ public sealed partial class AntomGateway(
         }
         else
         {
-            rule = await faults.TakeAsync(request.Merchant.ClientId, api, () => FaultContextOf(request.Body), cancellationToken);
+            rule = await faults.TakeAsync(request.Merchant.ClientId, api, ct => FaultContextOfAsync(request, ct), cancellationToken);
         }
 
         if (rule?.ResultCode is { } code && code != "SUCCESS")
@@ -240,10 +241,20 @@ public sealed partial class AntomGateway(
         }
     }
 
-    private static Faults.FaultContext FaultContextOf(JsonElement body)
+    /// <summary>
+    /// The subscription a call is about, by both of its ids whichever one the body names: a rule matching a
+    /// subscription's <c>subscriptionRequestId</c> hits a change or cancel that names its <c>subscriptionId</c>.
+    /// </summary>
+    private async Task<Faults.FaultContext> FaultContextOfAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
-        string? Text(string name) => body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        return new Faults.FaultContext(Text("subscriptionId"), Text("subscriptionRequestId"), null);
+        string? Text(string name) => request.Body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var (subscriptionId, requestId) = (Text("subscriptionId"), Text("subscriptionRequestId"));
+        var subscription = subscriptionId is not null
+            ? await subscriptions.FindAsync(request.Merchant.ClientId, subscriptionId, cancellationToken)
+            : requestId is not null
+                ? (await subscriptions.ListAsync(request.Merchant.ClientId, null, requestId, cancellationToken)).FirstOrDefault()
+                : null;
+        return new Faults.FaultContext(subscription?.SubscriptionId ?? subscriptionId, subscription?.SubscriptionRequestId ?? requestId, null);
     }
 
     private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)

@@ -299,11 +299,16 @@ public sealed class TimeMachine(
     {
         var attempts = new List<DeliveryAttempt>();
         var pending = new List<PendingAttempt>();
-        var heldBack = new List<NotificationRecord>();
-        foreach (var notification in chain.OrderBy(n => n.Held).ThenBy(n => n.Seq))
+
+        // Held back earlier and released by the one now due after them: they go out right after it.
+        var heldBack = chain.Where(n => n.Held).OrderBy(n => n.Seq).ToList();
+        foreach (var notification in chain.Where(n => !n.Held).OrderBy(n => n.Seq))
         {
             var at = notification.NextAttemptAt!.Value;
-            var rule = notification.Held || notification.Delayed
+
+            // The one that goes before a held-back notification is not held back itself (with a rule that repeats,
+            // pairs swap: 2, 1, 4, 3), nor is an attempt delayed once already.
+            var rule = notification.Delayed || heldBack.Count > 0
                 ? null
                 : await faults.TakeAsync(notification.ClientId, notification.Kind, () => FaultContextOf(notification), cancellationToken);
             switch (rule?.Delivery)
@@ -336,9 +341,22 @@ public sealed class TimeMachine(
             heldBack.Clear();
         }
 
-        foreach (var held in heldBack)
+        if (heldBack.Count > 0)
         {
-            await outbox.HoldAsync(held.NotificationId, cancellationToken);
+            // Nothing went out after them here. Held until the subscription's next notification or its end; released
+            // by its end, or held by one that has ended (it sends nothing more), they go out now.
+            var subscription = await subscriptions.FindAsync(heldBack[0].ClientId, heldBack[0].SubscriptionId, cancellationToken);
+            foreach (var held in heldBack)
+            {
+                if (held.Held || subscription?.Status is SubscriptionStatus.Terminated or null)
+                {
+                    pending.Add(await dispatcher.SendAsync(held, held.NextAttemptAt!.Value, redelivery: false, drop: false, cancellationToken));
+                }
+                else
+                {
+                    await outbox.HoldAsync(held.NotificationId, cancellationToken);
+                }
+            }
         }
 
         return (attempts, pending);
