@@ -2,7 +2,7 @@
 # Sends one signed request to the emulator, exactly as an Antom SDK would, and prints the answer with its headers.
 #   examples/signed-call.sh <api> <body.json>      api: create | change | cancel
 # Settings (environment): EMULATOR_URL (default http://localhost:5080), CLIENT_ID and PRIVATE_KEY (default: the
-# default merchant of fixtures/). The signed content is: POST <path>\n<client-id>.<request-time>.<body> (SPEC §1.5).
+# default merchant of fixtures/). The signed content is: POST <path>\n<client-id>.<request-time>.<body>.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 api="${1:?usage: signed-call.sh create|change|cancel body.json}"

@@ -1,11 +1,17 @@
 using System.Net;
 using System.Net.Http.Headers;
 using ContractTests.Support;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Control;
 
-/// <summary>With <c>Emulator:AdminToken</c> set, the control API wants the bearer token; the emulated API does not.</summary>
+/// <summary>
+/// With <c>Emulator:AdminToken</c> set, the control API wants the bearer token; the emulated API does not. Without it,
+/// the control API answers loopback callers and those of <c>Emulator:ControlNetworks</c> (a container's host).
+/// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class AccessTests(EmulatorFactory factory)
 {
@@ -35,5 +41,61 @@ public sealed class AccessTests(EmulatorFactory factory)
         var reply = await client.CallAsync(new TestMerchant(Fixtures.DefaultClientId, Fixtures.DefaultMerchantPrivateKey), "create", Bodies.Create(factory.Time.GetUtcNow()));
 
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+    }
+
+    [Theory]
+    [InlineData("172.17.0.1", "", HttpStatusCode.Forbidden)]
+    [InlineData("172.17.0.1", "172.16.0.0/12", HttpStatusCode.OK)]
+    [InlineData("::ffff:172.17.0.1", "172.16.0.0/12", HttpStatusCode.OK)]
+    [InlineData("192.168.65.1", "172.16.0.0/12", HttpStatusCode.Forbidden)]
+    [InlineData("8.8.8.8", "172.16.0.0/12", HttpStatusCode.Forbidden)]
+    [InlineData("127.0.0.1", "", HttpStatusCode.OK)]
+    [InlineData("::1", "", HttpStatusCode.OK)]
+    public async Task ControlApi_WithoutAdminToken_AnswersLoopbackAndTheControlNetworks(string caller, string network, HttpStatusCode expected)
+    {
+        await using var emulator = factory.WithWebHostBuilder(b =>
+        {
+            if (network.Length > 0)
+            {
+                b.UseSetting("Emulator:ControlNetworks:0", network);
+            }
+
+            b.ConfigureTestServices(services => services.AddSingleton<IStartupFilter>(new CallerAddress(IPAddress.Parse(caller))));
+        });
+        var http = emulator.CreateClient();
+
+        var control = await http.GetAsync("/_emulator/v1/keys");
+        var dashboard = await http.GetAsync("/_emulator/ui");
+        var api = await new AntomTestClient(http).CallAsync(new TestMerchant(Fixtures.DefaultClientId, Fixtures.DefaultMerchantPrivateKey), "create", Bodies.Create(factory.Time.GetUtcNow()));
+
+        control.StatusCode.Should().Be(expected);
+        dashboard.StatusCode.Should().Be(expected);
+        api.ResultCode.Should().Be("SUCCESS", "the emulated API answers every caller with a valid signature");
+        if (expected == HttpStatusCode.Forbidden)
+        {
+            (await control.Content.ReadAsStringAsync()).Should().Contain($"this caller: {caller}");
+        }
+    }
+
+    [Fact]
+    public void ControlNetworks_NotACidrNetwork_StopsTheStartWithTheSettingsName()
+    {
+        var start = () => factory.WithWebHostBuilder(b => b.UseSetting("Emulator:ControlNetworks:0", "172.17.0.1/99")).CreateClient();
+
+        start.Should().Throw<Exception>().Where(e => e.ToString().Contains("Emulator:ControlNetworks"));
+    }
+
+    /// <summary>Makes every request come from one address (the test server has none of its own).</summary>
+    private sealed class CallerAddress(IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, following) =>
+            {
+                http.Connection.RemoteIpAddress = address;
+                return following(http);
+            });
+            next(app);
+        };
     }
 }

@@ -27,7 +27,6 @@ public sealed partial class DockerfileTests : IAsyncLifetime
         var root = Path.GetDirectoryName(Fixtures.Directory)!;
         var dockerfile = await File.ReadAllTextAsync(Path.Combine(root, "Dockerfile"));
         var entrypoint = JsonArray(dockerfile, "ENTRYPOINT");
-        var cmd = JsonArray(dockerfile, "CMD");
         var healthcheck = JsonArray(HealthLine().Match(dockerfile).Groups[1].Value);
         var env = EnvLine().Matches(dockerfile).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
 
@@ -35,6 +34,9 @@ public sealed partial class DockerfileTests : IAsyncLifetime
             .And.Contain("USER app").And.Contain("VOLUME /data").And.Contain("EXPOSE 8080 8443");
         entrypoint.Should().Equal("dotnet", "Emulator.dll");
         env.Should().ContainKey("Emulator__DataDirectory").WhoseValue.Should().Be("/data");
+        env.Should().ContainKey("Urls").WhoseValue.Should().Be("http://+:8080;https://+:8443");
+        env.Values.Should().Contain("172.16.0.0/12", "the host's calls reach a container from Docker's bridge network, not from loopback");
+        Regex.IsMatch(dockerfile, "^CMD ", RegexOptions.Multiline).Should().BeFalse("arguments given to docker run would replace the CMD's, and with them the URLs");
 
         var publish = Path.Combine(work, "app");
         // The Dockerfile's own publish command, into a temp folder instead of /app.
@@ -43,15 +45,21 @@ public sealed partial class DockerfileTests : IAsyncLifetime
         (await RunAsync("dotnet", [.. publishCommand.Skip(1).Select(a => a == "/app" ? publish : a), "-nologo", "-v", "q"], root)).Should().Be(0);
         File.Exists(Path.Combine(publish, "fixtures", "default-merchant.json")).Should().BeTrue("the image carries the fixtures");
 
-        // The same command line, with the container's ports swapped for free loopback ones and /data for a temp folder.
+        // The same entry point and settings, with the container's ports swapped for a free loopback one and /data for a
+        // temp folder, and an argument as docker run would add one.
         var port = Builds.FreePort();
-        var args = cmd.Select(a => a.Replace("http://+:8080", $"http://127.0.0.1:{port}").Replace(";https://+:8443", "")).ToList();
         var start = new ProcessStartInfo(entrypoint[0]) { WorkingDirectory = publish, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in entrypoint.Skip(1).Concat(args))
+        foreach (var a in entrypoint.Skip(1).Append("--Logging:LogLevel:Default=Warning"))
         {
             start.ArgumentList.Add(a);
         }
 
+        foreach (var (name, value) in env)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["Urls"] = env["Urls"].Replace("http://+:8080", $"http://127.0.0.1:{port}").Replace(";https://+:8443", "");
         start.Environment["Emulator__DataDirectory"] = Path.Combine(work, "data");
         using var app = Process.Start(start)!;
         try

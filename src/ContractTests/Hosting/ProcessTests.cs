@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -101,6 +102,28 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DefaultMerchant_ChangedWithPut_KeepsItsChangesAcrossARestart()
+    {
+        var url = "http://127.0.0.1:9/antom/notify/subscription";
+        var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (emulator)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            var put = await client.PutAsJsonAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}", new { publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim(), subscriptionNotificationUrl = url });
+            put.EnsureSuccessStatusCode();
+        }
+
+        var (restarted, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (restarted)
+        {
+            using var client = new HttpClient { BaseAddress = httpAgain };
+            var merchant = await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
+
+            ((string)merchant!["subscriptionNotificationUrl"]!).Should().Be(url, "the default merchant is loaded from fixtures/ only when it does not exist yet");
+        }
+    }
+
+    [Fact]
     public async Task Process_WithTheJsonLogFormat_WritesJsonLines()
     {
         var (emulator, _, _) = await EmulatorProcess.StartAsync(dataDirectory, new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "json" });
@@ -108,7 +131,9 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         {
             var listening = emulator.Output.Split('\n').First(l => l.Contains("Now listening on", StringComparison.Ordinal));
 
-            System.Text.Json.Nodes.JsonNode.Parse(listening)!["Category"]!.GetValue<string>().Should().Be("Microsoft.Hosting.Lifetime");
+            var line = System.Text.Json.Nodes.JsonNode.Parse(listening)!;
+            line["Category"]!.GetValue<string>().Should().Be("Microsoft.Hosting.Lifetime");
+            line["Timestamp"]!.GetValue<string>().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", "an ISO-8601 value, without the simple format's separating space");
         }
     }
 

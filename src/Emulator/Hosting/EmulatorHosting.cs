@@ -29,7 +29,12 @@ public static class EmulatorHosting
                 console.FormatterName = format;
             }
         });
-        services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName).ValidateOnStart();
+        // appsettings.json's timestamp format ends in a space that separates it from the simple format's level; in a
+        // JSON log it would be part of the value.
+        services.PostConfigure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(json => json.TimestampFormat = json.TimestampFormat?.TrimEnd());
+        services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName)
+            .Validate(o => o.ControlNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Emulator:ControlNetworks: each entry must be a network in CIDR notation, such as 172.16.0.0/12 or fd00::/8")
+            .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Database>(sp =>
         {

@@ -53,6 +53,13 @@ public sealed class EmulatorOptions
     /// <summary>How long a <c>timeout</c> transport fault holds the connection when the client does not give up first.</summary>
     public TimeSpan TimeoutFaultHold { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Networks (CIDR, e.g. <c>172.16.0.0/12</c>) whose callers may use the control API and dashboard without a token
+    /// when <see cref="AdminToken"/> is empty, besides loopback: in a container, the host's requests come from the
+    /// bridge network's gateway, not from loopback. Empty (the default): loopback callers only.
+    /// </summary>
+    public List<string> ControlNetworks { get; set; } = [];
+
     /// <summary>Scenarios applied at start, each <c>clientId:scenarioName</c> (e.g. <c>Emulator__StartupScenarios__0</c>).</summary>
     public List<string> StartupScenarios { get; set; } = [];
 

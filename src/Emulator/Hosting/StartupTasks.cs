@@ -55,16 +55,20 @@ public sealed class StartupTasks(
             throw new InvalidDataException($"{file}: {error}");
         }
 
-        var existing = await merchants.FindAsync(clientId, cancellationToken);
-        await merchants.SaveAsync(
-            new Merchant(
-                clientId,
-                root.GetProperty("keyVersion").GetString() ?? "1",
-                publicKey,
-                root.GetProperty("subscriptionNotificationUrl").GetString(),
-                root.GetProperty("paymentNotificationUrl").GetString(),
-                existing?.Merchant.CreatedAt ?? time.GetUtcNow()),
-            cancellationToken);
+        // Created when it does not exist yet: what a PUT changed since (its notification URLs) is kept across restarts.
+        if (await merchants.FindAsync(clientId, cancellationToken) is null)
+        {
+            await merchants.SaveAsync(
+                new Merchant(
+                    clientId,
+                    root.GetProperty("keyVersion").GetString() ?? "1",
+                    publicKey,
+                    root.GetProperty("subscriptionNotificationUrl").GetString(),
+                    root.GetProperty("paymentNotificationUrl").GetString(),
+                    time.GetUtcNow()),
+                cancellationToken);
+        }
+
         // Its key parsed and the verifying path run once, beside the start, before its first call arrives.
         _ = Task.Run(async () =>
         {
