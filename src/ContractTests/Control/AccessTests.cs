@@ -43,6 +43,36 @@ public sealed class AccessTests(EmulatorFactory factory)
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
     }
 
+    [Fact]
+    public async Task Dashboard_WithAdminToken_ABrowserSignsInOnce_ThenTheCookieCarriesTheToken()
+    {
+        await using var secured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:AdminToken", "s3cret"));
+        var browser = secured.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        FormUrlEncodedContent Form(string token, string back) => new(new Dictionary<string, string> { ["token"] = token, ["back"] = back });
+
+        var page = await browser.GetAsync($"/_emulator/ui/merchants/{Fixtures.DefaultClientId}?status=ACTIVE");
+        var form = await browser.GetAsync(page.Headers.Location);
+        var wrong = await browser.PostAsync("/_emulator/login", Form("nope", "/_emulator/ui"));
+        var elsewhere = await secured.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).PostAsync("/_emulator/login", Form("s3cret", "https://elsewhere.example/"));
+        var right = await browser.PostAsync("/_emulator/login", Form("s3cret", $"/_emulator/ui/merchants/{Fixtures.DefaultClientId}?status=ACTIVE"));
+        var after = await browser.GetAsync(right.Headers.Location);
+        var control = await browser.GetAsync("/_emulator/v1/keys");
+        var stranger = await secured.CreateClient().GetAsync("/_emulator/v1/keys");
+
+        page.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        page.Headers.Location!.ToString().Should().Be($"/_emulator/login?back={Uri.EscapeDataString($"/_emulator/ui/merchants/{Fixtures.DefaultClientId}?status=ACTIVE")}");
+        form.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await form.Content.ReadAsStringAsync()).Should().Contain("<input type=\"password\" name=\"token\"");
+        wrong.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        elsewhere.Headers.Location!.ToString().Should().Be("/_emulator/ui", "it goes back to the dashboard only, never to another site");
+        right.StatusCode.Should().Be(HttpStatusCode.SeeOther);
+        right.Headers.GetValues("Set-Cookie").Single().Should().Contain("httponly").And.Contain("samesite=strict").And.Contain("path=/_emulator");
+        after.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await after.Content.ReadAsStringAsync()).Should().Contain(Fixtures.DefaultClientId);
+        control.StatusCode.Should().Be(HttpStatusCode.OK);
+        stranger.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "without the cookie or the header, the control API still wants the token");
+    }
+
     [Theory]
     [InlineData("172.17.0.1", "", HttpStatusCode.Forbidden)]
     [InlineData("172.17.0.1", "172.16.0.0/12", HttpStatusCode.OK)]

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Emulator.Hosting;
 using Microsoft.Extensions.Options;
+using static Emulator.Dashboard.Html;
 
 namespace Emulator.Control;
 
@@ -8,11 +11,14 @@ namespace Emulator.Control;
 /// Guards everything under <c>/_emulator</c> (the control API, its OpenAPI document and reference, the dashboard): a
 /// bearer token when one is configured, otherwise loopback callers and those of <c>Emulator:ControlNetworks</c> only.
 /// A middleware, so that it answers before a request body is read: a caller without the token gets 401, whatever it
-/// sent.
+/// sent. A browser, which cannot send a bearer token, signs in once at <c>/_emulator/login</c> and then carries the
+/// token in a cookie (HttpOnly, SameSite=Strict, so no other site's page can use it).
 /// </summary>
 public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions> options)
 {
     public const string Root = "/_emulator";
+    public const string LoginPath = Root + "/login";
+    public const string CookieName = "emulator-admin-token";
 
     private readonly IPNetwork[] networks = [.. options.Value.ControlNetworks.Select(n => IPNetwork.Parse(n))];
 
@@ -21,12 +27,24 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
         var token = options.Value.AdminToken;
         if (token.Length > 0)
         {
-            var header = http.Request.Headers.Authorization.ToString();
-            var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-            if (!string.Equals(given, token, StringComparison.Ordinal))
+            if (http.Request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase))
             {
+                await LoginAsync(http, token);
+                return;
+            }
+
+            var header = http.Request.Headers.Authorization.ToString();
+            var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : http.Request.Cookies[CookieName];
+            if (!Matches(given, token))
+            {
+                if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments(Dashboard.DashboardPages.Root))
+                {
+                    http.Response.Redirect($"{LoginPath}?back={Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)}");
+                    return;
+                }
+
                 http.Response.Headers.WWWAuthenticate = "Bearer";
-                await Results.Problem("send Authorization: Bearer <Emulator:AdminToken>", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(http);
+                await Results.Problem($"send Authorization: Bearer <Emulator:AdminToken> (a browser signs in at {LoginPath})", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized").ExecuteAsync(http);
                 return;
             }
         }
@@ -40,6 +58,46 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
 
         await next(http);
     }
+
+    /// <summary>The sign-in form (GET), and its post: the right token sets the cookie and goes back to the dashboard.</summary>
+    private static async Task LoginAsync(HttpContext http, string token)
+    {
+        var back = http.Request.Query["back"].ToString();
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            back = form["back"].ToString();
+            if (Matches(form["token"].ToString(), token))
+            {
+                http.Response.Cookies.Append(CookieName, token, new CookieOptions
+                {
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Strict,
+                    Secure = http.Request.IsHttps,
+                    Path = Root,
+                });
+                http.Response.StatusCode = StatusCodes.Status303SeeOther;
+                http.Response.Headers.Location = back.StartsWith(Dashboard.DashboardPages.Root, StringComparison.Ordinal) ? back : Dashboard.DashboardPages.Root;
+                return;
+            }
+
+            await Form(http, back, "That is not the emulator's admin token.", StatusCodes.Status401Unauthorized);
+            return;
+        }
+
+        await Form(http, back, null, StatusCodes.Status200OK);
+    }
+
+    private static Task Form(HttpContext http, string back, string? error, int status) => Page(
+        "Sign in",
+        (error is null ? "" : $"<p class=\"closed\">{E(error)}</p>")
+        + $"<p>This emulator's control API and dashboard want its admin token (<code>Emulator:AdminToken</code>).</p>"
+        + $"<form method=\"post\" action=\"{LoginPath}\"><input type=\"hidden\" name=\"back\" value=\"{E(back)}\">"
+        + "<input type=\"password\" name=\"token\" autocomplete=\"current-password\" size=\"40\" autofocus> <button>Sign in</button></form>",
+        status).ExecuteAsync(http);
+
+    private static bool Matches(string? given, string token) =>
+        given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token));
 
     private bool Trusted(IPAddress remote) => IPAddress.IsLoopback(remote) || networks.Any(n => n.Contains(remote));
 }
