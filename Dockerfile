@@ -1,5 +1,5 @@
 # Antom Subscription Pay emulator. Build: docker build -t antom-emulator .
-# Run:   docker run -p 127.0.0.1:5080:8080 -p 127.0.0.1:5443:8443 -v antom-data:/data antom-emulator
+# Run:   docker run -p 127.0.0.1:5080:8080 -p 127.0.0.1:5443:8443 -e Emulator__ControlNetworks__0=172.16.0.0/12 -v antom-data:/data antom-emulator
 # (Not built on the development machines, which have no Docker engine; see README.)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -12,15 +12,11 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
 ENV Emulator__DataDirectory=/data
-# Settings rather than command-line arguments, so that arguments given to `docker run` add to them instead of
-# replacing them. The host's requests reach the container from the bridge network's gateway, not from loopback: the
-# control API and dashboard answer private networks' callers without a token (publish on 127.0.0.1, or set
-# Emulator__AdminToken).
+# A setting rather than command-line arguments, so that arguments given to `docker run` add to it instead of
+# replacing it. The control API trusts no network but loopback here: the host's requests come from the bridge
+# network's gateway, so the run line says which network to trust (Emulator__ControlNetworks__0, see README) or sets
+# Emulator__AdminToken.
 ENV Urls=http://+:8080;https://+:8443
-ENV Emulator__ControlNetworks__0=10.0.0.0/8
-ENV Emulator__ControlNetworks__1=172.16.0.0/12
-ENV Emulator__ControlNetworks__2=192.168.0.0/16
-ENV Emulator__ControlNetworks__3=fc00::/7
 RUN mkdir -p /data && chown app:app /data
 VOLUME /data
 USER app

@@ -57,6 +57,27 @@ public sealed class AccessTests(EmulatorFactory factory)
         var right = await browser.PostAsync("/_emulator/login", Form("s3cret", $"/_emulator/ui/merchants/{Fixtures.DefaultClientId}?status=ACTIVE"));
         var after = await browser.GetAsync(right.Headers.Location);
         var control = await browser.GetAsync("/_emulator/v1/keys");
+        var freeze = $"/_emulator/ui/merchants/{Fixtures.DefaultClientId}/clock/freeze";
+        HttpRequestMessage Post(string? origin, string? fetchSite)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, freeze) { Content = new FormUrlEncodedContent([]) };
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+
+            if (fetchSite is not null)
+            {
+                request.Headers.Add("Sec-Fetch-Site", fetchSite);
+            }
+
+            return request;
+        }
+
+        var fromElsewhere = await browser.SendAsync(Post("http://localhost:8081", "same-site"));
+        var withoutOrigin = await browser.SendAsync(Post(null, null));
+        var fromItsPage = await browser.SendAsync(Post("http://localhost", null));
+        var sameOrigin = await browser.SendAsync(Post(null, "same-origin"));
         var stranger = await secured.CreateClient().GetAsync("/_emulator/v1/keys");
 
         page.StatusCode.Should().Be(HttpStatusCode.Redirect);
@@ -70,6 +91,10 @@ public sealed class AccessTests(EmulatorFactory factory)
         after.StatusCode.Should().Be(HttpStatusCode.OK);
         (await after.Content.ReadAsStringAsync()).Should().Contain(Fixtures.DefaultClientId);
         control.StatusCode.Should().Be(HttpStatusCode.OK);
+        fromElsewhere.StatusCode.Should().Be(HttpStatusCode.Forbidden, "a form another page of this site posts carries the cookie too");
+        withoutOrigin.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        fromItsPage.StatusCode.Should().Be(HttpStatusCode.Redirect, "the dashboard's own form");
+        sameOrigin.StatusCode.Should().Be(HttpStatusCode.Redirect);
         stranger.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "without the cookie or the header, the control API still wants the token");
     }
 

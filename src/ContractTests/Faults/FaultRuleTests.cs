@@ -274,6 +274,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
 
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "broken.json"), "{ \"faults\": [ ");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "bad-rule.json"), """{"description":"a rule that is not valid","faults":[{"target":"create","resultCode":"NOPE"}]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "null-rule.json"), """{"description":"a null rule","faults":[null]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "local-time.json"), """{"description":"a time without offset","clock":{"frozenAt":"2027-01-01T00:00:00"},"faults":[]}""");
         await using var configured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:FixturesDirectory", fixtures));
         var http = configured.CreateClient();
         var control = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
@@ -288,6 +290,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         var scenarios = (await list.Content.ReadFromJsonAsync<JsonArray>())!;
         scenarios.Single(s => (string)s!["name"]! == "broken")!["problem"]!.ToString().Should().Contain("cannot be read");
         scenarios.Single(s => (string)s!["name"]! == "flaky-webhook")!["problem"].Should().BeNull();
+        scenarios.Single(s => (string)s!["name"]! == "null-rule")!["problem"]!.ToString().Should().Contain("fault 1: null is not a fault rule");
+        scenarios.Single(s => (string)s!["name"]! == "local-time")!["problem"]!.ToString().Should().Contain("with an offset");
         broken.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         badRule.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await badRule.Content.ReadAsStringAsync()).Should().Contain("fault 1: resultCode 'NOPE' is not a result code of create");

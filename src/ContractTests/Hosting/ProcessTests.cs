@@ -124,6 +124,46 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DataOfAnEarlierVersion_ANotificationHeldByAnEndedSubscription_GoesOutAfterTheUpgrade()
+    {
+        // An earlier version held a subscription's last notification forever under a reorder fault; the upgrade's
+        // schema step releases those of ended subscriptions. The state is made here as that version left it.
+        var client = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
+        var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (emulator)
+        {
+            using var control = new HttpClient { BaseAddress = http };
+            (await control.PostAsJsonAsync($"{client}/clock/freeze", new { at = "2027-01-01T00:00:00Z" })).EnsureSuccessStatusCode();
+            var body = Bodies.Create(DateTimeOffset.Parse("2027-01-01T00:00:00Z"));
+            (await new AntomTestClient(control).CallAsync(new TestMerchant(Fixtures.DefaultClientId, Fixtures.DefaultMerchantPrivateKey), "create", body)).ResultCode.Should().Be("SUCCESS");
+            (await control.PostAsync($"{client}/subscription-requests/{(string)body["subscriptionRequestId"]!}/decline", null)).EnsureSuccessStatusCode();
+        }
+
+        var steps = typeof(Emulator.Persistence.Schema).GetField("Steps")!.GetValue(null) as string[];
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "emulator.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            using var stuck = db.CreateCommand();
+            stuck.CommandText = $"""
+                DELETE FROM notification_attempts;
+                UPDATE notifications SET held = 1, next_attempt_at = NULL, status = 'pending', attempt_count = 0;
+                PRAGMA user_version = {steps!.Length - 1};
+                """;
+            await stuck.ExecuteNonQueryAsync();
+        }
+
+        var (upgraded, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (upgraded)
+        {
+            using var control = new HttpClient { BaseAddress = httpAgain };
+            (await control.PostAsJsonAsync($"{client}/clock/advance", new { by = "P1D" })).EnsureSuccessStatusCode();
+            var notice = (await control.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>($"{client}/notifications?kind=notifySubscription"))!.Single()!;
+
+            notice["attempts"]!.AsArray().Should().NotBeEmpty("the held notification of a declined request is released by the upgrade and attempted");
+        }
+    }
+
+    [Fact]
     public async Task Process_WithTheJsonLogFormat_WritesJsonLines()
     {
         var (emulator, _, _) = await EmulatorProcess.StartAsync(dataDirectory, new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "json" });

@@ -34,7 +34,16 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
             }
 
             var header = http.Request.Headers.Authorization.ToString();
-            var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : http.Request.Cookies[CookieName];
+            var bearer = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+            var given = bearer ? header["Bearer ".Length..].Trim() : http.Request.Cookies[CookieName];
+            if (!bearer && given is not null && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !SameOrigin(http.Request))
+            {
+                // A browser sends the cookie with a form another page posts (SameSite stops other sites, not other
+                // ports or subdomains of this one): a change made with the cookie must come from the dashboard itself.
+                await Results.Problem("a change made with the sign-in cookie must come from this emulator's own pages (Origin or Sec-Fetch-Site); scripts send Authorization: Bearer <token>", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(http);
+                return;
+            }
+
             if (!Matches(given, token))
             {
                 if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments(Dashboard.DashboardPages.Root))
@@ -51,7 +60,7 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
         else if (http.Connection.RemoteIpAddress is { } remote && !Trusted(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
         {
             await Results.Problem(
-                $"the control API answers only loopback callers{(networks.Length > 0 ? " and those of Emulator:ControlNetworks" : "")} unless Emulator:AdminToken is set (this caller: {remote})",
+                $"the control API answers only loopback callers{(networks.Length > 0 ? " and those of Emulator:ControlNetworks" : "")} unless Emulator:AdminToken is set (this caller: {remote}; to trust its network, add it to Emulator:ControlNetworks, e.g. Emulator__ControlNetworks__0={(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)}/32)",
                 statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(http);
             return;
         }
@@ -95,6 +104,11 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
         + $"<form method=\"post\" action=\"{LoginPath}\"><input type=\"hidden\" name=\"back\" value=\"{E(back)}\">"
         + "<input type=\"password\" name=\"token\" autocomplete=\"current-password\" size=\"40\" autofocus> <button>Sign in</button></form>",
         status).ExecuteAsync(http);
+
+    /// <summary>A request a browser made from one of this emulator's own pages.</summary>
+    private static bool SameOrigin(HttpRequest request) =>
+        request.Headers["Sec-Fetch-Site"].ToString() == "same-origin"
+        || string.Equals(request.Headers.Origin.ToString(), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 
     private static bool Matches(string? given, string token) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token));

@@ -8,7 +8,8 @@ namespace Emulator.Faults;
 /// <summary>The scenarios of <c>fixtures/scenarios/</c>, and applying one to a merchant.</summary>
 public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCodeCatalogue catalogue, FaultStore faults, MerchantClocks clocks)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Instants with their offset, as in the control API (a frozenAt without one would be read in the server's zone).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new Control.InstantJsonConverter() } };
 
     public IReadOnlyList<Scenario> All()
     {
@@ -57,7 +58,7 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
         {
             var file = JsonSerializer.Deserialize<ScenarioFile>(File.ReadAllText(path), Json) ?? throw new JsonException("the file holds null");
             var faults = file.Faults ?? [];
-            var invalid = faults.Select((fault, i) => fault.Validate(catalogue) is { } error ? $"fault {i + 1}: {error}" : null).FirstOrDefault(e => e is not null);
+            var invalid = faults.Select((fault, i) => (fault is null ? "null is not a fault rule" : fault.Validate(catalogue)) is { } error ? $"fault {i + 1}: {error}" : null).FirstOrDefault(e => e is not null);
             return new Scenario(name, file.Description ?? "", file.Clock, faults, invalid is null ? null : $"scenario {name} ({path}) cannot be applied: {invalid}");
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)

@@ -208,12 +208,12 @@ public sealed class Outbox(Database database)
     public Task DelayAsync(string notificationId, DateTimeOffset at, CancellationToken cancellationToken) =>
         UpdateAsync("UPDATE notifications SET next_attempt_at = @at, delayed = 1 WHERE notification_id = @id", notificationId, at, cancellationToken);
 
-    /// <summary>The <c>reorder</c> delivery fault with nothing after it yet: held until the subscription's next notification.</summary>
+    /// <summary>
+    /// The <c>reorder</c> delivery fault: held until the subscription's next notification (or its end) releases it. Set
+    /// at once, so that one queued meanwhile by a concurrent call finds it to release.
+    /// </summary>
     public Task HoldAsync(string notificationId, CancellationToken cancellationToken) =>
         UpdateAsync("UPDATE notifications SET next_attempt_at = NULL, held = 1 WHERE notification_id = @id", notificationId, null, cancellationToken);
-
-    public Task MarkHeldAsync(string notificationId, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET held = 1 WHERE notification_id = @id", notificationId, null, cancellationToken);
 
     private Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>

@@ -113,6 +113,13 @@ internal static class Schema
         """
         ALTER TABLE notifications ADD COLUMN delayed INTEGER NOT NULL DEFAULT 0;
         """,
+        // Held back by a reorder fault before a subscription's end released them: ended subscriptions send nothing
+        // more, so what they held goes out at the next run.
+        """
+        UPDATE notifications SET next_attempt_at = created_at
+        WHERE held = 1 AND status = 'pending' AND next_attempt_at IS NULL
+          AND subscription_id IN (SELECT subscription_id FROM subscriptions WHERE status = 'TERMINATED');
+        """,
     ];
 
     /// <summary>

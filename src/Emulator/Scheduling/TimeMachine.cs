@@ -315,7 +315,7 @@ public sealed class TimeMachine(
             {
                 case "reorder":
                     heldBack.Add(notification);
-                    await outbox.MarkHeldAsync(notification.NotificationId, cancellationToken);
+                    await outbox.HoldAsync(notification.NotificationId, cancellationToken);
                     continue;
                 case "delay":
                     await outbox.DelayAsync(notification.NotificationId, rule.DelayedFrom(at), cancellationToken);
@@ -351,10 +351,6 @@ public sealed class TimeMachine(
                 if (held.Held || subscription?.Status is SubscriptionStatus.Terminated or null)
                 {
                     pending.Add(await dispatcher.SendAsync(held, held.NextAttemptAt!.Value, redelivery: false, drop: false, cancellationToken));
-                }
-                else
-                {
-                    await outbox.HoldAsync(held.NotificationId, cancellationToken);
                 }
             }
         }
