@@ -33,7 +33,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         var served = await factory.CreateClient().GetFromJsonAsync<JsonArray>("/_emulator/v1/result-codes");
 
         served!.ToJsonString().Should().Be(Catalogue.ToJsonString());
-        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "cancel", "deduction");
+        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "cancel", "inquireSubscription", "deduction");
     }
 
     [Theory]
@@ -125,7 +125,12 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         }
 
         var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(start));
-        return (m, api == "change" ? Bodies.Change(subscriptionId) : Bodies.Cancel(subscriptionId));
+        return (m, api switch
+        {
+            "change" => Bodies.Change(subscriptionId),
+            "cancel" => Bodies.Cancel(subscriptionId),
+            _ => new JsonObject { ["subscriptionId"] = subscriptionId },
+        });
     }
 
     private static async Task<AntomReply> InjectAsync(MerchantHarness m, string api, JsonObject call, string code, string way, string? effect)

@@ -164,6 +164,21 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ControlNetworks_NotACidrNetwork_StopsTheStartWithTheSettingsName()
+    {
+        var run = Command.RunAsync(
+            "dotnet",
+            [Builds.Output("Emulator", "Emulator.dll"), "--urls", "http://127.0.0.1:0"],
+            dataDirectory,
+            new Dictionary<string, string> { ["Emulator__DataDirectory"] = dataDirectory, ["Emulator__ControlNetworks__0"] = "172.17.0.1/99" });
+
+        var (exitCode, printed) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        exitCode.Should().NotBe(0);
+        printed.Should().Contain("Emulator:ControlNetworks").And.Contain("CIDR");
+    }
+
+    [Fact]
     public async Task Process_WithTheJsonLogFormat_WritesJsonLines()
     {
         var (emulator, _, _) = await EmulatorProcess.StartAsync(dataDirectory, new Dictionary<string, string> { ["Logging__Console__FormatterName"] = "json" });

@@ -20,6 +20,8 @@ public static class SubscriptionsApi
                 .WithMetadata(new AntomRequestBody(typeof(Wire.ChangeSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/cancel", CancelAsync).WithName($"{name}CancelSubscription")
                 .WithMetadata(new AntomRequestBody(typeof(Wire.CancelSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
+            group.MapPost("/inquireSubscription", InquireSubscriptionAsync).WithName($"{name}InquireSubscription")
+                .WithMetadata(new AntomRequestBody(typeof(Wire.InquireSubscriptionWire))).Produces<InquireSubscriptionResponse>(StatusCodes.Status200OK, "application/json");
         }
 
         app.Map("/ams/{**rest}", (HttpContext http, AntomGateway gateway) => gateway.NoInterface(http)).ExcludeFromDescription();
@@ -31,6 +33,9 @@ public static class SubscriptionsApi
 
     public static Task<IResult> ChangeAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.Change, service.ChangeAsync, cancellationToken);
+
+    public static Task<IResult> InquireSubscriptionAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.InquireSubscription, service.InquireAsync, cancellationToken);
 
     public static Task<IResult> CancelAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.Cancel, service.CancelAsync, cancellationToken);

@@ -6,4 +6,5 @@ public static class Apis
     public const string Create = "create";
     public const string Change = "change";
     public const string Cancel = "cancel";
+    public const string InquireSubscription = "inquireSubscription";
 }

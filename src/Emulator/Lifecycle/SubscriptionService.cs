@@ -108,6 +108,29 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// inquireSubscription (SPEC §3.6): reads only. A request the buyer has not authorized yet has no subscription the
+    /// merchant could know the id of (notifySubscription brings it): it does not exist for this API either.
+    /// </summary>
+    public async Task<AntomResponse> InquireAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (InquireSubscriptionRequest.Parse(fields) is not { } inquiry)
+        {
+            return ParamIllegal(fields);
+        }
+
+        var subscription = await subscriptions.FindAsync(request.Merchant.ClientId, inquiry.SubscriptionId, cancellationToken);
+        if (subscription is null || subscription.Status == SubscriptionStatus.AwaitingAuthorization)
+        {
+            return new AntomResponse(NotExist(inquiry.SubscriptionId));
+        }
+
+        var timeline = await subscriptions.TimelineAsync(subscription.SubscriptionId, cancellationToken);
+        var lastUpdate = timeline.Where(e => e.At <= request.Now).Select(e => e.At).DefaultIfEmpty(subscription.CreatedAt).Max();
+        return new InquireSubscriptionResponse(AntomResult.Success, SubscriptionInfo.Of(subscription, request.Now, lastUpdate));
+    }
+
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
     /// <param name="thenInTheSameUnit">Runs in the decision's own transaction once it is saved (the approval's due
     /// phase 1, so that no cancel can come between the approval and its charge).</param>

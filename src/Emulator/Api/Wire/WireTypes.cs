@@ -94,6 +94,10 @@ public sealed record CancelSubscriptionWire(
     [property: StringLength(64)] string? SubscriptionRequestId,
     [property: Required] CancellationType CancellationType);
 
+public sealed record InquireSubscriptionWire(
+    [property: Required, StringLength(64)] string SubscriptionId,
+    [property: StringLength(64)] string? MerchantAccountId);
+
 /// <summary>notifySubscription, sent to <c>subscriptionNotificationUrl</c> (SPEC §3.9).</summary>
 public sealed record NotifySubscriptionWire(
     [property: Required, StringLength(64)] string SubscriptionRequestId,

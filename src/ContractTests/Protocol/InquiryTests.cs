@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Protocol;
+
+/// <summary>inquireSubscription over the wire (SPEC §3.6, §2.9): signed, the subscription as the clock sees it.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class InquiryTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Start = new(2027, 3, 10, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Inquire_ActiveSubscription_DescribesItsCurrentPeriod()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+        await m.AdvanceAsync("P1MT2H");
+
+        var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+        var info = reply.Json["subscription"]!.AsObject();
+
+        reply.SignatureValid.Should().BeTrue();
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        ((string)info["subscriptionId"]!).Should().Be(subscriptionId);
+        ((string)info["subscriptionRequestId"]!).Should().Be((string)body["subscriptionRequestId"]!);
+        ((string)info["status"]!).Should().Be("ACTIVE");
+        ((string)info["subscriptionStartTime"]!).Should().Be("2027-03-10T08:00:00+00:00");
+        info.ContainsKey("subscriptionEndTime").Should().BeFalse("it renews until cancelled");
+        info["currentPhaseNo"]!.GetValueKind().Should().Be(JsonValueKind.Number, "the SDK models parse it as a number");
+        ((int)info["currentPhaseNo"]!).Should().Be(2);
+        ((string)info["currentPeriodStart"]!).Should().Be("2027-04-10T08:00:00+00:00");
+        ((string)info["currentPeriodEnd"]!).Should().Be("2027-05-10T08:00:00+00:00");
+        ((int)info["periodRule"]!["periodCount"]!).Should().Be(1);
+        ((string)info["periodRule"]!["periodType"]!).Should().Be("MONTH");
+        ((string)info["paymentAmount"]!["value"]!).Should().Be((string)body["paymentAmount"]!["value"]!);
+        ((string)info["paymentMethod"]!["paymentMethodType"]!).Should().Be((string)body["paymentMethod"]!["paymentMethodType"]!);
+        DateTimeOffset.Parse((string)info["lastUpdateTime"]!, CultureInfo.InvariantCulture).Should().Be(Start.AddMonths(1).AddDays(-1), "phase 2 was deducted a day before its period");
+    }
+
+    [Theory]
+    [InlineData("CANCEL", "CANCELLED", true)]
+    [InlineData("TERMINATE", "TERMINATED", false)]
+    public async Task Inquire_AfterCancel_SaysItsStatus(string type, string status, bool hasCurrentPeriod)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, type));
+
+        var info = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!.AsObject();
+
+        ((string)info["status"]!).Should().Be(status);
+        info.ContainsKey("currentPhaseNo").Should().Be(hasCurrentPeriod, "a cancelled subscription serves its paid period; a terminated one has none");
+    }
+
+    [Fact]
+    public async Task Inquire_UnknownAwaitingOrOtherMerchantsSubscription_DoesNotExist()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await using var other = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var othersId = await other.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Start));
+        var awaiting = (string)(await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions?subscriptionRequestId={requestId}"))!.Single()!["subscriptionId"]!;
+
+        foreach (var id in new[] { "20270310NOSUCHSUBSCRIPTION000000000", awaiting, othersId })
+        {
+            var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = id });
+
+            reply.ResultCode.Should().Be("SUBSCRIPTION_NOT_EXIST", id);
+            reply.ResultStatus.Should().Be("F");
+            reply.Json.ContainsKey("subscription").Should().BeFalse();
+        }
+    }
+
+    [Fact]
+    public async Task Inquire_WithoutSubscriptionId_IsParamIllegalNamingIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["merchantAccountId"] = "M1" });
+
+        reply.ResultCode.Should().Be("PARAM_ILLEGAL");
+        reply.ResultMessage.Should().Contain("subscriptionId");
+    }
+}
