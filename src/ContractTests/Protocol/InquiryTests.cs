@@ -6,7 +6,10 @@ using ContractTests.Support;
 
 namespace ContractTests.Protocol;
 
-/// <summary>inquireSubscription over the wire (SPEC §3.6, §2.9): signed, the subscription as the clock sees it.</summary>
+/// <summary>
+/// inquireSubscription and inquireSubscriptionPayment over the wire (SPEC §3.6, §3.8, §2.9, §2.10): signed, the
+/// subscription and its payments as the merchant's clock sees them.
+/// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class InquiryTests(EmulatorFactory factory)
 {
@@ -84,5 +87,67 @@ public sealed class InquiryTests(EmulatorFactory factory)
 
         reply.ResultCode.Should().Be("PARAM_ILLEGAL");
         reply.ResultMessage.Should().Contain("subscriptionId");
+    }
+
+    [Fact]
+    public async Task InquirePayments_ListsEachDeductedPhase_FilteredAndPaged()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+        await m.AdvanceAsync("P2M");
+        async Task<JsonObject> InquireAsync(JsonObject body)
+        {
+            body["subscriptionId"] = subscriptionId;
+            var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", body);
+            reply.SignatureValid.Should().BeTrue();
+            reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+            return reply.Json;
+        }
+
+        var all = await InquireAsync([]);
+        var failed = await InquireAsync(new JsonObject { ["paymentStatuses"] = new JsonArray("FAIL") });
+        var secondPage = await InquireAsync(new JsonObject { ["pageSize"] = 2, ["currentPage"] = "2" });
+
+        var payments = all["payments"]!.AsArray();
+        payments.Select(p => (int)p!["phaseNo"]!).Should().Equal(1, 2, 3);
+        payments.Select(p => (string)p!["status"]!).Should().Equal("SUCCESS", "FAIL", "SUCCESS");
+        payments[0]!["phaseNo"]!.GetValueKind().Should().Be(JsonValueKind.Number);
+        payments[1]!.AsObject().ContainsKey("paymentTime").Should().BeFalse("a failed payment never reached success");
+        ((string)payments[0]!["paymentTime"]!).Should().Be("2027-03-10T08:00:00+00:00");
+        var notified = m.Payments(subscriptionId).Select(p => (string)p.Json["paymentId"]!);
+        payments.Select(p => (string)p!["paymentId"]!).Should().Equal(notified, "the ids of the notifyPayment sent for each phase");
+        all["paginator"]!.ToJsonString().Should().Be("""{"currentPage":1,"pageSize":10,"totalPage":1,"totalCount":3}""");
+        failed["payments"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal(2);
+        secondPage["payments"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal(3);
+        secondPage["paginator"]!.ToJsonString().Should().Be("""{"currentPage":2,"pageSize":2,"totalPage":2,"totalCount":3}""");
+    }
+
+    [Fact]
+    public async Task InquirePayments_OfAnUnknownSubscription_IsAnEmptyList()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", new JsonObject { ["subscriptionId"] = "20270310NOSUCHSUBSCRIPTION000000000" });
+
+        reply.ResultCode.Should().Be("SUCCESS");
+        reply.Json["payments"]!.AsArray().Should().BeEmpty();
+        ((int)reply.Json["paginator"]!["totalCount"]!).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("""{"subscriptionId":"S","pageSize":11}""", "pageSize: must be from 1 to 10")]
+    [InlineData("""{"subscriptionId":"S","currentPage":0}""", "currentPage: must be at least 1")]
+    [InlineData("""{"subscriptionId":"S","paymentStatuses":["PENDING"]}""", "paymentStatuses[0]: must be one of SUCCESS, FAIL")]
+    [InlineData("""{"subscriptionId":"S","paymentStatuses":["SUCCESS","FAIL","SUCCESS","FAIL"]}""", "paymentStatuses: must have at most 3 elements")]
+    [InlineData("""{"pageSize":1}""", "subscriptionId")]
+    public async Task InquirePayments_BadField_IsParamIllegalNamingIt(string body, string message)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", JsonNode.Parse(body)!);
+
+        reply.ResultCode.Should().Be("PARAM_ILLEGAL");
+        reply.ResultMessage.Should().Contain(message);
     }
 }

@@ -7,4 +7,5 @@ public static class Apis
     public const string Change = "change";
     public const string Cancel = "cancel";
     public const string InquireSubscription = "inquireSubscription";
+    public const string InquireSubscriptionPayment = "inquireSubscriptionPayment";
 }

@@ -131,6 +131,32 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         return new InquireSubscriptionResponse(AntomResult.Success, SubscriptionInfo.Of(subscription, request.Now, lastUpdate));
     }
 
+    /// <summary>
+    /// inquireSubscriptionPayment (SPEC §3.8): the payments of a subscription, oldest phase first, one page. An unknown
+    /// subscription has none: an empty list, not an error.
+    /// </summary>
+    public async Task<AntomResponse> InquirePaymentsAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (InquireSubscriptionPaymentRequest.Parse(fields) is not { } inquiry)
+        {
+            return ParamIllegal(fields);
+        }
+
+        var subscription = await subscriptions.FindAsync(request.Merchant.ClientId, inquiry.SubscriptionId, cancellationToken);
+        var payments = subscription is null
+            ? []
+            : (await subscriptions.PhasesAsync(subscription.SubscriptionId, cancellationToken))
+                .Where(p => p.PaymentCreateTime <= request.Now)
+                .Select(p => SubscriptionTransaction.Of(subscription, p))
+                .Where(p => inquiry.PaymentStatuses?.Contains(p.Status) ?? true)
+                .OrderBy(p => p.PhaseNo)
+                .ToList();
+        var pages = (payments.Count + inquiry.PageSize - 1) / inquiry.PageSize;
+        var page = payments.Skip((int)Math.Min((long)(inquiry.CurrentPage - 1) * inquiry.PageSize, int.MaxValue)).Take(inquiry.PageSize).ToList();
+        return new InquireSubscriptionPaymentResponse(AntomResult.Success, page, new Paginator(inquiry.CurrentPage, inquiry.PageSize, pages, payments.Count));
+    }
+
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
     /// <param name="thenInTheSameUnit">Runs in the decision's own transaction once it is saved (the approval's due
     /// phase 1, so that no cancel can come between the approval and its charge).</param>

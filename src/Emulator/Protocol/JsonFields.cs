@@ -235,6 +235,45 @@ public sealed partial class JsonFields
         return new JsonFields(value, PathOf(name), errors);
     }
 
+    /// <summary>An array of at most <paramref name="maxItems"/> strings, each one of <paramref name="allowed"/>.</summary>
+    public IReadOnlyList<string>? OneOfEach(string name, IReadOnlyCollection<string> allowed, int maxItems)
+    {
+        if (Get(name) is not { } value)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Fail(name, $"must be an array, not {Describe(value.ValueKind)}");
+            return null;
+        }
+
+        if (value.GetArrayLength() > maxItems)
+        {
+            Fail(name, $"must have at most {maxItems} elements (got {value.GetArrayLength()})");
+            return null;
+        }
+
+        var items = new List<string>();
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String && allowed.Contains(item.GetString()!))
+            {
+                items.Add(item.GetString()!);
+            }
+            else
+            {
+                errors.Add(new FieldError($"{PathOf(name)}[{index}]", $"must be one of {string.Join(", ", allowed)} (got {(item.ValueKind == JsonValueKind.String ? $"'{Shorten(item.GetString()!)}'" : Describe(item.ValueKind))})"));
+            }
+
+            index++;
+        }
+
+        return items;
+    }
+
     public IReadOnlyList<JsonFields>? Array(string name, bool required = false)
     {
         if (Get(name) is not { } value)

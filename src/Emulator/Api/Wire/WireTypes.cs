@@ -98,6 +98,16 @@ public sealed record InquireSubscriptionWire(
     [property: Required, StringLength(64)] string SubscriptionId,
     [property: StringLength(64)] string? MerchantAccountId);
 
+[JsonConverter(typeof(JsonStringEnumConverter<PaymentStatus>))]
+public enum PaymentStatus { SUCCESS, FAIL }
+
+public sealed record InquireSubscriptionPaymentWire(
+    [property: Required, StringLength(64)] string SubscriptionId,
+    [property: StringLength(64)] string? MerchantAccountId,
+    [property: MaxLength(3)] IReadOnlyList<PaymentStatus>? PaymentStatuses,
+    [property: Range(1, int.MaxValue)] int? CurrentPage,
+    [property: Range(1, 10)] int? PageSize);
+
 /// <summary>notifySubscription, sent to <c>subscriptionNotificationUrl</c> (SPEC §3.9).</summary>
 public sealed record NotifySubscriptionWire(
     [property: Required, StringLength(64)] string SubscriptionRequestId,
