@@ -41,7 +41,7 @@ public sealed class InquiryTests(EmulatorFactory factory)
         ((string)info["periodRule"]!["periodType"]!).Should().Be("MONTH");
         ((string)info["paymentAmount"]!["value"]!).Should().Be((string)body["paymentAmount"]!["value"]!);
         ((string)info["paymentMethod"]!["paymentMethodType"]!).Should().Be((string)body["paymentMethod"]!["paymentMethodType"]!);
-        DateTimeOffset.Parse((string)info["lastUpdateTime"]!, CultureInfo.InvariantCulture).Should().Be(Start.AddMonths(1).AddDays(-1), "phase 2 was deducted a day before its period");
+        DateTimeOffset.Parse((string)info["lastUpdateTime"]!, CultureInfo.InvariantCulture).Should().Be(Start, "the approval was its last change: deductions are payments, listed by inquireSubscriptionPayment");
     }
 
     [Theory]
@@ -141,6 +141,8 @@ public sealed class InquiryTests(EmulatorFactory factory)
     [InlineData("""{"subscriptionId":"S","paymentStatuses":["PENDING"]}""", "paymentStatuses[0]: must be one of SUCCESS, FAIL")]
     [InlineData("""{"subscriptionId":"S","paymentStatuses":["SUCCESS","FAIL","SUCCESS","FAIL"]}""", "paymentStatuses: must have at most 3 elements")]
     [InlineData("""{"pageSize":1}""", "subscriptionId")]
+    [InlineData("""{"subscriptionId":"S","pageSize":2147483648}""", "pageSize: must be an integer from 1 to 10")]
+    [InlineData("""{"subscriptionId":"S","paymentStatuses":[null]}""", "(got null)")]
     public async Task InquirePayments_BadField_IsParamIllegalNamingIt(string body, string message)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
@@ -149,5 +151,55 @@ public sealed class InquiryTests(EmulatorFactory factory)
 
         reply.ResultCode.Should().Be("PARAM_ILLEGAL");
         reply.ResultMessage.Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task Inquire_AfterAChangeToALaterStart_StillDescribesThePeriodBeingServed()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.AdvanceAsync("P5D");
+        var change = Bodies.Change(subscriptionId);
+        change["subscriptionStartTime"] = Start.AddMonths(3).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+        var changed = await m.Client.CallAsync(m.Merchant, "change", change);
+        changed.ResultCode.Should().Be("SUCCESS", changed.ResultMessage);
+        await m.AdvanceAsync("P5D");
+
+        var info = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!.AsObject();
+
+        ((int)info["currentPhaseNo"]!).Should().Be(1);
+        ((string)info["currentPeriodStart"]!).Should().Be("2027-03-10T08:00:00+00:00", "phase 1, charged at the approval, is the period being served");
+        ((string)info["currentPeriodEnd"]!).Should().Be("2027-04-10T08:00:00+00:00");
+        DateTimeOffset.Parse((string)info["lastUpdateTime"]!, CultureInfo.InvariantCulture).Should().Be(Start.AddDays(5), "the change");
+    }
+
+    [Fact]
+    public async Task Inquire_LastUpdateTime_IsTheLastStateChange_NotARefusedOrRepeatedCall()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await m.AdvanceAsync("P1D");
+        await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId));
+        await m.AdvanceAsync("P1D");
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS", "cancelling again succeeds without effect");
+        (await m.Client.CallAsync(m.Merchant, "change", Bodies.Change(subscriptionId))).ResultCode.Should().Be("PROCESS_FAIL");
+
+        var info = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!.AsObject();
+
+        DateTimeOffset.Parse((string)info["lastUpdateTime"]!, CultureInfo.InvariantCulture).Should().Be(Start.AddDays(1), "the cancel; neither the repeat nor the refused change changed anything");
+        DateTimeOffset.Parse((string)info["subscriptionExpiryTime"]!, CultureInfo.InvariantCulture).Should().Be(Start.AddMinutes(30), "the authorization window of the request (SPEC §10)");
+    }
+
+    [Fact]
+    public async Task Inquire_SubscriptionWithATrial_ListsIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        body["trials"] = new JsonArray(new JsonObject { ["trialStartPeriod"] = 1, ["trialEndPeriod"] = 1, ["trialAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "0" } });
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+
+        var info = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!.AsObject();
+
+        info["trials"]!.ToJsonString().Should().Be("""[{"trialStartPeriod":1,"trialEndPeriod":1,"trialAmount":{"currency":"PHP","value":"0"}}]""");
     }
 }

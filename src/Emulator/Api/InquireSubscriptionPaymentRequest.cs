@@ -15,11 +15,7 @@ public sealed record InquireSubscriptionPaymentRequest(string SubscriptionId, IR
         body.Text("merchantAccountId", 64);
         var statuses = body.OneOfEach("paymentStatuses", Statuses, 3);
         var page = body.Integer("currentPage", 1) ?? 1;
-        var size = body.Integer("pageSize", 1) ?? MaxPageSize;
-        if (size > MaxPageSize)
-        {
-            body.Fail("pageSize", $"must be from 1 to {MaxPageSize} (got {size})");
-        }
+        var size = body.Integer("pageSize", 1, max: MaxPageSize) ?? MaxPageSize;
 
         return body.Errors.Count > 0 ? null : new InquireSubscriptionPaymentRequest(subscriptionId!, statuses is { Count: > 0 } ? statuses : null, page, size);
     }

@@ -24,31 +24,35 @@ public sealed record SubscriptionInfo(
     int? CurrentPhaseNo,
     SubscriptionInfo.Method PaymentMethod,
     Amount PaymentAmount,
+    IReadOnlyList<SubscriptionInfo.TrialInfo>? Trials,
+    string SubscriptionExpiryTime,
     string LastUpdateTime)
 {
+    public sealed record TrialInfo(int TrialStartPeriod, int TrialEndPeriod, Amount TrialAmount);
+
     public sealed record Period(string PeriodType, int PeriodCount);
 
     public sealed record Method(string PaymentMethodType, string? PaymentMethodId);
 
     /// <summary>
-    /// What the merchant sees of the subscription at <paramref name="now"/>: the current period is the one that holds
-    /// <paramref name="now"/> (the first one before the start), none once the subscription has ended or if it never
-    /// began (declined, expired).
+    /// What the merchant sees of the subscription at <paramref name="now"/>: the current period is the charged phase
+    /// that holds <paramref name="now"/> (or the last one charged; phase 1 of the plan before any charge), none once the
+    /// subscription has ended or if it never began (declined, expired).
     /// </summary>
-    /// <param name="lastUpdate">When its timeline last moved (a change, a cancel, a deduction).</param>
-    public static SubscriptionInfo Of(Subscription subscription, DateTimeOffset now, DateTimeOffset lastUpdate)
+    /// <param name="phases">The phases charged so far.</param>
+    /// <param name="lastUpdate">When its state last changed (created, approved, changed, cancelled, ended).</param>
+    public static SubscriptionInfo Of(Subscription subscription, IReadOnlyList<Phase> phases, DateTimeOffset now, DateTimeOffset lastUpdate)
     {
         var plan = subscription.Plan;
         var offset = plan.StartTime.Offset;
         string Time(DateTimeOffset t) => NotificationBodies.Time(t, offset);
-        int? current = null;
+        (int No, DateTimeOffset Start, DateTimeOffset End)? current = null;
         if (subscription.AuthorizedAt is not null && subscription.Status != SubscriptionStatus.Terminated)
         {
-            current = 1;
-            while (subscription.PhaseStart(current.Value + 1) <= now)
-            {
-                current++;
-            }
+            var charged = phases.Where(p => p.PeriodStartTime <= now).OrderBy(p => p.PhaseNo).ToList();
+            current = charged.FirstOrDefault(p => now < p.PeriodEndTime) is { } holding ? (holding.PhaseNo, holding.PeriodStartTime, holding.PeriodEndTime)
+                : charged.LastOrDefault() is { } last ? (last.PhaseNo, last.PeriodStartTime, last.PeriodEndTime)
+                : (1, subscription.PhaseStart(1), subscription.PhaseStart(2));
         }
 
         return new SubscriptionInfo(
@@ -59,11 +63,13 @@ public sealed record SubscriptionInfo(
             Time(plan.StartTime),
             plan.EndTime is { } end ? Time(end) : null,
             new Period(plan.PeriodRule.PeriodType, plan.PeriodRule.PeriodCount),
-            current is { } k ? Time(subscription.PhaseStart(k)) : null,
-            current is { } n ? Time(subscription.PhaseStart(n + 1)) : null,
-            current,
+            current is { } a ? Time(a.Start) : null,
+            current is { } b ? Time(b.End) : null,
+            current?.No,
             new Method(plan.PaymentMethod.PaymentMethodType, plan.PaymentMethod.PaymentMethodId),
             plan.PaymentAmount,
+            plan.Trials.Count == 0 ? null : [.. plan.Trials.Select(t => new TrialInfo(t.StartPeriod, t.EndPeriod, t.Amount))],
+            Time(plan.ExpiryTime),
             Time(lastUpdate));
     }
 }

@@ -127,8 +127,9 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         }
 
         var timeline = await subscriptions.TimelineAsync(subscription.SubscriptionId, cancellationToken);
-        var lastUpdate = timeline.Where(e => e.At <= request.Now).Select(e => e.At).DefaultIfEmpty(subscription.CreatedAt).Max();
-        return new InquireSubscriptionResponse(AntomResult.Success, SubscriptionInfo.Of(subscription, request.Now, lastUpdate));
+        var lastUpdate = timeline.Where(e => e.Type == "stateChanged" && e.At <= request.Now).Select(e => e.At).DefaultIfEmpty(subscription.CreatedAt).Max();
+        var phases = await subscriptions.PhasesAsync(subscription.SubscriptionId, cancellationToken);
+        return new InquireSubscriptionResponse(AntomResult.Success, SubscriptionInfo.Of(subscription, phases, request.Now, lastUpdate));
     }
 
     /// <summary>

@@ -99,7 +99,7 @@ public sealed partial class JsonFields
     public static bool IsHttpUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
         Uri.TryCreate(text, UriKind.Absolute, out uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
-    public int? Integer(string name, int min, bool required = false)
+    public int? Integer(string name, int min, bool required = false, int max = int.MaxValue)
     {
         if (Get(name) is not { } value)
         {
@@ -127,13 +127,19 @@ public sealed partial class JsonFields
 
         if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
         {
-            Fail(name, $"must be an integer from {min} to {int.MaxValue} (got '{Shorten(raw)}')");
+            Fail(name, $"must be an integer from {min} to {max} (got '{Shorten(raw)}')");
             return null;
         }
 
         if (number < min)
         {
             Fail(name, $"must be at least {min} (got {number})");
+            return null;
+        }
+
+        if (number > max)
+        {
+            Fail(name, $"must be from {min} to {max} (got {number})");
             return null;
         }
 
@@ -327,6 +333,7 @@ public sealed partial class JsonFields
         JsonValueKind.Array => "an array",
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         JsonValueKind.Number => "a number",
+        JsonValueKind.Null => "null",
         _ => "a string",
     };
 
