@@ -32,6 +32,26 @@ public sealed class DeductionTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task APeriodEndingPastTheCalendar_InTheMerchantsOffset_IsNotifiedInUtc_NotA500()
+    {
+        // YEAR×4000 from 2027: phase 2 would end in the year 10027, past the calendar, kept as its last instant, which
+        // at +08:00 is already the year 10000.
+        var start = new DateTimeOffset(2027, 3, 10, 8, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var body = MerchantHarness.Body(start);
+        body["subscriptionStartTime"] = "2027-03-10T16:00:00+08:00";
+        body["periodRule"] = new System.Text.Json.Nodes.JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 4000 };
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+
+        await m.AdvanceAsync("P4000Y");
+        var payments = m.Payments(subscriptionId);
+
+        payments.Select(p => (string)p.Json["phaseNo"]!).Should().Equal("1", "2");
+        ((string)payments[0].Json["periodEndTime"]!).Should().Be("6027-03-10T16:00:00+08:00");
+        ((string)payments[1].Json["periodEndTime"]!).Should().Be("9999-12-31T23:59:59+00:00", "the calendar's last instant, in UTC where the merchant's offset would pass it");
+    }
+
+    [Fact]
     public async Task Approve_OnAClockBetweenTwoMilliseconds_ChargesPhaseOneAndTheNext()
     {
         // A running clock has ticks: an approval at 10:00:00.1234567 is due at that instant, stored in milliseconds.

@@ -57,8 +57,16 @@ public static class NotificationBodies
         json.WriteString("phaseNo", phase.PhaseNo.ToString(CultureInfo.InvariantCulture));
     });
 
-    public static string Time(DateTimeOffset time, TimeSpan offset) =>
-        time.ToOffset(offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// In the merchant's offset; in UTC where that offset would pass the calendar's end or start (a period that ends
+    /// past the year 9999 is kept as the calendar's last instant).
+    /// </summary>
+    public static string Time(DateTimeOffset time, TimeSpan offset)
+    {
+        var local = time.UtcDateTime.Ticks + offset.Ticks;
+        var shown = local >= DateTime.MinValue.Ticks && local <= DateTime.MaxValue.Ticks ? time.ToOffset(offset) : time.ToUniversalTime();
+        return shown.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    }
 
     private static string Write(Action<Utf8JsonWriter> fields)
     {
