@@ -98,6 +98,29 @@ public sealed class AccessTests(EmulatorFactory factory)
         stranger.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "without the cookie or the header, the control API still wants the token");
     }
 
+    [Fact]
+    public async Task SignIn_TenTriesAMinute_ThenTooManyRequests()
+    {
+        await using var secured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:AdminToken", "s3cret"));
+        var browser = secured.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        FormUrlEncodedContent Form(string token) => new(new Dictionary<string, string> { ["token"] = token, ["back"] = "/_emulator/ui" });
+
+        var guesses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            guesses.Add((await browser.PostAsync("/_emulator/login", Form($"guess-{i}"))).StatusCode);
+        }
+
+        var eleventh = await browser.PostAsync("/_emulator/login", Form("s3cret"));
+        var api = new HttpRequestMessage(HttpMethod.Get, "/_emulator/v1/keys");
+        api.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        var control = await browser.SendAsync(api);
+
+        guesses.Should().AllBeEquivalentTo(HttpStatusCode.Unauthorized);
+        eleventh.StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "even the right token waits for the next minute once ten tries are spent");
+        control.StatusCode.Should().Be(HttpStatusCode.OK, "only the sign-in form is limited");
+    }
+
     [Theory]
     [InlineData("172.17.0.1", "", HttpStatusCode.Forbidden)]
     [InlineData("172.17.0.1", "172.16.0.0/12", HttpStatusCode.OK)]

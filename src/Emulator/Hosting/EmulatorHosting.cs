@@ -83,6 +83,15 @@ public static class EmulatorHosting
         // In this order: the schema exists before the loop's first tick.
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<SchedulerLoop>();
+        // The sign-in form: at most 10 tries a minute from one address, so that an admin token cannot be guessed there.
+        services.AddRateLimiter(limits =>
+        {
+            limits.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limits.GlobalLimiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "",
+                    _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
         services.AddProblemDetails();
         services.AddEndpointsApiExplorer();
         services.AddOpenApiDocument(document =>
@@ -119,6 +128,9 @@ public static class EmulatorHosting
         // An error the framework answers without a body (415 for a body that is not JSON, 405, an unknown path) gets
         // problem details too.
         app.UseStatusCodePages();
+        app.UseWhen(
+            http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(ControlAccess.LoginPath, StringComparison.OrdinalIgnoreCase),
+            login => login.UseRateLimiter());
         app.UseWhen(http => http.Request.Path.StartsWithSegments(ControlAccess.Root), control => control.UseMiddleware<ControlAccess>());
         app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
         app.UseSwaggerUi(settings =>
