@@ -20,7 +20,7 @@ public sealed record SubscriptionTransaction(
         phase.PaymentId,
         phase.Succeeded ? "SUCCESS" : "FAIL",
         phase.PhaseNo,
-        new SubscriptionInfo.Method(subscription.Plan.PaymentMethod.PaymentMethodType, subscription.Plan.PaymentMethod.PaymentMethodId),
+        SubscriptionInfo.Method.Of(subscription.Plan.PaymentMethod),
         phase.Amount,
         phase.PaymentTime is { } paid ? NotificationBodies.Time(paid, subscription.Plan.StartTime.Offset) : null);
 }

@@ -32,7 +32,10 @@ public sealed record SubscriptionInfo(
 
     public sealed record Period(string PeriodType, int PeriodCount);
 
-    public sealed record Method(string PaymentMethodType, string? PaymentMethodId);
+    public sealed record Method(string PaymentMethodType, string? PaymentMethodId)
+    {
+        public static Method Of(PaymentMethod method) => new(method.PaymentMethodType, method.PaymentMethodId);
+    }
 
     /// <summary>
     /// What the merchant sees of the subscription at <paramref name="now"/>: the current period is the charged phase
@@ -66,7 +69,7 @@ public sealed record SubscriptionInfo(
             current is { } a ? Time(a.Start) : null,
             current is { } b ? Time(b.End) : null,
             current?.No,
-            new Method(plan.PaymentMethod.PaymentMethodType, plan.PaymentMethod.PaymentMethodId),
+            Method.Of(plan.PaymentMethod),
             plan.PaymentAmount,
             plan.Trials.Count == 0 ? null : [.. plan.Trials.Select(t => new TrialInfo(t.StartPeriod, t.EndPeriod, t.Amount))],
             Time(plan.ExpiryTime),

@@ -57,10 +57,10 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
                 return;
             }
         }
-        else if (http.Connection.RemoteIpAddress is { } remote && !Trusted(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        else if (http.Connection.RemoteIpAddress is { } remote && (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote) is var caller && !Trusted(caller))
         {
             await Results.Problem(
-                $"the control API answers only loopback callers{(networks.Length > 0 ? " and those of Emulator:ControlNetworks" : "")} unless Emulator:AdminToken is set (this caller: {remote}; to trust its network, add it to Emulator:ControlNetworks, e.g. Emulator__ControlNetworks__0={(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)}/32)",
+                $"the control API answers only loopback callers{(networks.Length > 0 ? " and those of Emulator:ControlNetworks" : "")} unless Emulator:AdminToken is set (this caller: {remote}; to trust its network, add it to Emulator:ControlNetworks, e.g. Emulator__ControlNetworks__0={caller}/32)",
                 statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(http);
             return;
         }

@@ -69,21 +69,22 @@ public sealed record FaultBody(
                 return $"delay must be an ISO-8601 duration such as PT5S, PT10M or P1M, not negative (got '{Delay}')";
             }
 
-            if (Delivery == "delay" && delayed == DateTimeOffset.UnixEpoch)
+            var span = delayed - DateTimeOffset.UnixEpoch;
+            if (Delivery == "delay" && span == TimeSpan.Zero)
             {
                 // A notification delayed by nothing would be due again at once, and delayed again, forever.
                 return "a delivery delay must be longer than zero";
             }
-        }
 
-        if (Delay is not null && Transport != "delay" && Delivery != "delay")
-        {
-            return "delay applies to a delay fault only (transport or delivery delay)";
-        }
+            if (Transport != "delay" && Delivery != "delay")
+            {
+                return "delay applies to a delay fault only (transport or delivery delay)";
+            }
 
-        if (Transport == "delay" && Control.IsoDuration.TryAdd(DateTimeOffset.UnixEpoch, Delay!, out var held) && held - DateTimeOffset.UnixEpoch > MaxTransportDelay)
-        {
-            return $"a transport delay holds the answer on the wall clock: at most {System.Xml.XmlConvert.ToString(MaxTransportDelay)} (got '{Delay}'); a client that should give up meanwhile is the timeout fault";
+            if (Transport == "delay" && span > MaxTransportDelay)
+            {
+                return $"a transport delay holds the answer on the wall clock: at most {System.Xml.XmlConvert.ToString(MaxTransportDelay)} (got '{Delay}'); a client that should give up meanwhile is the timeout fault";
+            }
         }
 
         if (Match is { } match && (match.PhaseNo is not null || match.FromPhaseNo is not null))
@@ -122,7 +123,7 @@ public sealed record FaultBody(
         // notApplied is every rule's default (a rule read back from GET …/faults says so), so only applied is checked.
         if (Effect == FaultTargets.Applied && !(isApi && (Transport is "timeout" or "reset" or "http500" || (ResultCode is not null && catalogue.Find(Target, ResultCode)?.ResultStatus == "U"))))
         {
-            return "effect says whether a call the client saw no outcome of took effect: it applies to a U result code or a timeout, reset or http500 transport fault of create, change or cancel";
+            return "effect says whether a call the client saw no outcome of took effect: it applies to a U result code or a timeout, reset or http500 transport fault of an API (create, change, cancel, the inquiries)";
         }
 
         return null;
