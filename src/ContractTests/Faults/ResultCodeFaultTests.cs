@@ -33,7 +33,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         var served = await factory.CreateClient().GetFromJsonAsync<JsonArray>("/_emulator/v1/result-codes");
 
         served!.ToJsonString().Should().Be(Catalogue.ToJsonString());
-        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "cancel", "inquireSubscription", "inquireSubscriptionPayment", "deduction");
+        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "deduction");
     }
 
     [Theory]

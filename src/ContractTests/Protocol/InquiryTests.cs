@@ -7,8 +7,8 @@ using ContractTests.Support;
 namespace ContractTests.Protocol;
 
 /// <summary>
-/// inquireSubscription and inquireSubscriptionPayment over the wire (SPEC §3.6, §3.8, §2.9, §2.10): signed, the
-/// subscription and its payments as the merchant's clock sees them.
+/// inquireSubscription, inquireSubscriptionList and inquireSubscriptionPayment over the wire (SPEC §3.6–3.8, §2.9,
+/// §2.10): signed, the subscriptions and their payments as the merchant's clock sees them.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class InquiryTests(EmulatorFactory factory)
@@ -201,5 +201,81 @@ public sealed class InquiryTests(EmulatorFactory factory)
         var info = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!.AsObject();
 
         info["trials"]!.ToJsonString().Should().Be("""[{"trialStartPeriod":1,"trialEndPeriod":1,"trialAmount":{"currency":"PHP","value":"0"}}]""");
+    }
+
+    [Fact]
+    public async Task InquireList_ListsTheWindowsSubscriptions_FilteredAndPaged()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await using var other = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await other.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var active = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var cancelled = await m.CreateAndApproveAsync(MerchantHarness.Body(Start, "USD", "1000"));
+        var weekly = MerchantHarness.Body(Start);
+        weekly["periodRule"] = new JsonObject { ["periodType"] = "WEEK", ["periodCount"] = 1 };
+        var terminated = await m.CreateAndApproveAsync(weekly);
+        var awaitingRequest = await m.CreateAsync(MerchantHarness.Body(Start));
+        var later = await m.CreateAndApproveAsync(MerchantHarness.Body(Start.AddDays(10)));
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(cancelled))).ResultCode.Should().Be("SUCCESS");
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(terminated, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+        var change = Bodies.Change(active);
+        change["subscriptionStartTime"] = Start.AddMonths(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+        (await m.Client.CallAsync(m.Merchant, "change", change)).ResultCode.Should().Be("SUCCESS");
+        async Task<JsonObject> ListAsync(JsonObject body)
+        {
+            var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionList", body);
+            reply.SignatureValid.Should().BeTrue();
+            reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+            return reply.Json;
+        }
+
+        IEnumerable<string> Ids(JsonObject answer) => answer["subscriptions"]!.AsArray().Select(s => (string)s!["subscriptionId"]!);
+        Ids(await ListAsync([])).Should().Equal([active, cancelled, terminated], "the awaiting request is not known to the merchant yet");
+        await m.AdvanceAsync("P1D");
+        var expired = (string)(await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions?subscriptionRequestId={awaitingRequest}"))!.Single()!["subscriptionId"]!;
+        var window = await ListAsync([]);
+
+        Ids(window).Should().Equal([active, cancelled, terminated, expired], "the last 7 days of initial start times, by default; the later start and the other merchant's are not listed, the expired request is TERMINATED");
+        var first = window["subscriptions"]![0]!.AsObject();
+        ((string)first["status"]!).Should().Be("ACTIVE");
+        ((string)first["subscriptionStartTime"]!).Should().Be("2027-04-10T08:00:00+00:00", "the changed start is shown; the initial one is what the window filters on");
+        first["currentPhaseNo"]!.GetValueKind().Should().Be(JsonValueKind.Number);
+        window["subscriptions"]!.AsArray().Select(s => (string)s!["status"]!).Should().Equal("ACTIVE", "CANCELLED", "TERMINATED", "TERMINATED");
+        window["paginator"]!.ToJsonString().Should().Be("""{"currentPage":1,"pageSize":10,"totalPage":1,"totalCount":4}""");
+        Ids(await ListAsync(new JsonObject { ["statuses"] = new JsonArray("CANCELLED", "TERMINATED") })).Should().Equal(cancelled, terminated, expired);
+        Ids(await ListAsync(new JsonObject { ["currencies"] = new JsonArray("USD") })).Should().Equal(cancelled);
+        Ids(await ListAsync(new JsonObject { ["periodTypes"] = new JsonArray("WEEK") })).Should().Equal(terminated);
+        Ids(await ListAsync(new JsonObject { ["periodTypes"] = new JsonArray("MONTH"), ["currencies"] = new JsonArray("PHP"), ["statuses"] = new JsonArray("ACTIVE") })).Should().Equal(active);
+        Ids(await ListAsync(new JsonObject { ["paymentMethodTypes"] = new JsonArray("KAKAOPAY") })).Should().BeEmpty();
+        var secondPage = await ListAsync(new JsonObject { ["pageSize"] = 3, ["currentPage"] = 2 });
+        Ids(secondPage).Should().Equal(expired);
+        secondPage["paginator"]!.ToJsonString().Should().Be("""{"currentPage":2,"pageSize":3,"totalPage":2,"totalCount":4}""");
+        Ids(await ListAsync(new JsonObject { ["startTimeFrom"] = "2027-03-15T00:00:00+00:00", ["startTimeTo"] = "2027-03-31T00:00:00+00:00" })).Should().Equal(later);
+        await m.AdvanceAsync("P8D");
+        Ids(await ListAsync([])).Should().BeEmpty("the window's 7 days have passed the first three's start");
+    }
+
+    [Theory]
+    [InlineData("""{"pageSize":101}""", "pageSize: must be from 1 to 100")]
+    [InlineData("""{"currentPage":0}""", "currentPage: must be at least 1")]
+    [InlineData("""{"statuses":["AWAITING_AUTHORIZATION"]}""", "statuses[0]: must be one of ACTIVE, CANCELLED, TERMINATED")]
+    [InlineData("""{"statuses":["ACTIVE","CANCELLED","TERMINATED","ACTIVE"]}""", "statuses: must have at most 3 elements")]
+    [InlineData("""{"periodTypes":["DAY","WEEK","MONTH","YEAR","DAY"]}""", "periodTypes: must have at most 4 elements")]
+    [InlineData("""{"periodTypes":["QUARTER"]}""", "periodTypes[0]: must be one of DAY, WEEK, MONTH, YEAR")]
+    [InlineData("""{"currencies":["USDX"]}""", "currencies[0]: must be a string of 1 to 3 characters")]
+    [InlineData("""{"paymentMethodTypes":"GCASH"}""", "paymentMethodTypes: must be an array, not a string")]
+    [InlineData("""{"startTimeFrom":"2027-03-10"}""", "startTimeFrom: must be an ISO-8601 date-time with offset")]
+    [InlineData("""{"startTimeFrom":"2027-03-10T08:00:00.0000000000+00:00"}""", "startTimeFrom: must be at most 32 characters")]
+    [InlineData("""{"startTimeFrom":"2027-03-12T00:00:00+00:00","startTimeTo":"2027-03-11T00:00:00+00:00"}""", "startTimeFrom: must not be after startTimeTo")]
+    [InlineData("""{"startTimeTo":"2027-01-01T00:00:00+00:00"}""", "startTimeTo: must not be before startTimeFrom, which is 7 days before the request time when absent")]
+    public async Task InquireList_BadField_IsParamIllegalNamingIt(string body, string message)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var reply = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionList", JsonNode.Parse(body)!);
+
+        reply.SignatureValid.Should().BeTrue();
+        reply.ResultCode.Should().Be("PARAM_ILLEGAL");
+        reply.ResultMessage.Should().Contain(message);
     }
 }

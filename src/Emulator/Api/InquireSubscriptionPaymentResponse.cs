@@ -26,4 +26,12 @@ public sealed record SubscriptionTransaction(
 }
 
 /// <summary>Where a page lies in a list (SPEC §2.10): numbers.</summary>
-public sealed record Paginator(int CurrentPage, int PageSize, int TotalPage, int TotalCount);
+public sealed record Paginator(int CurrentPage, int PageSize, int TotalPage, int TotalCount)
+{
+    /// <summary>Page <paramref name="currentPage"/> (from 1) of <paramref name="items"/>, and where it lies.</summary>
+    public static (List<T> Page, Paginator Paginator) Page<T>(IReadOnlyList<T> items, int currentPage, int pageSize)
+    {
+        var skip = (int)Math.Min((long)(currentPage - 1) * pageSize, int.MaxValue);
+        return ([.. items.Skip(skip).Take(pageSize)], new Paginator(currentPage, pageSize, (items.Count + pageSize - 1) / pageSize, items.Count));
+    }
+}

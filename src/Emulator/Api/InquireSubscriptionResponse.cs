@@ -76,3 +76,6 @@ public sealed record SubscriptionInfo(
             Time(lastUpdate));
     }
 }
+
+/// <summary>inquireSubscriptionList's answer (SPEC §3.7): one page of the merchant's subscriptions.</summary>
+public sealed record InquireSubscriptionListResponse(AntomResult Result, IReadOnlyList<SubscriptionInfo> Subscriptions, Paginator Paginator) : AntomResponse(Result);

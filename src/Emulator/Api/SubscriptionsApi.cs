@@ -22,6 +22,8 @@ public static class SubscriptionsApi
                 .WithMetadata(new AntomRequestBody(typeof(Wire.CancelSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/inquireSubscription", InquireSubscriptionAsync).WithName($"{name}InquireSubscription")
                 .WithMetadata(new AntomRequestBody(typeof(Wire.InquireSubscriptionWire))).Produces<InquireSubscriptionResponse>(StatusCodes.Status200OK, "application/json");
+            group.MapPost("/inquireSubscriptionList", InquireSubscriptionListAsync).WithName($"{name}InquireSubscriptionList")
+                .WithMetadata(new AntomRequestBody(typeof(Wire.InquireSubscriptionListWire))).Produces<InquireSubscriptionListResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/inquireSubscriptionPayment", InquireSubscriptionPaymentAsync).WithName($"{name}InquireSubscriptionPayment")
                 .WithMetadata(new AntomRequestBody(typeof(Wire.InquireSubscriptionPaymentWire))).Produces<InquireSubscriptionPaymentResponse>(StatusCodes.Status200OK, "application/json");
         }
@@ -38,6 +40,9 @@ public static class SubscriptionsApi
 
     public static Task<IResult> InquireSubscriptionAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.InquireSubscription, service.InquireAsync, cancellationToken);
+
+    public static Task<IResult> InquireSubscriptionListAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.InquireSubscriptionList, service.InquireListAsync, cancellationToken);
 
     public static Task<IResult> InquireSubscriptionPaymentAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.InquireSubscriptionPayment, service.InquirePaymentsAsync, cancellationToken);

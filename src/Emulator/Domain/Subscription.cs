@@ -93,6 +93,14 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? PaidUntil { get; private set; }
 
+    /// <summary>The start time the create asked for, kept here once a change moves the plan's start.</summary>
+    [JsonInclude]
+    public DateTimeOffset? StartTimeBeforeChanges { get; private set; }
+
+    /// <summary>The start time the create asked for, whatever changes came after: what inquireSubscriptionList filters on (SPEC §3.7).</summary>
+    [JsonIgnore]
+    public DateTimeOffset InitialStartTime => StartTimeBeforeChanges ?? Plan.StartTime;
+
     /// <summary>Timeline entries of this unit of work; the store appends them to the subscription's timeline.</summary>
     [JsonIgnore]
     public List<TimelineEntry> Timeline { get; } = [];
@@ -182,6 +190,7 @@ public sealed class Subscription
             AnchorPhaseNo = NextPhaseNo;
         }
 
+        StartTimeBeforeChanges ??= change.StartTime is null ? null : Plan.StartTime;
         Plan = Plan with
         {
             Description = change.Description ?? Plan.Description,

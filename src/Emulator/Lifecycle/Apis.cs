@@ -7,5 +7,6 @@ public static class Apis
     public const string Change = "change";
     public const string Cancel = "cancel";
     public const string InquireSubscription = "inquireSubscription";
+    public const string InquireSubscriptionList = "inquireSubscriptionList";
     public const string InquireSubscriptionPayment = "inquireSubscriptionPayment";
 }

@@ -126,10 +126,48 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             return new AntomResponse(NotExist(inquiry.SubscriptionId));
         }
 
+        return new InquireSubscriptionResponse(AntomResult.Success, await InfoAsync(subscription, request.Now, cancellationToken));
+    }
+
+    /// <summary>
+    /// inquireSubscriptionList (SPEC §3.7): the merchant's subscriptions whose initial start time lies in the window,
+    /// filtered, oldest start first (then by id), one page. Requests the buyer has not authorized are not listed, as
+    /// inquireSubscription does not know them.
+    /// </summary>
+    public async Task<AntomResponse> InquireListAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (InquireSubscriptionListRequest.Parse(fields, request.Now) is not { } inquiry)
+        {
+            return ParamIllegal(fields);
+        }
+
+        var matching = (await subscriptions.ListAsync(request.Merchant.ClientId, null, null, cancellationToken))
+            .Where(s => s.InitialStartTime >= inquiry.StartTimeFrom && s.InitialStartTime <= inquiry.StartTimeTo)
+            .Where(s => s.Status != SubscriptionStatus.AwaitingAuthorization && inquiry.Statuses.Contains(s.Status.ToWire()))
+            .Where(s => inquiry.PaymentMethodTypes?.Contains(s.Plan.PaymentMethod.PaymentMethodType) ?? true)
+            .Where(s => inquiry.Currencies?.Contains(s.Plan.PaymentAmount.Currency) ?? true)
+            .Where(s => inquiry.PeriodTypes?.Contains(s.Plan.PeriodRule.PeriodType) ?? true)
+            .OrderBy(s => s.InitialStartTime)
+            .ThenBy(s => s.SubscriptionId, StringComparer.Ordinal)
+            .ToList();
+        var (listed, paginator) = Paginator.Page(matching, inquiry.CurrentPage, inquiry.PageSize);
+        var page = new List<SubscriptionInfo>(listed.Count);
+        foreach (var subscription in listed)
+        {
+            page.Add(await InfoAsync(subscription, request.Now, cancellationToken));
+        }
+
+        return new InquireSubscriptionListResponse(AntomResult.Success, page, paginator);
+    }
+
+    /// <summary>The subscription as the inquiries describe it at <paramref name="now"/>, with its last state change.</summary>
+    private async Task<SubscriptionInfo> InfoAsync(Subscription subscription, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var timeline = await subscriptions.TimelineAsync(subscription.SubscriptionId, cancellationToken);
-        var lastUpdate = timeline.Where(e => e.Type == "stateChanged" && e.At <= request.Now).Select(e => e.At).DefaultIfEmpty(subscription.CreatedAt).Max();
+        var lastUpdate = timeline.Where(e => e.Type == "stateChanged" && e.At <= now).Select(e => e.At).DefaultIfEmpty(subscription.CreatedAt).Max();
         var phases = await subscriptions.PhasesAsync(subscription.SubscriptionId, cancellationToken);
-        return new InquireSubscriptionResponse(AntomResult.Success, SubscriptionInfo.Of(subscription, phases, request.Now, lastUpdate));
+        return SubscriptionInfo.Of(subscription, phases, now, lastUpdate);
     }
 
     /// <summary>
@@ -153,9 +191,8 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
                 .Where(p => inquiry.PaymentStatuses?.Contains(p.Status) ?? true)
                 .OrderBy(p => p.PhaseNo)
                 .ToList();
-        var pages = (payments.Count + inquiry.PageSize - 1) / inquiry.PageSize;
-        var page = payments.Skip((int)Math.Min((long)(inquiry.CurrentPage - 1) * inquiry.PageSize, int.MaxValue)).Take(inquiry.PageSize).ToList();
-        return new InquireSubscriptionPaymentResponse(AntomResult.Success, page, new Paginator(inquiry.CurrentPage, inquiry.PageSize, pages, payments.Count));
+        var (page, paginator) = Paginator.Page(payments, inquiry.CurrentPage, inquiry.PageSize);
+        return new InquireSubscriptionPaymentResponse(AntomResult.Success, page, paginator);
     }
 
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>

@@ -170,9 +170,9 @@ public sealed partial class JsonFields
     }
 
     /// <summary>ISO-8601 date and time with an explicit offset, e.g. <c>2019-11-27T12:01:01+08:00</c> (SPEC §1.6).</summary>
-    public DateTimeOffset? Time(string name, bool required = false)
+    public DateTimeOffset? Time(string name, bool required = false, int maxLength = 64)
     {
-        var text = Text(name, 64, required);
+        var text = Text(name, maxLength, required);
         if (text is null)
         {
             return null;
@@ -242,7 +242,14 @@ public sealed partial class JsonFields
     }
 
     /// <summary>An array of at most <paramref name="maxItems"/> strings, each one of <paramref name="allowed"/>.</summary>
-    public IReadOnlyList<string>? OneOfEach(string name, IReadOnlyCollection<string> allowed, int maxItems)
+    public IReadOnlyList<string>? OneOfEach(string name, IReadOnlyCollection<string> allowed, int maxItems) =>
+        Each(name, maxItems, $"must be one of {string.Join(", ", allowed)}", allowed.Contains);
+
+    /// <summary>An array of at most <paramref name="maxItems"/> strings, each of 1 to <paramref name="maxLength"/> characters.</summary>
+    public IReadOnlyList<string>? TextEach(string name, int maxLength, int maxItems = int.MaxValue) =>
+        Each(name, maxItems, $"must be a string of 1 to {maxLength} characters", text => text.Length is > 0 && text.Length <= maxLength);
+
+    private List<string>? Each(string name, int maxItems, string rule, Func<string, bool> accepts)
     {
         if (Get(name) is not { } value)
         {
@@ -265,13 +272,13 @@ public sealed partial class JsonFields
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind == JsonValueKind.String && allowed.Contains(item.GetString()!))
+            if (item.ValueKind == JsonValueKind.String && accepts(item.GetString()!))
             {
                 items.Add(item.GetString()!);
             }
             else
             {
-                errors.Add(new FieldError($"{PathOf(name)}[{index}]", $"must be one of {string.Join(", ", allowed)} (got {(item.ValueKind == JsonValueKind.String ? $"'{Shorten(item.GetString()!)}'" : Describe(item.ValueKind))})"));
+                errors.Add(new FieldError($"{PathOf(name)}[{index}]", $"{rule} (got {(item.ValueKind == JsonValueKind.String ? $"'{Shorten(item.GetString()!)}'" : Describe(item.ValueKind))})"));
             }
 
             index++;

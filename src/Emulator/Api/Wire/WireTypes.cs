@@ -98,6 +98,24 @@ public sealed record InquireSubscriptionWire(
     [property: Required, StringLength(64)] string SubscriptionId,
     [property: StringLength(64)] string? MerchantAccountId);
 
+[JsonConverter(typeof(JsonStringEnumConverter<ListedStatus>))]
+public enum ListedStatus { ACTIVE, CANCELLED, TERMINATED }
+
+[JsonConverter(typeof(JsonStringEnumConverter<ListedPeriodType>))]
+public enum ListedPeriodType { DAY, WEEK, MONTH, YEAR }
+
+/// <summary>inquireSubscriptionList (SPEC §3.7): the window applies to the initial start time; 7 days up to the request time by default.</summary>
+public sealed record InquireSubscriptionListWire(
+    [property: StringLength(64)] string? MerchantAccountId,
+    [property: StringLength(32)] string? StartTimeFrom,
+    [property: StringLength(32)] string? StartTimeTo,
+    [property: MaxLength(3)] IReadOnlyList<ListedStatus>? Statuses,
+    IReadOnlyList<string>? PaymentMethodTypes,
+    IReadOnlyList<string>? Currencies,
+    [property: MaxLength(4)] IReadOnlyList<ListedPeriodType>? PeriodTypes,
+    [property: Range(1, int.MaxValue)] int? CurrentPage,
+    [property: Range(1, 100)] int? PageSize);
+
 [JsonConverter(typeof(JsonStringEnumConverter<PaymentStatus>))]
 public enum PaymentStatus { SUCCESS, FAIL }
 
