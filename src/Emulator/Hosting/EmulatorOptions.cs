@@ -26,6 +26,13 @@ public sealed class EmulatorOptions
     /// </summary>
     public string PublicBaseUrl { get; set; } = "";
 
+    /// <summary>
+    /// Write every number of the API answers and notifications as a string (SPEC §10), for clients written from Antom's
+    /// documents, which type every field as a string. Off by default: the official SDKs' models read <c>periodCount</c>,
+    /// the trial periods, <c>currentPhaseNo</c>, <c>phaseNo</c> and the paginator as numbers and fail on strings.
+    /// </summary>
+    public bool NumbersAsStrings { get; set; }
+
     /// <summary>Load the default merchant from <c>fixtures/default-merchant.json</c> at start.</summary>
     public bool LoadDefaultMerchant { get; set; } = true;
 

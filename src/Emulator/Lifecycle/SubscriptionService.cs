@@ -2,9 +2,11 @@ using System.Text;
 using System.Text.Json;
 using Emulator.Api;
 using Emulator.Domain;
+using Emulator.Hosting;
 using Emulator.Notifications;
 using Emulator.Persistence;
 using Emulator.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace Emulator.Lifecycle;
 
@@ -12,7 +14,7 @@ namespace Emulator.Lifecycle;
 /// Runs create, change and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
 /// methods, each state change saved in one write transaction with its idempotency record.
 /// </summary>
-public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids)
+public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids, IOptions<EmulatorOptions> options)
 {
     public async Task<AntomResponse> CreateAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
@@ -226,7 +228,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     private async Task PersistAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
     {
         await subscriptions.SaveAsync(work, subscription, isNew, cancellationToken);
-        await Outbox.EnqueueAsync(work, subscription, cancellationToken);
+        await Outbox.EnqueueAsync(work, subscription, options.Value.NumbersAsStrings, cancellationToken);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ public sealed class Outbox(Database database)
     private const string Columns = "seq, notification_id, client_id, subscription_id, kind, url, body, status, created_at, next_attempt_at, attempt_count, held, delayed";
 
     /// <summary>Turns the subscription's notices and deductions of this unit of work into pending notifications.</summary>
-    public static async Task<IReadOnlyList<string>> EnqueueAsync(WriteTransaction work, Subscription subscription, CancellationToken cancellationToken)
+    /// <param name="numbersAsStrings">The <c>NumbersAsStrings</c> setting: the bodies are stored as they will be sent.</param>
+    public static async Task<IReadOnlyList<string>> EnqueueAsync(WriteTransaction work, Subscription subscription, bool numbersAsStrings, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
         foreach (var e in subscription.Events)
@@ -42,7 +43,7 @@ public sealed class Outbox(Database database)
             command.Bind("@subscription", subscription.SubscriptionId);
             command.Bind("@kind", kind);
             command.Bind("@url", url);
-            command.Bind("@body", body);
+            command.Bind("@body", numbersAsStrings ? Protocol.WireNumbers.AsStrings(body) : body);
             command.Bind("@at", e.At.ToUnixTimeMilliseconds());
             await command.ExecuteNonQueryAsync(cancellationToken);
             ids.Add(id);

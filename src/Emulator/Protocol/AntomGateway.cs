@@ -58,7 +58,8 @@ public sealed partial class AntomGateway(
                     http.Items[SubscriptionIdItem] as string, seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
                 CancellationToken.None);
         }
-        return await TransportAsync(http, transport, path, clientId, Serialize(response), cancellationToken);
+        var body = Serialize(response);
+        return await TransportAsync(http, transport, path, clientId, options.Value.NumbersAsStrings ? WireNumbers.AsStrings(body) : body, cancellationToken);
     }
 
     /// <summary>

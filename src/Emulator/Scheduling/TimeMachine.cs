@@ -278,7 +278,7 @@ public sealed class TimeMachine(
 
         var ran = subscription.RunDue(now, options.Value.DeductionLeadTime, () => ids.NextPaymentId(now), _ => result);
         await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
-        await Outbox.EnqueueAsync(work, subscription, cancellationToken);
+        await Outbox.EnqueueAsync(work, subscription, options.Value.NumbersAsStrings, cancellationToken);
         journal.AddRange(subscription.Events.Select(e => ToJournal(subscriptionId, e)).OfType<JournalEvent>());
         foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
         {
