@@ -39,6 +39,11 @@ public sealed class InquiryTests(EmulatorFactory factory)
         ((string)info["currentPeriodEnd"]!).Should().Be("2027-05-10T08:00:00+00:00");
         ((int)info["periodRule"]!["periodCount"]!).Should().Be(1);
         ((string)info["periodRule"]!["periodType"]!).Should().Be("MONTH");
+        ((string)info["periodType"]!).Should().Be("MONTH", "the SDK models also declare the period at the top level (SPEC §2.9)");
+        info["periodCount"]!.GetValueKind().Should().Be(JsonValueKind.Number);
+        ((int)info["periodCount"]!).Should().Be(1);
+        ((string)info["description"]!).Should().Be((string)body["subscriptionDescription"]!).And.Be((string)info["subscriptionDescription"]!);
+        ((string)info["subscriptionNotifyUrl"]!).Should().Be(m.Receiver.SubscriptionUrl, "the merchant's default, as the create omitted it");
         ((string)info["paymentAmount"]!["value"]!).Should().Be((string)body["paymentAmount"]!["value"]!);
         ((string)info["paymentMethod"]!["paymentMethodType"]!).Should().Be((string)body["paymentMethod"]!["paymentMethodType"]!);
         DateTimeOffset.Parse((string)info["lastUpdateTime"]!, CultureInfo.InvariantCulture).Should().Be(Start, "the approval was its last change: deductions are payments, listed by inquireSubscriptionPayment");

@@ -34,6 +34,25 @@ public sealed class SdkQuirksTests(EmulatorFactory factory)
         reply.SignatureValid.Should().BeTrue();
     }
 
+    /// <summary>Older releases of the Go SDK send Request-Time in nanoseconds since the epoch (19 digits).</summary>
+    [Fact]
+    public async Task Create_NanosecondRequestTime_IsAccepted()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+
+        var reply = await client.SendAsync(new SignedRequest
+        {
+            Path = AntomTestClient.PathOf("create"),
+            Body = Encoding.UTF8.GetBytes(Bodies.Create(factory.Time.GetUtcNow()).ToJsonString()),
+            ClientId = merchant.ClientId,
+            Key = merchant.PrivateKey,
+            RequestTime = "1795961309680044517",
+        });
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        reply.SignatureValid.Should().BeTrue();
+    }
+
     /// <summary>
     /// System.Text.Json, as the .NET SDK uses it, escapes every character outside ASCII: an emoji becomes a pair of
     /// surrogate escapes, which is text (only half of a pair is refused).

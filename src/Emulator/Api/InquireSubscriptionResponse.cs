@@ -9,15 +9,20 @@ public sealed record InquireSubscriptionResponse(AntomResult Result, Subscriptio
 
 /// <summary>
 /// A subscription as inquireSubscription describes it (SPEC §2.9). Strings, but for the numbers the SDK models parse as
-/// numbers (<c>periodCount</c>, <c>currentPhaseNo</c>, SPEC §10); times in the offset of the create's start time.
+/// numbers (<c>periodCount</c>, <c>currentPhaseNo</c>, SPEC §10); times in the offset of the create's start time. The
+/// SDK models declare the description and the period both ways (<c>description</c> beside
+/// <c>subscriptionDescription</c>, <c>periodType</c> and <c>periodCount</c> beside <c>periodRule</c>): both are filled.
 /// </summary>
 public sealed record SubscriptionInfo(
     string SubscriptionId,
     string SubscriptionRequestId,
     string SubscriptionDescription,
+    string Description,
     string Status,
     string SubscriptionStartTime,
     string? SubscriptionEndTime,
+    string PeriodType,
+    int PeriodCount,
     SubscriptionInfo.Period PeriodRule,
     string? CurrentPeriodStart,
     string? CurrentPeriodEnd,
@@ -26,7 +31,8 @@ public sealed record SubscriptionInfo(
     Amount PaymentAmount,
     IReadOnlyList<SubscriptionInfo.TrialInfo>? Trials,
     string SubscriptionExpiryTime,
-    string LastUpdateTime)
+    string LastUpdateTime,
+    string? SubscriptionNotifyUrl)
 {
     public sealed record TrialInfo(int TrialStartPeriod, int TrialEndPeriod, Amount TrialAmount);
 
@@ -62,9 +68,12 @@ public sealed record SubscriptionInfo(
             subscription.SubscriptionId,
             subscription.SubscriptionRequestId,
             plan.Description,
+            plan.Description,
             subscription.Status.ToWire(),
             Time(plan.StartTime),
             plan.EndTime is { } end ? Time(end) : null,
+            plan.PeriodRule.PeriodType,
+            plan.PeriodRule.PeriodCount,
             new Period(plan.PeriodRule.PeriodType, plan.PeriodRule.PeriodCount),
             current is { } a ? Time(a.Start) : null,
             current is { } b ? Time(b.End) : null,
@@ -73,7 +82,8 @@ public sealed record SubscriptionInfo(
             plan.PaymentAmount,
             plan.Trials.Count == 0 ? null : [.. plan.Trials.Select(t => new TrialInfo(t.StartPeriod, t.EndPeriod, t.Amount))],
             Time(plan.ExpiryTime),
-            Time(lastUpdate));
+            Time(lastUpdate),
+            plan.SubscriptionNotificationUrl);
     }
 }
 

@@ -135,7 +135,7 @@ public sealed partial class AntomGateway(
 
         if (!RequestTimeFormat().IsMatch(requestTime))
         {
-            return Fail(AntomResult.ParamIllegal($"header Request-Time: must be milliseconds since the epoch or an ISO-8601 date-time (got '{requestTime}')"));
+            return Fail(AntomResult.ParamIllegal($"header Request-Time: must be a time since the epoch in digits (milliseconds, or finer up to nanoseconds as older Go SDKs send) or an ISO-8601 date-time (got '{requestTime}')"));
         }
 
         if (await merchants.FindAsync(clientId, cancellationToken) is not var (merchant, publicKey))
@@ -436,6 +436,6 @@ public sealed partial class AntomGateway(
         return null;
     }
 
-    [GeneratedRegex(@"^(\d{10,16}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)$")]
+    [GeneratedRegex(@"^(\d{10,19}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)$")]
     private static partial Regex RequestTimeFormat();
 }
