@@ -120,6 +120,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"effect\":\"applied\"}", "it applies to a U result code or a timeout, reset or http500")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"effect\":\"applied\"}", "it applies to a U result code")]
     [InlineData("{\"target\":\"change\",\"resultCode\":\"PROCESS_FAIL\",\"match\":{\"phaseNo\":2}}", "apply to deduction and notifyPayment")]
+    [InlineData("{\"target\":\"inquireSubscriptionList\",\"resultCode\":\"UNKNOWN_EXCEPTION\",\"match\":{\"subscriptionId\":\"S1\"}}", "cannot apply to inquireSubscriptionList")]
     [InlineData("{\"target\":\"notifySubscription\",\"delivery\":\"drop\",\"match\":{\"fromPhaseNo\":2}}", "apply to deduction and notifyPayment")]
     [InlineData("{\"target\":\"deduction\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\",\"match\":{\"phaseNo\":0}}", "count phases from 1")]
     public async Task BadFault_IsProblem400SayingWhatIsAllowed(string body, string detail)

@@ -270,6 +270,7 @@ public sealed class InquiryTests(EmulatorFactory factory)
     [InlineData("""{"currencies":["USDX"]}""", "currencies[0]: must be a string of 1 to 3 characters")]
     [InlineData("""{"paymentMethodTypes":"GCASH"}""", "paymentMethodTypes: must be an array, not a string")]
     [InlineData("""{"startTimeFrom":"2027-03-10"}""", "startTimeFrom: must be an ISO-8601 date-time with offset")]
+    [InlineData("""{"startTimeFrom":"0001-01-01T00:00:00+01:00"}""", "startTimeFrom: must be an ISO-8601 date-time with offset that exists, its instant in UTC within the years 0001 to 9999")]
     [InlineData("""{"startTimeFrom":"2027-03-10T08:00:00.0000000000+00:00"}""", "startTimeFrom: must be at most 32 characters")]
     [InlineData("""{"startTimeFrom":"2027-03-12T00:00:00+00:00","startTimeTo":"2027-03-11T00:00:00+00:00"}""", "startTimeFrom: must not be after startTimeTo")]
     [InlineData("""{"startTimeTo":"2027-01-01T00:00:00+00:00"}""", "startTimeTo: must not be before startTimeFrom, which is 7 days before the request time when absent")]

@@ -32,7 +32,7 @@ public sealed class AntomOpenApi : IOperationProcessor, IDocumentProcessor
         }
 
         Header(operation, "Client-Id", "The merchant's client id.", required: true);
-        Header(operation, "Request-Time", "Milliseconds since the epoch or ISO-8601; signed as text.", required: true);
+        Header(operation, "Request-Time", "Time since the epoch in digits (milliseconds; up to nanoseconds) or ISO-8601; signed as text.", required: true);
         Header(operation, "Signature", "algorithm=RSA256,keyVersion=1,signature=<url-encoded base64 of SHA256withRSA over POST <path>\\n<client-id>.<request-time>.<body>>", required: true);
         Header(operation, "Emulator-Result-Code", "Emulator only: force this result code on this call (not signed).", required: false);
         foreach (var response in operation.Responses.Values)

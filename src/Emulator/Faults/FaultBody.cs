@@ -100,6 +100,12 @@ public sealed record FaultBody(
             }
         }
 
+        if (Match is { SubscriptionId: not null } or { SubscriptionRequestId: not null } && Target == Lifecycle.Apis.InquireSubscriptionList)
+        {
+            // Its request names no subscription: a rule that needs one would never act.
+            return "match.subscriptionId and match.subscriptionRequestId cannot apply to inquireSubscriptionList, whose request names no subscription";
+        }
+
         if (Times < 0)
         {
             return "times must be 0 (until deleted) or more";

@@ -178,10 +178,15 @@ public sealed partial class JsonFields
             return null;
         }
 
-        if (!IsoDateTime().IsMatch(text)
-            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        if (!IsoDateTime().IsMatch(text))
         {
             Fail(name, $"must be an ISO-8601 date-time with offset such as 2019-11-27T12:01:01+08:00 (got '{Shorten(text)}')");
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            Fail(name, $"must be an ISO-8601 date-time with offset that exists, its instant in UTC within the years 0001 to 9999 (got '{Shorten(text)}')");
             return null;
         }
 
