@@ -81,4 +81,63 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             delivered.Should().OnlyContain(r => r.SignatureValid);
         }
     }
+
+    /// <summary>
+    /// A notification held back by a reorder fault is written as held before it is sent, and released with its attempt:
+    /// killed in between (here while the receiver holds the subscription's last notification, TERMINATE), it is
+    /// released at the next start and goes out.
+    /// </summary>
+    [Fact]
+    public async Task KilledWhileAHeldBackNotificationIsOut_ItIsDeliveredAfterTheRestart()
+    {
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var terminateArrived = new TaskCompletionSource();
+        var hang = new TaskCompletionSource<(int, string)>();
+        var killed = false;
+        receiver.Answer = n =>
+        {
+            if (!killed && !n.IsPayment && (string)n.Json["subscriptionNotificationType"]! == "TERMINATE")
+            {
+                terminateArrived.TrySetResult();
+                return hang.Task;
+            }
+
+            return Task.FromResult((200, NotificationInbox.Acknowledgement));
+        };
+
+        TestMerchant merchant;
+        var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (first)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            merchant = await TestMerchant.CreateAsync(client, receiver, Start);
+            var antom = new AntomTestClient(client);
+            var body = MerchantHarness.Body(Start);
+            (await antom.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+            var approved = await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+            var subscriptionId = (string)(await approved.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["subscriptionId"]!;
+            (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "notifySubscription", delivery = "reorder" })).EnsureSuccessStatusCode();
+            (await antom.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+            await terminateArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            first.Kill();
+            killed = true;
+        }
+
+        var (second, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (second)
+        {
+            using var client = new HttpClient { BaseAddress = httpAgain };
+            JsonArray notifications = [];
+            for (var i = 0; i < 100 && !notifications.Any(n => (string)n!["status"]! == "acknowledged" && ((string)n["body"]!).Contains("TERMINATE", StringComparison.Ordinal)); i++)
+            {
+                await Task.Delay(100);
+                notifications = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications?kind=notifySubscription"))!;
+            }
+
+            output.WriteLine(notifications.ToJsonString());
+            notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged", "the TERMINATE held back when the process died went out after the restart");
+        }
+
+        hang.TrySetResult((200, NotificationInbox.Acknowledgement));
+    }
 }

@@ -190,4 +190,40 @@ public sealed class ClockTests(EmulatorFactory factory)
         onOne.ResultCode.Should().Be("SUCCESS", "an hour after merchant one's clock is inside the 48 h window");
         onTwo.ResultCode.Should().Be("PARAM_ILLEGAL", "for merchant two it is 30 days ahead");
     }
+
+    /// <summary>
+    /// A webhook handler that terminates the subscription when a renewal fails, during a 12-month advance: the cancel
+    /// is at the time the advance has reached (the failed payment's), not at the clock's time from before the advance,
+    /// and nothing is charged after it.
+    /// </summary>
+    [Fact]
+    public async Task CallDuringAnAdvance_IsAtTheTimeTheAdvanceHasReached()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 3 } })).EnsureSuccessStatusCode();
+        DateTimeOffset? clockInHandler = null;
+        m.Receiver.Answer = async n =>
+        {
+            if (n.IsPayment && (string)n.Json["result"]!["resultStatus"]! == "F")
+            {
+                (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+                clockInHandler = await m.NowAsync();
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        await m.AdvanceAsync("P12M");
+        var failedAt = Frozen.AddMonths(2).AddDays(-1);
+        var inquiry = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+        var payments = (await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["payments"]!.AsArray();
+
+        clockInHandler.Should().Be(failedAt, "the clock reads the time the advance has reached: phase 3's deduction, 24 h before it starts");
+        ((string)inquiry["status"]!).Should().Be("TERMINATED");
+        DateTimeOffset.Parse((string)inquiry["lastUpdateTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt, "the termination happened when the handler got the failed payment");
+        payments.Select(p => (int)p!["phaseNo"]!).Should().Equal(1, 2, 3);
+        m.Receiver.Received.Where(n => !n.IsPayment).Select(n => (string)n.Json["subscriptionNotificationType"]!).Should().Equal("CREATE", "TERMINATE");
+        DateTimeOffset.Parse(m.Receiver.Received.Last(n => !n.IsPayment).Headers["request-time"], System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt);
+    }
 }

@@ -16,8 +16,9 @@ public static class ClockApi
         return merchant;
     }
 
-    public static async Task<Ok<ClockView>> GetClockAsync(string clientId, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
-        TypedResults.Ok(View(await clocks.GetAsync(clientId, cancellationToken), wall));
+    /// <summary>During an advance, the time its run has reached.</summary>
+    public static async Task<Ok<ClockView>> GetClockAsync(string clientId, MerchantClocks clocks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ClockView(await clocks.NowAsync(clientId, cancellationToken), (await clocks.GetAsync(clientId, cancellationToken)).FrozenAt is not null));
 
     public static async Task<Ok<ClockView>> FreezeAsync(string clientId, FreezeBody? body, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
     {

@@ -12,6 +12,7 @@ public sealed class StartupTasks(
     MerchantRegistry merchants,
     AntomSigningKey signingKey,
     Faults.ScenarioLibrary scenarios,
+    Notifications.Outbox outbox,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
     ILogger<StartupTasks> logger) : IHostedService
@@ -22,6 +23,11 @@ public sealed class StartupTasks(
         // path, which the first API call would otherwise wait for.
         _ = Task.Run(() => signingKey.Sign("warm-up"u8.ToArray()), CancellationToken.None);
         await database.MigrateAsync(cancellationToken);
+        if (await outbox.ReleaseStrandedHoldsAsync(null, cancellationToken) is > 0 and var released)
+        {
+            logger.LogWarning("Released {Count} notifications held back by a reorder fault when the emulator stopped", released);
+        }
+
         logger.LogInformation(
             "Storage: {Kind}{Where}", database.Kind, database.IsShared ? " (shared: other instances may use the same database)" : $" at {Path.GetFullPath(options.Value.DatabasePath)}");
         if (options.Value.LoadDefaultMerchant)

@@ -70,6 +70,39 @@ public sealed class Outbox(Database database)
         await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Releases notifications that a <c>reorder</c> fault held back and whose release was lost: the hold is written
+    /// before the attempts, and the release with them, so a process killed between the two left them held with nothing
+    /// to release them (their next notification already queued, or their subscription ended). They go out again after
+    /// their subscription's next due notification, as they would have. Run at start and at the start of each run of
+    /// the merchant's time machine (with its gate and lock held).
+    /// </summary>
+    /// <param name="clientId">One merchant, or all of them (at start).</param>
+    public async Task<int> ReleaseStrandedHoldsAsync(string? clientId, CancellationToken cancellationToken)
+    {
+        var stranded = $"""
+            held = 1 AND status = 'pending' AND next_attempt_at IS NULL{(clientId is null ? "" : " AND client_id = @client")}
+              AND (EXISTS (SELECT 1 FROM notifications later WHERE later.subscription_id = notifications.subscription_id AND later.seq > notifications.seq)
+                   OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscription_id = notifications.subscription_id AND s.status = 'TERMINATED'))
+            """;
+        var parameters = clientId is null ? [] : new (string, object?)[] { ("@client", clientId) };
+        if ((await database.QueryAsync($"SELECT COUNT(*) FROM notifications WHERE {stranded}", r => r.GetInt64(0), cancellationToken, parameters))[0] == 0)
+        {
+            return 0;
+        }
+
+        return await database.WriteAsync(async work =>
+        {
+            var release = work.Command($"UPDATE notifications SET next_attempt_at = created_at WHERE {stranded}");
+            if (clientId is not null)
+            {
+                release.Bind("@client", clientId);
+            }
+
+            return await release.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+    }
+
     public async Task<long> PendingCountAsync(CancellationToken cancellationToken) =>
         (await database.QueryAsync(PendingCountQuery, r => r.GetInt64(0), cancellationToken))[0];
 

@@ -137,7 +137,20 @@ public sealed class TimeMachine(
         Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
     {
         var until = await untilWhenRunning(cancellationToken);
+        await outbox.ReleaseStrandedHoldsAsync(clientId, cancellationToken);
+        try
+        {
+            return await RunStepsAsync(clientId, until, afterRun, cancellationToken);
+        }
+        finally
+        {
+            clocks.RunEnded(clientId);
+        }
+    }
 
+    private async Task<IReadOnlyList<JournalEvent>> RunStepsAsync(
+        string clientId, DateTimeOffset until, Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
+    {
         var journal = new List<JournalEvent>();
         while (true)
         {
@@ -148,6 +161,8 @@ public sealed class TimeMachine(
             {
                 break;
             }
+
+            clocks.Reached(clientId, now);
 
             var progressed = false;
             var attempts = new List<DeliveryAttempt>();
