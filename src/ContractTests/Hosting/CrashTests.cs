@@ -140,4 +140,59 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
 
         hang.TrySetResult((200, NotificationInbox.Acknowledgement));
     }
+
+    /// <summary>The same for an active subscription: CREATE, held back, goes out after phase 1's notifyPayment, also when the process died while that one was out.</summary>
+    [Fact]
+    public async Task KilledWhileTheNotificationAfterAHeldBackOneIsOut_BothGoOutInTheirSwappedOrderAfterTheRestart()
+    {
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var paymentArrived = new TaskCompletionSource();
+        var hang = new TaskCompletionSource<(int, string)>();
+        var killed = false;
+        receiver.Answer = n =>
+        {
+            if (!killed && n.IsPayment)
+            {
+                paymentArrived.TrySetResult();
+                return hang.Task;
+            }
+
+            return Task.FromResult((200, NotificationInbox.Acknowledgement));
+        };
+
+        TestMerchant merchant;
+        var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (first)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            merchant = await TestMerchant.CreateAsync(client, receiver, Start);
+            var antom = new AntomTestClient(client);
+            var body = MerchantHarness.Body(Start);
+            (await antom.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+            (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "notifySubscription", delivery = "reorder" })).EnsureSuccessStatusCode();
+            _ = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+            await paymentArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            first.Kill();
+            killed = true;
+        }
+
+        var receivedBefore = receiver.Received.Count;
+        var (second, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (second)
+        {
+            using var client = new HttpClient { BaseAddress = httpAgain };
+            JsonArray notifications = [];
+            for (var i = 0; i < 100 && (notifications.Count < 2 || !notifications.All(n => (string)n!["status"]! == "acknowledged")); i++)
+            {
+                await Task.Delay(100);
+                notifications = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
+            }
+
+            output.WriteLine(notifications.ToJsonString());
+            notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged", "the held-back CREATE went out after the restart, not a month later");
+            receiver.Received.Skip(receivedBefore).Select(n => n.Kind).Should().Equal(["notifyPayment", "notifySubscription"], "phase 1's payment again, then the CREATE held back behind it");
+        }
+
+        hang.TrySetResult((200, NotificationInbox.Acknowledgement));
+    }
 }
