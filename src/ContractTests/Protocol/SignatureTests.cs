@@ -189,6 +189,20 @@ public sealed class SignatureTests(EmulatorFactory factory)
         reply.SignatureValid.Should().BeTrue();
     }
 
+    [Theory]
+    [InlineData("/ams/api/v1/subscriptions/update", "change a plan with /v1/subscriptions/change")]
+    [InlineData("/ams/sandbox/api/v1/payments/refund", "refunds are not emulated")]
+    public async Task AntomApiNotEmulated_IsNoInterfaceDefinition_SayingSo(string path, string hint)
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+
+        var reply = await client.SendAsync(Request(merchant) with { Path = path });
+
+        reply.ResultCode.Should().Be("NO_INTERFACE_DEF");
+        reply.ResultMessage.Should().Contain("is an Antom API that this emulator does not emulate").And.Contain(hint);
+        reply.SignatureValid.Should().BeTrue();
+    }
+
     [Fact]
     public async Task KnownPath_WithGet_IsMethodNotSupported()
     {
