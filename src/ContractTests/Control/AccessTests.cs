@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ContractTests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -153,6 +155,45 @@ public sealed class AccessTests(EmulatorFactory factory)
         {
             (await control.Content.ReadAsStringAsync()).Should().Contain($"this caller: {caller}");
         }
+    }
+
+    /// <summary>
+    /// Without a token, loopback callers are trusted, so a page of another site that the developer visits must not be
+    /// able to post the dashboard's forms or the control API's bodyless calls to it; scripts (no browser headers) and
+    /// the dashboard's own pages still can.
+    /// </summary>
+    [Theory]
+    [InlineData("https://evil.example", "cross-site", HttpStatusCode.Forbidden)]
+    [InlineData("http://localhost:9999", "same-site", HttpStatusCode.Forbidden)]
+    [InlineData("https://evil.example", null, HttpStatusCode.Forbidden)]
+    [InlineData("null", null, HttpStatusCode.Forbidden)]
+    [InlineData(null, "same-origin", HttpStatusCode.Redirect)]
+    [InlineData("http://localhost", null, HttpStatusCode.Redirect)]
+    [InlineData(null, null, HttpStatusCode.Redirect)]
+    public async Task WithoutAdminToken_ChangesFromAnotherSitesPage_AreRefused(string? origin, string? fetchSite, HttpStatusCode expected)
+    {
+        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: EmulatorFactory.Start);
+        var post = new HttpRequestMessage(HttpMethod.Post, $"/_emulator/ui/merchants/{merchant.ClientId}/clock/advance")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["by"] = "P1Y" }),
+        };
+        if (origin is not null)
+        {
+            post.Headers.Add("Origin", origin);
+        }
+
+        if (fetchSite is not null)
+        {
+            post.Headers.Add("Sec-Fetch-Site", fetchSite);
+        }
+
+        var answer = await http.SendAsync(post);
+        var clock = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock");
+
+        answer.StatusCode.Should().Be(expected);
+        DateTimeOffset.Parse((string)clock!["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(
+            expected == HttpStatusCode.Forbidden ? EmulatorFactory.Start : EmulatorFactory.Start.AddYears(1));
     }
 
     /// <summary>Makes every request come from one address (the test server has none of its own).</summary>

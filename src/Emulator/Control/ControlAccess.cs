@@ -25,6 +25,19 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
     public async Task InvokeAsync(HttpContext http)
     {
         var token = options.Value.AdminToken;
+        var request = http.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method)
+            && FromAnotherSite(request) && !request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && !request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase))
+        {
+            // Without a token, loopback callers are trusted: a page of any site the developer visits could otherwise
+            // post a form to the dashboard on localhost (advance a clock, add a fault) or approve a request.
+            await Results.Problem(
+                $"a change to the emulator from another site's page is refused (Origin '{request.Headers.Origin}', Sec-Fetch-Site '{request.Headers["Sec-Fetch-Site"]}'); use the emulator's own pages, or call the control API from a script",
+                statusCode: StatusCodes.Status403Forbidden, title: "Forbidden").ExecuteAsync(http);
+            return;
+        }
+
         if (token.Length > 0)
         {
             if (http.Request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase))
@@ -104,6 +117,15 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
         + $"<form method=\"post\" action=\"{LoginPath}\"><input type=\"hidden\" name=\"back\" value=\"{E(back)}\">"
         + "<input type=\"password\" name=\"token\" autocomplete=\"current-password\" size=\"40\" autofocus> <button>Sign in</button></form>",
         status).ExecuteAsync(http);
+
+    /// <summary>
+    /// A request a browser made from another site's page (a different origin: another host, port or scheme). Requests
+    /// without a browser's provenance headers (scripts, SDKs, test clients) are not.
+    /// </summary>
+    private static bool FromAnotherSite(HttpRequest request) =>
+        request.Headers["Sec-Fetch-Site"].ToString() is { Length: > 0 } site
+            ? site is not ("same-origin" or "none")
+            : request.Headers.Origin.ToString() is { Length: > 0 } origin && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A request a browser made from one of this emulator's own pages.</summary>
     private static bool SameOrigin(HttpRequest request) =>
