@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using ContractTests.Support;
 
 namespace ContractTests.Control;
@@ -58,5 +59,46 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         merchant.Should().Contain(subscriptionId).And.Contain("2027-01-01 00:00:00 +00:00 (frozen)");
         cancelledOnly.Should().NotContain(subscriptionId);
         unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    /// <summary>What the dashboard's forms and filters get wrong is a 400 or 404 page, never a 500 or a silent default.</summary>
+    [Fact]
+    public async Task Dashboard_BadInput_IsAPageSayingWhat()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+        static HttpContent Raw(string form) => new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+
+        var nul = await m.Http.PostAsync($"{self}/clock/advance", Raw("by=P1Y%00"));
+        var crowded = await m.Http.PostAsync($"{self}/faults", Raw(string.Join("&", Enumerable.Range(0, 1100).Select(i => $"f{i}=1"))));
+        var times = await m.Http.PostAsync($"{self}/faults", Raw("target=create&kind=resultCode&value=RISK_REJECT&times=abc"));
+        var redeliver = await m.Http.PostAsync($"{self}/notifications/ntf_nope/redeliver", Raw("back=x"));
+        var status = await m.Http.GetAsync($"{self}?status=active");
+        var faults = await m.Http.GetStringAsync($"{m.Control}/faults");
+
+        nul.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        crowded.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        times.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await times.Content.ReadAsStringAsync()).Should().Contain("times must be a whole number");
+        faults.Should().Be("[]", "no fault was added with a times it could not read");
+        redeliver.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        status.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await status.Content.ReadAsStringAsync()).Should().Contain("ACTIVE, CANCELLED");
+    }
+
+    /// <summary>The subscription page tells a delivery fault from a real failure: the attempt's error, and a held-back notification.</summary>
+    [Fact]
+    public async Task Dashboard_SubscriptionPage_ShowsWhyAnAttemptFailed_AndWhatIsHeldBack()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "drop" })).EnsureSuccessStatusCode();
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifyPayment", delivery = "reorder" })).EnsureSuccessStatusCode();
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(start));
+
+        var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/subscriptions/{subscriptionId}");
+
+        page.Should().Contain("dropped by a delivery fault", "the dropped CREATE's attempt says why it failed");
+        page.Should().Contain("held back by a reorder fault", "phase 1's notifyPayment waits for phase 2's");
     }
 }

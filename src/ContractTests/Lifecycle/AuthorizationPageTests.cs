@@ -40,6 +40,18 @@ public sealed partial class AuthorizationPageTests
         after.Should().Contain($"This request is {state}").And.NotContain("<button");
     }
 
+    /// <summary>A redirect URL with characters outside ASCII made the Location header invalid: an error after the approval was saved.</summary>
+    [Fact]
+    public async Task Approve_RedirectUrlWithNonAsciiCharacters_RedirectsToItEncoded()
+    {
+        var (_, _, pageUrl) = await CreateAsync(body => body["subscriptionRedirectUrl"] = "https://bücher.example/café?x=ü\u2028");
+
+        var submitted = await browser.PostAsync(FormAction(await browser.GetStringAsync(pageUrl), "approve"), new FormUrlEncodedContent([]));
+
+        submitted.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        submitted.Headers.Location!.OriginalString.Should().Be("https://xn--bcher-kva.example/caf%C3%A9?x=%C3%BC%E2%80%A8");
+    }
+
     [Fact]
     public async Task Page_AfterTheExpiryTime_SaysSoAndOffersNoButtons()
     {
@@ -64,10 +76,11 @@ public sealed partial class AuthorizationPageTests
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
-    private async Task<(TestMerchant Merchant, string RequestId, string PageUrl)> CreateAsync()
+    private async Task<(TestMerchant Merchant, string RequestId, string PageUrl)> CreateAsync(Action<System.Text.Json.Nodes.JsonObject>? edit = null)
     {
         var merchant = await TestMerchant.CreateAsync(client.Http);
         var body = Bodies.Create(factory.Time.GetUtcNow());
+        edit?.Invoke(body);
         var reply = await client.CallAsync(merchant, "create", body);
         return (merchant, (string)body["subscriptionRequestId"]!, new Uri((string)reply.Json["normalUrl"]!).PathAndQuery);
     }

@@ -80,8 +80,15 @@ public static class AuthorizationPage
             return Html(StatusCodes.Status409Conflict, "Cannot do that", $"<p class=\"closed\">{WebUtility.HtmlEncode(outcome.Reason)}</p>");
         }
 
-        return Results.Redirect(subscription!.Plan.RedirectUrl);
+        return Results.Redirect(AsciiUrl(subscription!.Plan.RedirectUrl));
     }
+
+    /// <summary>
+    /// The merchant's redirect URL as a Location header can carry it: non-ASCII characters (<c>café</c>, U+2028) made the
+    /// header invalid, and the buyer got an error after the approval had been saved. (create keeps only absolute URLs.)
+    /// </summary>
+    private static string AsciiUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri : url;
 
     private static void Row(StringBuilder body, string name, string value) =>
         body.Append($"<tr><th>{WebUtility.HtmlEncode(name)}</th><td>{WebUtility.HtmlEncode(value)}</td></tr>");

@@ -70,6 +70,11 @@ public static class DashboardPages
         body.Append(clock.FrozenAt is null ? Button($"{self}/clock/freeze", "Freeze", "freeze") : Button($"{self}/clock/resume", "Resume", "resume"));
 
         var wanted = SubscriptionStatusNames.FromWire(status);
+        if (wanted is null && !string.IsNullOrEmpty(status))
+        {
+            return Page("Unknown status", $"<p class=\"closed\">No subscription status '{E(status)}': {string.Join(", ", Enum.GetValues<SubscriptionStatus>().Select(x => x.ToWire()))}.</p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
         body.Append("<h2>Subscriptions</h2><p>Show: ");
         body.Append($"<a href=\"{self}\">all</a> ");
         foreach (var s in Enum.GetValues<SubscriptionStatus>())
@@ -110,7 +115,11 @@ public static class DashboardPages
 
     private static async Task<IResult> ClockAsync(string clientId, string action, HttpRequest request, MerchantClocks clocks, TimeMachine machine, CancellationToken ct)
     {
-        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
+        if (await ReadFormAsync(request, ct) is not { } form)
+        {
+            return Unreadable(clientId);
+        }
+
         switch (action)
         {
             case "advance" when IsoDuration.TryAdd(await clocks.NowAsync(clientId, ct), form["by"].ToString(), out var target):
@@ -131,7 +140,16 @@ public static class DashboardPages
 
     private static async Task<IResult> AddFaultAsync(string clientId, HttpRequest request, FaultStore faults, ResultCodeCatalogue catalogue, MerchantClocks clocks, CancellationToken ct)
     {
-        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
+        if (await ReadFormAsync(request, ct) is not { } form)
+        {
+            return Unreadable(clientId);
+        }
+
+        if (form["times"].ToString() is { Length: > 0 } timesText && !int.TryParse(timesText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            return CannotAddFault(clientId, $"times must be a whole number from 0 (until deleted) up (got '{timesText}')");
+        }
+
         var kind = form["kind"].ToString();
         var value = form["value"].ToString().Trim();
         var delay = form["delay"].ToString().Trim();
@@ -141,13 +159,13 @@ public static class DashboardPages
             kind == "transport" ? value : null,
             kind == "delivery" ? value : null,
             delay.Length > 0 ? delay : null,
-            int.TryParse(form["times"], out var times) ? times : 1,
+            int.TryParse(form["times"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var times) ? times : 1,
             null,
             null,
             null);
         if (fault.Validate(catalogue) is { } error)
         {
-            return Page("Cannot add that fault", $"<p class=\"closed\">{E(error)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+            return CannotAddFault(clientId, error);
         }
 
         await faults.AddAsync(clientId, fault, await clocks.NowAsync(clientId, ct), ct);
@@ -188,14 +206,14 @@ public static class DashboardPages
             var attempts = new StringBuilder();
             foreach (var a in attemptsOf[n.NotificationId])
             {
-                attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(Time(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
+                attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(Time(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.Error is { Length: > 0 } why ? $" — {E(why)}" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
             }
 
             Row(body,
                 $"<code>{E(n.NotificationId)}</code><pre>{E(n.Body)}</pre>",
                 E(n.Kind),
                 $"<span class=\"{n.Status}\">{E(n.Status)}</span>",
-                E(Time(n.NextAttemptAt)),
+                n.Held && n.NextAttemptAt is null && n.Status == "pending" ? "held back by a reorder fault until the subscription's next notification" : E(Time(n.NextAttemptAt)),
                 attempts.ToString(),
                 Button($"{Root}/merchants/{U(clientId)}/notifications/{U(n.NotificationId)}/redeliver", "Redeliver", $"redeliver-{n.NotificationId}", ("back", subscriptionId)));
         }
@@ -211,11 +229,37 @@ public static class DashboardPages
 
     private static async Task<IResult> RedeliverAsync(string clientId, string notificationId, HttpRequest request, TimeMachine machine, CancellationToken ct)
     {
-        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
-        await machine.RedeliverAsync(clientId, notificationId, ct);
+        if (await ReadFormAsync(request, ct) is not { } form)
+        {
+            return Unreadable(clientId);
+        }
+
+        if (await machine.RedeliverAsync(clientId, notificationId, ct) is null)
+        {
+            return Page("Unknown notification", $"<p class=\"closed\">Merchant {E(clientId)} has no notification {E(notificationId)}.</p>", StatusCodes.Status404NotFound, Nav());
+        }
 
         return Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}");
     }
+
+    /// <summary>The posted form, or null when it cannot be read (a NUL, too many fields, a broken encoding).</summary>
+    private static async Task<IFormCollection?> ReadFormAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Unreadable(string clientId) =>
+        Page("Cannot do that", $"<p class=\"closed\">The form could not be read.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+
+    private static IResult CannotAddFault(string clientId, string error) =>
+        Page("Cannot add that fault", $"<p class=\"closed\">{E(error)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
 
     private static string Nav() => $"<nav><a href=\"{Root}\">Merchants</a><a href=\"/_emulator/v1/result-codes\">Result codes</a><a href=\"/metrics\">Metrics</a></nav>";
 
