@@ -88,9 +88,9 @@ public sealed class OperabilityTests(EmulatorFactory factory)
 
     /// <summary>The subscription page tells a delivery fault from a real failure: the attempt's error, and a held-back notification.</summary>
     [Fact]
-    public async Task Dashboard_SubscriptionPage_ShowsWhyAnAttemptFailed_AndWhatIsHeldBack()
+    public async Task Dashboard_SubscriptionPage_ShowsWhyAnAttemptFailed_WhatIsHeldBack_InItsOwnOffset()
     {
-        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var start = new DateTimeOffset(2027, 1, 1, 8, 0, 0, TimeSpan.FromHours(8));
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
         (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "drop" })).EnsureSuccessStatusCode();
         (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifyPayment", delivery = "reorder" })).EnsureSuccessStatusCode();
@@ -100,5 +100,7 @@ public sealed class OperabilityTests(EmulatorFactory factory)
 
         page.Should().Contain("dropped by a delivery fault", "the dropped CREATE's attempt says why it failed");
         page.Should().Contain("held back by a reorder fault", "phase 1's notifyPayment waits for phase 2's");
+        page.Should().Contain("times in the offset of its start time (+08:00)").And.Contain("2027-01-01 08:00:00 +08:00")
+            .And.NotContain("+00:00", "phases, attempts and the timeline all show the subscription's own offset");
     }
 }

@@ -187,15 +187,17 @@ public static class DashboardPages
 
         var view = await views.BuildAsync(subscription, ct);
         var plan = subscription.Plan;
+        var offset = plan.StartTime.Offset;
+        string T(DateTimeOffset? t) => Time(t, offset);
         var body = new StringBuilder();
         body.Append($"<p><a href=\"{Root}/merchants/{U(clientId)}\">← {E(clientId)}</a></p>");
-        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ToString())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code></p>");
+        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ToString())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code> · times in the offset of its start time ({(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})</p>");
         body.Append("<h2>Lifecycle</h2>").Append(LifecycleDiagram.Svg(subscription.Status));
 
         body.Append("<h2>Phases</h2><table id=\"phases\">" + Header("Phase", "Period", "Amount", "Payment id", "Result"));
         foreach (var p in view.Phases)
         {
-            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{Time(p.PeriodStartTime)} → {Time(p.PeriodEndTime)}"), E(p.Amount.ToString()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>");
+            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ToString()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>");
         }
 
         body.Append("</table><h2>Notifications</h2><table id=\"notifications\">" + Header("Notification", "Kind", "Status", "Next attempt", "Attempts", ""));
@@ -206,14 +208,14 @@ public static class DashboardPages
             var attempts = new StringBuilder();
             foreach (var a in attemptsOf[n.NotificationId])
             {
-                attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(Time(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.Error is { Length: > 0 } why ? $" — {E(why)}" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
+                attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(T(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.Error is { Length: > 0 } why ? $" — {E(why)}" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
             }
 
             Row(body,
                 $"<code>{E(n.NotificationId)}</code><pre>{E(n.Body)}</pre>",
                 E(n.Kind),
                 $"<span class=\"{n.Status}\">{E(n.Status)}</span>",
-                n.Held && n.NextAttemptAt is null && n.Status == "pending" ? "held back by a reorder fault until the subscription's next notification" : E(Time(n.NextAttemptAt)),
+                n.Held && n.NextAttemptAt is null && n.Status == "pending" ? "held back by a reorder fault until the subscription's next notification" : E(T(n.NextAttemptAt)),
                 attempts.ToString(),
                 Button($"{Root}/merchants/{U(clientId)}/notifications/{U(n.NotificationId)}/redeliver", "Redeliver", $"redeliver-{n.NotificationId}", ("back", subscriptionId)));
         }
@@ -221,7 +223,7 @@ public static class DashboardPages
         body.Append("</table><h2>Timeline</h2><table id=\"timeline\">" + Header("At", "What", "Detail"));
         foreach (var e in view.Timeline)
         {
-            Row(body, E(Time(e.At)), E(e.Type), E(e.Detail));
+            Row(body, E(T(e.At)), E(e.Type), E(e.Detail));
         }
 
         return Page($"Subscription {subscriptionId}", body.Append("</table>").ToString(), nav: Nav());

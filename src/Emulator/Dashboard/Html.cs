@@ -48,4 +48,10 @@ public static class Html
         + $"<button id=\"{E(id)}\" type=\"submit\">{E(label)}</button></form>";
 
     public static string Time(DateTimeOffset? time) => time?.ToString("yyyy-MM-dd HH:mm:ss zzz") ?? "";
+
+    /// <summary>In <paramref name="offset"/> (a subscription's own, that of its start time), where the calendar allows it.</summary>
+    public static string Time(DateTimeOffset? time, TimeSpan offset) =>
+        time is { } t && t.UtcDateTime.Ticks + offset.Ticks is var local && local >= DateTime.MinValue.Ticks && local <= DateTime.MaxValue.Ticks
+            ? Time(t.ToOffset(offset))
+            : Time(time);
 }

@@ -112,7 +112,7 @@ public sealed class Subscription
     public static Subscription Create(string subscriptionId, string clientId, string requestId, string authorizationToken, SubscriptionPlan plan, DateTimeOffset now)
     {
         var subscription = new Subscription(subscriptionId, clientId, requestId, authorizationToken, now, plan, SubscriptionStatus.AwaitingAuthorization);
-        subscription.Timeline.Add(new TimelineEntry(now, "stateChanged", "created, AWAITING_AUTHORIZATION until " + plan.ExpiryTime.ToString("O")));
+        subscription.Timeline.Add(new TimelineEntry(now, "stateChanged", "created, AWAITING_AUTHORIZATION until " + plan.ExpiryTime.ToOffset(plan.StartTime.Offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture)));
         return subscription;
     }
 
