@@ -59,9 +59,9 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     }
 
     /// <summary>What the buyer does on the authorization page: approve. Returns the subscription (with its id).</summary>
-    public Task<JsonObject> ApproveAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{subscriptionRequestId}/approve", null);
+    public Task<JsonObject> ApproveAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{Uri.EscapeDataString(subscriptionRequestId)}/approve", null);
 
-    public Task<JsonObject> DeclineAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{subscriptionRequestId}/decline", null);
+    public Task<JsonObject> DeclineAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{Uri.EscapeDataString(subscriptionRequestId)}/decline", null);
 
     /// <summary>Moves this merchant's clock by an ISO-8601 duration (<c>P1M</c>); returns what happened on the way.</summary>
     public async Task<JsonArray> AdvanceAsync(string by) => (await PostAsync($"{Control}/clock/advance", new { by }))["events"]!.AsArray();

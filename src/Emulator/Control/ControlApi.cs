@@ -123,6 +123,8 @@ public static class ControlApi
     private static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DecideAsync(
         string clientId, string subscriptionRequestId, bool approve, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken)
     {
+        // A request id may hold '/', sent as %2F, which the server leaves encoded in the path.
+        subscriptionRequestId = subscriptionRequestId.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var (subscription, outcome) = await buyer.DecideAsync(clientId, subscriptionRequestId, approve, cancellationToken);
         if (subscription is null)
         {
