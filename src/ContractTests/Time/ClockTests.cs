@@ -226,4 +226,20 @@ public sealed class ClockTests(EmulatorFactory factory)
         m.Receiver.Received.Where(n => !n.IsPayment).Select(n => (string)n.Json["subscriptionNotificationType"]!).Should().Equal("CREATE", "TERMINATE");
         DateTimeOffset.Parse(m.Receiver.Received.Last(n => !n.IsPayment).Headers["request-time"], System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt);
     }
+
+    /// <summary>A phase whose deduction failed gives no service: cancelled then, the subscription ends when the last paid phase does.</summary>
+    [Fact]
+    public async Task CancelAfterAFailedRenewal_EndsWithTheLastPaidPhase()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+        await m.AdvanceToAsync(Frozen.AddMonths(1).AddDays(-1));
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
+
+        await m.AdvanceToAsync(Frozen.AddMonths(1).AddDays(1));
+        var subscription = await m.SubscriptionAsync(subscriptionId);
+
+        ((string)subscription["status"]!).Should().Be("TERMINATED", "phase 1, the last one paid, ended on the day phase 2 (unpaid) began");
+    }
 }

@@ -89,7 +89,7 @@ public sealed class Subscription
     [JsonInclude]
     public int AnchorPhaseNo { get; private set; } = 1;
 
-    /// <summary>End of the last deducted phase: how long a cancelled subscription keeps its service.</summary>
+    /// <summary>End of the last phase paid (deducted with success): how long a cancelled subscription keeps its service.</summary>
     [JsonInclude]
     public DateTimeOffset? PaidUntil { get; private set; }
 
@@ -327,7 +327,12 @@ public sealed class Subscription
         var phase = new Phase(phaseNo, start, end, amount, paymentId, at, result.ResultStatus, result.ResultCode, result.ResultMessage, result.ResultStatus == "S" ? at : null);
         NextPhaseNo++;
         NextPhaseAmountOverride = null;
-        PaidUntil = end;
+        if (result.ResultStatus == "S")
+        {
+            // A failed phase gives no service: a cancelled subscription serves to the end of the last one paid.
+            PaidUntil = end;
+        }
+
         Timeline.Add(new TimelineEntry(at, "deduction", $"phase {phaseNo} {amount} {result.ResultStatus} {result.ResultCode} ({paymentId})"));
         Events.Add(new PhaseDeducted(at, phase));
     }
