@@ -319,6 +319,31 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         missed.ResultCode.Should().Be("SUCCESS");
     }
 
+    /// <summary>
+    /// A held notification whose next one is already queued but not due yet (here delayed by an hour) goes out right
+    /// after it, at its time: not alone and earlier, and not a month later with the next renewal.
+    /// </summary>
+    [Fact]
+    public async Task Reorder_WhenTheNextNotificationIsDueLater_GoesOutRightAfterIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifyPayment", delivery = "delay", delay = "PT1H" });
+        var refusedOnce = false;
+        m.Receiver.Answer = n => Task.FromResult(!n.IsPayment && !refusedOnce && (refusedOnce = true) ? (500, "{}") : (200, NotificationInbox.Acknowledgement));
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await AddAsync(m, new { target = "notifySubscription", delivery = "reorder" });
+        await m.AdvanceAsync("PT5M");
+        var heldAt5Minutes = m.Receiver.Received.Count;
+
+        await m.AdvanceAsync("PT2H");
+
+        heldAt5Minutes.Should().Be(1, "the CREATE's first attempt only: its retry is held behind phase 1's payment, delayed to the hour");
+        var after = m.Receiver.Received.Skip(1).ToList();
+        after.Select(n => n.Kind).Should().Equal(["notifyPayment", "notifySubscription"], "the held CREATE goes out right after the payment");
+        after.Select(n => DateTimeOffset.Parse(n.Headers["request-time"], System.Globalization.CultureInfo.InvariantCulture)).Should().Equal([Start.AddHours(1), Start.AddHours(1)]);
+        (await m.NotificationsAsync()).Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
+    }
+
     [Fact]
     public async Task Reorder_ThatRepeats_SwapsPairs()
     {

@@ -71,37 +71,58 @@ public sealed class Outbox(Database database)
     }
 
     /// <summary>
-    /// Releases notifications that a <c>reorder</c> fault held back and whose release was lost: the hold is written
-    /// before the attempts, and the release with them, so a process killed between the two left them held with nothing
-    /// to release them (their next notification already queued, or their subscription ended). They go out again after
-    /// their subscription's next due notification, as they would have. Run at start and at the start of each run of
-    /// the merchant's time machine (with its gate and lock held).
+    /// Gives notifications that a <c>reorder</c> fault holds back the time they go out, where the run that held them
+    /// did not: a held notification goes out right after its subscription's next one. When that next one was already
+    /// queued (not yet due when the hold was made, or the process died before the run sent both), the held one is due
+    /// with it, and the run sends it just after; when its subscription has ended and nothing follows, it is due when it
+    /// would have been without the hold (its first attempt, or the retry that was held). Run at start and at each step
+    /// of the merchant's time machine (with its gate and lock held).
     /// </summary>
     /// <param name="clientId">One merchant, or all of them (at start).</param>
-    public async Task<int> ReleaseStrandedHoldsAsync(string? clientId, CancellationToken cancellationToken)
+    /// <param name="sandboxRetries">The <c>sandbox</c> retry setting: no retries.</param>
+    public async Task<int> ScheduleHeldAsync(string? clientId, bool sandboxRetries, CancellationToken cancellationToken)
     {
-        var stranded = $"""
-            held = 1 AND status = 'pending' AND next_attempt_at IS NULL{(clientId is null ? "" : " AND client_id = @client")}
-              AND (EXISTS (SELECT 1 FROM notifications later WHERE later.subscription_id = notifications.subscription_id AND later.seq > notifications.seq)
-                   OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscription_id = notifications.subscription_id AND s.status = 'TERMINATED'))
-            """;
-        var parameters = clientId is null ? [] : new (string, object?)[] { ("@client", clientId) };
-        if ((await database.QueryAsync($"SELECT COUNT(*) FROM notifications WHERE {stranded}", r => r.GetInt64(0), cancellationToken, parameters))[0] == 0)
+        var held = await database.QueryAsync(
+            $"""
+            SELECT n.notification_id, n.created_at, n.attempt_count,
+                   (SELECT MIN(later.next_attempt_at) FROM notifications later
+                    WHERE later.subscription_id = n.subscription_id AND later.seq > n.seq AND later.status = 'pending' AND later.next_attempt_at IS NOT NULL),
+                   (SELECT MAX(a.at) FROM notification_attempts a WHERE a.notification_id = n.notification_id AND a.redelivery = 0),
+                   (SELECT COUNT(*) FROM subscriptions s WHERE s.subscription_id = n.subscription_id AND s.status = 'TERMINATED')
+            FROM notifications n
+            WHERE n.held = 1 AND n.status = 'pending' AND n.next_attempt_at IS NULL{(clientId is null ? "" : " AND n.client_id = @client")}
+            """,
+            r => (Id: r.GetString(0), Created: r.GetInt64(1), Attempts: r.GetInt32(2), NextOne: r.IsDBNull(3) ? (long?)null : r.GetInt64(3),
+                LastAttempt: r.IsDBNull(4) ? (long?)null : r.GetInt64(4), Ended: r.GetInt64(5) > 0),
+            cancellationToken,
+            clientId is null ? [] : [("@client", clientId)]);
+        var releases = held
+            .Select(h => (h.Id, Due: h.NextOne ?? (h.Ended ? OwnDue(h.Created, h.Attempts, h.LastAttempt, sandboxRetries) : (long?)null)))
+            .Where(r => r.Due is not null)
+            .ToList();
+        if (releases.Count == 0)
         {
             return 0;
         }
 
-        return await database.WriteAsync(async work =>
+        await database.WriteAsync(async work =>
         {
-            var release = work.Command($"UPDATE notifications SET next_attempt_at = created_at WHERE {stranded}");
-            if (clientId is not null)
+            foreach (var (id, due) in releases)
             {
-                release.Bind("@client", clientId);
+                var release = work.Command("UPDATE notifications SET next_attempt_at = @at WHERE notification_id = @id AND held = 1 AND next_attempt_at IS NULL");
+                release.Bind("@id", id);
+                release.Bind("@at", due);
+                await release.ExecuteNonQueryAsync(cancellationToken);
             }
-
-            return await release.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
+        return releases.Count;
     }
+
+    /// <summary>When a held notification was due before the hold: its first attempt, or the retry after its last one.</summary>
+    private static long OwnDue(long created, int attempts, long? lastAttempt, bool sandboxRetries) =>
+        attempts == 0 || lastAttempt is not { } last
+            ? created
+            : RetrySchedule.Next(DateTimeOffset.FromUnixTimeMilliseconds(last), attempts, sandboxRetries)?.ToUnixTimeMilliseconds() ?? last;
 
     public async Task<long> PendingCountAsync(CancellationToken cancellationToken) =>
         (await database.QueryAsync(PendingCountQuery, r => r.GetInt64(0), cancellationToken))[0];

@@ -137,7 +137,6 @@ public sealed class TimeMachine(
         Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
     {
         var until = await untilWhenRunning(cancellationToken);
-        await outbox.ReleaseStrandedHoldsAsync(clientId, cancellationToken);
         try
         {
             return await RunStepsAsync(clientId, until, afterRun, cancellationToken);
@@ -154,6 +153,8 @@ public sealed class TimeMachine(
         var journal = new List<JournalEvent>();
         while (true)
         {
+            // Held back by a reorder fault in an earlier step or run: due with the notification they wait for.
+            await outbox.ScheduleHeldAsync(clientId, SandboxRetries, cancellationToken);
             var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
             var nextAttempt = await outbox.NextAttemptAtAsync(clientId, cancellationToken);
             var at = Min(nextSubscription, nextAttempt);
@@ -372,6 +373,8 @@ public sealed class TimeMachine(
 
         return (attempts, pending);
     }
+
+    private bool SandboxRetries => string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
 
     private static FaultContext FaultContextOf(NotificationRecord notification)
     {
