@@ -196,6 +196,30 @@ public sealed class AccessTests(EmulatorFactory factory)
             expected == HttpStatusCode.Forbidden ? EmulatorFactory.Start : EmulatorFactory.Start.AddYears(1));
     }
 
+    /// <summary>
+    /// Behind a proxy that rewrites Host (nginx's default) and on plain HTTP (no Sec-Fetch-Site), the dashboard's own
+    /// forms are known by Emulator:PublicBaseUrl or the proxy's X-Forwarded-Host; another origin is still refused.
+    /// </summary>
+    [Theory]
+    [InlineData("http://emulator.internal", true, null, HttpStatusCode.Redirect)]
+    [InlineData("http://emulator.internal", false, "emulator.internal", HttpStatusCode.Redirect)]
+    [InlineData("http://evil.example", true, null, HttpStatusCode.Forbidden)]
+    [InlineData("http://evil.example", false, "emulator.internal", HttpStatusCode.Forbidden)]
+    public async Task BehindAProxy_TheDashboardsOwnOrigin_IsKnownByPublicBaseUrlOrForwardedHost(string origin, bool publicBaseUrl, string? forwardedHost, HttpStatusCode expected)
+    {
+        await using var proxied = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:PublicBaseUrl", publicBaseUrl ? "http://emulator.internal/" : ""));
+        var http = proxied.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: EmulatorFactory.Start);
+        var post = new HttpRequestMessage(HttpMethod.Post, $"/_emulator/ui/merchants/{merchant.ClientId}/clock/freeze") { Content = new FormUrlEncodedContent([]) };
+        post.Headers.Add("Origin", origin);
+        if (forwardedHost is not null)
+        {
+            post.Headers.Add("X-Forwarded-Host", forwardedHost);
+        }
+
+        (await http.SendAsync(post)).StatusCode.Should().Be(expected);
+    }
+
     /// <summary>Makes every request come from one address (the test server has none of its own).</summary>
     private sealed class CallerAddress(IPAddress address) : IStartupFilter
     {

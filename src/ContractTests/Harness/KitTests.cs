@@ -20,7 +20,7 @@ public sealed class KitTests
         };
         var body = new
         {
-            subscriptionRequestId = "shop/order-43",
+            subscriptionRequestId = "shop/order%2F43",
             subscriptionDescription = "Basic",
             subscriptionRedirectUrl = "https://merchant.example/done",
             subscriptionStartTime = "2027-01-01T00:00:00+00:00",
@@ -33,7 +33,7 @@ public sealed class KitTests
 
         var rejected = await merchant.CallAsync("create", body, forceResultCode: "RISK_REJECT");
         var created = await merchant.CallAsync("create", body);
-        await merchant.ApproveAsync("shop/order-43");
+        await merchant.ApproveAsync("shop/order%2F43");
 
         rejected.ResultCode.Should().Be("RISK_REJECT");
         created.Json.ContainsKey("schemeUrl").Should().BeTrue();

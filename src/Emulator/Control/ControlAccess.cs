@@ -122,15 +122,29 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
     /// A request a browser made from another site's page (a different origin: another host, port or scheme). Requests
     /// without a browser's provenance headers (scripts, SDKs, test clients) are not.
     /// </summary>
-    private static bool FromAnotherSite(HttpRequest request) =>
+    private bool FromAnotherSite(HttpRequest request) =>
         request.Headers["Sec-Fetch-Site"].ToString() is { Length: > 0 } site
             ? site is not ("same-origin" or "none")
-            : request.Headers.Origin.ToString() is { Length: > 0 } origin && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+            : request.Headers.Origin.ToString() is { Length: > 0 } origin && !IsOwnOrigin(request, origin);
 
     /// <summary>A request a browser made from one of this emulator's own pages.</summary>
-    private static bool SameOrigin(HttpRequest request) =>
-        request.Headers["Sec-Fetch-Site"].ToString() == "same-origin"
-        || string.Equals(request.Headers.Origin.ToString(), $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase);
+    private bool SameOrigin(HttpRequest request) =>
+        request.Headers["Sec-Fetch-Site"].ToString() == "same-origin" || IsOwnOrigin(request, request.Headers.Origin.ToString());
+
+    /// <summary>
+    /// The emulator's own origin as the browser sees it: the request's scheme and host; behind a proxy that rewrites
+    /// them, <c>Emulator:PublicBaseUrl</c> or the proxy's <c>X-Forwarded-Proto</c> and <c>X-Forwarded-Host</c>. (Browsers
+    /// send no <c>Sec-Fetch-Site</c> to plain-HTTP origins other than localhost: there the origin is all there is.)
+    /// </summary>
+    private bool IsOwnOrigin(HttpRequest request, string origin)
+    {
+        bool Is(string candidate) => string.Equals(origin, candidate.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+        return origin.Length > 0
+            && (Is($"{request.Scheme}://{request.Host}")
+                || (Uri.TryCreate(options.Value.PublicBaseUrl, UriKind.Absolute, out var configured) && Is(configured.GetLeftPart(UriPartial.Authority)))
+                || (request.Headers["X-Forwarded-Host"].ToString() is { Length: > 0 } forwarded
+                    && Is($"{(request.Headers["X-Forwarded-Proto"].ToString() is { Length: > 0 } proto ? proto : request.Scheme)}://{forwarded}")));
+    }
 
     private static bool Matches(string? given, string token) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token));

@@ -113,18 +113,28 @@ public static class ControlApi
             : ControlProblems.NotFound($"merchant {clientId} has no subscription {subscriptionId}");
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> ApproveAsync(
-        string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
-        DecideAsync(clientId, subscriptionRequestId, approve: true, buyer, views, cancellationToken);
+        HttpContext http, string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, RequestIdOf(http, subscriptionRequestId), approve: true, buyer, views, cancellationToken);
 
     public static Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DeclineAsync(
-        string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
-        DecideAsync(clientId, subscriptionRequestId, approve: false, buyer, views, cancellationToken);
+        HttpContext http, string clientId, string subscriptionRequestId, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken) =>
+        DecideAsync(clientId, RequestIdOf(http, subscriptionRequestId), approve: false, buyer, views, cancellationToken);
+
+    /// <summary>
+    /// The request id as the caller escaped it in the path: the server leaves <c>%2F</c> (a '/') encoded but decodes
+    /// <c>%25</c>, so the routed value cannot tell a '/' from the text "%2F"; the raw request target can.
+    /// </summary>
+    private static string RequestIdOf(HttpContext http, string routed)
+    {
+        var target = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        var segments = target.Split('?')[0].Split('/');
+        var at = Array.IndexOf(segments, "subscription-requests");
+        return at >= 0 && at + 1 < segments.Length ? Uri.UnescapeDataString(segments[at + 1]) : routed;
+    }
 
     private static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> DecideAsync(
         string clientId, string subscriptionRequestId, bool approve, BuyerDecisions buyer, SubscriptionViews views, CancellationToken cancellationToken)
     {
-        // A request id may hold '/', sent as %2F, which the server leaves encoded in the path.
-        subscriptionRequestId = subscriptionRequestId.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var (subscription, outcome) = await buyer.DecideAsync(clientId, subscriptionRequestId, approve, cancellationToken);
         if (subscription is null)
         {

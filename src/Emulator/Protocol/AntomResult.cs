@@ -24,7 +24,7 @@ public sealed record AntomResult(
     public static AntomResult UnknownException(string message) => new("UNKNOWN_EXCEPTION", "U", message);
 
     public static AntomResult NoInterfaceDefinition(string path) =>
-        NotEmulated.FirstOrDefault(api => path.EndsWith(api.Path, StringComparison.Ordinal)) is { Path: not null } known
+        NotEmulated.FirstOrDefault(api => path.Split('?')[0].EndsWith(api.Path, StringComparison.Ordinal)) is { Path: not null } known
             ? new("NO_INTERFACE_DEF", "F", $"'{path}' is an Antom API that this emulator does not emulate ({known.Instead})")
             : new("NO_INTERFACE_DEF", "F", $"no API is defined at '{path}'");
 
@@ -33,8 +33,8 @@ public sealed record AntomResult(
     [
         ("/v1/subscriptions/update", "change a plan with /v1/subscriptions/change"),
         ("/v1/subscriptions/inquiry", "read a subscription with /v1/subscriptions/inquireSubscription"),
-        ("/v1/payments/refund", "refunds are not emulated"),
-        ("/v1/payments/inquiryRefund", "refunds are not emulated"),
+        ("/v1/payments/refund", "refunds are not emulated: there is nothing to call instead"),
+        ("/v1/payments/inquiryRefund", "refunds are not emulated: there is nothing to call instead"),
         ("/v1/payments/inquiryPayment", "read a subscription's payments with /v1/subscriptions/inquireSubscriptionPayment"),
     ];
 }
