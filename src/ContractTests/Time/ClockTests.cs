@@ -214,12 +214,14 @@ public sealed class ClockTests(EmulatorFactory factory)
             return (200, NotificationInbox.Acknowledgement);
         };
 
-        await m.AdvanceAsync("P12M");
+        var events = await m.AdvanceAsync("P12M");
         var failedAt = Frozen.AddMonths(2).AddDays(-1);
         var inquiry = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
         var payments = (await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["payments"]!.AsArray();
 
         clockInHandler.Should().Be(failedAt, "the clock reads the time the advance has reached: phase 3's deduction, 24 h before it starts");
+        events.Should().ContainSingle(e => (string)e!["type"]! == "stateChanged" && (string)e["to"]! == "TERMINATED")
+            .Which!["at"]!.GetValue<DateTimeOffset>().Should().Be(failedAt, "the advance's events include what the handler's cancel changed");
         ((string)inquiry["status"]!).Should().Be("TERMINATED");
         DateTimeOffset.Parse((string)inquiry["lastUpdateTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt, "the termination happened when the handler got the failed payment");
         payments.Select(p => (int)p!["phaseNo"]!).Should().Equal(1, 2, 3);

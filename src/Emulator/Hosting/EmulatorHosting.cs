@@ -53,6 +53,7 @@ public static class EmulatorHosting
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<UnreadableBodyProblems>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new InstantJsonConverter()));
+        services.AddSingleton<MerchantRuns>();
         services.AddSingleton<MerchantClocks>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<NotificationDispatcher>();

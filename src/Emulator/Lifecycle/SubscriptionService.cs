@@ -14,7 +14,7 @@ namespace Emulator.Lifecycle;
 /// Runs create, change and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
 /// methods, each state change saved in one write transaction with its idempotency record.
 /// </summary>
-public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids, IOptions<EmulatorOptions> options)
+public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids, Scheduling.MerchantRuns runs, IOptions<EmulatorOptions> options)
 {
     public async Task<AntomResponse> CreateAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
@@ -55,7 +55,8 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             return replay;
         }
 
-        return await database.WriteAsync(async work =>
+        Subscription? changed = null;
+        var answer = await database.WriteAsync(async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work, clientId, change.SubscriptionId, null, cancellationToken);
             AntomResult result;
@@ -81,8 +82,14 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
-            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken);
+            var first = await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken);
+
+            // Undone when a concurrent twin answered first.
+            changed = first is ReplayedResponse { Body: var kept } && ReferenceEquals(kept, body) ? subscription : null;
+            return first;
         }, cancellationToken);
+        Told(changed);
+        return answer;
     }
 
     /// <summary>cancel has no request id: it is idempotent by state (SPEC §10).</summary>
@@ -94,7 +101,8 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             return ParamIllegal(fields);
         }
 
-        return await database.WriteAsync(async work =>
+        Subscription? changed = null;
+        var answer = await database.WriteAsync(async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
             if (subscription is null)
@@ -106,8 +114,11 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             var result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
             subscription.RecordApiCall(request.Now, Apis.Cancel, cancel.CancellationType, result.ResultCode);
             await PersistAsync(work, subscription, isNew: false, cancellationToken);
+            changed = subscription;
             return new AntomResponse(result);
         }, cancellationToken);
+        Told(changed);
+        return answer;
     }
 
     /// <summary>
@@ -204,7 +215,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         string clientId, string subscriptionRequestId, bool approve, DateTimeOffset now, CancellationToken cancellationToken,
         Func<WriteTransaction, Subscription, Task>? thenInTheSameUnit = null)
     {
-        return await database.WriteAsync<(Subscription?, Outcome)>(async work =>
+        var decided = await database.WriteAsync<(Subscription?, Outcome)>(async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work, clientId, null, subscriptionRequestId, cancellationToken);
             if (subscription is null)
@@ -222,6 +233,17 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
 
             return (subscription, outcome);
         }, cancellationToken);
+        Told(decided.Item1);
+        return decided;
+    }
+
+    /// <summary>What a committed call changed, for the events of an advance under way for the merchant.</summary>
+    private void Told(Subscription? changed)
+    {
+        if (changed is not null)
+        {
+            runs.Tell(changed.ClientId, changed.Events.Select(e => Scheduling.TimeMachine.ToJournal(changed.SubscriptionId, e)).OfType<Scheduling.JournalEvent>());
+        }
     }
 
     /// <summary>The subscription, its phases and the notifications it owes: one transaction (STYLE.md).</summary>

@@ -7,26 +7,20 @@ namespace Emulator.Scheduling;
 /// One clock per merchant (CONTROL-API.md "Clock"). Every "now" of the emulated API and of the time machine comes from
 /// here, and the wall time under it from the injected <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class MerchantClocks(Database database, TimeProvider wall)
+public sealed class MerchantClocks(Database database, TimeProvider wall, MerchantRuns runs)
 {
     private readonly ConcurrentDictionary<string, ClockState> cache = new(StringComparer.Ordinal);
 
-    // The instant a run of the time machine has reached, while it runs: the clock moves to the run's target only at
-    // its end, and calls made meanwhile (a webhook handler's cancel, an inquiry, the clock's reading) are at the time
-    // the run's deductions and notifications are at, not before them.
-    private readonly ConcurrentDictionary<string, DateTimeOffset> reached = new(StringComparer.Ordinal);
-
+    /// <summary>
+    /// The merchant's time: during a run of its time machine, the instant the run has reached (the clock moves to an
+    /// advance's target only at its end, and calls made meanwhile, such as a webhook handler's cancel, an inquiry or
+    /// the clock's reading, are at the time the run's deductions and notifications are at, not before them).
+    /// </summary>
     public async Task<DateTimeOffset> NowAsync(string clientId, CancellationToken cancellationToken)
     {
         var now = (await GetAsync(clientId, cancellationToken)).Now(wall.GetUtcNow());
-        return reached.TryGetValue(clientId, out var at) && at > now ? at : now;
+        return runs.ReachedBy(clientId) is { } at && at > now ? at : now;
     }
-
-    /// <summary>The time machine's run for the merchant has reached <paramref name="at"/>.</summary>
-    public void Reached(string clientId, DateTimeOffset at) => reached[clientId] = at;
-
-    /// <summary>The run has ended (and moved the clock, when it was an advance).</summary>
-    public void RunEnded(string clientId) => reached.TryRemove(clientId, out _);
 
     public async Task<ClockState> GetAsync(string clientId, CancellationToken cancellationToken)
     {

@@ -23,6 +23,7 @@ public sealed class TimeMachine(
     FaultStore faults,
     ResultCodeCatalogue catalogue,
     MerchantClocks clocks,
+    MerchantRuns runs,
     IOptions<EmulatorOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<TimeMachine> logger)
@@ -137,13 +138,14 @@ public sealed class TimeMachine(
         Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
     {
         var until = await untilWhenRunning(cancellationToken);
+        runs.Started(clientId);
         try
         {
             return await RunStepsAsync(clientId, until, afterRun, cancellationToken);
         }
         finally
         {
-            clocks.RunEnded(clientId);
+            runs.Ended(clientId);
         }
     }
 
@@ -163,7 +165,7 @@ public sealed class TimeMachine(
                 break;
             }
 
-            clocks.Reached(clientId, now);
+            runs.Reached(clientId, now);
 
             var progressed = false;
             var attempts = new List<DeliveryAttempt>();
@@ -221,6 +223,9 @@ public sealed class TimeMachine(
             progressed |= due.Count > 0 || attempts.Count > 0;
             journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
 
+            // What calls made during this step changed (a webhook handler's cancel on a failed renewal).
+            journal.AddRange(runs.TakeTold(clientId));
+
             if (!progressed)
             {
                 logger.LogError("Time machine made no progress for {ClientId} at {At}; stopping this run", clientId, now);
@@ -228,6 +233,7 @@ public sealed class TimeMachine(
             }
         }
 
+        journal.AddRange(runs.TakeTold(clientId));
         if (afterRun is not null)
         {
             await afterRun(until, cancellationToken);
