@@ -90,70 +90,56 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task KilledWhileAHeldBackNotificationIsOut_ItIsDeliveredAfterTheRestart()
     {
-        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var terminateArrived = new TaskCompletionSource();
-        var hang = new TaskCompletionSource<(int, string)>();
-        var killed = false;
-        receiver.Answer = n =>
-        {
-            if (!killed && !n.IsPayment && (string)n.Json["subscriptionNotificationType"]! == "TERMINATE")
+        var (notifications, _) = await KillWhileTheReceiverHoldsAsync(
+            n => !n.IsPayment && (string)n.Json["subscriptionNotificationType"]! == "TERMINATE",
+            async (client, antom, merchant, body) =>
             {
-                terminateArrived.TrySetResult();
-                return hang.Task;
-            }
+                var approved = await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+                var subscriptionId = (string)(await approved.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["subscriptionId"]!;
+                (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "notifySubscription", delivery = "reorder" })).EnsureSuccessStatusCode();
+                (await antom.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+            },
+            "?kind=notifySubscription");
 
-            return Task.FromResult((200, NotificationInbox.Acknowledgement));
-        };
-
-        TestMerchant merchant;
-        var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
-        await using (first)
-        {
-            using var client = new HttpClient { BaseAddress = http };
-            merchant = await TestMerchant.CreateAsync(client, receiver, Start);
-            var antom = new AntomTestClient(client);
-            var body = MerchantHarness.Body(Start);
-            (await antom.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
-            var approved = await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
-            var subscriptionId = (string)(await approved.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["subscriptionId"]!;
-            (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "notifySubscription", delivery = "reorder" })).EnsureSuccessStatusCode();
-            (await antom.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
-            await terminateArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            first.Kill();
-            killed = true;
-        }
-
-        var (second, httpAgain, _) = await EmulatorProcess.StartAsync(dataDirectory);
-        await using (second)
-        {
-            using var client = new HttpClient { BaseAddress = httpAgain };
-            JsonArray notifications = [];
-            for (var i = 0; i < 100 && !notifications.Any(n => (string)n!["status"]! == "acknowledged" && ((string)n["body"]!).Contains("TERMINATE", StringComparison.Ordinal)); i++)
-            {
-                await Task.Delay(100);
-                notifications = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications?kind=notifySubscription"))!;
-            }
-
-            output.WriteLine(notifications.ToJsonString());
-            notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged", "the TERMINATE held back when the process died went out after the restart");
-        }
-
-        hang.TrySetResult((200, NotificationInbox.Acknowledgement));
+        notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged", "the TERMINATE held back when the process died went out after the restart");
     }
 
     /// <summary>The same for an active subscription: CREATE, held back, goes out after phase 1's notifyPayment, also when the process died while that one was out.</summary>
     [Fact]
     public async Task KilledWhileTheNotificationAfterAHeldBackOneIsOut_BothGoOutInTheirSwappedOrderAfterTheRestart()
     {
+        var (notifications, afterRestart) = await KillWhileTheReceiverHoldsAsync(
+            n => n.IsPayment,
+            async (client, antom, merchant, body) =>
+            {
+                (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "notifySubscription", delivery = "reorder" })).EnsureSuccessStatusCode();
+
+                // Not awaited: the approval answers once its notifications had their first attempt, and the payment's hangs.
+                _ = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+            },
+            "");
+
+        notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged", "the held-back CREATE went out after the restart, not a month later");
+        afterRestart.Select(n => n.Kind).Should().Equal(["notifyPayment", "notifySubscription"], "phase 1's payment again, then the CREATE held back behind it");
+    }
+
+    /// <summary>
+    /// Creates a subscription on a fresh emulator, runs <paramref name="arrange"/>, kills the process while the receiver
+    /// holds the first notification <paramref name="holds"/> picks, starts it again on the same data, and waits until the
+    /// merchant's notifications (filtered by <paramref name="query"/>) are acknowledged.
+    /// </summary>
+    private async Task<(JsonArray Notifications, IReadOnlyList<ReceivedNotification> AfterRestart)> KillWhileTheReceiverHoldsAsync(
+        Func<ReceivedNotification, bool> holds, Func<HttpClient, AntomTestClient, TestMerchant, JsonObject, Task> arrange, string query)
+    {
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var paymentArrived = new TaskCompletionSource();
+        var arrived = new TaskCompletionSource();
         var hang = new TaskCompletionSource<(int, string)>();
         var killed = false;
         receiver.Answer = n =>
         {
-            if (!killed && n.IsPayment)
+            if (!killed && holds(n))
             {
-                paymentArrived.TrySetResult();
+                arrived.TrySetResult();
                 return hang.Task;
             }
 
@@ -169,9 +155,8 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             var antom = new AntomTestClient(client);
             var body = MerchantHarness.Body(Start);
             (await antom.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
-            (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "notifySubscription", delivery = "reorder" })).EnsureSuccessStatusCode();
-            _ = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
-            await paymentArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await arrange(client, antom, merchant, body);
+            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
             first.Kill();
             killed = true;
         }
@@ -185,14 +170,15 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             for (var i = 0; i < 100 && (notifications.Count < 2 || !notifications.All(n => (string)n!["status"]! == "acknowledged")); i++)
             {
                 await Task.Delay(100);
-                notifications = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
+                notifications = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications{query}"))!;
             }
 
             output.WriteLine(notifications.ToJsonString());
-            notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged", "the held-back CREATE went out after the restart, not a month later");
-            receiver.Received.Skip(receivedBefore).Select(n => n.Kind).Should().Equal(["notifyPayment", "notifySubscription"], "phase 1's payment again, then the CREATE held back behind it");
-        }
 
-        hang.TrySetResult((200, NotificationInbox.Acknowledgement));
+            // Taken before the held request is let go: the inbox lists a notification once it has answered it.
+            IReadOnlyList<ReceivedNotification> afterRestart = [.. receiver.Received.Skip(receivedBefore)];
+            hang.TrySetResult((200, NotificationInbox.Acknowledgement));
+            return (notifications, afterRestart);
+        }
     }
 }
