@@ -344,6 +344,25 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         (await m.NotificationsAsync()).Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
     }
 
+    /// <summary>A held notification redelivered by hand, without success, still goes out after the next one.</summary>
+    [Fact]
+    public async Task Reorder_HeldNotificationWhoseRedeliveryFails_StillGoesOutAfterTheNextOne()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        await AddAsync(m, new { target = "notifyPayment", delivery = "reorder" });
+        await m.AdvanceAsync("P1M");
+        var held = (await m.NotificationsAsync("?kind=notifyPayment")).Single(n => (string)n!["status"]! == "pending")!;
+        m.Receiver.Answer = _ => Task.FromResult((500, "{}"));
+        (await m.Http.PostAsync($"{m.Control}/notifications/{(string)held["notificationId"]!}/redeliver", null)).EnsureSuccessStatusCode();
+        m.Receiver.Answer = null;
+
+        await m.AdvanceAsync("P1M");
+
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().EndWith(["3", "2"], "phase 2, held, goes out right after phase 3");
+        (await m.NotificationsAsync("?kind=notifyPayment")).Should().HaveCount(3).And.OnlyContain(n => (string)n!["status"]! == "acknowledged");
+    }
+
     [Fact]
     public async Task Reorder_ThatRepeats_SwapsPairs()
     {

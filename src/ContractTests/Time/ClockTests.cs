@@ -244,4 +244,39 @@ public sealed class ClockTests(EmulatorFactory factory)
 
         ((string)subscription["status"]!).Should().Be("TERMINATED", "phase 1, the last one paid, ended on the day phase 2 (unpaid) began");
     }
+
+    /// <summary>
+    /// A webhook handler that approves another request during an advance: the approval does not wait for the advance
+    /// (which waits for the handler), so the notification being handled is acknowledged at once, and the approval's
+    /// phase 1 is in the advance's events.
+    /// </summary>
+    [Fact]
+    public async Task ApproveFromAWebhookHandlerDuringAnAdvance_NeitherWaitsForTheOther()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var later = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen.AddMinutes(10)));
+        var waiting = await m.CreateAsync(MerchantHarness.Body(Frozen));
+        var approved = false;
+        m.Receiver.Answer = async n =>
+        {
+            if (n.IsPayment && (string)n.Json["subscriptionId"]! == later && !approved)
+            {
+                approved = true;
+                (await m.Http.PostAsync($"{m.Control}/subscription-requests/{waiting}/approve", null)).EnsureSuccessStatusCode();
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        var events = await m.AdvanceAsync("PT20M");
+        var waitingId = (string)(await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions?subscriptionRequestId={waiting}"))!.Single()!["subscriptionId"]!;
+
+        approved.Should().BeTrue();
+        events.Where(e => (string)e!["type"]! == "notificationAttempt" && (string)e["subscriptionId"]! == later && (string)e["kind"]! == "notifyPayment")
+            .Select(e => (string)e!["outcome"]!).Should().Equal(["acknowledged"], "the handler's approval answered without waiting for the advance");
+        events.Should().Contain(e => (string)e!["type"]! == "deduction" && (string)e["subscriptionId"]! == waitingId && (int)e["phaseNo"]! == 1,
+            "the approval charged phase 1 during the advance");
+        (await m.NotificationsAsync($"?subscriptionId={waitingId}")).Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged",
+            "the advance delivered the approval's CREATE and phase 1");
+    }
 }

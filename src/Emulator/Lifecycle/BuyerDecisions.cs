@@ -6,23 +6,33 @@ namespace Emulator.Lifecycle;
 
 /// <summary>
 /// The buyer's approve or decline (authorization page or control API), on the merchant's clock. It returns once the
-/// notifications it caused (CREATE, phase 1) have had their first delivery attempt (CONTROL-API.md "Buyer").
+/// notifications it caused (CREATE, phase 1) have had their first delivery attempt (CONTROL-API.md "Buyer"), except
+/// during an advance of the merchant, which makes those attempts itself.
 /// </summary>
-public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStore store, MerchantClocks clocks, TimeMachine machine)
+public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStore store, MerchantClocks clocks, TimeMachine machine, MerchantRuns runs)
 {
     public async Task<(Subscription? Subscription, Outcome Outcome)> DecideAsync(
         string clientId, string subscriptionRequestId, bool approve, CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
+        var charged = new List<JournalEvent>();
         var (subscription, outcome) = await service.DecideAsync(
             clientId, subscriptionRequestId, approve, now, cancellationToken,
-            approve ? (work, decided) => machine.RunSubscriptionDueAsync(work, clientId, decided.SubscriptionId, now, cancellationToken) : null);
+            approve ? (work, decided) => machine.RunSubscriptionDueAsync(work, clientId, decided.SubscriptionId, now, charged, cancellationToken) : null);
         if (subscription is null)
         {
             return (null, outcome);
         }
 
-        await machine.RunDueAsync(clientId, now, cancellationToken);
+        runs.Tell(clientId, charged);
+
+        // During an advance (a webhook handler approving, say), the advance delivers what this caused, at this time:
+        // waiting for it would wait for the handler that is waiting for this call.
+        if (!runs.AdvanceUnderWay(clientId))
+        {
+            await machine.RunDueAsync(clientId, now, cancellationToken);
+        }
+
         return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
     }
 }

@@ -243,7 +243,11 @@ public sealed class Outbox(Database database)
                 insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
                 numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
-                var update = work.Command("UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0, delayed = 0 WHERE notification_id = @id");
+                // A redelivery that is not acknowledged leaves a held or delayed notification as it was: it still goes
+                // out when its turn comes (clearing the hold left it with no time to go out at all).
+                var update = work.Command(attempt.Redelivery && status != "acknowledged"
+                    ? "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count WHERE notification_id = @id"
+                    : "UPDATE notifications SET status = @status, next_attempt_at = @next, attempt_count = @count, held = 0, delayed = 0 WHERE notification_id = @id");
                 update.Bind("@id", notification.NotificationId);
                 update.Bind("@status", status);
                 update.Bind("@next", next?.ToUnixTimeMilliseconds());

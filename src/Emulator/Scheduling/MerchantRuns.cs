@@ -11,7 +11,11 @@ public sealed class MerchantRuns
 {
     private readonly ConcurrentDictionary<string, Run> runs = new(StringComparer.Ordinal);
 
-    public void Started(string clientId) => runs[clientId] = new Run();
+    /// <param name="advancingTo">The target of an advance; null for the background loop's runs.</param>
+    public void Started(string clientId, DateTimeOffset? advancingTo) => runs[clientId] = new Run { AdvancingTo = advancingTo };
+
+    /// <summary>Whether an advance of the merchant is under way: it delivers what falls due on its way.</summary>
+    public bool AdvanceUnderWay(string clientId) => runs.TryGetValue(clientId, out var run) && run.AdvancingTo is not null;
 
     public void Reached(string clientId, DateTimeOffset at)
     {
@@ -52,6 +56,8 @@ public sealed class MerchantRuns
 
     private sealed class Run
     {
+        public DateTimeOffset? AdvancingTo { get; init; }
+
         public DateTimeOffset? Reached { get; set; }
 
         public ConcurrentQueue<JournalEvent> Told { get; } = new();

@@ -138,7 +138,7 @@ public sealed class TimeMachine(
         Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
     {
         var until = await untilWhenRunning(cancellationToken);
-        runs.Started(clientId);
+        runs.Started(clientId, afterRun is null ? null : until);
         try
         {
             return await RunStepsAsync(clientId, until, afterRun, cancellationToken);
@@ -217,13 +217,16 @@ public sealed class TimeMachine(
                 }
             }
 
+            // What calls made meanwhile changed (a webhook handler's cancel on a failed renewal) goes after the attempts
+            // that were out, and before those of the notifications the calls caused.
+            journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
+            journal.AddRange(runs.TakeTold(clientId));
+
             // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
             var due = await outbox.DueAsync(clientId, now, cancellationToken);
-            attempts.AddRange(await DeliverAsync(due, cancellationToken));
-            progressed |= due.Count > 0 || attempts.Count > 0;
-            journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
-
-            // What calls made during this step changed (a webhook handler's cancel on a failed renewal).
+            var others = await DeliverAsync(due, cancellationToken);
+            progressed |= due.Count > 0 || attempts.Count > 0 || others.Count > 0;
+            journal.AddRange(others.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
             journal.AddRange(runs.TakeTold(clientId));
 
             if (!progressed)
@@ -276,8 +279,9 @@ public sealed class TimeMachine(
     /// Runs what one subscription has due at <paramref name="now"/> inside the caller's unit of work: an approval
     /// charges its phase 1 in its own transaction (SPEC §10 "Phase 1: charged at authorization").
     /// </summary>
-    public Task<bool> RunSubscriptionDueAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        RunSubscriptionAsync(work, clientId, subscriptionId, now, [], cancellationToken);
+    /// <param name="journal">Gets what was done (the deduction), for an advance under way to list.</param>
+    public Task<bool> RunSubscriptionDueAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken) =>
+        RunSubscriptionAsync(work, clientId, subscriptionId, now, journal, cancellationToken);
 
     private async Task<bool> RunSubscriptionAsync(WriteTransaction work, string clientId, string subscriptionId, DateTimeOffset now, List<JournalEvent> journal, CancellationToken cancellationToken)
     {
