@@ -26,9 +26,10 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
     {
         var token = options.Value.AdminToken;
         var request = http.Request;
-        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method)
-            && FromAnotherSite(request) && !request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && !request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase))
+        var change = !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);
+        var header = request.Headers.Authorization.ToString();
+        var bearer = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        if (change && !bearer && FromAnotherSite(request) && !request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase))
         {
             // Without a token, loopback callers are trusted: a page of any site the developer visits could otherwise
             // post a form to the dashboard on localhost (advance a clock, add a fault) or approve a request.
@@ -46,10 +47,8 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
                 return;
             }
 
-            var header = http.Request.Headers.Authorization.ToString();
-            var bearer = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
-            var given = bearer ? header["Bearer ".Length..].Trim() : http.Request.Cookies[CookieName];
-            if (!bearer && given is not null && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !SameOrigin(http.Request))
+            var given = bearer ? header["Bearer ".Length..].Trim() : request.Cookies[CookieName];
+            if (!bearer && given is not null && change && !SameOrigin(request))
             {
                 // A browser sends the cookie with a form another page posts (SameSite stops other sites, not other
                 // ports or subdomains of this one): a change made with the cookie must come from the dashboard itself.

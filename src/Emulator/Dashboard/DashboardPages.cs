@@ -145,7 +145,8 @@ public static class DashboardPages
             return Unreadable(clientId);
         }
 
-        if (form["times"].ToString() is { Length: > 0 } timesText && !int.TryParse(timesText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        var times = 1;
+        if (form["times"].ToString() is { Length: > 0 } timesText && !int.TryParse(timesText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out times))
         {
             return CannotAddFault(clientId, $"times must be a whole number from 0 (until deleted) up (got '{timesText}')");
         }
@@ -159,7 +160,7 @@ public static class DashboardPages
             kind == "transport" ? value : null,
             kind == "delivery" ? value : null,
             delay.Length > 0 ? delay : null,
-            int.TryParse(form["times"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var times) ? times : 1,
+            times,
             null,
             null,
             null);

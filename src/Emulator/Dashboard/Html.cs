@@ -51,7 +51,5 @@ public static class Html
 
     /// <summary>In <paramref name="offset"/> (a subscription's own, that of its start time), where the calendar allows it.</summary>
     public static string Time(DateTimeOffset? time, TimeSpan offset) =>
-        time is { } t && t.UtcDateTime.Ticks + offset.Ticks is var local && local >= DateTime.MinValue.Ticks && local <= DateTime.MaxValue.Ticks
-            ? Time(t.ToOffset(offset))
-            : Time(time);
+        Time(time is { } t ? Notifications.NotificationBodies.InOffset(t, offset) : null);
 }

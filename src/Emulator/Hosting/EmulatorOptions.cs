@@ -51,6 +51,9 @@ public sealed class EmulatorOptions
     /// <summary><c>antom</c>: 8 attempts over about a day (SPEC §4.3); <c>sandbox</c>: one attempt, no retries.</summary>
     public string NotificationRetries { get; set; } = "antom";
 
+    /// <summary><see cref="NotificationRetries"/> is <c>sandbox</c>: one attempt, no retries.</summary>
+    public bool SandboxRetries => string.Equals(NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>How long a merchant's endpoint has to answer a notification before the attempt counts as a timeout.</summary>
     public TimeSpan NotificationTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

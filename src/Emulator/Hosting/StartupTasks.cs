@@ -23,7 +23,7 @@ public sealed class StartupTasks(
         // path, which the first API call would otherwise wait for.
         _ = Task.Run(() => signingKey.Sign("warm-up"u8.ToArray()), CancellationToken.None);
         await database.MigrateAsync(cancellationToken);
-        if (await outbox.ScheduleHeldAsync(null, string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase), cancellationToken) is > 0 and var released)
+        if (await outbox.ScheduleHeldAsync(null, options.Value.SandboxRetries, cancellationToken) is > 0 and var released)
         {
             logger.LogInformation("{Count} notifications held back by a reorder fault get the time they go out", released);
         }

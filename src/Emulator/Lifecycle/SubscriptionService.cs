@@ -82,11 +82,14 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
-            var first = await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken);
 
-            // Undone when a concurrent twin answered first.
-            changed = first is ReplayedResponse { Body: var kept } && ReferenceEquals(kept, body) ? subscription : null;
-            return first;
+            // Told only when kept: undone when a concurrent twin answered first.
+            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken,
+                () =>
+                {
+                    changed = subscription;
+                    return Task.CompletedTask;
+                });
         }, cancellationToken);
         Told(changed);
         return answer;

@@ -61,12 +61,14 @@ public static class NotificationBodies
     /// In the merchant's offset; in UTC where that offset would pass the calendar's end or start (a period that ends
     /// past the year 9999 is kept as the calendar's last instant).
     /// </summary>
-    public static string Time(DateTimeOffset time, TimeSpan offset)
-    {
-        var local = time.UtcDateTime.Ticks + offset.Ticks;
-        var shown = local >= DateTime.MinValue.Ticks && local <= DateTime.MaxValue.Ticks ? time.ToOffset(offset) : time.ToUniversalTime();
-        return shown.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
-    }
+    public static string Time(DateTimeOffset time, TimeSpan offset) =>
+        InOffset(time, offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    /// <summary><paramref name="time"/> in <paramref name="offset"/>, or in UTC where that offset would pass the calendar.</summary>
+    public static DateTimeOffset InOffset(DateTimeOffset time, TimeSpan offset) =>
+        time.UtcDateTime.Ticks + offset.Ticks is var local && local >= DateTime.MinValue.Ticks && local <= DateTime.MaxValue.Ticks
+            ? time.ToOffset(offset)
+            : time.ToUniversalTime();
 
     private static string Write(Action<Utf8JsonWriter> fields)
     {

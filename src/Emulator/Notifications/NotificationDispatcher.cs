@@ -47,7 +47,6 @@ public sealed class NotificationDispatcher(
         var (httpStatus, responseBody, outcome, error) = drop
             ? (null, null, DeliveryOutcomes.Unreachable, "dropped by a delivery fault: not sent, as if the notification URL could not be reached")
             : await PostAsync(notification, at, cancellationToken);
-        var sandbox = string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
 
         var status = notification.Status;
         var next = notification.NextAttemptAt;
@@ -65,7 +64,7 @@ public sealed class NotificationDispatcher(
         else if (!redelivery)
         {
             count++;
-            next = RetrySchedule.Next(at, count, sandbox);
+            next = RetrySchedule.Next(at, count, options.Value.SandboxRetries);
             status = next is null ? "exhausted" : "pending";
         }
 

@@ -77,19 +77,13 @@ public sealed class TimeMachine(
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> while no run of the merchant is under way, in this instance or (on a shared
-    /// database) another: a redelivery then neither races a run's attempt at the same notification nor has its
-    /// outcome overwritten by that attempt's. Started, it goes on when its caller gives up, as a run does.
-    /// </summary>
-    private async Task<T> ExclusiveAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        (await WithMerchantAsync(clientId, waitForOtherInstances: true, work, cancellationToken)).Result!;
-
-    /// <summary>
     /// One more attempt at a notification now (CONTROL-API.md "redeliver"), made while no run of the merchant is under
-    /// way: the notification is read and its attempt recorded inside the merchant's turn. Null when it does not exist.
+    /// way, in this instance or (on a shared database) another: the notification is read and its attempt recorded inside
+    /// the merchant's turn, so it neither races a run's attempt nor has its outcome overwritten by that attempt's.
+    /// Started, it goes on when its caller gives up, as a run does. Null when the notification does not exist.
     /// </summary>
-    public Task<NotificationRecord?> RedeliverAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
-        ExclusiveAsync(clientId, async ct =>
+    public async Task<NotificationRecord?> RedeliverAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
+        (await WithMerchantAsync(clientId, waitForOtherInstances: true, async ct =>
         {
             if (await outbox.FindAsync(clientId, notificationId, ct) is not { } notification)
             {
@@ -98,7 +92,7 @@ public sealed class TimeMachine(
 
             await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
             return await outbox.FindAsync(clientId, notificationId, ct);
-        }, cancellationToken);
+        }, cancellationToken)).Result;
 
     /// <summary>Holds the merchant's gate and, on a shared database, its lock; (false, default) when another instance holds it and <paramref name="waitForOtherInstances"/> is false.</summary>
     private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
@@ -156,7 +150,7 @@ public sealed class TimeMachine(
         while (true)
         {
             // Held back by a reorder fault in an earlier step or run: due with the notification they wait for.
-            await outbox.ScheduleHeldAsync(clientId, SandboxRetries, cancellationToken);
+            await outbox.ScheduleHeldAsync(clientId, options.Value.SandboxRetries, cancellationToken);
             var nextSubscription = await subscriptions.NextEventAtAsync(clientId, cancellationToken);
             var nextAttempt = await outbox.NextAttemptAtAsync(clientId, cancellationToken);
             var at = Min(nextSubscription, nextAttempt);
@@ -383,8 +377,6 @@ public sealed class TimeMachine(
 
         return (attempts, pending);
     }
-
-    private bool SandboxRetries => string.Equals(options.Value.NotificationRetries, "sandbox", StringComparison.OrdinalIgnoreCase);
 
     private static FaultContext FaultContextOf(NotificationRecord notification)
     {
