@@ -119,7 +119,59 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
             using var client = new HttpClient { BaseAddress = httpAgain };
             var merchant = await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
 
-            ((string)merchant!["subscriptionNotificationUrl"]!).Should().Be(url, "the default merchant is loaded from fixtures/ only when it does not exist yet");
+            ((string)merchant!["subscriptionNotificationUrl"]!).Should().Be(url, "the default merchant is loaded from fixtures/ only when it does not exist yet or the fixture changed");
+        }
+    }
+
+    [Fact]
+    public async Task DefaultMerchant_FixtureEdited_ItsValuesReplaceThoseOfAPutAtTheNextStart_ThenAPutIsKeptAgain()
+    {
+        var fixtures = Path.Combine(dataDirectory, "fixtures");
+        CopyDirectory(Fixtures.Directory, fixtures);
+        var environment = new Dictionary<string, string> { ["Emulator__FixturesDirectory"] = fixtures };
+        var merchantPath = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
+        var publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim();
+        async Task<System.Text.Json.Nodes.JsonObject> StartAsync(Func<HttpClient, Task>? then = null)
+        {
+            var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory, environment);
+            await using (emulator)
+            {
+                using var client = new HttpClient { BaseAddress = http };
+                var merchant = (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(merchantPath))!;
+                if (then is not null)
+                {
+                    await then(client);
+                }
+
+                return merchant;
+            }
+        }
+
+        async Task PutAsync(HttpClient client, string url) =>
+            (await client.PutAsJsonAsync(merchantPath, new { publicKey, subscriptionNotificationUrl = url, paymentNotificationUrl = url })).EnsureSuccessStatusCode();
+
+        await StartAsync(client => PutAsync(client, "http://127.0.0.1:9/from-put"));
+        var file = Path.Combine(fixtures, "default-merchant.json");
+        File.WriteAllText(file, File.ReadAllText(file).Replace("http://localhost:8081/antom/notify-payment", "http://127.0.0.1:9/edited-fixture", StringComparison.Ordinal));
+        var afterEdit = await StartAsync(client => PutAsync(client, "http://127.0.0.1:9/second-put"));
+        var afterSecondPut = await StartAsync();
+
+        ((string)afterEdit["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/edited-fixture", "the edited fixture is loaded at the next start");
+        ((string)afterEdit["subscriptionNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify-subscription", "the fixture's values replace all of the PUT's");
+        ((string)afterSecondPut["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/second-put", "a PUT made after the fixture was loaded is kept while the fixture stays as it is");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
         }
     }
 

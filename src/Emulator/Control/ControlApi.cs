@@ -72,7 +72,8 @@ public static class ControlApi
             publicKey,
             body.SubscriptionNotificationUrl,
             body.PaymentNotificationUrl,
-            existing?.Merchant.CreatedAt ?? time.GetUtcNow());
+            existing?.Merchant.CreatedAt ?? time.GetUtcNow(),
+            existing?.Merchant.FixtureHash);
         await merchants.SaveAsync(merchant, cancellationToken);
         if (body.Clock?.FrozenAt is { } frozenAt)
         {

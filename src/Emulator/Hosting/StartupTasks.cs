@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Emulator.Merchants;
 using Emulator.Persistence;
@@ -61,18 +63,32 @@ public sealed class StartupTasks(
             throw new InvalidDataException($"{file}: {error}");
         }
 
-        // Created when it does not exist yet: what a PUT changed since (its notification URLs) is kept across restarts.
-        if (await merchants.FindAsync(clientId, cancellationToken) is null)
+        // Created when it does not exist yet. Once it exists, what a PUT changed (its notification URLs) is kept across
+        // restarts until the fixture itself is edited: then the fixture's values replace the stored ones.
+        var fromFixture = new Merchant(
+            clientId,
+            root.GetProperty("keyVersion").GetString() ?? "1",
+            publicKey,
+            root.GetProperty("subscriptionNotificationUrl").GetString(),
+            root.GetProperty("paymentNotificationUrl").GetString(),
+            time.GetUtcNow());
+        fromFixture = fromFixture with { FixtureHash = FixtureHashOf(fromFixture) };
+        var stored = (await merchants.FindAsync(clientId, cancellationToken))?.Merchant;
+        if (stored is null)
         {
-            await merchants.SaveAsync(
-                new Merchant(
-                    clientId,
-                    root.GetProperty("keyVersion").GetString() ?? "1",
-                    publicKey,
-                    root.GetProperty("subscriptionNotificationUrl").GetString(),
-                    root.GetProperty("paymentNotificationUrl").GetString(),
-                    time.GetUtcNow()),
-                cancellationToken);
+            await merchants.SaveAsync(fromFixture, cancellationToken);
+        }
+        else if (stored.FixtureHash is null)
+        {
+            // Stored by a version that did not record which fixture it came from: its values may be a PUT's, kept.
+            await merchants.SaveAsync(stored with { FixtureHash = fromFixture.FixtureHash }, cancellationToken);
+        }
+        else if (stored.FixtureHash != fromFixture.FixtureHash)
+        {
+            await merchants.SaveAsync(fromFixture with { CreatedAt = stored.CreatedAt }, cancellationToken);
+            logger.LogInformation(
+                "{File} changed since {ClientId} was loaded from it: its key version, public key and notification URLs replace the stored ones",
+                file, clientId);
         }
 
         // Its key parsed and the verifying path run once, beside the start, before its first call arrives.
@@ -85,6 +101,11 @@ public sealed class StartupTasks(
         }, CancellationToken.None);
         logger.LogInformation("Default merchant {ClientId} ready (private key: fixtures/keys/merchant-private.pkcs8.b64)", clientId);
     }
+
+    /// <summary>What the merchant's fixture says, as a short digest: a PUT keeps it, an edit of the fixture changes it.</summary>
+    private static string FixtureHashOf(Merchant merchant) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join('\n', merchant.KeyVersion, merchant.PublicKey, merchant.SubscriptionNotificationUrl, merchant.PaymentNotificationUrl))))[..16];
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,10 +1,15 @@
 namespace Emulator.Merchants;
 
-/// <summary>A tenant: one client id with its registered public key and Dashboard-default notification URLs.</summary>
+/// <summary>
+/// A tenant: one client id with its registered public key and Dashboard-default notification URLs.
+/// <paramref name="FixtureHash"/> identifies the content of <c>fixtures/default-merchant.json</c> the merchant was last
+/// loaded from (null for merchants made through the control API only).
+/// </summary>
 public sealed record Merchant(
     string ClientId,
     string KeyVersion,
     string PublicKey,
     string? SubscriptionNotificationUrl,
     string? PaymentNotificationUrl,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? FixtureHash = null);
