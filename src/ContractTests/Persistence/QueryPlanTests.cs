@@ -23,12 +23,27 @@ public sealed class QueryPlanTests
         {
             Outbox.ListQuery("SANDBOX_X", null, "sub_1", null),
             Outbox.ListQuery("SANDBOX_X", "notifyPayment", "sub_1", "pending"),
+            Outbox.ListQuery("SANDBOX_X", null, "sub_1", null, (AfterSeq: 500, Limit: 500)),
         };
 
         foreach (var (sql, parameters) in plans)
         {
-            (await PlanAsync(database, sql, parameters)).Should().Contain("USING INDEX ix_notifications_subscription (subscription_id=?)", sql);
+            (await PlanAsync(database, sql, parameters)).Should().Contain("USING INDEX ix_notifications_subscription (subscription_id=?", sql);
         }
+    }
+
+    [SkippableFact]
+    public async Task APageOfTheSubscriptionList_ReadsItsSubscriptionsRowsThroughTheirIndexes_WithoutASort()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+        string[] ids = ["sub_1", "sub_2", "sub_3"];
+
+        var notifications = await PlanAsync(database, Outbox.OfSubscriptionsQuery(ids).Sql, Outbox.OfSubscriptionsQuery(ids).Parameters);
+        var timeline = await PlanAsync(database, SubscriptionStore.TimelinesOfQuery(ids).Sql, SubscriptionStore.TimelinesOfQuery(ids).Parameters);
+
+        notifications.Should().Contain("USING INDEX ix_notifications_subscription (subscription_id=?)").And.NotContain("TEMP B-TREE");
+        timeline.Should().Contain("USING INDEX ix_timeline_subscription (subscription_id=?)").And.NotContain("TEMP B-TREE");
     }
 
     [SkippableFact]

@@ -95,7 +95,7 @@ public static class ControlApi
         return deleted ? TypedResults.NoContent() : ControlProblems.UnknownMerchant(clientId);
     }
 
-    public static async Task<Results<Ok<List<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
+    public static async Task<Results<Ok<IAsyncEnumerable<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
         string clientId, string? status, string? subscriptionRequestId, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken)
     {
         var wanted = SubscriptionStatusNames.FromWire(status);
@@ -104,7 +104,7 @@ public static class ControlApi
             return ControlProblems.BadRequest("status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
         }
 
-        return TypedResults.Ok(await views.BuildAllAsync(clientId, await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken), cancellationToken));
+        return TypedResults.Ok(views.BuildAllAsync(await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken), cancellationToken));
     }
 
     public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Emulator.Merchants;
 using Emulator.Notifications;
 using Emulator.Scheduling;
@@ -10,12 +11,12 @@ public static class NotificationsApi
 {
     public static RouteGroupBuilder MapNotificationsApi(this RouteGroupBuilder merchant)
     {
-        merchant.MapGet("/notifications", ListNotificationsAsync).WithName("ListNotifications");
+        merchant.MapGet("/notifications", ListNotifications).WithName("ListNotifications");
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync).WithName("RedeliverNotification");
         return merchant;
     }
 
-    public static async Task<Results<Ok<List<NotificationView>>, ProblemHttpResult>> ListNotificationsAsync(
+    public static Results<Ok<IAsyncEnumerable<NotificationView>>, ProblemHttpResult> ListNotifications(
         string clientId, string? kind, string? subscriptionId, string? status, Outbox outbox, CancellationToken cancellationToken)
     {
         // A misspelt filter would match nothing and look like an empty ledger; an empty one (?kind=) is no filter.
@@ -31,9 +32,30 @@ public static class NotificationsApi
             return ControlProblems.BadRequest($"status must be one of pending, acknowledged, exhausted (got '{status}')");
         }
 
-        var notifications = await outbox.ListAsync(clientId, kind, subscriptionId, status, cancellationToken);
-        var attempts = await outbox.AttemptsOfAsync(notifications, cancellationToken);
-        return TypedResults.Ok(notifications.Select(n => NotificationView.From(n, [.. attempts[n.NotificationId]])).ToList());
+        return TypedResults.Ok(ViewsAsync(outbox, clientId, kind, subscriptionId, status, cancellationToken));
+    }
+
+    /// <summary>The ledger read and written out a page at a time: a list of thousands is never held whole.</summary>
+    private static async IAsyncEnumerable<NotificationView> ViewsAsync(
+        Outbox outbox, string clientId, string? kind, string? subscriptionId, string? status, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int pageSize = 500;
+        for (var after = 0L; ;)
+        {
+            var page = await outbox.ListPageAsync(clientId, kind, subscriptionId, status, after, pageSize, cancellationToken);
+            var attempts = await outbox.AttemptsOfAsync(page, cancellationToken);
+            foreach (var notification in page)
+            {
+                yield return NotificationView.From(notification, [.. attempts[notification.NotificationId]]);
+            }
+
+            if (page.Count < pageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Seq;
+        }
     }
 
     /// <summary>One more attempt now, with the original body and a fresh request-time and signature; made before the 202.</summary>

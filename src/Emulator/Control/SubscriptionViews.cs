@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Emulator.Domain;
 using Emulator.Notifications;
 using Emulator.Persistence;
@@ -7,9 +8,8 @@ namespace Emulator.Control;
 /// <summary>Builds the control API's view of a subscription: plan, phases and one timeline of everything that happened.</summary>
 public sealed class SubscriptionViews(SubscriptionStore store, Outbox outbox)
 {
-    // Up to this many subscriptions, a list reads each one's rows through their indexes; beyond it, the merchant's rows
-    // are read in four queries and grouped, instead of a few queries per subscription and one per notification.
-    private const int ReadOneByOneUpTo = 8;
+    // Subscriptions whose rows one page of a list reads (each id is a parameter of the page's queries).
+    private const int PageSize = 100;
 
     public async Task<SubscriptionView> BuildAsync(Subscription subscription, CancellationToken cancellationToken)
     {
@@ -20,31 +20,28 @@ public sealed class SubscriptionViews(SubscriptionStore store, Outbox outbox)
         return Compose(subscription, phases, timeline, [.. notifications.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))]);
     }
 
-    /// <summary>The views of some of one merchant's subscriptions, in their order.</summary>
-    public async Task<List<SubscriptionView>> BuildAllAsync(string clientId, IReadOnlyList<Subscription> subscriptions, CancellationToken cancellationToken)
+    /// <summary>
+    /// The views of some of one merchant's subscriptions, in their order, built a page of subscriptions at a time (four
+    /// queries a page): a list of thousands is written out as it is built, never held whole.
+    /// </summary>
+    public async IAsyncEnumerable<SubscriptionView> BuildAllAsync(IReadOnlyList<Subscription> subscriptions, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var views = new List<SubscriptionView>(subscriptions.Count);
-        if (subscriptions.Count <= ReadOneByOneUpTo)
+        foreach (var page in subscriptions.Chunk(PageSize))
         {
-            foreach (var subscription in subscriptions)
+            var ids = page.Select(s => s.SubscriptionId).ToList();
+            var phases = await store.PhasesOfAsync(ids, cancellationToken);
+            var timelines = await store.TimelinesOfAsync(ids, cancellationToken);
+            var notifications = await outbox.OfSubscriptionsAsync(ids, cancellationToken);
+            var attempts = await outbox.AttemptsOfAsync(notifications.SelectMany(n => n), cancellationToken);
+            foreach (var s in page)
             {
-                views.Add(await BuildAsync(subscription, cancellationToken));
+                yield return Compose(
+                    s,
+                    [.. phases[s.SubscriptionId]],
+                    [.. timelines[s.SubscriptionId]],
+                    [.. notifications[s.SubscriptionId].Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))]);
             }
-
-            return views;
         }
-
-        var phases = await store.PhasesOfMerchantAsync(clientId, cancellationToken);
-        var timelines = await store.TimelineOfMerchantAsync(clientId, cancellationToken);
-        var attempts = await outbox.AttemptsOfMerchantAsync(clientId, cancellationToken);
-        var notifications = (await outbox.ListAsync(clientId, null, null, null, cancellationToken))
-            .ToLookup(n => n.SubscriptionId, n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]), StringComparer.Ordinal);
-        foreach (var s in subscriptions)
-        {
-            views.Add(Compose(s, [.. phases[s.SubscriptionId]], [.. timelines[s.SubscriptionId]], [.. notifications[s.SubscriptionId]]));
-        }
-
-        return views;
     }
 
     private static SubscriptionView Compose(

@@ -162,11 +162,35 @@ public sealed class Outbox(Database database)
         return await database.QueryAsync(sql, Read, cancellationToken, parameters);
     }
 
+    /// <summary>The listing in pages: up to <paramref name="limit"/> notifications after the one numbered <paramref name="afterSeq"/>.</summary>
+    public async Task<IReadOnlyList<NotificationRecord>> ListPageAsync(
+        string clientId, string? kind, string? subscriptionId, string? status, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = ListQuery(clientId, kind, subscriptionId, status, (afterSeq, limit));
+        return await database.QueryAsync(sql, Read, cancellationToken, parameters);
+    }
+
     /// <summary>The listing's query: one subscription's notifications are read through its index, whatever the merchant has.</summary>
-    internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(string clientId, string? kind, string? subscriptionId, string? status)
+    internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(
+        string clientId, string? kind, string? subscriptionId, string? status, (long AfterSeq, int Limit)? page = null)
     {
         var (where, parameters) = SqlFilter.Equal(("client_id", clientId), ("kind", kind), ("subscription_id", subscriptionId), ("status", status));
-        return (Select(where), parameters);
+        return page is var (after, limit)
+            ? (Select($"{where} AND seq > @after") + " LIMIT @limit", [.. parameters, ("@after", after), ("@limit", limit)])
+            : (Select(where), parameters);
+    }
+
+    /// <summary>The notifications of some subscriptions, in order within each (one query, through the subscription index).</summary>
+    public async Task<ILookup<string, NotificationRecord>> OfSubscriptionsAsync(IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = OfSubscriptionsQuery(subscriptionIds);
+        return (await database.QueryAsync(sql, Read, cancellationToken, parameters)).ToLookup(n => n.SubscriptionId, StringComparer.Ordinal);
+    }
+
+    internal static (string Sql, (string Name, object? Value)[] Parameters) OfSubscriptionsQuery(IReadOnlyCollection<string> subscriptionIds)
+    {
+        var (where, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
+        return ($"SELECT {Columns} FROM notifications WHERE {where} ORDER BY subscription_id, seq", parameters);
     }
 
     public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string notificationId, CancellationToken cancellationToken) =>
@@ -180,7 +204,7 @@ public sealed class Outbox(Database database)
     /// The attempts of each of <paramref name="notifications"/>, in order, by notification id: one query per
     /// <see cref="IdsPerQuery"/> notifications, each reading their rows through the attempts' primary key.
     /// </summary>
-    public async Task<ILookup<string, AttemptRecord>> AttemptsOfAsync(IReadOnlyList<NotificationRecord> notifications, CancellationToken cancellationToken)
+    public async Task<ILookup<string, AttemptRecord>> AttemptsOfAsync(IEnumerable<NotificationRecord> notifications, CancellationToken cancellationToken)
     {
         var attempts = new List<(string NotificationId, AttemptRecord Attempt)>();
         foreach (var chunk in notifications.Select(n => n.NotificationId).Chunk(IdsPerQuery))
@@ -194,18 +218,6 @@ public sealed class Outbox(Database database)
 
         return attempts.ToLookup(a => a.NotificationId, a => a.Attempt, StringComparer.Ordinal);
     }
-
-    /// <summary>Every attempt of the merchant's notifications, in order within each notification (one query for a whole list).</summary>
-    public async Task<ILookup<string, AttemptRecord>> AttemptsOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
-        (await database.QueryAsync(
-            $"""
-            SELECT {AttemptColumns} FROM notification_attempts
-            WHERE notification_id IN (SELECT notification_id FROM notifications WHERE client_id = @client)
-            ORDER BY notification_id, attempt_no
-            """,
-            ReadAttempt,
-            cancellationToken,
-            ("@client", clientId))).ToLookup(a => a.NotificationId, a => a.Attempt, StringComparer.Ordinal);
 
     // Well under the bound parameters SQLite (32,766) and PostgreSQL (65,535) take in one statement.
     private const int IdsPerQuery = 500;

@@ -14,4 +14,10 @@ internal static class SqlFilter
         var where = string.Join(" AND ", set.Select(f => $"{f.Column} = @{f.Column}"));
         return (where.Length > 0 ? where : "1 = 1", [.. set.Select(f => ("@" + f.Column, f.Value))]);
     }
+
+    /// <summary><c>column IN (@p0, @p1, …)</c> for a list of values (at most a few hundred: each is a parameter).</summary>
+    public static (string Where, (string Name, object? Value)[] Parameters) In(string column, IReadOnlyCollection<string> values) =>
+        values.Count == 0
+            ? ("1 = 0", [])
+            : ($"{column} IN ({string.Join(", ", values.Select((_, i) => "@in" + i))})", [.. values.Select((v, i) => ("@in" + i, (object?)v))]);
 }

@@ -57,21 +57,31 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             cancellationToken,
             ("@id", subscriptionId));
 
-    /// <summary>The phases of all of the merchant's subscriptions, in order within each (one query for a whole list).</summary>
-    public async Task<ILookup<string, Phase>> PhasesOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
-        (await database.QueryAsync(
-            "SELECT subscription_id, doc FROM phases WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @client) ORDER BY subscription_id, phase_no",
+    /// <summary>The phases of some subscriptions, in order within each (one query, through the phases' primary key).</summary>
+    public async Task<ILookup<string, Phase>> PhasesOfAsync(IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    {
+        var (where, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
+        return (await database.QueryAsync(
+            $"SELECT subscription_id, doc FROM phases WHERE {where} ORDER BY subscription_id, phase_no",
             r => (Id: r.GetString(0), Phase: DeserializePhase(r.GetString(1))),
             cancellationToken,
-            ("@client", clientId))).ToLookup(p => p.Id, p => p.Phase, StringComparer.Ordinal);
+            parameters)).ToLookup(p => p.Id, p => p.Phase, StringComparer.Ordinal);
+    }
 
-    /// <summary>The timelines of all of the merchant's subscriptions, in order within each (one query for a whole list).</summary>
-    public async Task<ILookup<string, TimelineEntry>> TimelineOfMerchantAsync(string clientId, CancellationToken cancellationToken) =>
-        (await database.QueryAsync(
-            "SELECT at, type, detail, subscription_id FROM timeline WHERE subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = @client) ORDER BY seq",
-            r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)),
-            cancellationToken,
-            ("@client", clientId))).ToLookup(e => e.Id, e => e.Entry, StringComparer.Ordinal);
+    /// <summary>The timelines of some subscriptions, in order within each (one query, through the timeline's index).</summary>
+    public async Task<ILookup<string, TimelineEntry>> TimelinesOfAsync(IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = TimelinesOfQuery(subscriptionIds);
+        return (await database.QueryAsync(sql, r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)), cancellationToken, parameters))
+            .ToLookup(e => e.Id, e => e.Entry, StringComparer.Ordinal);
+    }
+
+    /// <summary>Ordered as the index is (by subscription, then in order), so that no sort of other rows is needed.</summary>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) TimelinesOfQuery(IReadOnlyCollection<string> subscriptionIds)
+    {
+        var (where, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
+        return ($"SELECT at, type, detail, subscription_id FROM timeline WHERE {where} ORDER BY subscription_id, seq", parameters);
+    }
 
     private static Phase DeserializePhase(string doc) => JsonSerializer.Deserialize<Phase>(doc, PersistenceJson.Options)!;
 
