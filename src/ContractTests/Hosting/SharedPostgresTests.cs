@@ -57,6 +57,155 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
+    /// <summary>
+    /// Behind a load balancer, a webhook handler's calls reach the instance that is not running the advance. They see
+    /// what they would see through the one that is: the clock at the time the run has reached, an approve that answers
+    /// at once (the advance delivers what it caused), and what they changed in the advance's events.
+    /// </summary>
+    [SkippableFact]
+    public async Task AdvanceOnA_WebhookHandlerCallsB_SeesTheRunsTime_AnswersAtOnce_AndItsChangesAreInTheAdvancesEvents()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("handler"),
+            ["Emulator__NotificationTimeout"] = "00:00:05",
+        };
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
+        var (a, httpA, _) = starting[0];
+        var (b, httpB, _) = starting[1];
+        await using (a)
+        await using (b)
+        {
+            using var clientA = new HttpClient { BaseAddress = httpA };
+            using var clientB = new HttpClient { BaseAddress = httpB };
+            var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
+            var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+            var renewed = MerchantHarness.Body(Start);
+            await new AntomTestClient(clientA).CallAsync(merchant, "create", renewed);
+            (await clientA.PostAsync($"{control}/subscription-requests/{(string)renewed["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+            var renewedId = (string)(await clientA.GetFromJsonAsync<JsonArray>($"{control}/subscriptions"))!.Single()!["subscriptionId"]!;
+            var failedAt = Start.AddMonths(1).AddDays(-1);
+            (await clientA.PostAsJsonAsync($"{control}/clock/advance", new { to = failedAt.AddHours(-1) })).EnsureSuccessStatusCode();
+            var waiting = MerchantHarness.Body(failedAt);
+            waiting["subscriptionExpiryTime"] = failedAt.AddHours(40).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+            (await new AntomTestClient(clientA).CallAsync(merchant, "create", waiting)).ResultCode.Should().Be("SUCCESS");
+            (await clientA.PostAsJsonAsync($"{control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+            DateTimeOffset? clockThroughB = null;
+            receiver.Answer = async n =>
+            {
+                if (n.IsPayment && (string)n.Json["result"]!["resultStatus"]! == "F" && clockThroughB is null)
+                {
+                    var clock = (await clientB.GetFromJsonAsync<JsonObject>($"{control}/clock"))!;
+                    clockThroughB = DateTimeOffset.Parse((string)clock["now"]!, System.Globalization.CultureInfo.InvariantCulture);
+                    (await new AntomTestClient(clientB).CallAsync(merchant, "cancel", Bodies.Cancel(renewedId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+                    (await clientB.PostAsync($"{control}/subscription-requests/{(string)waiting["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+                }
+
+                return (200, NotificationInbox.Acknowledgement);
+            };
+
+            var advanced = await clientA.PostAsJsonAsync($"{control}/clock/advance", new { by = "P2M" });
+            var events = (await advanced.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["events"]!.AsArray();
+            var waitingId = (string)(await clientB.GetFromJsonAsync<JsonArray>($"{control}/subscriptions?subscriptionRequestId={(string)waiting["subscriptionRequestId"]!}"))!.Single()!["subscriptionId"]!;
+            var inquiry = (await new AntomTestClient(clientB).CallAsync(merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = renewedId })).Json["subscription"]!;
+
+            clockThroughB.Should().Be(failedAt, "B reads the time A's run has reached: phase 2's deduction, 24 h before it starts");
+            events.Where(e => (string)e!["type"]! == "notificationAttempt" && (string)e["subscriptionId"]! == renewedId && (string)e["kind"]! == "notifyPayment")
+                .Select(e => (string)e!["outcome"]!).Should().Equal(["acknowledged"], "the handler's calls to B answered without waiting for A's advance");
+            events.Should().ContainSingle(e => (string)e!["type"]! == "stateChanged" && (string)e["subscriptionId"]! == renewedId && (string)e["to"]! == "TERMINATED")
+                .Which!["at"]!.GetValue<DateTimeOffset>().Should().Be(failedAt, "the cancel made through B is in A's events, at the failed payment's time");
+            events.Should().Contain(e => (string)e!["type"]! == "deduction" && (string)e["subscriptionId"]! == waitingId && (int)e["phaseNo"]! == 1, "the approval through B charged phase 1 during A's advance");
+            DateTimeOffset.Parse((string)inquiry["lastUpdateTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt, "the termination happened when the handler got the failed payment");
+            (await clientA.GetFromJsonAsync<JsonArray>($"{control}/notifications"))!.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
+        }
+    }
+
+    /// <summary>
+    /// Merchants are isolated from each other on PostgreSQL as on SQLite: while ten merchants' advances wait on a slow
+    /// webhook endpoint, another merchant's approve is made and answered.
+    /// </summary>
+    [SkippableFact]
+    public async Task AdvancesOfTenMerchantsWaitingOnTheirEndpoint_DoNotHoldUpAnotherMerchant()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("isolated") };
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var (emulator, http, _) = await EmulatorProcess.StartAsync(dataA, environment);
+        await using (emulator)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            var slow = new List<TestMerchant>();
+            for (var i = 0; i < 10; i++)
+            {
+                var merchant = await TestMerchant.CreateAsync(client, receiver, Start);
+                var body = MerchantHarness.Body(Start);
+                await new AntomTestClient(client).CallAsync(merchant, "create", body);
+                (await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+                slow.Add(merchant);
+            }
+
+            var other = await TestMerchant.CreateAsync(client, receiver, Start);
+            var otherBody = MerchantHarness.Body(Start);
+            await new AntomTestClient(client).CallAsync(other, "create", otherBody);
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var held = 0;
+            var allHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            receiver.Answer = async n =>
+            {
+                if (n.Headers["client-id"] != other.ClientId)
+                {
+                    if (Interlocked.Increment(ref held) == slow.Count)
+                    {
+                        allHeld.SetResult();
+                    }
+
+                    await release.Task;
+                }
+
+                return (200, NotificationInbox.Acknowledgement);
+            };
+
+            var advances = slow.Select(m => client.PostAsJsonAsync($"/_emulator/v1/merchants/{m.ClientId}/clock/advance", new { by = "P1M" })).ToList();
+            await allHeld.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var approve = client.PostAsync($"/_emulator/v1/merchants/{other.ClientId}/subscription-requests/{(string)otherBody["subscriptionRequestId"]!}/approve", null);
+            var first = await Task.WhenAny(approve, Task.Delay(TimeSpan.FromSeconds(30)));
+            release.SetResult();
+            await Task.WhenAll(advances);
+
+            (first == approve).Should().BeTrue("the other merchant's approve does not wait for the ten advances");
+            (await approve).EnsureSuccessStatusCode();
+            advances.Should().OnlyContain(a => a.Result.IsSuccessStatusCode);
+        }
+    }
+
+    /// <summary>
+    /// The API-call journal, which the conformance suite judges an integration by, read through B lists a call A has
+    /// just answered.
+    /// </summary>
+    [SkippableFact]
+    public async Task CallAnsweredByA_IsInTheJournalReadThroughB_AtOnce()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("journal") };
+        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
+        await using var a = starting[0].Process;
+        await using var b = starting[1].Process;
+        using var clientA = new HttpClient { BaseAddress = starting[0].Http };
+        using var clientB = new HttpClient { BaseAddress = starting[1].Http };
+        var merchant = await TestMerchant.CreateAsync(clientA);
+
+        for (var round = 1; round <= 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => new AntomTestClient(clientA).CallAsync(merchant, "create", MerchantHarness.Body(Start))));
+            (await clientB.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/api-calls"))!.Should().HaveCount(round * 10);
+        }
+    }
+
     private async Task DriveAndCheckAsync(Uri httpA, Uri httpB, NotificationInbox receiver)
     {
         using var clientA = new HttpClient { BaseAddress = httpA };

@@ -24,11 +24,11 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
             return (null, outcome);
         }
 
-        runs.Tell(clientId, charged);
+        await runs.TellAsync(clientId, charged, cancellationToken);
 
         // During an advance (a webhook handler approving, say), the advance delivers what this caused, at this time:
         // waiting for it would wait for the handler that is waiting for this call.
-        if (!runs.AdvanceUnderWay(clientId))
+        if (!await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
         {
             await machine.RunDueAsync(clientId, now, cancellationToken);
         }

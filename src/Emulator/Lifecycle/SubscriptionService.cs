@@ -91,7 +91,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
                     return Task.CompletedTask;
                 });
         }, cancellationToken);
-        Told(changed);
+        await ToldAsync(changed, cancellationToken);
         return answer;
     }
 
@@ -120,7 +120,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             changed = subscription;
             return new AntomResponse(result);
         }, cancellationToken);
-        Told(changed);
+        await ToldAsync(changed, cancellationToken);
         return answer;
     }
 
@@ -236,16 +236,16 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
 
             return (subscription, outcome);
         }, cancellationToken);
-        Told(decided.Item1);
+        await ToldAsync(decided.Item1, cancellationToken);
         return decided;
     }
 
     /// <summary>What a committed call changed, for the events of an advance under way for the merchant.</summary>
-    private void Told(Subscription? changed)
+    private async Task ToldAsync(Subscription? changed, CancellationToken cancellationToken)
     {
         if (changed is not null)
         {
-            runs.Tell(changed.ClientId, changed.Events.Select(e => Scheduling.TimeMachine.ToJournal(changed.SubscriptionId, e)).OfType<Scheduling.JournalEvent>());
+            await runs.TellAsync(changed.ClientId, changed.Events.Select(e => Scheduling.TimeMachine.ToJournal(changed.SubscriptionId, e)).OfType<Scheduling.JournalEvent>(), cancellationToken);
         }
     }
 

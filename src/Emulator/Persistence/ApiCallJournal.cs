@@ -15,11 +15,16 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
     /// <summary>
     /// Queues the line and writes queued lines in one transaction off the call's path. Readers flush first, so what
     /// they read includes every call answered before. (A killed process may lose the last lines of this diagnostic
-    /// journal; nothing a merchant was told depends on it.)
+    /// journal; nothing a merchant was told depends on it.) On a shared database the line is written before the call
+    /// is answered: a reader may be another instance, which cannot flush this one's queue.
     /// </summary>
     public Task RecordAsync(ApiCallRecord call, CancellationToken cancellationToken)
     {
         queue.Enqueue(call);
+        if (database.IsShared)
+        {
+            return WriteNowAsync(cancellationToken);
+        }
 
         // One writer task at a time drains the queue; calls answered while it writes join its next batch.
         if (Interlocked.CompareExchange(ref writerScheduled, 1, 0) == 0)
@@ -49,6 +54,19 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
         catch (Exception ex)
         {
             Volatile.Write(ref writerScheduled, 0);
+            logger.LogError(ex, "Could not write the API call journal");
+        }
+    }
+
+    private async Task WriteNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The call itself is answered as it was: this journal is diagnostic.
             logger.LogError(ex, "Could not write the API call journal");
         }
     }

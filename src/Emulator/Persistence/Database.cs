@@ -39,7 +39,19 @@ public abstract class Database
     /// merchant's due work (deductions and deliveries). <paramref name="wait"/> false answers null when another
     /// process holds it.
     /// </summary>
-    public abstract Task<IAsyncDisposable?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken);
+    public abstract Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The run of the merchant's time machine under way in another instance sharing the database, if any: the instant
+    /// it has reached (null before its first step) and whether it is an advance. Always null on an unshared database.
+    /// </summary>
+    public virtual Task<OtherRun?> OtherRunAsync(string clientId, CancellationToken cancellationToken) => Task.FromResult<OtherRun?>(null);
+
+    /// <summary>
+    /// Adds what a call changed (events as JSON) to those of the merchant's run under way in another instance, for its
+    /// advance to list; nothing when no other instance runs the merchant.
+    /// </summary>
+    public virtual Task TellOtherRunAsync(string clientId, IReadOnlyList<string> events, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Runs a query on a connection of its own and reads every row with <paramref name="read"/>.</summary>
     public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
@@ -67,5 +79,30 @@ public abstract class Database
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>A run of a merchant's time machine in another instance (<see cref="Database.OtherRunAsync"/>).</summary>
+public sealed record OtherRun(DateTimeOffset? Reached, bool Advancing);
+
+/// <summary>
+/// A merchant's turn at its time machine (<see cref="Database.LockMerchantAsync"/>), held until disposed. On a shared
+/// database it also shows the other instances how far its run has come, and takes what their calls changed meanwhile.
+/// </summary>
+public class MerchantTurn : IAsyncDisposable
+{
+    /// <summary>The turn of an unshared database: nothing to show anyone.</summary>
+    public static readonly MerchantTurn Local = new();
+
+    /// <summary>Shows the other instances that a run is under way, the instant it has reached and whether it is an advance.</summary>
+    public virtual Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>What calls through other instances changed since the last time this was asked (events as JSON), oldest first.</summary>
+    public virtual Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
     }
 }

@@ -13,20 +13,28 @@ namespace Emulator.Persistence;
 /// </summary>
 public sealed class PostgresDatabase : Database, IAsyncDisposable
 {
-    // Advisory lock keys: a bigint for the writer, (namespace, hashtext(client id)) pairs for merchants. PostgreSQL keeps
-    // one-key and two-key locks apart.
+    // Advisory lock keys: bigints for the writer and for merchants (64 bits of a SHA-256 of the client id, so that two
+    // merchants do not share a lock), a (namespace, 0) pair for migrations. PostgreSQL keeps one-key and two-key locks
+    // apart.
     private const long WriterKey = 0x416E_746F_6D57;
-    private const int MerchantSpace = 0x416E_746D;
     private const int MigrationSpace = 0x416E_746E;
 
+    // Merchants whose time machine this instance runs, or waits to run, at once: each holds a connection of its own for
+    // its lock, from a pool apart from the one the work uses, so that holders and waiters never starve the work.
+    private const int MerchantTurns = 64;
+
     private readonly NpgsqlDataSource dataSource;
+    private readonly NpgsqlDataSource lockSource;
+    private readonly SemaphoreSlim turns = new(MerchantTurns, MerchantTurns);
 
     // Writers of this process queue here rather than each holding a pooled connection while it waits for the lock.
     private readonly SemaphoreSlim writeGate = new(1, 1);
 
     public PostgresDatabase(IOptions<EmulatorOptions> options)
     {
-        dataSource = NpgsqlDataSource.Create(WithDefaults(options.Value.PostgresConnectionString));
+        var connectionString = WithDefaults(options.Value.PostgresConnectionString);
+        dataSource = NpgsqlDataSource.Create(connectionString);
+        lockSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = MerchantTurns, MinPoolSize = 0 }.ConnectionString);
     }
 
     /// <summary>
@@ -59,31 +67,83 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
 
-    public override async Task<IAsyncDisposable?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken)
+    public override async Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await turns.WaitAsync(cancellationToken);
+        NpgsqlConnection? connection = null;
         try
         {
+            connection = await lockSource.OpenConnectionAsync(cancellationToken);
+
             // pg_advisory_lock waits for the lock; pg_try_advisory_lock answers at once whether it got it.
             await using var command = connection.CreateCommand();
-            command.CommandText = wait
-                ? "SELECT true FROM pg_advisory_lock(@space, hashtext(@client))"
-                : "SELECT pg_try_advisory_lock(@space, hashtext(@client))";
-            command.Bind("@space", MerchantSpace);
-            command.Bind("@client", clientId);
+            command.CommandText = wait ? "SELECT true FROM pg_advisory_lock(@key)" : "SELECT pg_try_advisory_lock(@key)";
+            command.Bind("@key", MerchantKey(clientId));
             if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {
-                return new MerchantLock(connection, clientId);
+                return new MerchantLock(connection, clientId, turns);
             }
         }
         catch
         {
-            await connection.DisposeAsync();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            turns.Release();
             throw;
         }
 
         await connection.DisposeAsync();
+        turns.Release();
         return null;
+    }
+
+    /// <summary>The merchant's lock key: 64 bits of a SHA-256 of its client id.</summary>
+    internal static long MerchantKey(string clientId) =>
+        BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("merchant\n" + clientId)), 0);
+
+    // A run row counts while the connection that wrote it holds the merchant's lock: a crashed instance's row, whose lock
+    // went with its connection, is ignored. (A bigint advisory key shows in pg_locks as its high and low 32 bits.)
+    private const string LiveRun = """
+        EXISTS (SELECT 1 FROM pg_locks l
+                WHERE l.locktype = 'advisory' AND l.granted AND l.pid = r.owner_pid AND l.objsubid = 1
+                  AND l.classid = ((r.lock_key >> 32) & 4294967295)::oid AND l.objid = (r.lock_key & 4294967295)::oid)
+        """;
+
+    public override async Task<OtherRun?> OtherRunAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            $"SELECT r.reached_at, r.advancing FROM merchant_runs r WHERE r.client_id = @client AND {LiveRun}",
+            r => new OtherRun(r.IsDBNull(0) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetBoolean(1)),
+            cancellationToken,
+            ("@client", clientId));
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
+    public override async Task TellOtherRunAsync(string clientId, IReadOnlyList<string> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = connection.CreateBatch();
+        foreach (var e in events)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = $"""
+                INSERT INTO merchant_run_events (client_id, doc)
+                SELECT @client, @doc WHERE EXISTS (SELECT 1 FROM merchant_runs r WHERE r.client_id = @client AND {LiveRun})
+                """;
+            command.Parameters.Add(new NpgsqlParameter("client", clientId));
+            command.Parameters.Add(new NpgsqlParameter("doc", e));
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
@@ -104,6 +164,22 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                 await ExecuteAsync(connection, $"INSERT INTO emulator_schema (version) VALUES ({step + 1})", cancellationToken);
                 await tx.CommitAsync(cancellationToken);
             }
+
+            // How far each merchant's run under way has come, and what calls through other instances changed meanwhile:
+            // only of use while a run goes, so unlogged (no WAL; emptied after a crash of the server).
+            await ExecuteAsync(connection, """
+                CREATE UNLOGGED TABLE IF NOT EXISTS merchant_runs (
+                    client_id TEXT PRIMARY KEY,
+                    owner_pid INTEGER NOT NULL,
+                    lock_key BIGINT NOT NULL,
+                    reached_at BIGINT,
+                    advancing BOOLEAN NOT NULL);
+                CREATE UNLOGGED TABLE IF NOT EXISTS merchant_run_events (
+                    seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                    client_id TEXT NOT NULL,
+                    doc TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS ix_merchant_run_events_client ON merchant_run_events (client_id, seq);
+                """, cancellationToken);
         }
         finally
         {
@@ -111,7 +187,11 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await lockSource.DisposeAsync();
+        await dataSource.DisposeAsync();
+    }
 
     /// <summary>One unit per transaction, under the writer lock that every instance takes.</summary>
     public override async Task<T> WriteAsync<T>(Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken)
@@ -144,17 +224,53 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         }
     }
 
-    /// <summary>The session lock on a merchant; closing the connection (or a crashed instance's) releases it too.</summary>
-    private sealed class MerchantLock(NpgsqlConnection connection, string clientId) : IAsyncDisposable
+    /// <summary>
+    /// The session lock on a merchant; closing the connection (or a crashed instance's) releases it too. Its run row and
+    /// the events told to it are read and written on the same connection, so a row counts exactly while its lock is held.
+    /// </summary>
+    private sealed class MerchantLock(NpgsqlConnection connection, string clientId, SemaphoreSlim turns) : MerchantTurn
     {
-        public async ValueTask DisposeAsync()
+        public override async Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO merchant_runs (client_id, owner_pid, lock_key, reached_at, advancing) VALUES (@client, pg_backend_pid(), @key, @reached, @advancing)
+                ON CONFLICT (client_id) DO UPDATE SET owner_pid = excluded.owner_pid, lock_key = excluded.lock_key, reached_at = excluded.reached_at, advancing = excluded.advancing
+                """;
+            command.Bind("@client", clientId);
+            command.Bind("@key", MerchantKey(clientId));
+            command.Bind("@reached", reached?.ToUnixTimeMilliseconds());
+            command.Bind("@advancing", advancing);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        public override async Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM merchant_run_events WHERE client_id = @client RETURNING seq, doc";
+            command.Bind("@client", clientId);
+            var told = new List<(long Seq, string Doc)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                told.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+
+            return [.. told.OrderBy(t => t.Seq).Select(t => t.Doc)];
+        }
+
+        public override async ValueTask DisposeAsync()
         {
             try
             {
                 await using var command = connection.CreateCommand();
-                command.CommandText = "SELECT pg_advisory_unlock(@space, hashtext(@client))";
-                command.Bind("@space", MerchantSpace);
+                command.CommandText = """
+                    DELETE FROM merchant_runs WHERE client_id = @client AND owner_pid = pg_backend_pid();
+                    DELETE FROM merchant_run_events WHERE client_id = @client;
+                    SELECT pg_advisory_unlock(@key);
+                    """;
                 command.Bind("@client", clientId);
+                command.Bind("@key", MerchantKey(clientId));
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
             catch
@@ -166,6 +282,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             finally
             {
                 await connection.DisposeAsync();
+                turns.Release();
+                GC.SuppressFinalize(this);
             }
         }
     }

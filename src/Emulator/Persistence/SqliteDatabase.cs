@@ -62,8 +62,8 @@ public sealed class SqliteDatabase : Database, IDisposable
     }
 
     /// <summary>One process owns the file: the time machine's own gate per merchant is all the locking it needs.</summary>
-    public override Task<IAsyncDisposable?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken) =>
-        Task.FromResult<IAsyncDisposable?>(NoLock.Instance);
+    public override Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken) =>
+        Task.FromResult<MerchantTurn?>(MerchantTurn.Local);
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -303,12 +303,5 @@ public sealed class SqliteDatabase : Database, IDisposable
                 completion.TrySetException(failure);
             }
         }
-    }
-
-    private sealed class NoLock : IAsyncDisposable
-    {
-        public static readonly NoLock Instance = new();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

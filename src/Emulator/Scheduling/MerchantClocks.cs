@@ -19,7 +19,7 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
     public async Task<DateTimeOffset> NowAsync(string clientId, CancellationToken cancellationToken)
     {
         var now = (await GetAsync(clientId, cancellationToken)).Now(wall.GetUtcNow());
-        return runs.ReachedBy(clientId) is { } at && at > now ? at : now;
+        return await runs.ReachedByAsync(clientId, cancellationToken) is { } at && at > now ? at : now;
     }
 
     public async Task<ClockState> GetAsync(string clientId, CancellationToken cancellationToken)

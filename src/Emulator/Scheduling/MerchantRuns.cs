@@ -1,35 +1,51 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using Emulator.Persistence;
 
 namespace Emulator.Scheduling;
 
 /// <summary>
 /// The time machine's runs under way, merchant by merchant: the instant each has reached (the clock moves to an
 /// advance's target only at its end, and calls made meanwhile are at the time its deductions and notifications are at),
-/// and what those calls changed (a webhook handler's cancel), so that the advance's <c>events</c> list it too.
+/// and what those calls changed (a webhook handler's cancel), so that the advance's <c>events</c> list it too. On a
+/// shared database the run is also published through its <see cref="MerchantTurn"/>, so that calls reaching another
+/// instance (a webhook handler behind a load balancer) see it as calls reaching this one do.
 /// </summary>
-public sealed class MerchantRuns
+public sealed class MerchantRuns(Database database)
 {
     private readonly ConcurrentDictionary<string, Run> runs = new(StringComparer.Ordinal);
 
     /// <param name="advancingTo">The target of an advance; null for the background loop's runs.</param>
-    public void Started(string clientId, DateTimeOffset? advancingTo) => runs[clientId] = new Run { AdvancingTo = advancingTo };
+    public async Task StartedAsync(string clientId, DateTimeOffset? advancingTo, MerchantTurn turn, CancellationToken cancellationToken)
+    {
+        var run = new Run(turn, advancingTo is not null);
+        runs[clientId] = run;
+        await turn.PublishAsync(null, run.Advancing, cancellationToken);
+    }
 
-    /// <summary>Whether an advance of the merchant is under way: it delivers what falls due on its way.</summary>
-    public bool AdvanceUnderWay(string clientId) => runs.TryGetValue(clientId, out var run) && run.AdvancingTo is not null;
-
-    public void Reached(string clientId, DateTimeOffset at)
+    public async Task ReachedAsync(string clientId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (runs.TryGetValue(clientId, out var run))
         {
             run.Reached = at;
+            await run.Turn.PublishAsync(at, run.Advancing, cancellationToken);
         }
     }
 
-    /// <summary>The instant the merchant's run has reached, while one is under way.</summary>
-    public DateTimeOffset? ReachedBy(string clientId) => runs.TryGetValue(clientId, out var run) ? run.Reached : null;
+    /// <summary>Whether an advance of the merchant is under way, here or in another instance: it delivers what falls due on its way.</summary>
+    public async Task<bool> AdvanceUnderWayAsync(string clientId, CancellationToken cancellationToken) =>
+        runs.TryGetValue(clientId, out var run)
+            ? run.Advancing
+            : (await database.OtherRunAsync(clientId, cancellationToken))?.Advancing == true;
+
+    /// <summary>The instant the merchant's run has reached, while one is under way here or in another instance.</summary>
+    public async Task<DateTimeOffset?> ReachedByAsync(string clientId, CancellationToken cancellationToken) =>
+        runs.TryGetValue(clientId, out var run)
+            ? run.Reached
+            : (await database.OtherRunAsync(clientId, cancellationToken))?.Reached;
 
     /// <summary>A call made during the merchant's run changed these (nothing happens when no run is under way).</summary>
-    public void Tell(string clientId, IEnumerable<JournalEvent> events)
+    public async Task TellAsync(string clientId, IEnumerable<JournalEvent> events, CancellationToken cancellationToken)
     {
         if (runs.TryGetValue(clientId, out var run))
         {
@@ -38,25 +54,41 @@ public sealed class MerchantRuns
                 run.Told.Enqueue(e);
             }
         }
+        else if (database.IsShared)
+        {
+            await database.TellOtherRunAsync(clientId, [.. events.Select(e => JsonSerializer.Serialize(e, PersistenceJson.Options))], cancellationToken);
+        }
     }
 
-    /// <summary>What calls changed since the last time this was asked.</summary>
-    public IEnumerable<JournalEvent> TakeTold(string clientId)
+    /// <summary>What calls, through this instance or another, changed since the last time this was asked.</summary>
+    public async Task<IReadOnlyList<JournalEvent>> TakeToldAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (runs.TryGetValue(clientId, out var run))
+        if (!runs.TryGetValue(clientId, out var run))
         {
-            while (run.Told.TryDequeue(out var e))
-            {
-                yield return e;
-            }
+            return [];
         }
+
+        var told = new List<JournalEvent>();
+        while (run.Told.TryDequeue(out var e))
+        {
+            told.Add(e);
+        }
+
+        foreach (var doc in await run.Turn.TakeToldAsync(cancellationToken))
+        {
+            told.Add(JsonSerializer.Deserialize<JournalEvent>(doc, PersistenceJson.Options)!);
+        }
+
+        return told;
     }
 
     public void Ended(string clientId) => runs.TryRemove(clientId, out _);
 
-    private sealed class Run
+    private sealed class Run(MerchantTurn turn, bool advancing)
     {
-        public DateTimeOffset? AdvancingTo { get; init; }
+        public MerchantTurn Turn { get; } = turn;
+
+        public bool Advancing { get; } = advancing;
 
         public DateTimeOffset? Reached { get; set; }
 

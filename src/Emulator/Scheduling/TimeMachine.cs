@@ -30,12 +30,6 @@ public sealed class TimeMachine(
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
 
-    // On a shared database each running merchant holds a pooled connection for its lock while its work opens others:
-    // a bound on concurrent runs keeps the pool from being filled by lock holders waiting for a second connection.
-    private readonly SemaphoreSlim sharedRunSlots = new(SharedRunSlots, SharedRunSlots);
-
-    private const int SharedRunSlots = 8;
-
     /// <summary>Whether a run is under way for the merchant (the background loop does not queue behind it).</summary>
     public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
 
@@ -83,7 +77,7 @@ public sealed class TimeMachine(
     /// Started, it goes on when its caller gives up, as a run does. Null when the notification does not exist.
     /// </summary>
     public async Task<NotificationRecord?> RedeliverAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
-        (await WithMerchantAsync(clientId, waitForOtherInstances: true, async ct =>
+        (await WithMerchantAsync(clientId, waitForOtherInstances: true, async (_, ct) =>
         {
             if (await outbox.FindAsync(clientId, notificationId, ct) is not { } notification)
             {
@@ -96,7 +90,7 @@ public sealed class TimeMachine(
 
     /// <summary>Holds the merchant's gate and, on a shared database, its lock; (false, default) when another instance holds it and <paramref name="waitForOtherInstances"/> is false.</summary>
     private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
-        string clientId, bool waitForOtherInstances, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        string clientId, bool waitForOtherInstances, Func<MerchantTurn, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -104,20 +98,13 @@ public sealed class TimeMachine(
         // A caller may stop waiting for its turn, but not a run once started: a run cut off mid-delivery would lose the
         // record of attempts already made (and send them again). Only the emulator's own shutdown stops it.
         cancellationToken = lifetime.ApplicationStopping;
-        var slot = database.IsShared ? sharedRunSlots : null;
-        if (slot is not null)
-        {
-            await slot.WaitAsync(cancellationToken);
-        }
-
         try
         {
-            await using var held = await database.LockMerchantAsync(clientId, waitForOtherInstances, cancellationToken);
-            return held is null ? (false, default) : (true, await work(cancellationToken));
+            await using var turn = await database.LockMerchantAsync(clientId, waitForOtherInstances, cancellationToken);
+            return turn is null ? (false, default) : (true, await work(turn, cancellationToken));
         }
         finally
         {
-            slot?.Release();
             gate.Release();
         }
     }
@@ -125,16 +112,16 @@ public sealed class TimeMachine(
     private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
         string clientId, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning, bool waitForOtherInstances,
         Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken) =>
-        (await WithMerchantAsync(clientId, waitForOtherInstances, ct => RunHeldAsync(clientId, untilWhenRunning, afterRun, ct), cancellationToken)).Result;
+        (await WithMerchantAsync(clientId, waitForOtherInstances, (turn, ct) => RunHeldAsync(clientId, turn, untilWhenRunning, afterRun, ct), cancellationToken)).Result;
 
     private async Task<IReadOnlyList<JournalEvent>> RunHeldAsync(
-        string clientId, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning,
+        string clientId, MerchantTurn turn, Func<CancellationToken, Task<DateTimeOffset>> untilWhenRunning,
         Func<DateTimeOffset, CancellationToken, Task>? afterRun, CancellationToken cancellationToken)
     {
         var until = await untilWhenRunning(cancellationToken);
-        runs.Started(clientId, afterRun is null ? null : until);
         try
         {
+            await runs.StartedAsync(clientId, afterRun is null ? null : until, turn, cancellationToken);
             return await RunStepsAsync(clientId, until, afterRun, cancellationToken);
         }
         finally
@@ -159,7 +146,7 @@ public sealed class TimeMachine(
                 break;
             }
 
-            runs.Reached(clientId, now);
+            await runs.ReachedAsync(clientId, now, cancellationToken);
 
             var progressed = false;
             var attempts = new List<DeliveryAttempt>();
@@ -214,14 +201,14 @@ public sealed class TimeMachine(
             // What calls made meanwhile changed (a webhook handler's cancel on a failed renewal) goes after the attempts
             // that were out, and before those of the notifications the calls caused.
             journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
-            journal.AddRange(runs.TakeTold(clientId));
+            journal.AddRange(await runs.TakeToldAsync(clientId, cancellationToken));
 
             // Whatever else is due at this instant: retries, and notifications of subscriptions not deducted now.
             var due = await outbox.DueAsync(clientId, now, cancellationToken);
             var others = await DeliverAsync(due, cancellationToken);
             progressed |= due.Count > 0 || attempts.Count > 0 || others.Count > 0;
             journal.AddRange(others.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
-            journal.AddRange(runs.TakeTold(clientId));
+            journal.AddRange(await runs.TakeToldAsync(clientId, cancellationToken));
 
             if (!progressed)
             {
@@ -230,7 +217,7 @@ public sealed class TimeMachine(
             }
         }
 
-        journal.AddRange(runs.TakeTold(clientId));
+        journal.AddRange(await runs.TakeToldAsync(clientId, cancellationToken));
         if (afterRun is not null)
         {
             await afterRun(until, cancellationToken);
