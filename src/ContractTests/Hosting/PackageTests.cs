@@ -118,6 +118,21 @@ public sealed class PackageTests : IDisposable
         test.Output.Should().MatchRegex(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+2,", "the README's example and the merchant's own app test ran and passed");
     }
 
+    /// <summary>
+    /// Packed without a version of one's own, the packages get a newer one at every pack: a merchant who packs again
+    /// after an update must not get the earlier build back from NuGet's cache, which never replaces a version it holds.
+    /// </summary>
+    [Theory]
+    [InlineData("Emulator.Testing")]
+    [InlineData("Emulator.Conformance")]
+    public async Task PackageVersion_ChangesAtEveryPack(string project)
+    {
+        var read = await Command.RunAsync("dotnet", ["msbuild", Path.Combine(Root, "src", project), "-getProperty:PackageVersion", "-nologo"], Root);
+
+        read.ExitCode.Should().Be(0, read.Output);
+        read.Output.Trim().Should().MatchRegex(@"^1\.0\.\d{6}\.\d{1,6}$", "1.0.<yyMMdd>.<HHmmss>, not a fixed 1.0.0");
+    }
+
     [Fact]
     public async Task PackedConformanceTool_InstalledFromTheFolder_WritesTheScorecard()
     {
