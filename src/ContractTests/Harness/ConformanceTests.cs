@@ -34,6 +34,54 @@ public sealed class ConformanceTests
         scorecard.Checks.Single(c => c.Id == "api-request-id-reused-after-unknown").Reason.Should().Contain("a second subscription may be created");
     }
 
+    /// <summary>
+    /// Each mistake of a small integration fails the checks it should, saying why, and nothing else; the correct
+    /// integration passes every check.
+    /// </summary>
+    [Theory]
+    [InlineData("", "", "")]
+    [InlineData("same-request-id", "api-request-ids-unique", "sent request id toy-order each")]
+    [InlineData("drop-early-payment", "out-of-order-tolerated", "never processed")]
+    [InlineData("count-duplicates", "duplicate-processed-once", "processed 2 times")]
+    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "did not retry")]
+    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "retried as toy-")]
+    [InlineData("processed-hook-404", "duplicate-processed-once out-of-order-tolerated", "answered HTTP 404")]
+    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel", "made no API call")]
+    public async Task Mistake_FailsExactlyTheChecksItSpoils_SayingWhy(string mistake, string failing, string reason)
+    {
+        var scorecard = await RunAgainstToyAsync(mistake, withProcessedHook: true);
+
+        string[] expected = failing.Length == 0 ? [] : failing.Split(' ');
+        scorecard.Failed.Should().BeEquivalentTo(expected, scorecard.ToMarkdown());
+        scorecard.Checks.Where(c => !expected.Contains(c.Id)).Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+        foreach (var failed in scorecard.Checks.Where(c => expected.Contains(c.Id)))
+        {
+            failed.Reason.Should().Contain(reason, scorecard.ToMarkdown());
+        }
+    }
+
+    /// <summary>Without the processed-count hook, what only it could show is skipped, not passed.</summary>
+    [Theory]
+    [InlineData("", "duplicate-processed-once")]
+    [InlineData("drop-early-payment", "duplicate-processed-once out-of-order-tolerated")]
+    public async Task WithoutTheProcessedHook_WhatItAloneShowsIsSkipped(string mistake, string skipped)
+    {
+        var scorecard = await RunAgainstToyAsync(mistake, withProcessedHook: false);
+
+        scorecard.Checks.Where(c => c.Outcome == CheckResult.Skipped).Select(c => c.Id).Should().BeEquivalentTo(skipped.Split(' '), scorecard.ToMarkdown());
+        scorecard.Failed.Should().BeEmpty();
+    }
+
+    private static async Task<Scorecard> RunAgainstToyAsync(string mistake, bool withProcessedHook)
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var url = new Uri($"http://127.0.0.1:{Builds.FreePort()}/");
+        await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(url, "antom/"));
+        await using var toy = await ToyMerchant.StartAsync(url, emulator, merchant, mistake.Length == 0 ? [] : [mistake]);
+        var options = Options(emulator, merchant.ClientId, new Uri(url, "antom/notify/subscription"), new Uri(url, "antom/notify/payment"), new Uri(url, "conformance"));
+        return await new ConformanceSuite(withProcessedHook ? options with { ProcessedUrl = new Uri(url, "conformance/processed") } : options).RunAsync();
+    }
+
     [Fact]
     public async Task EndpointThatAcknowledgesNothingProperly_FailsTheSignatureChecksAsInconclusive()
     {

@@ -87,13 +87,15 @@ public sealed class ConformanceSuite(ConformanceOptions options)
 
         if (options.ProcessedUrl is null)
         {
-            return new CheckResult(id, title, CheckResult.Pass, "both deliveries acknowledged; no processed-count hook given, so acting twice could not be observed");
+            return new CheckResult(id, title, CheckResult.Skipped, "both deliveries acknowledged; whether the payment was processed twice cannot be seen without the processed-count hook (--processed-url)");
         }
 
-        var count = await ProcessedCountAsync(paymentId, cancellationToken);
-        return count == 1
-            ? new CheckResult(id, title, CheckResult.Pass, "delivered twice, acknowledged twice, processed once")
-            : new CheckResult(id, title, CheckResult.Fail, $"the payment was processed {count} times after two deliveries of one notification");
+        return await ProcessedCountAsync(paymentId, cancellationToken) switch
+        {
+            (1, _) => new CheckResult(id, title, CheckResult.Pass, "delivered twice, acknowledged twice, processed once"),
+            (_, { } error) => new CheckResult(id, title, CheckResult.Fail, $"cannot tell: {error}"),
+            var (count, _) => new CheckResult(id, title, CheckResult.Fail, $"the payment was processed {count} times after two deliveries of one notification"),
+        };
     }
 
     private async Task<CheckResult> OutOfOrderAsync(CancellationToken cancellationToken)
@@ -110,7 +112,23 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             return new CheckResult(id, title, CheckResult.Fail, $"payment first: {early.Describe()}; CREATE after it: {create.Describe()}; payment retried: {retried.Describe()}");
         }
 
-        return new CheckResult(id, title, CheckResult.Pass, early.Acknowledged ? "the early notifyPayment was acknowledged" : "the early notifyPayment was refused, then acknowledged on the retry after CREATE");
+        var how = early.Acknowledged ? "the early notifyPayment was acknowledged" : "the early notifyPayment was refused, then acknowledged on the retry after CREATE";
+        if (options.ProcessedUrl is null)
+        {
+            // A refused one comes again (Antom retries); an acknowledged one never does, so it must have been kept.
+            return early.Acknowledged
+                ? new CheckResult(id, title, CheckResult.Skipped, $"{how}; whether it was kept or thrown away cannot be seen without the processed-count hook (--processed-url)")
+                : new CheckResult(id, title, CheckResult.Pass, how);
+        }
+
+        return await ProcessedCountAsync(paymentId, cancellationToken) switch
+        {
+            (1, _) => new CheckResult(id, title, CheckResult.Pass, $"{how}, and processed once"),
+            (_, { } error) => new CheckResult(id, title, CheckResult.Fail, $"{how}; cannot tell whether it was processed: {error}"),
+            var (count, _) => new CheckResult(id, title, CheckResult.Fail, count == 0
+                ? $"{how}, but never processed: acknowledged, it will not be sent again, so the payment is lost"
+                : $"{how}, and processed {count} times"),
+        };
     }
 
     private async Task<IReadOnlyList<CheckResult>> ApiChecksAsync(CancellationToken cancellationToken)
@@ -125,30 +143,48 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             }
         }
 
-        // Only this run's calls: the journal keeps every earlier run of the same client id too.
-        var earlier = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/api-calls", cancellationToken))!.Count;
+        // Only this run's calls (the journal keeps every earlier run of the same client id too), taken trigger by
+        // trigger: what the integration did while it handled each of them.
+        var journal = $"{control}/api-calls";
+        var seen = (await Emulator.GetFromJsonAsync<JsonArray>(journal, cancellationToken))!.Count;
         var triggerErrors = new List<string>();
-        var first = await TriggerAsync("subscribe", null, triggerErrors, cancellationToken);
-        var firstRequestId = (string?)first?["subscriptionRequestId"];
-        var approved = firstRequestId is null ? null : await Emulator.PostAsync($"{control}/subscription-requests/{firstRequestId}/approve", null, cancellationToken);
+        async Task<(JsonNode? Answer, List<JsonObject> Calls)> ActAsync(string action, object? body, bool mayRefuse = false)
+        {
+            var answer = await TriggerAsync(action, body, mayRefuse, triggerErrors, cancellationToken);
+            var all = (await Emulator.GetFromJsonAsync<JsonArray>(journal, cancellationToken))!;
+            var made = all.Skip(seen).Select(c => c!.AsObject()).ToList();
+            seen = all.Count;
+            return (answer, made);
+        }
+
+        var first = await ActAsync("subscribe", null);
+        var firstRequestId = (string?)first.Answer?["subscriptionRequestId"];
+        var approved = firstRequestId is null ? null : await Emulator.PostAsync($"{control}/subscription-requests/{Uri.EscapeDataString(firstRequestId)}/approve", null, cancellationToken);
         var subscriptionId = approved is { IsSuccessStatusCode: true }
             ? (string?)JsonNode.Parse(await approved.Content.ReadAsStringAsync(cancellationToken))?["subscriptionId"]
             : null;
 
         (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", resultCode = "UNKNOWN_EXCEPTION", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
-        await TriggerAsync("subscribe", null, triggerErrors, cancellationToken);
+        var afterUnknown = await ActAsync("subscribe", null);
         (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", transport = "timeout", effect = "applied", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
-        await TriggerAsync("subscribe", null, triggerErrors, cancellationToken);
-
+        var afterTimeout = await ActAsync("subscribe", null);
+        List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout];
         if (subscriptionId is not null)
         {
-            await TriggerAsync("cancel", new { subscriptionId }, triggerErrors, cancellationToken);
-            await TriggerAsync("change", new { subscriptionId }, triggerErrors, cancellationToken);
+            acts.Add(await ActAsync("cancel", new { subscriptionId }));
+
+            // Refusing to change a cancelled subscription is what the check wants: a 409 is not a broken trigger.
+            acts.Add(await ActAsync("change", new { subscriptionId }, mayRefuse: true));
         }
 
-        var calls = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/api-calls", cancellationToken))!.Skip(earlier).Select(c => c!.AsObject()).ToList();
-        var results = new List<CheckResult>();
+        var calls = acts.SelectMany(a => a.Calls).ToList();
+        var spoiled = triggerErrors.Count == 0 ? "" : $" (the trigger failed: {string.Join("; ", triggerErrors.Distinct().Take(2))})";
+        if (calls.Count == 0)
+        {
+            return [.. ApiChecks.Select(c => new CheckResult(c.Id, c.Title, CheckResult.Fail, $"the integration made no API call while the suite triggered it, so there is nothing to judge{spoiled}"))];
+        }
 
+        var results = new List<CheckResult>();
         var badSignatures = calls.Where(c => (string)c["resultCode"]! is "INVALID_SIGNATURE" or "KEY_NOT_FOUND").ToList();
         results.Add(Result(ApiChecks[0], badSignatures.Count == 0,
             $"{calls.Count} calls, all verified",
@@ -159,15 +195,22 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             $"{calls.Count} calls, none refused as PARAM_ILLEGAL",
             $"{refused.Count} of {calls.Count} calls were refused as PARAM_ILLEGAL: {string.Join("; ", refused.Select(c => $"{c["api"]}: {c["resultMessage"]}").Distinct().Take(2))}"));
 
-        var inconsistent = calls.Where(c => (string)c["resultCode"]! == "REPEAT_REQ_INCONSISTENT").ToList();
+        // Each /subscribe is a new purchase: its first create must not carry the id of an earlier one (the emulator
+        // would answer it as a repeat, and no second subscription would be made).
+        var inconsistent = calls.Where(c => (string)c["resultCode"]! == "REPEAT_REQ_INCONSISTENT").Select(c => (string?)c["requestId"]);
         var creates = calls.Where(c => (string)c["api"]! == "create").ToList();
-        var distinctBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).ToList();
-        results.Add(Result(ApiChecks[2], inconsistent.Count == 0 && distinctBodies.Count == 0,
-            "each request id carried one request",
-            $"request id reused for a different request: {string.Join(", ", inconsistent.Select(c => (string?)c["requestId"]).Concat(distinctBodies.Select(g => g.Key)).Distinct())}"));
+        var differentBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).Select(g => g.Key);
+        var purchases = acts.Take(3).Select(a => a.Calls.FirstOrDefault(c => (string)c["api"]! == "create")).OfType<JsonObject>().Select(c => (string?)c["requestId"]).ToList();
+        var sharedByPurchases = purchases.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        var reused = inconsistent.Concat(differentBodies).Distinct().ToList();
+        results.Add(Result(ApiChecks[2], reused.Count == 0 && sharedByPurchases.Count == 0,
+            "each request id carried one request, and each new subscription a new id",
+            reused.Count > 0
+                ? $"request id reused for a different request: {string.Join(", ", reused)}"
+                : $"{purchases.Count} separate subscribe requests sent request id {string.Join(", ", sharedByPurchases)} each: the emulator answered the later ones as repeats of the first, so no new subscription was made"));
 
-        results.Add(RetriedWithSameId(ApiChecks[3], creates, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
-        results.Add(RetriedWithSameId(ApiChecks[4], creates, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
+        results.Add(RetriedWithSameId(ApiChecks[3], afterUnknown.Calls, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
+        results.Add(RetriedWithSameId(ApiChecks[4], afterTimeout.Calls, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
 
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
         var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
@@ -176,14 +219,16 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             : Result(ApiChecks[5], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
 
         // A check the integration failed because its trigger did not work says so.
-        return triggerErrors.Count == 0
-            ? results
-            : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = $"{r.Reason} (the trigger failed: {string.Join("; ", triggerErrors.Distinct().Take(2))})" })];
+        return spoiled.Length == 0 ? results : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = r.Reason + spoiled })];
     }
 
-    /// <summary>After a create whose outcome the integration could not know, its next create must reuse the request id.</summary>
-    private static CheckResult RetriedWithSameId((string Id, string Title) check, List<JsonObject> creates, Func<JsonObject, bool> unknownOutcome, string what)
+    /// <summary>
+    /// After a create whose outcome the integration could not know, it must retry with the same request id while it
+    /// handles that purchase (the calls it made for that trigger).
+    /// </summary>
+    private static CheckResult RetriedWithSameId((string Id, string Title) check, List<JsonObject> calls, Func<JsonObject, bool> unknownOutcome, string what)
     {
+        var creates = calls.Where(c => (string)c["api"]! == "create").ToList();
         var at = creates.FindIndex(c => unknownOutcome(c));
         if (at < 0)
         {
@@ -195,7 +240,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         return retry is not null && (string?)retry["requestId"] == requestId
             ? new CheckResult(check.Id, check.Title, CheckResult.Pass, $"after {what} on {requestId}, the retry used the same id")
             : new CheckResult(check.Id, check.Title, CheckResult.Fail, retry is null
-                ? $"after {what} on {requestId} the integration never retried; the outcome stays unknown"
+                ? $"after {what} on {requestId} the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)"
                 : $"after {what} on {requestId} the integration retried as {(string?)retry["requestId"]}: a second subscription may be created");
     }
 
@@ -215,7 +260,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     /// in the checks it spoils. Sent with a Content-Length (not chunked), and given longer than the emulator's timeout
     /// fault holds a call, since the integration's own call may wait that long.
     /// </summary>
-    private async Task<JsonNode?> TriggerAsync(string action, object? body, List<string> errors, CancellationToken cancellationToken)
+    /// <param name="mayRefuse">A 409 or 422 answer means the integration refused to act, as it should, not that the trigger is broken.</param>
+    private async Task<JsonNode?> TriggerAsync(string action, object? body, bool mayRefuse, List<string> errors, CancellationToken cancellationToken)
     {
         var url = new Uri(options.TriggerUrl!, $"{options.TriggerUrl!.AbsolutePath.TrimEnd('/')}/{action}");
         try
@@ -225,7 +271,11 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                errors.Add($"POST {url} answered HTTP {(int)response.StatusCode}");
+                if (!(mayRefuse && (int)response.StatusCode is 409 or 422))
+                {
+                    errors.Add($"POST {url} answered HTTP {(int)response.StatusCode}");
+                }
+
                 return null;
             }
 
@@ -238,10 +288,27 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         }
     }
 
-    private async Task<int> ProcessedCountAsync(string paymentId, CancellationToken cancellationToken)
+    /// <summary>The processed-count hook's answer, or why it could not be read (never throws).</summary>
+    private async Task<(int Count, string? Error)> ProcessedCountAsync(string paymentId, CancellationToken cancellationToken)
     {
-        var answer = await http.GetFromJsonAsync<JsonObject>(new Uri($"{options.ProcessedUrl}?paymentId={Uri.EscapeDataString(paymentId)}"), cancellationToken);
-        return (int?)answer?["count"] ?? -1;
+        var url = new Uri($"{options.ProcessedUrl}?paymentId={Uri.EscapeDataString(paymentId)}");
+        try
+        {
+            using var response = await http.GetAsync(url, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return (-1, $"the processed-count hook GET {url} answered HTTP {(int)response.StatusCode}");
+            }
+
+            return JsonNode.Parse(text)?["count"] is JsonValue count && count.TryGetValue<int>(out var n)
+                ? (n, null)
+                : (-1, $"the processed-count hook GET {url} answered {(text.Length > 120 ? text[..120] + "…" : text)}, not {{\"count\":n}}");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or FormatException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            return (-1, $"the processed-count hook GET {url} failed: {ex.Message}");
+        }
     }
 
     private async Task<Delivery> SendAsync(Uri url, string body, RSA? key, CancellationToken cancellationToken, bool tamper = false)
