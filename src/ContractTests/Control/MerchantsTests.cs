@@ -37,7 +37,7 @@ public sealed class MerchantsTests(EmulatorFactory factory)
         var merchant = await client.Http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
 
         ((string)merchant!["publicKey"]!).Should().Be(Fixtures.Read("keys/merchant-public.spki.b64").Trim());
-        ((string)merchant["paymentNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify-payment");
+        ((string)merchant["paymentNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify/payment");
     }
 
     [Fact]

@@ -152,12 +152,12 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
 
         await StartAsync(client => PutAsync(client, "http://127.0.0.1:9/from-put"));
         var file = Path.Combine(fixtures, "default-merchant.json");
-        File.WriteAllText(file, File.ReadAllText(file).Replace("http://localhost:8081/antom/notify-payment", "http://127.0.0.1:9/edited-fixture", StringComparison.Ordinal));
+        File.WriteAllText(file, File.ReadAllText(file).Replace("http://localhost:8081/antom/notify/payment", "http://127.0.0.1:9/edited-fixture", StringComparison.Ordinal));
         var afterEdit = await StartAsync(client => PutAsync(client, "http://127.0.0.1:9/second-put"));
         var afterSecondPut = await StartAsync();
 
         ((string)afterEdit["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/edited-fixture", "the edited fixture is loaded at the next start");
-        ((string)afterEdit["subscriptionNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify-subscription", "the fixture's values replace all of the PUT's");
+        ((string)afterEdit["subscriptionNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify/subscription", "the fixture's values replace all of the PUT's");
         ((string)afterSecondPut["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/second-put", "a PUT made after the fixture was loaded is kept while the fixture stays as it is");
     }
 
