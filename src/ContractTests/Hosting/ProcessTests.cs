@@ -161,6 +161,39 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         ((string)afterSecondPut["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/second-put", "a PUT made after the fixture was loaded is kept while the fixture stays as it is");
     }
 
+    /// <summary>
+    /// A data directory of a version that did not record the fixture: the default merchant as that version's fixture
+    /// left it takes today's fixture (the notification URLs the sample merchant listens on); one a PUT changed keeps
+    /// the PUT's URLs.
+    /// </summary>
+    [Theory]
+    [InlineData("http://localhost:8081/antom/notify-payment", "http://localhost:8081/antom/notify/payment")]
+    [InlineData("http://127.0.0.1:9/from-put", "http://127.0.0.1:9/from-put")]
+    public async Task DataOfAnEarlierVersion_DefaultMerchantAsShipped_TakesTodaysFixture_OneChangedByAPutKeepsIt(string stored, string expected)
+    {
+        var (emulator, _, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await emulator.DisposeAsync();
+        var subscriptionUrl = stored.Replace("notify-payment", "notify-subscription", StringComparison.Ordinal);
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dataDirectory, "emulator.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            using var earlier = db.CreateCommand();
+            earlier.CommandText = "UPDATE merchants SET doc = json_set(json_remove(doc, '$.fixtureHash'), '$.paymentNotificationUrl', @payment, '$.subscriptionNotificationUrl', @subscription)";
+            earlier.Parameters.AddWithValue("@payment", stored);
+            earlier.Parameters.AddWithValue("@subscription", subscriptionUrl);
+            (await earlier.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        var (upgraded, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (upgraded)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            var merchant = (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}"))!;
+
+            ((string)merchant["paymentNotificationUrl"]!).Should().Be(expected);
+        }
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))

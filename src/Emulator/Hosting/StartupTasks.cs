@@ -80,8 +80,13 @@ public sealed class StartupTasks(
         }
         else if (stored.FixtureHash is null)
         {
-            // Stored by a version that did not record which fixture it came from: its values may be a PUT's, kept.
-            await merchants.SaveAsync(stored with { FixtureHash = fromFixture.FixtureHash }, cancellationToken);
+            // Stored by a version that did not record which fixture it came from. As that version's fixture left it
+            // (its key, and the notification URLs it shipped with), it takes the fixture's values; else they are a
+            // PUT's, and kept.
+            var asShipped = stored.PublicKey == fromFixture.PublicKey && stored.KeyVersion == fromFixture.KeyVersion
+                && stored.SubscriptionNotificationUrl == "http://localhost:8081/antom/notify-subscription"
+                && stored.PaymentNotificationUrl == "http://localhost:8081/antom/notify-payment";
+            await merchants.SaveAsync((asShipped ? fromFixture with { CreatedAt = stored.CreatedAt } : stored) with { FixtureHash = fromFixture.FixtureHash }, cancellationToken);
         }
         else if (stored.FixtureHash != fromFixture.FixtureHash)
         {
