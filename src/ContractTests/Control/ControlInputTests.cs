@@ -159,7 +159,7 @@ public sealed class ControlInputTests(EmulatorFactory factory)
     [Theory]
     [InlineData("{bad", "application/json", 400, "from the request body as JSON: 'b' is an invalid start")]
     [InlineData("{\"by\":1}", "application/json", 400, "could not be converted")]
-    [InlineData("by=P1D", "text/plain", 415, "Unsupported Media Type")]
+    [InlineData("by=P1D", "text/plain", 415, "the body must be JSON, sent with Content-Type: application/json (got 'text/plain; charset=utf-8')")]
     public async Task UnreadableBody_IsAProblemThatSaysWhy(string body, string mediaType, int status, string detail)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

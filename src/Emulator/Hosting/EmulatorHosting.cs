@@ -93,7 +93,17 @@ public static class EmulatorHosting
                     http.Connection.RemoteIpAddress?.ToString() ?? "",
                     _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
-        services.AddProblemDetails();
+        // What the framework answers without saying why (a body that is not JSON, a method the path does not take) says it.
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status415UnsupportedMediaType => $"the body must be JSON, sent with Content-Type: application/json (got {(string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : $"'{request.ContentType}'")})",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}",
+                _ => null,
+            };
+        });
         services.AddEndpointsApiExplorer();
         services.AddOpenApiDocument(document =>
         {
