@@ -95,7 +95,19 @@ public sealed class AntomEmulator : IAsyncDisposable
             paymentNotificationUrl = paymentUrl,
             clock = frozenAt is null ? null : new { frozenAt },
         });
-        response.EnsureSuccessStatusCode();
+        if (!response.IsSuccessStatusCode)
+        {
+            // What to fix (a client id too long, a missing admin token), as every other refusal of the kit says it.
+            var problem = await response.Content.ReadAsStringAsync();
+            if (inbox is not null)
+            {
+                await inbox.DisposeAsync();
+            }
+
+            key.Dispose();
+            throw new InvalidOperationException($"PUT /_emulator/v1/merchants/{clientId} answered {(int)response.StatusCode}: {problem}");
+        }
+
         return new EmulatorMerchant(this, clientId, key, inbox);
     }
 

@@ -8,6 +8,16 @@ namespace ContractTests.Harness;
 public sealed class KitTests
 {
     [Fact]
+    public async Task CreateMerchant_Refused_ThrowsWithWhatToFix()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+
+        var refused = async () => await emulator.CreateMerchantAsync(clientId: new string('X', 65));
+
+        (await refused.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*answered 400*clientId must be at most 64 characters*");
+    }
+
+    [Fact]
     public async Task Kit_RunsTheMerchantsHandler_AndForcesResultCodes()
     {
         await using var emulator = await AntomEmulator.StartAsync();
