@@ -230,7 +230,36 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     /// </summary>
     private sealed class MerchantLock(NpgsqlConnection connection, string clientId, SemaphoreSlim turns) : MerchantTurn
     {
+        // A connection runs one statement at a time: a publication still in flight when the run asks for its events waits.
+        private readonly SemaphoreSlim statement = new(1, 1);
+
         public override async Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken)
+        {
+            await statement.WaitAsync(cancellationToken);
+            try
+            {
+                await UpsertRunAsync(reached, advancing, cancellationToken);
+            }
+            finally
+            {
+                statement.Release();
+            }
+        }
+
+        public override async Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken)
+        {
+            await statement.WaitAsync(cancellationToken);
+            try
+            {
+                return await DeleteToldAsync(cancellationToken);
+            }
+            finally
+            {
+                statement.Release();
+            }
+        }
+
+        private async Task UpsertRunAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = """
@@ -244,7 +273,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        public override async Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken)
+        private async Task<IReadOnlyList<string>> DeleteToldAsync(CancellationToken cancellationToken)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "DELETE FROM merchant_run_events WHERE client_id = @client RETURNING seq, doc";
@@ -261,6 +290,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
         public override async ValueTask DisposeAsync()
         {
+            await statement.WaitAsync(CancellationToken.None);
             try
             {
                 await using var command = connection.CreateCommand();
@@ -282,6 +312,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             finally
             {
                 await connection.DisposeAsync();
+                statement.Dispose();
                 turns.Release();
                 GC.SuppressFinalize(this);
             }

@@ -146,7 +146,9 @@ public sealed class TimeMachine(
                 break;
             }
 
-            await runs.ReachedAsync(clientId, now, cancellationToken);
+            // Shown to other instances sharing the database before anything of this step is delivered (a webhook
+            // handler may call one of them); written meanwhile, beside the deductions' writes.
+            var reached = runs.ReachedAsync(clientId, now, cancellationToken);
 
             var progressed = false;
             var attempts = new List<DeliveryAttempt>();
@@ -160,6 +162,7 @@ public sealed class TimeMachine(
                 {
                     try
                     {
+                        await reached;
                         await foreach (var batch in deducted.Reader.ReadAllAsync(cancellationToken))
                         {
                             attempts.AddRange(await DeliverAsync(await outbox.DueAsync(clientId, batch, now, cancellationToken), cancellationToken));
@@ -199,7 +202,9 @@ public sealed class TimeMachine(
             }
 
             // What calls made meanwhile changed (a webhook handler's cancel on a failed renewal) goes after the attempts
-            // that were out, and before those of the notifications the calls caused.
+            // that were out, and before those of the notifications the calls caused. (The turn's connection takes one
+            // statement at a time: the reached time is written first.)
+            await reached;
             journal.AddRange(attempts.OrderBy(a => a.At).ThenBy(a => a.Notification.Seq).Select(ToJournal));
             journal.AddRange(await runs.TakeToldAsync(clientId, cancellationToken));
 
