@@ -26,7 +26,7 @@ public static class MerchantApp
 
         app.MapPost("/antom/notify/subscription", (HttpRequest request) => state.OnNotificationAsync(request, payment: false));
         app.MapPost("/antom/notify/payment", (HttpRequest request) => state.OnNotificationAsync(request, payment: true));
-        app.MapGet("/conformance/processed", (string paymentId) => Results.Json(new { count = state.ProcessedCount(paymentId) }));
+        app.MapGet("/conformance/processed", (string paymentId) => options.Makes("processed-hook-404") ? Results.NotFound() : Results.Json(new { count = state.ProcessedCount(paymentId) }));
         app.MapPost("/conformance/subscribe", state.SubscribeAsync);
         app.MapPost("/conformance/cancel", (JsonObject body) => state.CancelAsync((string)body["subscriptionId"]!));
         app.MapPost("/conformance/change", (JsonObject body) => state.ChangeAsync((string)body["subscriptionId"]!));
@@ -49,7 +49,7 @@ public static class MerchantApp
             await request.Body.CopyToAsync(buffer);
             var body = buffer.ToArray();
             var verified = Signatures.Verify(antomKey, request.Path.Value!, request.Headers["client-id"].ToString(), request.Headers["request-time"].ToString(), body, request.Headers["signature"].ToString());
-            if (!verified && !options.Careless)
+            if (!verified && !options.Makes("skip-signature-check"))
             {
                 return Results.Content(Refuse, "application/json", statusCode: 401);
             }
@@ -57,8 +57,15 @@ public static class MerchantApp
             var json = JsonNode.Parse(body)!;
             if (payment)
             {
+                // A payment may come before the CREATE of its subscription: kept all the same (or refused with a 5xx,
+                // which Antom retries). Acknowledged and forgotten, it would be lost: Antom does not send it again.
+                if (options.Makes("drop-early-payment") && !subscriptionStatus.ContainsKey((string)json["subscriptionId"]!))
+                {
+                    return Results.Content(Ack, "application/json");
+                }
+
                 // Process each period's payment once, however often it is delivered.
-                processedPayments.AddOrUpdate((string)json["paymentId"]!, 1, (_, n) => n);
+                processedPayments.AddOrUpdate((string)json["paymentId"]!, 1, (_, n) => options.Makes("count-duplicates") ? n + 1 : n);
             }
             else
             {
@@ -70,30 +77,38 @@ public static class MerchantApp
 
         public async Task<IResult> SubscribeAsync()
         {
-            var requestId = "sub-" + Guid.NewGuid().ToString("N");
+            if (options.Makes("no-trigger"))
+            {
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
+
+            var requestId = options.Makes("same-request-id") ? "sub-order" : "sub-" + Guid.NewGuid().ToString("N");
+            // Built once: a retry sends the same request again (only its request time and signature are new).
+            var create = new JsonObject
+            {
+                ["subscriptionRequestId"] = requestId,
+                ["subscriptionDescription"] = "Sample plan",
+                ["subscriptionRedirectUrl"] = "https://merchant.example/done",
+                ["subscriptionStartTime"] = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },
+                ["paymentMethod"] = new JsonObject { ["paymentMethodType"] = "GCASH" },
+                ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" },
+                ["orderInfo"] = new JsonObject { ["orderAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" } },
+                ["env"] = new JsonObject { ["terminalType"] = "WEB" },
+            };
             JsonObject? reply = null;
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                reply = await CallAsync("create", new JsonObject
-                {
-                    ["subscriptionRequestId"] = requestId,
-                    ["subscriptionDescription"] = "Sample plan",
-                    ["subscriptionRedirectUrl"] = "https://merchant.example/done",
-                    ["subscriptionStartTime"] = "2027-01-01T00:00:00+00:00",
-                    ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },
-                    ["paymentMethod"] = new JsonObject { ["paymentMethodType"] = "GCASH" },
-                    ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" },
-                    ["orderInfo"] = new JsonObject { ["orderAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" } },
-                    ["env"] = new JsonObject { ["terminalType"] = "WEB" },
-                });
-                if (reply is not null && (string?)reply["result"]?["resultStatus"] != "U")
+                reply = await CallAsync("create", create);
+                if (reply is not null && (string?)reply["result"]?["resultStatus"] != "U" || options.Makes("ignore-unknown"))
                 {
                     break;
                 }
 
-                if (options.Careless)
+                if (options.Makes("new-id-on-unknown"))
                 {
                     requestId = "sub-" + Guid.NewGuid().ToString("N");
+                    create["subscriptionRequestId"] = requestId;
                 }
             }
 

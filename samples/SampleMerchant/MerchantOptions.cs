@@ -19,6 +19,18 @@ public sealed class MerchantOptions
     /// </summary>
     public bool Careless { get; set; }
 
+    /// <summary>
+    /// Mistakes to make, one at a time or together (<c>--Merchant:Mistakes:0=same-request-id</c>), to see what the
+    /// conformance suite says about each: <c>skip-signature-check</c> and <c>new-id-on-unknown</c> (what
+    /// <see cref="Careless"/> makes), <c>same-request-id</c> (one request id for every purchase), <c>ignore-unknown</c>
+    /// (never retries a U or a timeout), <c>drop-early-payment</c> (acknowledges a payment for a subscription it does
+    /// not know yet, and forgets it), <c>count-duplicates</c> (acts on every delivery of a payment), and broken test
+    /// hooks: <c>processed-hook-404</c>, <c>no-trigger</c>.
+    /// </summary>
+    public List<string> Mistakes { get; set; } = [];
+
+    public bool Makes(string mistake) => Mistakes.Contains(mistake) || (Careless && mistake is "skip-signature-check" or "new-id-on-unknown");
+
     /// <summary>How long to wait for Antom's answer before treating the call as unknown (the Java SDK waits 15 s).</summary>
     public int TimeoutSeconds { get; set; } = 15;
 }

@@ -35,21 +35,21 @@ public sealed class ConformanceTests
     }
 
     /// <summary>
-    /// Each mistake of a small integration fails the checks it should, saying why, and nothing else; the correct
-    /// integration passes every check.
+    /// Each mistake the sample merchant can be told to make fails the checks it should, saying why, and nothing else;
+    /// without one, the sample passes every check.
     /// </summary>
     [Theory]
     [InlineData("", "", "")]
-    [InlineData("same-request-id", "api-request-ids-unique", "sent request id toy-order each")]
+    [InlineData("same-request-id", "api-request-ids-unique", "sent request id sub-order each")]
     [InlineData("drop-early-payment", "out-of-order-tolerated", "never processed")]
     [InlineData("count-duplicates", "duplicate-processed-once", "processed 2 times")]
     [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "did not retry")]
-    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "retried as toy-")]
+    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "retried as sub-")]
     [InlineData("processed-hook-404", "duplicate-processed-once out-of-order-tolerated", "answered HTTP 404")]
     [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel", "made no API call")]
     public async Task Mistake_FailsExactlyTheChecksItSpoils_SayingWhy(string mistake, string failing, string reason)
     {
-        var scorecard = await RunAgainstToyAsync(mistake, withProcessedHook: true);
+        var scorecard = await RunAgainstSampleMakingAsync(mistake, withProcessedHook: true);
 
         string[] expected = failing.Length == 0 ? [] : failing.Split(' ');
         scorecard.Failed.Should().BeEquivalentTo(expected, scorecard.ToMarkdown());
@@ -62,24 +62,25 @@ public sealed class ConformanceTests
 
     /// <summary>Without the processed-count hook, what only it could show is skipped, not passed.</summary>
     [Theory]
-    [InlineData("", "duplicate-processed-once")]
+    [InlineData("", "duplicate-processed-once out-of-order-tolerated")]
     [InlineData("drop-early-payment", "duplicate-processed-once out-of-order-tolerated")]
     public async Task WithoutTheProcessedHook_WhatItAloneShowsIsSkipped(string mistake, string skipped)
     {
-        var scorecard = await RunAgainstToyAsync(mistake, withProcessedHook: false);
+        var scorecard = await RunAgainstSampleMakingAsync(mistake, withProcessedHook: false);
 
         scorecard.Checks.Where(c => c.Outcome == CheckResult.Skipped).Select(c => c.Id).Should().BeEquivalentTo(skipped.Split(' '), scorecard.ToMarkdown());
         scorecard.Failed.Should().BeEmpty();
     }
 
-    private static async Task<Scorecard> RunAgainstToyAsync(string mistake, bool withProcessedHook)
+    private static async Task<Scorecard> RunAgainstSampleMakingAsync(string mistake, bool withProcessedHook)
     {
-        await using var emulator = await AntomEmulator.StartAsync();
-        var url = new Uri($"http://127.0.0.1:{Builds.FreePort()}/");
-        await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(url, "antom/"));
-        await using var toy = await ToyMerchant.StartAsync(url, emulator, merchant, mistake.Length == 0 ? [] : [mistake]);
-        var options = Options(emulator, merchant.ClientId, new Uri(url, "antom/notify/subscription"), new Uri(url, "antom/notify/payment"), new Uri(url, "conformance"));
-        return await new ConformanceSuite(withProcessedHook ? options with { ProcessedUrl = new Uri(url, "conformance/processed") } : options).RunAsync();
+        Scorecard? scorecard = null;
+        await RunAgainstSampleAsync(careless: false, async (emulator, merchant, url) =>
+        {
+            var options = Options(emulator, merchant.ClientId, new Uri(url, "antom/notify/subscription"), new Uri(url, "antom/notify/payment"), new Uri(url, "conformance"));
+            scorecard = await new ConformanceSuite(withProcessedHook ? options with { ProcessedUrl = new Uri(url, "conformance/processed") } : options).RunAsync();
+        }, mistake.Length == 0 ? [] : [mistake]);
+        return scorecard!;
     }
 
     [Fact]
@@ -194,17 +195,17 @@ public sealed class ConformanceTests
         with { ProcessedUrl = new Uri(merchantUrl, "conformance/processed") });
 
     /// <summary>An emulator in process, a merchant registered at it, and the sample merchant app serving that merchant.</summary>
-    private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act)
+    private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act, string[]? mistakes = null)
     {
         await using var emulator = await AntomEmulator.StartAsync();
         var port = Builds.FreePort();
         var merchantUrl = new Uri($"http://127.0.0.1:{port}/");
         await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(merchantUrl, "antom/"));
-        await RunSampleAsync(emulator, merchant, merchantUrl, careless, url => act(emulator, merchant, url));
+        await RunSampleAsync(emulator, merchant, merchantUrl, careless, url => act(emulator, merchant, url), mistakes);
     }
 
     /// <summary>The sample merchant app serving <paramref name="merchant"/> on the port its notification URLs name.</summary>
-    private static async Task RunSampleAsync(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl, bool careless, Func<Uri, Task> act)
+    private static async Task RunSampleAsync(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl, bool careless, Func<Uri, Task> act, string[]? mistakes = null)
     {
         var antomKey = await emulator.AntomPublicKeyAsync();
         await using var sample = MerchantApp.Build(
@@ -217,6 +218,7 @@ public sealed class ConformanceTests
             $"--Merchant:AntomPublicKey={Convert.ToBase64String(antomKey.ExportSubjectPublicKeyInfo())}",
             $"--Merchant:Careless={careless}",
             "--Merchant:TimeoutSeconds=2",
+            .. (mistakes ?? []).Select((m, i) => $"--Merchant:Mistakes:{i}={m}"),
         ]);
         await sample.StartAsync();
         await act(merchantUrl);
