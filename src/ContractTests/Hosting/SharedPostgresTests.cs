@@ -124,6 +124,52 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     /// <summary>
+    /// A run killed while a webhook handler's call through another instance was being told to it leaves nothing behind:
+    /// the next run, on the other instance, lists only what happened in it.
+    /// </summary>
+    [SkippableFact]
+    public async Task RunKilledAfterACallWasToldToIt_WhatWasToldDoesNotReachTheNextRun()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("killed") };
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
+        await using var a = starting[0].Process;
+        await using var b = starting[1].Process;
+        using var clientA = new HttpClient { BaseAddress = starting[0].Http };
+        using var clientB = new HttpClient { BaseAddress = starting[1].Http };
+        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
+        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        var body = MerchantHarness.Body(Start);
+        await new AntomTestClient(clientA).CallAsync(merchant, "create", body);
+        var subscriptionId = (string)(await (await clientA.PostAsync($"{control}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null)).Content.ReadFromJsonAsync<JsonObject>())!["subscriptionId"]!;
+        var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Answer = async n =>
+        {
+            if (n.IsPayment && !told.Task.IsCompleted)
+            {
+                (await new AntomTestClient(clientB).CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
+                told.SetResult();
+                await release.Task;
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        var killed = clientA.PostAsJsonAsync($"{control}/clock/advance", new { by = "P1M" });
+        await told.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        a.Kill();
+        release.SetResult();
+        await killed.ContinueWith(_ => { }, TaskScheduler.Default);
+        var next = await clientB.PostAsJsonAsync($"{control}/clock/advance", new { by = "PT1H" });
+        var events = (await next.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["events"]!.AsArray();
+
+        events.Should().BeEmpty("nothing fell due in that hour; the cancel was told to the run that was killed");
+    }
+
+    /// <summary>
     /// Merchants are isolated from each other on PostgreSQL as on SQLite: while ten merchants' advances wait on a slow
     /// webhook endpoint, another merchant's approve is made and answered.
     /// </summary>

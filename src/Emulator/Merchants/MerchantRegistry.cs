@@ -52,6 +52,7 @@ public sealed class MerchantRegistry(MerchantStore store, Database database, Api
         // with the same client id.
         await journal.FlushAsync(cancellationToken);
         var deleted = await store.DeleteAsync(clientId, cancellationToken);
+        await database.ForgetRunsAsync(clientId, cancellationToken);
         cache.TryRemove(clientId, out _);
         return deleted;
     }

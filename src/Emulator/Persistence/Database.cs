@@ -53,6 +53,9 @@ public abstract class Database
     /// </summary>
     public virtual Task TellOtherRunAsync(string clientId, IReadOnlyList<string> events, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Drops what other instances may still see of the merchant's runs (a deleted merchant).</summary>
+    public virtual Task ForgetRunsAsync(string clientId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Runs a query on a connection of its own and reads every row with <paramref name="read"/>.</summary>
     public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
@@ -79,30 +82,5 @@ public abstract class Database
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-}
-
-/// <summary>A run of a merchant's time machine in another instance (<see cref="Database.OtherRunAsync"/>).</summary>
-public sealed record OtherRun(DateTimeOffset? Reached, bool Advancing);
-
-/// <summary>
-/// A merchant's turn at its time machine (<see cref="Database.LockMerchantAsync"/>), held until disposed. On a shared
-/// database it also shows the other instances how far its run has come, and takes what their calls changed meanwhile.
-/// </summary>
-public class MerchantTurn : IAsyncDisposable
-{
-    /// <summary>The turn of an unshared database: nothing to show anyone.</summary>
-    public static readonly MerchantTurn Local = new();
-
-    /// <summary>Shows the other instances that a run is under way, the instant it has reached and whether it is an advance.</summary>
-    public virtual Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>What calls through other instances changed since the last time this was asked (events as JSON), oldest first.</summary>
-    public virtual Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
-
-    public virtual ValueTask DisposeAsync()
-    {
-        GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
     }
 }

@@ -69,7 +69,12 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override async Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken)
     {
-        await turns.WaitAsync(cancellationToken);
+        // A caller that would not wait for another instance (the background loop) does not wait for a turn either.
+        if (!await turns.WaitAsync(wait ? Timeout.InfiniteTimeSpan : TimeSpan.Zero, cancellationToken))
+        {
+            return null;
+        }
+
         NpgsqlConnection? connection = null;
         try
         {
@@ -133,10 +138,11 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         await using var batch = connection.CreateBatch();
         foreach (var e in events)
         {
+            // To the run that is live now, by its id: a run that ends or dies meanwhile leaves nothing to a later one.
             var command = batch.CreateBatchCommand();
             command.CommandText = $"""
-                INSERT INTO merchant_run_events (client_id, doc)
-                SELECT @client, @doc WHERE EXISTS (SELECT 1 FROM merchant_runs r WHERE r.client_id = @client AND {LiveRun})
+                INSERT INTO merchant_run_events (client_id, run_id, doc)
+                SELECT r.client_id, r.run_id, @doc FROM merchant_runs r WHERE r.client_id = @client AND {LiveRun}
                 """;
             command.Parameters.Add(new NpgsqlParameter("client", clientId));
             command.Parameters.Add(new NpgsqlParameter("doc", e));
@@ -144,6 +150,15 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override async Task ForgetRunsAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM merchant_runs WHERE client_id = @client; DELETE FROM merchant_run_events WHERE client_id = @client";
+        command.Bind("@client", clientId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
@@ -179,6 +194,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                     client_id TEXT NOT NULL,
                     doc TEXT NOT NULL);
                 CREATE INDEX IF NOT EXISTS ix_merchant_run_events_client ON merchant_run_events (client_id, seq);
+                ALTER TABLE merchant_runs ADD COLUMN IF NOT EXISTS run_id TEXT NOT NULL DEFAULT '';
+                ALTER TABLE merchant_run_events ADD COLUMN IF NOT EXISTS run_id TEXT NOT NULL DEFAULT '';
                 """, cancellationToken);
         }
         finally
@@ -226,67 +243,68 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     /// <summary>
     /// The session lock on a merchant; closing the connection (or a crashed instance's) releases it too. Its run row and
-    /// the events told to it are read and written on the same connection, so a row counts exactly while its lock is held.
+    /// the events told to it are read and written on the same connection, so a row counts exactly while its lock is held,
+    /// and under an id of its own, so that nothing told to one run reaches another.
     /// </summary>
     private sealed class MerchantLock(NpgsqlConnection connection, string clientId, SemaphoreSlim turns) : MerchantTurn
     {
+        private readonly string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+
         // A connection runs one statement at a time: a publication still in flight when the run asks for its events waits.
         private readonly SemaphoreSlim statement = new(1, 1);
+        private bool published;
 
-        public override async Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken)
-        {
-            await statement.WaitAsync(cancellationToken);
-            try
+        public override Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken) =>
+            OneAtATimeAsync(async () =>
             {
-                await UpsertRunAsync(reached, advancing, cancellationToken);
-            }
-            finally
-            {
-                statement.Release();
-            }
-        }
+                await using var command = connection.CreateCommand();
+                command.CommandText = """
+                    INSERT INTO merchant_runs (client_id, run_id, owner_pid, lock_key, reached_at, advancing) VALUES (@client, @run, pg_backend_pid(), @key, @reached, @advancing)
+                    ON CONFLICT (client_id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid, lock_key = excluded.lock_key, reached_at = excluded.reached_at, advancing = excluded.advancing
+                    """;
+                if (!published)
+                {
+                    // What was told to runs that died before they could take it.
+                    command.CommandText += "; DELETE FROM merchant_run_events WHERE client_id = @client AND run_id <> @run";
+                    published = true;
+                }
 
-        public override async Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken)
-        {
-            await statement.WaitAsync(cancellationToken);
-            try
-            {
-                return await DeleteToldAsync(cancellationToken);
-            }
-            finally
-            {
-                statement.Release();
-            }
-        }
+                command.Bind("@client", clientId);
+                command.Bind("@run", runId);
+                command.Bind("@key", MerchantKey(clientId));
+                command.Bind("@reached", reached?.ToUnixTimeMilliseconds());
+                command.Bind("@advancing", advancing);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                return true;
+            }, cancellationToken);
 
-        private async Task UpsertRunAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO merchant_runs (client_id, owner_pid, lock_key, reached_at, advancing) VALUES (@client, pg_backend_pid(), @key, @reached, @advancing)
-                ON CONFLICT (client_id) DO UPDATE SET owner_pid = excluded.owner_pid, lock_key = excluded.lock_key, reached_at = excluded.reached_at, advancing = excluded.advancing
-                """;
-            command.Bind("@client", clientId);
-            command.Bind("@key", MerchantKey(clientId));
-            command.Bind("@reached", reached?.ToUnixTimeMilliseconds());
-            command.Bind("@advancing", advancing);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        private async Task<IReadOnlyList<string>> DeleteToldAsync(CancellationToken cancellationToken)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM merchant_run_events WHERE client_id = @client RETURNING seq, doc";
-            command.Bind("@client", clientId);
-            var told = new List<(long Seq, string Doc)>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+        public override Task<IReadOnlyList<string>> TakeToldAsync(CancellationToken cancellationToken) =>
+            OneAtATimeAsync<IReadOnlyList<string>>(async () =>
             {
-                told.Add((reader.GetInt64(0), reader.GetString(1)));
-            }
+                await using var command = connection.CreateCommand();
+                command.CommandText = "DELETE FROM merchant_run_events WHERE client_id = @client AND run_id = @run RETURNING seq, doc";
+                command.Bind("@client", clientId);
+                command.Bind("@run", runId);
+                var told = new List<(long Seq, string Doc)>();
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    told.Add((reader.GetInt64(0), reader.GetString(1)));
+                }
 
-            return [.. told.OrderBy(t => t.Seq).Select(t => t.Doc)];
-        }
+                return [.. told.OrderBy(t => t.Seq).Select(t => t.Doc)];
+            }, cancellationToken);
+
+        public override Task EndRunAsync(CancellationToken cancellationToken) =>
+            OneAtATimeAsync(async () =>
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = EndRunSql;
+                command.Bind("@client", clientId);
+                command.Bind("@run", runId);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                return true;
+            }, cancellationToken);
 
         public override async ValueTask DisposeAsync()
         {
@@ -294,12 +312,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             try
             {
                 await using var command = connection.CreateCommand();
-                command.CommandText = """
-                    DELETE FROM merchant_runs WHERE client_id = @client AND owner_pid = pg_backend_pid();
-                    DELETE FROM merchant_run_events WHERE client_id = @client;
-                    SELECT pg_advisory_unlock(@key);
-                    """;
+                command.CommandText = EndRunSql + "; SELECT pg_advisory_unlock(@key)";
                 command.Bind("@client", clientId);
+                command.Bind("@run", runId);
                 command.Bind("@key", MerchantKey(clientId));
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
@@ -315,6 +330,21 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                 statement.Dispose();
                 turns.Release();
                 GC.SuppressFinalize(this);
+            }
+        }
+
+        private const string EndRunSql = "DELETE FROM merchant_runs WHERE client_id = @client AND run_id = @run; DELETE FROM merchant_run_events WHERE client_id = @client AND run_id = @run";
+
+        private async Task<T> OneAtATimeAsync<T>(Func<Task<T>> statementWork, CancellationToken cancellationToken)
+        {
+            await statement.WaitAsync(cancellationToken);
+            try
+            {
+                return await statementWork();
+            }
+            finally
+            {
+                statement.Release();
             }
         }
     }

@@ -126,7 +126,14 @@ public sealed class TimeMachine(
         }
         finally
         {
-            runs.Ended(clientId);
+            try
+            {
+                await turn.EndRunAsync(cancellationToken);
+            }
+            finally
+            {
+                runs.Ended(clientId);
+            }
         }
     }
 
