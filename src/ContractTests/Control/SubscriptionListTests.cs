@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Emulator.Control;
+using Emulator.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Control;
 
@@ -49,5 +52,27 @@ public sealed class SubscriptionListTests(EmulatorFactory factory)
         notifications.Count(n => (string)n!["kind"]! == "notifyPayment").Should().Be(105 * 5);
         notifications.Count(n => n!["attempts"]!.AsArray().Count == 2).Should().Be(1, "the redelivered one");
         list.Count(s => s!["timeline"]!.AsArray().Any(e => ((string)e!["detail"]!).Contains("redelivery", StringComparison.Ordinal))).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task List_ASubscriptionChangedWhileEarlierPagesAreWritten_IsShownAsOfOneInstant()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var ids = new List<string>();
+        for (var i = 0; i < 101; i++)
+        {
+            ids.Add(await m.CreateAndApproveAsync(MerchantHarness.Body(Start)));
+        }
+
+        var views = factory.Services.GetRequiredService<SubscriptionViews>();
+        var listed = await factory.Services.GetRequiredService<SubscriptionStore>().ListIdsAsync(m.Merchant.ClientId, null, null, CancellationToken.None);
+        await using var pages = views.PagesAsync(listed, null, CancellationToken.None).GetAsyncEnumerator();
+        await pages.MoveNextAsync();
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(ids[100]))).ResultCode.Should().Be("SUCCESS");
+        await pages.MoveNextAsync();
+        var last = pages.Current.Single();
+
+        last.Status.Should().Be("CANCELLED", "the page holding it was read after the cancel");
+        last.Timeline.Should().Contain(e => e.Type == "stateChanged" && e.Detail.Contains("CANCELLED", StringComparison.Ordinal), "its timeline is of the same instant");
     }
 }

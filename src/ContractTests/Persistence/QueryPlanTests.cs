@@ -33,6 +33,17 @@ public sealed class QueryPlanTests
     }
 
     [SkippableFact]
+    public async Task APageOfTheMerchantsNotifications_IsAnIndexRange_NotASortOfAllOfThem()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+
+        var (sql, parameters) = Outbox.ListQuery("SANDBOX_X", null, null, null, (AfterSeq: 500, Limit: 500));
+
+        (await PlanAsync(database, sql, parameters)).Should().Contain("USING INDEX ix_notifications_client (client_id=? AND seq>?)").And.NotContain("TEMP B-TREE");
+    }
+
+    [SkippableFact]
     public async Task APageOfTheSubscriptionList_ReadsItsSubscriptionsRowsThroughTheirIndexes_WithoutASort()
     {
         await using var factory = new EmulatorFactory();

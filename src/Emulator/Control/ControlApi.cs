@@ -104,7 +104,8 @@ public static class ControlApi
             return ControlProblems.BadRequest("status must be one of AWAITING_AUTHORIZATION, ACTIVE, CANCELLED, TERMINATED");
         }
 
-        return TypedResults.Ok(views.BuildAllAsync(await store.ListAsync(clientId, wanted, subscriptionRequestId, cancellationToken), cancellationToken));
+        var ids = await store.ListIdsAsync(clientId, wanted, subscriptionRequestId, cancellationToken);
+        return TypedResults.Ok(await StreamedList.StartAsync(views.PagesAsync(ids, wanted, cancellationToken), cancellationToken));
     }
 
     public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(

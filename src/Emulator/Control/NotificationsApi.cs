@@ -11,12 +11,12 @@ public static class NotificationsApi
 {
     public static RouteGroupBuilder MapNotificationsApi(this RouteGroupBuilder merchant)
     {
-        merchant.MapGet("/notifications", ListNotifications).WithName("ListNotifications");
+        merchant.MapGet("/notifications", ListNotificationsAsync).WithName("ListNotifications");
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync).WithName("RedeliverNotification");
         return merchant;
     }
 
-    public static Results<Ok<IAsyncEnumerable<NotificationView>>, ProblemHttpResult> ListNotifications(
+    public static async Task<Results<Ok<IAsyncEnumerable<NotificationView>>, ProblemHttpResult>> ListNotificationsAsync(
         string clientId, string? kind, string? subscriptionId, string? status, Outbox outbox, CancellationToken cancellationToken)
     {
         // A misspelt filter would match nothing and look like an empty ledger; an empty one (?kind=) is no filter.
@@ -32,29 +32,24 @@ public static class NotificationsApi
             return ControlProblems.BadRequest($"status must be one of pending, acknowledged, exhausted (got '{status}')");
         }
 
-        return TypedResults.Ok(ViewsAsync(outbox, clientId, kind, subscriptionId, status, cancellationToken));
+        return TypedResults.Ok(await StreamedList.StartAsync(PagesAsync(outbox, clientId, kind, subscriptionId, status, cancellationToken), cancellationToken));
     }
 
-    /// <summary>The ledger read and written out a page at a time: a list of thousands is never held whole.</summary>
-    private static async IAsyncEnumerable<NotificationView> ViewsAsync(
+    /// <summary>The ledger a page at a time, each page with its attempts as of one instant.</summary>
+    private static async IAsyncEnumerable<IReadOnlyList<NotificationView>> PagesAsync(
         Outbox outbox, string clientId, string? kind, string? subscriptionId, string? status, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const int pageSize = 500;
         for (var after = 0L; ;)
         {
             var page = await outbox.ListPageAsync(clientId, kind, subscriptionId, status, after, pageSize, cancellationToken);
-            var attempts = await outbox.AttemptsOfAsync(page, cancellationToken);
-            foreach (var notification in page)
-            {
-                yield return NotificationView.From(notification, [.. attempts[notification.NotificationId]]);
-            }
-
+            yield return [.. page.Select(n => NotificationView.From(n.Notification, n.Attempts))];
             if (page.Count < pageSize)
             {
                 yield break;
             }
 
-            after = page[^1].Seq;
+            after = page[^1].Notification.Seq;
         }
     }
 

@@ -6,42 +6,46 @@ using Emulator.Persistence;
 namespace Emulator.Control;
 
 /// <summary>Builds the control API's view of a subscription: plan, phases and one timeline of everything that happened.</summary>
-public sealed class SubscriptionViews(SubscriptionStore store, Outbox outbox)
+public sealed class SubscriptionViews(Database database)
 {
     // Subscriptions whose rows one page of a list reads (each id is a parameter of the page's queries).
     private const int PageSize = 100;
 
-    public async Task<SubscriptionView> BuildAsync(Subscription subscription, CancellationToken cancellationToken)
-    {
-        var phases = await store.PhasesAsync(subscription.SubscriptionId, cancellationToken);
-        var timeline = await store.TimelineAsync(subscription.SubscriptionId, cancellationToken);
-        var notifications = await outbox.ListAsync(subscription.ClientId, null, subscription.SubscriptionId, null, cancellationToken);
-        var attempts = await outbox.AttemptsOfAsync(notifications, cancellationToken);
-        return Compose(subscription, phases, timeline, [.. notifications.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))]);
-    }
+    /// <summary>The subscription's view, read again with everything it owns as of one instant (a list's page of one).</summary>
+    public async Task<SubscriptionView> BuildAsync(Subscription subscription, CancellationToken cancellationToken) =>
+        (await PageAsync([subscription.SubscriptionId], null, cancellationToken)) is [var view] ? view : Compose(subscription, [], [], []);
 
     /// <summary>
-    /// The views of some of one merchant's subscriptions, in their order, built a page of subscriptions at a time (four
-    /// queries a page): a list of thousands is written out as it is built, never held whole.
+    /// The views of some subscriptions, in the order of <paramref name="subscriptionIds"/>, a page at a time: each page
+    /// (subscriptions, phases, timelines, notifications and their attempts) is read as of one instant, so an element
+    /// never contradicts itself, and a list of thousands is written out as it is read, never held whole. A subscription
+    /// that no longer has <paramref name="status"/> when its page is read is left out.
     /// </summary>
-    public async IAsyncEnumerable<SubscriptionView> BuildAllAsync(IReadOnlyList<Subscription> subscriptions, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<IReadOnlyList<SubscriptionView>> PagesAsync(
+        IReadOnlyList<string> subscriptionIds, SubscriptionStatus? status, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var page in subscriptions.Chunk(PageSize))
+        foreach (var ids in subscriptionIds.Chunk(PageSize))
         {
-            var ids = page.Select(s => s.SubscriptionId).ToList();
-            var phases = await store.PhasesOfAsync(ids, cancellationToken);
-            var timelines = await store.TimelinesOfAsync(ids, cancellationToken);
-            var notifications = await outbox.OfSubscriptionsAsync(ids, cancellationToken);
-            var attempts = await outbox.AttemptsOfAsync(notifications.SelectMany(n => n), cancellationToken);
-            foreach (var s in page)
-            {
-                yield return Compose(
-                    s,
-                    [.. phases[s.SubscriptionId]],
-                    [.. timelines[s.SubscriptionId]],
-                    [.. notifications[s.SubscriptionId].Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))]);
-            }
+            yield return await PageAsync(ids, status, cancellationToken);
         }
+    }
+
+    private async Task<IReadOnlyList<SubscriptionView>> PageAsync(string[] ids, SubscriptionStatus? status, CancellationToken cancellationToken)
+    {
+        await using var snapshot = await database.SnapshotAsync(cancellationToken);
+        var subscriptions = (await SubscriptionStore.ByIdsAsync(snapshot, ids, cancellationToken)).ToDictionary(s => s.SubscriptionId, StringComparer.Ordinal);
+        var phases = await SubscriptionStore.PhasesOfAsync(snapshot, ids, cancellationToken);
+        var timelines = await SubscriptionStore.TimelinesOfAsync(snapshot, ids, cancellationToken);
+        var notifications = await Outbox.OfSubscriptionsAsync(snapshot, ids, cancellationToken);
+        var attempts = await Outbox.AttemptsOfAsync(snapshot, notifications.SelectMany(n => n), cancellationToken);
+        return
+        [
+            .. ids.Select(id => subscriptions.GetValueOrDefault(id)).OfType<Subscription>().Where(s => status is null || s.Status == status).Select(s => Compose(
+                s,
+                [.. phases[s.SubscriptionId]],
+                [.. timelines[s.SubscriptionId]],
+                [.. notifications[s.SubscriptionId].Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))])),
+        ];
     }
 
     private static SubscriptionView Compose(

@@ -147,11 +147,14 @@ public sealed class Outbox(Database database)
         QueryAsync("client_id = @client AND status = 'pending' AND next_attempt_at <= @until", cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
 
     /// <summary>The due notifications of some of the merchant's subscriptions.</summary>
-    public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, IReadOnlyList<string> subscriptionIds, DateTimeOffset until, CancellationToken cancellationToken) =>
-        QueryAsync(
-            $"client_id = @client AND status = 'pending' AND next_attempt_at <= @until AND subscription_id IN ({string.Join(", ", subscriptionIds.Select((_, i) => "@s" + i))})",
+    public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, IReadOnlyList<string> subscriptionIds, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var (among, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
+        return QueryAsync(
+            $"client_id = @client AND status = 'pending' AND next_attempt_at <= @until AND {among}",
             cancellationToken,
-            [("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()), .. subscriptionIds.Select((id, i) => ("@s" + i, (object?)id))]);
+            [("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()), .. parameters]);
+    }
 
     public async Task<NotificationRecord?> FindAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
         (await QueryAsync("client_id = @client AND notification_id = @id", cancellationToken, ("@client", clientId), ("@id", notificationId))).SingleOrDefault();
@@ -162,29 +165,41 @@ public sealed class Outbox(Database database)
         return await database.QueryAsync(sql, Read, cancellationToken, parameters);
     }
 
-    /// <summary>The listing in pages: up to <paramref name="limit"/> notifications after the one numbered <paramref name="afterSeq"/>.</summary>
-    public async Task<IReadOnlyList<NotificationRecord>> ListPageAsync(
+    /// <summary>
+    /// The listing in pages: up to <paramref name="limit"/> notifications after the one numbered <paramref name="afterSeq"/>,
+    /// with their attempts, as of one instant.
+    /// </summary>
+    public async Task<IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)>> ListPageAsync(
         string clientId, string? kind, string? subscriptionId, string? status, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         var (sql, parameters) = ListQuery(clientId, kind, subscriptionId, status, (afterSeq, limit));
-        return await database.QueryAsync(sql, Read, cancellationToken, parameters);
+        await using var snapshot = await database.SnapshotAsync(cancellationToken);
+        var page = await snapshot.QueryAsync(sql, Read, cancellationToken, parameters);
+        var attempts = await AttemptsOfAsync(snapshot, page, cancellationToken);
+        return [.. page.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))];
     }
 
     /// <summary>The listing's query: one subscription's notifications are read through its index, whatever the merchant has.</summary>
     internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(
         string clientId, string? kind, string? subscriptionId, string? status, (long AfterSeq, int Limit)? page = null)
     {
-        var (where, parameters) = SqlFilter.Equal(("client_id", clientId), ("kind", kind), ("subscription_id", subscriptionId), ("status", status));
+        var (where, parameters) = SqlFilter.Equal(("kind", kind), ("subscription_id", subscriptionId), ("status", status));
+
+        // With a subscription, its index; the merchant's (client_id, seq) index would also serve the order, and the
+        // planner, without statistics, may take it and read all of the merchant's notifications. An expression on the
+        // column keeps that index out of the choice (in SQLite and PostgreSQL alike) and still checks the merchant.
+        where = subscriptionId is null ? $"client_id = @client_id AND {where}" : $"client_id || '' = @client_id AND {where}";
+        parameters = [("@client_id", clientId), .. parameters];
         return page is var (after, limit)
             ? (Select($"{where} AND seq > @after") + " LIMIT @limit", [.. parameters, ("@after", after), ("@limit", limit)])
             : (Select(where), parameters);
     }
 
     /// <summary>The notifications of some subscriptions, in order within each (one query, through the subscription index).</summary>
-    public async Task<ILookup<string, NotificationRecord>> OfSubscriptionsAsync(IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    public static async Task<ILookup<string, NotificationRecord>> OfSubscriptionsAsync(IReads reads, IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
     {
         var (sql, parameters) = OfSubscriptionsQuery(subscriptionIds);
-        return (await database.QueryAsync(sql, Read, cancellationToken, parameters)).ToLookup(n => n.SubscriptionId, StringComparer.Ordinal);
+        return (await reads.QueryAsync(sql, Read, cancellationToken, parameters)).ToLookup(n => n.SubscriptionId, StringComparer.Ordinal);
     }
 
     internal static (string Sql, (string Name, object? Value)[] Parameters) OfSubscriptionsQuery(IReadOnlyCollection<string> subscriptionIds)
@@ -204,16 +219,21 @@ public sealed class Outbox(Database database)
     /// The attempts of each of <paramref name="notifications"/>, in order, by notification id: one query per
     /// <see cref="IdsPerQuery"/> notifications, each reading their rows through the attempts' primary key.
     /// </summary>
-    public async Task<ILookup<string, AttemptRecord>> AttemptsOfAsync(IEnumerable<NotificationRecord> notifications, CancellationToken cancellationToken)
+    public Task<ILookup<string, AttemptRecord>> AttemptsOfAsync(IEnumerable<NotificationRecord> notifications, CancellationToken cancellationToken) =>
+        AttemptsOfAsync(database, notifications, cancellationToken);
+
+    /// <inheritdoc cref="AttemptsOfAsync(IEnumerable{NotificationRecord}, CancellationToken)"/>
+    public static async Task<ILookup<string, AttemptRecord>> AttemptsOfAsync(IReads reads, IEnumerable<NotificationRecord> notifications, CancellationToken cancellationToken)
     {
         var attempts = new List<(string NotificationId, AttemptRecord Attempt)>();
         foreach (var chunk in notifications.Select(n => n.NotificationId).Chunk(IdsPerQuery))
         {
-            attempts.AddRange(await database.QueryAsync(
-                $"SELECT {AttemptColumns} FROM notification_attempts WHERE notification_id IN ({string.Join(", ", chunk.Select((_, i) => "@n" + i))}) ORDER BY notification_id, attempt_no",
+            var (among, parameters) = SqlFilter.In("notification_id", chunk);
+            attempts.AddRange(await reads.QueryAsync(
+                $"SELECT {AttemptColumns} FROM notification_attempts WHERE {among} ORDER BY notification_id, attempt_no",
                 ReadAttempt,
                 cancellationToken,
-                [.. chunk.Select((id, i) => ("@n" + i, (object?)id))]));
+                parameters));
         }
 
         return attempts.ToLookup(a => a.NotificationId, a => a.Attempt, StringComparer.Ordinal);

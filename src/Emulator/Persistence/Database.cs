@@ -7,7 +7,7 @@ namespace Emulator.Persistence;
 /// PostgreSQL database that several instances share (<see cref="PostgresDatabase"/>). Both run the same SQL; the
 /// differences (schema types, how writers are serialized, locks across processes) live in the two subclasses.
 /// </summary>
-public abstract class Database
+public abstract class Database : IReads
 {
     /// <summary>Whether other processes write to the same database (state cached in memory must be read again).</summary>
     public abstract bool IsShared { get; }
@@ -60,22 +60,29 @@ public abstract class Database
     public async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Bind(name, value);
-        }
-
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
+        return await ReadSnapshot.QueryAsync(connection, null, sql, read, cancellationToken, parameters);
     }
+
+    /// <summary>
+    /// A connection whose queries all see the database as of one instant, whatever is written meanwhile (a read
+    /// transaction that never takes the writer's lock), until disposed.
+    /// </summary>
+    public async Task<ReadSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
+        try
+        {
+            return new ReadSnapshot(connection, await BeginSnapshotAsync(connection, cancellationToken));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A transaction that only reads, on one snapshot of the database.</summary>
+    protected abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
 
     protected static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -67,6 +67,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
 
+    protected override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
     public override async Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken)
     {
         // A caller that would not wait for another instance (the background loop) does not wait for a turn either.

@@ -120,6 +120,11 @@ internal static class Schema
         WHERE held = 1 AND status = 'pending' AND next_attempt_at IS NULL
           AND subscription_id IN (SELECT subscription_id FROM subscriptions WHERE status = 'TERMINATED');
         """,
+        // The merchant's ledger read in pages (GET …/notifications): each page is an index range, not a sort of all
+        // of the merchant's notifications.
+        """
+        CREATE INDEX ix_notifications_client ON notifications (client_id, seq);
+        """,
     ];
 
     /// <summary>

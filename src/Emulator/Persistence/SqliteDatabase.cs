@@ -61,6 +61,13 @@ public sealed class SqliteDatabase : Database, IDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Deferred: the snapshot is taken at the first read, and the writer's lock is never asked for (WAL lets readers
+    /// and the writer go on side by side).
+    /// </summary>
+    protected override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     /// <summary>One process owns the file: the time machine's own gate per merchant is all the locking it needs.</summary>
     public override Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken) =>
         Task.FromResult<MerchantTurn?>(MerchantTurn.Local);

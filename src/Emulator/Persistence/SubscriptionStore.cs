@@ -33,11 +33,25 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         return await database.QueryAsync(sql, r => Deserialize(r.GetString(0)), cancellationToken, parameters);
     }
 
+    /// <summary>The ids of the listing, in its order (the subscriptions themselves are read a page at a time).</summary>
+    public async Task<IReadOnlyList<string>> ListIdsAsync(string clientId, SubscriptionStatus? status, string? requestId, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = ListQuery(clientId, status, requestId, "subscription_id");
+        return await database.QueryAsync(sql, r => r.GetString(0), cancellationToken, parameters);
+    }
+
+    /// <summary>Some subscriptions, by id, in no particular order.</summary>
+    public static async Task<IReadOnlyList<Subscription>> ByIdsAsync(IReads reads, IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    {
+        var (where, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
+        return await reads.QueryAsync($"SELECT doc FROM subscriptions WHERE {where}", r => Deserialize(r.GetString(0)), cancellationToken, parameters);
+    }
+
     /// <summary>The listing's query: a request id is looked up through its index, whatever the merchant has.</summary>
-    internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(string clientId, SubscriptionStatus? status, string? requestId)
+    internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(string clientId, SubscriptionStatus? status, string? requestId, string columns = "doc")
     {
         var (where, parameters) = SqlFilter.Equal(("client_id", clientId), ("status", status?.ToWire()), ("subscription_request_id", requestId));
-        return ($"SELECT doc FROM subscriptions WHERE {where} ORDER BY created_at, subscription_id", parameters);
+        return ($"SELECT {columns} FROM subscriptions WHERE {where} ORDER BY created_at, subscription_id", parameters);
     }
 
     public async Task<long> CountAsync(string clientId, CancellationToken cancellationToken) =>
@@ -58,10 +72,10 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
             ("@id", subscriptionId));
 
     /// <summary>The phases of some subscriptions, in order within each (one query, through the phases' primary key).</summary>
-    public async Task<ILookup<string, Phase>> PhasesOfAsync(IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    public static async Task<ILookup<string, Phase>> PhasesOfAsync(IReads reads, IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
     {
         var (where, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
-        return (await database.QueryAsync(
+        return (await reads.QueryAsync(
             $"SELECT subscription_id, doc FROM phases WHERE {where} ORDER BY subscription_id, phase_no",
             r => (Id: r.GetString(0), Phase: DeserializePhase(r.GetString(1))),
             cancellationToken,
@@ -69,10 +83,10 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     }
 
     /// <summary>The timelines of some subscriptions, in order within each (one query, through the timeline's index).</summary>
-    public async Task<ILookup<string, TimelineEntry>> TimelinesOfAsync(IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
+    public static async Task<ILookup<string, TimelineEntry>> TimelinesOfAsync(IReads reads, IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
     {
         var (sql, parameters) = TimelinesOfQuery(subscriptionIds);
-        return (await database.QueryAsync(sql, r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)), cancellationToken, parameters))
+        return (await reads.QueryAsync(sql, r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)), cancellationToken, parameters))
             .ToLookup(e => e.Id, e => e.Entry, StringComparer.Ordinal);
     }
 
