@@ -124,41 +124,75 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DefaultMerchant_FixtureEdited_ItsValuesReplaceThoseOfAPutAtTheNextStart_ThenAPutIsKeptAgain()
+    public async Task DefaultMerchant_FixtureEdited_ItsNewValuesReachTheStoredMerchant_ButNotOverWhatAPutChanged()
     {
         var fixtures = Path.Combine(dataDirectory, "fixtures");
         CopyDirectory(Fixtures.Directory, fixtures);
         var environment = new Dictionary<string, string> { ["Emulator__FixturesDirectory"] = fixtures };
         var merchantPath = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
-        var publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim();
-        async Task<System.Text.Json.Nodes.JsonObject> StartAsync(Func<HttpClient, Task>? then = null)
+        async Task<System.Text.Json.Nodes.JsonObject> StartAsync(object? put = null)
         {
             var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory, environment);
             await using (emulator)
             {
                 using var client = new HttpClient { BaseAddress = http };
-                var merchant = (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(merchantPath))!;
-                if (then is not null)
+                if (put is not null)
                 {
-                    await then(client);
+                    (await client.PutAsJsonAsync(merchantPath, put)).EnsureSuccessStatusCode();
                 }
 
-                return merchant;
+                return (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(merchantPath))!;
             }
         }
 
-        async Task PutAsync(HttpClient client, string url) =>
-            (await client.PutAsJsonAsync(merchantPath, new { publicKey, subscriptionNotificationUrl = url, paymentNotificationUrl = url })).EnsureSuccessStatusCode();
-
-        await StartAsync(client => PutAsync(client, "http://127.0.0.1:9/from-put"));
+        var publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim();
+        await StartAsync(new { publicKey, subscriptionNotificationUrl = "http://127.0.0.1:9/from-put", paymentNotificationUrl = "http://localhost:8081/antom/notify/payment" });
         var file = Path.Combine(fixtures, "default-merchant.json");
-        File.WriteAllText(file, File.ReadAllText(file).Replace("http://localhost:8081/antom/notify/payment", "http://127.0.0.1:9/edited-fixture", StringComparison.Ordinal));
-        var afterEdit = await StartAsync(client => PutAsync(client, "http://127.0.0.1:9/second-put"));
-        var afterSecondPut = await StartAsync();
+        File.WriteAllText(file, File.ReadAllText(file).Replace("http://localhost:8081/antom/notify/", "http://127.0.0.1:9/edited/", StringComparison.Ordinal));
+        var afterEdit = await StartAsync();
+        var again = await StartAsync();
 
-        ((string)afterEdit["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/edited-fixture", "the edited fixture is loaded at the next start");
-        ((string)afterEdit["subscriptionNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify/subscription", "the fixture's values replace all of the PUT's");
-        ((string)afterSecondPut["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/second-put", "a PUT made after the fixture was loaded is kept while the fixture stays as it is");
+        ((string)afterEdit["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/edited/payment", "the PUT left the payment URL as the fixture had it, so the edited fixture's replaces it");
+        ((string)afterEdit["subscriptionNotificationUrl"]!).Should().Be("http://127.0.0.1:9/from-put", "what the PUT changed stays");
+        again.ToJsonString().Should().Be(afterEdit.ToJsonString(), "an unchanged fixture changes nothing");
+    }
+
+    /// <summary>
+    /// Two instances of a shared deployment whose fixtures differ (a rolling upgrade) take turns loading theirs, but
+    /// neither undoes a PUT: here played by one data directory started with one fixture folder, then the other.
+    /// </summary>
+    [Fact]
+    public async Task DefaultMerchant_InstancesWithDifferentFixtures_NeitherUndoesAPut()
+    {
+        var first = Path.Combine(dataDirectory, "fixtures-a");
+        var second = Path.Combine(dataDirectory, "fixtures-c");
+        CopyDirectory(Fixtures.Directory, first);
+        CopyDirectory(Fixtures.Directory, second);
+        var file = Path.Combine(second, "default-merchant.json");
+        File.WriteAllText(file, File.ReadAllText(file).Replace("/antom/notify/payment", "/antom/notify/payment-c", StringComparison.Ordinal));
+        var merchantPath = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
+        async Task<string> StartAsync(string fixtures, string? put = null)
+        {
+            var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory, new Dictionary<string, string> { ["Emulator__FixturesDirectory"] = fixtures });
+            await using (emulator)
+            {
+                using var client = new HttpClient { BaseAddress = http };
+                if (put is not null)
+                {
+                    (await client.PutAsJsonAsync(merchantPath, new { publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim(), subscriptionNotificationUrl = put, paymentNotificationUrl = put })).EnsureSuccessStatusCode();
+                }
+
+                return (string)(await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(merchantPath))!["paymentNotificationUrl"]!;
+            }
+        }
+
+        var loadedByA = await StartAsync(first);
+        var loadedByC = await StartAsync(second, put: "http://127.0.0.1:9/put-z");
+        var restartedA = await StartAsync(first);
+
+        loadedByA.Should().Be("http://localhost:8081/antom/notify/payment");
+        loadedByC.Should().Be("http://127.0.0.1:9/put-z");
+        restartedA.Should().Be("http://127.0.0.1:9/put-z", "A's fixture did not change the PUT's value back");
     }
 
     /// <summary>
@@ -178,7 +212,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await db.OpenAsync();
             using var earlier = db.CreateCommand();
-            earlier.CommandText = "UPDATE merchants SET doc = json_set(json_remove(doc, '$.fixtureHash'), '$.paymentNotificationUrl', @payment, '$.subscriptionNotificationUrl', @subscription)";
+            earlier.CommandText = "UPDATE merchants SET doc = json_set(json_remove(doc, '$.fixture'), '$.paymentNotificationUrl', @payment, '$.subscriptionNotificationUrl', @subscription)";
             earlier.Parameters.AddWithValue("@payment", stored);
             earlier.Parameters.AddWithValue("@subscription", subscriptionUrl);
             (await earlier.ExecuteNonQueryAsync()).Should().Be(1);

@@ -73,7 +73,7 @@ public static class ControlApi
             body.SubscriptionNotificationUrl,
             body.PaymentNotificationUrl,
             existing?.Merchant.CreatedAt ?? time.GetUtcNow(),
-            existing?.Merchant.FixtureHash);
+            existing?.Merchant.Fixture);
         await merchants.SaveAsync(merchant, cancellationToken);
         if (body.Clock?.FrozenAt is { } frozenAt)
         {

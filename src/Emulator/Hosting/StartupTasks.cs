@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Emulator.Merchants;
 using Emulator.Persistence;
@@ -63,37 +61,26 @@ public sealed class StartupTasks(
             throw new InvalidDataException($"{file}: {error}");
         }
 
-        // Created when it does not exist yet. Once it exists, what a PUT changed (its notification URLs) is kept across
-        // restarts until the fixture itself is edited: then the fixture's values replace the stored ones.
-        var fromFixture = new Merchant(
-            clientId,
+        // Created when it does not exist yet. Once it exists, an edit of the fixture reaches it at the next start, but
+        // only in the values that still are the fixture's: what a PUT changed (its notification URLs) stays. Several
+        // instances with fixtures of their own take turns the same way, never undoing a PUT.
+        var fixture = new MerchantFixture(
             root.GetProperty("keyVersion").GetString() ?? "1",
             publicKey,
             root.GetProperty("subscriptionNotificationUrl").GetString(),
-            root.GetProperty("paymentNotificationUrl").GetString(),
-            time.GetUtcNow());
-        fromFixture = fromFixture with { FixtureHash = FixtureHashOf(fromFixture) };
+            root.GetProperty("paymentNotificationUrl").GetString());
         var stored = (await merchants.FindAsync(clientId, cancellationToken))?.Merchant;
         if (stored is null)
         {
-            await merchants.SaveAsync(fromFixture, cancellationToken);
+            await merchants.SaveAsync(new Merchant(clientId, fixture.KeyVersion, fixture.PublicKey, fixture.SubscriptionNotificationUrl, fixture.PaymentNotificationUrl, time.GetUtcNow(), fixture), cancellationToken);
         }
-        else if (stored.FixtureHash is null)
+        else if (fixture.AppliedTo(stored, stored.Fixture ?? ShippedBefore(stored)) is var loaded && loaded != stored)
         {
-            // Stored by a version that did not record which fixture it came from. As that version's fixture left it
-            // (its key, and the notification URLs it shipped with), it takes the fixture's values; else they are a
-            // PUT's, and kept.
-            var asShipped = stored.PublicKey == fromFixture.PublicKey && stored.KeyVersion == fromFixture.KeyVersion
-                && stored.SubscriptionNotificationUrl == "http://localhost:8081/antom/notify-subscription"
-                && stored.PaymentNotificationUrl == "http://localhost:8081/antom/notify-payment";
-            await merchants.SaveAsync((asShipped ? fromFixture with { CreatedAt = stored.CreatedAt } : stored) with { FixtureHash = fromFixture.FixtureHash }, cancellationToken);
-        }
-        else if (stored.FixtureHash != fromFixture.FixtureHash)
-        {
-            await merchants.SaveAsync(fromFixture with { CreatedAt = stored.CreatedAt }, cancellationToken);
-            logger.LogInformation(
-                "{File} changed since {ClientId} was loaded from it: its key version, public key and notification URLs replace the stored ones",
-                file, clientId);
+            await merchants.SaveAsync(loaded, cancellationToken);
+            if (loaded with { Fixture = stored.Fixture } != stored)
+            {
+                logger.LogInformation("{File} changed since {ClientId} was loaded from it: its new values replace those a PUT did not change", file, clientId);
+            }
         }
 
         // Its key parsed and the verifying path run once, beside the start, before its first call arrives.
@@ -107,10 +94,12 @@ public sealed class StartupTasks(
         logger.LogInformation("Default merchant {ClientId} ready (private key: fixtures/keys/merchant-private.pkcs8.b64)", clientId);
     }
 
-    /// <summary>What the merchant's fixture says, as a short digest: a PUT keeps it, an edit of the fixture changes it.</summary>
-    private static string FixtureHashOf(Merchant merchant) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Join('\n', merchant.KeyVersion, merchant.PublicKey, merchant.SubscriptionNotificationUrl, merchant.PaymentNotificationUrl))))[..16];
+    /// <summary>
+    /// What a merchant stored by a version that did not record its fixture was loaded from: its own key, and the
+    /// notification URLs the fixture had then.
+    /// </summary>
+    private static MerchantFixture ShippedBefore(Merchant stored) =>
+        new(stored.KeyVersion, stored.PublicKey, "http://localhost:8081/antom/notify-subscription", "http://localhost:8081/antom/notify-payment");
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

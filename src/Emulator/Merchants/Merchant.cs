@@ -2,8 +2,8 @@ namespace Emulator.Merchants;
 
 /// <summary>
 /// A tenant: one client id with its registered public key and Dashboard-default notification URLs.
-/// <paramref name="FixtureHash"/> identifies the content of <c>fixtures/default-merchant.json</c> the merchant was last
-/// loaded from (null for merchants made through the control API only).
+/// <paramref name="Fixture"/> is what <c>fixtures/default-merchant.json</c> said when the merchant was last loaded from
+/// it (null for merchants made through the control API only).
 /// </summary>
 public sealed record Merchant(
     string ClientId,
@@ -12,4 +12,4 @@ public sealed record Merchant(
     string? SubscriptionNotificationUrl,
     string? PaymentNotificationUrl,
     DateTimeOffset CreatedAt,
-    string? FixtureHash = null);
+    MerchantFixture? Fixture = null);
