@@ -96,6 +96,27 @@ public static class MerchantApp
                 ["orderInfo"] = new JsonObject { ["orderAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" } },
                 ["env"] = new JsonObject { ["terminalType"] = "WEB" },
             };
+            if (options.RetryInBackground)
+            {
+                var first = await CallAsync("create", create);
+                if (first is null || (string?)first["result"]?["resultStatus"] == "U")
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        for (var attempt = 0; attempt < 3; attempt++)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System);
+                            if (await CallAsync("create", create) is { } answer && (string?)answer["result"]?["resultStatus"] != "U")
+                            {
+                                return;
+                            }
+                        }
+                    });
+                }
+
+                return Results.Json(new { subscriptionRequestId = requestId, resultCode = (string?)first?["result"]?["resultCode"] });
+            }
+
             JsonObject? reply = null;
             for (var attempt = 0; attempt < 3; attempt++)
             {

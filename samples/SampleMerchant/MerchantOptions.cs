@@ -29,6 +29,12 @@ public sealed class MerchantOptions
     /// </summary>
     public List<string> Mistakes { get; set; } = [];
 
+    /// <summary>
+    /// Answer a purchase as soon as its first create is answered, and retry an unknown (U) outcome in the background
+    /// a second later, with the same request id (correct too, as a job queue would do it).
+    /// </summary>
+    public bool RetryInBackground { get; set; }
+
     public bool Makes(string mistake) => Mistakes.Contains(mistake) || (Careless && mistake is "skip-signature-check" or "new-id-on-unknown");
 
     /// <summary>How long to wait for Antom's answer before treating the call as unknown (the Java SDK waits 15 s).</summary>

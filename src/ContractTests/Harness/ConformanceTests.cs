@@ -60,6 +60,23 @@ public sealed class ConformanceTests
         }
     }
 
+    /// <summary>
+    /// An integration that answers each purchase at once and retries an unknown outcome in the background, with the
+    /// same request id, a second later: correct, and judged so once its calls have settled.
+    /// </summary>
+    [Fact]
+    public async Task IntegrationRetryingInTheBackground_PassesEveryCheck()
+    {
+        Scorecard? scorecard = null;
+        await RunAgainstSampleAsync(careless: false, async (emulator, merchant, url) =>
+        {
+            var options = Options(emulator, merchant.ClientId, new Uri(url, "antom/notify/subscription"), new Uri(url, "antom/notify/payment"), new Uri(url, "conformance"));
+            scorecard = await new ConformanceSuite(options with { ProcessedUrl = new Uri(url, "conformance/processed"), SettleTime = TimeSpan.FromSeconds(2) }).RunAsync();
+        }, settings: ["--Merchant:RetryInBackground=true"]);
+
+        scorecard!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+    }
+
     /// <summary>Without the processed-count hook, what only it could show is skipped, not passed.</summary>
     [Theory]
     [InlineData("", "duplicate-processed-once out-of-order-tolerated")]
@@ -173,6 +190,7 @@ public sealed class ConformanceTests
                 ProcessedUrl = new Uri(merchantUrl, "conformance/processed"),
                 TriggerUrl = new Uri(merchantUrl, "conformance"),
                 AntomPrivateKeyPem = Fixtures.Read("keys/antom-private.pem"),
+                SettleTime = Settle,
             });
             scorecard = await suite.RunAsync();
             await scorecard.WriteAsync(Path.Combine(Path.GetDirectoryName(Fixtures.Directory)!, "artifacts", careless ? "conformance-careless" : "conformance-correct"));
@@ -188,24 +206,29 @@ public sealed class ConformanceTests
         PaymentNotificationUrl = paymentUrl,
         TriggerUrl = trigger,
         AntomPrivateKeyPem = Fixtures.Read("keys/antom-private.pem"),
+        SettleTime = Settle,
     };
+
+    // The sample makes its calls before it answers a trigger: a short settle time is enough (but for the sample that
+    // retries in the background).
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
 
     private static ConformanceSuite SuiteFor(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl) => new(
         Options(emulator, merchant.ClientId, new Uri(merchantUrl, "antom/notify/subscription"), new Uri(merchantUrl, "antom/notify/payment"), new Uri(merchantUrl, "conformance"))
         with { ProcessedUrl = new Uri(merchantUrl, "conformance/processed") });
 
     /// <summary>An emulator in process, a merchant registered at it, and the sample merchant app serving that merchant.</summary>
-    private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act, string[]? mistakes = null)
+    private static async Task RunAgainstSampleAsync(bool careless, Func<AntomEmulator, EmulatorMerchant, Uri, Task> act, string[]? mistakes = null, string[]? settings = null)
     {
         await using var emulator = await AntomEmulator.StartAsync();
         var port = Builds.FreePort();
         var merchantUrl = new Uri($"http://127.0.0.1:{port}/");
         await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(merchantUrl, "antom/"));
-        await RunSampleAsync(emulator, merchant, merchantUrl, careless, url => act(emulator, merchant, url), mistakes);
+        await RunSampleAsync(emulator, merchant, merchantUrl, careless, url => act(emulator, merchant, url), [.. (mistakes ?? []).Select((m, i) => $"--Merchant:Mistakes:{i}={m}"), .. settings ?? []]);
     }
 
     /// <summary>The sample merchant app serving <paramref name="merchant"/> on the port its notification URLs name.</summary>
-    private static async Task RunSampleAsync(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl, bool careless, Func<Uri, Task> act, string[]? mistakes = null)
+    private static async Task RunSampleAsync(AntomEmulator emulator, EmulatorMerchant merchant, Uri merchantUrl, bool careless, Func<Uri, Task> act, string[]? settings = null)
     {
         var antomKey = await emulator.AntomPublicKeyAsync();
         await using var sample = MerchantApp.Build(
@@ -218,7 +241,7 @@ public sealed class ConformanceTests
             $"--Merchant:AntomPublicKey={Convert.ToBase64String(antomKey.ExportSubjectPublicKeyInfo())}",
             $"--Merchant:Careless={careless}",
             "--Merchant:TimeoutSeconds=2",
-            .. (mistakes ?? []).Select((m, i) => $"--Merchant:Mistakes:{i}={m}"),
+            .. settings ?? [],
         ]);
         await sample.StartAsync();
         await act(merchantUrl);

@@ -26,4 +26,10 @@ public sealed record ConformanceOptions
     public string? AntomPrivateKeyPem { get; init; }
 
     public string? AdminToken { get; init; }
+
+    /// <summary>
+    /// After each trigger, how long the integration's API calls must stay quiet before the suite goes on: an integration
+    /// that answers the trigger at once and retries in the background is judged on its retries too.
+    /// </summary>
+    public TimeSpan SettleTime { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -151,7 +151,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         async Task<(JsonNode? Answer, List<JsonObject> Calls)> ActAsync(string action, object? body, bool mayRefuse = false)
         {
             var answer = await TriggerAsync(action, body, mayRefuse, triggerErrors, cancellationToken);
-            var all = (await Emulator.GetFromJsonAsync<JsonArray>(journal, cancellationToken))!;
+            var all = await SettledJournalAsync(journal, cancellationToken);
             var made = all.Skip(seen).Select(c => c!.AsObject()).ToList();
             seen = all.Count;
             return (answer, made);
@@ -200,7 +200,11 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var inconsistent = calls.Where(c => (string)c["resultCode"]! == "REPEAT_REQ_INCONSISTENT").Select(c => (string?)c["requestId"]);
         var creates = calls.Where(c => (string)c["api"]! == "create").ToList();
         var differentBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).Select(g => g.Key);
-        var purchases = acts.Take(3).Select(a => a.Calls.FirstOrDefault(c => (string)c["api"]! == "create")).OfType<JsonObject>().Select(c => (string?)c["requestId"]).ToList();
+        // A purchase's id: what its trigger answered, else its first create (a retry of the previous purchase that
+        // came late is not it).
+        var purchases = acts.Take(3)
+            .Select(a => (string?)a.Answer?["subscriptionRequestId"] ?? (string?)a.Calls.FirstOrDefault(c => (string)c["api"]! == "create")?["requestId"])
+            .OfType<string>().ToList();
         var sharedByPurchases = purchases.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         var reused = inconsistent.Concat(differentBodies).Distinct().ToList();
         results.Add(Result(ApiChecks[2], reused.Count == 0 && sharedByPurchases.Count == 0,
@@ -209,8 +213,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
                 ? $"request id reused for a different request: {string.Join(", ", reused)}"
                 : $"{purchases.Count} separate subscribe requests sent request id {string.Join(", ", sharedByPurchases)} each: the emulator answered the later ones as repeats of the first, so no new subscription was made"));
 
-        results.Add(RetriedWithSameId(ApiChecks[3], afterUnknown.Calls, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
-        results.Add(RetriedWithSameId(ApiChecks[4], afterTimeout.Calls, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
+        results.Add(RetriedWithSameId(ApiChecks[3], afterUnknown.Calls, creates, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
+        results.Add(RetriedWithSameId(ApiChecks[4], afterTimeout.Calls, creates, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
 
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
         var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
@@ -223,25 +227,50 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     }
 
     /// <summary>
-    /// After a create whose outcome the integration could not know, it must retry with the same request id while it
-    /// handles that purchase (the calls it made for that trigger).
+    /// After a create whose outcome the integration could not know (among the calls it made for that purchase), it
+    /// must retry that create with the same request id, then or later in the run; a create with another id made for the
+    /// same purchase is a retry under a new id.
     /// </summary>
-    private static CheckResult RetriedWithSameId((string Id, string Title) check, List<JsonObject> calls, Func<JsonObject, bool> unknownOutcome, string what)
+    private static CheckResult RetriedWithSameId(
+        (string Id, string Title) check, List<JsonObject> purchaseCalls, List<JsonObject> allCreates, Func<JsonObject, bool> unknownOutcome, string what)
     {
-        var creates = calls.Where(c => (string)c["api"]! == "create").ToList();
-        var at = creates.FindIndex(c => unknownOutcome(c));
-        if (at < 0)
+        var unknown = purchaseCalls.FirstOrDefault(c => (string)c["api"]! == "create" && unknownOutcome(c));
+        if (unknown is null)
         {
             return new CheckResult(check.Id, check.Title, CheckResult.Fail, $"the integration made no create call the suite could answer with {what}");
         }
 
-        var requestId = (string?)creates[at]["requestId"];
-        var retry = creates.Skip(at + 1).FirstOrDefault();
-        return retry is not null && (string?)retry["requestId"] == requestId
-            ? new CheckResult(check.Id, check.Title, CheckResult.Pass, $"after {what} on {requestId}, the retry used the same id")
-            : new CheckResult(check.Id, check.Title, CheckResult.Fail, retry is null
-                ? $"after {what} on {requestId} the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)"
-                : $"after {what} on {requestId} the integration retried as {(string?)retry["requestId"]}: a second subscription may be created");
+        var requestId = (string?)unknown["requestId"];
+        var later = allCreates.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).ToList();
+        if (later.Any(c => (string?)c["requestId"] == requestId))
+        {
+            return new CheckResult(check.Id, check.Title, CheckResult.Pass, $"after {what} on {requestId}, the retry used the same id");
+        }
+
+        var renamed = purchaseCalls.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).FirstOrDefault(c => (string)c["api"]! == "create");
+        return new CheckResult(check.Id, check.Title, CheckResult.Fail, renamed is null
+            ? $"after {what} on {requestId} the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)"
+            : $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created");
+    }
+
+    /// <summary>The journal once the integration's calls have stayed quiet for <see cref="ConformanceOptions.SettleTime"/>.</summary>
+    private async Task<JsonArray> SettledJournalAsync(string journal, CancellationToken cancellationToken)
+    {
+        var calls = (await Emulator.GetFromJsonAsync<JsonArray>(journal, cancellationToken))!;
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(60);
+        while (options.SettleTime > TimeSpan.Zero && TimeProvider.System.GetUtcNow() < deadline)
+        {
+            await Task.Delay(options.SettleTime, TimeProvider.System, cancellationToken);
+            var now = (await Emulator.GetFromJsonAsync<JsonArray>(journal, cancellationToken))!;
+            if (now.Count == calls.Count)
+            {
+                return now;
+            }
+
+            calls = now;
+        }
+
+        return calls;
     }
 
     private static CheckResult Result((string Id, string Title) check, bool ok, string pass, string fail) =>
