@@ -178,7 +178,9 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     {
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
-        var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("isolated") };
+        // The emulator's default pool (48 connections, 16 of them for merchants' turns): ten merchants hold ten turns.
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync("isolated")) { MaxPoolSize = 48 }.ConnectionString;
+        var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = connectionString };
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
         var (emulator, http, _) = await EmulatorProcess.StartAsync(dataA, environment);
         await using (emulator)

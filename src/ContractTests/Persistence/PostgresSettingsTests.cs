@@ -27,4 +27,16 @@ public sealed class PostgresSettingsTests
         settings.MaxAutoPrepare.Should().Be(0);
         settings.NoResetOnClose.Should().BeFalse();
     }
+
+    [Theory]
+    [InlineData("Host=db", 32, 16)]
+    [InlineData("Host=db;Maximum Pool Size=10", 7, 3)]
+    [InlineData("Host=db;maxpoolsize=90", 74, 16)]
+    public void Pools_NeverOpenMoreThanMaxPoolSizeInAll(string connectionString, int work, int turns)
+    {
+        var (workPool, lockPool) = PostgresDatabase.Pools(connectionString);
+
+        new NpgsqlConnectionStringBuilder(workPool).MaxPoolSize.Should().Be(work);
+        new NpgsqlConnectionStringBuilder(lockPool).MaxPoolSize.Should().Be(turns);
+    }
 }

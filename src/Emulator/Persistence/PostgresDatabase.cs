@@ -19,22 +19,44 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     private const long WriterKey = 0x416E_746F_6D57;
     private const int MigrationSpace = 0x416E_746E;
 
-    // Merchants whose time machine this instance runs, or waits to run, at once: each holds a connection of its own for
-    // its lock, from a pool apart from the one the work uses, so that holders and waiters never starve the work.
-    private const int MerchantTurns = 64;
+    // Connections an instance opens at most, unless the connection string's Max Pool Size says otherwise: two
+    // instances stay within PostgreSQL's default max_connections (100, 97 of them for clients).
+    private const int DefaultMaxPoolSize = 48;
 
     private readonly NpgsqlDataSource dataSource;
     private readonly NpgsqlDataSource lockSource;
-    private readonly SemaphoreSlim turns = new(MerchantTurns, MerchantTurns);
+    private readonly SemaphoreSlim turns;
 
     // Writers of this process queue here rather than each holding a pooled connection while it waits for the lock.
     private readonly SemaphoreSlim writeGate = new(1, 1);
 
     public PostgresDatabase(IOptions<EmulatorOptions> options)
     {
-        var connectionString = WithDefaults(options.Value.PostgresConnectionString);
-        dataSource = NpgsqlDataSource.Create(connectionString);
-        lockSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = MerchantTurns, MinPoolSize = 0 }.ConnectionString);
+        var (work, locks) = Pools(WithDefaults(options.Value.PostgresConnectionString));
+        dataSource = NpgsqlDataSource.Create(work);
+        lockSource = NpgsqlDataSource.Create(locks);
+        var merchantTurns = new NpgsqlConnectionStringBuilder(locks).MaxPoolSize;
+        turns = new SemaphoreSlim(merchantTurns, merchantTurns);
+    }
+
+    /// <summary>
+    /// The instance's connections (Max Pool Size, default 48) split in two pools: a third of them, up to 16, hold
+    /// merchants' turns (each running or waiting merchant holds one for its lock), the rest do the work, so that holders
+    /// and waiters never starve the work, and the instance never opens more than Max Pool Size in all.
+    /// </summary>
+    internal static (string Work, string Locks) Pools(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var total = given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)
+            || k.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase))
+            ? builder.MaxPoolSize
+            : DefaultMaxPoolSize;
+        var locks = Math.Clamp(total / 3, 1, 16);
+        var work = Math.Max(1, total - locks);
+        return (
+            new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = work, MinPoolSize = Math.Min(builder.MinPoolSize, work) }.ConnectionString,
+            new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = locks, MinPoolSize = 0 }.ConnectionString);
     }
 
     /// <summary>
@@ -83,12 +105,19 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         {
             connection = await lockSource.OpenConnectionAsync(cancellationToken);
 
-            // pg_advisory_lock waits for the lock; pg_try_advisory_lock answers at once whether it got it.
+            // pg_advisory_lock waits for the lock, as long as the other instance's run takes (no command timeout);
+            // pg_try_advisory_lock answers at once whether it got it.
             await using var command = connection.CreateCommand();
             command.CommandText = wait ? "SELECT true FROM pg_advisory_lock(@key)" : "SELECT pg_try_advisory_lock(@key)";
+            command.CommandTimeout = 0;
             command.Bind("@key", MerchantKey(clientId));
             if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {
+                // Whatever run rows the merchant still has belong to runs that died: this turn holds its lock now.
+                await using var stale = connection.CreateCommand();
+                stale.CommandText = "DELETE FROM merchant_runs WHERE client_id = @client; DELETE FROM merchant_run_events WHERE client_id = @client";
+                stale.Bind("@client", clientId);
+                await stale.ExecuteNonQueryAsync(cancellationToken);
                 return new MerchantLock(connection, clientId, turns);
             }
         }
@@ -112,11 +141,13 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     internal static long MerchantKey(string clientId) =>
         BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("merchant\n" + clientId)), 0);
 
-    // A run row counts while the connection that wrote it holds the merchant's lock: a crashed instance's row, whose lock
-    // went with its connection, is ignored. (A bigint advisory key shows in pg_locks as its high and low 32 bits.)
+    // A run row counts while the connection that wrote it holds the merchant's lock in this database: a crashed
+    // instance's row, whose lock went with its connection, is ignored (and deleted by the next turn that takes the lock).
+    // A bigint advisory key shows in pg_locks as its high and low 32 bits.
     private const string LiveRun = """
         EXISTS (SELECT 1 FROM pg_locks l
                 WHERE l.locktype = 'advisory' AND l.granted AND l.pid = r.owner_pid AND l.objsubid = 1
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                   AND l.classid = ((r.lock_key >> 32) & 4294967295)::oid AND l.objid = (r.lock_key & 4294967295)::oid)
         """;
 

@@ -22,6 +22,10 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
         return await runs.ReachedByAsync(clientId, cancellationToken) is { } at && at > now ? at : now;
     }
 
+    /// <summary>The merchant's clock itself (wall time plus its offset, or frozen), whatever a run has reached.</summary>
+    public async Task<DateTimeOffset> ClockTimeAsync(string clientId, CancellationToken cancellationToken) =>
+        (await GetAsync(clientId, cancellationToken)).Now(wall.GetUtcNow());
+
     public async Task<ClockState> GetAsync(string clientId, CancellationToken cancellationToken)
     {
         // On a shared database another instance may move the clock: read it every time.

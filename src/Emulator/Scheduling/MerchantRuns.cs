@@ -11,7 +11,7 @@ namespace Emulator.Scheduling;
 /// shared database the run is also published through its <see cref="MerchantTurn"/>, so that calls reaching another
 /// instance (a webhook handler behind a load balancer) see it as calls reaching this one do.
 /// </summary>
-public sealed class MerchantRuns(Database database)
+public sealed class MerchantRuns(Database database, ILogger<MerchantRuns> logger)
 {
     private readonly ConcurrentDictionary<string, Run> runs = new(StringComparer.Ordinal);
 
@@ -56,7 +56,16 @@ public sealed class MerchantRuns(Database database)
         }
         else if (database.IsShared)
         {
-            await database.TellOtherRunAsync(clientId, [.. events.Select(e => JsonSerializer.Serialize(e, PersistenceJson.Options))], cancellationToken);
+            try
+            {
+                await database.TellOtherRunAsync(clientId, [.. events.Select(e => JsonSerializer.Serialize(e, PersistenceJson.Options))], cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The call that changed these is committed and answered as such; only the advance's list misses them
+                // (its subscriptions' timelines have them).
+                logger.LogWarning(ex, "Could not tell the run of {ClientId} in another instance what a call changed", clientId);
+            }
         }
     }
 

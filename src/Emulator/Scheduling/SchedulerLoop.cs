@@ -61,7 +61,9 @@ public sealed class SchedulerLoop(
     {
         try
         {
-            await machine.RunDueIfFreeAsync(clientId, await clocks.NowAsync(clientId, stoppingToken), stoppingToken);
+            // The clock itself: a run of another instance that died after this read would otherwise leave this one
+            // running up to the time that run had reached, ahead of the clock.
+            await machine.RunDueIfFreeAsync(clientId, await clocks.ClockTimeAsync(clientId, stoppingToken), stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
