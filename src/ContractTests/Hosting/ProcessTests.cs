@@ -266,7 +266,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
             stuck.CommandText = $"""
                 DELETE FROM notification_attempts;
                 UPDATE notifications SET held = 1, next_attempt_at = NULL, status = 'pending', attempt_count = 0;
-                PRAGMA user_version = {steps!.Length - 1};
+                PRAGMA user_version = {Array.FindIndex(steps!, step => step.Contains("WHERE held = 1 AND status = 'pending'", StringComparison.Ordinal))};
                 """;
             await stuck.ExecuteNonQueryAsync();
         }

@@ -123,7 +123,7 @@ internal static class Schema
         // The merchant's ledger read in pages (GET …/notifications): each page is an index range, not a sort of all
         // of the merchant's notifications.
         """
-        CREATE INDEX ix_notifications_client ON notifications (client_id, seq);
+        CREATE INDEX IF NOT EXISTS ix_notifications_client ON notifications (client_id, seq);
         """,
     ];
 
