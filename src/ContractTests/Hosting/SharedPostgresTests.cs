@@ -39,21 +39,15 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
 
         // Started together: the two migrate the same empty database at once.
-        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
-        var (a, httpA, _) = starting[0];
-        var (b, httpB, _) = starting[1];
-        await using (a)
-        await using (b)
+        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
+        try
         {
-            try
-            {
-                await DriveAndCheckAsync(httpA, httpB, receiver);
-            }
-            catch
-            {
-                output.WriteLine("instance A:\n" + a.Output + "\ninstance B:\n" + b.Output);
-                throw;
-            }
+            await DriveAndCheckAsync(two.ClientA, two.ClientB, receiver);
+        }
+        catch
+        {
+            output.WriteLine("instance A:\n" + two.A.Output + "\ninstance B:\n" + two.B.Output);
+            throw;
         }
     }
 
@@ -73,54 +67,47 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
             ["Emulator__NotificationTimeout"] = "00:00:05",
         };
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
-        var (a, httpA, _) = starting[0];
-        var (b, httpB, _) = starting[1];
-        await using (a)
-        await using (b)
+        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
+        var (clientA, clientB) = (two.ClientA, two.ClientB);
+        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
+        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        var renewed = MerchantHarness.Body(Start);
+        await new AntomTestClient(clientA).CallAsync(merchant, "create", renewed);
+        (await clientA.PostAsync($"{control}/subscription-requests/{(string)renewed["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+        var renewedId = (string)(await clientA.GetFromJsonAsync<JsonArray>($"{control}/subscriptions"))!.Single()!["subscriptionId"]!;
+        var failedAt = Start.AddMonths(1).AddDays(-1);
+        (await clientA.PostAsJsonAsync($"{control}/clock/advance", new { to = failedAt.AddHours(-1) })).EnsureSuccessStatusCode();
+        var waiting = MerchantHarness.Body(failedAt);
+        waiting["subscriptionExpiryTime"] = failedAt.AddHours(40).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        (await new AntomTestClient(clientA).CallAsync(merchant, "create", waiting)).ResultCode.Should().Be("SUCCESS");
+        (await clientA.PostAsJsonAsync($"{control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+        DateTimeOffset? clockThroughB = null;
+        receiver.Answer = async n =>
         {
-            using var clientA = new HttpClient { BaseAddress = httpA };
-            using var clientB = new HttpClient { BaseAddress = httpB };
-            var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
-            var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
-            var renewed = MerchantHarness.Body(Start);
-            await new AntomTestClient(clientA).CallAsync(merchant, "create", renewed);
-            (await clientA.PostAsync($"{control}/subscription-requests/{(string)renewed["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
-            var renewedId = (string)(await clientA.GetFromJsonAsync<JsonArray>($"{control}/subscriptions"))!.Single()!["subscriptionId"]!;
-            var failedAt = Start.AddMonths(1).AddDays(-1);
-            (await clientA.PostAsJsonAsync($"{control}/clock/advance", new { to = failedAt.AddHours(-1) })).EnsureSuccessStatusCode();
-            var waiting = MerchantHarness.Body(failedAt);
-            waiting["subscriptionExpiryTime"] = failedAt.AddHours(40).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
-            (await new AntomTestClient(clientA).CallAsync(merchant, "create", waiting)).ResultCode.Should().Be("SUCCESS");
-            (await clientA.PostAsJsonAsync($"{control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
-            DateTimeOffset? clockThroughB = null;
-            receiver.Answer = async n =>
+            if (n.IsPayment && (string)n.Json["result"]!["resultStatus"]! == "F" && clockThroughB is null)
             {
-                if (n.IsPayment && (string)n.Json["result"]!["resultStatus"]! == "F" && clockThroughB is null)
-                {
-                    var clock = (await clientB.GetFromJsonAsync<JsonObject>($"{control}/clock"))!;
-                    clockThroughB = DateTimeOffset.Parse((string)clock["now"]!, System.Globalization.CultureInfo.InvariantCulture);
-                    (await new AntomTestClient(clientB).CallAsync(merchant, "cancel", Bodies.Cancel(renewedId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
-                    (await clientB.PostAsync($"{control}/subscription-requests/{(string)waiting["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
-                }
+                var clock = (await clientB.GetFromJsonAsync<JsonObject>($"{control}/clock"))!;
+                clockThroughB = DateTimeOffset.Parse((string)clock["now"]!, System.Globalization.CultureInfo.InvariantCulture);
+                (await new AntomTestClient(clientB).CallAsync(merchant, "cancel", Bodies.Cancel(renewedId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+                (await clientB.PostAsync($"{control}/subscription-requests/{(string)waiting["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+            }
 
-                return (200, NotificationInbox.Acknowledgement);
-            };
+            return (200, NotificationInbox.Acknowledgement);
+        };
 
-            var advanced = await clientA.PostAsJsonAsync($"{control}/clock/advance", new { by = "P2M" });
-            var events = (await advanced.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["events"]!.AsArray();
-            var waitingId = (string)(await clientB.GetFromJsonAsync<JsonArray>($"{control}/subscriptions?subscriptionRequestId={(string)waiting["subscriptionRequestId"]!}"))!.Single()!["subscriptionId"]!;
-            var inquiry = (await new AntomTestClient(clientB).CallAsync(merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = renewedId })).Json["subscription"]!;
+        var advanced = await clientA.PostAsJsonAsync($"{control}/clock/advance", new { by = "P2M" });
+        var events = (await advanced.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["events"]!.AsArray();
+        var waitingId = (string)(await clientB.GetFromJsonAsync<JsonArray>($"{control}/subscriptions?subscriptionRequestId={(string)waiting["subscriptionRequestId"]!}"))!.Single()!["subscriptionId"]!;
+        var inquiry = (await new AntomTestClient(clientB).CallAsync(merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = renewedId })).Json["subscription"]!;
 
-            clockThroughB.Should().Be(failedAt, "B reads the time A's run has reached: phase 2's deduction, 24 h before it starts");
-            events.Where(e => (string)e!["type"]! == "notificationAttempt" && (string)e["subscriptionId"]! == renewedId && (string)e["kind"]! == "notifyPayment")
-                .Select(e => (string)e!["outcome"]!).Should().Equal(["acknowledged"], "the handler's calls to B answered without waiting for A's advance");
-            events.Should().ContainSingle(e => (string)e!["type"]! == "stateChanged" && (string)e["subscriptionId"]! == renewedId && (string)e["to"]! == "TERMINATED")
-                .Which!["at"]!.GetValue<DateTimeOffset>().Should().Be(failedAt, "the cancel made through B is in A's events, at the failed payment's time");
-            events.Should().Contain(e => (string)e!["type"]! == "deduction" && (string)e["subscriptionId"]! == waitingId && (int)e["phaseNo"]! == 1, "the approval through B charged phase 1 during A's advance");
-            DateTimeOffset.Parse((string)inquiry["lastUpdateTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt, "the termination happened when the handler got the failed payment");
-            (await clientA.GetFromJsonAsync<JsonArray>($"{control}/notifications"))!.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
-        }
+        clockThroughB.Should().Be(failedAt, "B reads the time A's run has reached: phase 2's deduction, 24 h before it starts");
+        events.Where(e => (string)e!["type"]! == "notificationAttempt" && (string)e["subscriptionId"]! == renewedId && (string)e["kind"]! == "notifyPayment")
+            .Select(e => (string)e!["outcome"]!).Should().Equal(["acknowledged"], "the handler's calls to B answered without waiting for A's advance");
+        events.Should().ContainSingle(e => (string)e!["type"]! == "stateChanged" && (string)e["subscriptionId"]! == renewedId && (string)e["to"]! == "TERMINATED")
+            .Which!["at"]!.GetValue<DateTimeOffset>().Should().Be(failedAt, "the cancel made through B is in A's events, at the failed payment's time");
+        events.Should().Contain(e => (string)e!["type"]! == "deduction" && (string)e["subscriptionId"]! == waitingId && (int)e["phaseNo"]! == 1, "the approval through B charged phase 1 during A's advance");
+        DateTimeOffset.Parse((string)inquiry["lastUpdateTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt, "the termination happened when the handler got the failed payment");
+        (await clientA.GetFromJsonAsync<JsonArray>($"{control}/notifications"))!.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged");
     }
 
     /// <summary>
@@ -134,11 +121,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         await using var postgres = await PostgresServer.StartAsync();
         var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("killed") };
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
-        await using var a = starting[0].Process;
-        await using var b = starting[1].Process;
-        using var clientA = new HttpClient { BaseAddress = starting[0].Http };
-        using var clientB = new HttpClient { BaseAddress = starting[1].Http };
+        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
+        var (clientA, clientB) = (two.ClientA, two.ClientB);
         var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
         var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
         var body = MerchantHarness.Body(Start);
@@ -160,7 +144,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
 
         var killed = clientA.PostAsJsonAsync($"{control}/clock/advance", new { by = "P1M" });
         await told.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        a.Kill();
+        two.A.Kill();
         release.SetResult();
         await killed.ContinueWith(_ => { }, TaskScheduler.Default);
         var next = await clientB.PostAsJsonAsync($"{control}/clock/advance", new { by = "PT1H" });
@@ -249,11 +233,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
         var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("journal") };
-        var starting = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
-        await using var a = starting[0].Process;
-        await using var b = starting[1].Process;
-        using var clientA = new HttpClient { BaseAddress = starting[0].Http };
-        using var clientB = new HttpClient { BaseAddress = starting[1].Http };
+        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
+        var (clientA, clientB) = (two.ClientA, two.ClientB);
         var merchant = await TestMerchant.CreateAsync(clientA);
 
         for (var round = 1; round <= 5; round++)
@@ -263,10 +244,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
-    private async Task DriveAndCheckAsync(Uri httpA, Uri httpB, NotificationInbox receiver)
+    private async Task DriveAndCheckAsync(HttpClient clientA, HttpClient clientB, NotificationInbox receiver)
     {
-        using var clientA = new HttpClient { BaseAddress = httpA };
-        using var clientB = new HttpClient { BaseAddress = httpB };
         HttpClient[] instances = [clientA, clientB];
         var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
 
@@ -308,6 +287,36 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         delivered.Select(r => r.NotificationId).Should().BeEquivalentTo(notifications.Select(n => (string)n!["notificationId"]!));
         delivered.Where(r => r.IsPayment).Select(r => (string)r.Json["paymentId"]!).Should().BeEquivalentTo(paymentIds);
         delivered.Should().OnlyContain(r => r.SignatureValid);
+    }
+
+    /// <summary>Two emulator processes on one database, started together, and a client for each.</summary>
+    private sealed class TwoInstances(EmulatorProcess a, EmulatorProcess b) : IAsyncDisposable
+    {
+        public EmulatorProcess A { get; } = a;
+
+        public EmulatorProcess B { get; } = b;
+
+        public required HttpClient ClientA { get; init; }
+
+        public required HttpClient ClientB { get; init; }
+
+        public static async Task<TwoInstances> StartAsync(string dataA, string dataB, IReadOnlyDictionary<string, string> environment)
+        {
+            var started = await Task.WhenAll(EmulatorProcess.StartAsync(dataA, environment), EmulatorProcess.StartAsync(dataB, environment));
+            return new TwoInstances(started[0].Process, started[1].Process)
+            {
+                ClientA = new HttpClient { BaseAddress = started[0].Http },
+                ClientB = new HttpClient { BaseAddress = started[1].Http },
+            };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            ClientA.Dispose();
+            ClientB.Dispose();
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+        }
     }
 
     /// <summary>CI installs PostgreSQL and sets EMULATOR_REQUIRE_POSTGRES=1, so there a missing server fails the test.</summary>
