@@ -40,6 +40,7 @@ public static class MerchantApp
         private readonly HttpClient gateway = new() { BaseAddress = new Uri(options.GatewayUrl), Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
         private readonly ConcurrentDictionary<string, int> processedPayments = new();
         private readonly ConcurrentDictionary<string, string> subscriptionStatus = new();
+        private int purchases;
 
         public int ProcessedCount(string paymentId) => processedPayments.GetValueOrDefault(paymentId);
 
@@ -87,7 +88,7 @@ public static class MerchantApp
             var create = new JsonObject
             {
                 ["subscriptionRequestId"] = requestId,
-                ["subscriptionDescription"] = "Sample plan",
+                ["subscriptionDescription"] = $"Sample plan, purchase {Interlocked.Increment(ref purchases)}",
                 ["subscriptionRedirectUrl"] = "https://merchant.example/done",
                 ["subscriptionStartTime"] = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },

@@ -158,6 +158,54 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A key set by a PUT stays with its own version when the fixture's key and version change, and a merchant made again
+    /// by a PUT (no record of a fixture) keeps its key across a restart.
+    /// </summary>
+    [Fact]
+    public async Task DefaultMerchant_KeyOfAPut_StaysWithItsVersion_WhateverTheFixtureSays()
+    {
+        var fixtures = Path.Combine(dataDirectory, "fixtures");
+        CopyDirectory(Fixtures.Directory, fixtures);
+        var environment = new Dictionary<string, string> { ["Emulator__FixturesDirectory"] = fixtures };
+        var merchantPath = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
+        using var own = System.Security.Cryptography.RSA.Create(2048);
+        using var rotated = System.Security.Cryptography.RSA.Create(2048);
+        var ownKey = Convert.ToBase64String(own.ExportSubjectPublicKeyInfo());
+        async Task<System.Text.Json.Nodes.JsonObject> StartAsync(Func<HttpClient, Task>? act = null)
+        {
+            var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory, environment);
+            await using (emulator)
+            {
+                using var client = new HttpClient { BaseAddress = http };
+                if (act is not null)
+                {
+                    await act(client);
+                }
+
+                return (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(merchantPath))!;
+            }
+        }
+
+        await StartAsync(async client => (await client.PutAsJsonAsync(merchantPath, new { publicKey = ownKey, keyVersion = "1" })).EnsureSuccessStatusCode());
+        File.WriteAllText(Path.Combine(fixtures, "keys", "rotated.spki.b64"), Convert.ToBase64String(rotated.ExportSubjectPublicKeyInfo()));
+        var file = Path.Combine(fixtures, "default-merchant.json");
+        File.WriteAllText(file, File.ReadAllText(file)
+            .Replace("\"keyVersion\": \"1\"", "\"keyVersion\": \"2\"", StringComparison.Ordinal)
+            .Replace("keys/merchant-public.spki.b64", "keys/rotated.spki.b64", StringComparison.Ordinal));
+        var afterRotation = await StartAsync(async client =>
+        {
+            (await client.DeleteAsync(merchantPath)).EnsureSuccessStatusCode();
+            (await client.PutAsJsonAsync(merchantPath, new { publicKey = ownKey, keyVersion = "1" })).EnsureSuccessStatusCode();
+        });
+        var madeAgain = await StartAsync();
+
+        ((string)afterRotation["publicKey"]!).Should().Be(ownKey);
+        ((string)afterRotation["keyVersion"]!).Should().Be("1");
+        ((string)madeAgain["publicKey"]!).Should().Be(ownKey, "a merchant made again by a PUT keeps its key: it differs from the fixture's");
+        ((string)madeAgain["keyVersion"]!).Should().Be("1", "the key and its version go together");
+    }
+
+    /// <summary>
     /// Two instances of a shared deployment whose fixtures differ (a rolling upgrade) take turns loading theirs, but
     /// neither undoes a PUT: here played by one data directory started with one fixture folder, then the other.
     /// </summary>

@@ -240,9 +240,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             return new CheckResult(check.Id, check.Title, CheckResult.Fail, $"the integration made no create call the suite could answer with {what}");
         }
 
+        // A retry sends the same request again: the same id and body (another purchase that reuses the id is not one).
         var requestId = (string?)unknown["requestId"];
         var later = allCreates.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).ToList();
-        if (later.Any(c => (string?)c["requestId"] == requestId))
+        if (later.Any(c => (string?)c["requestId"] == requestId && (string?)c["bodyHash"] == (string?)unknown["bodyHash"]))
         {
             return new CheckResult(check.Id, check.Title, CheckResult.Pass, $"after {what} on {requestId}, the retry used the same id");
         }

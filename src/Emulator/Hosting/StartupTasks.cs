@@ -74,7 +74,7 @@ public sealed class StartupTasks(
         {
             await merchants.SaveAsync(new Merchant(clientId, fixture.KeyVersion, fixture.PublicKey, fixture.SubscriptionNotificationUrl, fixture.PaymentNotificationUrl, time.GetUtcNow(), fixture), cancellationToken);
         }
-        else if (fixture.AppliedTo(stored, stored.Fixture ?? ShippedBefore(stored)) is var loaded && loaded != stored)
+        else if (fixture.AppliedTo(stored, stored.Fixture ?? ShippedBefore(fixture)) is var loaded && loaded != stored)
         {
             await merchants.SaveAsync(loaded, cancellationToken);
             if (loaded with { Fixture = stored.Fixture } != stored)
@@ -95,11 +95,12 @@ public sealed class StartupTasks(
     }
 
     /// <summary>
-    /// What a merchant stored by a version that did not record its fixture was loaded from: its own key, and the
-    /// notification URLs the fixture had then.
+    /// What a merchant stored without a record of its fixture (by an earlier version, or made again with a PUT) is taken
+    /// to have been loaded from: today's key (a different one is a PUT's, and stays), and the notification URLs the
+    /// fixture had before this version (as shipped, they take today's; others are a PUT's, and stay).
     /// </summary>
-    private static MerchantFixture ShippedBefore(Merchant stored) =>
-        new(stored.KeyVersion, stored.PublicKey, "http://localhost:8081/antom/notify-subscription", "http://localhost:8081/antom/notify-payment");
+    private static MerchantFixture ShippedBefore(MerchantFixture fixture) =>
+        fixture with { SubscriptionNotificationUrl = "http://localhost:8081/antom/notify-subscription", PaymentNotificationUrl = "http://localhost:8081/antom/notify-payment" };
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -125,6 +125,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         {
             if (connection is not null)
             {
+                // It may hold the lock already (a failure after it was granted): pooled without a reset, it must not
+                // be handed out again.
+                NpgsqlConnection.ClearPool(connection);
                 await connection.DisposeAsync();
             }
 

@@ -130,6 +130,12 @@ public sealed class TimeMachine(
             {
                 await turn.EndRunAsync(cancellationToken);
             }
+            catch (Exception ex)
+            {
+                // The turn's connection broke: releasing the turn (its lock goes with the connection) is what is left
+                // to do, and the run's own failure, if any, is the one to report.
+                logger.LogWarning(ex, "Could not end the run of {ClientId} for other instances", clientId);
+            }
             finally
             {
                 runs.Ended(clientId);
