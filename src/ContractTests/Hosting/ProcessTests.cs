@@ -192,15 +192,18 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         File.WriteAllText(file, File.ReadAllText(file)
             .Replace("\"keyVersion\": \"1\"", "\"keyVersion\": \"2\"", StringComparison.Ordinal)
             .Replace("keys/merchant-public.spki.b64", "keys/rotated.spki.b64", StringComparison.Ordinal));
+        System.Text.Json.Nodes.JsonObject? rotatedStart = null;
         var afterRotation = await StartAsync(async client =>
         {
+            rotatedStart = (await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(merchantPath))!;
             (await client.DeleteAsync(merchantPath)).EnsureSuccessStatusCode();
             (await client.PutAsJsonAsync(merchantPath, new { publicKey = ownKey, keyVersion = "1" })).EnsureSuccessStatusCode();
         });
         var madeAgain = await StartAsync();
 
+        ((string)rotatedStart!["publicKey"]!).Should().Be(ownKey, "the fixture's new key does not replace the PUT's");
+        ((string)rotatedStart["keyVersion"]!).Should().Be("1", "nor does its new version: the key and its version go together");
         ((string)afterRotation["publicKey"]!).Should().Be(ownKey);
-        ((string)afterRotation["keyVersion"]!).Should().Be("1");
         ((string)madeAgain["publicKey"]!).Should().Be(ownKey, "a merchant made again by a PUT keeps its key: it differs from the fixture's");
         ((string)madeAgain["keyVersion"]!).Should().Be("1", "the key and its version go together");
     }

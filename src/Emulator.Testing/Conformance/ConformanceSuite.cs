@@ -249,9 +249,12 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         }
 
         var renamed = purchaseCalls.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).FirstOrDefault(c => (string)c["api"]! == "create");
-        return new CheckResult(check.Id, check.Title, CheckResult.Fail, renamed is null
-            ? $"after {what} on {requestId} the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)"
-            : $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created");
+        return new CheckResult(check.Id, check.Title, CheckResult.Fail, renamed switch
+        {
+            null => $"after {what} on {requestId} the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)",
+            _ when (string?)renamed["requestId"] == requestId => $"after {what} on {requestId} the integration retried with the same id but another body: Antom may answer REPEAT_REQ_INCONSISTENT (send the same request again)",
+            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created",
+        });
     }
 
     /// <summary>The journal once the integration's calls have stayed quiet for <see cref="ConformanceOptions.SettleTime"/>.</summary>

@@ -118,7 +118,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                 stale.CommandText = "DELETE FROM merchant_runs WHERE client_id = @client; DELETE FROM merchant_run_events WHERE client_id = @client";
                 stale.Bind("@client", clientId);
                 await stale.ExecuteNonQueryAsync(cancellationToken);
-                return new MerchantLock(connection, clientId, turns);
+                return new MerchantLock(connection, lockSource, clientId, turns);
             }
         }
         catch
@@ -126,9 +126,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             if (connection is not null)
             {
                 // It may hold the lock already (a failure after it was granted): pooled without a reset, it must not
-                // be handed out again.
-                NpgsqlConnection.ClearPool(connection);
+                // be handed out again. (The data source's own pool: NpgsqlConnection.ClearPool does not reach it.)
                 await connection.DisposeAsync();
+                lockSource.Clear();
             }
 
             turns.Release();
@@ -283,7 +283,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     /// the events told to it are read and written on the same connection, so a row counts exactly while its lock is held,
     /// and under an id of its own, so that nothing told to one run reaches another.
     /// </summary>
-    private sealed class MerchantLock(NpgsqlConnection connection, string clientId, SemaphoreSlim turns) : MerchantTurn
+    private sealed class MerchantLock(NpgsqlConnection connection, NpgsqlDataSource pool, string clientId, SemaphoreSlim turns) : MerchantTurn
     {
         private readonly string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
@@ -345,6 +345,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
         public override async ValueTask DisposeAsync()
         {
+            var failed = false;
             await statement.WaitAsync(CancellationToken.None);
             try
             {
@@ -355,15 +356,20 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                 command.Bind("@key", MerchantKey(clientId));
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
-            catch
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                // Pooled connections are not reset: one that may still hold the lock must not be handed out again.
-                NpgsqlConnection.ClearPool(connection);
-                throw;
+                // Pooled connections are not reset: one that may still hold the lock must not be handed out again,
+                // and closing it releases the lock. Not rethrown: the run's own failure, if any, is the one to report.
+                failed = true;
             }
             finally
             {
                 await connection.DisposeAsync();
+                if (failed)
+                {
+                    pool.Clear();
+                }
+
                 statement.Dispose();
                 turns.Release();
                 GC.SuppressFinalize(this);
