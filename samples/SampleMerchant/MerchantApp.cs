@@ -97,44 +97,37 @@ public static class MerchantApp
                 ["orderInfo"] = new JsonObject { ["orderAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" } },
                 ["env"] = new JsonObject { ["terminalType"] = "WEB" },
             };
+            var reply = await CallAsync("create", create);
             if (options.RetryInBackground)
             {
-                var first = await CallAsync("create", create);
-                if (first is null || (string?)first["result"]?["resultStatus"] == "U")
-                {
-                    _ = Task.Run(async () =>
-                    {
-                        for (var attempt = 0; attempt < 3; attempt++)
-                        {
-                            await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System);
-                            if (await CallAsync("create", create) is { } answer && (string?)answer["result"]?["resultStatus"] != "U")
-                            {
-                                return;
-                            }
-                        }
-                    });
-                }
-
-                return Results.Json(new { subscriptionRequestId = requestId, resultCode = (string?)first?["result"]?["resultCode"] });
+                // Answered at once; an unknown outcome is settled in the background, a second between tries.
+                _ = Task.Run(() => RetryUnknownAsync(create, reply, retries: 3, pause: TimeSpan.FromSeconds(1)));
+                return Results.Json(new { subscriptionRequestId = requestId, resultCode = (string?)reply?["result"]?["resultCode"] });
             }
 
-            JsonObject? reply = null;
-            for (var attempt = 0; attempt < 3; attempt++)
+            reply = await RetryUnknownAsync(create, reply, retries: 2, pause: TimeSpan.Zero);
+            return Results.Json(new { subscriptionRequestId = (string)create["subscriptionRequestId"]!, resultCode = (string?)reply?["result"]?["resultCode"] });
+        }
+
+        /// <summary>Sends the create again while its outcome is unknown (U, or no answer): the same request, unless told to make a mistake.</summary>
+        private async Task<JsonObject?> RetryUnknownAsync(JsonObject create, JsonObject? reply, int retries, TimeSpan pause)
+        {
+            for (var retry = 0; retry < retries && (string?)reply?["result"]?["resultStatus"] is null or "U" && !options.Makes("ignore-unknown"); retry++)
             {
-                reply = await CallAsync("create", create);
-                if (reply is not null && (string?)reply["result"]?["resultStatus"] != "U" || options.Makes("ignore-unknown"))
+                if (pause > TimeSpan.Zero)
                 {
-                    break;
+                    await Task.Delay(pause, TimeProvider.System);
                 }
 
                 if (options.Makes("new-id-on-unknown"))
                 {
-                    requestId = "sub-" + Guid.NewGuid().ToString("N");
-                    create["subscriptionRequestId"] = requestId;
+                    create["subscriptionRequestId"] = "sub-" + Guid.NewGuid().ToString("N");
                 }
+
+                reply = await CallAsync("create", create);
             }
 
-            return Results.Json(new { subscriptionRequestId = requestId, resultCode = (string?)reply?["result"]?["resultCode"] });
+            return reply;
         }
 
         public async Task<IResult> CancelAsync(string subscriptionId)

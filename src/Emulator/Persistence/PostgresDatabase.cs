@@ -48,10 +48,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var total = given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)
-            || k.Replace(" ", "", StringComparison.Ordinal).Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase))
-            ? builder.MaxPoolSize
-            : DefaultMaxPoolSize;
+        var total = Sets(given, "Maximum Pool Size", "MaximumPoolSize", "Max Pool Size", "MaxPoolSize") ? builder.MaxPoolSize : DefaultMaxPoolSize;
         var locks = Math.Clamp(total / 3, 1, 16);
         var work = Math.Max(1, total - locks);
         return (
@@ -69,18 +66,21 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        if (!Sets(given, "Max Auto Prepare", "MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = 64;
         }
 
-        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        if (!Sets(given, "No Reset On Close", "NoResetOnClose"))
         {
             builder.NoResetOnClose = true;
         }
 
         return builder.ConnectionString;
     }
+
+    /// <summary>Whether the operator's connection string sets the setting, under any of its names (any case).</summary>
+    private static bool Sets(DbConnectionStringBuilder given, params string[] names) => names.Any(given.ContainsKey);
 
     public override bool IsShared => true;
 
@@ -100,6 +100,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             return null;
         }
 
+        var key = MerchantKey(clientId);
         NpgsqlConnection? connection = null;
         try
         {
@@ -110,15 +111,15 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = wait ? "SELECT true FROM pg_advisory_lock(@key)" : "SELECT pg_try_advisory_lock(@key)";
             command.CommandTimeout = 0;
-            command.Bind("@key", MerchantKey(clientId));
+            command.Bind("@key", key);
             if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {
                 // Whatever run rows the merchant still has belong to runs that died: this turn holds its lock now.
                 await using var stale = connection.CreateCommand();
-                stale.CommandText = "DELETE FROM merchant_runs WHERE client_id = @client; DELETE FROM merchant_run_events WHERE client_id = @client";
+                stale.CommandText = ForgetRunsSql;
                 stale.Bind("@client", clientId);
                 await stale.ExecuteNonQueryAsync(cancellationToken);
-                return new MerchantLock(connection, lockSource, clientId, turns);
+                return new MerchantLock(connection, lockSource, clientId, key, turns);
             }
         }
         catch
@@ -189,11 +190,13 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private const string ForgetRunsSql = "DELETE FROM merchant_runs WHERE client_id = @client; DELETE FROM merchant_run_events WHERE client_id = @client";
+
     public override async Task ForgetRunsAsync(string clientId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM merchant_runs WHERE client_id = @client; DELETE FROM merchant_run_events WHERE client_id = @client";
+        command.CommandText = ForgetRunsSql;
         command.Bind("@client", clientId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -283,13 +286,12 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     /// the events told to it are read and written on the same connection, so a row counts exactly while its lock is held,
     /// and under an id of its own, so that nothing told to one run reaches another.
     /// </summary>
-    private sealed class MerchantLock(NpgsqlConnection connection, NpgsqlDataSource pool, string clientId, SemaphoreSlim turns) : MerchantTurn
+    private sealed class MerchantLock(NpgsqlConnection connection, NpgsqlDataSource pool, string clientId, long key, SemaphoreSlim turns) : MerchantTurn
     {
         private readonly string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
         // A connection runs one statement at a time: a publication still in flight when the run asks for its events waits.
         private readonly SemaphoreSlim statement = new(1, 1);
-        private bool published;
 
         public override Task PublishAsync(DateTimeOffset? reached, bool advancing, CancellationToken cancellationToken) =>
             OneAtATimeAsync(async () =>
@@ -299,16 +301,9 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                     INSERT INTO merchant_runs (client_id, run_id, owner_pid, lock_key, reached_at, advancing) VALUES (@client, @run, pg_backend_pid(), @key, @reached, @advancing)
                     ON CONFLICT (client_id) DO UPDATE SET run_id = excluded.run_id, owner_pid = excluded.owner_pid, lock_key = excluded.lock_key, reached_at = excluded.reached_at, advancing = excluded.advancing
                     """;
-                if (!published)
-                {
-                    // What was told to runs that died before they could take it.
-                    command.CommandText += "; DELETE FROM merchant_run_events WHERE client_id = @client AND run_id <> @run";
-                    published = true;
-                }
-
                 command.Bind("@client", clientId);
                 command.Bind("@run", runId);
-                command.Bind("@key", MerchantKey(clientId));
+                command.Bind("@key", key);
                 command.Bind("@reached", reached?.ToUnixTimeMilliseconds());
                 command.Bind("@advancing", advancing);
                 await command.ExecuteNonQueryAsync(cancellationToken);
@@ -353,7 +348,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                 command.CommandText = EndRunSql + "; SELECT pg_advisory_unlock(@key)";
                 command.Bind("@client", clientId);
                 command.Bind("@run", runId);
-                command.Bind("@key", MerchantKey(clientId));
+                command.Bind("@key", key);
                 await command.ExecuteNonQueryAsync(CancellationToken.None);
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)

@@ -18,7 +18,7 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
     /// </summary>
     public async Task<DateTimeOffset> NowAsync(string clientId, CancellationToken cancellationToken)
     {
-        var now = (await GetAsync(clientId, cancellationToken)).Now(wall.GetUtcNow());
+        var now = await ClockTimeAsync(clientId, cancellationToken);
         return await runs.ReachedByAsync(clientId, cancellationToken) is { } at && at > now ? at : now;
     }
 
