@@ -292,6 +292,48 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task BackgroundLoop_TickDuringARunOfTheSameMerchant_IsNotLost()
+    {
+        // The test's clock moves only when the test moves it: a tick skipped because the merchant's run was still out
+        // would leave the second request's expiry undone for good, since no other tick comes.
+        var http = factory.CreateClient();
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var firstArrived = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        receiver.Answer = async _ =>
+        {
+            if (firstArrived.TrySetResult())
+            {
+                await release.Task;
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+        var merchant = await TestMerchant.CreateAsync(http, receiver);
+        var antom = new AntomTestClient(http);
+        await antom.CallAsync(merchant, "create", ExpiringInAMinute());
+        factory.Time.Advance(TimeSpan.FromMinutes(2));
+        await firstArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var second = ExpiringInAMinute();
+        (await antom.CallAsync(merchant, "create", second)).ResultCode.Should().Be("SUCCESS");
+        factory.Time.Advance(TimeSpan.FromMinutes(2));
+        await Task.Delay(TimeSpan.FromMilliseconds(500)); // for the tick to find the first run still out
+        release.SetResult();
+
+        var notice = await receiver.WaitForAsync(
+            r => !r.IsPayment && (string?)r.Json["subscriptionRequestId"] == (string?)second["subscriptionRequestId"], TimeSpan.FromSeconds(30));
+        ((string)notice.Json["subscriptionStatus"]!).Should().Be("TERMINATED");
+
+        JsonObject ExpiringInAMinute()
+        {
+            var body = MerchantHarness.Body(factory.Time.GetUtcNow());
+            body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+            return body;
+        }
+    }
+
+    [Fact]
     public async Task SlowMerchantEndpoint_DoesNotHoldBackAnotherMerchant()
     {
         await using var slow = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

@@ -7,8 +7,10 @@ namespace Emulator.Scheduling;
 
 /// <summary>
 /// The background loop: on every tick, runs due work for each merchant up to its clock's now. Merchants run side by
-/// side, and a merchant whose run is still under way (a slow endpoint, or another instance on a shared database) is
-/// skipped rather than waited for.
+/// side. A tick that finds a merchant's run still under way (a slow endpoint) does not start a second one beside it:
+/// the run goes round once more when it ends, up to the clock's time then, so a tick is never lost. Under a
+/// <see cref="TimeProvider"/> that only moves when a test moves it, a lost tick would leave due work undone for good.
+/// A merchant run by another instance on a shared database is skipped rather than waited for.
 /// </summary>
 public sealed class SchedulerLoop(
     MerchantStore merchants,
@@ -19,6 +21,9 @@ public sealed class SchedulerLoop(
     ILogger<SchedulerLoop> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> running = new(StringComparer.Ordinal);
+
+    /// <summary>Merchants with a run under way, and those of them that a tick found so (they go round once more).</summary>
+    private readonly HashSet<string> active = new(StringComparer.Ordinal), again = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,9 +46,13 @@ public sealed class SchedulerLoop(
 
                 foreach (var clientId in clientIds)
                 {
-                    if (running.TryGetValue(clientId, out var task) && !task.IsCompleted)
+                    lock (active)
                     {
-                        continue;
+                        if (!active.Add(clientId))
+                        {
+                            again.Add(clientId);
+                            continue;
+                        }
                     }
 
                     running[clientId] = RunAsync(clientId, stoppingToken);
@@ -58,6 +67,30 @@ public sealed class SchedulerLoop(
     }
 
     private async Task RunAsync(string clientId, CancellationToken stoppingToken)
+    {
+        do
+        {
+            await RunOnceAsync(clientId, stoppingToken);
+        }
+        while (!stoppingToken.IsCancellationRequested && TickedMeanwhile(clientId));
+    }
+
+    /// <summary>Whether a tick found this merchant's run under way; if not, the run ends (under the same lock the tick takes).</summary>
+    private bool TickedMeanwhile(string clientId)
+    {
+        lock (active)
+        {
+            if (again.Remove(clientId))
+            {
+                return true;
+            }
+
+            active.Remove(clientId);
+            return false;
+        }
+    }
+
+    private async Task RunOnceAsync(string clientId, CancellationToken stoppingToken)
     {
         try
         {
