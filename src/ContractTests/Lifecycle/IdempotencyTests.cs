@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Lifecycle;
 
@@ -110,6 +111,46 @@ public sealed class IdempotencyTests
         });
 
         indented.RawBody.Should().Equal(first.RawBody);
+    }
+
+    [Fact]
+    public async Task Create_RepeatedWithItsMembersInAnotherOrder_IsTheSameRequest()
+    {
+        // JSON objects are unordered: a retry serialized by another library (or a dictionary) is the same request.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        var first = await client.CallAsync(merchant, "create", body);
+        var reversed = Reversed(body);
+        reversed.Select(m => m.Key).Should().NotEqual(body.Select(m => m.Key));
+
+        var repeat = await client.CallAsync(merchant, "create", reversed);
+        reversed["paymentAmount"]!["value"] = "1";
+        var other = await client.CallAsync(merchant, "create", reversed);
+
+        first.ResultCode.Should().Be("SUCCESS", first.ResultMessage);
+        repeat.RawBody.Should().Equal(first.RawBody);
+        other.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT", "reordering is no licence to change a value");
+
+        static JsonObject Reversed(JsonObject o) =>
+            new(o.Reverse().Select(m => KeyValuePair.Create(m.Key, m.Value is JsonObject inner ? Reversed(inner) : m.Value?.DeepClone())));
+    }
+
+    [Fact]
+    public async Task Create_FirstAnsweredByAnEarlierVersion_StillGetsItsFirstAnswer()
+    {
+        // Earlier versions stored the hash of the body in its written order; a data directory they left keeps working.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        using var document = JsonDocument.Parse(bytes);
+        var storedAnswer = """{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"},"subscriptionId":"kept-by-an-earlier-version"}""";
+        var database = factory.Services.GetRequiredService<Emulator.Persistence.Database>();
+        await database.WriteAsync(work => Emulator.Persistence.IdempotencyStore.TryInsertAsync(
+            work, merchant.ClientId, "create", (string)body["subscriptionRequestId"]!, Emulator.Protocol.BodyHashes.InWrittenOrder(document.RootElement), storedAnswer, default), default);
+
+        var repeat = await client.CallAsync(merchant, "create", body);
+
+        Encoding.UTF8.GetString(repeat.RawBody).Should().Be(storedAnswer);
     }
 
     [Fact]

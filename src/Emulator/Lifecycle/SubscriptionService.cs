@@ -36,7 +36,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         // The idempotency record goes in before the subscription: a concurrent twin then meets the record, not the
         // unique index on the request id.
         return await database.WriteAsync(
-            work => FirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request.CanonicalBodyHash, answer.Result, body, cancellationToken,
+            work => FirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request, answer.Result, body, cancellationToken,
                 () => PersistAsync(work, subscription, isNew: true, cancellationToken)),
             cancellationToken);
     }
@@ -50,7 +50,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         }
 
         var clientId = request.Merchant.ClientId;
-        if (await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, cancellationToken) is { } replay)
+        if (await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request, cancellationToken) is { } replay)
         {
             return replay;
         }
@@ -84,7 +84,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             var body = AntomGateway.Serialize(new AntomResponse(result));
 
             // Told only when kept: undone when a concurrent twin answered first.
-            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request.CanonicalBodyHash, result, body, cancellationToken,
+            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request, result, body, cancellationToken,
                 () =>
                 {
                     changed = subscription;
@@ -263,12 +263,12 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     /// serialized, <paramref name="result"/> its result (kept as is: nothing is parsed again while the writer is held).
     /// </summary>
     private static async Task<AntomResponse> FirstAnswerAsync(
-        WriteTransaction work, string clientId, string api, string requestId, string hash, AntomResult result, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
+        WriteTransaction work, string clientId, string api, string requestId, GatewayRequest request, AntomResult result, byte[] body, CancellationToken cancellationToken, Func<Task>? then = null)
     {
-        if (!await IdempotencyStore.TryInsertAsync(work, clientId, api, requestId, hash, Encoding.UTF8.GetString(body), cancellationToken))
+        if (!await IdempotencyStore.TryInsertAsync(work, clientId, api, requestId, request.CanonicalBodyHash, Encoding.UTF8.GetString(body), cancellationToken))
         {
             await work.RollbackAsync(cancellationToken);
-            return Replay(requestId, api, hash, await IdempotencyStore.FindAsync(work, clientId, api, requestId, cancellationToken)
+            return Replay(requestId, api, request, await IdempotencyStore.FindAsync(work, clientId, api, requestId, cancellationToken)
                 ?? throw new InvalidOperationException("idempotency record vanished"));
         }
 
@@ -280,18 +280,18 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         return new ReplayedResponse(result, body);
     }
 
-    private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, string hash, CancellationToken cancellationToken)
+    private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, GatewayRequest request, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await IdempotencyStore.FindAsync(connection, clientId, api, requestId, cancellationToken) is { } first
-            ? Replay(requestId, api, hash, first)
+            ? Replay(requestId, api, request, first)
             : null;
     }
 
-    private static AntomResponse Replay(string requestId, string api, string hash, (string RequestHash, string Response) first)
+    private static AntomResponse Replay(string requestId, string api, GatewayRequest request, (string RequestHash, string Response) first)
     {
         var (firstHash, firstResponse) = first;
-        return firstHash == hash
+        return request.IsSameBody(firstHash)
             ? ReplayedResponse.From(Encoding.UTF8.GetBytes(firstResponse))
             : new AntomResponse(new AntomResult("REPEAT_REQ_INCONSISTENT", "F", $"request id '{requestId}' was already used for {api} with a different body; use a new request id for a new request"));
     }
@@ -304,7 +304,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     private async Task<AntomResponse> RepeatOrParamIllegalAsync(GatewayRequest request, string api, string idField, JsonFields fields, CancellationToken cancellationToken)
     {
         if (request.Body.TryGetProperty(idField, out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 64 } requestId
-            && await ReplayAsync(request.Merchant.ClientId, api, requestId, request.CanonicalBodyHash, cancellationToken) is ReplayedResponse first)
+            && await ReplayAsync(request.Merchant.ClientId, api, requestId, request, cancellationToken) is ReplayedResponse first)
         {
             return first;
         }

@@ -189,7 +189,7 @@ public sealed partial class AntomGateway(
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
             http.Items[SubscriptionIdItem] = document.RootElement.TryGetProperty("subscriptionId", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null;
             var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
-            var request = new GatewayRequest(merchant, document.RootElement, CanonicalHash(document.RootElement), BaseUrl(http.Request), now);
+            var request = new GatewayRequest(merchant, document.RootElement, BodyHashes.Canonical(document.RootElement), BaseUrl(http.Request), now);
             http.Items[BodyHashItem] = request.CanonicalBodyHash;
             return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
         }
@@ -393,18 +393,6 @@ public sealed partial class AntomGateway(
             default:
                 return null;
         }
-    }
-
-    /// <summary>The body without insignificant white space, hashed: what idempotency compares (SPEC §10).</summary>
-    private static string CanonicalHash(JsonElement root)
-    {
-        var minified = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(minified))
-        {
-            root.WriteTo(writer);
-        }
-
-        return Convert.ToHexStringLower(SHA256.HashData(minified.WrittenSpan));
     }
 
     private string BaseUrl(HttpRequest request) =>

@@ -9,4 +9,9 @@ public sealed record GatewayRequest(
     JsonElement Body,
     string CanonicalBodyHash,
     string BaseUrl,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>Whether a request stored under the same request id with <paramref name="storedHash"/> was this one (see <see cref="BodyHashes"/>).</summary>
+    public bool IsSameBody(string storedHash) =>
+        storedHash == CanonicalBodyHash || storedHash == BodyHashes.InWrittenOrder(Body);
+}
