@@ -334,6 +334,71 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task BackgroundLoop_MerchantWaitingForATurn_RunsOnceOneIsFree()
+    {
+        // On PostgreSQL an instance runs a bounded number of merchants at once (a third of Max Pool Size: two here).
+        // With both turns held by slow endpoints, a third merchant's due work must run once a turn is free, not be
+        // skipped until a next tick that, on a clock only the test moves, never comes. (On SQLite there is no bound.)
+        await using var small = factory.WithWebHostBuilder(b =>
+        {
+            if (EmulatorFactory.OnPostgres)
+            {
+                var database = new Npgsql.NpgsqlConnectionStringBuilder(SharedPostgres.CreateDatabaseAsync().GetAwaiter().GetResult()) { MaxPoolSize = 6 };
+                b.UseSetting("Emulator:PostgresConnectionString", database.ConnectionString);
+            }
+        });
+        var http = small.CreateClient();
+        var antom = new AntomTestClient(http);
+        var release = new TaskCompletionSource();
+        var slowReceivers = new List<NotificationInbox>();
+        var slowArrivals = new List<TaskCompletionSource>();
+        for (var i = 0; i < 2; i++)
+        {
+            var arrived = new TaskCompletionSource();
+            var slow = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+            slow.Answer = async _ =>
+            {
+                arrived.TrySetResult();
+                await release.Task;
+                return (200, NotificationInbox.Acknowledgement);
+            };
+            await antom.CallAsync(await TestMerchant.CreateAsync(http, slow), "create", ExpiringInAMinute());
+            slowReceivers.Add(slow);
+            slowArrivals.Add(arrived);
+        }
+
+        try
+        {
+            factory.Time.Advance(TimeSpan.FromMinutes(2));
+            await Task.WhenAll(slowArrivals.Select(a => a.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+            await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+            var waiting = await TestMerchant.CreateAsync(http, receiver);
+            (await antom.CallAsync(waiting, "create", ExpiringInAMinute())).ResultCode.Should().Be("SUCCESS");
+            factory.Time.Advance(TimeSpan.FromMinutes(2));
+            await Task.Delay(TimeSpan.FromMilliseconds(500)); // for the tick to find no turn free
+            release.SetResult();
+
+            var notice = await receiver.WaitForAsync(r => !r.IsPayment, TimeSpan.FromSeconds(30));
+            ((string)notice.Json["subscriptionStatus"]!).Should().Be("TERMINATED");
+        }
+        finally
+        {
+            release.TrySetResult();
+            foreach (var slow in slowReceivers)
+            {
+                await slow.DisposeAsync();
+            }
+        }
+
+        JsonObject ExpiringInAMinute()
+        {
+            var body = MerchantHarness.Body(factory.Time.GetUtcNow());
+            body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+            return body;
+        }
+    }
+
+    [Fact]
     public async Task SlowMerchantEndpoint_DoesNotHoldBackAnotherMerchant()
     {
         await using var slow = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

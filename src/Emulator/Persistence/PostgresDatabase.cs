@@ -94,11 +94,10 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override async Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken)
     {
-        // A caller that would not wait for another instance (the background loop) does not wait for a turn either.
-        if (!await turns.WaitAsync(wait ? Timeout.InfiniteTimeSpan : TimeSpan.Zero, cancellationToken))
-        {
-            return null;
-        }
+        // Every caller waits for one of this instance's turns, the background loop too: skipped for want of a turn,
+        // a merchant's due work would wait for the next tick, and under a clock that only a test moves none may come.
+        // (Only another instance's run is not waited for when the caller would not wait.)
+        await turns.WaitAsync(cancellationToken);
 
         var key = MerchantKey(clientId);
         NpgsqlConnection? connection = null;
