@@ -297,7 +297,8 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DataOfAnEarlierVersion_ANotificationHeldByAnEndedSubscription_GoesOutAfterTheUpgrade()
     {
         // An earlier version held a subscription's last notification forever under a reorder fault; the upgrade's
-        // schema step releases those of ended subscriptions. The state is made here as that version left it.
+        // schema step releases those of ended subscriptions. The state is made here as that version left it (without
+        // what later steps add).
         var client = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
         var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
         await using (emulator)
@@ -317,6 +318,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
             stuck.CommandText = $"""
                 DELETE FROM notification_attempts;
                 UPDATE notifications SET held = 1, next_attempt_at = NULL, status = 'pending', attempt_count = 0;
+                ALTER TABLE notification_attempts DROP COLUMN timeline_mark;
                 PRAGMA user_version = {Array.FindIndex(steps!, step => step.Contains("WHERE held = 1 AND status = 'pending'", StringComparison.Ordinal))};
                 """;
             await stuck.ExecuteNonQueryAsync();

@@ -229,6 +229,73 @@ public sealed class ClockTests(EmulatorFactory factory)
         DateTimeOffset.Parse(m.Receiver.Received.Last(n => !n.IsPayment).Headers["request-time"], System.Globalization.CultureInfo.InvariantCulture).Should().Be(failedAt);
     }
 
+    /// <summary>
+    /// The subscription's timeline tells the story in the order it happened, though the handler's cancel and the
+    /// attempt it answered share one instant and the attempt is recorded after the answer: deduction, the attempt that
+    /// reported it, the cancel made while that attempt was out, then the TERMINATE notification the cancel caused.
+    /// </summary>
+    [Fact]
+    public async Task TimelineOfAHandlersCancel_ComesAfterTheAttemptItAnswered()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+        m.Receiver.Answer = async n =>
+        {
+            if (n.IsPayment && (string)n.Json["result"]!["resultStatus"]! == "F")
+            {
+                (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        await m.AdvanceAsync("P2M");
+        var details = (await m.SubscriptionAsync(subscriptionId))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+
+        int IndexOf(string text)
+        {
+            var index = details.FindIndex(d => d.Contains(text, StringComparison.Ordinal));
+            index.Should().BeGreaterThanOrEqualTo(0, $"'{text}' is in {string.Join(" | ", details)}");
+            return index;
+        }
+
+        var failed = IndexOf("phase 2 ");
+        var reported = details.FindIndex(failed, d => d.StartsWith("notifyPayment", StringComparison.Ordinal));
+        var cancel = IndexOf("cancel TERMINATE");
+        var terminate = details.FindIndex(cancel, d => d.StartsWith("notifySubscription", StringComparison.Ordinal));
+        reported.Should().BeInRange(failed + 1, cancel - 1, "the failed payment's attempt comes before the cancel it caused: {0}", string.Join(" | ", details));
+        terminate.Should().BeGreaterThan(cancel);
+    }
+
+    /// <summary>
+    /// Approval sends CREATE, then phase 1's payment: a cancel made by the handler of CREATE goes between the two
+    /// attempts in the timeline, though all three share one instant.
+    /// </summary>
+    [Fact]
+    public async Task TimelineOfACancelMadeOnCreate_GoesBetweenCreateAndThePaymentSentAfterIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Frozen));
+        m.Receiver.Answer = async n =>
+        {
+            if (!n.IsPayment && (string)n.Json["subscriptionNotificationType"]! == "CREATE")
+            {
+                (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel((string)n.Json["subscriptionId"]!, "CANCEL"))).ResultCode.Should().Be("SUCCESS");
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        var subscriptionId = (await m.Typed.ApproveSubscriptionRequestAsync(m.Merchant.ClientId, requestId)).SubscriptionId!;
+        var details = (await m.SubscriptionAsync(subscriptionId))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+
+        var create = details.FindIndex(d => d.StartsWith("notifySubscription", StringComparison.Ordinal));
+        var cancel = details.FindIndex(d => d.StartsWith("cancel CANCEL", StringComparison.Ordinal));
+        var payment = details.FindIndex(d => d.StartsWith("notifyPayment", StringComparison.Ordinal));
+        new[] { create, cancel, payment }.Should().BeInAscendingOrder("as it happened: {0}", string.Join(" | ", details)).And.NotContain(-1);
+    }
+
     /// <summary>A phase whose deduction failed gives no service: cancelled then, the subscription ends when the last paid phase does.</summary>
     [Fact]
     public async Task CancelAfterAFailedRenewal_EndsWithTheLastPaidPhase()

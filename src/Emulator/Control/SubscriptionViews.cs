@@ -51,18 +51,26 @@ public sealed class SubscriptionViews(Database database)
     private static SubscriptionView Compose(
         Subscription subscription, IReadOnlyList<Phase> phases, IReadOnlyList<TimelineEntry> stored, IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)> notifications)
     {
-        var timeline = new List<TimelineEntry>(stored);
+        // At one instant, an attempt goes after the rows written before it was sent (what the subscription did, which
+        // caused it) and before those written while it was out (a webhook handler's cancel). Attempts of earlier
+        // versions, which have no mark, go after all of that instant's rows.
+        var timeline = new List<(TimelineEntry Entry, long Place, bool IsAttempt)>(stored.Select(e => (e, e.Seq, false)));
         foreach (var (notification, attempts) in notifications)
         {
             foreach (var attempt in attempts)
             {
                 var http = attempt.HttpStatus is { } status ? $" (HTTP {status})" : "";
                 var again = attempt.Redelivery ? " redelivery" : "";
-                timeline.Add(new TimelineEntry(attempt.At, "notification", $"{notification.Kind} {notification.NotificationId} attempt {attempt.Attempt}{again}: {attempt.Outcome}{http}"));
+                timeline.Add((
+                    new TimelineEntry(attempt.At, "notification", $"{notification.Kind} {notification.NotificationId} attempt {attempt.Attempt}{again}: {attempt.Outcome}{http}"),
+                    attempt.TimelineMark ?? long.MaxValue,
+                    true));
             }
         }
 
-        // Stable: at one instant, what the subscription did comes before the deliveries it caused.
-        return SubscriptionView.From(subscription, phases, [.. timeline.Select((e, i) => (e, i)).OrderBy(x => x.e.At).ThenBy(x => x.i).Select(x => x.e)]);
+        return SubscriptionView.From(subscription, phases, [.. timeline
+            .Select((x, i) => (x.Entry, x.Place, x.IsAttempt, Index: i))
+            .OrderBy(x => x.Entry.At).ThenBy(x => x.Place).ThenBy(x => x.IsAttempt).ThenBy(x => x.Index)
+            .Select(x => x.Entry)]);
     }
 }

@@ -1,6 +1,9 @@
 namespace Emulator.Notifications;
 
-/// <summary>One delivery attempt: when, what the merchant answered, and how it counted.</summary>
+/// <summary>
+/// One delivery attempt: when, what the merchant answered, and how it counted. <see cref="TimelineMark"/> (not shown) is
+/// the last timeline row written before it was sent: rows after it were written while it was out, or later.
+/// </summary>
 public sealed record AttemptRecord(
     int Attempt,
     DateTimeOffset At,
@@ -8,4 +11,5 @@ public sealed record AttemptRecord(
     string? ResponseBody,
     string Outcome,
     string? Error,
-    bool Redelivery);
+    bool Redelivery,
+    [property: System.Text.Json.Serialization.JsonIgnore] long? TimelineMark = null);

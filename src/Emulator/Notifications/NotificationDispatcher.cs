@@ -68,7 +68,7 @@ public sealed class NotificationDispatcher(
             status = next is null ? "exhausted" : "pending";
         }
 
-        return new PendingAttempt(notification, new AttemptRecord(0, at, httpStatus, responseBody, outcome, error, redelivery), status, next, count);
+        return new PendingAttempt(notification, new AttemptRecord(0, at, httpStatus, responseBody, outcome, error, redelivery, notification.TimelineMark), status, next, count);
     }
 
     /// <summary>Writes attempts to the ledger in one transaction, in order.</summary>

@@ -1,6 +1,9 @@
 namespace Emulator.Notifications;
 
-/// <summary>One notification in the outbox: the exact body to send and where its delivery stands.</summary>
+/// <summary>
+/// One notification in the outbox: the exact body to send and where its delivery stands. Read to be sent, it also
+/// carries <see cref="TimelineMark"/>: the last timeline row written by then, which places its attempt in the timeline.
+/// </summary>
 public sealed record NotificationRecord(
     long Seq,
     string NotificationId,
@@ -14,4 +17,5 @@ public sealed record NotificationRecord(
     DateTimeOffset? NextAttemptAt,
     int AttemptCount,
     bool Held = false,
-    bool Delayed = false);
+    bool Delayed = false,
+    long? TimelineMark = null);

@@ -144,20 +144,21 @@ public sealed class Outbox(Database database)
     }
 
     public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        QueryAsync("client_id = @client AND status = 'pending' AND next_attempt_at <= @until", cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
+        ToSendAsync("client_id = @client AND status = 'pending' AND next_attempt_at <= @until", cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
 
     /// <summary>The due notifications of some of the merchant's subscriptions.</summary>
     public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, IReadOnlyList<string> subscriptionIds, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var (among, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
-        return QueryAsync(
+        return ToSendAsync(
             $"client_id = @client AND status = 'pending' AND next_attempt_at <= @until AND {among}",
             cancellationToken,
             [("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()), .. parameters]);
     }
 
+    /// <summary>One notification, read to be sent (with its <see cref="NotificationRecord.TimelineMark"/>).</summary>
     public async Task<NotificationRecord?> FindAsync(string clientId, string notificationId, CancellationToken cancellationToken) =>
-        (await QueryAsync("client_id = @client AND notification_id = @id", cancellationToken, ("@client", clientId), ("@id", notificationId))).SingleOrDefault();
+        (await ToSendAsync("client_id = @client AND notification_id = @id", cancellationToken, ("@client", clientId), ("@id", notificationId))).SingleOrDefault();
 
     public async Task<IReadOnlyList<NotificationRecord>> ListAsync(string clientId, string? kind, string? subscriptionId, string? status, CancellationToken cancellationToken)
     {
@@ -242,7 +243,7 @@ public sealed class Outbox(Database database)
     // Well under the bound parameters SQLite (32,766) and PostgreSQL (65,535) take in one statement.
     private const int IdsPerQuery = 500;
 
-    private const string AttemptColumns = "attempt_no, at, http_status, response_body, outcome, error, redelivery, notification_id";
+    private const string AttemptColumns = "attempt_no, at, http_status, response_body, outcome, error, redelivery, notification_id, timeline_mark";
 
     private static (string NotificationId, AttemptRecord Attempt) ReadAttempt(DbDataReader r) => (r.GetString(7), new AttemptRecord(
         r.GetInt32(0),
@@ -251,7 +252,8 @@ public sealed class Outbox(Database database)
         r.IsDBNull(3) ? null : r.GetString(3),
         r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5),
-        r.GetInt64(6) != 0));
+        r.GetInt64(6) != 0,
+        r.IsDBNull(8) ? null : r.GetInt64(8)));
 
     /// <summary>Records attempts and each notification's new standing, in one transaction; returns the attempt numbers.</summary>
     public async Task<IReadOnlyList<int>> RecordAttemptsAsync(IReadOnlyList<PendingAttempt> attempts, CancellationToken cancellationToken)
@@ -262,8 +264,8 @@ public sealed class Outbox(Database database)
             foreach (var (notification, attempt, status, next, count) in attempts)
             {
                 var insert = work.Command("""
-                    INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery)
-                    VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery)
+                    INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery, timeline_mark)
+                    VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery, @mark)
                     RETURNING attempt_no
                     """);
                 insert.Bind("@id", notification.NotificationId);
@@ -273,6 +275,7 @@ public sealed class Outbox(Database database)
                 insert.Bind("@outcome", attempt.Outcome);
                 insert.Bind("@error", attempt.Error);
                 insert.Bind("@redelivery", attempt.Redelivery ? 1 : 0);
+                insert.Bind("@mark", attempt.TimelineMark);
                 numbers.Add(Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
 
                 // A redelivery that is not acknowledged leaves a held or delayed notification as it was: it still goes
@@ -315,8 +318,17 @@ public sealed class Outbox(Database database)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 
-    private async Task<IReadOnlyList<NotificationRecord>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
-        await database.QueryAsync(Select(where), Read, cancellationToken, parameters);
+    /// <summary>Notifications about to be sent, each with the last timeline row written by now (read in the same statement).</summary>
+    private async Task<IReadOnlyList<NotificationRecord>> ToSendAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        await database.QueryAsync(
+            $"SELECT {Columns}, (SELECT MAX(seq) FROM timeline) FROM notifications WHERE {where} ORDER BY seq",
+            r => Read(r) with { TimelineMark = r.IsDBNull(13) ? 0 : r.GetInt64(13) },
+            cancellationToken,
+            parameters);
+
+    /// <summary>The last timeline row written by now: an attempt sent after it goes after it in the timeline.</summary>
+    public async Task<long> TimelineMarkAsync(CancellationToken cancellationToken) =>
+        (await database.QueryAsync("SELECT MAX(seq) FROM timeline", r => r.IsDBNull(0) ? 0 : r.GetInt64(0), cancellationToken)).Single();
 
     private static string Select(string where) => $"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq";
 

@@ -125,6 +125,11 @@ internal static class Schema
         """
         CREATE INDEX IF NOT EXISTS ix_notifications_client ON notifications (client_id, seq);
         """,
+        // Where an attempt goes in its subscription's timeline: after the timeline rows written before it was sent,
+        // before those written while it was out (a webhook handler's cancel). Null for attempts of earlier versions.
+        """
+        ALTER TABLE notification_attempts ADD COLUMN timeline_mark INTEGER;
+        """,
     ];
 
     /// <summary>

@@ -66,7 +66,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
 
     public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string subscriptionId, CancellationToken cancellationToken) =>
         await database.QueryAsync(
-            "SELECT at, type, detail FROM timeline WHERE subscription_id = @id ORDER BY seq",
+            "SELECT at, type, detail, seq FROM timeline WHERE subscription_id = @id ORDER BY seq",
             ReadTimelineEntry,
             cancellationToken,
             ("@id", subscriptionId));
@@ -86,7 +86,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     public static async Task<ILookup<string, TimelineEntry>> TimelinesOfAsync(IReads reads, IReadOnlyCollection<string> subscriptionIds, CancellationToken cancellationToken)
     {
         var (sql, parameters) = TimelinesOfQuery(subscriptionIds);
-        return (await reads.QueryAsync(sql, r => (Id: r.GetString(3), Entry: ReadTimelineEntry(r)), cancellationToken, parameters))
+        return (await reads.QueryAsync(sql, r => (Id: r.GetString(4), Entry: ReadTimelineEntry(r)), cancellationToken, parameters))
             .ToLookup(e => e.Id, e => e.Entry, StringComparer.Ordinal);
     }
 
@@ -94,13 +94,13 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     internal static (string Sql, (string Name, object? Value)[] Parameters) TimelinesOfQuery(IReadOnlyCollection<string> subscriptionIds)
     {
         var (where, parameters) = SqlFilter.In("subscription_id", subscriptionIds);
-        return ($"SELECT at, type, detail, subscription_id FROM timeline WHERE {where} ORDER BY subscription_id, seq", parameters);
+        return ($"SELECT at, type, detail, seq, subscription_id FROM timeline WHERE {where} ORDER BY subscription_id, seq", parameters);
     }
 
     private static Phase DeserializePhase(string doc) => JsonSerializer.Deserialize<Phase>(doc, PersistenceJson.Options)!;
 
     private static TimelineEntry ReadTimelineEntry(DbDataReader r) =>
-        new(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2));
+        new(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetInt64(3));
 
     /// <summary>The earliest time any of the merchant's subscriptions needs the time machine.</summary>
     public async Task<DateTimeOffset?> NextEventAtAsync(string clientId, CancellationToken cancellationToken)

@@ -325,6 +325,20 @@ public sealed class TimeMachine(
         var attempts = new List<DeliveryAttempt>();
         var pending = new List<PendingAttempt>();
 
+        // Read before the first was sent, a notification's timeline mark is stale for the ones after it: the merchant's
+        // handler may have called meanwhile (a cancel on CREATE), and that call goes before them in the timeline.
+        var sentBefore = false;
+        async Task<NotificationRecord> Marked(NotificationRecord n)
+        {
+            if (!sentBefore)
+            {
+                sentBefore = true;
+                return n;
+            }
+
+            return n with { TimelineMark = await outbox.TimelineMarkAsync(cancellationToken) };
+        }
+
         // Held back earlier and released by the one now due after them: they go out right after it.
         var heldBack = chain.Where(n => n.Held).OrderBy(n => n.Seq).ToList();
         foreach (var notification in chain.Where(n => !n.Held).OrderBy(n => n.Seq))
@@ -346,21 +360,21 @@ public sealed class TimeMachine(
                     await outbox.DelayAsync(notification.NotificationId, rule.DelayedFrom(at), cancellationToken);
                     continue;
                 case "drop":
-                    attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken, drop: true));
+                    attempts.Add(await dispatcher.AttemptAsync(await Marked(notification), at, redelivery: false, cancellationToken, drop: true));
                     break;
                 case "duplicate":
-                    attempts.Add(await dispatcher.AttemptAsync(notification, at, redelivery: false, cancellationToken));
+                    attempts.Add(await dispatcher.AttemptAsync(await Marked(notification), at, redelivery: false, cancellationToken));
                     var again = await outbox.FindAsync(notification.ClientId, notification.NotificationId, cancellationToken) ?? notification;
                     attempts.Add(await dispatcher.AttemptAsync(again, at, redelivery: true, cancellationToken));
                     break;
                 default:
-                    pending.Add(await dispatcher.SendAsync(notification, at, redelivery: false, drop: false, cancellationToken));
+                    pending.Add(await dispatcher.SendAsync(await Marked(notification), at, redelivery: false, drop: false, cancellationToken));
                     break;
             }
 
             foreach (var held in heldBack)
             {
-                pending.Add(await dispatcher.SendAsync(held, at, redelivery: false, drop: false, cancellationToken));
+                pending.Add(await dispatcher.SendAsync(await Marked(held), at, redelivery: false, drop: false, cancellationToken));
             }
 
             heldBack.Clear();
@@ -375,7 +389,7 @@ public sealed class TimeMachine(
             {
                 if (held.Held || subscription?.Status is SubscriptionStatus.Terminated or null)
                 {
-                    pending.Add(await dispatcher.SendAsync(held, held.NextAttemptAt!.Value, redelivery: false, drop: false, cancellationToken));
+                    pending.Add(await dispatcher.SendAsync(await Marked(held), held.NextAttemptAt!.Value, redelivery: false, drop: false, cancellationToken));
                 }
             }
         }
