@@ -33,6 +33,17 @@ public sealed class QueryPlanTests
     }
 
     [SkippableFact]
+    public async Task TheTimelineMarkOfNotificationsToSend_IsReadOnceFromTheEndOfTheTimeline_NotPerNotificationOrByAScan()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+
+        var plan = await PlanAsync(database, Outbox.ToSendQuery(Outbox.DueWhere), [("@client", "SANDBOX_X"), ("@until", 0L)]);
+
+        plan.Should().Contain("SCALAR SUBQUERY").And.NotContain("CORRELATED").And.Contain("SEARCH timeline").And.NotContain("SCAN timeline");
+    }
+
+    [SkippableFact]
     public async Task APageOfTheMerchantsNotifications_IsAnIndexRange_NotASortOfAllOfThem()
     {
         await using var factory = new EmulatorFactory();

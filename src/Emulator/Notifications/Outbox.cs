@@ -144,7 +144,9 @@ public sealed class Outbox(Database database)
     }
 
     public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
-        ToSendAsync("client_id = @client AND status = 'pending' AND next_attempt_at <= @until", cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
+        ToSendAsync(DueWhere, cancellationToken, ("@client", clientId), ("@until", until.ToUnixTimeMilliseconds()));
+
+    internal const string DueWhere = "client_id = @client AND status = 'pending' AND next_attempt_at <= @until";
 
     /// <summary>The due notifications of some of the merchant's subscriptions.</summary>
     public Task<IReadOnlyList<NotificationRecord>> DueAsync(string clientId, IReadOnlyList<string> subscriptionIds, DateTimeOffset until, CancellationToken cancellationToken)
@@ -321,10 +323,13 @@ public sealed class Outbox(Database database)
     /// <summary>Notifications about to be sent, each with the last timeline row written by now (read in the same statement).</summary>
     private async Task<IReadOnlyList<NotificationRecord>> ToSendAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         await database.QueryAsync(
-            $"SELECT {Columns}, (SELECT MAX(seq) FROM timeline) FROM notifications WHERE {where} ORDER BY seq",
+            ToSendQuery(where),
             r => Read(r) with { TimelineMark = r.IsDBNull(13) ? 0 : r.GetInt64(13) },
             cancellationToken,
             parameters);
+
+    /// <summary>The mark is read once for the statement, from the end of the timeline's primary key.</summary>
+    internal static string ToSendQuery(string where) => $"SELECT {Columns}, (SELECT MAX(seq) FROM timeline) FROM notifications WHERE {where} ORDER BY seq";
 
     /// <summary>The last timeline row written by now: an attempt sent after it goes after it in the timeline.</summary>
     public async Task<long> TimelineMarkAsync(CancellationToken cancellationToken) =>
