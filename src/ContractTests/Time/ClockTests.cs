@@ -296,6 +296,51 @@ public sealed class ClockTests(EmulatorFactory factory)
         new[] { create, cancel, payment }.Should().BeInAscendingOrder("as it happened: {0}", string.Join(" | ", details)).And.NotContain(-1);
     }
 
+    /// <summary>
+    /// 65 renewals due at one instant: 64 go out at once, the 65th waits for a delivery slot. A cancel of the 65th,
+    /// made by a handler while it waited, was committed before its payment was sent: the timeline shows the cancel first.
+    /// </summary>
+    [Fact]
+    public async Task TimelineOfACancelMadeWhileAnAttemptWaitedForADeliverySlot_ComesBeforeTheAttempt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var ids = new List<string>();
+        for (var i = 0; i < 65; i++)
+        {
+            ids.Add(await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen)));
+        }
+
+        var arrived = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? target = null;
+        m.Receiver.Answer = async n =>
+        {
+            if (n.IsPayment && n.Json["phaseNo"]!.ToString() == "2" && !release.Task.IsCompleted)
+            {
+                arrived[n.SubscriptionId!] = true;
+                if (arrived.Count == 64)
+                {
+                    // All 64 slots are out; the 65th subscription's payment has not been sent yet.
+                    target = ids.Except(arrived.Keys).Single();
+                    (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(target, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+                    release.TrySetResult();
+                }
+
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        await m.AdvanceAsync("P1M");
+        target.Should().NotBeNull();
+        m.Payments(target!).Should().Contain(p => p.Json["phaseNo"]!.ToString() == "2", "its phase-2 payment went out after the cancel");
+        var details = (await m.SubscriptionAsync(target!))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+        var cancel = details.FindIndex(d => d.StartsWith("cancel TERMINATE", StringComparison.Ordinal));
+        var payment = details.FindLastIndex(d => d.StartsWith("notifyPayment", StringComparison.Ordinal));
+        payment.Should().BeGreaterThan(cancel, "the payment was sent after the cancel was committed: {0}", string.Join(" | ", details));
+    }
+
     /// <summary>A phase whose deduction failed gives no service: cancelled then, the subscription ends when the last paid phase does.</summary>
     [Fact]
     public async Task CancelAfterAFailedRenewal_EndsWithTheLastPaidPhase()

@@ -8,7 +8,7 @@ namespace Emulator.Notifications;
 /// The notification outbox and its attempt ledger. Rows are written in the same transaction as the state change that
 /// owes them (<see cref="EnqueueAsync"/>), so an acknowledged API call never loses its notification.
 /// </summary>
-public sealed class Outbox(Database database)
+public sealed class Outbox(Database database, TimelineWrites timelineWrites)
 {
     // "ntf_" and 24 hex digits, rising: the notification's unique index and the attempts' key take new rows at one end.
     private static readonly RisingKeys NotificationIds = new(counterDigits: 12, randomBytes: 6);
@@ -321,12 +321,30 @@ public sealed class Outbox(Database database)
         }, cancellationToken);
 
     /// <summary>Notifications about to be sent, each with the last timeline row written by now (read in the same statement).</summary>
-    private async Task<IReadOnlyList<NotificationRecord>> ToSendAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
-        await database.QueryAsync(
+    private async Task<IReadOnlyList<NotificationRecord>> ToSendAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        var ticket = timelineWrites.Now;
+        return await database.QueryAsync(
             ToSendQuery(where),
-            r => Read(r) with { TimelineMark = r.IsDBNull(13) ? 0 : r.GetInt64(13) },
+            r => Read(r) with { TimelineMark = r.IsDBNull(13) ? 0 : r.GetInt64(13), MarkTicket = ticket },
             cancellationToken,
             parameters);
+    }
+
+    /// <summary>
+    /// The notification with its mark as of now: read again when a row of its subscription's timeline may have been
+    /// written since the mark was read (it waited for a delivery slot, or an earlier notification's handler called).
+    /// </summary>
+    public async Task<NotificationRecord> WithCurrentMarkAsync(NotificationRecord notification, CancellationToken cancellationToken)
+    {
+        if (notification.MarkTicket is { } ticket && !timelineWrites.WrittenSince(notification.SubscriptionId, ticket))
+        {
+            return notification;
+        }
+
+        var fresh = timelineWrites.Now;
+        return notification with { TimelineMark = await TimelineMarkAsync(cancellationToken), MarkTicket = fresh };
+    }
 
     /// <summary>The mark is read once for the statement, from the end of the timeline's primary key.</summary>
     internal static string ToSendQuery(string where) => $"SELECT {Columns}, (SELECT MAX(seq) FROM timeline) FROM notifications WHERE {where} ORDER BY seq";

@@ -11,7 +11,7 @@ namespace Emulator.Persistence;
 /// Subscriptions as JSON documents, indexed by id, merchant, request id, authorization token and the time of their
 /// next due event; their phases in a table of their own.
 /// </summary>
-public sealed class SubscriptionStore(Database database, IOptions<EmulatorOptions> options)
+public sealed class SubscriptionStore(Database database, IOptions<EmulatorOptions> options, TimelineWrites timelineWrites)
 {
     private TimeSpan Lead => options.Value.DeductionLeadTime;
 
@@ -146,6 +146,11 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         command.Bind("@doc", JsonSerializer.Serialize(subscription, PersistenceJson.Options));
         command.Bind("@next", DueMilliseconds(subscription.NextEventAt(Lead)));
         await command.ExecuteNonQueryAsync(cancellationToken);
+
+        if (subscription.Timeline.Count > 0)
+        {
+            timelineWrites.Wrote(subscription.SubscriptionId);
+        }
 
         foreach (var entry in subscription.Timeline)
         {

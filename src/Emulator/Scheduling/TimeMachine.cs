@@ -325,15 +325,17 @@ public sealed class TimeMachine(
         var attempts = new List<DeliveryAttempt>();
         var pending = new List<PendingAttempt>();
 
-        // Read before the first was sent, a notification's timeline mark is stale for the ones after it: the merchant's
-        // handler may have called meanwhile (a cancel on CREATE), and that call goes before them in the timeline.
+        // Each attempt is placed in the timeline by the timeline's end when it is sent. The mark read with the due
+        // notifications may be stale by then: the chain may have waited for a delivery slot while a call wrote to its
+        // subscription, and after the first attempt the merchant's handler may have called (a cancel on CREATE,
+        // perhaps through another instance), so the ones after the first always read it again.
         var sentBefore = false;
         async Task<NotificationRecord> Marked(NotificationRecord n)
         {
             if (!sentBefore)
             {
                 sentBefore = true;
-                return n;
+                return await outbox.WithCurrentMarkAsync(n, cancellationToken);
             }
 
             return n with { TimelineMark = await outbox.TimelineMarkAsync(cancellationToken) };
