@@ -398,6 +398,82 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         }
     }
 
+    [SkippableFact]
+    public async Task AdvanceWaitingForATurn_GoesBeforeTheBackgroundLoopsWaitingRuns()
+    {
+        // On PostgreSQL, when an instance's turns run short, every merchant with due work has a background run queued
+        // for one; an advance asked for meanwhile must get the next free turn, not wait behind all of them.
+        Skip.IfNot(EmulatorFactory.OnPostgres, "an instance's merchant turns are bounded on PostgreSQL only");
+        await using var small = factory.WithWebHostBuilder(b => b.UseSetting(
+            "Emulator:PostgresConnectionString",
+            new Npgsql.NpgsqlConnectionStringBuilder(SharedPostgres.CreateDatabaseAsync().GetAwaiter().GetResult()) { MaxPoolSize = 6 }.ConnectionString));
+        var http = small.CreateClient();
+        var antom = new AntomTestClient(http);
+        var releases = new[] { new TaskCompletionSource(), new TaskCompletionSource() };
+        var slowReceivers = new List<NotificationInbox>();
+        var slowArrivals = new List<Task>();
+        foreach (var release in releases)
+        {
+            var arrived = new TaskCompletionSource();
+            var slow = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+            slow.Answer = async _ =>
+            {
+                arrived.TrySetResult();
+                await release.Task;
+                return (200, NotificationInbox.Acknowledgement);
+            };
+            await antom.CallAsync(await TestMerchant.CreateAsync(http, slow), "create", ExpiringInAMinute());
+            slowReceivers.Add(slow);
+            slowArrivals.Add(arrived.Task);
+        }
+
+        try
+        {
+            factory.Time.Advance(TimeSpan.FromMinutes(2));
+            await Task.WhenAll(slowArrivals).WaitAsync(TimeSpan.FromSeconds(30));
+            var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+            receiver.Answer = _ =>
+            {
+                order.Enqueue("background run");
+                return Task.FromResult((200, NotificationInbox.Acknowledgement));
+            };
+            var queued = await TestMerchant.CreateAsync(http, receiver);
+            (await antom.CallAsync(queued, "create", ExpiringInAMinute())).ResultCode.Should().Be("SUCCESS");
+            factory.Time.Advance(TimeSpan.FromMinutes(2));
+            await Task.Delay(TimeSpan.FromMilliseconds(500)); // for the tick to queue that merchant's run
+
+            var asking = await TestMerchant.CreateAsync(http);
+            var advance = http.PostAsJsonAsync($"/_emulator/v1/merchants/{asking.ClientId}/clock/advance", new { by = "PT1M" })
+                .ContinueWith(t => order.Enqueue("advance"), TaskScheduler.Default);
+            await Task.Delay(TimeSpan.FromMilliseconds(300)); // for the advance to wait for a turn
+            releases[0].SetResult();
+            await advance.WaitAsync(TimeSpan.FromSeconds(30));
+            await receiver.WaitForAsync(r => !r.IsPayment, TimeSpan.FromSeconds(30));
+
+            order.Should().Equal("advance", "background run");
+        }
+        finally
+        {
+            foreach (var release in releases)
+            {
+                release.TrySetResult();
+            }
+
+            foreach (var slow in slowReceivers)
+            {
+                await slow.DisposeAsync();
+            }
+        }
+
+        JsonObject ExpiringInAMinute()
+        {
+            var body = MerchantHarness.Body(factory.Time.GetUtcNow());
+            body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
+            return body;
+        }
+    }
+
     [Fact]
     public async Task SlowMerchantEndpoint_DoesNotHoldBackAnotherMerchant()
     {

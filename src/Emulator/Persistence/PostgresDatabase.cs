@@ -25,7 +25,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     private readonly NpgsqlDataSource dataSource;
     private readonly NpgsqlDataSource lockSource;
-    private readonly SemaphoreSlim turns;
+    private readonly MerchantTurns turns;
 
     // Writers of this process queue here rather than each holding a pooled connection while it waits for the lock.
     private readonly SemaphoreSlim writeGate = new(1, 1);
@@ -36,7 +36,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         dataSource = NpgsqlDataSource.Create(work);
         lockSource = NpgsqlDataSource.Create(locks);
         var merchantTurns = new NpgsqlConnectionStringBuilder(locks).MaxPoolSize;
-        turns = new SemaphoreSlim(merchantTurns, merchantTurns);
+        turns = new MerchantTurns(merchantTurns);
     }
 
     /// <summary>
@@ -96,8 +96,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     {
         // Every caller waits for one of this instance's turns, the background loop too: skipped for want of a turn,
         // a merchant's due work would wait for the next tick, and under a clock that only a test moves none may come.
-        // (Only another instance's run is not waited for when the caller would not wait.)
-        await turns.WaitAsync(cancellationToken);
+        // The loop's runs (the callers that would not wait for another instance) get turns after everyone else's.
+        await turns.WaitAsync(caller: wait, cancellationToken);
 
         var key = MerchantKey(clientId);
         NpgsqlConnection? connection = null;
@@ -285,7 +285,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     /// the events told to it are read and written on the same connection, so a row counts exactly while its lock is held,
     /// and under an id of its own, so that nothing told to one run reaches another.
     /// </summary>
-    private sealed class MerchantLock(NpgsqlConnection connection, NpgsqlDataSource pool, string clientId, long key, SemaphoreSlim turns) : MerchantTurn
+    private sealed class MerchantLock(NpgsqlConnection connection, NpgsqlDataSource pool, string clientId, long key, MerchantTurns turns) : MerchantTurn
     {
         private readonly string runId = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
