@@ -337,7 +337,8 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
     /// </summary>
     public async Task<NotificationRecord> WithCurrentMarkAsync(NotificationRecord notification, CancellationToken cancellationToken)
     {
-        if (notification.MarkTicket is { } ticket && !timelineWrites.WrittenSince(notification.SubscriptionId, ticket))
+        // Another instance's writes are not noted here: on a shared database the mark is always read again.
+        if (!database.IsShared && notification.MarkTicket is { } ticket && !timelineWrites.WrittenSince(notification.SubscriptionId, ticket))
         {
             return notification;
         }

@@ -265,6 +265,10 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
                 if (!work.RolledBack)
                 {
                     await transaction.CommitAsync(cancellationToken);
+                    foreach (var action in work.Committed)
+                    {
+                        action();
+                    }
                 }
 
                 return result;

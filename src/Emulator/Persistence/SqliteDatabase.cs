@@ -235,6 +235,7 @@ public sealed class SqliteDatabase : Database, IDisposable
     {
         const string Savepoint = "unit";
         using var transaction = connection.BeginTransaction(deferred: false);
+        var committed = new List<Action>();
         foreach (var unit in group)
         {
             if (unit.Cancelled)
@@ -249,6 +250,7 @@ public sealed class SqliteDatabase : Database, IDisposable
             {
                 runningUnit = true;
                 unit.Run(work);
+                committed.AddRange(work.Committed);
             }
             catch (Exception e)
             {
@@ -265,6 +267,10 @@ public sealed class SqliteDatabase : Database, IDisposable
         }
 
         transaction.Commit();
+        foreach (var action in committed)
+        {
+            action();
+        }
     }
 
     private abstract class PendingWrite

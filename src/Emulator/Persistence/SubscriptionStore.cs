@@ -149,7 +149,9 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
 
         if (subscription.Timeline.Count > 0)
         {
-            timelineWrites.Wrote(subscription.SubscriptionId);
+            // Noted once committed: a mark read before then may have missed the rows.
+            var subscriptionId = subscription.SubscriptionId;
+            work.AfterCommit(() => timelineWrites.Wrote(subscriptionId));
         }
 
         foreach (var entry in subscription.Timeline)

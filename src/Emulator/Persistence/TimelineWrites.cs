@@ -1,7 +1,8 @@
 namespace Emulator.Persistence;
 
 /// <summary>
-/// Which subscriptions had timeline rows written since a given moment, as this process knows it: a notification read
+/// Which subscriptions had timeline rows committed since a given moment, as this process knows it (on a shared
+/// database another instance's writes are not seen, so the mark is always read again there): a notification read
 /// to be sent carries the timeline's end as it was then (its mark), and when it is sent later (it waited for a delivery
 /// slot) a row written for its subscription meanwhile makes that mark stale. Kept in a fixed table of tickets by hash
 /// of the subscription id, so that it costs a few hundred kilobytes whatever the number of subscriptions; two
@@ -16,7 +17,7 @@ public sealed class TimelineWrites
     /// <summary>The ticket of the latest write noted so far: take it before reading the mark.</summary>
     public long Now => Volatile.Read(ref counter);
 
-    /// <summary>Notes that rows of <paramref name="subscriptionId"/>'s timeline are being written.</summary>
+    /// <summary>Notes that rows of <paramref name="subscriptionId"/>'s timeline were committed.</summary>
     public void Wrote(string subscriptionId)
     {
         var ticket = Interlocked.Increment(ref counter);

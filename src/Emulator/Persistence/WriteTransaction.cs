@@ -18,6 +18,7 @@ public sealed class WriteTransaction
     private readonly string? savepoint;
     private readonly Dictionary<string, DbCommand>? prepared;
     private List<DbCommand>? owned;
+    private List<Action>? afterCommit;
 
     /// <param name="prepared">
     /// Commands kept by the connection's owner across units, by SQL text, so that each statement is compiled once
@@ -80,6 +81,12 @@ public sealed class WriteTransaction
     }
 
     /// <summary>Disposes the commands made for this unit alone.</summary>
+    /// <summary>Runs <paramref name="action"/> once the unit's writes are committed (never when they are undone).</summary>
+    public void AfterCommit(Action action) => (afterCommit ??= []).Add(action);
+
+    /// <summary>What to run once the unit is committed; nothing for a unit that rolled back.</summary>
+    internal IReadOnlyList<Action> Committed => RolledBack || afterCommit is null ? [] : afterCommit;
+
     internal void DisposeCommands()
     {
         foreach (var command in owned ?? [])
