@@ -4,16 +4,19 @@ namespace Emulator.Persistence;
 /// The merchant turns of one instance on a shared database (each running or waiting merchant holds one for its lock),
 /// handed out first to callers that asked for the merchant (an advance, an approval, a redelivery), then to the
 /// background loop: when turns run short, the loop's runs of every merchant with due work queue up, and a caller must
-/// not wait behind all of them.
+/// not wait behind all of them. A loop run holds its merchant's gate while it waits, so a caller waiting for that gate
+/// lends the run its place (<see cref="CallerWaits"/>): it then waits with the callers.
 /// </summary>
 public sealed class MerchantTurns(int count)
 {
     private readonly object gate = new();
-    private readonly Queue<TaskCompletionSource> callers = new(), loop = new();
+    private readonly Queue<TaskCompletionSource> callers = new();
+    private readonly LinkedList<(string ClientId, TaskCompletionSource Waiter)> loop = new();
+    private readonly Dictionary<string, int> wanted = new(StringComparer.Ordinal);
     private int free = count;
 
-    /// <summary>Waits for a turn; <paramref name="caller"/> goes before every waiting background-loop run.</summary>
-    public Task WaitAsync(bool caller, CancellationToken cancellationToken)
+    /// <summary>Waits for a turn; a <paramref name="caller"/> goes before every waiting background-loop run.</summary>
+    public Task WaitAsync(string clientId, bool caller, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
         lock (gate)
@@ -26,7 +29,14 @@ public sealed class MerchantTurns(int count)
             }
 
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (caller ? callers : loop).Enqueue(waiter);
+            if (caller || wanted.ContainsKey(clientId))
+            {
+                callers.Enqueue(waiter);
+            }
+            else
+            {
+                loop.AddLast((clientId, waiter));
+            }
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -39,12 +49,37 @@ public sealed class MerchantTurns(int count)
         return waiter.Task;
     }
 
+    /// <summary>
+    /// A caller is about to wait for <paramref name="clientId"/>'s gate, which that merchant's loop run may hold while
+    /// it waits for a turn: until disposed, that run (queued already or not yet) waits with the callers.
+    /// </summary>
+    public IDisposable CallerWaits(string clientId)
+    {
+        lock (gate)
+        {
+            wanted[clientId] = wanted.GetValueOrDefault(clientId) + 1;
+            for (var node = loop.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.ClientId == clientId)
+                {
+                    loop.Remove(node);
+                    callers.Enqueue(node.Value.Waiter);
+                }
+
+                node = next;
+            }
+        }
+
+        return new Waiting(this, clientId);
+    }
+
     public void Release()
     {
         lock (gate)
         {
             // Waiters that gave up are skipped: their tasks are already cancelled.
-            while (callers.TryDequeue(out var next) || loop.TryDequeue(out next))
+            while (callers.TryDequeue(out var next))
             {
                 if (next.TrySetResult())
                 {
@@ -52,7 +87,40 @@ public sealed class MerchantTurns(int count)
                 }
             }
 
+            while (loop.First is { } first)
+            {
+                loop.RemoveFirst();
+                if (first.Value.Waiter.TrySetResult())
+                {
+                    return;
+                }
+            }
+
             free++;
+        }
+    }
+
+    private void StopWaiting(string clientId)
+    {
+        lock (gate)
+        {
+            if (--wanted[clientId] == 0)
+            {
+                wanted.Remove(clientId);
+            }
+        }
+    }
+
+    private sealed class Waiting(MerchantTurns turns, string clientId) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                turns.StopWaiting(clientId);
+            }
         }
     }
 }

@@ -97,7 +97,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         // Every caller waits for one of this instance's turns, the background loop too: skipped for want of a turn,
         // a merchant's due work would wait for the next tick, and under a clock that only a test moves none may come.
         // The loop's runs (the callers that would not wait for another instance) get turns after everyone else's.
-        await turns.WaitAsync(caller: wait, cancellationToken);
+        await turns.WaitAsync(clientId, caller: wait, cancellationToken);
 
         var key = MerchantKey(clientId);
         NpgsqlConnection? connection = null;
@@ -139,6 +139,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         turns.Release();
         return null;
     }
+
+    public override IDisposable? CallerWaits(string clientId) => turns.CallerWaits(clientId);
 
     /// <summary>The merchant's lock key: 64 bits of a SHA-256 of its client id.</summary>
     internal static long MerchantKey(string clientId) =>

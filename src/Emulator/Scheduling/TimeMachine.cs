@@ -93,7 +93,10 @@ public sealed class TimeMachine(
         string clientId, bool waitForOtherInstances, Func<MerchantTurn, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
+        using (waitForOtherInstances ? database.CallerWaits(clientId) : null)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
 
         // A caller may stop waiting for its turn, but not a run once started: a run cut off mid-delivery would lose the
         // record of attempts already made (and send them again). Only the emulator's own shutdown stops it.
