@@ -42,16 +42,19 @@ public abstract class Database : IReads
     public abstract Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The run of the merchant's time machine under way in another instance sharing the database, if any: the instant
-    /// it has reached (null before its first step) and whether it is an advance. Always null on an unshared database.
-    /// </summary>
-    /// <summary>
     /// A caller is about to wait for the merchant's gate in this instance: a background run holding it while it waits
     /// for one of the instance's merchant turns then waits with the callers (<see cref="MerchantTurns"/>). Null where
     /// there are no turns to wait for.
     /// </summary>
     public virtual IDisposable? CallerWaits(string clientId) => null;
 
+    /// <summary>How many runs and calls of this instance wait for a merchant turn now, or for a merchant whose run waits for one (0 where there are none).</summary>
+    public virtual int MerchantTurnsAwaited => 0;
+
+    /// <summary>
+    /// The run of the merchant's time machine under way in another instance sharing the database, if any: the instant
+    /// it has reached (null before its first step) and whether it is an advance. Always null on an unshared database.
+    /// </summary>
     public virtual Task<OtherRun?> OtherRunAsync(string clientId, CancellationToken cancellationToken) => Task.FromResult<OtherRun?>(null);
 
     /// <summary>

@@ -74,6 +74,21 @@ public sealed class MerchantTurns(int count)
         return new Waiting(this, clientId);
     }
 
+    /// <summary>
+    /// How many wait for a turn now: in the queues (those that gave up not counted), and callers waiting for their
+    /// merchant's gate (<see cref="CallerWaits"/>).
+    /// </summary>
+    public int Awaited
+    {
+        get
+        {
+            lock (gate)
+            {
+                return callers.Count(w => !w.Task.IsCompleted) + loop.Count(w => !w.Waiter.Task.IsCompleted) + wanted.Values.Sum();
+            }
+        }
+    }
+
     public void Release()
     {
         lock (gate)

@@ -142,6 +142,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override IDisposable? CallerWaits(string clientId) => turns.CallerWaits(clientId);
 
+    public override int MerchantTurnsAwaited => turns.Awaited;
+
     /// <summary>The merchant's lock key: 64 bits of a SHA-256 of its client id.</summary>
     internal static long MerchantKey(string clientId) =>
         BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("merchant\n" + clientId)), 0);
