@@ -28,12 +28,14 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
         await instance.CreateExpiringAsync(await TestMerchant.CreateAsync(instance.Http, receiver));
         factory.Time.Advance(TimeSpan.FromMinutes(2));
         await instance.UntilTurnsAwaitedAsync(1); // the tick found no turn free
+        var metrics = await instance.Http.GetStringAsync("/metrics");
 
         instance.ReleaseSlow(0);
         instance.ReleaseSlow(1);
 
         var notice = await receiver.WaitForAsync(r => !r.IsPayment, TimeSpan.FromSeconds(30));
         ((string)notice.Json["subscriptionStatus"]!).Should().Be("TERMINATED");
+        metrics.Should().MatchRegex(EmulatorFactory.OnPostgres ? "(?m)^emulator_merchant_turns_awaited 1$" : "(?m)^emulator_merchant_turns_awaited 0$", "operators see merchants waiting for a turn");
     }
 
     [SkippableFact]

@@ -18,11 +18,16 @@ public static class EmulatorMetrics
     public static readonly Gauge OutboxDepth = Metrics.CreateGauge(
         "emulator_outbox_depth", "Notifications not yet acknowledged or exhausted.");
 
+    public static readonly Gauge MerchantTurnsAwaited = Metrics.CreateGauge(
+        "emulator_merchant_turns_awaited",
+        "On a shared database: runs and calls of this instance waiting for one of its merchant turns (0 on SQLite).");
+
     public static IEndpointRouteBuilder MapEmulatorMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (HttpContext http, Outbox outbox, CancellationToken ct) =>
+        app.MapGet("/metrics", async (HttpContext http, Outbox outbox, Persistence.Database database, CancellationToken ct) =>
         {
             OutboxDepth.Set(await outbox.PendingCountAsync(ct));
+            MerchantTurnsAwaited.Set(database.MerchantTurnsAwaited);
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(http.Response.Body, ct);
         }).ExcludeFromDescription();
