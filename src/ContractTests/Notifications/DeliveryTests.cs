@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace ContractTests.Notifications;
 
@@ -318,7 +320,13 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         var second = ExpiringInAMinute();
         (await antom.CallAsync(merchant, "create", second)).ResultCode.Should().Be("SUCCESS");
         factory.Time.Advance(TimeSpan.FromMinutes(2));
-        await Task.Delay(TimeSpan.FromMilliseconds(500)); // for the tick to find the first run still out
+        var loop = factory.Services.GetServices<IHostedService>().OfType<Emulator.Scheduling.SchedulerLoop>().Single();
+        for (var polls = 0; !loop.WillRunAgain(merchant.ClientId); polls++)
+        {
+            polls.Should().BeLessThan(1500, "a tick should find the first run still out within 30 s");
+            await Task.Delay(20);
+        }
+
         release.SetResult();
 
         var notice = await receiver.WaitForAsync(

@@ -89,13 +89,29 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
         var before = await instance.ClockAsync(other);
 
         var its = instance.AdvanceAsync(merchant);
-        await instance.UntilTurnsAwaitedAsync(2); // its advance waits for its gate, held by the queued run
+        await instance.UntilAsync(d => d.CallersAtMerchantGates == 1); // its advance waits for its gate, held by the queued run
         var others = instance.AdvanceAsync(other);
-        await instance.UntilTurnsAwaitedAsync(3); // the other merchant's advance waits for a turn
+        await instance.UntilTurnsAwaitedAsync(2); // the other merchant's advance waits for a turn
         instance.ReleaseSlow(0);
         await Task.WhenAll(its, others).WaitAsync(TimeSpan.FromSeconds(30));
 
         (await otherClockAtDelivery.Task.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeBefore(before.AddMinutes(1), "the run went before the later caller of another merchant");
+    }
+
+    [SkippableFact]
+    public async Task AnAdvanceWaitingBehindItsMerchantsOwnDelivery_IsNotCountedAsWaitingForATurn()
+    {
+        // What operators read as "turns run short" must not count a caller that only waits for its merchant's run.
+        Skip.IfNot(EmulatorFactory.OnPostgres, "an instance's merchant turns are bounded on PostgreSQL only");
+        await using var instance = await TwoTurnInstance.StartAsync(factory);
+
+        var advance = instance.AdvanceAsync(instance.SlowMerchants[0]);
+        await instance.UntilAsync(d => d.CallersAtMerchantGates == 1);
+        var metrics = await instance.Http.GetStringAsync("/metrics");
+        instance.ReleaseSlow(0);
+        await advance.WaitAsync(TimeSpan.FromSeconds(30));
+
+        metrics.Should().MatchRegex("(?m)^emulator_merchant_turns_awaited 0$");
     }
 
     /// <summary>An emulator with two merchant turns on PostgreSQL, both held by slow merchants' background runs.</summary>
@@ -127,6 +143,9 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
 
         public HttpClient Http { get; }
 
+        /// <summary>The two merchants whose background runs hold the turns until released.</summary>
+        public List<TestMerchant> SlowMerchants { get; } = [];
+
         public static async Task<TwoTurnInstance> StartAsync(EmulatorFactory factory)
         {
             var instance = new TwoTurnInstance(factory);
@@ -143,7 +162,9 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
                 };
                 instance.slowReceivers.Add(slow);
                 arrivals.Add(arrived.Task);
-                await instance.CreateExpiringAsync(await TestMerchant.CreateAsync(instance.Http, slow));
+                var merchant = await TestMerchant.CreateAsync(instance.Http, slow);
+                instance.SlowMerchants.Add(merchant);
+                await instance.CreateExpiringAsync(merchant);
             }
 
             factory.Time.Advance(TimeSpan.FromMinutes(2));
@@ -166,12 +187,15 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
             (await Http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock"))!["now"]!.GetValue<DateTimeOffset>();
 
         /// <summary>Until <paramref name="count"/> runs or calls wait for a turn (at once where turns are not bounded).</summary>
-        public async Task UntilTurnsAwaitedAsync(int count)
+        public Task UntilTurnsAwaitedAsync(int count) => UntilAsync(d => d.MerchantTurnsAwaited >= count);
+
+        /// <summary>Until the instance's database reports <paramref name="condition"/> (at once where turns are not bounded).</summary>
+        public async Task UntilAsync(Func<Database, bool> condition)
         {
             var database = host.Services.GetRequiredService<Database>();
-            for (var polls = 0; EmulatorFactory.OnPostgres && database.MerchantTurnsAwaited < count; polls++)
+            for (var polls = 0; EmulatorFactory.OnPostgres && !condition(database); polls++)
             {
-                polls.Should().BeLessThan(1500, $"{count} should wait for a turn within 30 s, {database.MerchantTurnsAwaited} do");
+                polls.Should().BeLessThan(1500, $"the condition should hold within 30 s ({database.MerchantTurnsAwaited} wait for a turn, {database.CallersAtMerchantGates} for a gate)");
                 await Task.Delay(20);
             }
         }

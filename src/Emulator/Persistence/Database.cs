@@ -48,8 +48,11 @@ public abstract class Database : IReads
     /// </summary>
     public virtual IDisposable? CallerWaits(string clientId) => null;
 
-    /// <summary>How many runs and calls of this instance wait for a merchant turn now, or for a merchant whose run waits for one (0 where there are none).</summary>
+    /// <summary>How many runs and calls of this instance wait for a merchant turn now (0 where there are none).</summary>
     public virtual int MerchantTurnsAwaited => 0;
+
+    /// <summary>How many advances, approvals and redeliveries of this instance wait for their merchant's gate now (counted where there are turns).</summary>
+    public virtual int CallersAtMerchantGates => 0;
 
     /// <summary>
     /// The run of the merchant's time machine under way in another instance sharing the database, if any: the instant

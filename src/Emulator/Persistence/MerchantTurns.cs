@@ -74,17 +74,26 @@ public sealed class MerchantTurns(int count)
         return new Waiting(this, clientId);
     }
 
-    /// <summary>
-    /// How many wait for a turn now: in the queues (those that gave up not counted), and callers waiting for their
-    /// merchant's gate (<see cref="CallerWaits"/>).
-    /// </summary>
+    /// <summary>How many wait for a turn now (those that gave up not counted).</summary>
     public int Awaited
     {
         get
         {
             lock (gate)
             {
-                return callers.Count(w => !w.Task.IsCompleted) + loop.Count(w => !w.Waiter.Task.IsCompleted) + wanted.Values.Sum();
+                return callers.Count(w => !w.Task.IsCompleted) + loop.Count(w => !w.Waiter.Task.IsCompleted);
+            }
+        }
+    }
+
+    /// <summary>How many callers wait for their merchant's gate now (<see cref="CallerWaits"/>), whoever holds it.</summary>
+    public int CallersAtGates
+    {
+        get
+        {
+            lock (gate)
+            {
+                return wanted.Values.Sum();
             }
         }
     }

@@ -144,6 +144,8 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
 
     public override int MerchantTurnsAwaited => turns.Awaited;
 
+    public override int CallersAtMerchantGates => turns.CallersAtGates;
+
     /// <summary>The merchant's lock key: 64 bits of a SHA-256 of its client id.</summary>
     internal static long MerchantKey(string clientId) =>
         BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("merchant\n" + clientId)), 0);

@@ -80,13 +80,13 @@ public sealed class WriteTransaction
         RolledBack = true;
     }
 
-    /// <summary>Disposes the commands made for this unit alone.</summary>
     /// <summary>Runs <paramref name="action"/> once the unit's writes are committed (never when they are undone).</summary>
     public void AfterCommit(Action action) => (afterCommit ??= []).Add(action);
 
     /// <summary>What to run once the unit is committed; nothing for a unit that rolled back.</summary>
     internal IReadOnlyList<Action> Committed => RolledBack || afterCommit is null ? [] : afterCommit;
 
+    /// <summary>Disposes the commands made for this unit alone.</summary>
     internal void DisposeCommands()
     {
         foreach (var command in owned ?? [])

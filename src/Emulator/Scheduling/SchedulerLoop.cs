@@ -25,6 +25,15 @@ public sealed class SchedulerLoop(
     /// <summary>Merchants with a run under way, and those of them that a tick found so (they go round once more).</summary>
     private readonly HashSet<string> active = new(StringComparer.Ordinal), again = new(StringComparer.Ordinal);
 
+    /// <summary>Whether a tick found the merchant's run under way, so that run goes round once more when it ends.</summary>
+    public bool WillRunAgain(string clientId)
+    {
+        lock (active)
+        {
+            return again.Contains(clientId);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SchedulerInterval, time);
