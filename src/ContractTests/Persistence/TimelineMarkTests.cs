@@ -36,7 +36,7 @@ public sealed class TimelineMarkTests(EmulatorFactory factory)
         }, CancellationToken.None);
         var cancelSeq = (await database.QueryAsync("SELECT MAX(seq) FROM timeline WHERE subscription_id = @id", r => r.GetInt64(0), CancellationToken.None, ("@id", subscriptionId))).Single();
 
-        var atSending = await outbox.WithCurrentMarkAsync(read!, CancellationToken.None);
+        var atSending = await outbox.WithCurrentMarkAsync(read!, readAgain: false, CancellationToken.None);
 
         read!.TimelineMark.Should().BeLessThan(cancelSeq, "read before the cancel was committed");
         atSending.TimelineMark.Should().BeGreaterThanOrEqualTo(cancelSeq, "the cancel was committed before the attempt was sent");
@@ -68,7 +68,7 @@ public sealed class TimelineMarkTests(EmulatorFactory factory)
         var cancelSeq = (await databaseB.QueryAsync("SELECT MAX(seq) FROM timeline WHERE subscription_id = @id", r => r.GetInt64(0), CancellationToken.None, ("@id", id))).Single();
 
         var notification = new NotificationRecord(1, "ntf_x", "client", id, "notifyPayment", "http://x", "{}", "pending", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 0, TimelineMark: mark, MarkTicket: ticket);
-        var atSending = await outboxA.WithCurrentMarkAsync(notification, CancellationToken.None);
+        var atSending = await outboxA.WithCurrentMarkAsync(notification, readAgain: false, CancellationToken.None);
 
         atSending.TimelineMark.Should().BeGreaterThanOrEqualTo(cancelSeq, "the cancel, through the other instance, was committed before the attempt was sent");
     }

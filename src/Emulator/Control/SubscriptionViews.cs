@@ -68,9 +68,9 @@ public sealed class SubscriptionViews(Database database)
             }
         }
 
+        // OrderBy is stable: what ties stays in the order it was added (stored rows in order, attempts by notification).
         return SubscriptionView.From(subscription, phases, [.. timeline
-            .Select((x, i) => (x.Entry, x.Place, x.IsAttempt, Index: i))
-            .OrderBy(x => x.Entry.At).ThenBy(x => x.Place).ThenBy(x => x.IsAttempt).ThenBy(x => x.Index)
+            .OrderBy(x => x.Entry.At).ThenBy(x => x.Place).ThenBy(x => x.IsAttempt)
             .Select(x => x.Entry)]);
     }
 }

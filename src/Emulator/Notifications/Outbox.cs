@@ -332,13 +332,13 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
     }
 
     /// <summary>
-    /// The notification with its mark as of now: read again when a row of its subscription's timeline may have been
-    /// written since the mark was read (it waited for a delivery slot, or an earlier notification's handler called).
+    /// The notification with its mark as of now: read again when <paramref name="readAgain"/> or when a row of its
+    /// subscription's timeline may have been written since the mark was read (it waited for a delivery slot).
     /// </summary>
-    public async Task<NotificationRecord> WithCurrentMarkAsync(NotificationRecord notification, CancellationToken cancellationToken)
+    public async Task<NotificationRecord> WithCurrentMarkAsync(NotificationRecord notification, bool readAgain, CancellationToken cancellationToken)
     {
         // Another instance's writes are not noted here: on a shared database the mark is always read again.
-        if (!database.IsShared && notification.MarkTicket is { } ticket && !timelineWrites.WrittenSince(notification.SubscriptionId, ticket))
+        if (!readAgain && !database.IsShared && notification.MarkTicket is { } ticket && !timelineWrites.WrittenSince(notification.SubscriptionId, ticket))
         {
             return notification;
         }
@@ -348,11 +348,13 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
     }
 
     /// <summary>The mark is read once for the statement, from the end of the timeline's primary key.</summary>
-    internal static string ToSendQuery(string where) => $"SELECT {Columns}, (SELECT MAX(seq) FROM timeline) FROM notifications WHERE {where} ORDER BY seq";
+    internal static string ToSendQuery(string where) => $"SELECT {Columns}, ({TimelineEnd}) FROM notifications WHERE {where} ORDER BY seq";
+
+    private const string TimelineEnd = "SELECT MAX(seq) FROM timeline";
 
     /// <summary>The last timeline row written by now: an attempt sent after it goes after it in the timeline.</summary>
     public async Task<long> TimelineMarkAsync(CancellationToken cancellationToken) =>
-        (await database.QueryAsync("SELECT MAX(seq) FROM timeline", r => r.IsDBNull(0) ? 0 : r.GetInt64(0), cancellationToken)).Single();
+        (await database.QueryAsync(TimelineEnd, r => r.IsDBNull(0) ? 0 : r.GetInt64(0), cancellationToken)).Single();
 
     private static string Select(string where) => $"SELECT {Columns} FROM notifications WHERE {where} ORDER BY seq";
 

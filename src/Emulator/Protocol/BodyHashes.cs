@@ -11,27 +11,27 @@ namespace Emulator.Protocol;
 /// </summary>
 public static class BodyHashes
 {
-    public static string Canonical(JsonElement root)
-    {
-        var written = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(written))
-        {
-            WriteSorted(root, writer);
-        }
-
-        return Convert.ToHexStringLower(SHA256.HashData(written.WrittenSpan));
-    }
+    public static string Canonical(JsonElement root) => Hash(root, sorted: true);
 
     /// <summary>
     /// The hash stored before members were sorted (white space removed, order kept), so that a request first answered
     /// by an earlier version still gets its first answer when repeated.
     /// </summary>
-    public static string InWrittenOrder(JsonElement root)
+    public static string InWrittenOrder(JsonElement root) => Hash(root, sorted: false);
+
+    private static string Hash(JsonElement root, bool sorted)
     {
         var written = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(written))
         {
-            root.WriteTo(writer);
+            if (sorted)
+            {
+                WriteSorted(root, writer);
+            }
+            else
+            {
+                root.WriteTo(writer);
+            }
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(written.WrittenSpan));
@@ -42,16 +42,9 @@ public static class BodyHashes
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var members = new List<JsonProperty>();
-                foreach (var member in element.EnumerateObject())
-                {
-                    members.Add(member);
-                }
-
-                // Stable: members repeating a name keep their order.
-                var sorted = members.Select((m, i) => (m, i)).OrderBy(x => x.m.Name, StringComparer.Ordinal).ThenBy(x => x.i);
+                // OrderBy is stable: members repeating a name keep their order.
                 writer.WriteStartObject();
-                foreach (var (member, _) in sorted)
+                foreach (var member in element.EnumerateObject().OrderBy(m => m.Name, StringComparer.Ordinal))
                 {
                     writer.WritePropertyName(member.Name);
                     WriteSorted(member.Value, writer);

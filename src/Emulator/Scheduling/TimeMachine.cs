@@ -335,13 +335,9 @@ public sealed class TimeMachine(
         var sentBefore = false;
         async Task<NotificationRecord> Marked(NotificationRecord n)
         {
-            if (!sentBefore)
-            {
-                sentBefore = true;
-                return await outbox.WithCurrentMarkAsync(n, cancellationToken);
-            }
-
-            return n with { TimelineMark = await outbox.TimelineMarkAsync(cancellationToken) };
+            var marked = await outbox.WithCurrentMarkAsync(n, readAgain: sentBefore, cancellationToken);
+            sentBefore = true;
+            return marked;
         }
 
         // Held back earlier and released by the one now due after them: they go out right after it.
