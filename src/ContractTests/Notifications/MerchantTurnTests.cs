@@ -46,24 +46,14 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
         Skip.IfNot(EmulatorFactory.OnPostgres, "an instance's merchant turns are bounded on PostgreSQL only");
         await using var instance = await TwoTurnInstance.StartAsync(factory);
         var asking = await TestMerchant.CreateAsync(instance.Http);
-        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var askingClockAtDelivery = new TaskCompletionSource<DateTimeOffset>();
-        receiver.Answer = async _ =>
-        {
-            askingClockAtDelivery.TrySetResult(await instance.ClockAsync(asking));
-            return (200, NotificationInbox.Acknowledgement);
-        };
-        await instance.CreateExpiringAsync(await TestMerchant.CreateAsync(instance.Http, receiver));
-        factory.Time.Advance(TimeSpan.FromMinutes(2));
-        await instance.UntilTurnsAwaitedAsync(1); // that merchant's run is queued
-        var before = await instance.ClockAsync(asking);
+        var (_, before, askingClockAtDelivery) = await instance.QueueABackgroundRunAsync(watching: asking);
 
         var advance = instance.AdvanceAsync(asking);
         await instance.UntilTurnsAwaitedAsync(2); // and the advance after it
         instance.ReleaseSlow(0);
         await advance.WaitAsync(TimeSpan.FromSeconds(30));
 
-        (await askingClockAtDelivery.Task.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeOnOrAfter(before.AddMinutes(1), "the advance had its turn before the background run");
+        (await askingClockAtDelivery.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeOnOrAfter(before.AddMinutes(1), "the advance had its turn before the background run");
     }
 
     [SkippableFact]
@@ -75,18 +65,7 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
         Skip.IfNot(EmulatorFactory.OnPostgres, "an instance's merchant turns are bounded on PostgreSQL only");
         await using var instance = await TwoTurnInstance.StartAsync(factory);
         var other = await TestMerchant.CreateAsync(instance.Http);
-        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var otherClockAtDelivery = new TaskCompletionSource<DateTimeOffset>();
-        receiver.Answer = async _ =>
-        {
-            otherClockAtDelivery.TrySetResult(await instance.ClockAsync(other));
-            return (200, NotificationInbox.Acknowledgement);
-        };
-        var merchant = await TestMerchant.CreateAsync(instance.Http, receiver);
-        await instance.CreateExpiringAsync(merchant);
-        factory.Time.Advance(TimeSpan.FromMinutes(2));
-        await instance.UntilTurnsAwaitedAsync(1); // that merchant's run is queued
-        var before = await instance.ClockAsync(other);
+        var (merchant, before, otherClockAtDelivery) = await instance.QueueABackgroundRunAsync(watching: other);
 
         var its = instance.AdvanceAsync(merchant);
         await instance.UntilAsync(d => d.CallersAtMerchantGates == 1); // its advance waits for its gate, held by the queued run
@@ -95,7 +74,7 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
         instance.ReleaseSlow(0);
         await Task.WhenAll(its, others).WaitAsync(TimeSpan.FromSeconds(30));
 
-        (await otherClockAtDelivery.Task.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeBefore(before.AddMinutes(1), "the run went before the later caller of another merchant");
+        (await otherClockAtDelivery.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeBefore(before.AddMinutes(1), "the run went before the later caller of another merchant");
     }
 
     [SkippableFact]
@@ -120,7 +99,7 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
         private readonly EmulatorFactory factory;
         private readonly WebApplicationFactory<Program> host;
         private readonly TaskCompletionSource[] releases = [new(), new()];
-        private readonly List<NotificationInbox> slowReceivers = [];
+        private readonly List<NotificationInbox> receivers = [];
         private readonly string dataDirectory = Directory.CreateTempSubdirectory("emulator-turns-").FullName;
 
         private TwoTurnInstance(EmulatorFactory factory)
@@ -160,7 +139,7 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
                     await release.Task;
                     return (200, NotificationInbox.Acknowledgement);
                 };
-                instance.slowReceivers.Add(slow);
+                instance.receivers.Add(slow);
                 arrivals.Add(arrived.Task);
                 var merchant = await TestMerchant.CreateAsync(instance.Http, slow);
                 instance.SlowMerchants.Add(merchant);
@@ -178,6 +157,28 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
             var body = MerchantHarness.Body(factory.Time.GetUtcNow());
             body["subscriptionExpiryTime"] = factory.Time.GetUtcNow().AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
             (await new AntomTestClient(Http).CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+        }
+
+        /// <summary>
+        /// A merchant whose background run is queued for a turn (both are held), and whose webhook handler reads the
+        /// clock of <paramref name="watching"/> when that run delivers: its reading tells whether an advance of that
+        /// merchant went before the run. Also that clock's reading now.
+        /// </summary>
+        public async Task<(TestMerchant Merchant, DateTimeOffset WatchedClock, Task<DateTimeOffset> WatchedClockAtDelivery)> QueueABackgroundRunAsync(TestMerchant watching)
+        {
+            var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+            receivers.Add(receiver);
+            var atDelivery = new TaskCompletionSource<DateTimeOffset>();
+            receiver.Answer = async _ =>
+            {
+                atDelivery.TrySetResult(await ClockAsync(watching));
+                return (200, NotificationInbox.Acknowledgement);
+            };
+            var merchant = await TestMerchant.CreateAsync(Http, receiver);
+            await CreateExpiringAsync(merchant);
+            factory.Time.Advance(TimeSpan.FromMinutes(2));
+            await UntilTurnsAwaitedAsync(1); // that merchant's run is queued
+            return (merchant, await ClockAsync(watching), atDelivery.Task);
         }
 
         public async Task AdvanceAsync(TestMerchant merchant) =>
@@ -209,9 +210,9 @@ public sealed class MerchantTurnTests(EmulatorFactory factory)
                 release.TrySetResult();
             }
 
-            foreach (var slow in slowReceivers)
+            foreach (var receiver in receivers)
             {
-                await slow.DisposeAsync();
+                await receiver.DisposeAsync();
             }
 
             await host.DisposeAsync();
