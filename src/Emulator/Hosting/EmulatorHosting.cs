@@ -122,6 +122,14 @@ public static class EmulatorHosting
         // remaining…): a client reading it finds each field there, not sometimes absent. Fields it does not know are
         // ignored, so that a body read from a GET can be sent back as it is.
 
+        if (builder.Configuration.GetValue($"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.InlineRequestScheduling)}", new EmulatorOptions().InlineRequestScheduling))
+        {
+            // Requests run on the socket's own thread until their first wait: no queueing through the thread pool between
+            // the socket and the gateway. Nothing on the request path blocks on another request (SQLite's statements run
+            // through, PostgreSQL's await), so no request waits for a thread it holds.
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         var dataDirectory = builder.Configuration[$"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.DataDirectory)}"] ?? new EmulatorOptions().DataDirectory;
         // A certificate of the operator's own (Kestrel:Certificates:Default:Path, e.g. for a shared instance) replaces the
         // self-signed one kept in the data directory.
