@@ -81,8 +81,8 @@ public sealed class EmulatorOptions
 
     /// <summary>
     /// Run each request on the thread that read it from its socket, instead of handing it to the thread pool (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>). On by default: a signed answer goes out one hand-off sooner, which halves
-    /// the tail of its latency on a busy machine (bench/RESULTS.md). The price: a request that runs long without
+    /// <c>UnsafePreferInlineScheduling</c>). On by default: a signed answer goes out one hand-off sooner, which cuts
+    /// its p99 latency on a busy machine by about a quarter (bench/RESULTS.md). The price: a request that runs long without
     /// awaiting (a large dashboard page read from SQLite) delays the other connections served by the same thread.
     /// </summary>
     public bool InlineRequestScheduling { get; set; } = true;
