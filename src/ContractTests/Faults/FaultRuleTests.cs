@@ -212,6 +212,26 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Reorder_TheNotificationThatGoesFirst_IsStillDroppedByADropRule_AndTheHeldOneFollowsIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifySubscription", delivery = "reorder" });
+        await AddAsync(m, new { target = "notifyPayment", delivery = "drop" });
+
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var afterApproval = m.Receiver.Received.Select(r => r.IsPayment ? "payment" : (string)r.Json["subscriptionNotificationType"]!).ToList();
+        var payment = (await m.NotificationsAsync("?kind=notifyPayment")).Single()!;
+        var faults = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+        await m.AdvanceAsync("PT2M");
+
+        afterApproval.Should().Equal(["CREATE"], "phase 1's payment went first and was dropped; the held CREATE went right after it");
+        payment["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal(["unreachable"]);
+        ((string)payment["attempts"]![0]!["error"]!).Should().StartWith("dropped by a delivery fault");
+        faults.Select(f => (int?)f!["remaining"]).Should().Equal([0, 0], "both rules were used");
+        m.Receiver.Received.Select(r => r.IsPayment ? "payment" : (string)r.Json["subscriptionNotificationType"]!).Should().Equal("CREATE", "payment");
+    }
+
+    [Fact]
     public async Task Reorder_LastNotification_IsHeldUntilTheNextOne()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

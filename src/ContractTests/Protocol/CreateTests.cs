@@ -31,9 +31,12 @@ public sealed class CreateTests(EmulatorFactory factory)
     [Theory]
     [InlineData(-1, 2, 4)]
     [InlineData(-3600, 1, 1)]
+    [InlineData(-30, 1, 2)]
+    [InlineData(-299, 1, 3)]
     public async Task Create_StartAMomentAgo_WithTrials_IsAccepted(int seconds, int trialStart, int trialEnd)
     {
-        // A merchant's "now" is a little behind the emulator's: buy one, get N free, or a one-period trial, still pass.
+        // A merchant's "now" is a little behind the emulator's: buy one, get N free, a one-period trial, or "the first
+        // months free" from a start it meant as now, still pass.
         var merchant = await TestMerchant.CreateAsync(client.Http);
         var body = Bodies.Create(factory.Time.GetUtcNow().AddSeconds(seconds));
         body["trials"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject

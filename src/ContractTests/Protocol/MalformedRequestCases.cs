@@ -135,7 +135,8 @@ public static class MalformedRequestCases
         yield return Create("create trial without amount", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1 })), "trials[0].trialAmount: is required");
         yield return Create("create trial without start period", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialAmount"] = Bodies.Amount("PHP", "0") })), "trials[0].trialStartPeriod: is required");
         yield return Create("create trial in another currency", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1, ["trialAmount"] = Bodies.Amount("USD", "0") })), "trials[0].trialAmount.currency: must equal paymentAmount.currency");
-        yield return Create("create a trial over three periods from a start in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "trials", Trials((1, 3, "0"))); }, "trials: a trial from period 1 may cover that period only when subscriptionStartTime is in the past");
+        yield return Create("create a trial over three periods from a start in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "trials", Trials((1, 3, "0"))); }, "trials: when subscriptionStartTime lies in the past (");
+        yield return Create("create a two-period trial from a start six minutes ago", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddMinutes(-6))); Set(b, "trials", Trials((1, 2, "0"))); }, "a free trial may not exceed one billing period; this one covers periods 1-2");
         yield return Create("create trial negative amount", (b, _) => Set(b, "trials", Trials((1, null, "-5"))), "trials[0].trialAmount.value: must be a non-negative integer");
 
         // change (SPEC §3.2).

@@ -56,11 +56,11 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
             {
                 body.Fail(field, rule);
             }
-            else if (st < now && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
+            else if (st < now - StartTimeSkew && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
             {
                 // The short-trial technique: the first period is the trial, and it may not exceed one billing period.
-                // Later trials ("buy one, get N free") are not concerned.
-                body.Fail("trials", $"a trial from period 1 may cover that period only when subscriptionStartTime is in the past (the short-trial technique, SPEC §4.6); this one covers periods 1-{longTrial.EndPeriod}");
+                // Later trials ("buy one, get N free") are not concerned, nor a start the merchant meant as now.
+                body.Fail("trials", $"when subscriptionStartTime lies in the past ({st:O}, before the request at {now:O}), a trial from period 1 may cover period 1 only: a free trial may not exceed one billing period; this one covers periods 1-{longTrial.EndPeriod} (a start up to {StartTimeSkew.TotalMinutes:0} minutes before the request counts as now)");
             }
         }
 
@@ -89,6 +89,12 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
             MerchantAccountId = merchantAccountId,
         });
     }
+
+    /// <summary>
+    /// How far before the request a start time still counts as "now" for the trial rule: a merchant's clock, and the
+    /// second it truncates its "now" to, are a little behind the emulator's.
+    /// </summary>
+    public static readonly TimeSpan StartTimeSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>The authorization deadline must be after now and less than 48 h ahead (SPEC §3.1).</summary>
     public static void CheckExpiry(JsonFields body, DateTimeOffset expiry, DateTimeOffset now)

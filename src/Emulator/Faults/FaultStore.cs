@@ -67,7 +67,14 @@ public sealed class FaultStore(Database database)
     /// As above, with a context that takes a read to build (what subscription an API call is about): built only when
     /// the merchant has a live rule for the target, before the write.
     /// </summary>
-    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, CancellationToken cancellationToken)
+    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, CancellationToken cancellationToken) =>
+        await TakeAsync(clientId, target, context, applies: null, cancellationToken);
+
+    /// <summary>
+    /// As above, passing over the rules <paramref name="applies"/> refuses without touching them (their skips, times and
+    /// draws stay as they are), as if they were not there for this call.
+    /// </summary>
+    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
     {
         if (KnownToHaveNone(clientId))
         {
@@ -93,7 +100,7 @@ public sealed class FaultStore(Database database)
         }
 
         var about = await context(cancellationToken);
-        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, about, cancellationToken), cancellationToken);
+        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, about, cancellationToken, applies), cancellationToken);
     }
 
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
@@ -144,10 +151,10 @@ public sealed class FaultStore(Database database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<FaultRule?> TakeInAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken)
+    private static async Task<FaultRule?> TakeInAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken, Func<FaultRule, bool>? applies = null)
     {
         var candidates = await LiveRulesAsync(work, clientId, target, cancellationToken);
-        foreach (var (id, rule, evaluated) in candidates.Where(c => c.Rule.Match?.Accepts(context) ?? true))
+        foreach (var (id, rule, evaluated) in candidates.Where(c => (applies?.Invoke(c.Rule) ?? true) && (c.Rule.Match?.Accepts(context) ?? true)))
         {
             if (rule.Probability is not null)
             {

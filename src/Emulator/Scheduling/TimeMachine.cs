@@ -347,10 +347,13 @@ public sealed class TimeMachine(
             var at = notification.NextAttemptAt!.Value;
 
             // The one that goes before a held-back notification is not held back itself (with a rule that repeats,
-            // pairs swap: 2, 1, 4, 3), nor is an attempt delayed once already.
-            var rule = notification.Delayed || heldBack.Count > 0
+            // pairs swap: 2, 1, 4, 3), nor delayed, which would send the held ones first; a drop or a duplicate still
+            // hits it. An attempt delayed once already has had its rule.
+            var releasing = heldBack.Count > 0;
+            var rule = notification.Delayed
                 ? null
-                : await faults.TakeAsync(notification.ClientId, notification.Kind, () => FaultContextOf(notification), cancellationToken);
+                : await faults.TakeAsync(notification.ClientId, notification.Kind, _ => Task.FromResult(FaultContextOf(notification)),
+                    applies: releasing ? r => r.Delivery is not ("reorder" or "delay") : null, cancellationToken);
             switch (rule?.Delivery)
             {
                 case "reorder":
