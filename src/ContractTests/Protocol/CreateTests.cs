@@ -57,13 +57,29 @@ public sealed class CreateTests(EmulatorFactory factory)
         var merchant = await TestMerchant.CreateAsync(client.Http);
         var body = Bodies.Create(factory.Time.GetUtcNow());
         body["subscriptionDescription"] = "Gold <plan> & more";
+        body["subscriptionStartTime"] = "2031-04-05T06:07:08+08:00";
+        body["paymentAmount"] = Bodies.Amount("PHP", "123456");
+        body["trials"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["trialStartPeriod"] = 1, ["trialAmount"] = Bodies.Amount("PHP", "5") });
 
         var reply = await client.CallAsync(merchant, "create", body);
         var page = await client.Http.GetAsync(new Uri((string)reply.Json["normalUrl"]!).PathAndQuery);
         var html = await page.Content.ReadAsStringAsync();
 
         page.StatusCode.Should().Be(HttpStatusCode.OK);
-        html.Should().Contain("Gold &lt;plan&gt; &amp; more").And.Contain("19900 PHP").And.Contain("every month").And.Contain("Approve").And.Contain("Decline");
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        html.Should().Contain("Gold &lt;plan&gt; &amp; more").And.Contain("every month").And.Contain("Approve").And.Contain("Decline");
+        html.Should().Contain("1,234.56 PHP", "amounts travel in minor units and are shown to the buyer in major ones")
+            .And.Contain("at 0.05 PHP").And.Contain("2031-04-05 06:07:08 +08:00");
+    }
+
+    [Theory]
+    [InlineData("PHP", 19900, "199.00 PHP")]
+    [InlineData("JPY", 500, "500 JPY")]
+    [InlineData("KWD", 1500, "1.500 KWD")]
+    [InlineData("USD", 0, "0.00 USD")]
+    public void Amount_ForPeople_IsInMajorUnitsOfItsCurrency(string currency, long value, string expected)
+    {
+        new Emulator.Domain.Amount(currency, value).ForPeople().Should().Be(expected);
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public static class AuthorizationPage
         return app;
     }
 
+    /// <summary>A time as a buyer reads it, in the offset the merchant wrote it with: <c>2026-03-01 09:00:00 +08:00</c>.</summary>
+    private static string When(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
+
     private static async Task<IResult> ShowAsync(string token, SubscriptionStore store, MerchantClocks clocks, CancellationToken cancellationToken)
     {
         if (await store.FindByAuthorizationTokenAsync(token, cancellationToken) is not { } subscription)
@@ -34,24 +37,24 @@ public static class AuthorizationPage
         body.Append("<table>");
         Row(body, "Merchant", subscription.ClientId);
         Row(body, "Subscription", plan.Description);
-        Row(body, "Amount per period", plan.PaymentAmount.ToString());
+        Row(body, "Amount per period", plan.PaymentAmount.ForPeople());
         Row(body, "Period", plan.PeriodRule.ToString());
         foreach (var trial in plan.Trials)
         {
-            Row(body, "Trial", $"periods {trial.StartPeriod}–{trial.EndPeriod} at {trial.Amount}");
+            Row(body, "Trial", $"periods {trial.StartPeriod}–{trial.EndPeriod} at {trial.Amount.ForPeople()}");
         }
 
-        Row(body, "Starts", plan.StartTime.ToString("O"));
-        Row(body, "Ends", plan.EndTime?.ToString("O") ?? "when cancelled");
+        Row(body, "Starts", When(plan.StartTime));
+        Row(body, "Ends", plan.EndTime is { } end ? When(end) : "when cancelled");
         Row(body, "Payment method", plan.PaymentMethod.PaymentMethodType);
-        Row(body, "Authorize before", plan.ExpiryTime.ToString("O"));
+        Row(body, "Authorize before", When(plan.ExpiryTime));
         Row(body, "Status", subscription.Status.ToWire());
         body.Append("</table>");
 
         var now = await clocks.NowAsync(subscription.ClientId, cancellationToken);
         if (subscription.AuthorizationExpired || (subscription.Status == SubscriptionStatus.AwaitingAuthorization && now >= plan.ExpiryTime))
         {
-            body.Append($"<p class=\"closed\">The authorization window closed at {plan.ExpiryTime:O}.</p>");
+            body.Append($"<p class=\"closed\">The authorization window closed at {When(plan.ExpiryTime)}.</p>");
         }
         else if (subscription.Status != SubscriptionStatus.AwaitingAuthorization)
         {

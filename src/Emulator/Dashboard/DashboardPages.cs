@@ -90,7 +90,7 @@ public static class DashboardPages
                 E(s.SubscriptionRequestId),
                 $"<span class=\"{s.Status.ToWire()}\">{s.Status.ToWire()}</span>",
                 E(s.Plan.Description) + " · " + E(s.Plan.PeriodRule.ToString()),
-                E(s.Plan.PaymentAmount.ToString()),
+                E(s.Plan.PaymentAmount.ForPeople()),
                 E(Time(s.CreatedAt)));
         }
 
@@ -192,13 +192,13 @@ public static class DashboardPages
         string T(DateTimeOffset? t) => Time(t, offset);
         var body = new StringBuilder();
         body.Append($"<p><a href=\"{Root}/merchants/{U(clientId)}\">← {E(clientId)}</a></p>");
-        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ToString())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code> · times in the offset of its start time ({(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})</p>");
+        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ForPeople())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code> · times in the offset of its start time ({(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})</p>");
         body.Append("<h2>Lifecycle</h2>").Append(LifecycleDiagram.Svg(subscription.Status));
 
         body.Append("<h2>Phases</h2><table id=\"phases\">" + Header("Phase", "Period", "Amount", "Payment id", "Result"));
         foreach (var p in view.Phases)
         {
-            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ToString()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>");
+            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>");
         }
 
         body.Append("</table><h2>Notifications</h2><table id=\"notifications\">" + Header("Notification", "Kind", "Status", "Next attempt", "Attempts", ""));

@@ -9,4 +9,12 @@ public sealed record Amount(string Currency, long Value)
     public string ValueText => Value.ToString(CultureInfo.InvariantCulture);
 
     public override string ToString() => $"{ValueText} {Currency}";
+
+    /// <summary>As a person reads it: the value in major units (19900 PHP is <c>199.00 PHP</c>, 500 JPY is <c>500 JPY</c>).</summary>
+    public string ForPeople()
+    {
+        var digits = Currencies.MinorDigits(Currency);
+        var major = Math.Abs((decimal)Value) / (decimal)Math.Pow(10, digits);
+        return $"{(Value < 0 ? "-" : "")}{major.ToString("N" + digits, CultureInfo.InvariantCulture)} {Currency}";
+    }
 }

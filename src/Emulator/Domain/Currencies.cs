@@ -23,4 +23,15 @@ public static class Currencies
     };
 
     public static bool IsKnown(string code) => Codes.Contains(code);
+
+    // ISO 4217's minor units where they are not two.
+    private static readonly HashSet<string> NoMinorUnit = new(StringComparer.Ordinal)
+    {
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+    };
+
+    private static readonly HashSet<string> ThreeMinorDigits = new(StringComparer.Ordinal) { "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND" };
+
+    /// <summary>How many digits of an amount's value (in minor units, SPEC §2.1) follow the decimal point.</summary>
+    public static int MinorDigits(string code) => NoMinorUnit.Contains(code) ? 0 : ThreeMinorDigits.Contains(code) ? 3 : 2;
 }
