@@ -157,8 +157,9 @@ public sealed class ControlInputTests(EmulatorFactory factory)
     }
 
     [Theory]
-    [InlineData("{bad", "application/json", 400, "from the request body as JSON: 'b' is an invalid start")]
-    [InlineData("{\"by\":1}", "application/json", 400, "could not be converted")]
+    [InlineData("{bad", "application/json", 400, "the body is not readable JSON: 'b' is an invalid start")]
+    [InlineData("{\"by\":1}", "application/json", 400, "the body's by must be a string (CONTROL-API.md gives each field)")]
+    [InlineData("{\"to\":true}", "application/json", 400, "the body's to: an instant must be ISO-8601 with an offset")]
     [InlineData("by=P1D", "text/plain", 415, "the body must be JSON, sent with Content-Type: application/json (got 'text/plain; charset=utf-8')")]
     public async Task UnreadableBody_IsAProblemThatSaysWhy(string body, string mediaType, int status, string detail)
     {

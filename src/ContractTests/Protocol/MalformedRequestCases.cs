@@ -177,8 +177,9 @@ public static class MalformedRequestCases
         yield return Raw("1 MB body", "{\"subscriptionDescription\":\"" + new string('x', 1_000_000) + "\"}", Param, "body: must not be larger than");
         yield return Transport("missing Client-Id", r => r with { OmitClientId = true }, Param, "header Client-Id: is required");
         yield return Transport("missing Request-Time", r => r with { OmitRequestTime = true }, Param, "header Request-Time: is required");
-        yield return Transport("Request-Time not a time", r => r with { RequestTime = "yesterday" }, Param, "header Request-Time: must be a time since the epoch in digits");
-        yield return Transport("Request-Time of 20 digits", r => r with { RequestTime = "17959613096800445170" }, Param, "header Request-Time: must be a time since the epoch in digits");
+        yield return Transport("Request-Time not a time", r => r with { RequestTime = "yesterday" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
+        yield return Transport("Request-Time of 5 digits", r => r with { RequestTime = "12345" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
+        yield return Transport("Request-Time of 20 digits", r => r with { RequestTime = "17959613096800445170" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
         yield return Transport("missing Signature", r => r with { OmitSignature = true }, "INVALID_SIGNATURE", "header Signature is missing");
         yield return Transport("signed with a stranger's key", r => r with { Key = StrangerKey.Value }, "INVALID_SIGNATURE", "does not verify");
         yield return Transport("signature not base64", r => r with { SignatureHeader = _ => "algorithm=RSA256,keyVersion=1,signature=%%%not-base64" }, "INVALID_SIGNATURE", "not URL-encoded base64");

@@ -81,8 +81,9 @@ public sealed class NotificationDispatcher(
             var (notification, record, _, _, _) = attempts[i];
             Hosting.EmulatorMetrics.NotificationAttempts.WithLabels(notification.Kind, record.Outcome).Inc();
             logger.LogInformation(
-                "Delivered {Kind} {NotificationId} of {ClientId} to {Url}, attempt {Attempt}: {Outcome} {HttpStatus}",
-                notification.Kind, notification.NotificationId, notification.ClientId, notification.Url, numbers[i], record.Outcome, record.HttpStatus);
+                "Notification {Kind} {NotificationId} of {ClientId} to {Url}, attempt {Attempt}: {Outcome} ({Detail})",
+                notification.Kind, notification.NotificationId, notification.ClientId, notification.Url, numbers[i], record.Outcome,
+                record.HttpStatus is { } status ? $"HTTP {status}" : record.Error ?? "no answer");
             results.Add(new DeliveryAttempt(notification, numbers[i], record.At, record.Outcome, record.HttpStatus));
         }
 

@@ -135,7 +135,7 @@ public sealed partial class AntomGateway(
 
         if (!RequestTimeFormat().IsMatch(requestTime))
         {
-            return Fail(AntomResult.ParamIllegal($"header Request-Time: must be a time since the epoch in digits (milliseconds, or finer up to nanoseconds as older Go SDKs send) or an ISO-8601 date-time (got '{requestTime}')"));
+            return Fail(AntomResult.ParamIllegal($"header Request-Time: must be a time since the epoch in 10 to 19 digits (seconds; milliseconds, as the SDKs send; or finer, up to nanoseconds, as older Go SDKs send) or an ISO-8601 date-time (got '{requestTime}')"));
         }
 
         if (await merchants.FindAsync(clientId, cancellationToken) is not var (merchant, publicKey))
