@@ -56,8 +56,9 @@ public sealed class IdempotencyTests
         first.ResultCode.Should().Be("SUCCESS", first.ResultMessage);
         repeat.RawBody.Should().Equal(first.RawBody, "the same request gets the first answer, even once its rules no longer hold");
         repeat.SignatureValid.Should().BeTrue();
-        other.ResultCode.Should().Be("PARAM_ILLEGAL", "another body is checked as a new request");
-        other.ResultMessage.Should().Contain("subscriptionExpiryTime: must be after the time of the request");
+        other.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT", "another body under a used request id is refused as such, valid or not");
+        other.ResultMessage.Should().Contain("was already used for create with a different body")
+            .And.Contain("this body also breaks a rule: subscriptionExpiryTime: must be after the time of the request");
     }
 
     [Fact]

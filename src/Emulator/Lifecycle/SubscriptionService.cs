@@ -299,14 +299,18 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
     /// <summary>
     /// A body that breaks a rule now may still be the repeat of a request that passed when it was first sent (a time
     /// rule such as the authorization deadline has passed since): the same body with the same request id gets the first
-    /// answer (SPEC §10), anything else the broken rules. Read only for a refused body, so a valid one costs no read.
+    /// answer (SPEC §10); another body with that request id is REPEAT_REQ_INCONSISTENT, the root of the trouble, with the
+    /// rule it breaks besides; a new request id gets the broken rules. Read only for a refused body, so a valid one costs
+    /// no read.
     /// </summary>
     private async Task<AntomResponse> RepeatOrParamIllegalAsync(GatewayRequest request, string api, string idField, JsonFields fields, CancellationToken cancellationToken)
     {
         if (request.Body.TryGetProperty(idField, out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 64 } requestId
-            && await ReplayAsync(request.Merchant.ClientId, api, requestId, request, cancellationToken) is ReplayedResponse first)
+            && await ReplayAsync(request.Merchant.ClientId, api, requestId, request, cancellationToken) is { } first)
         {
-            return first;
+            return first is ReplayedResponse
+                ? first
+                : new AntomResponse(first.Result with { ResultMessage = $"{first.Result.ResultMessage} (this body also breaks a rule: {fields.Errors[0]})" });
         }
 
         return ParamIllegal(fields);
