@@ -2,7 +2,8 @@
 # Sends one signed request to the emulator, exactly as an Antom SDK would, and prints the answer with its headers.
 #   examples/signed-call.sh <api> <body.json>      api: any Antom subscription API (create, change, cancel, inquireSubscription, …)
 # Settings (environment): EMULATOR_URL (default http://localhost:5080), CLIENT_ID and PRIVATE_KEY (default: the
-# default merchant of fixtures/). The signed content is: POST <path>\n<client-id>.<request-time>.<body>.
+# default merchant of fixtures/), CURL_OPTS (more curl options: CURL_OPTS=--insecure for the emulator's self-signed
+# HTTPS certificate, EMULATOR_URL=https://localhost:5443). The signed content is: POST <path>\n<client-id>.<request-time>.<body>.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 api="${1:?usage: signed-call.sh <api: create, change, cancel, inquireSubscription, …> body.json}"
@@ -18,7 +19,8 @@ request_time="$(date +%s%3N)"
 signature="$(printf 'POST %s\n%s.%s.%s' "$path" "$client_id" "$request_time" "$body" \
   | openssl dgst -sha256 -sign "$key" | base64 -w0 | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')"
 
-curl -sS -i -X POST "$url$path" \
+# shellcheck disable=SC2086 # CURL_OPTS is a list of options
+curl -sS -i ${CURL_OPTS:-} -X POST "$url$path" \
   -H "Content-Type: application/json; charset=UTF-8" \
   -H "Client-Id: $client_id" \
   -H "Request-Time: $request_time" \
