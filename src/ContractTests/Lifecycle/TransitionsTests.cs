@@ -311,6 +311,23 @@ public sealed class TransitionsTests
     }
 
     [Fact]
+    public async Task Timeline_OfACallAnsweredUByAnAppliedFault_SaysWhatHappenedAndWhatTheCallerSaw()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        var change = Bodies.Change(subscriptionId);
+        (await client.Http.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "change", resultCode = "UNKNOWN_EXCEPTION", effect = "applied" })).EnsureSuccessStatusCode();
+
+        var seen = await client.CallAsync(merchant, "change", change);
+        var retried = await client.CallAsync(merchant, "change", change);
+        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+
+        seen.ResultStatus.Should().Be("U");
+        retried.ResultCode.Should().Be("SUCCESS", "the change took place; its retry gets the first answer");
+        timeline.Should().ContainSingle(d => d.StartsWith("change ", StringComparison.Ordinal))
+            .Which.Should().EndWith("→ SUCCESS, answered UNKNOWN_EXCEPTION by a fault (effect applied)");
+    }
+
+    [Fact]
     public async Task Timeline_RecordsStateChangesAndApiCallsWithTimes()
     {
         var (merchant, subscriptionId) = await scenario.CreateActiveAsync();

@@ -298,8 +298,11 @@ public sealed class Subscription
         return true;
     }
 
-    public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode) =>
-        Timeline.Add(new TimelineEntry(now, "apiCall", $"{api} {requestId} → {resultCode}"));
+    /// <summary>A call in the timeline: its outcome, and the code the caller was answered with when a fault put another.</summary>
+    public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode, string? answeredWith = null) =>
+        Timeline.Add(new TimelineEntry(now, "apiCall", answeredWith is null
+            ? $"{api} {requestId} → {resultCode}"
+            : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect applied)"));
 
     /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
     public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()

@@ -223,7 +223,7 @@ public sealed partial class AntomGateway(
             var row = catalogue.Find(api, code)!;
             if (row.ResultStatus == "U" && rule.Applied)
             {
-                await handler(request, cancellationToken);
+                await handler(request with { AnsweredWith = code }, cancellationToken);
             }
 
             return Fail(new AntomResult(code, row.ResultStatus, row.Message));

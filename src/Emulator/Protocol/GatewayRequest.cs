@@ -11,6 +11,12 @@ public sealed record GatewayRequest(
     string BaseUrl,
     DateTimeOffset Now)
 {
+    /// <summary>
+    /// The result code the caller is answered with instead of the outcome: a <c>U</c> fault whose effect is applied
+    /// (the change takes place, the caller sees <c>U</c>). The subscription's timeline says both.
+    /// </summary>
+    public string? AnsweredWith { get; init; }
+
     /// <summary>Whether a request stored under the same request id with <paramref name="storedHash"/> was this one (see <see cref="BodyHashes"/>).</summary>
     public bool IsSameBody(string storedHash) =>
         storedHash == CanonicalBodyHash || storedHash == BodyHashes.InWrittenOrder(Body);
