@@ -77,6 +77,7 @@ public sealed class AntomEmulator : IAsyncDisposable
     /// </summary>
     public async Task<EmulatorMerchant> CreateMerchantAsync(string? clientId = null, DateTimeOffset? frozenAt = null, Uri? notificationBaseUrl = null)
     {
+        var madeUp = clientId is null;
         clientId ??= "SANDBOX_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         var key = RSA.Create(2048);
         var inbox = notificationBaseUrl is null ? await NotificationInbox.StartAsync(await AntomPublicKeyAsync()) : null;
@@ -108,7 +109,7 @@ public sealed class AntomEmulator : IAsyncDisposable
             throw new InvalidOperationException($"PUT /_emulator/v1/merchants/{clientId} answered {(int)response.StatusCode}: {problem}");
         }
 
-        return new EmulatorMerchant(this, clientId, key, inbox);
+        return new EmulatorMerchant(this, clientId, key, inbox, deleteWhenDisposed: madeUp && host is null);
     }
 
     public async ValueTask DisposeAsync()

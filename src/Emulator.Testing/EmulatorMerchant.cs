@@ -14,13 +14,15 @@ namespace Emulator.Testing;
 public sealed class EmulatorMerchant : IAsyncDisposable
 {
     private readonly AntomEmulator emulator;
+    private readonly bool deleteWhenDisposed;
 
-    internal EmulatorMerchant(AntomEmulator emulator, string clientId, RSA privateKey, NotificationInbox? inbox)
+    internal EmulatorMerchant(AntomEmulator emulator, string clientId, RSA privateKey, NotificationInbox? inbox, bool deleteWhenDisposed = false)
     {
         this.emulator = emulator;
         ClientId = clientId;
         PrivateKey = privateKey;
         Inbox = inbox;
+        this.deleteWhenDisposed = deleteWhenDisposed;
     }
 
     public string ClientId { get; }
@@ -141,6 +143,10 @@ public sealed class EmulatorMerchant : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the inbox; on a running emulator (<see cref="AntomEmulator.Connect"/>), also deletes the merchant when the kit
+    /// made up its client id, so that test runs do not pile merchants up there. One your test named is kept.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Inbox is not null)
@@ -149,6 +155,17 @@ public sealed class EmulatorMerchant : IAsyncDisposable
         }
 
         PrivateKey.Dispose();
+        if (deleteWhenDisposed)
+        {
+            try
+            {
+                using var deleted = await emulator.Http.DeleteAsync(Control);
+            }
+            catch (HttpRequestException)
+            {
+                // The emulator is gone already: nothing left to tidy.
+            }
+        }
     }
 
     private async Task<JsonObject> PostAsync(string path, object? body) => (await SendAsync(HttpMethod.Post, path, body))!.AsObject();

@@ -106,14 +106,27 @@ public sealed class KitTests
         try
         {
             await using var emulator = AntomEmulator.Connect(baseUri);
-            await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero));
-            var body = Support.MerchantHarness.Body(new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero));
+            string clientId;
+            await using (var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero)))
+            {
+                clientId = merchant.ClientId;
+                var body = Support.MerchantHarness.Body(new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero));
 
-            (await merchant.CallAsync("create", body)).ResultCode.Should().Be("SUCCESS");
-            await merchant.DeclineAsync((string)body["subscriptionRequestId"]!);
-            var notice = await merchant.WaitForNotificationAsync(n => n.Kind == "notifySubscription");
+                (await merchant.CallAsync("create", body)).ResultCode.Should().Be("SUCCESS");
+                await merchant.DeclineAsync((string)body["subscriptionRequestId"]!);
+                var notice = await merchant.WaitForNotificationAsync(n => n.Kind == "notifySubscription");
 
-            ((string)notice.Json["subscriptionStatus"]!).Should().Be("TERMINATED");
+                ((string)notice.Json["subscriptionStatus"]!).Should().Be("TERMINATED");
+            }
+
+            await using (await emulator.CreateMerchantAsync(clientId: "SANDBOX_KEPTBYTHETEST"))
+            {
+            }
+
+            (await emulator.Http.GetAsync($"/_emulator/v1/merchants/{clientId}")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound,
+                "a merchant whose id the kit made up is deleted with it, so runs do not pile merchants up on a running emulator");
+            (await emulator.Http.GetAsync("/_emulator/v1/merchants/SANDBOX_KEPTBYTHETEST")).StatusCode.Should().Be(System.Net.HttpStatusCode.OK,
+                "one the test named is kept");
         }
         finally
         {
