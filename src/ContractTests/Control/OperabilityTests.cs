@@ -61,6 +61,23 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Dashboard_FaultRules_SayWhichAreUsedUp_AndShowAmountsInMajorUnits()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", resultCode = "RISK_REJECT" })).EnsureSuccessStatusCode();
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", times = 2 })).EnsureSuccessStatusCode();
+        (await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(start))).ResultCode.Should().Be("RISK_REJECT");
+        await m.CreateAndApproveAsync(MerchantHarness.Body(start));
+
+        var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}");
+
+        page.Should().Contain("<h2>Fault rules</h2>").And.NotContain("in force");
+        page.Should().Contain("<td>0 (used up)</td>", "the RISK_REJECT rule hit its one create").And.Contain("<td>1</td>", "one deduction fault of two is left");
+        page.Should().Contain("199.00 PHP").And.NotContain("19900 PHP");
+    }
+
     /// <summary>What the dashboard's forms and filters get wrong is a 400 or 404 page, never a 500 or a silent default.</summary>
     [Fact]
     public async Task Dashboard_BadInput_IsAPageSayingWhat()

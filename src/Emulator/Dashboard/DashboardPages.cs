@@ -94,12 +94,12 @@ public static class DashboardPages
                 E(Time(s.CreatedAt)));
         }
 
-        body.Append("</table><h2>Faults in force</h2><table id=\"faults\">" + Header("Target", "Fault", "Remaining", "Match", ""));
+        body.Append("</table><h2>Fault rules</h2><p>In creation order; a used-up rule stays listed until removed.</p><table id=\"faults\">" + Header("Target", "Fault", "Remaining", "Match", ""));
         foreach (var f in await faults.ListAsync(clientId, ct))
         {
             var what = f.ResultCode ?? f.Transport ?? f.Delivery;
             Row(body, E(f.Target), E(what) + (f.Delay is null ? "" : $" {E(f.Delay)}") + (f.Applied ? " (applied)" : ""),
-                f.Remaining?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "until deleted",
+                f.Remaining switch { null => "until deleted", 0 => "0 (used up)", { } left => left.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 E(f.Match is null ? "" : $"{f.Match.SubscriptionId} {f.Match.SubscriptionRequestId} {f.Match.PhaseNo}"),
                 Button($"{self}/faults/{U(f.FaultId)}/delete", "Remove", $"remove-{f.FaultId}"));
         }
