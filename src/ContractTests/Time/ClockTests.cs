@@ -358,6 +358,37 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// A webhook handler that, on the CREATE of one approval, approves another request: the second approval does not
+    /// wait for the first one's run (which waits for the handler); that run delivers what the second caused.
+    /// </summary>
+    [Fact]
+    public async Task ApproveFromAWebhookHandlerDuringAnotherApproval_NeitherWaitsForTheOther()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var first = await m.CreateAsync(MerchantHarness.Body(Frozen));
+        var second = await m.CreateAsync(MerchantHarness.Body(Frozen));
+        var approvedInHandler = false;
+        m.Receiver.Answer = async n =>
+        {
+            if (!n.IsPayment && (string)n.Json["subscriptionRequestId"]! == first && !approvedInHandler)
+            {
+                approvedInHandler = true;
+                (await m.Http.PostAsync($"{m.Control}/subscription-requests/{second}/approve", null)).EnsureSuccessStatusCode();
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        (await m.Http.PostAsync($"{m.Control}/subscription-requests/{first}/approve", null)).EnsureSuccessStatusCode();
+        var ledger = await m.NotificationsAsync();
+
+        approvedInHandler.Should().BeTrue();
+        ledger.Should().HaveCount(4, "CREATE and phase 1 of each");
+        ledger.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged" && n["attempts"]!.AsArray().Count == 1,
+            "the handler's approval answered at once, and the first approval's run delivered what it caused before returning");
+    }
+
+    /// <summary>
     /// A webhook handler that approves another request during an advance: the approval does not wait for the advance
     /// (which waits for the handler), so the notification being handled is acknowledged at once, and the approval's
     /// phase 1 is in the advance's events.

@@ -124,9 +124,9 @@ public static class EmulatorHosting
 
         if (builder.Configuration.GetValue($"{EmulatorOptions.SectionName}:{nameof(EmulatorOptions.InlineRequestScheduling)}", new EmulatorOptions().InlineRequestScheduling))
         {
-            // Requests run on the socket's own thread until their first wait: no queueing through the thread pool between
-            // the socket and the gateway. Nothing on the request path blocks on another request (SQLite's statements run
-            // through, PostgreSQL's await), so no request waits for a thread it holds.
+            // Requests run where their socket's event is handled (on Linux a thread-pool work item) until their first
+            // wait: no second queueing through the thread pool between the socket and the gateway. Nothing on the request
+            // path blocks on another request (SQLite's statements run through, PostgreSQL's await).
             builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         }
 

@@ -81,9 +81,11 @@ public sealed class EmulatorOptions
 
     /// <summary>
     /// Run each request on the thread that read it from its socket, instead of handing it to the thread pool (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>). On by default: a signed answer goes out one hand-off sooner, which cuts
-    /// its p99 latency on a busy machine by about a quarter (bench/RESULTS.md). The price: a request that runs long without
-    /// awaiting (a large dashboard page read from SQLite) delays the other connections served by the same thread.
+    /// <c>UnsafePreferInlineScheduling</c>). On by default: a signed answer goes out one hand-off sooner, which cuts its
+    /// p99 latency on a busy machine by about a quarter (bench/RESULTS.md). On Linux the socket engine itself runs on
+    /// thread-pool threads, so a slow request holds one pool thread with the setting on or off (measured: no request of
+    /// the emulator waits synchronously, and large pages slow other calls alike either way). Elsewhere the socket
+    /// threads are dedicated, and a request that runs long without awaiting would hold up the others they serve.
     /// </summary>
     public bool InlineRequestScheduling { get; set; } = true;
 

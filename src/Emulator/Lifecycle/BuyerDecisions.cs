@@ -7,7 +7,7 @@ namespace Emulator.Lifecycle;
 /// <summary>
 /// The buyer's approve or decline (authorization page or control API), on the merchant's clock. It returns once the
 /// notifications it caused (CREATE, phase 1) have had their first delivery attempt (CONTROL-API.md "Buyer"), except
-/// during an advance of the merchant, which makes those attempts itself.
+/// during an advance of the merchant, or while a run of it has notifications out, which then makes those attempts.
 /// </summary>
 public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStore store, MerchantClocks clocks, TimeMachine machine, MerchantRuns runs)
 {
@@ -26,9 +26,10 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
 
         await runs.TellAsync(clientId, charged, cancellationToken);
 
-        // During an advance (a webhook handler approving, say), the advance delivers what this caused, at this time:
-        // waiting for it would wait for the handler that is waiting for this call.
-        if (!await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
+        // During an advance, or while a run of the merchant has notifications out (a webhook handler approving, say, on
+        // the CREATE of another approval), that run delivers what this caused, at this time: waiting for it would wait
+        // for the handler that is waiting for this call. This decision is committed before the run is asked about.
+        if (!machine.IsDelivering(clientId) && !await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
         {
             await machine.RunDueAsync(clientId, now, cancellationToken);
         }

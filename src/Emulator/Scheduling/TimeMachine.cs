@@ -30,8 +30,17 @@ public sealed class TimeMachine(
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, int> delivering = new(StringComparer.Ordinal);
+
     /// <summary>Whether a run is under way for the merchant (the background loop does not queue behind it).</summary>
     public bool IsRunning(string clientId) => gates.TryGetValue(clientId, out var gate) && gate.CurrentCount == 0;
+
+    /// <summary>
+    /// Whether a run of the merchant in this instance has notifications out at this moment, so that a call made now may
+    /// come from their webhook handler, which that run waits for. What such a call commits before asking is read by the
+    /// run once those notifications are back: it may leave its due work to the run instead of waiting for the run.
+    /// </summary>
+    public bool IsDelivering(string clientId) => delivering.TryGetValue(clientId, out var count) && count > 0;
 
     /// <summary>
     /// Runs everything due up to the target, then moves the merchant's clock there, both while holding the merchant's
@@ -261,14 +270,24 @@ public sealed class TimeMachine(
             return [];
         }
 
-        var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
-        var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, groups.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
-        var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
-        return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
+        var clientId = due[0].ClientId;
+        delivering.AddOrUpdate(clientId, 1, (_, count) => count + 1);
+        try
+        {
+            var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
+            var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, groups.Length),
+                new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
+                async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
+            var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
+            return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
+        }
+        finally
+        {
+            // Only after the run's reads of this step that follow (the outbox, for whatever else is due at this instant).
+            delivering.AddOrUpdate(clientId, 0, (_, count) => count - 1);
+        }
     }
 
     private const int BatchSize = 256;
