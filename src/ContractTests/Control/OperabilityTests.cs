@@ -78,6 +78,36 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         page.Should().Contain("199.00 PHP").And.NotContain("19900 PHP");
     }
 
+    [Fact]
+    public async Task Dashboard_AddFaultForm_TakesASkipAndAnAppliedEffect()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+        var form = await m.Http.GetStringAsync(self);
+
+        var added = await m.Http.PostAsync($"{self}/faults", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["target"] = "create", ["kind"] = "resultCode", ["value"] = "UNKNOWN_EXCEPTION", ["times"] = "1", ["skip"] = "1", ["effect"] = "applied",
+        }));
+        var badSkip = await m.Http.PostAsync($"{self}/faults", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["target"] = "create", ["kind"] = "resultCode", ["value"] = "RISK_REJECT", ["skip"] = "-1",
+        }));
+        var passed = await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(start));
+        var body = MerchantHarness.Body(start);
+        var unknown = await m.Client.CallAsync(m.Merchant, "create", body);
+        var retried = await m.Client.CallAsync(m.Merchant, "create", body);
+
+        form.Should().Contain("name=\"skip\"").And.Contain("name=\"effect\" value=\"applied\"");
+        added.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await added.Content.ReadAsStringAsync()).Should().Contain("UNKNOWN_EXCEPTION (applied)", "the form's redirect shows the merchant's rules");
+        (await badSkip.Content.ReadAsStringAsync()).Should().Contain("skip must be a whole number");
+        passed.ResultCode.Should().Be("SUCCESS", "skip 1 lets the first create through");
+        unknown.ResultStatus.Should().Be("U");
+        retried.ResultCode.Should().Be("SUCCESS", "the effect was applied: the create took place, and its retry gets the first answer");
+    }
+
     /// <summary>What the dashboard's forms and filters get wrong is a 400 or 404 page, never a 500 or a silent default.</summary>
     [Fact]
     public async Task Dashboard_BadInput_IsAPageSayingWhat()

@@ -107,7 +107,8 @@ public static class DashboardPages
         body.Append("</table>");
         body.Append($"<form id=\"add-fault\" method=\"post\" action=\"{self}/faults\">Target <select name=\"target\">{Options(FaultTargets.All)}</select> ");
         body.Append($"<select name=\"kind\"><option>resultCode</option><option>transport</option><option>delivery</option></select> ");
-        body.Append($"<input name=\"value\" list=\"fault-values\" placeholder=\"RISK_REJECT, reset, drop…\"> times <input name=\"times\" value=\"1\" size=\"3\"> delay <input name=\"delay\" placeholder=\"PT5M\" size=\"6\"> ");
+        body.Append($"<input name=\"value\" list=\"fault-values\" placeholder=\"RISK_REJECT, reset, drop…\"> times <input name=\"times\" value=\"1\" size=\"3\"> skip <input name=\"skip\" value=\"0\" size=\"3\"> delay <input name=\"delay\" placeholder=\"PT5M\" size=\"6\"> ");
+        body.Append($"<label title=\"a U result code, timeout, reset or http500 whose change still takes place\"><input type=\"checkbox\" name=\"effect\" value=\"{FaultTargets.Applied}\"> effect applied</label> ");
         body.Append("<button id=\"add-fault-button\" type=\"submit\">Add fault</button></form>");
         body.Append($"<datalist id=\"fault-values\">{Options(catalogue.All.Select(r => r.Code).Concat(FaultTargets.TransportFaults).Concat(FaultTargets.DeliveryFaults).Distinct())}</datalist>");
         return Page(clientId, body.ToString(), nav: Nav());
@@ -151,6 +152,17 @@ public static class DashboardPages
             return CannotAddFault(clientId, $"times must be a whole number from 0 (until deleted) up (got '{timesText}')");
         }
 
+        int? skip = null;
+        if (form["skip"].ToString() is { Length: > 0 } skipText)
+        {
+            if (!int.TryParse(skipText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var skipped))
+            {
+                return CannotAddFault(clientId, $"skip must be a whole number from 0 up (got '{skipText}')");
+            }
+
+            skip = skipped;
+        }
+
         var kind = form["kind"].ToString();
         var value = form["value"].ToString().Trim();
         var delay = form["delay"].ToString().Trim();
@@ -161,9 +173,9 @@ public static class DashboardPages
             kind == "delivery" ? value : null,
             delay.Length > 0 ? delay : null,
             times,
+            skip,
             null,
-            null,
-            null);
+            form["effect"].ToString() == FaultTargets.Applied ? FaultTargets.Applied : null);
         if (fault.Validate(catalogue) is { } error)
         {
             return CannotAddFault(clientId, error);
