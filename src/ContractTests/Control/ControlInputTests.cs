@@ -160,6 +160,8 @@ public sealed class ControlInputTests(EmulatorFactory factory)
     [InlineData("{bad", "application/json", 400, "the body is not readable JSON: 'b' is an invalid start")]
     [InlineData("{\"by\":1}", "application/json", 400, "the body's by must be a string (CONTROL-API.md gives each field)")]
     [InlineData("{\"to\":true}", "application/json", 400, "the body's to: an instant must be ISO-8601 with an offset")]
+    [InlineData("[]", "application/json", 400, "the body must be a JSON object")]
+    [InlineData("", "application/json", 400, "a JSON body is required")]
     [InlineData("by=P1D", "text/plain", 415, "the body must be JSON, sent with Content-Type: application/json (got 'text/plain; charset=utf-8')")]
     public async Task UnreadableBody_IsAProblemThatSaysWhy(string body, string mediaType, int status, string detail)
     {
@@ -171,6 +173,18 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         ((int)response.StatusCode).Should().Be(status);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         ((string?)problem!["detail"] ?? (string)problem["title"]!).Should().Contain(detail);
+    }
+
+    [Fact]
+    public async Task FaultBody_NumberOutOfRange_SaysTheFieldTakesAWholeNumber()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/faults", new StringContent("""{"target":"create","resultCode":"RISK_REJECT","times":99999999999}""", Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)problem!["detail"]!).Should().Contain("the body's times must be a whole number up to 2147483647").And.NotContain("Emulator.");
     }
 
     [Fact]

@@ -289,6 +289,47 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         delivered.Should().OnlyContain(r => r.SignatureValid);
     }
 
+    [SkippableFact]
+    public async Task ApprovalRunOnA_HandlerApprovesThroughB_NeitherWaitsForTheOther()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var environment = new Dictionary<string, string>
+        {
+            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("handlerapproval"),
+            ["Emulator__NotificationTimeout"] = "00:00:05",
+        };
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
+        var (clientA, clientB) = (two.ClientA, two.ClientB);
+        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
+        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        var first = MerchantHarness.Body(Start);
+        var second = MerchantHarness.Body(Start);
+        await new AntomTestClient(clientA).CallAsync(merchant, "create", first);
+        await new AntomTestClient(clientA).CallAsync(merchant, "create", second);
+        var approvedThroughB = false;
+        receiver.Answer = async n =>
+        {
+            if (!n.IsPayment && (string)n.Json["subscriptionRequestId"]! == (string)first["subscriptionRequestId"]! && !approvedThroughB)
+            {
+                approvedThroughB = true;
+                (await clientB.PostAsync($"{control}/subscription-requests/{(string)second["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        (await clientA.PostAsync($"{control}/subscription-requests/{(string)first["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+        await receiver.WaitForAsync(n => !n.IsPayment && (string)n.Json["subscriptionRequestId"]! == (string)second["subscriptionRequestId"]!, TimeSpan.FromSeconds(30));
+        var ledger = (await clientA.GetFromJsonAsync<JsonArray>($"{control}/notifications?kind=notifySubscription"))!;
+
+        approvedThroughB.Should().BeTrue();
+        ledger.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged",
+            "the approval through B did not wait for A's run, which waited for the handler: the first CREATE was acknowledged, not timed out");
+        ledger.Select(n => n!["attempts"]!.AsArray().Count).Should().Equal(1, 1);
+    }
+
     /// <summary>Two emulator processes on one database, started together, and a client for each.</summary>
     private sealed class TwoInstances(EmulatorProcess a, EmulatorProcess b) : IAsyncDisposable
     {

@@ -328,6 +328,20 @@ public sealed class TransitionsTests
     }
 
     [Fact]
+    public async Task Timeline_OfACallAnsweredWithHttp500ByAnAppliedFault_SaysWhatHappenedAndWhatTheCallerSaw()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        (await client.Http.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new { target = "cancel", transport = "http500", effect = "applied" })).EnsureSuccessStatusCode();
+
+        var seen = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId));
+        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+
+        seen.Status.Should().Be(HttpStatusCode.InternalServerError);
+        timeline.Should().ContainSingle(d => d.StartsWith("cancel ", StringComparison.Ordinal))
+            .Which.Should().EndWith("→ SUCCESS, answered TRANSPORT_HTTP500 by a fault (effect applied)");
+    }
+
+    [Fact]
     public async Task Timeline_RecordsStateChangesAndApiCallsWithTimes()
     {
         var (merchant, subscriptionId) = await scenario.CreateActiveAsync();

@@ -52,6 +52,20 @@ public sealed class CreateTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Create_AtTheStartOfTheCalendar_IsCheckedLikeAnyOther()
+    {
+        // The trial rule's allowance (5 minutes before the request) is worked out without stepping before the year 1.
+        var now = new DateTimeOffset(1, 1, 1, 0, 1, 0, TimeSpan.Zero);
+        var merchant = await TestMerchant.CreateAsync(client.Http, frozenAt: now);
+        var body = Bodies.Create(now.AddSeconds(-30));
+        body["trials"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["trialStartPeriod"] = 1, ["trialEndPeriod"] = 2, ["trialAmount"] = Bodies.Amount("PHP", "0") });
+
+        var reply = await client.CallAsync(merchant, "create", body);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+    }
+
+    [Fact]
     public async Task Create_NormalUrl_ServesTheAuthorizationPageWithThePlan()
     {
         var merchant = await TestMerchant.CreateAsync(client.Http);

@@ -389,6 +389,40 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// The same on a clock that ticks: the handler's approval falls after the instant the first approval's run goes to,
+    /// so a run right after it delivers what the second approval caused, without waiting for the background loop.
+    /// </summary>
+    [Fact]
+    public async Task ApproveFromAWebhookHandlerDuringAnotherApproval_OnATickingClock_IsDeliveredRightAfter()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        (await m.Http.PostAsync($"{m.Control}/clock/resume", null)).EnsureSuccessStatusCode();
+        var now = await m.NowAsync();
+        var first = await m.CreateAsync(MerchantHarness.Body(now));
+        var second = await m.CreateAsync(MerchantHarness.Body(now));
+        var approvedInHandler = false;
+        m.Receiver.Answer = async n =>
+        {
+            if (!n.IsPayment && (string)n.Json["subscriptionRequestId"]! == first && !approvedInHandler)
+            {
+                approvedInHandler = true;
+                factory.Time.Advance(TimeSpan.FromMilliseconds(5)); // the handler's own time
+                (await m.Http.PostAsync($"{m.Control}/subscription-requests/{second}/approve", null)).EnsureSuccessStatusCode();
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        (await m.Http.PostAsync($"{m.Control}/subscription-requests/{first}/approve", null)).EnsureSuccessStatusCode();
+        var secondId = (string)(await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions?subscriptionRequestId={second}"))!.Single()!["subscriptionId"]!;
+        var payment = await m.Receiver.WaitForAsync(n => n.IsPayment && (string)n.Json["subscriptionId"]! == secondId, TimeSpan.FromSeconds(20));
+
+        approvedInHandler.Should().BeTrue();
+        payment.SignatureValid.Should().BeTrue("delivered with the clock where the test left it: no background tick was needed");
+        m.Receiver.Received.Should().HaveCount(4, "CREATE and phase 1 of each, once");
+    }
+
+    /// <summary>
     /// A webhook handler that approves another request during an advance: the approval does not wait for the advance
     /// (which waits for the handler), so the notification being handled is acknowledged at once, and the approval's
     /// phase 1 is in the advance's events.

@@ -56,7 +56,7 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
             {
                 body.Fail(field, rule);
             }
-            else if (st < now - StartTimeSkew && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
+            else if (now - st > StartTimeSkew && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
             {
                 // The short-trial technique: the first period is the trial, and it may not exceed one billing period.
                 // Later trials ("buy one, get N free") are not concerned, nor a start the merchant meant as now.

@@ -23,9 +23,12 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
         {
             JsonException { Path: { Length: > 2 } path } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) =>
                 $"the body's {path[2..]} {Expected(BodyType(httpContext), path[2..])} (CONTROL-API.md gives each field)",
+            JsonException { Path: "$" } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) =>
+                "the body must be a JSON object (CONTROL-API.md gives its fields)",
             JsonException { Path: { Length: > 2 } path } json => $"the body's {path[2..]}: {json.Message}",
             JsonException json => $"the body is not readable JSON: {json.Message}",
             { } cause => $"{unreadable.Message.TrimEnd('.')}: {cause.Message}",
+            null when unreadable.Message.Contains("no body was provided", StringComparison.Ordinal) => "a JSON body is required (CONTROL-API.md gives its fields)",
             null => unreadable.Message,
         };
         httpContext.Response.StatusCode = unreadable.StatusCode;
@@ -59,6 +62,8 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
             _ when type == typeof(TimeSpan) => "must be a duration, written as a string",
             _ when type == typeof(bool) => "must be true or false",
             _ when type.IsEnum => "must be one of the documented names, written as a string",
+            _ when type == typeof(int) => $"must be a whole number up to {int.MaxValue}",
+            _ when type == typeof(long) => "must be a whole number",
             _ when type.IsPrimitive || type == typeof(decimal) => "must be a number",
             _ when type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "must be an array",
             _ => "must be an object",

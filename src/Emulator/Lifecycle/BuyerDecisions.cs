@@ -7,7 +7,8 @@ namespace Emulator.Lifecycle;
 /// <summary>
 /// The buyer's approve or decline (authorization page or control API), on the merchant's clock. It returns once the
 /// notifications it caused (CREATE, phase 1) have had their first delivery attempt (CONTROL-API.md "Buyer"), except
-/// during an advance of the merchant, or while a run of it has notifications out, which then makes those attempts.
+/// during an advance of the merchant, which makes those attempts, and while another run of it has notifications out or
+/// runs in another instance, when a run right after it makes them.
 /// </summary>
 public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStore store, MerchantClocks clocks, TimeMachine machine, MerchantRuns runs)
 {
@@ -26,10 +27,21 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
 
         await runs.TellAsync(clientId, charged, cancellationToken);
 
-        // During an advance, or while a run of the merchant has notifications out (a webhook handler approving, say, on
-        // the CREATE of another approval), that run delivers what this caused, at this time: waiting for it would wait
-        // for the handler that is waiting for this call. This decision is committed before the run is asked about.
-        if (!machine.IsDelivering(clientId) && !await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
+        // During an advance, that advance delivers what this caused, at this time. While another run of the merchant has
+        // notifications out here, or runs in another instance (a webhook handler approving, say, on the CREATE of
+        // another approval), a run right after it does (the current one too, when this falls before its end). Waiting
+        // for either would wait for the handler that is waiting for this call. This decision is committed before the
+        // runs are asked about.
+        if (await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
+        {
+            return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
+        }
+
+        if (machine.IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken))
+        {
+            machine.RunDueAfterCurrentRun(clientId, now);
+        }
+        else
         {
             await machine.RunDueAsync(clientId, now, cancellationToken);
         }

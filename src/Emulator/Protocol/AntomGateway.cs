@@ -235,7 +235,9 @@ public sealed partial class AntomGateway(
                 await Task.Delay(rule.DelaySpan, time, cancellationToken);
                 return (await handler(request, cancellationToken), null);
             case "timeout" or "reset" or "http500":
-                var response = rule.Applied ? await handler(request, cancellationToken) : new AntomResponse(AntomResult.Success);
+                var response = rule.Applied
+                    ? await handler(request with { AnsweredWith = $"TRANSPORT_{rule.Transport!.ToUpperInvariant()}" }, cancellationToken)
+                    : new AntomResponse(AntomResult.Success);
                 return (response, rule.Transport);
             default:
                 return (await handler(request, cancellationToken), rule?.Transport);

@@ -38,6 +38,10 @@ public sealed class MerchantRuns(Database database, ILogger<MerchantRuns> logger
             ? run.Advancing
             : (await database.OtherRunAsync(clientId, cancellationToken))?.Advancing == true;
 
+    /// <summary>Whether another instance sharing the database has a run of the merchant under way (and this one none).</summary>
+    public async Task<bool> UnderWayElsewhereAsync(string clientId, CancellationToken cancellationToken) =>
+        !runs.ContainsKey(clientId) && await database.OtherRunAsync(clientId, cancellationToken) is not null;
+
     /// <summary>The instant the merchant's run has reached, while one is under way here or in another instance.</summary>
     public async Task<DateTimeOffset?> ReachedByAsync(string clientId, CancellationToken cancellationToken) =>
         runs.TryGetValue(clientId, out var run)

@@ -61,6 +61,28 @@ public sealed class TimeMachine(
         return (now, events!);
     }
 
+    /// <summary>
+    /// Runs what is due up to <paramref name="until"/> once the merchant's current run (here or in another instance) has
+    /// ended, without the caller waiting: for a call that may come from a webhook handler that run is waiting for. A
+    /// failure is logged; the background loop tries again at its next tick.
+    /// </summary>
+    public void RunDueAfterCurrentRun(string clientId, DateTimeOffset until) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RunDueAsync(clientId, until, lifetime.ApplicationStopping);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Shutting down: the next start runs what is due.
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "The run of {ClientId} after its current one failed; the background loop will retry", clientId);
+            }
+        });
+
     public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
         (await RunDueAsync(clientId, _ => Task.FromResult(until), waitForOtherInstances: true, afterRun: null, cancellationToken))!;
 
@@ -285,7 +307,8 @@ public sealed class TimeMachine(
         }
         finally
         {
-            // Only after the run's reads of this step that follow (the outbox, for whatever else is due at this instant).
+            // Before the run's reads that follow (the outbox, for whatever else is due): a call that saw the count above
+            // zero committed before those reads.
             delivering.AddOrUpdate(clientId, 0, (_, count) => count - 1);
         }
     }
