@@ -84,6 +84,7 @@ public sealed class CreateTests(EmulatorFactory factory)
         html.Should().Contain("Gold &lt;plan&gt; &amp; more").And.Contain("every month").And.Contain("Approve").And.Contain("Decline");
         html.Should().Contain("1,234.56 PHP", "amounts travel in minor units and are shown to the buyer in major ones")
             .And.Contain("at 0.05 PHP").And.Contain("2031-04-05 06:07:08 +08:00");
+        html.Should().NotContain("+00:00", "the default authorization deadline is shown in the start time's offset too");
     }
 
     [Theory]

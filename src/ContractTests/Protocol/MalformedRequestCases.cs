@@ -137,6 +137,7 @@ public static class MalformedRequestCases
         yield return Create("create trial in another currency", (b, _) => Set(b, "trials", new JsonArray(new JsonObject { ["trialStartPeriod"] = 1, ["trialAmount"] = Bodies.Amount("USD", "0") })), "trials[0].trialAmount.currency: must equal paymentAmount.currency");
         yield return Create("create a trial over three periods from a start in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "trials", Trials((1, 3, "0"))); }, "trials: when subscriptionStartTime lies in the past (");
         yield return Create("create a two-period trial from a start six minutes ago", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddMinutes(-6))); Set(b, "trials", Trials((1, 2, "0"))); }, "a free trial may not exceed one billing period; this one covers periods 1-2");
+        yield return Create("create trials of period 1 and periods 2-3 from a start in the past", (b, now) => { Set(b, "subscriptionStartTime", Iso(now.AddDays(-10))); Set(b, "trials", Trials((1, 1, "0"), (2, 3, "0"))); }, "a trial of period 1 may not be followed by another from period 2 (here periods 2-3)");
         yield return Create("create trial negative amount", (b, _) => Set(b, "trials", Trials((1, null, "-5"))), "trials[0].trialAmount.value: must be a non-negative integer");
 
         // change (SPEC §3.2).

@@ -62,6 +62,11 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
                 // Later trials ("buy one, get N free") are not concerned, nor a start the merchant meant as now.
                 body.Fail("trials", $"when subscriptionStartTime lies in the past ({st:O}, before the request at {now:O}), a trial from period 1 may cover period 1 only: a free trial may not exceed one billing period; this one covers periods 1-{longTrial.EndPeriod} (a start up to {StartTimeSkew.TotalMinutes:0} minutes before the request counts as now)");
             }
+            else if (now - st > StartTimeSkew && trials.Any(t => t.StartPeriod == 1) && trials.FirstOrDefault(t => t.StartPeriod == 2) is { } next)
+            {
+                // Two trials end to end are one trial longer than a period: a "buy one, get N free" needs period 1 paid.
+                body.Fail("trials", $"when subscriptionStartTime lies in the past ({st:O}, before the request at {now:O}), a trial of period 1 may not be followed by another from period 2 (here periods 2-{next.EndPeriod}): together they exceed one billing period (a start up to {StartTimeSkew.TotalMinutes:0} minutes before the request counts as now)");
+            }
         }
 
         if (body.Errors.Count > 0)

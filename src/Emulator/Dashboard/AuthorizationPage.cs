@@ -22,7 +22,7 @@ public static class AuthorizationPage
         return app;
     }
 
-    /// <summary>A time as a buyer reads it, in the offset the merchant wrote it with: <c>2026-03-01 09:00:00 +08:00</c>.</summary>
+    /// <summary>A time as a buyer reads it: <c>2026-03-01 09:00:00 +08:00</c>. The page shows every time in the start time's offset.</summary>
     private static string When(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<IResult> ShowAsync(string token, SubscriptionStore store, MerchantClocks clocks, CancellationToken cancellationToken)
@@ -47,14 +47,14 @@ public static class AuthorizationPage
         Row(body, "Starts", When(plan.StartTime));
         Row(body, "Ends", plan.EndTime is { } end ? When(end) : "when cancelled");
         Row(body, "Payment method", plan.PaymentMethod.PaymentMethodType);
-        Row(body, "Authorize before", When(plan.ExpiryTime));
+        Row(body, "Authorize before", When(plan.ExpiryTime.ToOffset(plan.StartTime.Offset)));
         Row(body, "Status", subscription.Status.ToWire());
         body.Append("</table>");
 
         var now = await clocks.NowAsync(subscription.ClientId, cancellationToken);
         if (subscription.AuthorizationExpired || (subscription.Status == SubscriptionStatus.AwaitingAuthorization && now >= plan.ExpiryTime))
         {
-            body.Append($"<p class=\"closed\">The authorization window closed at {When(plan.ExpiryTime)}.</p>");
+            body.Append($"<p class=\"closed\">The authorization window closed at {When(plan.ExpiryTime.ToOffset(plan.StartTime.Offset))}.</p>");
         }
         else if (subscription.Status != SubscriptionStatus.AwaitingAuthorization)
         {
