@@ -175,6 +175,21 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         ((string?)problem!["detail"] ?? (string)problem["title"]!).Should().Contain(detail);
     }
 
+    [Theory]
+    [InlineData("bad%20id", "bad id")]
+    [InlineData("%20SANDBOX_X", " SANDBOX_X")]
+    [InlineData("SANDBOX_%C3%BC", "SANDBOX_ü")]
+    public async Task PutMerchant_ClientIdThatCannotTravelInAHeader_IsRefused(string inPath, string clientId)
+    {
+        var http = factory.CreateClient();
+
+        var response = await http.PutAsJsonAsync($"/_emulator/v1/merchants/{inPath}", new { publicKey = Fixtures.Read("keys/merchant-public.spki.b64").Trim() });
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)problem!["detail"]!).Should().Be($"clientId must be printable ASCII without spaces or '/', as Antom's client ids are (got '{clientId}')");
+    }
+
     [Fact]
     public async Task FaultBody_NumberOutOfRange_SaysTheFieldTakesAWholeNumber()
     {

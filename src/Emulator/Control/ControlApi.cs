@@ -52,6 +52,12 @@ public static class ControlApi
             return ControlProblems.BadRequest("clientId must be at most 64 characters");
         }
 
+        if (clientId.Any(c => c <= ' ' || c > '~' || c == '/'))
+        {
+            // It travels in the Client-Id header, whose value loses its outer spaces, and in the control API's paths.
+            return ControlProblems.BadRequest($"clientId must be printable ASCII without spaces or '/', as Antom's client ids are (got '{clientId}')");
+        }
+
         if (!RsaKeys.TryNormalizePublicKey(body.PublicKey, out var publicKey, out var error))
         {
             return ControlProblems.BadRequest(error);
