@@ -127,6 +127,11 @@ public sealed class KitTests
                 "a merchant whose id the kit made up is deleted with it, so runs do not pile merchants up on a running emulator");
             (await emulator.Http.GetAsync("/_emulator/v1/merchants/SANDBOX_KEPTBYTHETEST")).StatusCode.Should().Be(System.Net.HttpStatusCode.OK,
                 "one the test named is kept");
+
+            var outlived = await emulator.CreateMerchantAsync();
+            await emulator.DisposeAsync();
+            var disposeAfterItsEmulator = async () => await outlived.DisposeAsync();
+            await disposeAfterItsEmulator.Should().NotThrowAsync("a test's usings may dispose of the emulator first");
         }
         finally
         {
