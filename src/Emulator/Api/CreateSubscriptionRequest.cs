@@ -56,16 +56,12 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
             {
                 body.Fail(field, rule);
             }
-            else if (now - st > StartTimeSkew && trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial)
+            else if (now - st > StartTimeSkew && TrialBeyondPeriodOne(trials) is { } beyond)
             {
                 // The short-trial technique: the first period is the trial, and it may not exceed one billing period.
-                // Later trials ("buy one, get N free") are not concerned, nor a start the merchant meant as now.
-                body.Fail("trials", $"when subscriptionStartTime lies in the past ({st:O}, before the request at {now:O}), a trial from period 1 may cover period 1 only: a free trial may not exceed one billing period; this one covers periods 1-{longTrial.EndPeriod} (a start up to {StartTimeSkew.TotalMinutes:0} minutes before the request counts as now)");
-            }
-            else if (now - st > StartTimeSkew && trials.Any(t => t.StartPeriod == 1) && trials.FirstOrDefault(t => t.StartPeriod == 2) is { } next)
-            {
-                // Two trials end to end are one trial longer than a period: a "buy one, get N free" needs period 1 paid.
-                body.Fail("trials", $"when subscriptionStartTime lies in the past ({st:O}, before the request at {now:O}), a trial of period 1 may not be followed by another from period 2 (here periods 2-{next.EndPeriod}): together they exceed one billing period (a start up to {StartTimeSkew.TotalMinutes:0} minutes before the request counts as now)");
+                // Later trials ("buy one, get N free", after a paid period 1) are not concerned, nor a start the merchant
+                // meant as now.
+                body.Fail("trials", $"when subscriptionStartTime lies in the past ({st:O}, before the request at {now:O}), {beyond} (a start up to {StartTimeSkew.TotalMinutes:0} minutes before the request counts as now)");
             }
         }
 
@@ -94,6 +90,14 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
             MerchantAccountId = merchantAccountId,
         });
     }
+
+    /// <summary>How trials from period 1 run past it, said as the rule they break; null when they do not.</summary>
+    private static string? TrialBeyondPeriodOne(IReadOnlyList<Trial> trials) =>
+        trials.FirstOrDefault(t => t.StartPeriod == 1 && t.EndPeriod > 1) is { } longTrial
+            ? $"a trial from period 1 may cover period 1 only: a free trial may not exceed one billing period; this one covers periods 1-{longTrial.EndPeriod}"
+            : trials.Any(t => t.StartPeriod == 1) && trials.FirstOrDefault(t => t.StartPeriod == 2) is { } next
+                ? $"a trial of period 1 may not be followed by another from period 2 (here periods 2-{next.EndPeriod}): together they exceed one billing period"
+                : null;
 
     /// <summary>
     /// How far before the request a start time still counts as "now" for the trial rule: a merchant's clock, and the

@@ -21,10 +21,9 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
 
         var detail = unreadable.InnerException switch
         {
-            JsonException { Path: { Length: > 2 } path } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) =>
+            JsonException { Path: { Length: > 2 } path } json when OfTheWrongType(json) =>
                 $"the body's {path[2..]} {Expected(BodyType(httpContext), path[2..])} (CONTROL-API.md gives each field)",
-            JsonException { Path: "$" } json when json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) =>
-                "the body must be a JSON object (CONTROL-API.md gives its fields)",
+            JsonException { Path: "$" } json when OfTheWrongType(json) => "the body must be a JSON object (CONTROL-API.md gives its fields)",
             JsonException { Path: { Length: > 2 } path } json => $"the body's {path[2..]}: {json.Message}",
             JsonException json => $"the body is not readable JSON: {json.Message}",
             { } cause => $"{unreadable.Message.TrimEnd('.')}: {cause.Message}",
@@ -39,6 +38,9 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
             Exception = exception,
         });
     }
+
+    // System.Text.Json's words for a value it read but could not convert (the JSON itself was readable).
+    private static bool OfTheWrongType(JsonException json) => json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
 
     // The exception handler runs without the endpoint; the feature keeps the one that failed.
     private static Type? BodyType(HttpContext httpContext) =>

@@ -22,9 +22,6 @@ public static class AuthorizationPage
         return app;
     }
 
-    /// <summary>A time as a buyer reads it: <c>2026-03-01 09:00:00 +08:00</c>. The page shows every time in the start time's offset.</summary>
-    private static string When(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
-
     private static async Task<IResult> ShowAsync(string token, SubscriptionStore store, MerchantClocks clocks, CancellationToken cancellationToken)
     {
         if (await store.FindByAuthorizationTokenAsync(token, cancellationToken) is not { } subscription)
@@ -33,6 +30,9 @@ public static class AuthorizationPage
         }
 
         var plan = subscription.Plan;
+
+        // The emulator's own times (the default deadline) in the start time's offset, as the dashboard shows them.
+        string When(DateTimeOffset time) => Dashboard.Html.Time(time, plan.StartTime.Offset);
         var body = new StringBuilder();
         body.Append("<table>");
         Row(body, "Merchant", subscription.ClientId);
@@ -45,16 +45,16 @@ public static class AuthorizationPage
         }
 
         Row(body, "Starts", When(plan.StartTime));
-        Row(body, "Ends", plan.EndTime is { } end ? When(end) : "when cancelled");
+        Row(body, "Ends", plan.EndTime is { } end ? Dashboard.Html.Time(end) : "when cancelled");
         Row(body, "Payment method", plan.PaymentMethod.PaymentMethodType);
-        Row(body, "Authorize before", When(plan.ExpiryTime.ToOffset(plan.StartTime.Offset)));
+        Row(body, "Authorize before", When(plan.ExpiryTime));
         Row(body, "Status", subscription.Status.ToWire());
         body.Append("</table>");
 
         var now = await clocks.NowAsync(subscription.ClientId, cancellationToken);
         if (subscription.AuthorizationExpired || (subscription.Status == SubscriptionStatus.AwaitingAuthorization && now >= plan.ExpiryTime))
         {
-            body.Append($"<p class=\"closed\">The authorization window closed at {When(plan.ExpiryTime.ToOffset(plan.StartTime.Offset))}.</p>");
+            body.Append($"<p class=\"closed\">The authorization window closed at {When(plan.ExpiryTime)}.</p>");
         }
         else if (subscription.Status != SubscriptionStatus.AwaitingAuthorization)
         {

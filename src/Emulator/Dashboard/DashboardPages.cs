@@ -146,21 +146,28 @@ public static class DashboardPages
             return Unreadable(clientId);
         }
 
-        var times = 1;
-        if (form["times"].ToString() is { Length: > 0 } timesText && !int.TryParse(timesText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out times))
+        // An empty field is left out (null); anything else must be a whole number from 0 up.
+        bool WholeNumber(string field, out int? number)
         {
-            return CannotAddFault(clientId, $"times must be a whole number from 0 (until deleted) up (got '{timesText}')");
-        }
-
-        int? skip = null;
-        if (form["skip"].ToString() is { Length: > 0 } skipText)
-        {
-            if (!int.TryParse(skipText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var skipped))
+            number = null;
+            if (form[field].ToString() is not { Length: > 0 } text)
             {
-                return CannotAddFault(clientId, $"skip must be a whole number from 0 up (got '{skipText}')");
+                return true;
             }
 
-            skip = skipped;
+            var parsed = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value);
+            number = value;
+            return parsed;
+        }
+
+        if (!WholeNumber("times", out var times))
+        {
+            return CannotAddFault(clientId, $"times must be a whole number from 0 (until deleted) up (got '{form["times"]}')");
+        }
+
+        if (!WholeNumber("skip", out var skip))
+        {
+            return CannotAddFault(clientId, $"skip must be a whole number from 0 up (got '{form["skip"]}')");
         }
 
         var kind = form["kind"].ToString();
@@ -172,7 +179,7 @@ public static class DashboardPages
             kind == "transport" ? value : null,
             kind == "delivery" ? value : null,
             delay.Length > 0 ? delay : null,
-            times,
+            times ?? 1,
             skip,
             null,
             form["effect"].ToString() == FaultTargets.Applied ? FaultTargets.Applied : null);

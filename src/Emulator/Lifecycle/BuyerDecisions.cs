@@ -32,18 +32,16 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
         // another approval), a run right after it does (the current one too, when this falls before its end). Waiting
         // for either would wait for the handler that is waiting for this call. This decision is committed before the
         // runs are asked about.
-        if (await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
+        if (!await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
         {
-            return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
-        }
-
-        if (machine.IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken))
-        {
-            machine.RunDueAfterCurrentRun(clientId, now);
-        }
-        else
-        {
-            await machine.RunDueAsync(clientId, now, cancellationToken);
+            if (machine.IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken))
+            {
+                machine.RunDueAfterCurrentRun(clientId, now);
+            }
+            else
+            {
+                await machine.RunDueAsync(clientId, now, cancellationToken);
+            }
         }
 
         return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
