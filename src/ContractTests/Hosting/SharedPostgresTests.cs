@@ -60,17 +60,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task AdvanceOnA_WebhookHandlerCallsB_SeesTheRunsTime_AnswersAtOnce_AndItsChangesAreInTheAdvancesEvents()
     {
         SkipUnlessPostgres();
-        await using var postgres = await PostgresServer.StartAsync();
-        var environment = new Dictionary<string, string>
-        {
-            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("handler"),
-            ["Emulator__NotificationTimeout"] = "00:00:05",
-        };
-        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
-        var (clientA, clientB) = (two.ClientA, two.ClientB);
-        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
-        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        await using var shared = await OneMerchant.StartAsync(dataA, dataB, "handler", notificationTimeout: TimeSpan.FromSeconds(5));
+        var (clientA, clientB, receiver, merchant, control) = (shared.Two.ClientA, shared.Two.ClientB, shared.Receiver, shared.Merchant, shared.Control);
         var renewed = MerchantHarness.Body(Start);
         await new AntomTestClient(clientA).CallAsync(merchant, "create", renewed);
         (await clientA.PostAsync($"{control}/subscription-requests/{(string)renewed["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
@@ -118,13 +109,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task RunKilledAfterACallWasToldToIt_WhatWasToldDoesNotReachTheNextRun()
     {
         SkipUnlessPostgres();
-        await using var postgres = await PostgresServer.StartAsync();
-        var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("killed") };
-        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
-        var (clientA, clientB) = (two.ClientA, two.ClientB);
-        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
-        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        await using var shared = await OneMerchant.StartAsync(dataA, dataB, "killed");
+        var (clientA, clientB, receiver, merchant, control) = (shared.Two.ClientA, shared.Two.ClientB, shared.Receiver, shared.Merchant, shared.Control);
         var body = MerchantHarness.Body(Start);
         await new AntomTestClient(clientA).CallAsync(merchant, "create", body);
         var subscriptionId = (string)(await (await clientA.PostAsync($"{control}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null)).Content.ReadFromJsonAsync<JsonObject>())!["subscriptionId"]!;
@@ -144,7 +130,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
 
         var killed = clientA.PostAsJsonAsync($"{control}/clock/advance", new { by = "P1M" });
         await told.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        two.A.Kill();
+        shared.Two.A.Kill();
         release.SetResult();
         await killed.ContinueWith(_ => { }, TaskScheduler.Default);
         var next = await clientB.PostAsJsonAsync($"{control}/clock/advance", new { by = "PT1H" });
@@ -293,17 +279,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task ApprovalRunOnA_HandlerApprovesThroughB_NeitherWaitsForTheOther()
     {
         SkipUnlessPostgres();
-        await using var postgres = await PostgresServer.StartAsync();
-        var environment = new Dictionary<string, string>
-        {
-            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("handlerapproval"),
-            ["Emulator__NotificationTimeout"] = "00:00:05",
-        };
-        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        await using var two = await TwoInstances.StartAsync(dataA, dataB, environment);
-        var (clientA, clientB) = (two.ClientA, two.ClientB);
-        var merchant = await TestMerchant.CreateAsync(clientA, receiver, Start);
-        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        await using var shared = await OneMerchant.StartAsync(dataA, dataB, "handlerapproval", notificationTimeout: TimeSpan.FromSeconds(5));
+        var (clientA, clientB, receiver, merchant, control) = (shared.Two.ClientA, shared.Two.ClientB, shared.Receiver, shared.Merchant, shared.Control);
         var first = MerchantHarness.Body(Start);
         var second = MerchantHarness.Body(Start);
         await new AntomTestClient(clientA).CallAsync(merchant, "create", first);
@@ -357,6 +334,63 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
             ClientB.Dispose();
             await A.DisposeAsync();
             await B.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A PostgreSQL server, two instances on one database of it, and a merchant registered through A whose notifications
+    /// go to a receiver in the test; disposed in the reverse order.
+    /// </summary>
+    private sealed class OneMerchant(PostgresServer postgres, NotificationInbox receiver, TwoInstances two, TestMerchant merchant) : IAsyncDisposable
+    {
+        public TwoInstances Two { get; } = two;
+
+        public NotificationInbox Receiver { get; } = receiver;
+
+        public TestMerchant Merchant { get; } = merchant;
+
+        public string Control => $"/_emulator/v1/merchants/{Merchant.ClientId}";
+
+        public static async Task<OneMerchant> StartAsync(string dataA, string dataB, string database, TimeSpan? notificationTimeout = null)
+        {
+            var postgres = await PostgresServer.StartAsync();
+            NotificationInbox? receiver = null;
+            TwoInstances? two = null;
+            try
+            {
+                var environment = new Dictionary<string, string> { ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync(database) };
+                if (notificationTimeout is { } timeout)
+                {
+                    environment["Emulator__NotificationTimeout"] = timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+                two = await TwoInstances.StartAsync(dataA, dataB, environment);
+                return new OneMerchant(postgres, receiver, two, await TestMerchant.CreateAsync(two.ClientA, receiver, Start));
+            }
+            catch
+            {
+                // What started is stopped, as the tests' own usings did before.
+                if (two is not null)
+                {
+                    await two.DisposeAsync();
+                }
+
+                if (receiver is not null)
+                {
+                    await receiver.DisposeAsync();
+                }
+
+                await postgres.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Two.DisposeAsync();
+            await Receiver.DisposeAsync();
+            await postgres.DisposeAsync();
         }
     }
 
