@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ContractTests.Support;
 
 namespace ContractTests.Control;
@@ -106,6 +107,37 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         passed.ResultCode.Should().Be("SUCCESS", "skip 1 lets the first create through");
         unknown.ResultStatus.Should().Be("U");
         retried.ResultCode.Should().Be("SUCCESS", "the effect was applied: the create took place, and its retry gets the first answer");
+    }
+
+    [Fact]
+    public async Task Dashboard_AddFaultForm_NarrowsARuleToOneSubscriptionsPhase_WithAProbability()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+        var target = await m.CreateAndApproveAsync(MerchantHarness.Body(start));
+        var other = await m.CreateAndApproveAsync(MerchantHarness.Body(start));
+        HttpContent Form(string phaseNo, string probability) => new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["target"] = "deduction", ["kind"] = "resultCode", ["value"] = "USER_BALANCE_NOT_ENOUGH", ["times"] = "0",
+            ["subscriptionId"] = target, ["phaseNo"] = phaseNo, ["probability"] = probability,
+        });
+
+        var added = await m.Http.PostAsync($"{self}/faults", Form("2", "1"));
+        var badProbability = await m.Http.PostAsync($"{self}/faults", Form("2", "half"));
+        var outOfRange = await m.Http.PostAsync($"{self}/faults", Form("2", "1.5"));
+        var phaseZero = await m.Http.PostAsync($"{self}/faults", Form("0", "1"));
+        await m.AdvanceAsync("P2M");
+        var phases = (await m.SubscriptionAsync(target))["phases"]!.AsArray();
+        var otherPhases = (await m.SubscriptionAsync(other))["phases"]!.AsArray();
+
+        (await added.Content.ReadAsStringAsync()).Should().Contain($"subscription {target}, phase 2, probability 1");
+        (await badProbability.Content.ReadAsStringAsync()).Should().Contain("probability must be a number between 0 and 1");
+        (await outOfRange.Content.ReadAsStringAsync()).Should().Contain("probability must be between 0 and 1");
+        (await phaseZero.Content.ReadAsStringAsync()).Should().Contain("count phases from 1");
+        (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!.Should().HaveCount(1, "only the good form added a rule");
+        phases.Select(p => (string?)p!["resultCode"]).Should().Equal("SUCCESS", "USER_BALANCE_NOT_ENOUGH", "SUCCESS");
+        otherPhases.Select(p => (string?)p!["resultCode"]).Should().OnlyContain(code => code == "SUCCESS", "the rule names another subscription");
     }
 
     /// <summary>What the dashboard's forms and filters get wrong is a 400 or 404 page, never a 500 or a silent default.</summary>

@@ -100,7 +100,7 @@ public static class DashboardPages
             var what = f.ResultCode ?? f.Transport ?? f.Delivery;
             Row(body, E(f.Target), E(what) + (f.Delay is null ? "" : $" {E(f.Delay)}") + (f.Applied ? " (applied)" : ""),
                 f.Remaining switch { null => "until deleted", 0 => "0 (used up)", { } left => left.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-                E(f.Match is null ? "" : $"{f.Match.SubscriptionId} {f.Match.SubscriptionRequestId} {f.Match.PhaseNo}"),
+                E(MatchText(f)),
                 Button($"{self}/faults/{U(f.FaultId)}/delete", "Remove", $"remove-{f.FaultId}"));
         }
 
@@ -108,7 +108,9 @@ public static class DashboardPages
         body.Append($"<form id=\"add-fault\" method=\"post\" action=\"{self}/faults\">Target <select name=\"target\">{Options(FaultTargets.All)}</select> ");
         body.Append($"<select name=\"kind\"><option>resultCode</option><option>transport</option><option>delivery</option></select> ");
         body.Append($"<input name=\"value\" list=\"fault-values\" placeholder=\"RISK_REJECT, reset, drop…\"> times <input name=\"times\" value=\"1\" size=\"3\"> skip <input name=\"skip\" value=\"0\" size=\"3\"> delay <input name=\"delay\" placeholder=\"PT5M\" size=\"6\"> ");
-        body.Append($"<label title=\"a U result code, timeout, reset or http500 whose change still takes place\"><input type=\"checkbox\" name=\"effect\" value=\"{FaultTargets.Applied}\"> effect applied</label> ");
+        body.Append($"<label title=\"a U result code, timeout, reset or http500 whose change still takes place\"><input type=\"checkbox\" name=\"effect\" value=\"{FaultTargets.Applied}\"> effect applied</label><br>");
+        body.Append("Only for subscription <input name=\"subscriptionId\" size=\"22\"> request <input name=\"subscriptionRequestId\" size=\"16\"> ");
+        body.Append("phase <input name=\"phaseNo\" size=\"3\"> from phase <input name=\"fromPhaseNo\" size=\"3\"> probability <input name=\"probability\" placeholder=\"0.5\" size=\"4\"> ");
         body.Append("<button id=\"add-fault-button\" type=\"submit\">Add fault</button></form>");
         body.Append($"<datalist id=\"fault-values\">{Options(catalogue.All.Select(r => r.Code).Concat(FaultTargets.TransportFaults).Concat(FaultTargets.DeliveryFaults).Distinct())}</datalist>");
         return Page(clientId, body.ToString(), nav: Nav());
@@ -170,6 +172,24 @@ public static class DashboardPages
             return CannotAddFault(clientId, $"skip must be a whole number from 0 up (got '{form["skip"]}')");
         }
 
+        if (!WholeNumber("phaseNo", out var phaseNo) || !WholeNumber("fromPhaseNo", out var fromPhaseNo))
+        {
+            return CannotAddFault(clientId, $"phase and from phase must be whole numbers from 1 up (got '{form["phaseNo"]}' and '{form["fromPhaseNo"]}')");
+        }
+
+        double? probability = null;
+        if (form["probability"].ToString().Trim() is { Length: > 0 } share)
+        {
+            if (!double.TryParse(share, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                return CannotAddFault(clientId, $"probability must be a number between 0 and 1 such as 0.25 (got '{share}')");
+            }
+
+            probability = parsed;
+        }
+
+        string? Text(string field) => form[field].ToString().Trim() is { Length: > 0 } text ? text : null;
+        var match = new FaultMatch(Text("subscriptionId"), Text("subscriptionRequestId"), phaseNo, fromPhaseNo);
         var kind = form["kind"].ToString();
         var value = form["value"].ToString().Trim();
         var delay = form["delay"].ToString().Trim();
@@ -181,8 +201,9 @@ public static class DashboardPages
             delay.Length > 0 ? delay : null,
             times ?? 1,
             skip,
-            null,
-            form["effect"].ToString() == FaultTargets.Applied ? FaultTargets.Applied : null);
+            match == new FaultMatch(null, null, null) ? null : match,
+            form["effect"].ToString() == FaultTargets.Applied ? FaultTargets.Applied : null,
+            probability);
         if (fault.Validate(catalogue) is { } error)
         {
             return CannotAddFault(clientId, error);
@@ -279,6 +300,22 @@ public static class DashboardPages
 
     private static IResult Unreadable(string clientId) =>
         Page("Cannot do that", $"<p class=\"closed\">The form could not be read.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+
+    /// <summary>Which calls or deliveries a rule picks, in words: "subscription …, phase 3, half of them".</summary>
+    private static string MatchText(FaultRule rule)
+    {
+        var m = rule.Match;
+        string?[] parts =
+        [
+            m?.SubscriptionId is { } id ? $"subscription {id}" : null,
+            m?.SubscriptionRequestId is { } request ? $"request {request}" : null,
+            m?.PhaseNo is { } phase ? $"phase {phase}" : null,
+            m?.FromPhaseNo is { } from ? $"from phase {from}" : null,
+            rule.Probability is { } p ? $"probability {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : null,
+            rule.SkipRemaining > 0 ? $"after {rule.SkipRemaining} more" : null,
+        ];
+        return parts.Any(p => p is not null) ? string.Join(", ", parts.OfType<string>()) : "every one";
+    }
 
     private static IResult CannotAddFault(string clientId, string error) =>
         Page("Cannot add that fault", $"<p class=\"closed\">{E(error)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
