@@ -212,7 +212,9 @@ public sealed class IdempotencyTests
 
         repeat.RawBody.Should().Equal(first.RawBody);
         inconsistent.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT");
-        timeline.Count(e => ((string)e!["detail"]!).StartsWith("change ", StringComparison.Ordinal)).Should().Be(1);
+        timeline.Select(e => (string)e!["detail"]!).Where(d => d.StartsWith("change ", StringComparison.Ordinal)).Should().SatisfyRespectively(
+            d => d.Should().EndWith("→ SUCCESS", "applied once: its repeat is not another change"),
+            d => d.Should().Contain("→ REPEAT_REQ_INCONSISTENT, refused before it reached the subscription"));
     }
 
     [Fact]

@@ -342,6 +342,37 @@ public sealed class TransitionsTests
     }
 
     [Fact]
+    public async Task Timeline_OfCallsRefusedBeforeTheyReachedTheSubscription_ListsEachOnceWithWhy()
+    {
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        var faults = $"/_emulator/v1/merchants/{merchant.ClientId}/faults";
+        (await client.Http.PostAsJsonAsync(faults, new { target = "change", resultCode = "RISK_REJECT" })).EnsureSuccessStatusCode();
+        (await client.Http.PostAsJsonAsync(faults, new { target = "cancel", transport = "http500" })).EnsureSuccessStatusCode();
+        var rejected = Bodies.Change(subscriptionId, "chg-rejected");
+        var broken = Bodies.Change(subscriptionId, "chg-broken");
+        broken["paymentAmount"]!["value"] = "12.5";
+        var accepted = Bodies.Change(subscriptionId, "chg-accepted");
+
+        var risk = await client.CallAsync(merchant, "change", rejected);
+        var illegal = await client.CallAsync(merchant, "change", broken);
+        var lost = await client.CallAsync(merchant, "cancel", Bodies.Cancel(subscriptionId));
+        var success = await client.CallAsync(merchant, "change", accepted);
+        var replay = await client.CallAsync(merchant, "change", accepted);
+        var stranger = await TestMerchant.CreateAsync(client.Http);
+        (await client.CallAsync(stranger, "change", Bodies.Change(subscriptionId, "chg-stranger"))).ResultCode.Should().Be("SUBSCRIPTION_NOT_EXIST");
+        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+
+        (risk.ResultCode, illegal.ResultCode, lost.Status, success.ResultCode, replay.ResultCode)
+            .Should().Be(("RISK_REJECT", "PARAM_ILLEGAL", HttpStatusCode.InternalServerError, "SUCCESS", "SUCCESS"));
+        timeline.Where(d => d.StartsWith("change ", StringComparison.Ordinal) || d.StartsWith("cancel ", StringComparison.Ordinal)).Should().SatisfyRespectively(
+            d => d.Should().StartWith("change chg-rejected → RISK_REJECT by a fault, refused before it reached the subscription: "),
+            d => d.Should().StartWith("change chg-broken → PARAM_ILLEGAL, refused before it reached the subscription: paymentAmount.value"),
+            d => d.Should().StartWith($"cancel {subscriptionId} → TRANSPORT_HTTP500 by a fault, refused before it reached the subscription: "),
+            d => d.Should().Be("change chg-accepted → SUCCESS", "a call that reached the subscription is listed once, and its replay not again"));
+        timeline.Should().NotContain(d => d.Contains("chg-stranger", StringComparison.Ordinal), "another merchant's call does not reach this timeline");
+    }
+
+    [Fact]
     public async Task Timeline_RecordsStateChangesAndApiCallsWithTimes()
     {
         var (merchant, subscriptionId) = await scenario.CreateActiveAsync();

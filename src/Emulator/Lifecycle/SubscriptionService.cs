@@ -31,7 +31,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             ids.NextSubscriptionId(request.Now), clientId, create.SubscriptionRequestId, NewToken(), create.Plan, request.Now);
         var answer = AuthorizationLinks.For(subscription, request.BaseUrl);
         var body = AntomGateway.Serialize(answer);
-        subscription.RecordApiCall(request.Now, Apis.Create, create.SubscriptionRequestId, "SUCCESS", request.AnsweredWith);
+        RecordCall(subscription, request, Apis.Create, create.SubscriptionRequestId, "SUCCESS");
 
         // The idempotency record goes in before the subscription: a concurrent twin then meets the record, not the
         // unique index on the request id.
@@ -77,7 +77,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
                     new PlanChange(change.Description, change.StartTime, change.EndTime, change.PeriodRule, change.PaymentAmount, change.OrderAmount, change.PaymentAmountDifference),
                     request.Now);
                 result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
-                subscription.RecordApiCall(request.Now, Apis.Change, change.SubscriptionChangeRequestId, result.ResultCode, request.AnsweredWith);
+                RecordCall(subscription, request, Apis.Change, change.SubscriptionChangeRequestId, result.ResultCode);
                 await PersistAsync(work, subscription, isNew: false, cancellationToken);
             }
 
@@ -93,6 +93,12 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         }, cancellationToken);
         await ToldAsync(changed, cancellationToken);
         return answer;
+    }
+
+    private static void RecordCall(Subscription subscription, GatewayRequest request, string api, string requestId, string resultCode)
+    {
+        subscription.RecordApiCall(request.Now, api, requestId, resultCode, request.AnsweredWith);
+        request.InTimeline.Recorded = true;
     }
 
     /// <summary>cancel has no request id: it is idempotent by state (SPEC §10).</summary>
@@ -115,7 +121,7 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
 
             var outcome = subscription.Cancel(cancel.CancellationType, request.Now);
             var result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
-            subscription.RecordApiCall(request.Now, Apis.Cancel, cancel.CancellationType, result.ResultCode, request.AnsweredWith);
+            RecordCall(subscription, request, Apis.Cancel, cancel.CancellationType, result.ResultCode);
             await PersistAsync(work, subscription, isNew: false, cancellationToken);
             changed = subscription;
             return new AntomResponse(result);

@@ -128,6 +128,24 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         ? null
         : Math.Min(due.ToUnixTimeMilliseconds() + (due.UtcTicks % TimeSpan.TicksPerMillisecond > 0 ? 1 : 0), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
 
+    /// <summary>Adds a line to a subscription's timeline alone (a call refused before it reached the subscription).</summary>
+    public Task AppendTimelineAsync(string subscriptionId, TimelineEntry entry, CancellationToken cancellationToken) =>
+        database.WriteAsync(async work =>
+        {
+            await InsertTimelineAsync(work, subscriptionId, entry, cancellationToken);
+            work.AfterCommit(() => timelineWrites.Wrote(subscriptionId));
+        }, cancellationToken);
+
+    private static async Task InsertTimelineAsync(WriteTransaction work, string subscriptionId, TimelineEntry entry, CancellationToken cancellationToken)
+    {
+        var line = work.Command("INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)");
+        line.Bind("@id", subscriptionId);
+        line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
+        line.Bind("@type", entry.Type);
+        line.Bind("@detail", entry.Detail);
+        await line.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Saves the subscription and the phases it deducted in this unit of work (one transaction with the caller's outbox rows).</summary>
     public async Task SaveAsync(WriteTransaction work, Subscription subscription, bool isNew, CancellationToken cancellationToken)
     {
@@ -156,12 +174,7 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
 
         foreach (var entry in subscription.Timeline)
         {
-            var line = work.Command("INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)");
-            line.Bind("@id", subscription.SubscriptionId);
-            line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
-            line.Bind("@type", entry.Type);
-            line.Bind("@detail", entry.Detail);
-            await line.ExecuteNonQueryAsync(cancellationToken);
+            await InsertTimelineAsync(work, subscription.SubscriptionId, entry, cancellationToken);
         }
 
         subscription.Timeline.Clear();

@@ -57,9 +57,40 @@ public sealed partial class AntomGateway(
                 new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
                     http.Items[SubscriptionIdItem] as string, seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
                 CancellationToken.None);
+            if (http.Items[RequestItem] is GatewayRequest asked && !asked.InTimeline.Recorded && response is not ReplayedResponse
+                && api is Lifecycle.Apis.Create or Lifecycle.Apis.Change or Lifecycle.Apis.Cancel)
+            {
+                await RecordRefusalAsync(
+                    asked, api, http.Items[RequestIdItem] as string, http.Items[SubscriptionIdItem] as string, http.Items[SubscriptionRequestIdItem] as string,
+                    seen, http.Items[FaultItem] is Faults.FaultRule);
+            }
         }
         var body = Serialize(response);
         return await TransportAsync(http, transport, path, clientId, options.Value.NumbersAsStrings ? WireNumbers.AsStrings(body) : body, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a create, change or cancel refused before it reached its subscription (by a fault, a field rule, another body
+    /// under a used request id) in that subscription's timeline, when the call names one of the merchant's. Diagnostic:
+    /// a failure here is logged and the caller's answer stays as it was.
+    /// </summary>
+    private async Task RecordRefusalAsync(
+        GatewayRequest request, string api, string? requestId, string? subscriptionId, string? subscriptionRequestId, AntomResult seen, bool byFault)
+    {
+        try
+        {
+            // The request's body is gone with its document by now: the ids were kept.
+            if (await SubscriptionOfAsync(request.Merchant.ClientId, subscriptionId, subscriptionRequestId, CancellationToken.None) is { } subscription)
+            {
+                var cause = byFault ? " by a fault" : "";
+                await subscriptions.AppendTimelineAsync(subscription.SubscriptionId, new Domain.TimelineEntry(
+                    request.Now, "apiCall", $"{api} {requestId} → {seen.ResultCode}{cause}, refused before it reached the subscription: {seen.ResultMessage}"), CancellationToken.None);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not put the refused {Api} {RequestId} in its subscription's timeline", api, requestId);
+        }
     }
 
     /// <summary>
@@ -187,10 +218,12 @@ public sealed partial class AntomGateway(
             }
 
             http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
-            http.Items[SubscriptionIdItem] = document.RootElement.TryGetProperty("subscriptionId", out var sid) && sid.ValueKind == JsonValueKind.String ? sid.GetString() : null;
+            http.Items[SubscriptionIdItem] = Text(document.RootElement, "subscriptionId");
+            http.Items[SubscriptionRequestIdItem] = Text(document.RootElement, "subscriptionRequestId");
             var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
             var request = new GatewayRequest(merchant, document.RootElement, BodyHashes.Canonical(document.RootElement), BaseUrl(http.Request), now);
             http.Items[BodyHashItem] = request.CanonicalBodyHash;
+            http.Items[RequestItem] = request;
             return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
         }
     }
@@ -218,6 +251,7 @@ public sealed partial class AntomGateway(
             rule = await faults.TakeAsync(request.Merchant.ClientId, api, ct => FaultContextOfAsync(request, ct), cancellationToken);
         }
 
+        http.Items[FaultItem] = rule;
         if (rule?.ResultCode is { } code && code != "SUCCESS")
         {
             var row = catalogue.Find(api, code)!;
@@ -250,15 +284,22 @@ public sealed partial class AntomGateway(
     /// </summary>
     private async Task<Faults.FaultContext> FaultContextOfAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
-        string? Text(string name) => request.Body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        var (subscriptionId, requestId) = (Text("subscriptionId"), Text("subscriptionRequestId"));
-        var subscription = subscriptionId is not null
-            ? await subscriptions.FindAsync(request.Merchant.ClientId, subscriptionId, cancellationToken)
-            : requestId is not null
-                ? (await subscriptions.ListAsync(request.Merchant.ClientId, null, requestId, cancellationToken)).FirstOrDefault()
-                : null;
+        var (subscriptionId, requestId) = (Text(request.Body, "subscriptionId"), Text(request.Body, "subscriptionRequestId"));
+        var subscription = await SubscriptionOfAsync(request.Merchant.ClientId, subscriptionId, requestId, cancellationToken);
         return new Faults.FaultContext(subscription?.SubscriptionId ?? subscriptionId, subscription?.SubscriptionRequestId ?? requestId, null);
     }
+
+    /// <summary>The merchant's subscription a body names, by its <c>subscriptionId</c> or else its <c>subscriptionRequestId</c>.</summary>
+    private async Task<Domain.Subscription?> SubscriptionOfAsync(string clientId, string? subscriptionId, string? subscriptionRequestId, CancellationToken cancellationToken) =>
+        (subscriptionId, subscriptionRequestId) switch
+        {
+            ({ } id, _) => await subscriptions.FindAsync(clientId, id, cancellationToken),
+            (null, { } requestId) => (await subscriptions.ListAsync(clientId, null, requestId, cancellationToken)).FirstOrDefault(),
+            _ => null,
+        };
+
+    private static string? Text(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)
     {
@@ -412,6 +453,9 @@ public sealed partial class AntomGateway(
     private const string SubscriptionIdItem = "antom.subscriptionId";
     private const string MerchantItem = "antom.merchant";
     private const string BodyHashItem = "antom.bodyHash";
+    private const string SubscriptionRequestIdItem = "antom.subscriptionRequestId";
+    private const string RequestItem = "antom.request";
+    private const string FaultItem = "antom.fault";
 
     private static string? RequestIdOf(JsonElement root)
     {

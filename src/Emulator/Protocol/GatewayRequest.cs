@@ -17,6 +17,9 @@ public sealed record GatewayRequest(
     /// </summary>
     public string? AnsweredWith { get; init; }
 
+    /// <summary>Set once the call is in its subscription's timeline (shared by the copies <c>with</c> makes).</summary>
+    public CallInTimeline InTimeline { get; init; } = new();
+
     /// <summary>Whether a request stored under the same request id with <paramref name="storedHash"/> was this one (see <see cref="BodyHashes"/>).</summary>
     public bool IsSameBody(string storedHash) =>
         storedHash == CanonicalBodyHash || storedHash == BodyHashes.InWrittenOrder(Body);
