@@ -93,6 +93,10 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? PaidUntil { get; private set; }
 
+    /// <summary>When the last change was made: nothing it moved is due before it (the clock never reads backwards).</summary>
+    [JsonInclude]
+    public DateTimeOffset? ChangedAt { get; private set; }
+
     /// <summary>The start time the create asked for, kept here once a change moves the plan's start.</summary>
     [JsonInclude]
     public DateTimeOffset? StartTimeBeforeChanges { get; private set; }
@@ -178,13 +182,25 @@ public sealed class Subscription
     public Outcome Change(PlanChange change, DateTimeOffset now)
     {
         ExpireIfDue(now);
+        if (Status == SubscriptionStatus.Active && change.EndTime is { } newEnd && PaidPhaseNotStarted(now) is var (phaseNo, phaseStart) && newEnd <= phaseStart)
+        {
+            // Phases are charged ahead of their start (SPEC §10): ending the subscription at or before the start of one
+            // already paid would take the buyer's money for a period never served.
+            return Outcome.Refused(
+                $"phase {phaseNo}, which starts at {phaseStart:O}, is already charged (a phase is charged ahead of its start); subscriptionEndTime must be after that start, or cancel with CANCEL to end the subscription when its paid service ends");
+        }
+
         var outcome = Fire(Trigger.Change, now, "change");
         if (!outcome.Succeeded)
         {
             return outcome;
         }
 
-        if (change.PeriodRule is not null || change.StartTime is not null)
+        ChangedAt = now;
+
+        // The same period rule sent again changes nothing: re-anchoring on the next phase's start would move month-end
+        // dates for good (Jan 31 → Feb 28 → Mar 28 instead of Mar 31).
+        if ((change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule) || change.StartTime is not null)
         {
             AnchorTime = change.StartTime ?? PhaseStart(NextPhaseNo);
             AnchorPhaseNo = NextPhaseNo;
@@ -234,6 +250,19 @@ public sealed class Subscription
         return outcome;
     }
 
+    /// <summary>The last phase charged with success when it has not started yet (charged within the lead time before its start).</summary>
+    private (int PhaseNo, DateTimeOffset Start)? PaidPhaseNotStarted(DateTimeOffset now)
+    {
+        var last = NextPhaseNo - 1;
+        if (last < 1 || PaidUntil != PhaseStart(NextPhaseNo))
+        {
+            return null;
+        }
+
+        var start = PhaseStart(last);
+        return start > now ? (last, start) : null;
+    }
+
     /// <summary>Start of phase <paramref name="phaseNo"/> with calendar arithmetic from the anchor (SPEC §10).</summary>
     public DateTimeOffset PhaseStart(int phaseNo) => Plan.PeriodRule.Add(AnchorTime, phaseNo - AnchorPhaseNo);
 
@@ -246,14 +275,17 @@ public sealed class Subscription
                 return Plan.ExpiryTime;
             case SubscriptionStatus.Active:
                 var start = PhaseStart(NextPhaseNo);
+                // Nothing is due before the authorization or the last change: a change that moves the start or the end
+                // acts from the time it was made.
+                var notBefore = Max(AuthorizedAt!.Value, ChangedAt ?? AuthorizedAt!.Value);
                 if (Plan.EndTime is { } end && start >= end)
                 {
-                    return end;
+                    return Max(end, notBefore);
                 }
 
                 // SPEC §10: phase 1 at authorization (or at a future start); later phases a lead time before they begin.
                 var due = NextPhaseNo == 1 ? start : start - deductionLead;
-                return Max(due, AuthorizedAt!.Value);
+                return Max(due, notBefore);
             case SubscriptionStatus.Cancelled:
                 var paidUntil = Max(PaidUntil ?? CancelledAt!.Value, CancelledAt!.Value);
                 return Plan.EndTime is { } stop && stop < paidUntil ? Max(stop, CancelledAt!.Value) : paidUntil;

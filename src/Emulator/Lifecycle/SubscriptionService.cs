@@ -71,6 +71,12 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
                 // field rule, nothing written or kept.
                 return new AntomResponse(AntomResult.ParamIllegal($"{field}: {rule}"));
             }
+            else if (change.PaymentAmount.Currency != subscription.Plan.PaymentAmount.Currency)
+            {
+                // A plan in two currencies (trials and the order in one, the periods in another) is one create refuses.
+                return new AntomResponse(AntomResult.ParamIllegal(
+                    $"paymentAmount.currency: must stay {subscription.Plan.PaymentAmount.Currency}, the currency the subscription was created with (got {change.PaymentAmount.Currency})"));
+            }
             else
             {
                 var outcome = subscription.Change(
