@@ -50,7 +50,7 @@ public static class MerchantApp
             await request.Body.CopyToAsync(buffer);
             var body = buffer.ToArray();
             var verified = Signatures.Verify(antomKey, request.Path.Value!, request.Headers["client-id"].ToString(), request.Headers["request-time"].ToString(), body, request.Headers["signature"].ToString());
-            if (!verified && !options.Makes("skip-signature-check"))
+            if (!verified && !options.Makes("skip-signature-check") && !(payment == false && options.Makes("verify-payments-only")))
             {
                 return Results.Content(Refuse, "application/json", statusCode: 401);
             }
@@ -170,13 +170,29 @@ public static class MerchantApp
             try
             {
                 using var response = await gateway.SendAsync(request);
-                return JsonNode.Parse(await response.Content.ReadAsStringAsync())?.AsObject();
+                var answer = await response.Content.ReadAsByteArrayAsync();
+
+                // An answer is Antom's only if its signature verifies: anything else (a 5xx page, an unsigned or
+                // wrongly signed body) says nothing of what happened, like no answer at all.
+                var signed = Signatures.Verify(
+                    antomKey, path, Header(response, "client-id"), Header(response, "response-time"), answer, Header(response, "signature"));
+                if (!signed && !options.Makes("trust-unverified-answers"))
+                {
+                    return Unknown("UNVERIFIED_ANSWER");
+                }
+
+                return JsonNode.Parse(answer)?.AsObject();
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
             {
-                return new JsonObject { ["result"] = new JsonObject { ["resultStatus"] = "U", ["resultCode"] = "TIMEOUT" } };
+                return Unknown("NO_ANSWER");
             }
         }
+
+        private static JsonObject Unknown(string why) => new() { ["result"] = new JsonObject { ["resultStatus"] = "U", ["resultCode"] = why } };
+
+        private static string Header(HttpResponseMessage response, string name) =>
+            response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
 
         private static RSA Load(Action<RSA> import)
         {

@@ -24,7 +24,9 @@ public sealed class MerchantOptions
     /// conformance suite says about each: <c>skip-signature-check</c> and <c>new-id-on-unknown</c> (what
     /// <see cref="Careless"/> makes), <c>same-request-id</c> (one request id for every purchase), <c>ignore-unknown</c>
     /// (never retries a U or a timeout), <c>drop-early-payment</c> (acknowledges a payment for a subscription it does
-    /// not know yet, and forgets it), <c>count-duplicates</c> (acts on every delivery of a payment), and broken test
+    /// not know yet, and forgets it), <c>count-duplicates</c> (acts on every delivery of a payment),
+    /// <c>verify-payments-only</c> (checks the signature of notifyPayment but not of notifySubscription),
+    /// <c>trust-unverified-answers</c> (acts on an API answer whose signature does not verify), and broken test
     /// hooks: <c>processed-hook-404</c>, <c>no-trigger</c>.
     /// </summary>
     public List<string> Mistakes { get; set; } = [];

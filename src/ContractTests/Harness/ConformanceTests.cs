@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using ContractTests.Support;
 using Emulator.Testing;
@@ -13,14 +14,14 @@ namespace ContractTests.Harness;
 public sealed class ConformanceTests
 {
     private static readonly string[] CarelessMistakes =
-        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout"];
+        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout", "api-answer-signature-verified"];
 
     [Fact]
     public async Task CorrectSampleMerchant_PassesEveryCheck()
     {
         var scorecard = await RunAgainstSampleAsync(careless: false);
 
-        scorecard.Checks.Should().HaveCount(13);
+        scorecard.Checks.Should().HaveCount(14);
         scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
@@ -43,11 +44,13 @@ public sealed class ConformanceTests
     [InlineData("same-request-id", "api-request-ids-unique", "sub-order")]
     [InlineData("drop-early-payment", "out-of-order-tolerated", "never processed")]
     [InlineData("count-duplicates", "duplicate-processed-once", "processed 2 times")]
-    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "did not retry")]
-    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "retried as sub-")]
+    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified", "did not retry")]
+    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified", "retried as sub-")]
+    [InlineData("trust-unverified-answers", "api-answer-signature-verified", "may not be Antom's")]
+    [InlineData("verify-payments-only", "refuse-forged-signature refuse-wrong-key refuse-tampered-body", "acknowledged by the notifySubscription endpoint")]
     [InlineData("processed-hook-404", "duplicate-processed-once out-of-order-tolerated", "answered HTTP 404")]
-    [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout", "sub-order")]
-    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel", "made no API call")]
+    [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified", "sub-order")]
+    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel api-answer-signature-verified", "made no API call")]
     public async Task Mistake_FailsExactlyTheChecksItSpoils_SayingWhy(string mistake, string failing, string reason)
     {
         var scorecard = await RunAgainstSampleMakingAsync(mistake, withProcessedHook: true);
@@ -124,8 +127,34 @@ public sealed class ConformanceTests
 
         var scorecard = await new ConformanceSuite(Options(emulator, "SANDBOX_MISTYPED", new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: new Uri("http://127.0.0.1:9/conformance"))).RunAsync();
 
-        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(6)
+        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(7)
             .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("check --client-id", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Rules already in force would act on the integration's calls before the suite's own, and their effect would be
+    /// blamed on it: the suite says so instead of judging. Its own rules do not outlive the run.
+    /// </summary>
+    [Fact]
+    public async Task FaultRulesInForce_AreNamedInsteadOfJudged_AndTheSuiteLeavesNoRulesBehind()
+    {
+        Scorecard? spoiled = null, clean = null;
+        var left = new System.Text.Json.Nodes.JsonArray();
+        await RunAgainstSampleAsync(careless: false, async (emulator, merchant, url) =>
+        {
+            var faults = $"/_emulator/v1/merchants/{merchant.ClientId}/faults";
+            var leftover = await emulator.Http.PostAsJsonAsync(faults, new { target = "create", transport = "badSignature", times = 0 });
+            leftover.EnsureSuccessStatusCode();
+            spoiled = await SuiteFor(emulator, merchant, url).RunAsync();
+            (await emulator.Http.DeleteAsync(faults)).EnsureSuccessStatusCode();
+            clean = await SuiteFor(emulator, merchant, url).RunAsync();
+            left = (await emulator.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>(faults))!;
+        });
+
+        spoiled!.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(7)
+            .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("has 1 fault rule(s) in force (create badSignature)", StringComparison.Ordinal));
+        clean!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, clean.ToMarkdown());
+        left.Should().BeEmpty("the suite deletes the rules it added, used up or not");
     }
 
     [Fact]
@@ -174,7 +203,7 @@ public sealed class ConformanceTests
         json["checks"]!.AsArray().Where(c => (string)c!["outcome"]! == "fail").Select(c => (string)c!["id"]!)
             .Should().BeEquivalentTo("refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body");
         json["checks"]!.AsArray().Where(c => ((string)c!["id"]!).StartsWith("api-", StringComparison.Ordinal)).Should().OnlyContain(c => (string)c!["outcome"]! == "skipped");
-        markdown.Should().Contain("| `refuse-wrong-key` does not acknowledge a notification signed by another key | fail |");
+        markdown.Should().Contain("| `refuse-wrong-key` does not acknowledge a notification signed by another key (either endpoint) | fail |");
     }
 
     private static async Task<Scorecard> RunAgainstSampleAsync(bool careless)

@@ -30,23 +30,40 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var subscriptionId = "CONFORMANCE" + RandomDigits(24);
         var paymentId = "CONFORMANCE" + RandomDigits(24);
 
-        var create = NotifySubscription(subscriptionId, "CREATE");
-        checks.Add(Judge("ack-notify-subscription", "acknowledges a valid notifySubscription within 15 s",
-            await SendAsync(options.SubscriptionNotificationUrl, create, antomKey, cancellationToken), expectAck: true));
+        var created = await SendAsync(options.SubscriptionNotificationUrl, NotifySubscription(subscriptionId, "CREATE"), antomKey, cancellationToken);
+        checks.Add(Judge("ack-notify-subscription", "acknowledges a valid notifySubscription within 15 s", created, expectAck: true));
         var payment = NotifyPayment(subscriptionId, paymentId, 1);
         var genuine = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
         checks.Add(Judge("ack-notify-payment", "acknowledges a valid notifyPayment within 15 s", genuine, expectAck: true));
 
-        // A refusal shows that a signature was checked only if a valid notification is acknowledged by the same endpoint.
-        CheckResult Refusal(string id, string title, Delivery delivery) => genuine.Acknowledged
-            ? Judge(id, title, delivery, expectAck: false)
-            : new CheckResult(id, title, CheckResult.Fail, $"cannot tell: the endpoint does not acknowledge a valid notifyPayment either (see ack-notify-payment), so not acknowledging this one ({delivery.Describe()}) shows nothing about its signature check");
-        checks.Add(Refusal("refuse-forged-signature", "does not acknowledge a notification with a forged signature",
-            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "FORGED" + RandomDigits(20), 2), null, cancellationToken)));
-        checks.Add(Refusal("refuse-wrong-key", "does not acknowledge a notification signed by another key",
-            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "STRANGER" + RandomDigits(20), 2), strangerKey, cancellationToken)));
-        checks.Add(Refusal("refuse-tampered-body", "does not acknowledge a notification whose body was changed after signing",
-            await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, "TAMPERED" + RandomDigits(20), 2), antomKey, cancellationToken, tamper: true)));
+        // Each refusal is tried on both endpoints: an integration that verifies only one of its webhooks accepts forged
+        // notifications on the other. A refusal shows that a signature was checked only if a valid notification is
+        // acknowledged by the same endpoint.
+        var acknowledged = new Dictionary<string, bool> { ["notifySubscription"] = created.Acknowledged, ["notifyPayment"] = genuine.Acknowledged };
+        async Task<CheckResult> RefusalAsync(string id, string title, string prefix, RSA? key, bool tamper)
+        {
+            var deliveries = new (string Kind, Delivery Delivery)[]
+            {
+                ("notifySubscription", await SendAsync(options.SubscriptionNotificationUrl, NotifySubscription(prefix + RandomDigits(20), "CREATE"), key, cancellationToken, tamper)),
+                ("notifyPayment", await SendAsync(options.PaymentNotificationUrl, NotifyPayment(subscriptionId, prefix + RandomDigits(20), 2), key, cancellationToken, tamper)),
+            };
+            var accepted = deliveries.Where(d => d.Delivery.Acknowledged).Select(d => d.Kind).ToList();
+            var unknowable = deliveries.Where(d => !d.Delivery.Acknowledged && !acknowledged[d.Kind]).Select(d => d.Kind).ToList();
+            if (accepted.Count > 0)
+            {
+                return new CheckResult(id, title, CheckResult.Fail,
+                    $"acknowledged by the {string.Join(" and the ", accepted)} endpoint: the integration accepts notifications it did not verify. "
+                    + "Verify the signature header with Antom's public key over \"POST <path>\\n<client-id>.<request-time>.<body>\" (the raw body as received) before acting on a notification, on every notification endpoint");
+            }
+
+            return unknowable.Count > 0
+                ? new CheckResult(id, title, CheckResult.Fail, $"cannot tell: the {string.Join(" and the ", unknowable)} endpoint does not acknowledge a valid notification either (see ack-notify-subscription and ack-notify-payment), so not acknowledging this one shows nothing about its signature check")
+                : new CheckResult(id, title, CheckResult.Pass, $"refused by both endpoints ({deliveries[0].Delivery.Describe()}; {deliveries[1].Delivery.Describe()})");
+        }
+
+        checks.Add(await RefusalAsync("refuse-forged-signature", "does not acknowledge a notification with a forged signature (either endpoint)", "FORGED", null, tamper: false));
+        checks.Add(await RefusalAsync("refuse-wrong-key", "does not acknowledge a notification signed by another key (either endpoint)", "STRANGER", strangerKey, tamper: false));
+        checks.Add(await RefusalAsync("refuse-tampered-body", "does not acknowledge a notification whose body was changed after signing (either endpoint)", "TAMPERED", antomKey, tamper: true));
 
         var again = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
         checks.Add(await DuplicateAsync(paymentId, again, cancellationToken));
@@ -75,6 +92,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-request-id-reused-after-unknown", "retries with the same request id after an unknown (U) result"),
         ("api-request-id-reused-after-timeout", "retries with the same request id after a call timed out"),
         ("api-no-change-after-cancel", "does not call change on a cancelled subscription"),
+        ("api-answer-signature-verified", "does not trust an answer whose signature does not verify: retries with the same request id"),
     ];
 
     private async Task<CheckResult> DuplicateAsync(string paymentId, Delivery second, CancellationToken cancellationToken)
@@ -143,6 +161,40 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             }
         }
 
+        // Rules already in force act on the integration's calls before the suite's own, and would be blamed on it.
+        var inForce = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/faults", cancellationToken))!
+            .Select(f => f!.AsObject()).Where(f => f["remaining"] is null || (int)f["remaining"]! > 0).ToList();
+        if (inForce.Count > 0)
+        {
+            var which = string.Join(", ", inForce.Take(3).Select(f => $"{f["target"]} {f["resultCode"] ?? f["transport"] ?? f["delivery"]}"));
+            return [.. ApiChecks.Select(c => new CheckResult(c.Id, c.Title, CheckResult.Fail,
+                $"cannot tell: merchant '{options.ClientId}' has {inForce.Count} fault rule(s) in force ({which}), which would act on the integration's calls before the suite's own; remove them (DELETE {control}/faults) or run the suite with a client id of its own"))];
+        }
+
+        var added = new List<string>();
+        try
+        {
+            return await ApiChecksAsync(control, added, cancellationToken);
+        }
+        finally
+        {
+            // The suite's rules that the integration's calls did not use up would hit the merchant's next tests.
+            foreach (var faultId in added)
+            {
+                using var deleted = await Emulator.DeleteAsync($"{control}/faults/{Uri.EscapeDataString(faultId)}", CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<CheckResult>> ApiChecksAsync(string control, List<string> added, CancellationToken cancellationToken)
+    {
+        async Task AddFaultAsync(object rule)
+        {
+            using var response = await Emulator.PostAsJsonAsync($"{control}/faults", rule, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            added.Add((string)(await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["faultId"]!);
+        }
+
         // Only this run's calls (the journal keeps every earlier run of the same client id too), taken trigger by
         // trigger: what the integration did while it handled each of them.
         var journal = $"{control}/api-calls";
@@ -164,11 +216,16 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             ? (string?)JsonNode.Parse(await approved.Content.ReadAsStringAsync(cancellationToken))?["subscriptionId"]
             : null;
 
-        (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", resultCode = "UNKNOWN_EXCEPTION", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
+        await AddFaultAsync(new { target = "create", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
         var afterUnknown = await ActAsync("subscribe", null);
-        (await Emulator.PostAsJsonAsync($"{control}/faults", new { target = "create", transport = "timeout", effect = "applied", times = 1 }, cancellationToken)).EnsureSuccessStatusCode();
+        await AddFaultAsync(new { target = "create", transport = "timeout", effect = "applied", times = 1 });
         var afterTimeout = await ActAsync("subscribe", null);
-        List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout];
+
+        // The create takes place, and its answer is signed with a key that is not Antom's: the integration cannot
+        // know what happened, as after a U, and must send the same request again (its repeat is answered, rightly signed).
+        await AddFaultAsync(new { target = "create", transport = "badSignature", times = 1 });
+        var afterBadSignature = await ActAsync("subscribe", null);
+        List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout, afterBadSignature];
         if (subscriptionId is not null)
         {
             acts.Add(await ActAsync("cancel", new { subscriptionId }));
@@ -202,7 +259,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var differentBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).Select(g => g.Key);
         // A purchase's id: what its trigger answered, else its first create (a retry of the previous purchase that
         // came late is not it).
-        var purchases = acts.Take(3)
+        var purchases = acts.Take(4)
             .Select(a => (string?)a.Answer?["subscriptionRequestId"] ?? (string?)a.Calls.FirstOrDefault(c => (string)c["api"]! == "create")?["requestId"])
             .OfType<string>().ToList();
         var sharedByPurchases = purchases.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
@@ -215,12 +272,15 @@ public sealed class ConformanceSuite(ConformanceOptions options)
 
         results.Add(RetriedWithSameId(ApiChecks[3], afterUnknown.Calls, creates, c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U"));
         results.Add(RetriedWithSameId(ApiChecks[4], afterTimeout.Calls, creates, c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT", "a timeout"));
+        var badlySigned = afterBadSignature.Calls.FirstOrDefault(c => (string)c["api"]! == "create");
 
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
         var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
         results.Add(subscriptionId is null || cancelAt < 0
             ? new CheckResult(ApiChecks[5].Id, ApiChecks[5].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
             : Result(ApiChecks[5], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
+        results.Add(RetriedWithSameId(ApiChecks[6], afterBadSignature.Calls, creates, c => ReferenceEquals(c, badlySigned), "an answer signed with another key than Antom's",
+            noRetry: "the integration did not retry: an answer whose signature does not verify may not be Antom's, so it tells nothing of what happened. Verify the answer's signature header with Antom's public key over \"POST <path>\\n<client-id>.<response-time>.<body>\"; treat an answer that does not verify as unknown, and retry with the same request id"));
 
         // A check the integration failed because its trigger did not work says so.
         return spoiled.Length == 0 ? results : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = r.Reason + spoiled })];
@@ -232,7 +292,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     /// same purchase is a retry under a new id.
     /// </summary>
     private static CheckResult RetriedWithSameId(
-        (string Id, string Title) check, List<JsonObject> purchaseCalls, List<JsonObject> allCreates, Func<JsonObject, bool> unknownOutcome, string what)
+        (string Id, string Title) check, List<JsonObject> purchaseCalls, List<JsonObject> allCreates, Func<JsonObject, bool> unknownOutcome, string what, string? noRetry = null)
     {
         var unknown = purchaseCalls.FirstOrDefault(c => (string)c["api"]! == "create" && unknownOutcome(c));
         if (unknown is null)
@@ -251,9 +311,9 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var renamed = purchaseCalls.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).FirstOrDefault(c => (string)c["api"]! == "create");
         return new CheckResult(check.Id, check.Title, CheckResult.Fail, renamed switch
         {
-            null => $"after {what} on {requestId} the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)",
+            null => $"after {what} on {requestId} " + (noRetry ?? "the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)"),
             _ when (string?)renamed["requestId"] == requestId => $"after {what} on {requestId} the integration retried with the same id but another body: Antom may answer REPEAT_REQ_INCONSISTENT (send the same request again)",
-            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created",
+            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created (retry with the same request id; Antom answers a repeat with the first outcome)",
         });
     }
 
@@ -351,7 +411,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var signature = key is null
             ? "algorithm=RSA256,keyVersion=1,signature=" + Uri.EscapeDataString(Convert.ToBase64String(RandomNumberGenerator.GetBytes(256)))
             : AntomSigner.SignatureHeader(key, url.PathAndQuery, options.ClientId, time, bytes);
-        var sent = tamper ? Encoding.UTF8.GetBytes(body.Replace("\"19900\"", "\"1\"", StringComparison.Ordinal)) : bytes;
+        // A change that matters to the merchant: the amount paid, or the subscription's status.
+        var sent = tamper
+            ? Encoding.UTF8.GetBytes(body.Replace("\"19900\"", "\"1\"", StringComparison.Ordinal).Replace("\"ACTIVE\"", "\"TERMINATED\"", StringComparison.Ordinal))
+            : bytes;
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(sent) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
         request.Headers.TryAddWithoutValidation("client-id", options.ClientId);
