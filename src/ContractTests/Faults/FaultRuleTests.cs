@@ -108,7 +108,11 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"times\":-1}", "times must be 0")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"skip\":-2}", "skip must be 0")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"transport\":\"reset\"}", "exactly one of")]
-    [InlineData("{\"target\":\"deduction\",\"transport\":\"reset\"}", "transport applies to create, change and cancel")]
+    [InlineData("{\"target\":\"deduction\",\"transport\":\"reset\"}", "transport applies to the APIs (create, change, cancel, inquireSubscription")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"SUCCESS\"}", "resultCode SUCCESS is not a fault")]
+    [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"PT0S\"}", "a transport delay must be longer than zero")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"match\":{\"requestId\":\"only-this\"}}", "the body's match.requestId is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo")]
+    [InlineData("{\"target\":\"deduction\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\",\"match\":{\"phase\":2}}", "match.phase is not a field of match")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"explode\"}", "delivery applies to notifySubscription and notifyPayment and must be one of drop, duplicate, delay, reorder")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"delay\"}", "needs delay")]
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"5 seconds\"}", "ISO-8601 duration")]
@@ -296,6 +300,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "broken.json"), "{ \"faults\": [ ");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "bad-rule.json"), """{"description":"a rule that is not valid","faults":[{"target":"create","resultCode":"NOPE"}]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "null-rule.json"), """{"description":"a null rule","faults":[null]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "misspelt-match.json"), """{"description":"phase instead of phaseNo","faults":[{"target":"deduction","resultCode":"USER_BALANCE_NOT_ENOUGH","times":0,"match":{"phase":2}}]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "local-time.json"), """{"description":"a time without offset","clock":{"frozenAt":"2027-01-01T00:00:00"},"faults":[]}""");
         await using var configured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:FixturesDirectory", fixtures));
         var http = configured.CreateClient();
@@ -313,6 +318,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         scenarios.Single(s => (string)s!["name"]! == "flaky-webhook")!["problem"].Should().BeNull();
         scenarios.Single(s => (string)s!["name"]! == "null-rule")!["problem"]!.ToString().Should().Contain("fault 1: null is not a fault rule");
         scenarios.Single(s => (string)s!["name"]! == "local-time")!["problem"]!.ToString().Should().Contain("with an offset");
+        scenarios.Single(s => (string)s!["name"]! == "misspelt-match")!["problem"]!.ToString()
+            .Should().EndWith("cannot be read: faults[0].match.phase is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo (a field ignored would widen the rule)");
         broken.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         badRule.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await badRule.Content.ReadAsStringAsync()).Should().Contain("fault 1: resultCode 'NOPE' is not a result code of create");

@@ -41,6 +41,12 @@ public sealed record FaultBody(
                 return $"a {Target} fault is a delivery fault: delivery must be one of {string.Join(", ", FaultTargets.DeliveryFaults)}";
             }
 
+            if (ResultCode == "SUCCESS")
+            {
+                // It would use up a call and shadow the rules after it, and change nothing.
+                return "resultCode SUCCESS is not a fault: a call no rule hits succeeds; to let calls through before a fault, give the fault a skip";
+            }
+
             if (catalogue.Find(Target, ResultCode) is null)
             {
                 return $"resultCode '{ResultCode}' is not a result code of {Target}; allowed: {string.Join(", ", catalogue.CodesOf(Target))}";
@@ -49,7 +55,7 @@ public sealed record FaultBody(
 
         if (Transport is not null && (!isApi || !FaultTargets.TransportFaults.Contains(Transport)))
         {
-            return $"transport applies to create, change and cancel and must be one of {string.Join(", ", FaultTargets.TransportFaults)}";
+            return $"transport applies to the APIs ({string.Join(", ", FaultTargets.Apis)}) and must be one of {string.Join(", ", FaultTargets.TransportFaults)}";
         }
 
         if (Delivery is not null && (!isNotification || !FaultTargets.DeliveryFaults.Contains(Delivery)))
@@ -74,6 +80,11 @@ public sealed record FaultBody(
             {
                 // A notification delayed by nothing would be due again at once, and delayed again, forever.
                 return "a delivery delay must be longer than zero";
+            }
+
+            if (Transport == "delay" && span == TimeSpan.Zero)
+            {
+                return "a transport delay must be longer than zero (a delay of nothing is no fault)";
             }
 
             if (Transport != "delay" && Delivery != "delay")

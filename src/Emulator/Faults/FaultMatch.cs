@@ -4,8 +4,19 @@ namespace Emulator.Faults;
 /// Narrows a fault rule to one subscription, request or phase. <see cref="FromPhaseNo"/> hits that phase and every
 /// later one (renewals only: <c>2</c>).
 /// </summary>
+/// <remarks>
+/// A field it does not know is refused, not ignored: a misspelt <c>phaseNo</c> ignored would widen the rule to every
+/// call or phase.
+/// </remarks>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record FaultMatch(string? SubscriptionId, string? SubscriptionRequestId, int? PhaseNo, int? FromPhaseNo = null)
 {
+    /// <summary>What to say of a body or scenario file whose <c>match</c> names a field it does not have; null for any other problem.</summary>
+    public static string? UnknownField(System.Text.Json.JsonException problem) =>
+        problem.Message.Contains("could not be mapped to any .NET member contained in type 'Emulator.Faults.FaultMatch'", StringComparison.Ordinal)
+            ? $"{problem.Path?.TrimStart('$', '.')} is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo (a field ignored would widen the rule)"
+            : null;
+
     public bool Accepts(FaultContext context) =>
         (SubscriptionId is null || SubscriptionId == context.SubscriptionId)
         && (SubscriptionRequestId is null || SubscriptionRequestId == context.SubscriptionRequestId)

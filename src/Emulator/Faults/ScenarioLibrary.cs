@@ -63,7 +63,8 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
-            return new Scenario(name, "", null, [], $"scenario {name} ({path}) cannot be read: {e.Message}");
+            var why = e is JsonException json && FaultMatch.UnknownField(json) is { } unknown ? unknown : e.Message;
+            return new Scenario(name, "", null, [], $"scenario {name} ({path}) cannot be read: {why}");
         }
     }
 
