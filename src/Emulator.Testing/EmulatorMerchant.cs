@@ -37,8 +37,14 @@ public sealed class EmulatorMerchant : IAsyncDisposable
 
     private string Control => $"/_emulator/v1/merchants/{ClientId}";
 
-    /// <summary>Calls <c>subscriptions/{api}</c> (sandbox path when the client id starts with SANDBOX_), signed as this merchant.</summary>
-    public async Task<AntomReply> CallAsync(string api, object body, string? forceResultCode = null)
+    /// <summary>
+    /// Calls <c>subscriptions/{api}</c> (sandbox path when the client id starts with SANDBOX_), signed as this merchant.
+    /// A call that gets no Antom answer (a <c>timeout</c> or <c>reset</c> transport fault, an HTTP 500, or no answer
+    /// within <paramref name="timeout"/>) comes back with <see cref="AntomReply.NoAnswer"/> saying why, instead of
+    /// throwing: what a merchant's client must treat as an unknown outcome.
+    /// </summary>
+    /// <param name="timeout">How long to wait for the answer, as a merchant's HTTP client would (the Java SDK waits 15 s); a <c>timeout</c> fault holds a call for <c>Emulator:TimeoutFaultHold</c> (1 min).</param>
+    public async Task<AntomReply> CallAsync(string api, object body, string? forceResultCode = null, TimeSpan? timeout = null)
     {
         var path = (ClientId.StartsWith("SANDBOX_", StringComparison.Ordinal) ? "/ams/sandbox/api" : "/ams/api") + $"/v1/subscriptions/{api}";
         var bytes = body is JsonNode node ? Encoding.UTF8.GetBytes(node.ToJsonString()) : JsonSerializerBytes(body);
@@ -53,11 +59,23 @@ public sealed class EmulatorMerchant : IAsyncDisposable
             request.Headers.TryAddWithoutValidation("Emulator-Result-Code", forceResultCode);
         }
 
-        using var response = await emulator.Http.SendAsync(request);
-        var raw = await response.Content.ReadAsByteArrayAsync();
-        var headers = response.Headers.Concat(response.Content.Headers).ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.Ordinal);
-        var valid = AntomSigner.Verify(await emulator.AntomPublicKeyAsync(), path, headers.GetValueOrDefault("client-id", ""), headers.GetValueOrDefault("response-time", ""), raw, headers.GetValueOrDefault("signature"));
-        return new AntomReply(response.StatusCode, raw, headers, valid);
+        using var limit = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
+        try
+        {
+            using var response = await emulator.Http.SendAsync(request, limit.Token);
+            var raw = await response.Content.ReadAsByteArrayAsync(limit.Token);
+            var headers = response.Headers.Concat(response.Content.Headers).ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.Ordinal);
+            var valid = AntomSigner.Verify(await emulator.AntomPublicKeyAsync(), path, headers.GetValueOrDefault("client-id", ""), headers.GetValueOrDefault("response-time", ""), raw, headers.GetValueOrDefault("signature"));
+            return AntomReply.Read(response.StatusCode, raw, headers, valid);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            return AntomReply.Without($"no answer within {timeout!.Value.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return AntomReply.Without($"the connection failed: {ex.Message}");
+        }
     }
 
     /// <summary>What the buyer does on the authorization page: approve. Returns the subscription (with its id).</summary>

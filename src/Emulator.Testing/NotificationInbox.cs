@@ -73,9 +73,10 @@ public sealed class NotificationInbox : IAsyncDisposable
         var signal = new TaskCompletionSource<ReceivedNotification>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (received)
         {
-            if (received.FirstOrDefault(predicate) is { } already)
+            // One the Handler got through (a retry, say) before one it threw on.
+            if ((received.FirstOrDefault(n => predicate(n) && n.HandlerError is null) ?? received.FirstOrDefault(predicate)) is { } already)
             {
-                return Task.FromResult(already);
+                return already.HandlerError is null ? Task.FromResult(already) : Task.FromException<ReceivedNotification>(HandlerFailed(already));
             }
 
             waiters.Add((predicate, signal));
@@ -95,12 +96,17 @@ public sealed class NotificationInbox : IAsyncDisposable
             string[] arrived;
             lock (received)
             {
-                arrived = [.. received.Select(n => $"{n.Path}{(n.SignatureValid ? "" : " (signature did not verify)")}")];
+                arrived = [.. received.Select(n => n.Path + (n.SignatureValid ? "" : " (signature did not verify)")
+                    + (n.HandlerError is { } error ? $" (the Handler threw {error.GetType().Name}: {error.Message})" : ""))];
             }
 
             throw new TimeoutException($"no notification matched within {timeout.TotalSeconds:0.#} s; the inbox received {arrived.Length}: {(arrived.Length == 0 ? "none" : string.Join(", ", arrived))}");
         }
     }
+
+    private static InvalidOperationException HandlerFailed(ReceivedNotification notification) => new(
+        $"the inbox's Handler threw on {notification.Kind} {notification.NotificationId} ({notification.HandlerError!.GetType().Name}: {notification.HandlerError.Message}); the inbox answered HTTP 500, so the emulator will retry it",
+        notification.HandlerError);
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 
@@ -118,21 +124,42 @@ public sealed class NotificationInbox : IAsyncDisposable
             notification = new ReceivedNotification(path, headers, body, valid) { Order = received.Count + 1 };
         }
 
+        (int Status, string Body)? failed = null;
         if (Handler is { } handler)
         {
-            await handler(notification);
+            try
+            {
+                await handler(notification);
+            }
+            catch (Exception ex)
+            {
+                // The merchant's code failed on it: answered as a server would (the emulator retries), and kept, so that
+                // a test waiting for it hears of the failure instead of a timeout.
+                notification = notification with { HandlerError = ex };
+                var result = new System.Text.Json.Nodes.JsonObject { ["resultCode"] = "HANDLER_FAILED", ["resultStatus"] = "F", ["resultMessage"] = $"{ex.GetType().Name}: {ex.Message}" };
+                failed = (500, new System.Text.Json.Nodes.JsonObject { ["result"] = result }.ToJsonString());
+            }
         }
 
-        var (status, answer) = Answer is { } custom
-            ? await custom(notification)
-            : valid ? (200, Acknowledgement) : (401, """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"bad signature"}}""");
+        var (status, answer) = failed
+            ?? (Answer is { } custom
+                ? await custom(notification)
+                : valid ? (200, Acknowledgement) : (401, """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"bad signature"}}"""));
 
         lock (received)
         {
             received.Add(notification);
             foreach (var waiter in waiters.Where(w => w.Predicate(notification)).ToList())
             {
-                waiter.Signal.TrySetResult(notification);
+                if (notification.HandlerError is not null)
+                {
+                    waiter.Signal.TrySetException(HandlerFailed(notification));
+                }
+                else
+                {
+                    waiter.Signal.TrySetResult(notification);
+                }
+
                 waiters.Remove(waiter);
             }
         }

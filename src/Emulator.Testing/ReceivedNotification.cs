@@ -18,4 +18,7 @@ public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<strin
 
     /// <summary>1 for the first notification the inbox received, and so on.</summary>
     public int Order { get; init; }
+
+    /// <summary>What the inbox's <see cref="NotificationInbox.Handler"/> threw on this delivery (answered HTTP 500, so the emulator retries it); null when it did not.</summary>
+    public Exception? HandlerError { get; init; }
 }

@@ -74,6 +74,59 @@ public sealed class KitTests
     }
 
     [Fact]
+    public async Task Kit_CallWithoutAnAntomAnswer_SaysWhy_InsteadOfThrowing()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await merchant.AddFaultAsync(new { target = "inquireSubscriptionList", transport = "timeout" });
+        await merchant.AddFaultAsync(new { target = "inquireSubscriptionList", transport = "reset" });
+        await merchant.AddFaultAsync(new { target = "inquireSubscriptionList", transport = "http500" });
+
+        var timedOut = await merchant.CallAsync("inquireSubscriptionList", new { }, timeout: TimeSpan.FromMilliseconds(300));
+        var reset = await merchant.CallAsync("inquireSubscriptionList", new { });
+        var serverError = await merchant.CallAsync("inquireSubscriptionList", new { });
+        var answered = await merchant.CallAsync("inquireSubscriptionList", new { });
+
+        timedOut.NoAnswer.Should().Be("no answer within 0.3 s");
+        reset.NoAnswer.Should().StartWith("the connection failed: ");
+        serverError.NoAnswer.Should().StartWith("HTTP 500 with a body that is not Antom's result envelope (Internal Server Error");
+        serverError.Invoking(r => r.ResultCode).Should().Throw<InvalidOperationException>().WithMessage("the call got no Antom answer: HTTP 500*");
+        answered.NoAnswer.Should().BeNull();
+        answered.ResultCode.Should().Be("SUCCESS");
+    }
+
+    [Fact]
+    public async Task Kit_HandlerThatThrows_IsAnsweredWith500_AndTheWaitSaysSo()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        merchant.Inbox!.Handler = n => n.IsPayment ? throw new InvalidOperationException("no such order") : Task.CompletedTask;
+        var body = new
+        {
+            subscriptionRequestId = "kit-throws",
+            subscriptionDescription = "Basic",
+            subscriptionRedirectUrl = "https://merchant.example/done",
+            subscriptionStartTime = "2027-01-01T00:00:00+00:00",
+            periodRule = new { periodType = "MONTH", periodCount = 1 },
+            paymentMethod = new { paymentMethodType = "GCASH" },
+            paymentAmount = new { currency = "PHP", value = "19900" },
+            orderInfo = new { orderAmount = new { currency = "PHP", value = "19900" } },
+            env = new { terminalType = "WEB" },
+        };
+        (await merchant.CallAsync("create", body)).ResultCode.Should().Be("SUCCESS");
+        await merchant.ApproveAsync("kit-throws");
+
+        var wait = () => merchant.WaitForNotificationAsync(n => n.IsPayment, TimeSpan.FromSeconds(5));
+        var ledger = await merchant.NotificationLedgerAsync();
+
+        (await wait.Should().ThrowAsync<InvalidOperationException>())
+            .WithMessage("the inbox's Handler threw on notifyPayment * (InvalidOperationException: no such order); the inbox answered HTTP 500, so the emulator will retry it")
+            .WithInnerException<InvalidOperationException>();
+        merchant.Inbox.Received.Single(n => n.IsPayment).HandlerError!.Message.Should().Be("no such order");
+        ledger.Single(n => (string)n!["kind"]! == "notifyPayment")!["attempts"]![0]!["httpStatus"]!.GetValue<int>().Should().Be(500);
+    }
+
+    [Fact]
     public async Task Kit_WaitThatTimesOut_SaysWhatDidArrive()
     {
         await using var emulator = await AntomEmulator.StartAsync();
