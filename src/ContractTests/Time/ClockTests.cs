@@ -389,6 +389,39 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// A webhook handler that asks for a redelivery while the run it answers waits for it: the redeliver answers 202 at
+    /// once (instead of waiting for that run until the notification timed out), and the attempt follows the run.
+    /// </summary>
+    [Fact]
+    public async Task RedeliverFromAWebhookHandlerDuringAnApproval_AnswersAtOnce_AndTheAttemptFollows()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var earlier = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        var earlierCreate = (string)(await m.NotificationsAsync($"?subscriptionId={earlier}&kind=notifySubscription")).Single()!["notificationId"]!;
+        var next = await m.CreateAsync(MerchantHarness.Body(Frozen));
+        HttpStatusCode? redeliver = null;
+        m.Receiver.Answer = async n =>
+        {
+            if (!n.IsPayment && (string)n.Json["subscriptionRequestId"]! == next && redeliver is null)
+            {
+                redeliver = (await m.Http.PostAsync($"{m.Control}/notifications/{earlierCreate}/redeliver", null)).StatusCode;
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        (await m.Http.PostAsync($"{m.Control}/subscription-requests/{next}/approve", null)).EnsureSuccessStatusCode();
+        var again = await m.Receiver.WaitForAsync(n => n.NotificationId == earlierCreate && n.Order > 1, TimeSpan.FromSeconds(20));
+        var nextId = (string)(await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions?subscriptionRequestId={next}"))!.Single()!["subscriptionId"]!;
+        var ledger = await m.NotificationsAsync($"?subscriptionId={nextId}");
+
+        redeliver.Should().Be(HttpStatusCode.Accepted);
+        again.SignatureValid.Should().BeTrue();
+        ledger.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged" && n["attempts"]!.AsArray().Count == 1,
+            "the handler's redeliver did not hold up the delivery it was answering");
+    }
+
+    /// <summary>
     /// The same on a clock that ticks: the handler's approval falls after the instant the first approval's run goes to,
     /// so a run right after it delivers what the second approval caused, without waiting for the background loop.
     /// </summary>

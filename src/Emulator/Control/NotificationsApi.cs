@@ -53,15 +53,33 @@ public static class NotificationsApi
         }
     }
 
-    /// <summary>One more attempt now, with the original body and a fresh request-time and signature; made before the 202.</summary>
+    /// <summary>
+    /// One more attempt now, with the original body and a fresh request-time and signature; made before the 202, except
+    /// while a run of the merchant has notifications out (here or in another instance): the call may come from a webhook
+    /// handler that run waits for, so it answers at once and the attempt follows the run.
+    /// </summary>
     public static async Task<Results<Accepted<NotificationView>, ProblemHttpResult>> RedeliverAsync(
-        string clientId, string notificationId, Outbox outbox, TimeMachine machine, CancellationToken cancellationToken)
+        string clientId, string notificationId, Outbox outbox, TimeMachine machine, MerchantRuns runs, CancellationToken cancellationToken)
     {
+        if (machine.IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken))
+        {
+            if (await outbox.FindAsync(clientId, notificationId, cancellationToken) is not { } now)
+            {
+                return NoSuchNotification(clientId, notificationId);
+            }
+
+            machine.RedeliverAfterCurrentRun(clientId, notificationId);
+            return TypedResults.Accepted((string?)null, NotificationView.From(now, await outbox.AttemptsAsync(notificationId, cancellationToken)));
+        }
+
         if (await machine.RedeliverAsync(clientId, notificationId, cancellationToken) is not { } after)
         {
-            return ControlProblems.NotFound($"merchant {clientId} has no notification {notificationId}");
+            return NoSuchNotification(clientId, notificationId);
         }
 
         return TypedResults.Accepted((string?)null, NotificationView.From(after, await outbox.AttemptsAsync(notificationId, cancellationToken)));
     }
+
+    private static ProblemHttpResult NoSuchNotification(string clientId, string notificationId) =>
+        ControlProblems.NotFound($"merchant {clientId} has no notification {notificationId}");
 }

@@ -83,6 +83,27 @@ public sealed class TimeMachine(
             }
         });
 
+    /// <summary>
+    /// One more attempt at a notification once the merchant's current run has ended, without the caller waiting: for a
+    /// redeliver that may come from a webhook handler that run is waiting for. A failure is logged.
+    /// </summary>
+    public void RedeliverAfterCurrentRun(string clientId, string notificationId) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RedeliverAsync(clientId, notificationId, lifetime.ApplicationStopping);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Shutting down: a redelivery asked for is not kept across a restart (the notification's own retries are).
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "The redelivery of {NotificationId} for {ClientId} after its current run failed", notificationId, clientId);
+            }
+        });
+
     public async Task<IReadOnlyList<JournalEvent>> RunDueAsync(string clientId, DateTimeOffset until, CancellationToken cancellationToken) =>
         (await RunDueAsync(clientId, _ => Task.FromResult(until), waitForOtherInstances: true, afterRun: null, cancellationToken))!;
 
