@@ -40,6 +40,53 @@ public sealed class MerchantsTests(EmulatorFactory factory)
         ((string)merchant["paymentNotificationUrl"]!).Should().Be("http://localhost:8081/antom/notify/payment");
     }
 
+    /// <summary>
+    /// A pipeline resets its merchant (DELETE, then PUT with the same client id) while the run of an advance it gave up
+    /// on still waits for a slow webhook: the reset waits for that run, so the run cannot move the new merchant's clock
+    /// or leave attempts behind once it ends.
+    /// </summary>
+    [Fact]
+    public async Task DeleteThenPut_WhileARunIsUnderWay_WaitsForIt_SoTheRunDoesNotReachTheNewMerchant()
+    {
+        var start = new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        await m.CreateAsync(MerchantHarness.Body(start));
+        var held = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        m.Receiver.Answer = async _ =>
+        {
+            held.TrySetResult();
+            await release.Task;
+            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
+        };
+        var advance = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "P6M" });
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the authorization expired; its CREATE/TERMINATED is out
+
+        async Task<HttpStatusCode> ResetAsync()
+        {
+            (await m.Http.DeleteAsync(m.Control)).EnsureSuccessStatusCode();
+            var put = await m.Http.PutAsJsonAsync(m.Control, new
+            {
+                publicKey = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo()),
+                clock = new { frozenAt = start },
+            });
+            return put.StatusCode;
+        }
+
+        var reset = ResetAsync();
+        var resetBeforeTheRunEnded = await Task.WhenAny(reset, Task.Delay(TimeSpan.FromSeconds(1))) == reset;
+        release.TrySetResult();
+        (await advance).EnsureSuccessStatusCode();
+        var put = await reset;
+        var clock = await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock");
+        var ledger = await m.NotificationsAsync();
+
+        resetBeforeTheRunEnded.Should().BeFalse("the delete waits for the run of the merchant under way");
+        put.Should().Be(HttpStatusCode.OK);
+        DateTimeOffset.Parse((string)clock!["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(start, "the old run ended before the reset, and moved only the old merchant's clock");
+        ledger.Should().BeEmpty("nothing of the deleted merchant is left for the new one");
+    }
+
     [Fact]
     public async Task PutMerchant_WithPemKey_ThenGetAndDelete()
     {

@@ -45,7 +45,7 @@ public static class ControlApi
         TypedResults.Ok(new KeysView(key.KeyVersion, key.PublicKeyBase64, key.PublicKeyPem));
 
     public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> PutMerchantAsync(
-        string clientId, MerchantBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeProvider time, CancellationToken cancellationToken)
+        string clientId, MerchantBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, TimeProvider time, CancellationToken cancellationToken)
     {
         if (clientId.Length > 64)
         {
@@ -71,21 +71,27 @@ public static class ControlApi
             }
         }
 
-        var existing = await merchants.FindAsync(clientId, cancellationToken);
-        var merchant = new Merchant(
-            clientId,
-            body.KeyVersion ?? "1",
-            publicKey,
-            body.SubscriptionNotificationUrl,
-            body.PaymentNotificationUrl,
-            existing?.Merchant.CreatedAt ?? time.GetUtcNow(),
-            existing?.Merchant.Fixture);
-        await merchants.SaveAsync(merchant, cancellationToken);
-        if (body.Clock?.FrozenAt is { } frozenAt)
+        // Between runs: a run of this client id still under way (a deleted merchant's, whose caller gave up) would move
+        // the clock this sets when it ends.
+        var merchant = await machine.BetweenRunsAsync(clientId, async ct =>
         {
-            await clocks.FreezeAsync(clientId, frozenAt, cancellationToken);
-        }
+            var existing = await merchants.FindAsync(clientId, ct);
+            var merchant = new Merchant(
+                clientId,
+                body.KeyVersion ?? "1",
+                publicKey,
+                body.SubscriptionNotificationUrl,
+                body.PaymentNotificationUrl,
+                existing?.Merchant.CreatedAt ?? time.GetUtcNow(),
+                existing?.Merchant.Fixture);
+            await merchants.SaveAsync(merchant, ct);
+            if (body.Clock?.FrozenAt is { } frozenAt)
+            {
+                await clocks.FreezeAsync(clientId, frozenAt, ct);
+            }
 
+            return merchant;
+        }, cancellationToken);
         return TypedResults.Ok(MerchantView.From(merchant));
     }
 
@@ -94,10 +100,16 @@ public static class ControlApi
             ? TypedResults.Ok(MerchantView.From(merchant))
             : ControlProblems.UnknownMerchant(clientId);
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRegistry merchants, MerchantClocks clocks, CancellationToken cancellationToken)
+    /// <summary>Waits for a run of the merchant under way (its caller may have given up) to end: what it does after the delete would outlive it.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(
+        string clientId, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
     {
-        var deleted = await merchants.DeleteAsync(clientId, cancellationToken);
-        clocks.Forget(clientId);
+        var deleted = await machine.BetweenRunsAsync(clientId, async ct =>
+        {
+            var deleted = await merchants.DeleteAsync(clientId, ct);
+            clocks.Forget(clientId);
+            return deleted;
+        }, cancellationToken);
         return deleted ? TypedResults.NoContent() : ControlProblems.UnknownMerchant(clientId);
     }
 

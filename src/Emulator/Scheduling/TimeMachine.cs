@@ -140,6 +140,14 @@ public sealed class TimeMachine(
             return await outbox.FindAsync(clientId, notificationId, ct);
         }, cancellationToken)).Result;
 
+    /// <summary>
+    /// Runs <paramref name="work"/> while no run of the merchant is under way, here or in another instance sharing the
+    /// database (it waits for one that is): for a delete or a replacement of the merchant, which a run finishing
+    /// afterwards would otherwise undo (its clock moved, its attempts recorded for a merchant since deleted).
+    /// </summary>
+    public async Task<T> BetweenRunsAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        (await WithMerchantAsync(clientId, waitForOtherInstances: true, (_, ct) => work(ct), cancellationToken)).Result!;
+
     /// <summary>Holds the merchant's gate and, on a shared database, its lock; (false, default) when another instance holds it and <paramref name="waitForOtherInstances"/> is false.</summary>
     private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
         string clientId, bool waitForOtherInstances, Func<MerchantTurn, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
