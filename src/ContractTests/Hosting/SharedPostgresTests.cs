@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
@@ -308,6 +309,42 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     /// <summary>Two emulator processes on one database, started together, and a client for each.</summary>
+    /// <summary>
+    /// With the database gone, health says so (a load balancer takes the instance out of rotation; it asks without the
+    /// admin token), and a control call is a 503 saying what to do, not a bare 500.
+    /// </summary>
+    [SkippableFact]
+    public async Task DatabaseDown_HealthIs503WithoutAToken_AndAControlCallIsA503SayingToSendItAgain()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
+        {
+            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("outage"),
+            ["Emulator__AdminToken"] = "s3cret-token",
+        });
+        await using var emulator = process;
+        using var anonymous = new HttpClient { BaseAddress = url };
+        using var admin = new HttpClient { BaseAddress = url };
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-token");
+
+        var healthy = await anonymous.GetAsync("/_emulator/v1/health");
+        var merchantsWithoutToken = await anonymous.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
+        await postgres.StopAsync();
+        var down = await anonymous.GetAsync("/_emulator/v1/health");
+        var control = await admin.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
+
+        healthy.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await healthy.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>().Should().Be("ok");
+        merchantsWithoutToken.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "only health is open");
+        down.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        var health = (await down.Content.ReadFromJsonAsync<JsonObject>())!;
+        ((string)health["status"]!, (string)health["detail"]!).Should().Match<(string Status, string Detail)>(h => h.Status == "unavailable" && h.Detail.StartsWith("the postgres database: ", StringComparison.Ordinal));
+        control.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, emulator.Output);
+        control.Headers.RetryAfter.Should().NotBeNull();
+        (await control.Content.ReadAsStringAsync()).Should().Contain("the database did not answer").And.Contain("send the call again");
+    }
+
     private sealed class TwoInstances(EmulatorProcess a, EmulatorProcess b) : IAsyncDisposable
     {
         public EmulatorProcess A { get; } = a;

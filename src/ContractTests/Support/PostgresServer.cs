@@ -68,12 +68,24 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    private bool stopped;
+
+    /// <summary>Stops the server at once, as a crash or a restart would (what clients see while it is down).</summary>
+    public async Task StopAsync()
+    {
+        await RunPostgresAsync("pg_ctl", "-D", DataDirectory, "-m", "immediate", "-w", "stop");
+        stopped = true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunPostgresAsync("pg_ctl", "-D", DataDirectory, "-m", "immediate", "-w", "stop");
+            if (!stopped)
+            {
+                await RunPostgresAsync("pg_ctl", "-D", DataDirectory, "-m", "immediate", "-w", "stop");
+            }
         }
         finally
         {

@@ -17,7 +17,7 @@ public static class ControlApi
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup(Prefix).WithTags("Emulator control");
-        root.MapGet("/health", Health).WithName("GetHealth");
+        root.MapGet("/health", HealthAsync).WithName("GetHealth");
         root.MapGet("/keys", GetKeys).WithName("GetKeys");
 
         var merchants = root.MapGroup("/merchants/{clientId}");
@@ -38,8 +38,26 @@ public static class ControlApi
         return app;
     }
 
-    public static Ok<HealthView> Health() =>
-        TypedResults.Ok(new HealthView("ok", typeof(ControlApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev"));
+    /// <summary>
+    /// Ok when the database answers within 3 s: a load balancer or orchestrator then takes an instance whose database is
+    /// gone out of rotation, instead of sending it calls that can only fail. Open to callers without the admin token.
+    /// </summary>
+    public static async Task<Results<Ok<HealthView>, JsonHttpResult<HealthView>>> HealthAsync(Database database, CancellationToken cancellationToken)
+    {
+        var version = typeof(ControlApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await database.QueryAsync("SELECT 1", r => r.GetInt64(0), limit.Token);
+            return TypedResults.Ok(new HealthView("ok", version));
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            var why = ex is OperationCanceledException ? "did not answer within 3 s" : ex.Message;
+            return TypedResults.Json(new HealthView("unavailable", version, $"the {database.Kind} database: {why}"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
 
     public static Ok<KeysView> GetKeys(AntomSigningKey key) =>
         TypedResults.Ok(new KeysView(key.KeyVersion, key.PublicKeyBase64, key.PublicKeyPem));

@@ -53,6 +53,7 @@ public static class EmulatorHosting
         // Bodies that cannot be bound are thrown (not answered with an empty 400) and answered in problem details.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<UnreadableBodyProblems>();
+        services.AddExceptionHandler<StorageUnavailableProblems>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new InstantJsonConverter()));
         services.AddSingleton<MerchantRuns>();
         services.AddSingleton<MerchantClocks>();
