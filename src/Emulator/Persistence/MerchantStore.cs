@@ -19,6 +19,38 @@ public sealed class MerchantStore(Database database)
     public async Task<IReadOnlyList<string>> ListIdsAsync(CancellationToken cancellationToken) =>
         await database.QueryAsync("SELECT client_id FROM merchants ORDER BY client_id", r => r.GetString(0), cancellationToken);
 
+    /// <summary>
+    /// Every merchant with the earliest instant anything of it falls due (a subscription's next event, a notification's
+    /// next attempt; null when nothing will) and its clock as stored, in one statement: what the background loop needs
+    /// to leave idle merchants alone (each of the two earliest instants is one index seek per merchant).
+    /// </summary>
+    public async Task<IReadOnlyList<(string ClientId, DateTimeOffset? NextDue, Scheduling.ClockState Clock)>> ListWithNextDueAsync(CancellationToken cancellationToken) =>
+        await database.QueryAsync(
+            """
+            SELECT m.client_id,
+                   (SELECT MIN(s.next_event_at) FROM subscriptions s WHERE s.client_id = m.client_id AND s.next_event_at IS NOT NULL),
+                   (SELECT MIN(n.next_attempt_at) FROM notifications n WHERE n.client_id = m.client_id AND n.status = 'pending'),
+                   c.offset_ms, c.frozen_at, c.client_id
+            FROM merchants m LEFT JOIN clocks c ON c.client_id = m.client_id
+            ORDER BY m.client_id
+            """,
+            r =>
+            {
+                long? At(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+                var next = (At(1), At(2)) switch
+                {
+                    ({ } a, { } b) => Math.Min(a, b),
+                    ({ } a, null) => a,
+                    (null, { } b) => b,
+                    _ => (long?)null,
+                };
+                var clock = r.IsDBNull(5)
+                    ? Scheduling.ClockState.Wall
+                    : new Scheduling.ClockState(TimeSpan.FromMilliseconds(r.GetInt64(3)), At(4) is { } frozen ? DateTimeOffset.FromUnixTimeMilliseconds(frozen) : null);
+                return (r.GetString(0), next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null, clock);
+            },
+            cancellationToken);
+
     public Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {

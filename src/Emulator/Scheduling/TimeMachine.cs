@@ -145,8 +145,12 @@ public sealed class TimeMachine(
     /// database (it waits for one that is): for a delete or a replacement of the merchant, which a run finishing
     /// afterwards would otherwise undo (its clock moved, its attempts recorded for a merchant since deleted).
     /// </summary>
+    /// <remarks>Without a run under way it does not take a turn: on PostgreSQL turns are few, and a new merchant's PUT
+    /// must not wait for other merchants' slow runs to free one.</remarks>
     public async Task<T> BetweenRunsAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        (await WithMerchantAsync(clientId, waitForOtherInstances: true, (_, ct) => work(ct), cancellationToken)).Result!;
+        IsRunning(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken)
+            ? (await WithMerchantAsync(clientId, waitForOtherInstances: true, (_, ct) => work(ct), cancellationToken)).Result!
+            : await work(cancellationToken);
 
     /// <summary>Holds the merchant's gate and, on a shared database, its lock; (false, default) when another instance holds it and <paramref name="waitForOtherInstances"/> is false.</summary>
     private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
