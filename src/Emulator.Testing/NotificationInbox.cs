@@ -73,19 +73,19 @@ public sealed class NotificationInbox : IAsyncDisposable
         var signal = new TaskCompletionSource<ReceivedNotification>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (received)
         {
-            // One the Handler got through (a retry, say) before one it threw on.
-            if ((received.FirstOrDefault(n => predicate(n) && n.HandlerError is null) ?? received.FirstOrDefault(predicate)) is { } already)
+            // One the Handler threw on does not count: the emulator retries it, and a later delivery may get through.
+            if (received.FirstOrDefault(n => predicate(n) && n.HandlerError is null) is { } already)
             {
-                return already.HandlerError is null ? Task.FromResult(already) : Task.FromException<ReceivedNotification>(HandlerFailed(already));
+                return Task.FromResult(already);
             }
 
             waiters.Add((predicate, signal));
         }
 
-        return WithinAsync(signal.Task, timeout);
+        return WithinAsync(signal.Task, predicate, timeout);
     }
 
-    private async Task<ReceivedNotification> WithinAsync(Task<ReceivedNotification> match, TimeSpan timeout)
+    private async Task<ReceivedNotification> WithinAsync(Task<ReceivedNotification> match, Func<ReceivedNotification, bool> predicate, TimeSpan timeout)
     {
         try
         {
@@ -94,19 +94,19 @@ public sealed class NotificationInbox : IAsyncDisposable
         catch (TimeoutException)
         {
             string[] arrived;
+            Exception? handlerError;
             lock (received)
             {
                 arrived = [.. received.Select(n => n.Path + (n.SignatureValid ? "" : " (signature did not verify)")
-                    + (n.HandlerError is { } error ? $" (the Handler threw {error.GetType().Name}: {error.Message})" : ""))];
+                    + (n.HandlerError is { } error ? $" (the Handler threw {error.GetType().Name}: {error.Message}; answered HTTP 500, so the emulator retries it)" : ""))];
+                handlerError = received.LastOrDefault(n => n.HandlerError is not null && predicate(n))?.HandlerError;
             }
 
-            throw new TimeoutException($"no notification matched within {timeout.TotalSeconds:0.#} s; the inbox received {arrived.Length}: {(arrived.Length == 0 ? "none" : string.Join(", ", arrived))}");
+            throw new TimeoutException(
+                $"no notification matched within {timeout.TotalSeconds:0.#} s; the inbox received {arrived.Length}: {(arrived.Length == 0 ? "none" : string.Join(", ", arrived))}",
+                handlerError);
         }
     }
-
-    private static InvalidOperationException HandlerFailed(ReceivedNotification notification) => new(
-        $"the inbox's Handler threw on {notification.Kind} {notification.NotificationId} ({notification.HandlerError!.GetType().Name}: {notification.HandlerError.Message}); the inbox answered HTTP 500, so the emulator will retry it",
-        notification.HandlerError);
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 
@@ -149,17 +149,9 @@ public sealed class NotificationInbox : IAsyncDisposable
         lock (received)
         {
             received.Add(notification);
-            foreach (var waiter in waiters.Where(w => w.Predicate(notification)).ToList())
+            foreach (var waiter in notification.HandlerError is null ? waiters.Where(w => w.Predicate(notification)).ToList() : [])
             {
-                if (notification.HandlerError is not null)
-                {
-                    waiter.Signal.TrySetException(HandlerFailed(notification));
-                }
-                else
-                {
-                    waiter.Signal.TrySetResult(notification);
-                }
-
+                waiter.Signal.TrySetResult(notification);
                 waiters.Remove(waiter);
             }
         }

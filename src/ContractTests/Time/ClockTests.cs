@@ -422,6 +422,38 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// The same during a redelivery (not a run): the handler's own redeliver answers at once instead of waiting for the
+    /// redelivery it is answering, which would time out.
+    /// </summary>
+    [Fact]
+    public async Task RedeliverFromAWebhookHandlerDuringARedelivery_AnswersAtOnce()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var requestId = await m.CreateAsync(MerchantHarness.Body(Frozen));
+        (await m.Http.PostAsync($"{m.Control}/subscription-requests/{requestId}/decline", null)).EnsureSuccessStatusCode();
+        var notificationId = (string)(await m.NotificationsAsync("?kind=notifySubscription")).Single()!["notificationId"]!;
+        var inner = new TaskCompletionSource<HttpStatusCode>();
+        m.Receiver.Answer = async _ =>
+        {
+            if (!inner.Task.IsCompleted)
+            {
+                using var response = await m.Http.PostAsync($"{m.Control}/notifications/{notificationId}/redeliver", null);
+                inner.TrySetResult(response.StatusCode);
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        var outer = await m.Http.PostAsync($"{m.Control}/notifications/{notificationId}/redeliver", null);
+        var status = await inner.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var attempts = (await m.NotificationsAsync("?kind=notifySubscription")).Single()!["attempts"]!.AsArray();
+
+        outer.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        status.Should().Be(HttpStatusCode.Accepted);
+        attempts[1]!["outcome"]!.GetValue<string>().Should().Be("acknowledged", "the handler's redeliver did not hold up the redelivery it was answering");
+    }
+
+    /// <summary>
     /// The same on a clock that ticks: the handler's approval falls after the instant the first approval's run goes to,
     /// so a run right after it delivers what the second approval caused, without waiting for the background loop.
     /// </summary>

@@ -42,7 +42,7 @@ public static class ControlApi
     /// Ok when the database answers within 3 s: a load balancer or orchestrator then takes an instance whose database is
     /// gone out of rotation, instead of sending it calls that can only fail. Open to callers without the admin token.
     /// </summary>
-    public static async Task<Results<Ok<HealthView>, JsonHttpResult<HealthView>>> HealthAsync(Database database, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<HealthView>, JsonHttpResult<HealthView>>> HealthAsync(Database database, ILoggerFactory logs, CancellationToken cancellationToken)
     {
         var version = typeof(ControlApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -54,8 +54,15 @@ public static class ControlApi
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
         {
-            var why = ex is OperationCanceledException ? "did not answer within 3 s" : ex.Message;
-            return TypedResults.Json(new HealthView("unavailable", version, $"the {database.Kind} database: {why}"), statusCode: StatusCodes.Status503ServiceUnavailable);
+            // Health answers anyone: the error's own text (hosts, ports, users) goes to the log only.
+            logs.CreateLogger(typeof(ControlApi)).LogWarning(ex, "Health: the {Kind} database did not answer", database.Kind);
+            var why = ex switch
+            {
+                OperationCanceledException => "did not answer within 3 s",
+                System.Data.Common.DbException { SqlState: { } state } => $"failed with SQLSTATE {state}",
+                _ => $"failed ({ex.GetType().Name})",
+            };
+            return TypedResults.Json(new HealthView("unavailable", version, $"the {database.Kind} database {why}; the emulator's log says more"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

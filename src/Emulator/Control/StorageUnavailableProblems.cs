@@ -33,11 +33,12 @@ public sealed class StorageUnavailableProblems(IProblemDetailsService problems, 
         });
     }
 
+    /// <summary>A failure the database itself calls transient (no connection, no slot, a restart); a bug in a statement stays a 500.</summary>
     private static DbException? Cause(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is DbException database)
+            if (e is DbException { IsTransient: true } database)
             {
                 return database;
             }

@@ -42,6 +42,21 @@ public abstract class Database : IReads
     public abstract Task<MerchantTurn?> LockMerchantAsync(string clientId, bool wait, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Holds the merchant's lock against other instances sharing the database until disposed, when no other instance
+    /// holds it (a run, a redelivery): null when one does. It takes none of this instance's merchant turns. Always free
+    /// on an unshared database, where the merchant's gate in this process is all there is.
+    /// </summary>
+    public virtual Task<IAsyncDisposable?> HoldMerchantIfFreeAsync(string clientId, CancellationToken cancellationToken) =>
+        Task.FromResult<IAsyncDisposable?>(NothingToRelease.Instance);
+
+    private sealed class NothingToRelease : IAsyncDisposable
+    {
+        public static readonly NothingToRelease Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
     /// A caller is about to wait for the merchant's gate in this instance: a background run holding it while it waits
     /// for one of the instance's merchant turns then waits with the callers (<see cref="MerchantTurns"/>). Null where
     /// there are no turns to wait for.

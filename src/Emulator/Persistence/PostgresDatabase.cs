@@ -140,6 +140,55 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         return null;
     }
 
+    public override async Task<IAsyncDisposable?> HoldMerchantIfFreeAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var key = MerchantKey(clientId);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT pg_try_advisory_lock(@key)";
+            command.Bind("@key", key);
+            if (await command.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return new HeldMerchant(connection, dataSource, key);
+            }
+        }
+        catch
+        {
+            // It may hold the lock (a failure after it was granted): pooled without a reset, it must not be reused.
+            await connection.DisposeAsync();
+            dataSource.Clear();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>The merchant's lock held on a work connection for a short change (a merchant's delete or replacement).</summary>
+    private sealed class HeldMerchant(NpgsqlConnection connection, NpgsqlDataSource source, long key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT pg_advisory_unlock(@key)";
+                command.Bind("@key", key);
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+                await connection.DisposeAsync();
+            }
+            catch
+            {
+                // The lock goes with the connection: closed, not pooled.
+                await connection.DisposeAsync();
+                source.Clear();
+                throw;
+            }
+        }
+    }
+
     public override IDisposable? CallerWaits(string clientId) => turns.CallerWaits(clientId);
 
     public override int MerchantTurnsAwaited => turns.Awaited;

@@ -132,7 +132,16 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     public Task AppendTimelineAsync(string subscriptionId, TimelineEntry entry, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {
-            await InsertTimelineAsync(work, subscriptionId, entry, cancellationToken);
+            // Only while the subscription is there: a merchant deleted since the call would leave a line nothing removes.
+            var line = work.Command("""
+                INSERT INTO timeline (subscription_id, at, type, detail)
+                SELECT @id, @at, @type, @detail WHERE EXISTS (SELECT 1 FROM subscriptions WHERE subscription_id = @id)
+                """);
+            line.Bind("@id", subscriptionId);
+            line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
+            line.Bind("@type", entry.Type);
+            line.Bind("@detail", entry.Detail);
+            await line.ExecuteNonQueryAsync(cancellationToken);
             work.AfterCommit(() => timelineWrites.Wrote(subscriptionId));
         }, cancellationToken);
 

@@ -25,6 +25,11 @@ public sealed class SchedulerLoop(
     /// <summary>Merchants with a run under way, and those of them that a tick found so (they go round once more).</summary>
     private readonly HashSet<string> active = new(StringComparer.Ordinal), again = new(StringComparer.Ordinal);
 
+    /// <summary>When each merchant's last run ended, counted in <see cref="runsEnded"/> (under the lock of <see cref="active"/>).</summary>
+    private readonly Dictionary<string, long> endedAt = new(StringComparer.Ordinal);
+
+    private long runsEnded;
+
     /// <summary>Whether a tick found the merchant's run under way, so that run goes round once more when it ends.</summary>
     public bool WillRunAgain(string clientId)
     {
@@ -42,6 +47,12 @@ public sealed class SchedulerLoop(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 IReadOnlyList<(string ClientId, DateTimeOffset? NextDue, ClockState Clock)> due;
+                long endedBefore;
+                lock (active)
+                {
+                    endedBefore = runsEnded;
+                }
+
                 try
                 {
                     due = await merchants.ListWithNextDueAsync(stoppingToken);
@@ -65,8 +76,10 @@ public sealed class SchedulerLoop(
                         }
 
                         // A merchant with nothing due by its clock costs this tick nothing more (a thousand idle
-                        // merchants of a shared instance used to cost three statements each, every tick).
-                        if (nextDue is null || nextDue > clock.Now(wallNow))
+                        // merchants of a shared instance used to cost three statements each, every tick). One whose
+                        // run ended after the read may have had work added meanwhile: it runs, and looks afresh.
+                        var endedSinceRead = endedAt.TryGetValue(clientId, out var ended) && ended > endedBefore;
+                        if (!endedSinceRead && (nextDue is null || nextDue > clock.Now(wallNow)))
                         {
                             continue;
                         }
@@ -105,6 +118,7 @@ public sealed class SchedulerLoop(
             }
 
             active.Remove(clientId);
+            endedAt[clientId] = ++runsEnded;
             return false;
         }
     }

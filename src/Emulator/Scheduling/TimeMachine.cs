@@ -136,7 +136,18 @@ public sealed class TimeMachine(
                 return null;
             }
 
-            await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
+            // Counted as delivering: a call its webhook handler makes (another redeliver, an approve) answers at once
+            // instead of waiting for this one, which waits for the handler.
+            delivering.AddOrUpdate(clientId, 1, (_, count) => count + 1);
+            try
+            {
+                await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
+            }
+            finally
+            {
+                delivering.AddOrUpdate(clientId, 0, (_, count) => count - 1);
+            }
+
             return await outbox.FindAsync(clientId, notificationId, ct);
         }, cancellationToken)).Result;
 
@@ -145,12 +156,33 @@ public sealed class TimeMachine(
     /// database (it waits for one that is): for a delete or a replacement of the merchant, which a run finishing
     /// afterwards would otherwise undo (its clock moved, its attempts recorded for a merchant since deleted).
     /// </summary>
-    /// <remarks>Without a run under way it does not take a turn: on PostgreSQL turns are few, and a new merchant's PUT
-    /// must not wait for other merchants' slow runs to free one.</remarks>
-    public async Task<T> BetweenRunsAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        IsRunning(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken)
-            ? (await WithMerchantAsync(clientId, waitForOtherInstances: true, (_, ct) => work(ct), cancellationToken)).Result!
-            : await work(cancellationToken);
+    /// <remarks>When no other instance holds the merchant's lock it takes none of the instance's merchant turns: on
+    /// PostgreSQL turns are few, and a new merchant's PUT must not wait for other merchants' slow runs to free one.</remarks>
+    public async Task<T> BetweenRunsAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
+        using (database.CallerWaits(clientId))
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            // Held while the work is done: neither a run nor a redelivery of another instance can start meanwhile.
+            await using var held = await database.HoldMerchantIfFreeAsync(clientId, cancellationToken);
+            if (held is not null)
+            {
+                return await work(cancellationToken);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        // Another instance runs or redelivers for the merchant: wait for it with a turn, as an advance does.
+        return (await WithMerchantAsync(clientId, waitForOtherInstances: true, (_, ct) => work(ct), cancellationToken)).Result!;
+    }
 
     /// <summary>Holds the merchant's gate and, on a shared database, its lock; (false, default) when another instance holds it and <paramref name="waitForOtherInstances"/> is false.</summary>
     private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
