@@ -81,11 +81,14 @@ public sealed class TransportFaultTests : IAsyncLifetime
 
         var bad = await CreateAsync();
         var next = await CreateAsync();
+        var journal = (await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/api-calls"))!;
 
         bad.ResultCode.Should().Be("SUCCESS");
         bad.Headers.Should().ContainKey("signature");
         bad.SignatureValid.Should().BeFalse();
         next.SignatureValid.Should().BeTrue("the rule was used up");
+        journal.Select(c => ((string)c!["resultCode"]!, (string)c["resultStatus"]!)).Should().Equal(
+            [("TRANSPORT_BADSIGNATURE", "U"), ("SUCCESS", "S")], "the journal lists what the client saw: an answer it cannot trust");
     }
 
     [Fact]

@@ -49,10 +49,15 @@ public sealed partial class AntomGateway(
         EmulatorMetrics.ApiCalls.WithLabels(api, response.Result.ResultCode).Inc();
         if (http.Items[MerchantItem] is Merchant known)
         {
-            // A call broken below the business layer is journalled as what the client saw: no answer (status U).
-            var seen = transport is "timeout" or "reset" or "http500"
-                ? new AntomResult($"TRANSPORT_{transport.ToUpperInvariant()}", "U", $"transport fault {transport}: the client got no Antom answer")
-                : response.Result;
+            // A call broken below the business layer is journalled as what the client saw: no answer, or one it cannot
+            // trust (signed with another key, or unsigned): its outcome is unknown to it (status U).
+            var seen = transport switch
+            {
+                "timeout" or "reset" or "http500" => new AntomResult($"TRANSPORT_{transport.ToUpperInvariant()}", "U", $"transport fault {transport}: the client got no Antom answer"),
+                "badSignature" or "noSignature" => new AntomResult(
+                    $"TRANSPORT_{transport.ToUpperInvariant()}", "U", $"transport fault {transport}: the answer ({response.Result.ResultCode}) was {(transport == "badSignature" ? "signed with another key" : "not signed")}, so the client cannot trust it"),
+                _ => response.Result,
+            };
             await journal.RecordAsync(
                 new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
                     http.Items[SubscriptionIdItem] as string, seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
