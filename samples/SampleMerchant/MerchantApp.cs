@@ -101,16 +101,16 @@ public static class MerchantApp
             if (options.RetryInBackground)
             {
                 // Answered at once; an unknown outcome is settled in the background, a second between tries.
-                _ = Task.Run(() => RetryUnknownAsync(create, reply, retries: 3, pause: TimeSpan.FromSeconds(1)));
+                _ = Task.Run(() => RetryUnknownAsync("create", "subscriptionRequestId", create, reply, retries: 3, pause: TimeSpan.FromSeconds(1)));
                 return Results.Json(new { subscriptionRequestId = requestId, resultCode = (string?)reply?["result"]?["resultCode"] });
             }
 
-            reply = await RetryUnknownAsync(create, reply, retries: 2, pause: TimeSpan.Zero);
+            reply = await RetryUnknownAsync("create", "subscriptionRequestId", create, reply, retries: 2, pause: TimeSpan.Zero);
             return Results.Json(new { subscriptionRequestId = (string)create["subscriptionRequestId"]!, resultCode = (string?)reply?["result"]?["resultCode"] });
         }
 
-        /// <summary>Sends the create again while its outcome is unknown (U, or no answer): the same request, unless told to make a mistake.</summary>
-        private async Task<JsonObject?> RetryUnknownAsync(JsonObject create, JsonObject? reply, int retries, TimeSpan pause)
+        /// <summary>Sends the request again while its outcome is unknown (U, or no answer): the same request, unless told to make a mistake.</summary>
+        private async Task<JsonObject?> RetryUnknownAsync(string api, string idField, JsonObject request, JsonObject? reply, int retries, TimeSpan pause)
         {
             for (var retry = 0; retry < retries && (string?)reply?["result"]?["resultStatus"] is null or "U" && !options.Makes("ignore-unknown"); retry++)
             {
@@ -121,10 +121,10 @@ public static class MerchantApp
 
                 if (options.Makes("new-id-on-unknown"))
                 {
-                    create["subscriptionRequestId"] = "sub-" + Guid.NewGuid().ToString("N");
+                    request[idField] = (api == "create" ? "sub-" : "chg-") + Guid.NewGuid().ToString("N");
                 }
 
-                reply = await CallAsync("create", create);
+                reply = await CallAsync(api, request);
             }
 
             return reply;
@@ -148,12 +148,14 @@ public static class MerchantApp
                 return Results.Json(new { resultCode = "REFUSED_LOCALLY" }, statusCode: 409);
             }
 
-            var reply = await CallAsync("change", new JsonObject
+            // Built once: a retry after an unknown outcome sends the same change again, under the same request id.
+            var change = new JsonObject
             {
                 ["subscriptionChangeRequestId"] = "chg-" + Guid.NewGuid().ToString("N"),
                 ["subscriptionId"] = subscriptionId,
                 ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "29900" },
-            });
+            };
+            var reply = await RetryUnknownAsync("change", "subscriptionChangeRequestId", change, await CallAsync("change", change), retries: 2, pause: TimeSpan.Zero);
             return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
         }
 

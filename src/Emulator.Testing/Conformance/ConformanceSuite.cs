@@ -93,6 +93,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-request-id-reused-after-timeout", "retries with the same request id after a call timed out"),
         ("api-no-change-after-cancel", "does not call change on a cancelled subscription"),
         ("api-answer-signature-verified", "does not trust an answer whose signature does not verify: retries with the same request id"),
+        ("api-change-retried-after-unknown", "retries a change with the same request id after an unknown (U) result"),
     ];
 
     private async Task<CheckResult> DuplicateAsync(string paymentId, Delivery second, CancellationToken cancellationToken)
@@ -229,8 +230,13 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         await AddFaultAsync(new { target = "create", transport = "badSignature", times = 1 });
         var afterBadSignature = await ActAsync("subscribe", null);
         List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout, afterBadSignature];
+        List<JsonObject>? changeAfterUnknown = null;
         if (subscriptionId is not null)
         {
+            await AddFaultAsync(new { target = "change", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
+            var changed = await ActAsync("change", new { subscriptionId });
+            changeAfterUnknown = changed.Calls;
+            acts.Add(changed);
             acts.Add(await ActAsync("cancel", new { subscriptionId }));
 
             // Refusing to change a cancelled subscription is what the check wants: a 409 is not a broken trigger.
@@ -285,6 +291,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             : Result(ApiChecks[5], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
         results.Add(RetriedWithSameId(ApiChecks[6], badlySigned is null ? afterBadSignature.Calls : calls.SkipWhile(c => !ReferenceEquals(c, badlySigned)).ToList(), creates, c => ReferenceEquals(c, badlySigned), "an answer signed with another key than Antom's",
             noRetry: "the integration did not retry: an answer whose signature does not verify may not be Antom's, so it tells nothing of what happened. Verify the answer's signature header with Antom's public key over \"POST <path>\\n<client-id>.<response-time>.<body>\"; treat an answer that does not verify as unknown, and retry with the same request id"));
+        results.Add(changeAfterUnknown is null
+            ? new CheckResult(ApiChecks[7].Id, ApiChecks[7].Title, CheckResult.Skipped, "the trigger did not produce an active subscription to change")
+            : RetriedWithSameId(ApiChecks[7], changeAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "change")],
+                c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "change"));
 
         // A check the integration failed because its trigger did not work says so.
         return spoiled.Length == 0 ? results : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = r.Reason + spoiled })];
@@ -296,12 +306,12 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     /// same purchase is a retry under a new id.
     /// </summary>
     private static CheckResult RetriedWithSameId(
-        (string Id, string Title) check, List<JsonObject> purchaseCalls, List<JsonObject> allCreates, Func<JsonObject, bool> unknownOutcome, string what, string? noRetry = null)
+        (string Id, string Title) check, List<JsonObject> purchaseCalls, List<JsonObject> allCreates, Func<JsonObject, bool> unknownOutcome, string what, string? noRetry = null, string api = "create")
     {
-        var unknown = purchaseCalls.FirstOrDefault(c => (string)c["api"]! == "create" && unknownOutcome(c));
+        var unknown = purchaseCalls.FirstOrDefault(c => (string)c["api"]! == api && unknownOutcome(c));
         if (unknown is null)
         {
-            return new CheckResult(check.Id, check.Title, CheckResult.Fail, $"the integration made no create call the suite could answer with {what}");
+            return new CheckResult(check.Id, check.Title, CheckResult.Fail, $"the integration made no {api} call the suite could answer with {what}");
         }
 
         // A retry sends the same request again: the same id and body (another purchase that reuses the id is not one).
@@ -312,10 +322,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             return new CheckResult(check.Id, check.Title, CheckResult.Pass, $"after {what} on {requestId}, the retry used the same id");
         }
 
-        var renamed = purchaseCalls.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).FirstOrDefault(c => (string)c["api"]! == "create");
+        var renamed = purchaseCalls.SkipWhile(c => !ReferenceEquals(c, unknown)).Skip(1).FirstOrDefault(c => (string)c["api"]! == api);
         return new CheckResult(check.Id, check.Title, CheckResult.Fail, renamed switch
         {
-            null => $"after {what} on {requestId} " + (noRetry ?? "the integration did not retry: whether the subscription was created stays unknown (retry the create with the same request id)"),
+            null => $"after {what} on {requestId} " + (noRetry ?? $"the integration did not retry: whether the {api} took place stays unknown (retry the {api} with the same request id)"),
             _ when (string?)renamed["requestId"] == requestId => $"after {what} on {requestId} the integration retried with the same id but another body: Antom may answer REPEAT_REQ_INCONSISTENT (send the same request again)",
             _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created (retry with the same request id; Antom answers a repeat with the first outcome)",
         });
