@@ -70,7 +70,11 @@ public static class MerchantApp
             }
             else
             {
-                subscriptionStatus[(string)json["subscriptionId"]!] = (string)json["subscriptionNotificationType"]! == "CANCEL" ? "CANCELLED" : (string)json["subscriptionStatus"]!;
+                // Notifications may come late or out of order (a CHANGE's ACTIVE after the merchant's own cancel): one
+                // never brings an ended or cancelled subscription back to ACTIVE.
+                var incoming = (string)json["subscriptionNotificationType"]! == "CANCEL" ? "CANCELLED" : (string)json["subscriptionStatus"]!;
+                subscriptionStatus.AddOrUpdate((string)json["subscriptionId"]!, incoming,
+                    (_, current) => current is "CANCELLED" or "TERMINATED" && incoming == "ACTIVE" ? current : incoming);
             }
 
             return Results.Content(Ack, "application/json");
