@@ -166,7 +166,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         // on it (rules on deductions and deliveries do not touch its calls).
         var inForce = (await Emulator.GetFromJsonAsync<JsonArray>($"{control}/faults", cancellationToken))!
             .Select(f => f!.AsObject())
-            .Where(f => (string?)f["target"] is "create" or "change" or "cancel" or "inquireSubscription" or "inquireSubscriptionList" or "inquireSubscriptionPayment")
+            .Where(f => global::Emulator.Faults.FaultTargets.Apis.Contains((string?)f["target"] ?? ""))
             .Where(f => f["remaining"] is null || (int)f["remaining"]! > 0).ToList();
         if (inForce.Count > 0)
         {

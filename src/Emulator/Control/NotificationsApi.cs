@@ -59,9 +59,9 @@ public static class NotificationsApi
     /// handler that run waits for, so it answers at once and the attempt follows the run.
     /// </summary>
     public static async Task<Results<Accepted<NotificationView>, ProblemHttpResult>> RedeliverAsync(
-        string clientId, string notificationId, Outbox outbox, TimeMachine machine, MerchantRuns runs, CancellationToken cancellationToken)
+        string clientId, string notificationId, Outbox outbox, TimeMachine machine, CancellationToken cancellationToken)
     {
-        if (machine.IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken))
+        if (await machine.MayBeAwaitedByARunAsync(clientId, cancellationToken))
         {
             if (await outbox.FindAsync(clientId, notificationId, cancellationToken) is not { } now)
             {

@@ -301,7 +301,7 @@ public static class DashboardPages
     private static IResult Unreadable(string clientId) =>
         Page("Cannot do that", $"<p class=\"closed\">The form could not be read.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
 
-    /// <summary>Which calls or deliveries a rule picks, in words: "subscription …, phase 3, half of them".</summary>
+    /// <summary>Which calls or deliveries a rule picks, in words: "subscription …, phase 3, probability 0.5".</summary>
     private static string MatchText(FaultRule rule)
     {
         var m = rule.Match;

@@ -34,7 +34,7 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
         // runs are asked about.
         if (!await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
         {
-            if (machine.IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken))
+            if (await machine.MayBeAwaitedByARunAsync(clientId, cancellationToken))
             {
                 machine.RunDueAfterCurrentRun(clientId, now);
             }

@@ -133,21 +133,19 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         database.WriteAsync(async work =>
         {
             // Only while the subscription is there: a merchant deleted since the call would leave a line nothing removes.
-            var line = work.Command("""
-                INSERT INTO timeline (subscription_id, at, type, detail)
-                SELECT @id, @at, @type, @detail WHERE EXISTS (SELECT 1 FROM subscriptions WHERE subscription_id = @id)
-                """);
-            line.Bind("@id", subscriptionId);
-            line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
-            line.Bind("@type", entry.Type);
-            line.Bind("@detail", entry.Detail);
-            await line.ExecuteNonQueryAsync(cancellationToken);
+            await InsertTimelineAsync(work, subscriptionId, entry, cancellationToken, onlyIfSubscriptionExists: true);
             work.AfterCommit(() => timelineWrites.Wrote(subscriptionId));
         }, cancellationToken);
 
-    private static async Task InsertTimelineAsync(WriteTransaction work, string subscriptionId, TimelineEntry entry, CancellationToken cancellationToken)
+    private static async Task InsertTimelineAsync(
+        WriteTransaction work, string subscriptionId, TimelineEntry entry, CancellationToken cancellationToken, bool onlyIfSubscriptionExists = false)
     {
-        var line = work.Command("INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)");
+        var line = work.Command(onlyIfSubscriptionExists
+            ? """
+              INSERT INTO timeline (subscription_id, at, type, detail)
+              SELECT @id, @at, @type, @detail WHERE EXISTS (SELECT 1 FROM subscriptions WHERE subscription_id = @id)
+              """
+            : "INSERT INTO timeline (subscription_id, at, type, detail) VALUES (@id, @at, @type, @detail)");
         line.Bind("@id", subscriptionId);
         line.Bind("@at", entry.At.ToUnixTimeMilliseconds());
         line.Bind("@type", entry.Type);

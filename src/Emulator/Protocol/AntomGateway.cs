@@ -53,9 +53,9 @@ public sealed partial class AntomGateway(
             // trust (signed with another key, or unsigned): its outcome is unknown to it (status U).
             var seen = transport switch
             {
-                "timeout" or "reset" or "http500" => new AntomResult($"TRANSPORT_{transport.ToUpperInvariant()}", "U", $"transport fault {transport}: the client got no Antom answer"),
+                "timeout" or "reset" or "http500" => new AntomResult(TransportCode(transport), "U", $"transport fault {transport}: the client got no Antom answer"),
                 "badSignature" or "noSignature" => new AntomResult(
-                    $"TRANSPORT_{transport.ToUpperInvariant()}", "U", $"transport fault {transport}: the answer ({response.Result.ResultCode}) was {(transport == "badSignature" ? "signed with another key" : "not signed")}, so the client cannot trust it"),
+                    TransportCode(transport), "U", $"transport fault {transport}: the answer ({response.Result.ResultCode}) was {(transport == "badSignature" ? "signed with another key" : "not signed")}, so the client cannot trust it"),
                 _ => response.Result,
             };
             await journal.RecordAsync(
@@ -275,7 +275,7 @@ public sealed partial class AntomGateway(
                 return (await handler(request, cancellationToken), null);
             case "timeout" or "reset" or "http500":
                 var response = rule.Applied
-                    ? await handler(request with { AnsweredWith = $"TRANSPORT_{rule.Transport!.ToUpperInvariant()}" }, cancellationToken)
+                    ? await handler(request with { AnsweredWith = TransportCode(rule.Transport!) }, cancellationToken)
                     : new AntomResponse(AntomResult.Success);
                 return (response, rule.Transport);
             default:
@@ -302,6 +302,9 @@ public sealed partial class AntomGateway(
             (null, { } requestId) => (await subscriptions.ListAsync(clientId, null, requestId, cancellationToken)).FirstOrDefault(),
             _ => null,
         };
+
+    /// <summary>What a call a transport fault broke is recorded as (the journal, the timeline): <c>TRANSPORT_TIMEOUT</c>.</summary>
+    private static string TransportCode(string transport) => $"TRANSPORT_{transport.ToUpperInvariant()}";
 
     private static string? Text(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

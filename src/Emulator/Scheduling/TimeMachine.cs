@@ -67,40 +67,37 @@ public sealed class TimeMachine(
     /// failure is logged; the background loop tries again at its next tick.
     /// </summary>
     public void RunDueAfterCurrentRun(string clientId, DateTimeOffset until) =>
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await RunDueAsync(clientId, until, lifetime.ApplicationStopping);
-            }
-            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
-            {
-                // Shutting down: the next start runs what is due.
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "The run of {ClientId} after its current one failed; the background loop will retry", clientId);
-            }
-        });
+        AfterCurrentRun(ct => RunDueAsync(clientId, until, ct), "The run (the background loop will retry it)", clientId);
 
     /// <summary>
     /// One more attempt at a notification once the merchant's current run has ended, without the caller waiting: for a
     /// redeliver that may come from a webhook handler that run is waiting for. A failure is logged.
     /// </summary>
     public void RedeliverAfterCurrentRun(string clientId, string notificationId) =>
+        AfterCurrentRun(ct => RedeliverAsync(clientId, notificationId, ct), $"The redelivery of {notificationId}", clientId);
+
+    /// <summary>
+    /// Whether a call of the merchant made now may come from a webhook handler that a run or redelivery (here or in
+    /// another instance) waits for: it should then leave its work to follow that run instead of waiting for it.
+    /// </summary>
+    public async Task<bool> MayBeAwaitedByARunAsync(string clientId, CancellationToken cancellationToken) =>
+        IsDelivering(clientId) || await runs.UnderWayElsewhereAsync(clientId, cancellationToken);
+
+    /// <summary>Work that waits for the merchant's current run on its own; only the emulator's shutdown stops it (a restart runs what is due).</summary>
+    private void AfterCurrentRun(Func<CancellationToken, Task> work, string what, string clientId) =>
         _ = Task.Run(async () =>
         {
             try
             {
-                await RedeliverAsync(clientId, notificationId, lifetime.ApplicationStopping);
+                await work(lifetime.ApplicationStopping);
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
-                // Shutting down: a redelivery asked for is not kept across a restart (the notification's own retries are).
+                // Shutting down.
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "The redelivery of {NotificationId} for {ClientId} after its current run failed", notificationId, clientId);
+                logger.LogError(ex, "{Work} of {ClientId} after its current run failed", what, clientId);
             }
         });
 
@@ -138,14 +135,9 @@ public sealed class TimeMachine(
 
             // Counted as delivering: a call its webhook handler makes (another redeliver, an approve) answers at once
             // instead of waiting for this one, which waits for the handler.
-            delivering.AddOrUpdate(clientId, 1, (_, count) => count + 1);
-            try
+            using (Delivering(clientId))
             {
                 await dispatcher.AttemptAsync(notification, await clocks.NowAsync(clientId, ct), redelivery: true, ct);
-            }
-            finally
-            {
-                delivering.AddOrUpdate(clientId, 0, (_, count) => count - 1);
             }
 
             return await outbox.FindAsync(clientId, notificationId, ct);
@@ -160,12 +152,7 @@ public sealed class TimeMachine(
     /// PostgreSQL turns are few, and a new merchant's PUT must not wait for other merchants' slow runs to free one.</remarks>
     public async Task<T> BetweenRunsAsync<T>(string clientId, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
-        using (database.CallerWaits(clientId))
-        {
-            await gate.WaitAsync(cancellationToken);
-        }
-
+        var gate = await EnterGateAsync(clientId, caller: true, cancellationToken);
         try
         {
             // Held while the work is done: neither a run nor a redelivery of another instance can start meanwhile.
@@ -188,11 +175,7 @@ public sealed class TimeMachine(
     private async Task<(bool Ran, T? Result)> WithMerchantAsync<T>(
         string clientId, bool waitForOtherInstances, Func<MerchantTurn, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
-        using (waitForOtherInstances ? database.CallerWaits(clientId) : null)
-        {
-            await gate.WaitAsync(cancellationToken);
-        }
+        var gate = await EnterGateAsync(clientId, caller: waitForOtherInstances, cancellationToken);
 
         // A caller may stop waiting for its turn, but not a run once started: a run cut off mid-delivery would lose the
         // record of attempts already made (and send them again). Only the emulator's own shutdown stops it.
@@ -206,6 +189,18 @@ public sealed class TimeMachine(
         {
             gate.Release();
         }
+    }
+
+    /// <summary>Waits for the merchant's gate in this instance; a caller (not the background loop) is counted as one for the turns.</summary>
+    private async Task<SemaphoreSlim> EnterGateAsync(string clientId, bool caller, CancellationToken cancellationToken)
+    {
+        var gate = gates.GetOrAdd(clientId, _ => new SemaphoreSlim(1, 1));
+        using (caller ? database.CallerWaits(clientId) : null)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
+        return gate;
     }
 
     private async Task<IReadOnlyList<JournalEvent>?> RunDueAsync(
@@ -357,9 +352,9 @@ public sealed class TimeMachine(
             return [];
         }
 
-        var clientId = due[0].ClientId;
-        delivering.AddOrUpdate(clientId, 1, (_, count) => count + 1);
-        try
+        // Counted down before the run's reads that follow (the outbox, for whatever else is due): a call that saw the
+        // count above zero committed before those reads.
+        using (Delivering(due[0].ClientId))
         {
             var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
             var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
@@ -370,12 +365,18 @@ public sealed class TimeMachine(
             var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
             return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
         }
-        finally
-        {
-            // Before the run's reads that follow (the outbox, for whatever else is due): a call that saw the count above
-            // zero committed before those reads.
-            delivering.AddOrUpdate(clientId, 0, (_, count) => count - 1);
-        }
+    }
+
+    /// <summary>Counts the merchant as having notifications out (<see cref="IsDelivering"/>) until disposed.</summary>
+    private DeliveringScope Delivering(string clientId)
+    {
+        delivering.AddOrUpdate(clientId, 1, (_, count) => count + 1);
+        return new DeliveringScope(delivering, clientId);
+    }
+
+    private readonly struct DeliveringScope(ConcurrentDictionary<string, int> delivering, string clientId) : IDisposable
+    {
+        public void Dispose() => delivering.AddOrUpdate(clientId, 0, (_, count) => count - 1);
     }
 
     private const int BatchSize = 256;
