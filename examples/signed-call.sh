@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Sends one signed request to the emulator, exactly as an Antom SDK would, and prints the answer with its headers.
-#   examples/signed-call.sh <api> <body.json>      api: any Antom subscription API (create, change, cancel, inquireSubscription, …)
+#   examples/signed-call.sh <api> <body.json>      api: any Antom subscription API (create, change, update, cancel, inquireSubscription, …)
 # Settings (environment): EMULATOR_URL (default http://localhost:5080), CLIENT_ID and PRIVATE_KEY (default: the
 # default merchant of fixtures/), CURL_OPTS (more curl options: CURL_OPTS=--insecure for the emulator's self-signed
 # HTTPS certificate, EMULATOR_URL=https://localhost:5443). The signed content is: POST <path>\n<client-id>.<request-time>.<body>.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-api="${1:?usage: signed-call.sh <api: create, change, cancel, inquireSubscription, …> body.json}"
-body_file="${2:?usage: signed-call.sh <api: create, change, cancel, inquireSubscription, …> body.json}"
+api="${1:?usage: signed-call.sh <api: create, change, update, cancel, inquireSubscription, …> body.json}"
+body_file="${2:?usage: signed-call.sh <api: create, change, update, cancel, inquireSubscription, …> body.json}"
 url="${EMULATOR_URL:-http://localhost:5080}"
 client_id="${CLIENT_ID:-SANDBOX_5YEMULATOR00001}"
 key="${PRIVATE_KEY:-$here/../fixtures/keys/merchant-private.pem}"

@@ -108,7 +108,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"times\":-1}", "times must be 0")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"skip\":-2}", "skip must be 0")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"transport\":\"reset\"}", "exactly one of")]
-    [InlineData("{\"target\":\"deduction\",\"transport\":\"reset\"}", "transport applies to the APIs (create, change, cancel, inquireSubscription")]
+    [InlineData("{\"target\":\"deduction\",\"transport\":\"reset\"}", "transport applies to the APIs (create, change, update, cancel, inquireSubscription")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"SUCCESS\"}", "resultCode SUCCESS is not a fault")]
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"PT0S\"}", "a transport delay must be longer than zero")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"match\":{\"requestId\":\"only-this\"}}", "the body's match.requestId is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo")]

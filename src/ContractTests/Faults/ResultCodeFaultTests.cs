@@ -33,7 +33,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         var served = await factory.CreateClient().GetFromJsonAsync<JsonArray>("/_emulator/v1/result-codes");
 
         served!.ToJsonString().Should().Be(Catalogue.ToJsonString());
-        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "deduction");
+        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "update", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "deduction");
     }
 
     [Theory]
@@ -60,6 +60,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
     [InlineData("create", "header")]
     [InlineData("change", "rule")]
     [InlineData("change", "header")]
+    [InlineData("update", "rule")]
     [InlineData("cancel", "rule")]
     public async Task UnknownApplied_TakesEffect_AndTheRetryWithTheSameIdGetsTheOutcome(string api, string way)
     {
@@ -78,9 +79,9 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
             case "create":
                 subscriptions.Should().HaveCount(1, "the first call took effect and the retry replayed it");
                 break;
-            case "change":
+            case "change" or "update":
                 ((string)subscription["paymentAmount"]!["value"]!).Should().Be("29900");
-                ((JsonArray)subscription["timeline"]!).Count(e => ((string)e!["detail"]!).StartsWith("change ", StringComparison.Ordinal)).Should().Be(1);
+                ((JsonArray)subscription["timeline"]!).Count(e => ((string)e!["detail"]!).StartsWith(api + " ", StringComparison.Ordinal)).Should().Be(1);
                 break;
             default:
                 ((string)subscription["status"]!).Should().Be("CANCELLED");
@@ -128,6 +129,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         return (m, api switch
         {
             "change" => Bodies.Change(subscriptionId),
+            "update" => Bodies.Update(subscriptionId, amount: "29900"),
             "cancel" => Bodies.Cancel(subscriptionId),
             _ => new JsonObject { ["subscriptionId"] = subscriptionId },
         });

@@ -156,6 +156,20 @@ public static class MalformedRequestCases
         yield return Change("change difference in another currency", (b, _) => Set(b, "paymentAmountDifference", Bodies.Amount("USD", "500")), "paymentAmountDifference.currency: must equal paymentAmount.currency");
         yield return Change("change bad amount value", (b, _) => Set(b, "paymentAmount.value", "12.00"), "paymentAmount.value: must be a non-negative integer");
         yield return Change("change orderInfo without orderAmount", (b, _) => Set(b, "orderInfo", new JsonObject()), "orderInfo.orderAmount: is required");
+        yield return Update("update missing subscriptionUpdateRequestId", (b, _) => Remove(b, "subscriptionUpdateRequestId"), "subscriptionUpdateRequestId: is required");
+        yield return Update("update missing subscriptionId", (b, _) => Remove(b, "subscriptionId"), "subscriptionId: is required");
+        yield return Update("update oversized subscriptionUpdateRequestId", (b, _) => Set(b, "subscriptionUpdateRequestId", new string('u', 65)), "subscriptionUpdateRequestId: must be at most 64 characters");
+        yield return Update("update updating nothing", (b, _) => Remove(b, "paymentAmount"), "body: updates nothing: give at least one of subscriptionDescription, periodRule, paymentAmount, subscriptionEndTime, orderInfo, prorationSettings, nextSubscriptionDate");
+        yield return Update("update oversized description", (b, _) => Set(b, "subscriptionDescription", new string('d', 257)), "subscriptionDescription: must be at most 256 characters");
+        yield return Update("update bad periodType", (b, _) => Set(b, "periodRule", new JsonObject { ["periodType"] = "DECADE", ["periodCount"] = 1 }), "periodRule.periodType: must be one of");
+        yield return Update("update endTime in the past", (b, now) => Set(b, "subscriptionEndTime", Iso(now.AddDays(-1))), "subscriptionEndTime: must be after the time of the request");
+        yield return Update("update next date at the end", (b, now) => { Set(b, "subscriptionEndTime", Iso(now.AddDays(10))); Set(b, "nextSubscriptionDate", Iso(now.AddDays(10))); }, "nextSubscriptionDate: must be before subscriptionEndTime");
+        yield return Update("update next date not a time", (b, _) => Set(b, "nextSubscriptionDate", "next tuesday"), "nextSubscriptionDate:");
+        yield return Update("update proration without mode", (b, _) => Set(b, "prorationSettings", new JsonObject { ["customAmount"] = Bodies.Amount("PHP", "500") }), "prorationSettings.prorationMode: is required");
+        yield return Update("update proration bad mode", (b, _) => Set(b, "prorationSettings", new JsonObject { ["prorationMode"] = "PRORATE", ["customAmount"] = Bodies.Amount("PHP", "500") }), "prorationSettings.prorationMode: must be one of IMMEDIATE_PAY_CUSTOM_AMOUNT, IMMEDIATE_REFUND_CUSTOM_AMOUNT");
+        yield return Update("update proration without amount", (b, _) => Set(b, "prorationSettings", new JsonObject { ["prorationMode"] = "IMMEDIATE_PAY_CUSTOM_AMOUNT" }), "prorationSettings.customAmount: is required");
+        yield return Update("update proration of zero", (b, _) => Set(b, "prorationSettings", new JsonObject { ["prorationMode"] = "IMMEDIATE_PAY_CUSTOM_AMOUNT", ["customAmount"] = Bodies.Amount("PHP", "0") }), "prorationSettings.customAmount.value: must be more than 0");
+        yield return Update("update proration in another currency", (b, _) => Set(b, "prorationSettings", new JsonObject { ["prorationMode"] = "IMMEDIATE_REFUND_CUSTOM_AMOUNT", ["customAmount"] = Bodies.Amount("USD", "500") }), "prorationSettings.customAmount.currency: must equal paymentAmount.currency (PHP)");
 
         // cancel (SPEC §3.3).
         yield return Cancel("cancel without any id", (b, _) => Remove(b, "subscriptionId"), "subscriptionId: subscriptionId or subscriptionRequestId is required");
@@ -195,6 +209,8 @@ public static class MalformedRequestCases
     private static MalformedRequestCase Create(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "create", mutate, Param, message);
 
     private static MalformedRequestCase Change(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "change", mutate, Param, message);
+
+    private static MalformedRequestCase Update(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "update", mutate, Param, message);
 
     private static MalformedRequestCase Cancel(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "cancel", mutate, Param, message);
 

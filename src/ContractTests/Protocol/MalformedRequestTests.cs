@@ -29,6 +29,7 @@ public sealed class MalformedRequestTests(EmulatorFactory factory)
         {
             "create" => Bodies.Create(now),
             "change" => Bodies.Change("20260301190000000000000000000000001"),
+            "update" => Bodies.Update("20260301190000000000000000000000001", amount: "29900"),
             _ => Bodies.Cancel("20260301190000000000000000000000001"),
         };
         testCase.Mutate(body, now);

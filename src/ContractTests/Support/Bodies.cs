@@ -27,6 +27,22 @@ public static class Bodies
         ["paymentAmount"] = Amount("PHP", "29900"),
     };
 
+    /// <summary>An update naming only the ids, and a new amount when <paramref name="amount"/> is given.</summary>
+    public static JsonObject Update(string subscriptionId, string? requestId = null, string? amount = null)
+    {
+        var body = new JsonObject
+        {
+            ["subscriptionUpdateRequestId"] = requestId ?? "upd-" + Guid.NewGuid().ToString("N"),
+            ["subscriptionId"] = subscriptionId,
+        };
+        if (amount is not null)
+        {
+            body["paymentAmount"] = Amount("PHP", amount);
+        }
+
+        return body;
+    }
+
     public static JsonObject Cancel(string subscriptionId, string type = "CANCEL") => new()
     {
         ["subscriptionId"] = subscriptionId,

@@ -18,6 +18,8 @@ public static class SubscriptionsApi
                 .WithMetadata(new AntomRequestBody(typeof(Wire.CreateSubscriptionWire))).Produces<CreateSubscriptionResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/change", ChangeAsync).WithName($"{name}ChangeSubscription")
                 .WithMetadata(new AntomRequestBody(typeof(Wire.ChangeSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
+            group.MapPost("/update", UpdateAsync).WithName($"{name}UpdateSubscription")
+                .WithMetadata(new AntomRequestBody(typeof(Wire.UpdateSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/cancel", CancelAsync).WithName($"{name}CancelSubscription")
                 .WithMetadata(new AntomRequestBody(typeof(Wire.CancelSubscriptionWire))).Produces<AntomResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/inquireSubscription", InquireSubscriptionAsync).WithName($"{name}InquireSubscription")
@@ -37,6 +39,9 @@ public static class SubscriptionsApi
 
     public static Task<IResult> ChangeAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.Change, service.ChangeAsync, cancellationToken);
+
+    public static Task<IResult> UpdateAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.Update, service.UpdateAsync, cancellationToken);
 
     public static Task<IResult> InquireSubscriptionAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.InquireSubscription, service.InquireAsync, cancellationToken);

@@ -18,6 +18,7 @@ public sealed class Subscription
         Decline,
         ExpireAuthorization,
         Change,
+        Update,
         Cancel,
         Terminate,
         ReachEndTime,
@@ -179,7 +180,40 @@ public sealed class Subscription
     /// change (SPEC §10): only while ACTIVE. The new amount applies from the next phase; a new period rule or start
     /// time re-anchors the phases that are not deducted yet.
     /// </summary>
-    public Outcome Change(PlanChange change, DateTimeOffset now)
+    public Outcome Change(PlanChange change, DateTimeOffset now) => Modify(change, now, Trigger.Change, "change", "CHANGE");
+
+    /// <summary>
+    /// update (SPEC §3.4, README "update"): only while ACTIVE, in force at once for what is not charged yet, as change.
+    /// <c>nextSubscriptionDate</c> moves the start of the next phase not charged (ending the current phase early, or
+    /// later): at least the deduction lead after now, since that phase is charged a lead time before it starts, and
+    /// within one period of the date it had. A proration is recorded in the timeline; the emulator moves no money for it.
+    /// </summary>
+    public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)
+    {
+        ExpireIfDue(now);
+        if (Status == SubscriptionStatus.Active && update.NextSubscriptionDate is { } next)
+        {
+            var rule = update.PeriodRule ?? Plan.PeriodRule;
+            var scheduled = PhaseStart(NextPhaseNo);
+            if (next < now + deductionLead)
+            {
+                return Outcome.Refused(
+                    $"nextSubscriptionDate {next:O} is less than {Hours(deductionLead)} after the time of the request ({now:O}): a phase is charged {Hours(deductionLead)} before it starts, so the earliest is {(now + deductionLead):O}");
+            }
+
+            if (next > rule.Add(scheduled, 1) || next < rule.Add(scheduled, -1))
+            {
+                return Outcome.Refused(
+                    $"nextSubscriptionDate {next:O} moves phase {NextPhaseNo} by more than one period ({rule}) from {scheduled:O}, the date it has; the allowed range is {rule.Add(scheduled, -1):O} to {rule.Add(scheduled, 1):O}");
+            }
+        }
+
+        return Modify(update, now, Trigger.Update, "update", "UPDATE");
+    }
+
+    private static string Hours(TimeSpan span) => span.TotalHours == 1 ? "1 hour" : $"{span.TotalHours:0.##} hours";
+
+    private Outcome Modify(PlanChange change, DateTimeOffset now, Trigger trigger, string verb, string notificationType)
     {
         ExpireIfDue(now);
         if (Status == SubscriptionStatus.Active && change.EndTime is { } newEnd && PaidPhaseNotStarted(now) is var (phaseNo, phaseStart) && newEnd <= phaseStart)
@@ -190,20 +224,27 @@ public sealed class Subscription
                 $"phase {phaseNo}, which starts at {phaseStart:O}, is already charged (a phase is charged ahead of its start); subscriptionEndTime must be after that start, or cancel with CANCEL to end the subscription when its paid service ends");
         }
 
-        var outcome = Fire(Trigger.Change, now, "change");
+        var outcome = Fire(trigger, now, verb);
         if (!outcome.Succeeded)
         {
             return outcome;
         }
 
         ChangedAt = now;
+        var nextStart = PhaseStart(NextPhaseNo);
 
         // The same period rule sent again changes nothing: re-anchoring on the next phase's start would move month-end
         // dates for good (Jan 31 → Feb 28 → Mar 28 instead of Mar 31).
-        if ((change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule) || change.StartTime is not null)
+        if ((change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule) || change.StartTime is not null || change.NextSubscriptionDate is not null)
         {
-            AnchorTime = change.StartTime ?? PhaseStart(NextPhaseNo);
+            AnchorTime = change.StartTime ?? change.NextSubscriptionDate ?? nextStart;
             AnchorPhaseNo = NextPhaseNo;
+        }
+
+        // A moved next phase moves the end of the paid one before it: it ends early, or serves on to the new date.
+        if (change.NextSubscriptionDate is { } moved && PaidUntil == nextStart)
+        {
+            PaidUntil = moved;
         }
 
         StartTimeBeforeChanges ??= change.StartTime is null ? null : Plan.StartTime;
@@ -213,11 +254,22 @@ public sealed class Subscription
             StartTime = change.StartTime ?? Plan.StartTime,
             EndTime = change.EndTime ?? Plan.EndTime,
             PeriodRule = change.PeriodRule ?? Plan.PeriodRule,
-            PaymentAmount = change.PaymentAmount,
+            PaymentAmount = change.PaymentAmount ?? Plan.PaymentAmount,
             OrderAmount = change.OrderAmount ?? Plan.OrderAmount,
         };
-        NextPhaseAmountOverride = change.PaymentAmountDifference;
-        Events.Add(new SubscriptionNotice(now, "CHANGE", "ACTIVE"));
+        if (trigger == Trigger.Change)
+        {
+            NextPhaseAmountOverride = change.PaymentAmountDifference;
+        }
+
+        if (change.Proration is { } proration)
+        {
+            Timeline.Add(new TimelineEntry(now, "proration", proration.Mode == Proration.Pay
+                ? $"{proration.Mode} {proration.CustomAmount}: Antom charges this difference now; the emulator records it and sends no notifyPayment for it"
+                : $"{proration.Mode} {proration.CustomAmount}: Antom refunds this difference now; the emulator records it (refunds are not emulated)"));
+        }
+
+        Events.Add(new SubscriptionNotice(now, notificationType, "ACTIVE"));
         return outcome;
     }
 
@@ -406,6 +458,7 @@ public sealed class Subscription
 
         machine.Configure(SubscriptionStatus.Active)
             .PermitReentry(Trigger.Change)
+            .PermitReentry(Trigger.Update)
             .Permit(Trigger.Cancel, SubscriptionStatus.Cancelled)
             .Permit(Trigger.Terminate, SubscriptionStatus.Terminated)
             .Permit(Trigger.ReachEndTime, SubscriptionStatus.Terminated);

@@ -5,6 +5,7 @@ public static class Apis
 {
     public const string Create = "create";
     public const string Change = "change";
+    public const string Update = "update";
     public const string Cancel = "cancel";
     public const string InquireSubscription = "inquireSubscription";
     public const string InquireSubscriptionList = "inquireSubscriptionList";

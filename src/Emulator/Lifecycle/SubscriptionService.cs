@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Emulator.Lifecycle;
 
 /// <summary>
-/// Runs create, change and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
+/// Runs create, change, update and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
 /// methods, each state change saved in one write transaction with its idempotency record.
 /// </summary>
 public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids, Scheduling.MerchantRuns runs, IOptions<EmulatorOptions> options)
@@ -49,8 +49,46 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
             return await RepeatOrParamIllegalAsync(request, Apis.Change, "subscriptionChangeRequestId", fields, cancellationToken);
         }
 
+        var plan = new PlanChange(change.Description, change.StartTime, change.EndTime, change.PeriodRule, change.PaymentAmount, change.OrderAmount, change.PaymentAmountDifference);
+        return await ModifyAsync(request, Apis.Change, change.SubscriptionChangeRequestId, change.SubscriptionId, plan,
+            subscription => change.StartTime is { } start
+                && CreateSubscriptionRequest.StartRuleBroken(change.PeriodRule ?? subscription.Plan.PeriodRule, start, request.Now) is var (field, rule)
+                    // create's start rule, with the new period rule or else the subscription's.
+                    ? AntomResult.ParamIllegal($"{field}: {rule}")
+                    : null,
+            subscription => subscription.Change(plan, request.Now),
+            cancellationToken);
+    }
+
+    /// <summary>update (SPEC §3.4): as change, with its own request id, no start time and a movable next phase.</summary>
+    public async Task<AntomResponse> UpdateAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (UpdateSubscriptionRequest.Parse(fields, request.Now) is not { } update)
+        {
+            return await RepeatOrParamIllegalAsync(request, Apis.Update, "subscriptionUpdateRequestId", fields, cancellationToken);
+        }
+
+        return await ModifyAsync(request, Apis.Update, update.SubscriptionUpdateRequestId, update.SubscriptionId, update.Update,
+            subscription => update.Update.Proration is { } proration && proration.CustomAmount.Currency != subscription.Plan.PaymentAmount.Currency
+                ? AntomResult.ParamIllegal(
+                    $"prorationSettings.customAmount.currency: must be {subscription.Plan.PaymentAmount.Currency}, the subscription's currency (got {proration.CustomAmount.Currency})")
+                : null,
+            subscription => subscription.Update(update.Update, options.Value.DeductionLeadTime, request.Now),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// change and update: the replay of a used request id, or the subscription read, checked and modified in one write
+    /// with the request id's first answer. <paramref name="refuse"/> gives a field rule that depends on the
+    /// subscription (nothing written or kept when it breaks one); <paramref name="apply"/> the aggregate's intent.
+    /// </summary>
+    private async Task<AntomResponse> ModifyAsync(
+        GatewayRequest request, string api, string requestId, string subscriptionId, PlanChange plan,
+        Func<Subscription, AntomResult?> refuse, Func<Subscription, Outcome> apply, CancellationToken cancellationToken)
+    {
         var clientId = request.Merchant.ClientId;
-        if (await ReplayAsync(clientId, Apis.Change, change.SubscriptionChangeRequestId, request, cancellationToken) is { } replay)
+        if (await ReplayAsync(clientId, api, requestId, request, cancellationToken) is { } replay)
         {
             return replay;
         }
@@ -58,39 +96,35 @@ public sealed class SubscriptionService(Database database, SubscriptionStore sub
         Subscription? changed = null;
         var answer = await database.WriteAsync(async work =>
         {
-            var subscription = await SubscriptionStore.FindAsync(work, clientId, change.SubscriptionId, null, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken);
             AntomResult result;
             if (subscription is null)
             {
-                result = NotExist(change.SubscriptionId);
+                result = NotExist(subscriptionId);
             }
-            else if (change.StartTime is { } start
-                && CreateSubscriptionRequest.StartRuleBroken(change.PeriodRule ?? subscription.Plan.PeriodRule, start, request.Now) is var (field, rule))
+            else if (refuse(subscription) is { } broken)
             {
-                // create's start rule, with the new period rule or else the subscription's: refused like any other
-                // field rule, nothing written or kept.
-                return new AntomResponse(AntomResult.ParamIllegal($"{field}: {rule}"));
+                // Refused like any other field rule: nothing written or kept.
+                return new AntomResponse(broken);
             }
-            else if (change.PaymentAmount.Currency != subscription.Plan.PaymentAmount.Currency)
+            else if (plan.PaymentAmount is { } amount && amount.Currency != subscription.Plan.PaymentAmount.Currency)
             {
                 // A plan in two currencies (trials and the order in one, the periods in another) is one create refuses.
                 return new AntomResponse(AntomResult.ParamIllegal(
-                    $"paymentAmount.currency: must stay {subscription.Plan.PaymentAmount.Currency}, the currency the subscription was created with (got {change.PaymentAmount.Currency})"));
+                    $"paymentAmount.currency: must stay {subscription.Plan.PaymentAmount.Currency}, the currency the subscription was created with (got {amount.Currency})"));
             }
             else
             {
-                var outcome = subscription.Change(
-                    new PlanChange(change.Description, change.StartTime, change.EndTime, change.PeriodRule, change.PaymentAmount, change.OrderAmount, change.PaymentAmountDifference),
-                    request.Now);
+                var outcome = apply(subscription);
                 result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
-                RecordCall(subscription, request, Apis.Change, change.SubscriptionChangeRequestId, result.ResultCode);
+                RecordCall(subscription, request, api, requestId, result.ResultCode);
                 await PersistAsync(work, subscription, isNew: false, cancellationToken);
             }
 
             var body = AntomGateway.Serialize(new AntomResponse(result));
 
             // Told only when kept: undone when a concurrent twin answered first.
-            return await FirstAnswerAsync(work, clientId, Apis.Change, change.SubscriptionChangeRequestId, request, result, body, cancellationToken,
+            return await FirstAnswerAsync(work, clientId, api, requestId, request, result, body, cancellationToken,
                 () =>
                 {
                     changed = subscription;

@@ -63,7 +63,7 @@ public sealed partial class AntomGateway(
                     http.Items[SubscriptionIdItem] as string, seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
                 CancellationToken.None);
             if (http.Items[RequestItem] is GatewayRequest asked && !asked.InTimeline.Recorded && response is not ReplayedResponse
-                && api is Lifecycle.Apis.Create or Lifecycle.Apis.Change or Lifecycle.Apis.Cancel)
+                && api is Lifecycle.Apis.Create or Lifecycle.Apis.Change or Lifecycle.Apis.Update or Lifecycle.Apis.Cancel)
             {
                 await RecordRefusalAsync(
                     asked, api, http.Items[RequestIdItem] as string, http.Items[SubscriptionIdItem] as string, http.Items[SubscriptionRequestIdItem] as string,
@@ -75,7 +75,7 @@ public sealed partial class AntomGateway(
     }
 
     /// <summary>
-    /// Puts a create, change or cancel refused before it reached its subscription (by a fault, a field rule, another body
+    /// Puts a create, change, update or cancel refused before it reached its subscription (by a fault, a field rule, another body
     /// under a used request id) in that subscription's timeline, when the call names one of the merchant's. Diagnostic:
     /// a failure here is logged and the caller's answer stays as it was.
     /// </summary>
@@ -467,7 +467,7 @@ public sealed partial class AntomGateway(
 
     private static string? RequestIdOf(JsonElement root)
     {
-        foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionRequestId", "subscriptionId"])
+        foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionUpdateRequestId", "subscriptionRequestId", "subscriptionId"])
         {
             if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
             {

@@ -31,7 +31,6 @@ public sealed record AntomResult(
     /// <summary>Antom APIs a subscription merchant may call that the emulator answers with NO_INTERFACE_DEF (SPEC §1.2).</summary>
     private static readonly (string Path, string Instead)[] NotEmulated =
     [
-        ("/v1/subscriptions/update", "change a plan with /v1/subscriptions/change"),
         ("/v1/subscriptions/inquiry", "read a subscription with /v1/subscriptions/inquireSubscription"),
         ("/v1/payments/refund", "refunds are not emulated: there is nothing to call instead"),
         ("/v1/payments/inquiryRefund", "refunds are not emulated: there is nothing to call instead"),

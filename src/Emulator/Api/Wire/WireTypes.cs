@@ -88,6 +88,24 @@ public sealed record ChangeSubscriptionWire(
     [property: Required] AmountWire PaymentAmount,
     AmountWire? PaymentAmountDifference);
 
+[JsonConverter(typeof(JsonStringEnumConverter<ProrationMode>))]
+public enum ProrationMode { IMMEDIATE_PAY_CUSTOM_AMOUNT, IMMEDIATE_REFUND_CUSTOM_AMOUNT }
+
+/// <summary>update's difference for the current period, computed by the merchant (SPEC §3.4).</summary>
+public sealed record ProrationSettingsWire([property: Required] ProrationMode ProrationMode, [property: Required] AmountWire CustomAmount);
+
+/// <summary>Body of <c>subscriptions/update</c> (SPEC §3.4): the ids and at least one thing to update.</summary>
+public sealed record UpdateSubscriptionWire(
+    [property: Required, StringLength(64)] string SubscriptionUpdateRequestId,
+    [property: Required, StringLength(64)] string SubscriptionId,
+    [property: StringLength(256)] string? SubscriptionDescription,
+    PeriodRuleWire? PeriodRule,
+    AmountWire? PaymentAmount,
+    DateTimeOffset? SubscriptionEndTime,
+    OrderInfoWire? OrderInfo,
+    ProrationSettingsWire? ProrationSettings,
+    DateTimeOffset? NextSubscriptionDate);
+
 /// <summary>Body of <c>subscriptions/cancel</c> (SPEC §3.3): <c>subscriptionId</c> or <c>subscriptionRequestId</c>.</summary>
 public sealed record CancelSubscriptionWire(
     [property: StringLength(64)] string? SubscriptionId,

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Lifecycle;
+
+/// <summary>
+/// <c>subscriptions/update</c> (SPEC §3.4, §4.7; README "update"), signed on the wire: in force at once for what is not
+/// charged yet, notifySubscription <c>UPDATE</c>, a movable next phase, idempotent by its request id.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class UpdateTests(EmulatorFactory factory)
+{
+    // Monthly from Jan 31: phase 2 runs [Feb 28, Mar 31) and is charged 24 h before it starts.
+    private static readonly DateTimeOffset Jan31 = new(2027, 1, 31, 10, 0, 0, TimeSpan.Zero);
+
+    private static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    private static List<string> Kinds(MerchantHarness m, string subscriptionId) =>
+        [.. m.Receiver.Received.Where(r => r.SubscriptionId == subscriptionId)
+            .Select(r => r.IsPayment ? "payment " + (string)r.Json["phaseNo"]! : $"{(string)r.Json["subscriptionNotificationType"]!} {(string)r.Json["subscriptionStatus"]!}")];
+
+    [Fact]
+    public async Task Update_Description_TakesEffectNow_AndIsNotifiedAsUpdate()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["subscriptionDescription"] = "Emulator Premium, family plan";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        var inquiry = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+        await m.AdvanceAsync("P1M");
+
+        reply.SignatureValid.Should().BeTrue();
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        var info = inquiry.Json["subscription"]!;
+        ((string)info["subscriptionDescription"]!).Should().Be("Emulator Premium, family plan");
+        ((string)info["lastUpdateTime"]!).Should().Be(Iso(Jan31.AddDays(10)));
+        m.Receiver.Received.Where(r => r.SubscriptionId == subscriptionId).Should().OnlyContain(r => r.SignatureValid);
+        Kinds(m, subscriptionId).Should().Equal("CREATE ACTIVE", "payment 1", "UPDATE ACTIVE", "payment 2");
+        m.Payments(subscriptionId).Select(p => (string)p.Json["paymentAmount"]!["value"]!).Should().Equal("19900", "19900");
+    }
+
+    [Fact]
+    public async Task Update_Upgrade_ChargesTheNewAmountFromTheNextPhase_AndRecordsTheProrationWithoutAPayment()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId, amount: "29900");
+        update["orderInfo"] = new JsonObject { ["orderAmount"] = Bodies.Amount("PHP", "29900") };
+        update["prorationSettings"] = new JsonObject { ["prorationMode"] = "IMMEDIATE_PAY_CUSTOM_AMOUNT", ["customAmount"] = Bodies.Amount("PHP", "6400") };
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceAsync("P2M");
+        var subscription = await m.SubscriptionAsync(subscriptionId);
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        m.Payments(subscriptionId).Select(p => $"{(string)p.Json["phaseNo"]!} {(string)p.Json["paymentAmount"]!["value"]!}")
+            .Should().Equal(["1 19900", "2 29900", "3 29900"], "phase 1 was charged before the update; no payment is made up for the proration");
+        ((JsonArray)subscription["timeline"]!).Select(e => (string)e!["detail"]!)
+            .Should().Contain(d => d.StartsWith("IMMEDIATE_PAY_CUSTOM_AMOUNT 6400 PHP", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Update_NextSubscriptionDate_MovesTheNextPhaseAndTheOnesAfterIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = "2027-02-20T10:00:00+00:00";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        var events = await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 25, 0, 0, 0, TimeSpan.Zero));
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!)
+            .Should().Equal("2027-01-31T10:00:00+00:00", "2027-02-20T10:00:00+00:00", "2027-03-20T10:00:00+00:00");
+        events.Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["at"]!)
+            .Should().Equal(["2027-02-19T10:00:00+00:00", "2027-03-19T10:00:00+00:00"], "each moved phase is charged 24 h before its new start");
+    }
+
+    [Fact]
+    public async Task Update_NextSubscriptionDate_EndsThePaidPhaseEarly_SoACancelServesUntilTheNewDate()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = "2027-02-20T10:00:00+00:00";
+
+        (await m.Client.CallAsync(m.Merchant, "update", update)).ResultCode.Should().Be("SUCCESS");
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 20, 9, 0, 0, TimeSpan.Zero));
+        var beforeTheNewDate = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
+        await m.AdvanceAsync("PT1H");
+        var atTheNewDate = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
+
+        beforeTheNewDate.Should().Be("CANCELLED");
+        atTheNewDate.Should().Be("TERMINATED", "phase 1 now ends on Feb 20, where phase 2 was moved to start");
+        m.Payments(subscriptionId).Should().ContainSingle();
+    }
+
+    [Theory]
+    [InlineData("2027-02-11T09:59:59+00:00", "is less than 24 hours after the time of the request (2027-02-10T10:00:00.0000000+00:00)")]
+    [InlineData("2027-03-28T10:00:01+00:00", "moves phase 2 by more than one period (every month) from 2027-02-28T10:00:00.0000000+00:00")]
+    public async Task Update_NextSubscriptionDate_TooSoonOrMoreThanAPeriodAway_IsProcessFail_AndChangesNothing(string next, string reason)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId, amount: "29900");
+        update["nextSubscriptionDate"] = next;
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceAsync("P1M");
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Contain(reason);
+        m.Payments(subscriptionId).Select(p => $"{(string)p.Json["periodStartTime"]!} {(string)p.Json["paymentAmount"]!["value"]!}")
+            .Should().Equal("2027-01-31T10:00:00+00:00 19900", "2027-02-28T10:00:00+00:00 19900");
+        Kinds(m, subscriptionId).Should().NotContain(k => k.StartsWith("UPDATE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Update_PeriodRule_AppliesFromTheNextPhaseNotCharged()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["periodRule"] = new JsonObject { ["periodType"] = "WEEK", ["periodCount"] = 1 };
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 14, 0, 0, 0, TimeSpan.Zero));
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!)
+            .Should().Equal("2027-01-31T10:00:00+00:00", "2027-02-28T10:00:00+00:00", "2027-03-07T10:00:00+00:00", "2027-03-14T10:00:00+00:00");
+    }
+
+    [Fact]
+    public async Task Update_SameRequestIdAgain_ReplaysTheAnswer_AnotherBodyIsRepeatReqInconsistent()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        var update = Bodies.Update(subscriptionId, amount: "29900");
+        var other = Bodies.Update(subscriptionId, (string)update["subscriptionUpdateRequestId"]!, amount: "39900");
+
+        var first = await m.Client.CallAsync(m.Merchant, "update", update);
+        var again = await m.Client.CallAsync(m.Merchant, "update", update);
+        var inconsistent = await m.Client.CallAsync(m.Merchant, "update", other);
+        await m.AdvanceAsync("P1M");
+
+        first.ResultCode.Should().Be("SUCCESS");
+        again.Text.Should().Be(first.Text);
+        inconsistent.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT");
+        Kinds(m, subscriptionId).Count(k => k == "UPDATE ACTIVE").Should().Be(1);
+        m.Payments(subscriptionId).Select(p => (string)p.Json["paymentAmount"]!["value"]!).Should().Equal("19900", "29900");
+    }
+
+    [Fact]
+    public async Task Update_OfACancelledOrUnknownSubscription_OrInAnotherCurrency_IsRefused()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var cancelled = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        var active = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(cancelled))).ResultCode.Should().Be("SUCCESS");
+        var usd = Bodies.Update(active);
+        usd["paymentAmount"] = Bodies.Amount("USD", "999");
+        var usdProration = Bodies.Update(active);
+        usdProration["prorationSettings"] = new JsonObject { ["prorationMode"] = "IMMEDIATE_REFUND_CUSTOM_AMOUNT", ["customAmount"] = Bodies.Amount("USD", "100") };
+
+        var ofCancelled = await m.Client.CallAsync(m.Merchant, "update", Bodies.Update(cancelled, amount: "29900"));
+        var ofUnknown = await m.Client.CallAsync(m.Merchant, "update", Bodies.Update("20270131000000000000000000000000009", amount: "29900"));
+        var inUsd = await m.Client.CallAsync(m.Merchant, "update", usd);
+        var prorationInUsd = await m.Client.CallAsync(m.Merchant, "update", usdProration);
+
+        ofCancelled.ResultCode.Should().Be("PROCESS_FAIL");
+        ofCancelled.ResultMessage.Should().Be("cannot update a subscription that is CANCELLED");
+        ofUnknown.ResultCode.Should().Be("SUBSCRIPTION_NOT_EXIST");
+        inUsd.ResultCode.Should().Be("PARAM_ILLEGAL");
+        inUsd.ResultMessage.Should().StartWith("paymentAmount.currency: must stay PHP");
+        prorationInUsd.ResultCode.Should().Be("PARAM_ILLEGAL");
+        prorationInUsd.ResultMessage.Should().Be("prorationSettings.customAmount.currency: must be PHP, the subscription's currency (got USD)");
+        Kinds(m, active).Should().NotContain(k => k.StartsWith("UPDATE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Update_ForbiddenDuringPayment_CanBeForced_AndChangesNothing()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        var added = await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "update", resultCode = "UPDATE_FORBIDDEN_DURING_PAYMENT", times = 1 });
+        var update = Bodies.Update(subscriptionId, amount: "29900");
+
+        var forbidden = await m.Client.CallAsync(m.Merchant, "update", update);
+        var retried = await m.Client.CallAsync(m.Merchant, "update", update);
+
+        added.IsSuccessStatusCode.Should().BeTrue(await added.Content.ReadAsStringAsync());
+        forbidden.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT");
+        forbidden.ResultStatus.Should().Be("F");
+        retried.ResultCode.Should().Be("SUCCESS", "the advice is to call again later, and the rule was for one call");
+        var subscription = await m.SubscriptionAsync(subscriptionId);
+        ((JsonArray)subscription["timeline"]!).Select(e => (string)e!["detail"]!)
+            .Should().Contain(d => d.Contains("UPDATE_FORBIDDEN_DURING_PAYMENT by a fault", StringComparison.Ordinal));
+    }
+}
