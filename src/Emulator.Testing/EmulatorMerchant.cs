@@ -37,8 +37,11 @@ public sealed class EmulatorMerchant : IAsyncDisposable
 
     private string Control => $"/_emulator/v1/merchants/{ClientId}";
 
+    /// <summary>Where an API lives under the gateway prefix: <c>/v1/payments/…</c> for the refunds, <c>/v1/subscriptions/…</c> for the rest.</summary>
+    public static string ApiPath(string api) => api is "refund" or "inquiryRefund" ? $"/v1/payments/{api}" : $"/v1/subscriptions/{api}";
+
     /// <summary>
-    /// Calls <c>subscriptions/{api}</c> (sandbox path when the client id starts with SANDBOX_), signed as this merchant.
+    /// Calls <c>subscriptions/{api}</c> or <c>payments/{api}</c> (sandbox path when the client id starts with SANDBOX_), signed as this merchant.
     /// A call that gets no Antom answer (a <c>timeout</c> or <c>reset</c> transport fault, an HTTP 500, or no answer
     /// within <paramref name="timeout"/>) comes back with <see cref="AntomReply.NoAnswer"/> saying why, instead of
     /// throwing: what a merchant's client must treat as an unknown outcome.
@@ -46,7 +49,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <param name="timeout">How long to wait for the answer, as a merchant's HTTP client would (the Java SDK waits 15 s); a <c>timeout</c> fault holds a call for <c>Emulator:TimeoutFaultHold</c> (1 min).</param>
     public async Task<AntomReply> CallAsync(string api, object body, string? forceResultCode = null, TimeSpan? timeout = null)
     {
-        var path = (ClientId.StartsWith("SANDBOX_", StringComparison.Ordinal) ? "/ams/sandbox/api" : "/ams/api") + $"/v1/subscriptions/{api}";
+        var path = (ClientId.StartsWith("SANDBOX_", StringComparison.Ordinal) ? "/ams/sandbox/api" : "/ams/api") + ApiPath(api);
         var bytes = body is JsonNode node ? Encoding.UTF8.GetBytes(node.ToJsonString()) : JsonSerializerBytes(body);
         var time = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };

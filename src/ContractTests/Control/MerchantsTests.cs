@@ -160,6 +160,9 @@ public sealed class MerchantsTests(EmulatorFactory factory)
             (await database.QueryAsync($"SELECT COUNT(*) FROM {table} WHERE {column} = @v", r => r.GetInt64(0), CancellationToken.None, ("@v", value)))[0];
         (await RowsAsync("phases", "subscription_id", subscriptionId)).Should().BeGreaterThan(0, "the advance deducted phases");
         var notificationIds = (await m.NotificationsAsync()).Select(n => (string)n!["notificationId"]!).ToList();
+        var paymentId = (string)(await m.SubscriptionAsync(subscriptionId))["phases"]![0]!["paymentId"]!;
+        (await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "100"))).ResultCode.Should().Be("SUCCESS");
+        (await RowsAsync("refunds", "client_id", m.Merchant.ClientId)).Should().Be(1);
 
         // At once after a signed call: the API-call journal, written off the call's path, must not outlive the merchant.
         await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel("20270101190000000000000000000000009"));
@@ -172,6 +175,7 @@ public sealed class MerchantsTests(EmulatorFactory factory)
             ("timeline", "subscription_id", subscriptionId), ("notifications", "client_id", m.Merchant.ClientId),
             ("idempotency", "client_id", m.Merchant.ClientId), ("api_calls", "client_id", m.Merchant.ClientId),
             ("clocks", "client_id", m.Merchant.ClientId), ("faults", "client_id", m.Merchant.ClientId),
+            ("refunds", "client_id", m.Merchant.ClientId),
         }.Concat(notificationIds.Select(id => ("notification_attempts", "notification_id", id)));
         notificationIds.Should().NotBeEmpty();
         foreach (var (table, column, value) in rows)

@@ -33,7 +33,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         var served = await factory.CreateClient().GetFromJsonAsync<JsonArray>("/_emulator/v1/result-codes");
 
         served!.ToJsonString().Should().Be(Catalogue.ToJsonString());
-        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "update", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "deduction");
+        Catalogue.Select(r => (string)r!["api"]!).Distinct().Should().BeEquivalentTo("create", "change", "update", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "refund", "inquiryRefund", "deduction");
     }
 
     [Theory]
@@ -62,6 +62,7 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
     [InlineData("change", "header")]
     [InlineData("update", "rule")]
     [InlineData("cancel", "rule")]
+    [InlineData("refund", "header")]
     public async Task UnknownApplied_TakesEffect_AndTheRetryWithTheSameIdGetsTheOutcome(string api, string way)
     {
         var (m, call) = await ArrangeAsync(api);
@@ -78,6 +79,10 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         {
             case "create":
                 subscriptions.Should().HaveCount(1, "the first call took effect and the retry replayed it");
+                break;
+            case "refund":
+                ((JsonArray)subscription["timeline"]!).Count(e => ((string)e!["detail"]!).StartsWith("refund ", StringComparison.Ordinal)).Should().Be(1, "the first call took effect and the retry replayed it");
+                ((JsonArray)subscription["timeline"]!).Should().Contain(e => ((string)e!["detail"]!).Contains("→ SUCCESS", StringComparison.Ordinal) && ((string)e!["detail"]!).StartsWith("refund ", StringComparison.Ordinal));
                 break;
             case "change" or "update":
                 ((string)subscription["paymentAmount"]!["value"]!).Should().Be("29900");
@@ -130,6 +135,8 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         {
             "change" => Bodies.Change(subscriptionId),
             "update" => Bodies.Update(subscriptionId, amount: "29900"),
+            "refund" => Bodies.Refund((string)(await m.SubscriptionAsync(subscriptionId))["phases"]![0]!["paymentId"]!, "5000"),
+            "inquiryRefund" => new JsonObject { ["refundRequestId"] = "refund-" + Guid.NewGuid().ToString("N") },
             "cancel" => Bodies.Cancel(subscriptionId),
             _ => new JsonObject { ["subscriptionId"] = subscriptionId },
         });

@@ -156,6 +156,14 @@ public static class MalformedRequestCases
         yield return Change("change difference in another currency", (b, _) => Set(b, "paymentAmountDifference", Bodies.Amount("USD", "500")), "paymentAmountDifference.currency: must equal paymentAmount.currency");
         yield return Change("change bad amount value", (b, _) => Set(b, "paymentAmount.value", "12.00"), "paymentAmount.value: must be a non-negative integer");
         yield return Change("change orderInfo without orderAmount", (b, _) => Set(b, "orderInfo", new JsonObject()), "orderInfo.orderAmount: is required");
+        yield return Refund("refund missing refundRequestId", (b, _) => Remove(b, "refundRequestId"), "refundRequestId: is required");
+        yield return Refund("refund missing paymentId", (b, _) => Remove(b, "paymentId"), "paymentId: is required");
+        yield return Refund("refund missing refundAmount", (b, _) => Remove(b, "refundAmount"), "refundAmount: is required");
+        yield return Refund("refund of zero", (b, _) => Set(b, "refundAmount.value", "0"), "refundAmount.value: must be more than 0");
+        yield return Refund("refund bad amount value", (b, _) => Set(b, "refundAmount.value", "50.00"), "refundAmount.value: must be a non-negative integer");
+        yield return Refund("refund oversized reason", (b, _) => Set(b, "refundReason", new string('r', 257)), "refundReason: must be at most 256 characters");
+        yield return Refund("refund notify URL not a URL", (b, _) => Set(b, "refundNotifyUrl", "not a url"), "refundNotifyUrl:");
+        yield return new MalformedRequestCase("inquiryRefund without either id", "inquiryRefund", (b, _) => Remove(b, "refundId"), Param, "refundId: is required when refundRequestId is absent: give one of them");
         yield return Update("update missing subscriptionUpdateRequestId", (b, _) => Remove(b, "subscriptionUpdateRequestId"), "subscriptionUpdateRequestId: is required");
         yield return Update("update missing subscriptionId", (b, _) => Remove(b, "subscriptionId"), "subscriptionId: is required");
         yield return Update("update oversized subscriptionUpdateRequestId", (b, _) => Set(b, "subscriptionUpdateRequestId", new string('u', 65)), "subscriptionUpdateRequestId: must be at most 64 characters");
@@ -211,6 +219,8 @@ public static class MalformedRequestCases
     private static MalformedRequestCase Change(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "change", mutate, Param, message);
 
     private static MalformedRequestCase Update(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "update", mutate, Param, message);
+
+    private static MalformedRequestCase Refund(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "refund", mutate, Param, message);
 
     private static MalformedRequestCase Cancel(string name, Action<JsonObject, DateTimeOffset> mutate, string message) => new(name, "cancel", mutate, Param, message);
 

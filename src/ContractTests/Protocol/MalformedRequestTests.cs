@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using ContractTests.Support;
 
 namespace ContractTests.Protocol;
@@ -30,6 +31,8 @@ public sealed class MalformedRequestTests(EmulatorFactory factory)
             "create" => Bodies.Create(now),
             "change" => Bodies.Change("20260301190000000000000000000000001"),
             "update" => Bodies.Update("20260301190000000000000000000000001", amount: "29900"),
+            "refund" => Bodies.Refund("20260301110000000000000000000000001", "5000"),
+            "inquiryRefund" => new JsonObject { ["refundId"] = "20260301120000000000000000000000001" },
             _ => Bodies.Cancel("20260301190000000000000000000000001"),
         };
         testCase.Mutate(body, now);

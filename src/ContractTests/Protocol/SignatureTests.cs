@@ -190,7 +190,6 @@ public sealed class SignatureTests(EmulatorFactory factory)
     }
 
     [Theory]
-    [InlineData("/ams/sandbox/api/v1/payments/refund", "refunds are not emulated")]
     [InlineData("/ams/api/v1/payments/inquiryPayment?x=1", "inquireSubscriptionPayment")]
     public async Task AntomApiNotEmulated_IsNoInterfaceDefinition_SayingSo(string path, string hint)
     {

@@ -9,7 +9,7 @@ public sealed class AntomTestClient(HttpClient http)
 {
     public HttpClient Http => http;
 
-    public static string PathOf(string api, bool sandbox = true) => sandbox ? $"/ams/sandbox/api/v1/subscriptions/{api}" : $"/ams/api/v1/subscriptions/{api}";
+    public static string PathOf(string api, bool sandbox = true) => (sandbox ? "/ams/sandbox/api" : "/ams/api") + Emulator.Testing.EmulatorMerchant.ApiPath(api);
 
     public Task<AntomReply> CallAsync(TestMerchant merchant, string api, JsonNode body, string? requestTime = null) =>
         SendAsync(new SignedRequest

@@ -43,6 +43,13 @@ public static class Bodies
         return body;
     }
 
+    public static JsonObject Refund(string paymentId, string value, string? requestId = null, string currency = "PHP") => new()
+    {
+        ["refundRequestId"] = requestId ?? "rfd-" + Guid.NewGuid().ToString("N"),
+        ["paymentId"] = paymentId,
+        ["refundAmount"] = Amount(currency, value),
+    };
+
     public static JsonObject Cancel(string subscriptionId, string type = "CANCEL") => new()
     {
         ["subscriptionId"] = subscriptionId,

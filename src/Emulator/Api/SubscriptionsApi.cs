@@ -3,7 +3,7 @@ using Emulator.Protocol;
 
 namespace Emulator.Api;
 
-/// <summary>The emulated Antom subscription API, under the production and the sandbox prefix (SPEC §1.2).</summary>
+/// <summary>The emulated Antom subscription API and the refunds of its payments, under the production and the sandbox prefix (SPEC §1.2).</summary>
 public static class SubscriptionsApi
 {
     public static readonly IReadOnlyList<string> Prefixes = ["/ams/api", "/ams/sandbox/api"];
@@ -28,6 +28,12 @@ public static class SubscriptionsApi
                 .WithMetadata(new AntomRequestBody(typeof(Wire.InquireSubscriptionListWire))).Produces<InquireSubscriptionListResponse>(StatusCodes.Status200OK, "application/json");
             group.MapPost("/inquireSubscriptionPayment", InquireSubscriptionPaymentAsync).WithName($"{name}InquireSubscriptionPayment")
                 .WithMetadata(new AntomRequestBody(typeof(Wire.InquireSubscriptionPaymentWire))).Produces<InquireSubscriptionPaymentResponse>(StatusCodes.Status200OK, "application/json");
+
+            var payments = app.MapGroup(prefix + "/v1/payments").WithTags("Antom refunds of subscription payments");
+            payments.MapPost("/refund", RefundAsync).WithName($"{name}Refund")
+                .WithMetadata(new AntomRequestBody(typeof(Wire.RefundWire))).Produces<RefundResponse>(StatusCodes.Status200OK, "application/json");
+            payments.MapPost("/inquiryRefund", InquiryRefundAsync).WithName($"{name}InquiryRefund")
+                .WithMetadata(new AntomRequestBody(typeof(Wire.InquiryRefundWire))).Produces<InquiryRefundResponse>(StatusCodes.Status200OK, "application/json");
         }
 
         app.Map("/ams/{**rest}", (HttpContext http, AntomGateway gateway) => gateway.NoInterface(http)).ExcludeFromDescription();
@@ -51,6 +57,12 @@ public static class SubscriptionsApi
 
     public static Task<IResult> InquireSubscriptionPaymentAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.InquireSubscriptionPayment, service.InquirePaymentsAsync, cancellationToken);
+
+    public static Task<IResult> RefundAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.Refund, service.RefundAsync, cancellationToken);
+
+    public static Task<IResult> InquiryRefundAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
+        gateway.HandleAsync(http, Apis.InquiryRefund, service.InquireRefundAsync, cancellationToken);
 
     public static Task<IResult> CancelAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.Cancel, service.CancelAsync, cancellationToken);

@@ -388,6 +388,10 @@ public sealed class Subscription
             ? $"{api} {requestId} → {resultCode}"
             : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect applied)"));
 
+    /// <summary>A refund call about one of this subscription's payments, in the timeline.</summary>
+    public void RecordRefund(DateTimeOffset now, string refundRequestId, string resultCode, string detail) =>
+        Timeline.Add(new TimelineEntry(now, "apiCall", $"refund {refundRequestId} → {resultCode}: {detail}"));
+
     /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
     public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()
     {

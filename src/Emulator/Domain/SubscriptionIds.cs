@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Emulator.Domain;
 
 /// <summary>
-/// Makes <c>subscriptionId</c>s and <c>paymentId</c>s as SPEC §10 says: 35 characters, digits only, starting with the
+/// Makes <c>subscriptionId</c>s, <c>paymentId</c>s and <c>refundId</c>s as SPEC §10 says: 35 characters, digits only, starting with the
 /// creation date <c>yyyyMMdd</c>. After the date and a two-digit kind come 16 digits of a counter seeded from the start
 /// time (unique across restarts: no process issues a thousand ids a millisecond) and 9 digits chosen once per process,
 /// so that instances sharing a database never make the same id.
@@ -27,4 +27,6 @@ public sealed class SubscriptionIds
     public string NextSubscriptionId(DateTimeOffset now) => Next(now, "19");
 
     public string NextPaymentId(DateTimeOffset now) => Next(now, "11");
+
+    public string NextRefundId(DateTimeOffset now) => Next(now, "12");
 }

@@ -7,7 +7,7 @@ public static class FaultTargets
     public const string NotApplied = "notApplied";
     public const string Deduction = "deduction";
 
-    public static readonly IReadOnlyList<string> Apis = ["create", "change", "update", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment"];
+    public static readonly IReadOnlyList<string> Apis = ["create", "change", "update", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "refund", "inquiryRefund"];
     public static readonly IReadOnlyList<string> Notifications = ["notifySubscription", "notifyPayment"];
     public static readonly IReadOnlyList<string> All = [.. Apis, Deduction, .. Notifications];
     public static readonly IReadOnlyList<string> TransportFaults = ["delay", "timeout", "reset", "http500", "badSignature", "noSignature"];

@@ -43,6 +43,7 @@ public static class EmulatorHosting
         });
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<SubscriptionStore>();
+        services.AddSingleton<RefundStore>();
         services.AddSingleton<TimelineWrites>();
         services.AddSingleton<ApiCallJournal>();
         services.AddSingleton<MerchantRegistry>();

@@ -10,4 +10,6 @@ public static class Apis
     public const string InquireSubscription = "inquireSubscription";
     public const string InquireSubscriptionList = "inquireSubscriptionList";
     public const string InquireSubscriptionPayment = "inquireSubscriptionPayment";
+    public const string Refund = "refund";
+    public const string InquiryRefund = "inquiryRefund";
 }

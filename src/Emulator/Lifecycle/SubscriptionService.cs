@@ -14,7 +14,8 @@ namespace Emulator.Lifecycle;
 /// Runs create, change, update and cancel against the store: validation, idempotency (SPEC §10) and the aggregate's intent
 /// methods, each state change saved in one write transaction with its idempotency record.
 /// </summary>
-public sealed class SubscriptionService(Database database, SubscriptionStore subscriptions, SubscriptionIds ids, Scheduling.MerchantRuns runs, IOptions<EmulatorOptions> options)
+public sealed partial class SubscriptionService(
+    Database database, SubscriptionStore subscriptions, RefundStore refunds, SubscriptionIds ids, Scheduling.MerchantRuns runs, IOptions<EmulatorOptions> options)
 {
     public async Task<AntomResponse> CreateAsync(GatewayRequest request, CancellationToken cancellationToken)
     {

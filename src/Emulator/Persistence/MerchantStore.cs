@@ -74,6 +74,7 @@ public sealed class MerchantStore(Database database)
             DELETE FROM clocks WHERE client_id = @id;
             DELETE FROM faults WHERE client_id = @id;
             DELETE FROM api_calls WHERE client_id = @id;
+            DELETE FROM refunds WHERE client_id = @id;
             DELETE FROM subscriptions WHERE client_id = @id;
             DELETE FROM idempotency WHERE client_id = @id;
             """);

@@ -130,6 +130,18 @@ internal static class Schema
         """
         ALTER TABLE notification_attempts ADD COLUMN timeline_mark INTEGER;
         """,
+        // Refunds of period payments (POST /v1/payments/refund): looked up by refund id, by the merchant's request id,
+        // and summed by payment.
+        """
+        CREATE TABLE refunds (
+            refund_id TEXT PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            refund_request_id TEXT NOT NULL,
+            payment_id TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE UNIQUE INDEX ix_refunds_request ON refunds (client_id, refund_request_id);
+        CREATE INDEX ix_refunds_payment ON refunds (payment_id);
+        """,
     ];
 
     /// <summary>

@@ -32,8 +32,6 @@ public sealed record AntomResult(
     private static readonly (string Path, string Instead)[] NotEmulated =
     [
         ("/v1/subscriptions/inquiry", "read a subscription with /v1/subscriptions/inquireSubscription"),
-        ("/v1/payments/refund", "refunds are not emulated: there is nothing to call instead"),
-        ("/v1/payments/inquiryRefund", "refunds are not emulated: there is nothing to call instead"),
         ("/v1/payments/inquiryPayment", "read a subscription's payments with /v1/subscriptions/inquireSubscriptionPayment"),
     ];
 }

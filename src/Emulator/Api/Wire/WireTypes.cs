@@ -106,6 +106,21 @@ public sealed record UpdateSubscriptionWire(
     ProrationSettingsWire? ProrationSettings,
     DateTimeOffset? NextSubscriptionDate);
 
+/// <summary>Body of <c>payments/refund</c> (SPEC §3.11) for a period payment's <c>paymentId</c>.</summary>
+public sealed record RefundWire(
+    [property: Required, StringLength(64)] string RefundRequestId,
+    [property: Required, StringLength(64)] string PaymentId,
+    [property: Required] AmountWire RefundAmount,
+    [property: StringLength(64)] string? ReferenceRefundId,
+    [property: StringLength(256)] string? RefundReason,
+    [property: StringLength(1024)] string? RefundNotifyUrl);
+
+/// <summary>Body of <c>payments/inquiryRefund</c> (SPEC §3.11): <c>refundId</c> or <c>refundRequestId</c>; the first wins.</summary>
+public sealed record InquiryRefundWire(
+    [property: StringLength(64)] string? RefundId,
+    [property: StringLength(64)] string? RefundRequestId,
+    [property: StringLength(64)] string? MerchantAccountId);
+
 /// <summary>Body of <c>subscriptions/cancel</c> (SPEC §3.3): <c>subscriptionId</c> or <c>subscriptionRequestId</c>.</summary>
 public sealed record CancelSubscriptionWire(
     [property: StringLength(64)] string? SubscriptionId,

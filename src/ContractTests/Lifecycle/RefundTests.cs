@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Lifecycle;
+
+/// <summary>
+/// <c>payments/refund</c> and <c>payments/inquiryRefund</c> for period payments (SPEC §3.11, §4.8; README "refund"),
+/// signed on the wire: done when answered, partial and repeated up to the payment, within 12 months, idempotent.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class RefundTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Start = new(2027, 3, 1, 9, 0, 0, TimeSpan.FromHours(8));
+
+    private static async Task<(MerchantHarness Harness, string SubscriptionId, string PaymentId)> PaidAsync(EmulatorFactory factory)
+    {
+        var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var paymentId = (string)(await m.SubscriptionAsync(subscriptionId))["phases"]![0]!["paymentId"]!;
+        return (m, subscriptionId, paymentId);
+    }
+
+    [Fact]
+    public async Task Refund_AfterTerminate_RefundsThePayment_AndInquiryRefundFindsItByEitherId()
+    {
+        var (m, subscriptionId, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+        var refund = Bodies.Refund(paymentId, "19900");
+        refund["refundReason"] = "buyer complaint";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var byRequestId = await m.Client.CallAsync(m.Merchant, "inquiryRefund", new JsonObject { ["refundRequestId"] = refund["refundRequestId"]!.DeepClone() });
+
+        reply.SignatureValid.Should().BeTrue();
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        var refundId = (string)reply.Json["refundId"]!;
+        refundId.Should().MatchRegex("^[0-9]{35}$").And.StartWith("20270301");
+        ((string)reply.Json["refundRequestId"]!).Should().Be((string)refund["refundRequestId"]!);
+        ((string)reply.Json["paymentId"]!).Should().Be(paymentId);
+        ((string)reply.Json["refundAmount"]!["value"]!).Should().Be("19900");
+        ((string)reply.Json["refundTime"]!).Should().Be("2027-03-01T09:00:00+08:00", "the merchant's clock, in the plan's offset");
+        var byRefundId = await m.Client.CallAsync(m.Merchant, "inquiryRefund", new JsonObject { ["refundId"] = refundId, ["refundRequestId"] = "not-this-one" });
+        foreach (var inquiry in new[] { byRequestId, byRefundId })
+        {
+            inquiry.SignatureValid.Should().BeTrue();
+            inquiry.ResultCode.Should().Be("SUCCESS", inquiry.ResultMessage);
+            ((string)inquiry.Json["refundId"]!).Should().Be(refundId);
+            ((string)inquiry.Json["refundStatus"]!).Should().Be("SUCCESS");
+            ((string)inquiry.Json["refundAmount"]!["value"]!).Should().Be("19900");
+            ((string)inquiry.Json["refundTime"]!).Should().Be("2027-03-01T09:00:00+08:00");
+        }
+
+        var timeline = ((JsonArray)(await m.SubscriptionAsync(subscriptionId))["timeline"]!).Select(e => (string)e!["detail"]!);
+        timeline.Should().Contain($"refund {(string)refund["refundRequestId"]!} → SUCCESS: 19900 PHP of phase 1 ({paymentId}) refunded as {refundId}");
+        m.Receiver.Received.Should().NotContain(r => r.Path.Contains("refund", StringComparison.OrdinalIgnoreCase), "Antom sends no notifyRefund for subscription refunds");
+    }
+
+    [Fact]
+    public async Task Refund_InParts_UpToThePayment_ThenRefundAmountExceedSaysWhatIsLeft()
+    {
+        var (m, _, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+
+        var first = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "9900"));
+        var tooMuch = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "10001"));
+        var rest = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "10000"));
+        var more = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "1"));
+
+        first.ResultCode.Should().Be("SUCCESS");
+        tooMuch.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED");
+        tooMuch.ResultStatus.Should().Be("F");
+        tooMuch.ResultMessage.Should().Be("refundAmount 10001 PHP and the 9900 PHP refunded before exceed the payment's 19900 PHP; at most 10000 PHP is left to refund");
+        rest.ResultCode.Should().Be("SUCCESS");
+        more.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED");
+        ((string?)tooMuch.Json["refundId"]).Should().BeNull("ids are given only with S");
+    }
+
+    [Fact]
+    public async Task Refund_SameRequestIdAgain_ReplaysTheAnswer_AnotherAmountIsRepeatReqInconsistent()
+    {
+        var (m, _, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        var refund = Bodies.Refund(paymentId, "19900");
+
+        var first = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var again = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var other = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "100", (string)refund["refundRequestId"]!));
+
+        first.ResultCode.Should().Be("SUCCESS");
+        again.Text.Should().Be(first.Text, "a retry after a timeout must not refund twice");
+        other.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT");
+    }
+
+    [Fact]
+    public async Task Refund_OfAFailedPayment_InAnotherCurrency_OrAnUnknownOne_IsRefused()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", times = 1 })).EnsureSuccessStatusCode();
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var failedPayment = (string)(await m.SubscriptionAsync(subscriptionId))["phases"]![0]!["paymentId"]!;
+        await m.AdvanceAsync("P1M");
+        var paidPayment = (string)(await m.SubscriptionAsync(subscriptionId))["phases"]![1]!["paymentId"]!;
+
+        var ofFailed = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(failedPayment, "100"));
+        var inUsd = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paidPayment, "100", currency: "USD"));
+        var ofUnknown = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund("20270301110000000000000000000000009", "100"));
+        var inquiryOfUnknown = await m.Client.CallAsync(m.Merchant, "inquiryRefund", new JsonObject { ["refundRequestId"] = "never-sent" });
+
+        ofFailed.ResultCode.Should().Be("ORDER_STATUS_INVALID");
+        ofFailed.ResultMessage.Should().Be($"payment '{failedPayment}' of phase 1 failed (USER_BALANCE_NOT_ENOUGH): there is nothing to refund");
+        inUsd.ResultCode.Should().Be("CURRENCY_NOT_SUPPORT");
+        inUsd.ResultMessage.Should().Be("refundAmount.currency must be PHP, the payment's currency (got USD)");
+        ofUnknown.ResultCode.Should().Be("ORDER_NOT_EXIST");
+        inquiryOfUnknown.ResultCode.Should().Be("ORDER_NOT_EXIST");
+        inquiryOfUnknown.ResultMessage.Should().Be("no refund with refundRequestId 'never-sent' exists for this client id");
+    }
+
+    [Fact]
+    public async Task Refund_OfAnotherMerchantsPayment_DoesNotExistForThisMerchant()
+    {
+        var (m, _, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        await using var other = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var reply = await other.Client.CallAsync(other.Merchant, "refund", Bodies.Refund(paymentId, "100"));
+
+        reply.ResultCode.Should().Be("ORDER_NOT_EXIST");
+    }
+
+    [Fact]
+    public async Task Refund_TwelveMonthsAfterThePayment_IsRefundWindowExceed_TheDayBeforeItIsNot()
+    {
+        var (m, subscriptionId, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+
+        await m.AdvanceToAsync(Start.AddMonths(12).AddDays(-1));
+        var inTime = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "100"));
+        await m.AdvanceToAsync(Start.AddMonths(12));
+        var late = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "100"));
+
+        inTime.ResultCode.Should().Be("SUCCESS");
+        late.ResultCode.Should().Be("REFUND_WINDOW_EXCEED");
+        late.ResultMessage.Should().Contain("it could be refunded for 12 months, until 2028-03-01T09:00:00.0000000+08:00");
+    }
+}

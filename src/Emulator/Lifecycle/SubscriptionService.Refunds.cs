@@ -1,0 +1,113 @@
+using Emulator.Api;
+using Emulator.Domain;
+using Emulator.Notifications;
+using Emulator.Persistence;
+using Emulator.Protocol;
+
+namespace Emulator.Lifecycle;
+
+/// <summary>
+/// Refunds of period payments (SPEC §3.11, README "refund"): done when answered, as wallets refund; partial and
+/// repeated up to the payment's amount, within 12 months of it; no notifyRefund (Antom sends none for subscription
+/// refunds). Idempotent by <c>refundRequestId</c> like change.
+/// </summary>
+public sealed partial class SubscriptionService
+{
+    /// <summary>How long after a payment it may be refunded (SPEC §3.11).</summary>
+    public const int RefundWindowMonths = 12;
+
+    public async Task<AntomResponse> RefundAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (RefundRequest.Parse(fields) is not { } refund)
+        {
+            return await RepeatOrParamIllegalAsync(request, Apis.Refund, "refundRequestId", fields, cancellationToken);
+        }
+
+        var clientId = request.Merchant.ClientId;
+        if (await ReplayAsync(clientId, Apis.Refund, refund.RefundRequestId, request, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
+
+        return await database.WriteAsync(async work =>
+        {
+            AntomResponse answer;
+            if (await RefundStore.FindPaymentAsync(work, clientId, refund.PaymentId, cancellationToken) is not var (subscriptionId, phase))
+            {
+                answer = new AntomResponse(new AntomResult("ORDER_NOT_EXIST", "F", $"no payment '{refund.PaymentId}' exists for this client id"));
+            }
+            else
+            {
+                var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
+                    ?? throw new InvalidOperationException($"payment {phase.PaymentId} has no subscription {subscriptionId}");
+                var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Sum(r => r.Amount.Value);
+                var what = $"{refund.RefundAmount} of phase {phase.PhaseNo} ({phase.PaymentId})";
+                if (Refusal(phase, refund.RefundAmount, before, request.Now) is { } refused)
+                {
+                    answer = new AntomResponse(refused);
+                    subscription.RecordRefund(request.Now, refund.RefundRequestId, refused.ResultCode, $"{what}: {refused.ResultMessage}");
+                }
+                else
+                {
+                    var done = new Refund(
+                        ids.NextRefundId(request.Now), refund.RefundRequestId, phase.PaymentId, subscriptionId, phase.PhaseNo, refund.RefundAmount,
+                        NotificationBodies.InOffset(request.Now, subscription.Plan.StartTime.Offset), refund.ReferenceRefundId, refund.RefundReason);
+                    await RefundStore.InsertAsync(work, clientId, done, cancellationToken);
+                    answer = RefundResponse.Of(done);
+                    subscription.RecordRefund(request.Now, refund.RefundRequestId, "SUCCESS", $"{what} refunded as {done.RefundId}");
+                }
+
+                request.InTimeline.Recorded = true;
+                await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
+            }
+
+            return await FirstAnswerAsync(work, clientId, Apis.Refund, refund.RefundRequestId, request, answer.Result, AntomGateway.Serialize(answer), cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>Why this amount of the payment cannot be refunded, or null when it can.</summary>
+    private static AntomResult? Refusal(Phase phase, Amount amount, long refundedBefore, DateTimeOffset now)
+    {
+        if (!phase.Succeeded || phase.PaymentTime is not { } paid)
+        {
+            return new AntomResult("ORDER_STATUS_INVALID", "F", $"payment '{phase.PaymentId}' of phase {phase.PhaseNo} failed ({phase.ResultCode}): there is nothing to refund");
+        }
+
+        if (amount.Currency != phase.Amount.Currency)
+        {
+            return new AntomResult("CURRENCY_NOT_SUPPORT", "F", $"refundAmount.currency must be {phase.Amount.Currency}, the payment's currency (got {amount.Currency})");
+        }
+
+        if (now >= paid.AddMonths(RefundWindowMonths))
+        {
+            return new AntomResult("REFUND_WINDOW_EXCEED", "F",
+                $"payment '{phase.PaymentId}' was made at {paid:O}; it could be refunded for {RefundWindowMonths} months, until {paid.AddMonths(RefundWindowMonths):O}");
+        }
+
+        if (refundedBefore + amount.Value > phase.Amount.Value)
+        {
+            var left = new Amount(phase.Amount.Currency, phase.Amount.Value - refundedBefore);
+            return new AntomResult("REFUND_AMOUNT_EXCEED", "F",
+                $"refundAmount {amount} and the {refundedBefore} {amount.Currency} refunded before exceed the payment's {phase.Amount}; at most {left} is left to refund");
+        }
+
+        return null;
+    }
+
+    /// <summary>inquiryRefund (SPEC §3.11): by refund id, or else by the merchant's request id.</summary>
+    public async Task<AntomResponse> InquireRefundAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var fields = JsonFields.Root(request.Body, []);
+        if (InquiryRefundRequest.Parse(fields) is not { } inquiry)
+        {
+            return ParamIllegal(fields);
+        }
+
+        return await refunds.FindAsync(request.Merchant.ClientId, inquiry.RefundId, inquiry.RefundRequestId, cancellationToken) is { } found
+            ? InquiryRefundResponse.Of(found)
+            : new AntomResponse(new AntomResult("ORDER_NOT_EXIST", "F", inquiry.RefundId is { } id
+                ? $"no refund with refundId '{id}' exists for this client id"
+                : $"no refund with refundRequestId '{inquiry.RefundRequestId}' exists for this client id"));
+    }
+}
