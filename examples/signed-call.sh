@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sends one signed request to the emulator, exactly as an Antom SDK would, and prints the answer with its headers.
-#   examples/signed-call.sh <api> <body.json>      api: any Antom subscription API (create, change, update, cancel, inquireSubscription, …)
+#   examples/signed-call.sh <api> <body.json>      api: any emulated Antom API (create, change, update, cancel, inquireSubscription, …, refund, inquiryRefund)
 # Settings (environment): EMULATOR_URL (default http://localhost:5080), CLIENT_ID and PRIVATE_KEY (default: the
 # default merchant of fixtures/), CURL_OPTS (more curl options: CURL_OPTS=--insecure for the emulator's self-signed
 # HTTPS certificate, EMULATOR_URL=https://localhost:5443). The signed content is: POST <path>\n<client-id>.<request-time>.<body>.
@@ -11,8 +11,10 @@ body_file="${2:?usage: signed-call.sh <api: create, change, update, cancel, inqu
 url="${EMULATOR_URL:-http://localhost:5080}"
 client_id="${CLIENT_ID:-SANDBOX_5YEMULATOR00001}"
 key="${PRIVATE_KEY:-$here/../fixtures/keys/merchant-private.pem}"
-path="/ams/api/v1/subscriptions/$api"
-case "$client_id" in SANDBOX_*) path="/ams/sandbox/api/v1/subscriptions/$api" ;; esac
+group=subscriptions
+case "$api" in refund|inquiryRefund) group=payments ;; esac
+path="/ams/api/v1/$group/$api"
+case "$client_id" in SANDBOX_*) path="/ams/sandbox/api/v1/$group/$api" ;; esac
 
 body="$(cat "$body_file")"
 request_time="$(date +%s%3N)"

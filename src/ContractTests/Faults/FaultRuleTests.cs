@@ -103,6 +103,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
 
     [Theory]
     [InlineData("{\"target\":\"notifyRefund\",\"resultCode\":\"RISK_REJECT\"}", "target must be one of")]
+    [InlineData("{\"target\":\"refund\",\"resultCode\":\"REFUND_IN_PROCESS\",\"match\":{\"subscriptionId\":\"S1\"}}", "cannot apply to refund, whose request names no subscription")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"NOPE\"}", "is not a result code of create; allowed:")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\"}", "is not a result code of create")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"times\":-1}", "times must be 0")]

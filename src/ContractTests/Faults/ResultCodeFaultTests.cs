@@ -53,6 +53,11 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         reply.ResultStatus.Should().Be((string)row["resultStatus"]!);
         reply.ResultMessage.Should().Be((string)row["message"]!);
         Strip(after).Should().Be(Strip(before), "an injected failure changes nothing");
+        if (api == "refund")
+        {
+            var refunded = await m.Client.CallAsync(m.Merchant, "inquiryRefund", new JsonObject { ["refundRequestId"] = call["refundRequestId"]!.DeepClone() });
+            refunded.ResultCode.Should().Be("ORDER_NOT_EXIST", "a refund answered with an injected failure refunds nothing");
+        }
     }
 
     [Theory]

@@ -39,6 +39,8 @@ public sealed class OpenApiTests(EmulatorFactory factory)
         schemas["PeriodType"]!["enum"]!.AsArray().Select(e => (string)e!).Should().Equal("DAY", "WEEK", "MONTH", "YEAR");
         schemas["CancellationType"]!["enum"]!.AsArray().Select(e => (string)e!).Should().Equal("CANCEL", "TERMINATE");
         schemas.AsObject().Select(s => s.Key).Should().Contain(["NotifySubscriptionWire", "NotifyPaymentWire"]);
+        var notificationType = new System.Text.RegularExpressions.Regex((string)schemas["NotifySubscriptionWire"]!["properties"]!["subscriptionNotificationType"]!["pattern"]!);
+        new[] { "CREATE", "CHANGE", "UPDATE", "CANCEL", "TERMINATE" }.Should().OnlyContain(t => notificationType.IsMatch(t), "every type the emulator sends fits the published schema");
         document["paths"]!.AsObject().Select(p => p.Key).Should().Contain(["/_emulator/v1/merchants/{clientId}/clock/advance", "/_emulator/v1/merchants/{clientId}/faults"]);
     }
 

@@ -322,6 +322,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
                 DELETE FROM notification_attempts;
                 UPDATE notifications SET held = 1, next_attempt_at = NULL, status = 'pending', attempt_count = 0;
                 ALTER TABLE notification_attempts DROP COLUMN timeline_mark;
+                DROP TABLE refunds;
                 PRAGMA user_version = {Array.FindIndex(steps!, step => step.Contains("WHERE held = 1 AND status = 'pending'", StringComparison.Ordinal))};
                 """;
             await stuck.ExecuteNonQueryAsync();

@@ -95,6 +95,20 @@ public sealed class RefundTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Refund_TheSameRequestTwiceAtOnce_GetsOneAnswer_AndRefundsOnce()
+    {
+        var (m, subscriptionId, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        var refund = Bodies.Refund(paymentId, "100");
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => m.Client.CallAsync(m.Merchant, "refund", refund)));
+
+        replies.Should().OnlyContain(r => r.ResultCode == "SUCCESS", "a double click or a retry racing its first call is answered as the first call was");
+        replies.Select(r => r.Text).Distinct().Should().ContainSingle();
+        ((JsonArray)(await m.SubscriptionAsync(subscriptionId))["timeline"]!).Count(e => ((string)e!["detail"]!).StartsWith("refund ", StringComparison.Ordinal)).Should().Be(1);
+    }
+
+    [Fact]
     public async Task Refund_OfAFailedPayment_InAnotherCurrency_OrAnUnknownOne_IsRefused()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

@@ -127,6 +127,75 @@ public sealed class UpdateTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Update_NextSubscriptionDate_AtOrAfterTheSubscriptionsEnd_IsProcessFail()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var body = MerchantHarness.Body(Jan31);
+        body["subscriptionEndTime"] = "2027-03-15T10:00:00+00:00";
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = "2027-03-20T10:00:00+00:00";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceAsync("P1M");
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Contain("is at or after the subscription's end (2027-03-15T10:00:00.0000000+00:00)");
+        m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!).Should().Equal("2027-01-31T10:00:00+00:00", "2027-02-28T10:00:00+00:00");
+    }
+
+    [Fact]
+    public async Task Update_NextSubscriptionDate_InsideAPhaseAlreadyChargedButNotStarted_IsProcessFail()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 27, 12, 0, 0, TimeSpan.Zero));
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = "2027-03-01T10:00:00+00:00";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceAsync("P2D");
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Be(
+            "phase 2, which starts at 2027-02-28T10:00:00.0000000+00:00, is already charged; nextSubscriptionDate may not cut it short: the earliest is its end, 2027-03-31T10:00:00.0000000+00:00");
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().Equal(["1", "2"], "no second charge within a day");
+    }
+
+    [Fact]
+    public async Task Update_NextSubscriptionDate_TheDateItAlreadyHas_KeepsMonthEndBillingDates()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = "2027-02-28T10:00:00+00:00";
+
+        (await m.Client.CallAsync(m.Merchant, "update", update)).ResultCode.Should().Be("SUCCESS");
+        await m.AdvanceAsync("P3M");
+
+        m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!).Should().Equal(
+            "2027-01-31T10:00:00+00:00", "2027-02-28T10:00:00+00:00", "2027-03-31T10:00:00+00:00", "2027-04-30T10:00:00+00:00");
+    }
+
+    [Fact]
+    public async Task Update_NextSubscriptionDate_IsBoundedByThePeriodBeingServed_NotTheNewRule()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["periodRule"] = new JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 1 };
+        update["nextSubscriptionDate"] = "2028-01-28T10:00:00+00:00";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL");
+        reply.ResultMessage.Should().Contain("by more than one period (every month)");
+    }
+
+    [Fact]
     public async Task Update_PeriodRule_AppliesFromTheNextPhaseNotCharged()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
@@ -199,11 +268,13 @@ public sealed class UpdateTests(EmulatorFactory factory)
         var update = Bodies.Update(subscriptionId, amount: "29900");
 
         var forbidden = await m.Client.CallAsync(m.Merchant, "update", update);
+        var amountAfterTheForbidden = (string)(await m.SubscriptionAsync(subscriptionId))["paymentAmount"]!["value"]!;
         var retried = await m.Client.CallAsync(m.Merchant, "update", update);
 
         added.IsSuccessStatusCode.Should().BeTrue(await added.Content.ReadAsStringAsync());
         forbidden.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT");
         forbidden.ResultStatus.Should().Be("F");
+        amountAfterTheForbidden.Should().Be("19900", "the forbidden update changed nothing");
         retried.ResultCode.Should().Be("SUCCESS", "the advice is to call again later, and the rule was for one call");
         var subscription = await m.SubscriptionAsync(subscriptionId);
         ((JsonArray)subscription["timeline"]!).Select(e => (string)e!["detail"]!)

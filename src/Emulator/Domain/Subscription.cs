@@ -193,8 +193,22 @@ public sealed class Subscription
         ExpireIfDue(now);
         if (Status == SubscriptionStatus.Active && update.NextSubscriptionDate is { } next)
         {
-            var rule = update.PeriodRule ?? Plan.PeriodRule;
+            // Bounded by the period being served, whatever rule the update brings for the phases after.
+            var rule = Plan.PeriodRule;
             var scheduled = PhaseStart(NextPhaseNo);
+            if ((update.EndTime ?? Plan.EndTime) is { } end && next >= end)
+            {
+                return Outcome.Refused($"nextSubscriptionDate {next:O} is at or after the subscription's end ({end:O}): no phase starts there");
+            }
+
+            if (PaidPhaseNotStarted(now) is var (paidNo, paidStart) && next < PhaseStart(NextPhaseNo))
+            {
+                // Phase k+1 charged within its lead time and not started: an earlier next phase would charge the buyer
+                // again within a day for a period cut short.
+                return Outcome.Refused(
+                    $"phase {paidNo}, which starts at {paidStart:O}, is already charged; nextSubscriptionDate may not cut it short: the earliest is its end, {PhaseStart(NextPhaseNo):O}");
+            }
+
             if (next < now + deductionLead)
             {
                 return Outcome.Refused(
@@ -235,16 +249,17 @@ public sealed class Subscription
 
         // The same period rule sent again changes nothing: re-anchoring on the next phase's start would move month-end
         // dates for good (Jan 31 → Feb 28 → Mar 28 instead of Mar 31).
-        if ((change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule) || change.StartTime is not null || change.NextSubscriptionDate is not null)
+        var moved = change.NextSubscriptionDate is { } date && date != nextStart ? date : (DateTimeOffset?)null;
+        if ((change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule) || change.StartTime is not null || moved is not null)
         {
-            AnchorTime = change.StartTime ?? change.NextSubscriptionDate ?? nextStart;
+            AnchorTime = change.StartTime ?? moved ?? nextStart;
             AnchorPhaseNo = NextPhaseNo;
         }
 
         // A moved next phase moves the end of the paid one before it: it ends early, or serves on to the new date.
-        if (change.NextSubscriptionDate is { } moved && PaidUntil == nextStart)
+        if (moved is { } newStart && PaidUntil == nextStart)
         {
-            PaidUntil = moved;
+            PaidUntil = newStart;
         }
 
         StartTimeBeforeChanges ??= change.StartTime is null ? null : Plan.StartTime;
@@ -266,7 +281,7 @@ public sealed class Subscription
         {
             Timeline.Add(new TimelineEntry(now, "proration", proration.Mode == Proration.Pay
                 ? $"{proration.Mode} {proration.CustomAmount}: Antom charges this difference now; the emulator records it and sends no notifyPayment for it"
-                : $"{proration.Mode} {proration.CustomAmount}: Antom refunds this difference now; the emulator records it (refunds are not emulated)"));
+                : $"{proration.Mode} {proration.CustomAmount}: Antom refunds this difference now; the emulator records it and makes no refund for it"));
         }
 
         Events.Add(new SubscriptionNotice(now, notificationType, "ACTIVE"));
@@ -389,8 +404,10 @@ public sealed class Subscription
             : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect applied)"));
 
     /// <summary>A refund call about one of this subscription's payments, in the timeline.</summary>
-    public void RecordRefund(DateTimeOffset now, string refundRequestId, string resultCode, string detail) =>
-        Timeline.Add(new TimelineEntry(now, "apiCall", $"refund {refundRequestId} → {resultCode}: {detail}"));
+    public void RecordRefund(DateTimeOffset now, string refundRequestId, string resultCode, string detail, string? answeredWith = null) =>
+        Timeline.Add(new TimelineEntry(now, "apiCall", answeredWith is null
+            ? $"refund {refundRequestId} → {resultCode}: {detail}"
+            : $"refund {refundRequestId} → {resultCode}, answered {answeredWith} by a fault (effect applied): {detail}"));
 
     /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
     public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()

@@ -111,10 +111,11 @@ public sealed record FaultBody(
             }
         }
 
-        if (Match is { SubscriptionId: not null } or { SubscriptionRequestId: not null } && Target == Lifecycle.Apis.InquireSubscriptionList)
+        if (Match is { SubscriptionId: not null } or { SubscriptionRequestId: not null }
+            && Target is Lifecycle.Apis.InquireSubscriptionList or Lifecycle.Apis.Refund or Lifecycle.Apis.InquiryRefund)
         {
             // Its request names no subscription: a rule that needs one would never act.
-            return "match.subscriptionId and match.subscriptionRequestId cannot apply to inquireSubscriptionList, whose request names no subscription";
+            return $"match.subscriptionId and match.subscriptionRequestId cannot apply to {Target}, whose request names no subscription";
         }
 
         if (Times < 0)

@@ -32,37 +32,45 @@ public sealed partial class SubscriptionService
 
         return await database.WriteAsync(async work =>
         {
-            AntomResponse answer;
             if (await RefundStore.FindPaymentAsync(work, clientId, refund.PaymentId, cancellationToken) is not var (subscriptionId, phase))
             {
-                answer = new AntomResponse(new AntomResult("ORDER_NOT_EXIST", "F", $"no payment '{refund.PaymentId}' exists for this client id"));
+                var unknown = new AntomResponse(new AntomResult("ORDER_NOT_EXIST", "F", $"no payment '{refund.PaymentId}' exists for this client id"));
+                return await FirstAnswerAsync(work, clientId, Apis.Refund, refund.RefundRequestId, request, unknown.Result, AntomGateway.Serialize(unknown), cancellationToken);
+            }
+
+            var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
+                ?? throw new InvalidOperationException($"payment {phase.PaymentId} has no subscription {subscriptionId}");
+            var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Sum(r => r.Amount.Value);
+            var what = $"{refund.RefundAmount} of phase {phase.PhaseNo} ({phase.PaymentId})";
+            Refund? done = null;
+            AntomResponse answer;
+            if (Refusal(phase, refund.RefundAmount, before, request.Now) is { } refused)
+            {
+                answer = new AntomResponse(refused);
+                subscription.RecordRefund(request.Now, refund.RefundRequestId, refused.ResultCode, $"{what}: {refused.ResultMessage}", request.AnsweredWith);
             }
             else
             {
-                var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
-                    ?? throw new InvalidOperationException($"payment {phase.PaymentId} has no subscription {subscriptionId}");
-                var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Sum(r => r.Amount.Value);
-                var what = $"{refund.RefundAmount} of phase {phase.PhaseNo} ({phase.PaymentId})";
-                if (Refusal(phase, refund.RefundAmount, before, request.Now) is { } refused)
-                {
-                    answer = new AntomResponse(refused);
-                    subscription.RecordRefund(request.Now, refund.RefundRequestId, refused.ResultCode, $"{what}: {refused.ResultMessage}");
-                }
-                else
-                {
-                    var done = new Refund(
-                        ids.NextRefundId(request.Now), refund.RefundRequestId, phase.PaymentId, subscriptionId, phase.PhaseNo, refund.RefundAmount,
-                        NotificationBodies.InOffset(request.Now, subscription.Plan.StartTime.Offset), refund.ReferenceRefundId, refund.RefundReason);
-                    await RefundStore.InsertAsync(work, clientId, done, cancellationToken);
-                    answer = RefundResponse.Of(done);
-                    subscription.RecordRefund(request.Now, refund.RefundRequestId, "SUCCESS", $"{what} refunded as {done.RefundId}");
-                }
-
-                request.InTimeline.Recorded = true;
-                await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
+                done = new Refund(
+                    ids.NextRefundId(request.Now), refund.RefundRequestId, phase.PaymentId, subscriptionId, phase.PhaseNo, refund.RefundAmount,
+                    NotificationBodies.InOffset(request.Now, subscription.Plan.StartTime.Offset), refund.ReferenceRefundId, refund.RefundReason);
+                answer = RefundResponse.Of(done);
+                subscription.RecordRefund(request.Now, refund.RefundRequestId, "SUCCESS", $"{what} refunded as {done.RefundId}", request.AnsweredWith);
             }
 
-            return await FirstAnswerAsync(work, clientId, Apis.Refund, refund.RefundRequestId, request, answer.Result, AntomGateway.Serialize(answer), cancellationToken);
+            // The request id's record first: a concurrent twin that got there first is answered with its answer, and
+            // nothing of this one is written (create does the same).
+            return await FirstAnswerAsync(work, clientId, Apis.Refund, refund.RefundRequestId, request, answer.Result, AntomGateway.Serialize(answer), cancellationToken,
+                async () =>
+                {
+                    if (done is not null)
+                    {
+                        await RefundStore.InsertAsync(work, clientId, done, cancellationToken);
+                    }
+
+                    request.InTimeline.Recorded = true;
+                    await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
+                });
         }, cancellationToken);
     }
 

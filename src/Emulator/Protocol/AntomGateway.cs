@@ -467,7 +467,7 @@ public sealed partial class AntomGateway(
 
     private static string? RequestIdOf(JsonElement root)
     {
-        foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionUpdateRequestId", "subscriptionRequestId", "refundRequestId", "refundId", "subscriptionId"])
+        foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionUpdateRequestId", "subscriptionRequestId", "refundId", "refundRequestId", "subscriptionId"])
         {
             if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
             {

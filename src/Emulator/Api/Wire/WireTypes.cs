@@ -113,7 +113,9 @@ public sealed record RefundWire(
     [property: Required] AmountWire RefundAmount,
     [property: StringLength(64)] string? ReferenceRefundId,
     [property: StringLength(256)] string? RefundReason,
-    [property: StringLength(1024)] string? RefundNotifyUrl);
+    [property: StringLength(1024)] string? RefundNotifyUrl,
+    [property: StringLength(64)] string? CaptureId,
+    [property: StringLength(2048)] string? Metadata);
 
 /// <summary>Body of <c>payments/inquiryRefund</c> (SPEC §3.11): <c>refundId</c> or <c>refundRequestId</c>; the first wins.</summary>
 public sealed record InquiryRefundWire(
@@ -164,7 +166,7 @@ public sealed record NotifySubscriptionWire(
     [property: Required, StringLength(64)] string SubscriptionRequestId,
     [property: Required, StringLength(64)] string SubscriptionId,
     [property: Required, RegularExpression("^(ACTIVE|TERMINATED)$")] string SubscriptionStatus,
-    [property: Required, RegularExpression("^(CREATE|CHANGE|CANCEL|TERMINATE)$")] string SubscriptionNotificationType,
+    [property: Required, RegularExpression("^(CREATE|CHANGE|UPDATE|CANCEL|TERMINATE)$")] string SubscriptionNotificationType,
     [property: Required] DateTimeOffset SubscriptionStartTime,
     [property: Required] DateTimeOffset SubscriptionEndTime,
     [property: Required] PeriodRuleWire PeriodRule);
