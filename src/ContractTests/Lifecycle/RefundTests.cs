@@ -53,7 +53,14 @@ public sealed class RefundTests(EmulatorFactory factory)
             ((string)inquiry.Json["refundTime"]!).Should().Be("2027-03-01T09:00:00+08:00");
         }
 
-        var timeline = ((JsonArray)(await m.SubscriptionAsync(subscriptionId))["timeline"]!).Select(e => (string)e!["detail"]!);
+        var view = await m.SubscriptionAsync(subscriptionId);
+        var listed = ((JsonArray)view["refunds"]!).Should().ContainSingle().Subject!;
+        ((string)listed["refundId"]!).Should().Be(refundId);
+        ((string)listed["paymentId"]!).Should().Be(paymentId);
+        ((string)listed["amount"]!["value"]!).Should().Be("19900");
+        var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/subscriptions/{subscriptionId}");
+        page.Should().Contain($"<div>199.00 PHP 2027-03-01 09:00:00 +08:00 <code>{refundId}</code></div>", "the dashboard shows the refund beside its phase");
+        var timeline = ((JsonArray)view["timeline"]!).Select(e => (string)e!["detail"]!);
         timeline.Should().Contain($"refund {(string)refund["refundRequestId"]!} → SUCCESS: 19900 PHP of phase 1 ({paymentId}) refunded as {refundId}");
         m.Receiver.Received.Should().NotContain(r => r.Path.Contains("refund", StringComparison.OrdinalIgnoreCase), "Antom sends no notifyRefund for subscription refunds");
     }

@@ -21,9 +21,10 @@ public sealed record SubscriptionView(
     DateTimeOffset? AuthorizedAt,
     string? CancellationType,
     IReadOnlyList<Phase> Phases,
+    IReadOnlyList<Refund> Refunds,
     IReadOnlyList<TimelineEntry> Timeline)
 {
-    public static SubscriptionView From(Subscription s, IReadOnlyList<Phase> phases, IReadOnlyList<TimelineEntry> timeline) => new(
+    public static SubscriptionView From(Subscription s, IReadOnlyList<Phase> phases, IReadOnlyList<Refund> refunds, IReadOnlyList<TimelineEntry> timeline) => new(
         s.SubscriptionId,
         s.SubscriptionRequestId,
         s.Status.ToWire(),
@@ -41,5 +42,6 @@ public sealed record SubscriptionView(
         s.AuthorizedAt,
         s.CancellationType,
         phases,
+        refunds,
         timeline);
 }

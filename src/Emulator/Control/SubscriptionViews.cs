@@ -5,7 +5,7 @@ using Emulator.Persistence;
 
 namespace Emulator.Control;
 
-/// <summary>Builds the control API's view of a subscription: plan, phases and one timeline of everything that happened.</summary>
+/// <summary>Builds the control API's view of a subscription: plan, phases, refunds and one timeline of everything that happened.</summary>
 public sealed class SubscriptionViews(Database database)
 {
     // Subscriptions whose rows one page of a list reads (each id is a parameter of the page's queries).
@@ -13,7 +13,7 @@ public sealed class SubscriptionViews(Database database)
 
     /// <summary>The subscription's view, read again with everything it owns as of one instant (a list's page of one).</summary>
     public async Task<SubscriptionView> BuildAsync(Subscription subscription, CancellationToken cancellationToken) =>
-        (await PageAsync([subscription.SubscriptionId], null, cancellationToken)) is [var view] ? view : Compose(subscription, [], [], []);
+        (await PageAsync([subscription.SubscriptionId], null, cancellationToken)) is [var view] ? view : Compose(subscription, [], [], [], []);
 
     /// <summary>
     /// The views of some subscriptions, in the order of <paramref name="subscriptionIds"/>, a page at a time: each page
@@ -36,6 +36,8 @@ public sealed class SubscriptionViews(Database database)
         var subscriptions = (await SubscriptionStore.ByIdsAsync(snapshot, ids, cancellationToken)).ToDictionary(s => s.SubscriptionId, StringComparer.Ordinal);
         var phases = await SubscriptionStore.PhasesOfAsync(snapshot, ids, cancellationToken);
         var timelines = await SubscriptionStore.TimelinesOfAsync(snapshot, ids, cancellationToken);
+        var refunds = (await RefundStore.OfPaymentsAsync(snapshot, [.. phases.SelectMany(p => p).Where(p => p.Succeeded).Select(p => p.PaymentId)], cancellationToken))
+            .ToLookup(r => r.SubscriptionId, StringComparer.Ordinal);
         var notifications = await Outbox.OfSubscriptionsAsync(snapshot, ids, cancellationToken);
         var attempts = await Outbox.AttemptsOfAsync(snapshot, notifications.SelectMany(n => n), cancellationToken);
         return
@@ -43,13 +45,14 @@ public sealed class SubscriptionViews(Database database)
             .. ids.Select(id => subscriptions.GetValueOrDefault(id)).OfType<Subscription>().Where(s => status is null || s.Status == status).Select(s => Compose(
                 s,
                 [.. phases[s.SubscriptionId]],
+                [.. refunds[s.SubscriptionId]],
                 [.. timelines[s.SubscriptionId]],
                 [.. notifications[s.SubscriptionId].Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))])),
         ];
     }
 
     private static SubscriptionView Compose(
-        Subscription subscription, IReadOnlyList<Phase> phases, IReadOnlyList<TimelineEntry> stored, IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)> notifications)
+        Subscription subscription, IReadOnlyList<Phase> phases, IReadOnlyList<Refund> refunds, IReadOnlyList<TimelineEntry> stored, IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)> notifications)
     {
         // At one instant, an attempt goes after the rows written before it was sent (what the subscription did, which
         // caused it) and before those written while it was out (a webhook handler's cancel). Attempts of earlier
@@ -69,7 +72,7 @@ public sealed class SubscriptionViews(Database database)
         }
 
         // OrderBy is stable: what ties stays in the order it was added (stored rows in order, attempts by notification).
-        return SubscriptionView.From(subscription, phases, [.. timeline
+        return SubscriptionView.From(subscription, phases, refunds, [.. timeline
             .OrderBy(x => x.Entry.At).ThenBy(x => x.Place).ThenBy(x => x.IsAttempt)
             .Select(x => x.Entry)]);
     }

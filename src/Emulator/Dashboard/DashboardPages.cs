@@ -235,10 +235,12 @@ public static class DashboardPages
         body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ForPeople())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code> · times in the offset of its start time ({(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})</p>");
         body.Append("<h2>Lifecycle</h2>").Append(LifecycleDiagram.Svg(subscription.Status));
 
-        body.Append("<h2>Phases</h2><table id=\"phases\">" + Header("Phase", "Period", "Amount", "Payment id", "Result"));
+        body.Append("<h2>Phases</h2><table id=\"phases\">" + Header("Phase", "Period", "Amount", "Payment id", "Result", "Refunded"));
+        var refunded = view.Refunds.ToLookup(r => r.PaymentId, StringComparer.Ordinal);
         foreach (var p in view.Phases)
         {
-            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>");
+            var refunds = string.Join("", refunded[p.PaymentId].Select(r => $"<div>{E(r.Amount.ForPeople())} {E(T(r.RefundTime))} <code>{E(r.RefundId)}</code></div>"));
+            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>", refunds);
         }
 
         body.Append("</table><h2>Notifications</h2><table id=\"notifications\">" + Header("Notification", "Kind", "Status", "Next attempt", "Attempts", ""));

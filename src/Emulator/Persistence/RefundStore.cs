@@ -47,6 +47,19 @@ public sealed class RefundStore(Database database)
         return found.Count > 0 ? found[0] : null;
     }
 
+    /// <summary>The refunds of some payments, in the order they were made (the control API's views).</summary>
+    public static async Task<IReadOnlyList<Refund>> OfPaymentsAsync(IReads reads, IReadOnlyCollection<string> paymentIds, CancellationToken cancellationToken)
+    {
+        if (paymentIds.Count == 0)
+        {
+            return [];
+        }
+
+        var (where, parameters) = SqlFilter.In("payment_id", paymentIds);
+        return [.. (await reads.QueryAsync($"SELECT doc FROM refunds WHERE {where}", Read, cancellationToken, parameters))
+            .OrderBy(r => r.RefundTime).ThenBy(r => r.RefundId, StringComparer.Ordinal)];
+    }
+
     private static Refund Read(DbDataReader reader) => JsonSerializer.Deserialize<Refund>(reader.GetString(0), PersistenceJson.Options)!;
 
     private static async Task<IReadOnlyList<Refund>> ReadAllAsync(DbCommand command, CancellationToken cancellationToken)
