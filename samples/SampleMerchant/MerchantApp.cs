@@ -30,6 +30,7 @@ public static class MerchantApp
         app.MapPost("/conformance/subscribe", state.SubscribeAsync);
         app.MapPost("/conformance/cancel", (JsonObject body) => state.CancelAsync((string)body["subscriptionId"]!));
         app.MapPost("/conformance/change", (JsonObject body) => state.ChangeAsync((string)body["subscriptionId"]!));
+        app.MapPost("/conformance/refund", (JsonObject body) => options.Makes("no-refund-trigger") ? Task.FromResult(Results.NotFound()) : state.RefundAsync((string)body["paymentId"]!));
         return app;
     }
 
@@ -125,7 +126,7 @@ public static class MerchantApp
 
                 if (options.Makes("new-id-on-unknown"))
                 {
-                    request[idField] = (api == "create" ? "sub-" : "chg-") + Guid.NewGuid().ToString("N");
+                    request[idField] = api switch { "create" => "sub-", "refund" => "rfd-", _ => "chg-" } + Guid.NewGuid().ToString("N");
                 }
 
                 reply = await CallAsync(api, request);
@@ -163,9 +164,22 @@ public static class MerchantApp
             return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
         }
 
+        /// <summary>Refunds part of a period payment; a retry after an unknown outcome sends the same refund again, so it is made once.</summary>
+        public async Task<IResult> RefundAsync(string paymentId)
+        {
+            var refund = new JsonObject
+            {
+                ["refundRequestId"] = "rfd-" + Guid.NewGuid().ToString("N"),
+                ["paymentId"] = paymentId,
+                ["refundAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "100" },
+            };
+            var reply = await RetryUnknownAsync("refund", "refundRequestId", refund, await CallAsync("refund", refund), retries: 2, pause: TimeSpan.Zero);
+            return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
+        }
+
         private async Task<JsonObject?> CallAsync(string api, JsonObject body)
         {
-            var path = $"/ams/sandbox/api/v1/subscriptions/{api}";
+            var path = $"/ams/sandbox/api/v1/{(api is "refund" ? "payments" : "subscriptions")}/{api}";
             var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
             var time = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };

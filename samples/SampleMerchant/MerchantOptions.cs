@@ -27,7 +27,7 @@ public sealed class MerchantOptions
     /// not know yet, and forgets it), <c>count-duplicates</c> (acts on every delivery of a payment),
     /// <c>verify-payments-only</c> (checks the signature of notifyPayment but not of notifySubscription),
     /// <c>trust-unverified-answers</c> (acts on an API answer whose signature does not verify), and broken test
-    /// hooks: <c>processed-hook-404</c>, <c>no-trigger</c>.
+    /// hooks: <c>processed-hook-404</c>, <c>no-trigger</c>, <c>no-refund-trigger</c> (an integration that does not refund).
     /// </summary>
     public List<string> Mistakes { get; set; } = [];
 

@@ -14,14 +14,14 @@ namespace ContractTests.Harness;
 public sealed class ConformanceTests
 {
     private static readonly string[] CarelessMistakes =
-        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout", "api-answer-signature-verified", "api-change-retried-after-unknown"];
+        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout", "api-answer-signature-verified", "api-change-retried-after-unknown", "api-refund-retried-after-unknown"];
 
     [Fact]
     public async Task CorrectSampleMerchant_PassesEveryCheck()
     {
         var scorecard = await RunAgainstSampleAsync(careless: false);
 
-        scorecard.Checks.Should().HaveCount(15);
+        scorecard.Checks.Should().HaveCount(16);
         scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
@@ -44,13 +44,13 @@ public sealed class ConformanceTests
     [InlineData("same-request-id", "api-request-ids-unique", "sub-order")]
     [InlineData("drop-early-payment", "out-of-order-tolerated", "never processed")]
     [InlineData("count-duplicates", "duplicate-processed-once", "processed 2 times")]
-    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown", "did not retry")]
-    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown", "retried as sub-|retried as chg-")]
+    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown", "did not retry")]
+    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown", "retried as sub-|retried as chg-|retried as rfd-")]
     [InlineData("trust-unverified-answers", "api-answer-signature-verified", "may not be Antom's")]
     [InlineData("verify-payments-only", "refuse-forged-signature refuse-wrong-key refuse-tampered-body", "acknowledged by the notifySubscription endpoint")]
     [InlineData("processed-hook-404", "duplicate-processed-once out-of-order-tolerated", "answered HTTP 404")]
-    [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown", "sub-order|the change took place stays unknown")]
-    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel api-answer-signature-verified api-change-retried-after-unknown", "made no API call")]
+    [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown", "sub-order|the change took place stays unknown|the refund took place stays unknown")]
+    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown", "made no API call")]
     public async Task Mistake_FailsExactlyTheChecksItSpoils_SayingWhy(string mistake, string failing, string reason)
     {
         var scorecard = await RunAgainstSampleMakingAsync(mistake, withProcessedHook: true);
@@ -94,6 +94,18 @@ public sealed class ConformanceTests
         scorecard.Failed.Should().BeEmpty();
     }
 
+    /// <summary>Refunds are optional for an integration: without a refund trigger (404) the refund check is skipped, not failed.</summary>
+    [Fact]
+    public async Task WithoutARefundTrigger_TheRefundCheckIsSkipped()
+    {
+        var scorecard = await RunAgainstSampleMakingAsync("no-refund-trigger", withProcessedHook: true);
+
+        var refund = scorecard.Checks.Single(c => c.Id == "api-refund-retried-after-unknown");
+        refund.Outcome.Should().Be(CheckResult.Skipped);
+        refund.Reason.Should().Contain("the integration has no refund trigger").And.Contain("answered HTTP 404");
+        scorecard.Failed.Should().BeEmpty(scorecard.ToMarkdown());
+    }
+
     private static async Task<Scorecard> RunAgainstSampleMakingAsync(string mistake, bool withProcessedHook)
     {
         Scorecard? scorecard = null;
@@ -128,7 +140,7 @@ public sealed class ConformanceTests
 
         var scorecard = await new ConformanceSuite(Options(emulator, "SANDBOX_MISTYPED", new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: new Uri("http://127.0.0.1:9/conformance"))).RunAsync();
 
-        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(8)
+        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(9)
             .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("check --client-id", StringComparison.Ordinal));
     }
 
@@ -152,7 +164,7 @@ public sealed class ConformanceTests
             left = (await emulator.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>(faults))!;
         });
 
-        spoiled!.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(8)
+        spoiled!.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(9)
             .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("has 1 fault rule(s) in force (create badSignature)", StringComparison.Ordinal));
         clean!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, clean.ToMarkdown());
         left.Should().BeEmpty("the suite deletes the rules it added, used up or not");

@@ -94,6 +94,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-no-change-after-cancel", "does not call change on a cancelled subscription"),
         ("api-answer-signature-verified", "does not trust an answer whose signature does not verify: retries with the same request id"),
         ("api-change-retried-after-unknown", "retries a change with the same request id after an unknown (U) result"),
+        ("api-refund-retried-after-unknown", "retries a refund with the same refundRequestId after an unknown (U) result"),
     ];
 
     private async Task<CheckResult> DuplicateAsync(string paymentId, Delivery second, CancellationToken cancellationToken)
@@ -204,9 +205,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var journal = $"{control}/api-calls";
         var seen = (await Emulator.GetFromJsonAsync<JsonArray>(journal, cancellationToken))!.Count;
         var triggerErrors = new List<string>();
-        async Task<(JsonNode? Answer, List<JsonObject> Calls)> ActAsync(string action, object? body, bool mayRefuse = false)
+        var missingTriggers = new List<string>();
+        async Task<(JsonNode? Answer, List<JsonObject> Calls)> ActAsync(string action, object? body, bool mayRefuse = false, bool optional = false)
         {
-            var answer = await TriggerAsync(action, body, mayRefuse, triggerErrors, cancellationToken);
+            var answer = await TriggerAsync(action, body, mayRefuse, optional ? missingTriggers : null, triggerErrors, cancellationToken);
             var all = await SettledJournalAsync(journal, cancellationToken);
             var made = all.Skip(seen).Select(c => c!.AsObject()).ToList();
             seen = all.Count;
@@ -231,12 +233,23 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var afterBadSignature = await ActAsync("subscribe", null);
         List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout, afterBadSignature];
         List<JsonObject>? changeAfterUnknown = null;
+        List<JsonObject>? refundAfterUnknown = null;
         if (subscriptionId is not null)
         {
             await AddFaultAsync(new { target = "change", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
             var changed = await ActAsync("change", new { subscriptionId });
             changeAfterUnknown = changed.Calls;
             acts.Add(changed);
+
+            // Refunds are optional for an integration: one without a refund trigger has this check skipped.
+            if (await PaidPaymentIdAsync(control, subscriptionId, cancellationToken) is { } paymentId)
+            {
+                await AddFaultAsync(new { target = "refund", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
+                var refunded = await ActAsync("refund", new { paymentId }, optional: true);
+                refundAfterUnknown = missingTriggers.Count > 0 ? null : refunded.Calls;
+                acts.Add(refunded);
+            }
+
             acts.Add(await ActAsync("cancel", new { subscriptionId }));
 
             // Refusing to change a cancelled subscription is what the check wants: a 409 is not a broken trigger.
@@ -295,6 +308,12 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             ? new CheckResult(ApiChecks[7].Id, ApiChecks[7].Title, CheckResult.Skipped, "the trigger did not produce an active subscription to change")
             : RetriedWithSameId(ApiChecks[7], changeAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "change")],
                 c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "change"));
+        results.Add(refundAfterUnknown is null
+            ? new CheckResult(ApiChecks[8].Id, ApiChecks[8].Title, CheckResult.Skipped, missingTriggers.Count > 0
+                ? $"the integration has no refund trigger ({missingTriggers[0]}), so its refunds were not judged"
+                : "the trigger did not produce a paid subscription to refund")
+            : RetriedWithSameId(ApiChecks[8], refundAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "refund")],
+                c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "refund"));
 
         // A check the integration failed because its trigger did not work says so.
         return spoiled.Length == 0 ? results : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = r.Reason + spoiled })];
@@ -327,7 +346,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         {
             null => $"after {what} on {requestId} " + (noRetry ?? $"the integration did not retry: whether the {api} took place stays unknown (retry the {api} with the same request id)"),
             _ when (string?)renamed["requestId"] == requestId => $"after {what} on {requestId} the integration retried with the same id but another body: Antom may answer REPEAT_REQ_INCONSISTENT (send the same request again)",
-            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: a second subscription may be created (retry with the same request id; Antom answers a repeat with the first outcome)",
+            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: {api switch { "refund" => "the buyer may be refunded twice", "change" => "the plan may be changed twice", _ => "a second subscription may be created" }} (retry with the same request id; Antom answers a repeat with the first outcome)",
         });
     }
 
@@ -368,7 +387,21 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     /// fault holds a call, since the integration's own call may wait that long.
     /// </summary>
     /// <param name="mayRefuse">A 409 or 422 answer means the integration refused to act, as it should, not that the trigger is broken.</param>
-    private async Task<JsonNode?> TriggerAsync(string action, object? body, bool mayRefuse, List<string> errors, CancellationToken cancellationToken)
+    /// <summary>The paymentId of the subscription's first successful phase, or null (never throws on a missing one).</summary>
+    private async Task<string?> PaidPaymentIdAsync(string control, string subscriptionId, CancellationToken cancellationToken)
+    {
+        using var response = await Emulator.GetAsync($"{control}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        var phases = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))?["phases"]?.AsArray() ?? [];
+        return phases.Where(p => (string?)p?["resultStatus"] == "S").Select(p => (string?)p?["paymentId"]).FirstOrDefault();
+    }
+
+    /// <param name="missing">For a trigger the integration may not have: a 404 or 405 is noted here, not as an error.</param>
+    private async Task<JsonNode?> TriggerAsync(string action, object? body, bool mayRefuse, List<string>? missing, List<string> errors, CancellationToken cancellationToken)
     {
         var url = new Uri(options.TriggerUrl!, $"{options.TriggerUrl!.AbsolutePath.TrimEnd('/')}/{action}");
         try
@@ -378,7 +411,11 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                if (!(mayRefuse && (int)response.StatusCode is 409 or 422))
+                if (missing is not null && (int)response.StatusCode is 404 or 405)
+                {
+                    missing.Add($"POST {url} answered HTTP {(int)response.StatusCode}");
+                }
+                else if (!(mayRefuse && (int)response.StatusCode is 409 or 422))
                 {
                     errors.Add($"POST {url} answered HTTP {(int)response.StatusCode}");
                 }
