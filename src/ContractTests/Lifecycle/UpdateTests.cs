@@ -75,12 +75,21 @@ public sealed class UpdateTests(EmulatorFactory factory)
         update["nextSubscriptionDate"] = "2027-02-20T10:00:00+00:00";
 
         var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 15, 0, 0, 0, TimeSpan.Zero));
+        var beforeTheMove = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+        var toFeb21 = await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 21, 0, 0, 0, TimeSpan.Zero));
+        var afterTheMove = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
         var events = await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 25, 0, 0, 0, TimeSpan.Zero));
 
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        ((int)beforeTheMove["currentPhaseNo"]!).Should().Be(1);
+        ((string)beforeTheMove["currentPeriodEnd"]!).Should().Be("2027-02-20T10:00:00+00:00", "phase 1 ends where the moved phase 2 starts");
+        ((int)afterTheMove["currentPhaseNo"]!).Should().Be(2);
+        ((string)afterTheMove["currentPeriodStart"]!).Should().Be("2027-02-20T10:00:00+00:00");
+        ((string)afterTheMove["currentPeriodEnd"]!).Should().Be("2027-03-20T10:00:00+00:00");
         m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!)
             .Should().Equal("2027-01-31T10:00:00+00:00", "2027-02-20T10:00:00+00:00", "2027-03-20T10:00:00+00:00");
-        events.Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["at"]!)
+        toFeb21.Concat(events).Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["at"]!)
             .Should().Equal(["2027-02-19T10:00:00+00:00", "2027-03-19T10:00:00+00:00"], "each moved phase is charged 24 h before its new start");
     }
 

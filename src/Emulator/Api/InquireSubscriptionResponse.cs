@@ -58,10 +58,18 @@ public sealed record SubscriptionInfo(
         (int No, DateTimeOffset Start, DateTimeOffset End)? current = null;
         if (subscription.AuthorizedAt is not null && subscription.Status != SubscriptionStatus.Terminated)
         {
-            var charged = phases.Where(p => p.PeriodStartTime <= now).OrderBy(p => p.PhaseNo).ToList();
-            current = charged.FirstOrDefault(p => now < p.PeriodEndTime) is { } holding ? (holding.PhaseNo, holding.PeriodStartTime, holding.PeriodEndTime)
-                : charged.LastOrDefault() is { } last ? (last.PhaseNo, last.PeriodStartTime, last.PeriodEndTime)
-                : (1, subscription.PhaseStart(1), subscription.PhaseStart(2));
+            // The last charged phase that has started; it ends where the next one starts when an update moved that
+            // one earlier (its own record keeps the end its notifyPayment announced).
+            if (phases.Where(p => p.PeriodStartTime <= now).MaxBy(p => p.PhaseNo) is { } last)
+            {
+                var nextStart = phases.FirstOrDefault(p => p.PhaseNo == last.PhaseNo + 1)?.PeriodStartTime
+                    ?? (last.PhaseNo + 1 == subscription.NextPhaseNo ? subscription.PhaseStart(last.PhaseNo + 1) : null);
+                current = (last.PhaseNo, last.PeriodStartTime, nextStart is { } next && next < last.PeriodEndTime ? next : last.PeriodEndTime);
+            }
+            else
+            {
+                current = (1, subscription.PhaseStart(1), subscription.PhaseStart(2));
+            }
         }
 
         return new SubscriptionInfo(

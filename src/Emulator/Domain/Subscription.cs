@@ -257,9 +257,15 @@ public sealed class Subscription
         }
 
         // A moved next phase moves the end of the paid one before it: it ends early, or serves on to the new date.
-        if (moved is { } newStart && PaidUntil == nextStart)
+        if (moved is { } newStart)
         {
-            PaidUntil = newStart;
+            Timeline.Add(new TimelineEntry(now, "phaseMoved", NextPhaseNo == 1
+                ? $"phase 1 moved from {nextStart:O} to {newStart:O}"
+                : $"phase {NextPhaseNo} moved from {nextStart:O} to {newStart:O}: phase {NextPhaseNo - 1} ends then"));
+            if (PaidUntil == nextStart)
+            {
+                PaidUntil = newStart;
+            }
         }
 
         StartTimeBeforeChanges ??= change.StartTime is null ? null : Plan.StartTime;
