@@ -27,10 +27,20 @@ public sealed partial class GoldenJsonTests(EmulatorFactory factory)
         var subscriptionId = (string)JsonNode.Parse(await (await m.Http.PostAsync($"{m.Control}/subscription-requests/golden-create-1/approve", null)).Content.ReadAsStringAsync())!["subscriptionId"]!;
         var change = Bodies.Change(subscriptionId, "golden-change-1");
         var changeReply = await m.Client.CallAsync(m.Merchant, "change", change);
+        var update = Bodies.Update(subscriptionId, "golden-update-1");
+        update["subscriptionDescription"] = "Emulator Premium, family plan";
+        var updateReply = await m.Client.CallAsync(m.Merchant, "update", update);
+        var paymentId = (string)(await m.SubscriptionAsync(subscriptionId))["phases"]![0]!["paymentId"]!;
+        var refund = Bodies.Refund(paymentId, "5000", "golden-refund-1");
+        refund["refundReason"] = "partial refund";
+        var refundReply = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var inquiryRefund = new JsonObject { ["refundRequestId"] = "golden-refund-1" };
+        var inquiryRefundReply = await m.Client.CallAsync(m.Merchant, "inquiryRefund", inquiryRefund);
         var cancel = Bodies.Cancel(subscriptionId);
         var cancelReply = await m.Client.CallAsync(m.Merchant, "cancel", cancel);
         await m.AdvanceAsync("PT1M");
         var received = m.Receiver.Received;
+        JsonObject Notice(string type) => received.First(r => !r.IsPayment && (string)r.Json["subscriptionNotificationType"]! == type).Json;
 
         var produced = new Dictionary<string, string>
         {
@@ -42,8 +52,15 @@ public sealed partial class GoldenJsonTests(EmulatorFactory factory)
             ["cancel-response.json"] = cancelReply.Text,
             ["notify-subscription-create.json"] = received.First(r => !r.IsPayment).Json.ToJsonString(),
             ["notify-payment.json"] = received.First(r => r.IsPayment).Json.ToJsonString(),
-            ["notify-subscription-change.json"] = received.Where(r => !r.IsPayment).ElementAt(1).Json.ToJsonString(),
-            ["notify-subscription-cancel.json"] = received.Where(r => !r.IsPayment).ElementAt(2).Json.ToJsonString(),
+            ["update-request.json"] = update.ToJsonString(),
+            ["update-response.json"] = updateReply.Text,
+            ["refund-request.json"] = refund.ToJsonString(),
+            ["refund-response.json"] = refundReply.Text,
+            ["inquiry-refund-request.json"] = inquiryRefund.ToJsonString(),
+            ["inquiry-refund-response.json"] = inquiryRefundReply.Text,
+            ["notify-subscription-change.json"] = Notice("CHANGE").ToJsonString(),
+            ["notify-subscription-update.json"] = Notice("UPDATE").ToJsonString(),
+            ["notify-subscription-cancel.json"] = Notice("CANCEL").ToJsonString(),
         };
 
         foreach (var (file, json) in produced)
