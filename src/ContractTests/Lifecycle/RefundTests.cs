@@ -140,6 +140,21 @@ public sealed class RefundTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Refund_OfAFreeTrialPeriod_SaysThereIsNothingToRefund()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        body["trials"] = new JsonArray(new JsonObject { ["trialStartPeriod"] = 1, ["trialAmount"] = Bodies.Amount("PHP", "0") });
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+        var freePayment = (string)(await m.SubscriptionAsync(subscriptionId))["phases"]![0]!["paymentId"]!;
+
+        var reply = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(freePayment, "100"));
+
+        reply.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED");
+        reply.ResultMessage.Should().Be($"payment '{freePayment}' of phase 1 was 0 PHP (a free trial period): there is nothing to refund");
+    }
+
+    [Fact]
     public async Task Refund_OfAnotherMerchantsPayment_DoesNotExistForThisMerchant()
     {
         var (m, _, paymentId) = await PaidAsync(factory);

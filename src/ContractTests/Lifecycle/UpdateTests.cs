@@ -116,7 +116,7 @@ public sealed class UpdateTests(EmulatorFactory factory)
 
     [Theory]
     [InlineData("2027-02-11T09:59:59+00:00", "is less than 24 hours after the time of the request (2027-02-10T10:00:00.0000000+00:00)")]
-    [InlineData("2027-03-28T10:00:01+00:00", "moves phase 2 by more than one period (every month) from 2027-02-28T10:00:00.0000000+00:00")]
+    [InlineData("2027-03-31T10:00:01+00:00", "moves phase 2 by more than one period (every month) from 2027-02-28T10:00:00.0000000+00:00, the date it has; the allowed range is 2027-01-31T10:00:00.0000000+00:00 to 2027-03-31T10:00:00.0000000+00:00")]
     public async Task Update_NextSubscriptionDate_TooSoonOrMoreThanAPeriodAway_IsProcessFail_AndChangesNothing(string next, string reason)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
@@ -186,6 +186,46 @@ public sealed class UpdateTests(EmulatorFactory factory)
 
         m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!).Should().Equal(
             "2027-01-31T10:00:00+00:00", "2027-02-28T10:00:00+00:00", "2027-03-31T10:00:00+00:00", "2027-04-30T10:00:00+00:00");
+    }
+
+    [Fact]
+    public async Task Update_NextSubscriptionDate_Later_ToTheNextMonthEnd_ExtendsTheCurrentPeriodThere()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = "2027-03-31T10:00:00+00:00";
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 10, 0, 0, 0, TimeSpan.Zero));
+        var inMarch = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 4, 1, 0, 0, 0, TimeSpan.Zero));
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        ((int)inMarch["currentPhaseNo"]!).Should().Be(1);
+        ((string)inMarch["currentPeriodEnd"]!).Should().Be("2027-03-31T10:00:00+00:00", "phase 1 now serves until the moved phase 2, not the Feb 28 its notifyPayment gave");
+        m.Payments(subscriptionId).Select(p => (string)p.Json["periodStartTime"]!).Should().Equal("2027-01-31T10:00:00+00:00", "2027-03-31T10:00:00+00:00");
+    }
+
+    [Fact]
+    public async Task Update_PeriodRuleThenNextDate_InsideAPhaseAlreadyCharged_IsStillRefused()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 27, 12, 0, 0, TimeSpan.Zero));
+        var yearly = Bodies.Update(subscriptionId);
+        yearly["periodRule"] = new JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 1 };
+        var sooner = Bodies.Update(subscriptionId);
+        sooner["nextSubscriptionDate"] = "2027-03-01T10:00:00+00:00";
+
+        (await m.Client.CallAsync(m.Merchant, "update", yearly)).ResultCode.Should().Be("SUCCESS");
+        var reply = await m.Client.CallAsync(m.Merchant, "update", sooner);
+        await m.AdvanceAsync("P3D");
+
+        reply.ResultCode.Should().Be("PROCESS_FAIL", "phase 2 (charged Feb 27, starting Feb 28) may not be cut short, whatever rule the phases after it follow");
+        reply.ResultMessage.Should().Contain("phase 2, which starts at 2027-02-28T10:00:00.0000000+00:00, is already charged");
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().Equal(["1", "2"], "no second charge within days");
     }
 
     [Fact]

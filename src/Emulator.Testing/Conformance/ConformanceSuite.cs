@@ -311,7 +311,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         results.Add(refundAfterUnknown is null
             ? new CheckResult(ApiChecks[8].Id, ApiChecks[8].Title, CheckResult.Skipped, missingTriggers.Count > 0
                 ? $"the integration has no refund trigger ({missingTriggers[0]}), so its refunds were not judged"
-                : "the trigger did not produce a paid subscription to refund")
+                : "the trigger did not produce a subscription with a payment above 0 to refund")
             : RetriedWithSameId(ApiChecks[8], refundAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "refund")],
                 c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "refund"));
 
@@ -387,7 +387,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     /// fault holds a call, since the integration's own call may wait that long.
     /// </summary>
     /// <param name="mayRefuse">A 409 or 422 answer means the integration refused to act, as it should, not that the trigger is broken.</param>
-    /// <summary>The paymentId of the subscription's first successful phase, or null (never throws on a missing one).</summary>
+    /// <summary>The paymentId of the subscription's first successful phase with something to refund (a free trial period has none), or null.</summary>
     private async Task<string?> PaidPaymentIdAsync(string control, string subscriptionId, CancellationToken cancellationToken)
     {
         using var response = await Emulator.GetAsync($"{control}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", cancellationToken);
@@ -397,7 +397,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         }
 
         var phases = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))?["phases"]?.AsArray() ?? [];
-        return phases.Where(p => (string?)p?["resultStatus"] == "S").Select(p => (string?)p?["paymentId"]).FirstOrDefault();
+        return phases.Where(p => (string?)p?["resultStatus"] == "S" && (string?)p?["amount"]?["value"] is { } value && value.TrimStart('0').Length > 0)
+            .Select(p => (string?)p?["paymentId"]).FirstOrDefault();
     }
 
     /// <param name="missing">For a trigger the integration may not have: a 404 or 405 is noted here, not as an error.</param>

@@ -58,13 +58,23 @@ public sealed record SubscriptionInfo(
         (int No, DateTimeOffset Start, DateTimeOffset End)? current = null;
         if (subscription.AuthorizedAt is not null && subscription.Status != SubscriptionStatus.Terminated)
         {
-            // The last charged phase that has started; it ends where the next one starts when an update moved that
-            // one earlier (its own record keeps the end its notifyPayment announced).
+            // The last charged phase that has started. Its record keeps the end its notifyPayment announced; an update's
+            // nextSubscriptionDate moves that end (earlier or later: the paid service ends there, PaidUntil), and a
+            // phase that starts earlier ends it there.
             if (phases.Where(p => p.PeriodStartTime <= now).MaxBy(p => p.PhaseNo) is { } last)
             {
-                var nextStart = phases.FirstOrDefault(p => p.PhaseNo == last.PhaseNo + 1)?.PeriodStartTime
-                    ?? (last.PhaseNo + 1 == subscription.NextPhaseNo ? subscription.PhaseStart(last.PhaseNo + 1) : null);
-                current = (last.PhaseNo, last.PeriodStartTime, nextStart is { } next && next < last.PeriodEndTime ? next : last.PeriodEndTime);
+                var periodEnd = last.PeriodEndTime;
+                if (phases.FirstOrDefault(p => p.PhaseNo == last.PhaseNo + 1) is { } following)
+                {
+                    periodEnd = following.PeriodStartTime < periodEnd ? following.PeriodStartTime : periodEnd;
+                }
+                else if (last.PhaseNo + 1 == subscription.NextPhaseNo)
+                {
+                    periodEnd = last.Succeeded && subscription.PaidUntil is { } paidUntil ? paidUntil
+                        : subscription.PhaseStart(subscription.NextPhaseNo) is var next && next < periodEnd ? next : periodEnd;
+                }
+
+                current = (last.PhaseNo, last.PeriodStartTime, periodEnd);
             }
             else
             {

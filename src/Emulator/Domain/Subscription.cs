@@ -94,6 +94,13 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? PaidUntil { get; private set; }
 
+    /// <summary>
+    /// Where the last charged phase started, as charged: a later change of the period rule re-anchors the phases after
+    /// it, and counting back from the new anchor would put it elsewhere. Null in documents of earlier versions.
+    /// </summary>
+    [JsonInclude]
+    public DateTimeOffset? LastPhaseStart { get; private set; }
+
     /// <summary>When the last change was made: nothing it moved is due before it (the clock never reads backwards).</summary>
     [JsonInclude]
     public DateTimeOffset? ChangedAt { get; private set; }
@@ -215,10 +222,12 @@ public sealed class Subscription
                     $"nextSubscriptionDate {next:O} is less than {Hours(deductionLead)} after the time of the request ({now:O}): a phase is charged {Hours(deductionLead)} before it starts, so the earliest is {(now + deductionLead):O}");
             }
 
-            if (next > rule.Add(scheduled, 1) || next < rule.Add(scheduled, -1))
+            // One period either way, from the phase's place in the schedule (a Jan 31 plan may move Feb 28 to Mar 31).
+            var (earliest, latest) = (PhaseStart(NextPhaseNo - 1), PhaseStart(NextPhaseNo + 1));
+            if (next > latest || next < earliest)
             {
                 return Outcome.Refused(
-                    $"nextSubscriptionDate {next:O} moves phase {NextPhaseNo} by more than one period ({rule}) from {scheduled:O}, the date it has; the allowed range is {rule.Add(scheduled, -1):O} to {rule.Add(scheduled, 1):O}");
+                    $"nextSubscriptionDate {next:O} moves phase {NextPhaseNo} by more than one period ({rule}) from {scheduled:O}, the date it has; the allowed range is {earliest:O} to {latest:O}");
             }
         }
 
@@ -332,7 +341,7 @@ public sealed class Subscription
             return null;
         }
 
-        var start = PhaseStart(last);
+        var start = LastPhaseStart ?? PhaseStart(last);
         return start > now ? (last, start) : null;
     }
 
@@ -440,6 +449,7 @@ public sealed class Subscription
         var end = PhaseStart(phaseNo + 1);
         var phase = new Phase(phaseNo, start, end, amount, paymentId, at, result.ResultStatus, result.ResultCode, result.ResultMessage, result.ResultStatus == "S" ? at : null);
         NextPhaseNo++;
+        LastPhaseStart = start;
         NextPhaseAmountOverride = null;
         if (result.ResultStatus == "S")
         {

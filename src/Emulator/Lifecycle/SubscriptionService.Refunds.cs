@@ -87,6 +87,11 @@ public sealed partial class SubscriptionService
             return new AntomResult("CURRENCY_NOT_SUPPORT", "F", $"refundAmount.currency must be {phase.Amount.Currency}, the payment's currency (got {amount.Currency})");
         }
 
+        if (phase.Amount.Value == 0)
+        {
+            return new AntomResult("REFUND_AMOUNT_EXCEED", "F", $"payment '{phase.PaymentId}' of phase {phase.PhaseNo} was 0 {phase.Amount.Currency} (a free trial period): there is nothing to refund");
+        }
+
         if (now >= paid.AddMonths(RefundWindowMonths))
         {
             return new AntomResult("REFUND_WINDOW_EXCEED", "F",
