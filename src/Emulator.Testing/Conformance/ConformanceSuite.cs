@@ -381,12 +381,6 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         _ => new CheckResult(id, title, CheckResult.Pass, $"refused ({delivery.Describe()})"),
     };
 
-    /// <summary>
-    /// Asks the integration to act. Never throws: a trigger that fails is noted in <paramref name="errors"/> and shown
-    /// in the checks it spoils. Sent with a Content-Length (not chunked), and given longer than the emulator's timeout
-    /// fault holds a call, since the integration's own call may wait that long.
-    /// </summary>
-    /// <param name="mayRefuse">A 409 or 422 answer means the integration refused to act, as it should, not that the trigger is broken.</param>
     /// <summary>The paymentId of the subscription's first successful phase with something to refund (a free trial period has none), or null.</summary>
     private async Task<string?> PaidPaymentIdAsync(string control, string subscriptionId, CancellationToken cancellationToken)
     {
@@ -401,6 +395,12 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             .Select(p => (string?)p?["paymentId"]).FirstOrDefault();
     }
 
+    /// <summary>
+    /// Asks the integration to act. Never throws: a trigger that fails is noted in <paramref name="errors"/> and shown
+    /// in the checks it spoils. Sent with a Content-Length (not chunked), and given longer than the emulator's timeout
+    /// fault holds a call, since the integration's own call may wait that long.
+    /// </summary>
+    /// <param name="mayRefuse">A 409 or 422 answer means the integration refused to act, as it should, not that the trigger is broken.</param>
     /// <param name="missing">For a trigger the integration may not have: a 404 or 405 is noted here, not as an error.</param>
     private async Task<JsonNode?> TriggerAsync(string action, object? body, bool mayRefuse, List<string>? missing, List<string> errors, CancellationToken cancellationToken)
     {

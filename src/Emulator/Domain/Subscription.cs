@@ -191,8 +191,8 @@ public sealed class Subscription
 
     /// <summary>
     /// update (SPEC §3.4, README "update"): only while ACTIVE, in force at once for what is not charged yet, as change.
-    /// <c>nextSubscriptionDate</c> moves the start of the next phase not charged (ending the current phase early, or
-    /// later): at least the deduction lead after now, since that phase is charged a lead time before it starts, and
+    /// <c>nextSubscriptionDate</c> moves the start of the next phase not charged (ending the last charged phase early,
+    /// or later): at least the deduction lead after now, since that phase is charged a lead time before it starts, and
     /// within one period of the date it had. A proration is recorded in the timeline; the emulator moves no money for it.
     /// </summary>
     public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)

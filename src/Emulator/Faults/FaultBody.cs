@@ -141,7 +141,7 @@ public sealed record FaultBody(
         // notApplied is every rule's default (a rule read back from GET …/faults says so), so only applied is checked.
         if (Effect == FaultTargets.Applied && !(isApi && (Transport is "timeout" or "reset" or "http500" || (ResultCode is not null && catalogue.Find(Target, ResultCode)?.ResultStatus == "U"))))
         {
-            return "effect says whether a call the client saw no outcome of took effect: it applies to a U result code or a timeout, reset or http500 transport fault of an API (create, change, update, cancel, the inquiries)";
+            return "effect says whether a call the client saw no outcome of took effect: it applies to a U result code or a timeout, reset or http500 transport fault of an API (create, change, update, cancel, refund, the inquiries)";
         }
 
         return null;
