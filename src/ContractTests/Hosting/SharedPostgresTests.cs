@@ -274,6 +274,18 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         delivered.Select(r => r.NotificationId).Should().BeEquivalentTo(notifications.Select(n => (string)n!["notificationId"]!));
         delivered.Where(r => r.IsPayment).Select(r => (string)r.Json["paymentId"]!).Should().BeEquivalentTo(paymentIds);
         delivered.Should().OnlyContain(r => r.SignatureValid);
+
+        // A refund of a recent payment sent through both at once (a retry racing its first call behind a load balancer) refunds once, and
+        // either instance knows it and what is left.
+        var paymentId = (string)delivered.Where(r => r.IsPayment).MaxBy(r => int.Parse((string)r.Json["phaseNo"]!, System.Globalization.CultureInfo.InvariantCulture))!.Json["paymentId"]!;
+        var refund = Bodies.Refund(paymentId, "19900");
+        var refunds = await Task.WhenAll(instances.Select(instance => new AntomTestClient(instance).CallAsync(merchant, "refund", refund)));
+        var more = await new AntomTestClient(clientB).CallAsync(merchant, "refund", Bodies.Refund(paymentId, "1"));
+        var inquiry = await new AntomTestClient(clientA).CallAsync(merchant, "inquiryRefund", new JsonObject { ["refundRequestId"] = refund["refundRequestId"]!.DeepClone() });
+        refunds[0].ResultCode.Should().Be("SUCCESS", refunds[0].ResultMessage);
+        refunds[1].RawBody.Should().Equal(refunds[0].RawBody, "the same refund request gets one answer, whichever instance took it");
+        more.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED", "the whole payment was refunded once");
+        ((string)inquiry.Json["refundId"]!).Should().Be((string)refunds[0].Json["refundId"]!);
     }
 
     [SkippableFact]
