@@ -126,7 +126,7 @@ public static class MerchantApp
 
                 if (options.Makes("new-id-on-unknown"))
                 {
-                    request[idField] = api switch { "create" => "sub-", "refund" => "rfd-", _ => "chg-" } + Guid.NewGuid().ToString("N");
+                    request[idField] = api switch { "create" => "sub-", "refund" => "rfd-", "update" => "upd-", _ => "chg-" } + Guid.NewGuid().ToString("N");
                 }
 
                 reply = await CallAsync(api, request);
@@ -154,13 +154,14 @@ public static class MerchantApp
             }
 
             // Built once: a retry after an unknown outcome sends the same change again, under the same request id.
+            var (api, idField, prefix) = options.UseUpdate ? ("update", "subscriptionUpdateRequestId", "upd-") : ("change", "subscriptionChangeRequestId", "chg-");
             var change = new JsonObject
             {
-                ["subscriptionChangeRequestId"] = "chg-" + Guid.NewGuid().ToString("N"),
+                [idField] = prefix + Guid.NewGuid().ToString("N"),
                 ["subscriptionId"] = subscriptionId,
                 ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "29900" },
             };
-            var reply = await RetryUnknownAsync("change", "subscriptionChangeRequestId", change, await CallAsync("change", change), retries: 2, pause: TimeSpan.Zero);
+            var reply = await RetryUnknownAsync(api, idField, change, await CallAsync(api, change), retries: 2, pause: TimeSpan.Zero);
             return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
         }
 

@@ -37,6 +37,9 @@ public sealed class MerchantOptions
     /// </summary>
     public bool RetryInBackground { get; set; }
 
+    /// <summary>Change a plan with Antom's newer <c>update</c> call instead of <c>change</c> (judged the same by the suite).</summary>
+    public bool UseUpdate { get; set; }
+
     public bool Makes(string mistake) => Mistakes.Contains(mistake) || (Careless && mistake is "skip-signature-check" or "new-id-on-unknown");
 
     /// <summary>How long to wait for Antom's answer before treating the call as unknown (the Java SDK waits 15 s).</summary>

@@ -82,6 +82,35 @@ public sealed class ConformanceTests
         scorecard!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
+    /// <summary>
+    /// An integration that changes plans with Antom's newer update call is judged as one that uses change: correct, it
+    /// passes; retrying an update answered U under a new request id fails the same check, naming update.
+    /// </summary>
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("new-id-on-unknown", "retried as upd-")]
+    public async Task IntegrationUsingUpdate_IsJudgedAsForChange(string mistake, string reason)
+    {
+        Scorecard? scorecard = null;
+        await RunAgainstSampleAsync(careless: false, async (emulator, merchant, url) =>
+        {
+            var options = Options(emulator, merchant.ClientId, new Uri(url, "antom/notify/subscription"), new Uri(url, "antom/notify/payment"), new Uri(url, "conformance"));
+            scorecard = await new ConformanceSuite(options with { ProcessedUrl = new Uri(url, "conformance/processed") }).RunAsync();
+        }, mistake.Length == 0 ? [] : [mistake], settings: ["--Merchant:UseUpdate=true"]);
+
+        var change = scorecard!.Checks.Single(c => c.Id == "api-change-retried-after-unknown");
+        if (mistake.Length == 0)
+        {
+            scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+            change.Reason.Should().StartWith("after U on upd-");
+        }
+        else
+        {
+            change.Outcome.Should().Be(CheckResult.Fail);
+            change.Reason.Should().Contain(reason).And.Contain("the plan may be changed twice");
+        }
+    }
+
     /// <summary>Without the processed-count hook, what only it could show is skipped, not passed.</summary>
     [Theory]
     [InlineData("", "duplicate-processed-once out-of-order-tolerated")]

@@ -91,9 +91,9 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-request-ids-unique", "uses a new request id for each new request"),
         ("api-request-id-reused-after-unknown", "retries with the same request id after an unknown (U) result"),
         ("api-request-id-reused-after-timeout", "retries with the same request id after a call timed out"),
-        ("api-no-change-after-cancel", "does not call change on a cancelled subscription"),
+        ("api-no-change-after-cancel", "does not call change (or update) on a cancelled subscription"),
         ("api-answer-signature-verified", "does not trust an answer whose signature does not verify: retries with the same request id"),
-        ("api-change-retried-after-unknown", "retries a change with the same request id after an unknown (U) result"),
+        ("api-change-retried-after-unknown", "retries a change (or update) with the same request id after an unknown (U) result"),
         ("api-refund-retried-after-unknown", "retries a refund with the same refundRequestId after an unknown (U) result"),
     ];
 
@@ -236,7 +236,9 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         List<JsonObject>? refundAfterUnknown = null;
         if (subscriptionId is not null)
         {
+            // An integration may change a plan with change or with Antom's newer update: either is answered U once.
             await AddFaultAsync(new { target = "change", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
+            await AddFaultAsync(new { target = "update", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
             var changed = await ActAsync("change", new { subscriptionId });
             changeAfterUnknown = changed.Calls;
             acts.Add(changed);
@@ -298,16 +300,17 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var badlySigned = calls.FirstOrDefault(c => (string)c["api"]! == "create" && (string)c["resultCode"]! == "TRANSPORT_BADSIGNATURE");
 
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
-        var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! == "change" && (string?)c["subscriptionId"] == subscriptionId).ToList();
+        var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! is "change" or "update" && (string?)c["subscriptionId"] == subscriptionId).ToList();
         results.Add(subscriptionId is null || cancelAt < 0
             ? new CheckResult(ApiChecks[5].Id, ApiChecks[5].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
-            : Result(ApiChecks[5], lateChanges.Count == 0, "change was not called after the cancel", $"change called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
+            : Result(ApiChecks[5], lateChanges.Count == 0, "neither change nor update was called after the cancel", $"{string.Join("/", lateChanges.Select(c => (string)c["api"]!).Distinct())} called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
         results.Add(RetriedWithSameId(ApiChecks[6], badlySigned is null ? afterBadSignature.Calls : calls.SkipWhile(c => !ReferenceEquals(c, badlySigned)).ToList(), creates, c => ReferenceEquals(c, badlySigned), "an answer signed with another key than Antom's",
             noRetry: "the integration did not retry: an answer whose signature does not verify may not be Antom's, so it tells nothing of what happened. Verify the answer's signature header with Antom's public key over \"POST <path>\\n<client-id>.<response-time>.<body>\"; treat an answer that does not verify as unknown, and retry with the same request id"));
         results.Add(changeAfterUnknown is null
             ? new CheckResult(ApiChecks[7].Id, ApiChecks[7].Title, CheckResult.Skipped, "the trigger did not produce an active subscription to change")
-            : RetriedWithSameId(ApiChecks[7], changeAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "change")],
-                c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "change"));
+            : RetriedWithSameId(ApiChecks[7], changeAfterUnknown, [.. calls.Where(c => (string)c["api"]! is "change" or "update")],
+                c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U",
+                api: changeAfterUnknown.Any(c => (string)c["api"]! == "update") && !changeAfterUnknown.Any(c => (string)c["api"]! == "change") ? "update" : "change"));
         results.Add(refundAfterUnknown is null
             ? new CheckResult(ApiChecks[8].Id, ApiChecks[8].Title, CheckResult.Skipped, missingTriggers.Count > 0
                 ? $"the integration has no refund trigger ({missingTriggers[0]}), so its refunds were not judged"
@@ -346,7 +349,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         {
             null => $"after {what} on {requestId} " + (noRetry ?? $"the integration did not retry: whether the {api} took place stays unknown (retry the {api} with the same request id)"),
             _ when (string?)renamed["requestId"] == requestId => $"after {what} on {requestId} the integration retried with the same id but another body: Antom may answer REPEAT_REQ_INCONSISTENT (send the same request again)",
-            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: {api switch { "refund" => "the buyer may be refunded twice", "change" => "the plan may be changed twice", _ => "a second subscription may be created" }} (retry with the same request id; Antom answers a repeat with the first outcome)",
+            _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: {api switch { "refund" => "the buyer may be refunded twice", "change" or "update" => "the plan may be changed twice", _ => "a second subscription may be created" }} (retry with the same request id; Antom answers a repeat with the first outcome)",
         });
     }
 
