@@ -384,7 +384,7 @@ public sealed class TransitionsTests
 
         all.Select(e => (string)e!["detail"]!).Should().ContainMatch("notifySubscription ntf_* attempt 1: unreachable")
             .And.ContainMatch("notifyPayment ntf_* attempt 1: unreachable");
-        timeline.Select(e => (string)e!["type"]!).Should().Equal("stateChanged", "apiCall", "stateChanged", "deduction", "stateChanged", "apiCall", "stateChanged", "apiCall");
+        timeline.Select(e => (string)e!["type"]!).Should().Equal("stateChanged", "apiCall", "stateChanged", "deduction", "stateChanged", "planChanged", "apiCall", "stateChanged", "apiCall");
         timeline.Select(e => (string)e!["detail"]!).Should().ContainMatch("AWAITING_AUTHORIZATION → ACTIVE*")
             .And.ContainMatch("change * → SUCCESS").And.ContainMatch("ACTIVE → CANCELLED*");
         timeline.Should().OnlyContain(e => DateTimeOffset.Parse((string)e!["at"]!) >= EmulatorFactory.Start);

@@ -62,7 +62,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
         m.Payments(subscriptionId).Select(p => $"{(string)p.Json["phaseNo"]!} {(string)p.Json["paymentAmount"]!["value"]!}")
             .Should().Equal(["1 19900", "2 29900", "3 29900"], "phase 1 was charged before the update; no payment is made up for the proration");
         ((JsonArray)subscription["timeline"]!).Select(e => (string)e!["detail"]!)
-            .Should().Contain(d => d.StartsWith("IMMEDIATE_PAY_CUSTOM_AMOUNT 6400 PHP", StringComparison.Ordinal));
+            .Should().Contain(d => d.StartsWith("IMMEDIATE_PAY_CUSTOM_AMOUNT 6400 PHP", StringComparison.Ordinal))
+            .And.Contain("from phase 2, starting 2027-02-28T10:00:00.0000000+00:00: 29900 PHP every month", "the timeline says which phase the new amount starts from");
     }
 
     [Fact]

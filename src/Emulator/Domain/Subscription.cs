@@ -292,6 +292,14 @@ public sealed class Subscription
             NextPhaseAmountOverride = change.PaymentAmountDifference;
         }
 
+        if (change.PaymentAmount is not null || change.PeriodRule is not null || change.StartTime is not null || moved is not null)
+        {
+            // Which phase the new plan starts from: a phase already charged (24 h ahead) keeps the old one.
+            Timeline.Add(new TimelineEntry(now, "planChanged",
+                $"from phase {NextPhaseNo}, starting {PhaseStart(NextPhaseNo):O}: {Plan.PaymentAmount} {Plan.PeriodRule}"
+                + (NextPhaseAmountOverride is { } first ? $" (phase {NextPhaseNo} charged {first})" : "")));
+        }
+
         if (change.Proration is { } proration)
         {
             Timeline.Add(new TimelineEntry(now, "proration", proration.Mode == Proration.Pay
