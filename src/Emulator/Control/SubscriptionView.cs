@@ -20,6 +20,7 @@ public sealed record SubscriptionView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? AuthorizedAt,
     string? CancellationType,
+    DateTimeOffset? PaidUntil,
     IReadOnlyList<Phase> Phases,
     IReadOnlyList<Refund> Refunds,
     IReadOnlyList<TimelineEntry> Timeline)
@@ -41,6 +42,7 @@ public sealed record SubscriptionView(
         s.CreatedAt,
         s.AuthorizedAt,
         s.CancellationType,
+        s.PaidUntil,
         phases,
         refunds,
         timeline);
