@@ -63,6 +63,10 @@ public sealed class RefundTests(EmulatorFactory factory)
         var timeline = ((JsonArray)view["timeline"]!).Select(e => (string)e!["detail"]!);
         timeline.Should().Contain($"refund {(string)refund["refundRequestId"]!} → SUCCESS: 19900 PHP of phase 1 ({paymentId}) refunded as {refundId}");
         m.Receiver.Received.Should().NotContain(r => r.Path.Contains("refund", StringComparison.OrdinalIgnoreCase), "Antom sends no notifyRefund for subscription refunds");
+        var journal = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/api-calls"))!;
+        var refundCall = journal.Single(c => (string)c!["api"]! == "refund")!;
+        ((string)refundCall["requestId"]!).Should().Be((string)refund["refundRequestId"]!);
+        ((string)refundCall["subscriptionId"]!).Should().Be(subscriptionId, "the journal names the subscription whose payment was refunded");
     }
 
     [Fact]

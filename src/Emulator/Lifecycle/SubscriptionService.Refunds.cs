@@ -40,6 +40,7 @@ public sealed partial class SubscriptionService
 
             var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
                 ?? throw new InvalidOperationException($"payment {phase.PaymentId} has no subscription {subscriptionId}");
+            request.InTimeline.SubscriptionId = subscriptionId;
             var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Sum(r => r.Amount.Value);
             var what = $"{refund.RefundAmount} of phase {phase.PhaseNo} ({phase.PaymentId})";
             Refund? done = null;

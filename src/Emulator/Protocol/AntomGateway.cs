@@ -60,7 +60,8 @@ public sealed partial class AntomGateway(
             };
             await journal.RecordAsync(
                 new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
-                    http.Items[SubscriptionIdItem] as string, seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
+                    http.Items[SubscriptionIdItem] as string ?? (http.Items[RequestItem] as GatewayRequest)?.InTimeline.SubscriptionId,
+                    seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
                 CancellationToken.None);
             if (http.Items[RequestItem] is GatewayRequest asked && !asked.InTimeline.Recorded && response is not ReplayedResponse
                 && api is Lifecycle.Apis.Create or Lifecycle.Apis.Change or Lifecycle.Apis.Update or Lifecycle.Apis.Cancel)

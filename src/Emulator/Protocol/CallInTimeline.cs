@@ -8,4 +8,7 @@ namespace Emulator.Protocol;
 public sealed class CallInTimeline
 {
     public bool Recorded { get; set; }
+
+    /// <summary>The subscription a call reached that names none itself (a refund names a payment), for the API-call journal.</summary>
+    public string? SubscriptionId { get; set; }
 }
