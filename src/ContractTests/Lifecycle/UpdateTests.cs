@@ -17,6 +17,18 @@ public sealed class UpdateTests(EmulatorFactory factory)
 
     private static string Iso(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
+    /// <summary>A monthly subscription approved on Jan 31 (phase 1 paid, phase 2 due Feb 28), ten days on.</summary>
+    private async Task<(MerchantHarness Harness, string SubscriptionId)> TenDaysInAsync()
+    {
+        var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceAsync("P10D");
+        return (m, subscriptionId);
+    }
+
+    private static async Task<JsonNode> InquireAsync(MerchantHarness m, string subscriptionId) =>
+        (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+
     private static List<string> Kinds(MerchantHarness m, string subscriptionId) =>
         [.. m.Receiver.Received.Where(r => r.SubscriptionId == subscriptionId)
             .Select(r => r.IsPayment ? "payment " + (string)r.Json["phaseNo"]! : $"{(string)r.Json["subscriptionNotificationType"]!} {(string)r.Json["subscriptionStatus"]!}")];
@@ -24,19 +36,17 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_Description_TakesEffectNow_AndIsNotifiedAsUpdate()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["subscriptionDescription"] = "Emulator Premium, family plan";
 
         var reply = await m.Client.CallAsync(m.Merchant, "update", update);
-        var inquiry = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+        var info = await InquireAsync(m, subscriptionId);
         await m.AdvanceAsync("P1M");
 
         reply.SignatureValid.Should().BeTrue();
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
-        var info = inquiry.Json["subscription"]!;
         ((string)info["subscriptionDescription"]!).Should().Be("Emulator Premium, family plan");
         ((string)info["lastUpdateTime"]!).Should().Be(Iso(Jan31.AddDays(10)));
         m.Receiver.Received.Where(r => r.SubscriptionId == subscriptionId).Should().OnlyContain(r => r.SignatureValid);
@@ -47,9 +57,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_Upgrade_ChargesTheNewAmountFromTheNextPhase_AndRecordsTheProrationWithoutAPayment()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId, amount: "29900");
         update["orderInfo"] = new JsonObject { ["orderAmount"] = Bodies.Amount("PHP", "29900") };
         update["prorationSettings"] = new JsonObject { ["prorationMode"] = "IMMEDIATE_PAY_CUSTOM_AMOUNT", ["customAmount"] = Bodies.Amount("PHP", "6400") };
@@ -69,17 +78,16 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_NextSubscriptionDate_MovesTheNextPhaseAndTheOnesAfterIt()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["nextSubscriptionDate"] = "2027-02-20T10:00:00+00:00";
 
         var reply = await m.Client.CallAsync(m.Merchant, "update", update);
         await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 15, 0, 0, 0, TimeSpan.Zero));
-        var beforeTheMove = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+        var beforeTheMove = await InquireAsync(m, subscriptionId);
         var toFeb21 = await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 21, 0, 0, 0, TimeSpan.Zero));
-        var afterTheMove = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+        var afterTheMove = await InquireAsync(m, subscriptionId);
         var events = await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 25, 0, 0, 0, TimeSpan.Zero));
 
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
@@ -97,9 +105,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_NextSubscriptionDate_EndsThePaidPhaseEarly_SoACancelServesUntilTheNewDate()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["nextSubscriptionDate"] = "2027-02-20T10:00:00+00:00";
 
@@ -122,9 +129,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [InlineData("2027-03-31T10:00:01+00:00", "moves phase 2 by more than one period (every month) from 2027-02-28T10:00:00.0000000+00:00, the date it has; the allowed range is 2027-01-31T10:00:00.0000000+00:00 to 2027-03-31T10:00:00.0000000+00:00")]
     public async Task Update_NextSubscriptionDate_TooSoonOrMoreThanAPeriodAway_IsProcessFail_AndChangesNothing(string next, string reason)
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId, amount: "29900");
         update["nextSubscriptionDate"] = next;
 
@@ -178,9 +184,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_NextSubscriptionDate_TheDateItAlreadyHas_KeepsMonthEndBillingDates()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["nextSubscriptionDate"] = "2027-02-28T10:00:00+00:00";
 
@@ -194,15 +199,14 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_NextSubscriptionDate_Later_ToTheNextMonthEnd_ExtendsTheCurrentPeriodThere()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["nextSubscriptionDate"] = "2027-03-31T10:00:00+00:00";
 
         var reply = await m.Client.CallAsync(m.Merchant, "update", update);
         await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 10, 0, 0, 0, TimeSpan.Zero));
-        var inMarch = (await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId })).Json["subscription"]!;
+        var inMarch = await InquireAsync(m, subscriptionId);
         await m.AdvanceToAsync(new DateTimeOffset(2027, 4, 1, 0, 0, 0, TimeSpan.Zero));
 
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
@@ -234,9 +238,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_NextSubscriptionDate_IsBoundedByThePeriodBeingServed_NotTheNewRule()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["periodRule"] = new JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 1 };
         update["nextSubscriptionDate"] = "2028-01-28T10:00:00+00:00";
@@ -250,9 +253,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
     [Fact]
     public async Task Update_PeriodRule_AppliesFromTheNextPhaseNotCharged()
     {
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        await m.AdvanceAsync("P10D");
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
         var update = Bodies.Update(subscriptionId);
         update["periodRule"] = new JsonObject { ["periodType"] = "WEEK", ["periodCount"] = 1 };
 
