@@ -114,6 +114,8 @@ public sealed class UpdateTests(EmulatorFactory factory)
         (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
         DateTimeOffset.Parse((string)(await m.SubscriptionAsync(subscriptionId))["paidUntil"]!, CultureInfo.InvariantCulture)
             .Should().Be(new DateTimeOffset(2027, 2, 20, 10, 0, 0, TimeSpan.Zero), "the control API shows where the paid service now ends");
+        (await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/subscriptions/{subscriptionId}"))
+            .Should().Contain("<span id=\"paid-until\">paid until 2027-02-20 10:00:00 +00:00</span>", "the dashboard shows it too");
         await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 20, 9, 0, 0, TimeSpan.Zero));
         var beforeTheNewDate = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
         await m.AdvanceAsync("PT1H");

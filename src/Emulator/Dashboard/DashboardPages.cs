@@ -232,7 +232,7 @@ public static class DashboardPages
         string T(DateTimeOffset? t) => Time(t, offset);
         var body = new StringBuilder();
         body.Append($"<p><a href=\"{Root}/merchants/{U(clientId)}\">← {E(clientId)}</a></p>");
-        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ForPeople())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code> · times in the offset of its start time ({(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})</p>");
+        body.Append($"<p>Status <strong id=\"status\" class=\"{view.Status}\">{view.Status}</strong> · {E(plan.Description)} · {E(plan.PaymentAmount.ForPeople())} {E(plan.PeriodRule.ToString())} · request <code>{E(subscription.SubscriptionRequestId)}</code>{(view.PaidUntil is { } paidUntil ? $" · <span id=\"paid-until\">paid until {E(T(paidUntil))}</span>" : "")} · times in the offset of its start time ({(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})</p>");
         body.Append("<h2>Lifecycle</h2>").Append(LifecycleDiagram.Svg(subscription.Status));
 
         body.Append("<h2>Phases</h2><table id=\"phases\">" + Header("Phase", "Period", "Amount", "Payment id", "Result", "Refunded"));
