@@ -197,23 +197,21 @@ public sealed class Subscription
     /// </summary>
     public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)
     {
-        ExpireIfDue(now);
+        // Only an ACTIVE subscription is checked here; Modify expires a request whose authorization window closed.
         if (Status == SubscriptionStatus.Active && update.NextSubscriptionDate is { } next)
         {
-            // Bounded by the period being served, whatever rule the update brings for the phases after.
-            var rule = Plan.PeriodRule;
             var scheduled = PhaseStart(NextPhaseNo);
             if ((update.EndTime ?? Plan.EndTime) is { } end && next >= end)
             {
                 return Outcome.Refused($"nextSubscriptionDate {next:O} is at or after the subscription's end ({end:O}): no phase starts there");
             }
 
-            if (PaidPhaseNotStarted(now) is var (paidNo, paidStart) && next < PhaseStart(NextPhaseNo))
+            if (PaidPhaseNotStarted(now) is var (paidNo, paidStart) && next < scheduled)
             {
                 // Phase k+1 charged within its lead time and not started: an earlier next phase would charge the buyer
                 // again within a day for a period cut short.
                 return Outcome.Refused(
-                    $"phase {paidNo}, which starts at {paidStart:O}, is already charged; nextSubscriptionDate may not cut it short: the earliest is its end, {PhaseStart(NextPhaseNo):O}");
+                    $"phase {paidNo}, which starts at {paidStart:O}, is already charged; nextSubscriptionDate may not cut it short: the earliest is its end, {scheduled:O}");
             }
 
             if (next < now + deductionLead)
@@ -222,12 +220,13 @@ public sealed class Subscription
                     $"nextSubscriptionDate {next:O} is less than {Hours(deductionLead)} after the time of the request ({now:O}): a phase is charged {Hours(deductionLead)} before it starts, so the earliest is {(now + deductionLead):O}");
             }
 
-            // One period either way, from the phase's place in the schedule (a Jan 31 plan may move Feb 28 to Mar 31).
+            // One period either way, from the phase's place in the schedule being served, whatever rule the update brings
+            // for the phases after (a Jan 31 plan may move Feb 28 to Mar 31).
             var (earliest, latest) = (PhaseStart(NextPhaseNo - 1), PhaseStart(NextPhaseNo + 1));
             if (next > latest || next < earliest)
             {
                 return Outcome.Refused(
-                    $"nextSubscriptionDate {next:O} moves phase {NextPhaseNo} by more than one period ({rule}) from {scheduled:O}, the date it has; the allowed range is {earliest:O} to {latest:O}");
+                    $"nextSubscriptionDate {next:O} moves phase {NextPhaseNo} by more than one period ({Plan.PeriodRule}) from {scheduled:O}, the date it has; the allowed range is {earliest:O} to {latest:O}");
             }
         }
 
@@ -421,16 +420,10 @@ public sealed class Subscription
     }
 
     /// <summary>A call in the timeline: its outcome, and the code the caller was answered with when a fault put another.</summary>
-    public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode, string? answeredWith = null) =>
-        Timeline.Add(new TimelineEntry(now, "apiCall", answeredWith is null
+    public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode, string? answeredWith = null, string? detail = null) =>
+        Timeline.Add(new TimelineEntry(now, "apiCall", (answeredWith is null
             ? $"{api} {requestId} → {resultCode}"
-            : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect applied)"));
-
-    /// <summary>A refund call about one of this subscription's payments, in the timeline.</summary>
-    public void RecordRefund(DateTimeOffset now, string refundRequestId, string resultCode, string detail, string? answeredWith = null) =>
-        Timeline.Add(new TimelineEntry(now, "apiCall", answeredWith is null
-            ? $"refund {refundRequestId} → {resultCode}: {detail}"
-            : $"refund {refundRequestId} → {resultCode}, answered {answeredWith} by a fault (effect applied): {detail}"));
+            : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect applied)") + (detail is null ? "" : $": {detail}")));
 
     /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
     public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()

@@ -48,7 +48,7 @@ public sealed partial class SubscriptionService
             if (Refusal(phase, refund.RefundAmount, before, request.Now) is { } refused)
             {
                 answer = new AntomResponse(refused);
-                subscription.RecordRefund(request.Now, refund.RefundRequestId, refused.ResultCode, $"{what}: {refused.ResultMessage}", request.AnsweredWith);
+                subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, refused.ResultCode, request.AnsweredWith, $"{what}: {refused.ResultMessage}");
             }
             else
             {
@@ -56,7 +56,7 @@ public sealed partial class SubscriptionService
                     ids.NextRefundId(request.Now), refund.RefundRequestId, phase.PaymentId, subscriptionId, phase.PhaseNo, refund.RefundAmount,
                     NotificationBodies.InOffset(request.Now, subscription.Plan.StartTime.Offset), refund.ReferenceRefundId, refund.RefundReason);
                 answer = RefundResponse.Of(done);
-                subscription.RecordRefund(request.Now, refund.RefundRequestId, "SUCCESS", $"{what} refunded as {done.RefundId}", request.AnsweredWith);
+                subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, "SUCCESS", request.AnsweredWith, $"{what} refunded as {done.RefundId}");
             }
 
             // The request id's record first: a concurrent twin that got there first is answered with its answer, and

@@ -26,13 +26,6 @@ public sealed class ReadSnapshot(DbConnection connection, DbTransaction transact
             command.Bind(name, value);
         }
 
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
+        return await command.ReadAllAsync(read, cancellationToken);
     }
 }

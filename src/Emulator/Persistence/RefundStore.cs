@@ -24,7 +24,7 @@ public sealed class RefundStore(Database database)
     {
         var command = work.Command("SELECT doc FROM refunds WHERE payment_id = @payment");
         command.Bind("@payment", paymentId);
-        return await ReadAllAsync(command, cancellationToken);
+        return await command.ReadAllAsync(Read, cancellationToken);
     }
 
     public static async Task InsertAsync(WriteTransaction work, string clientId, Refund refund, CancellationToken cancellationToken)
@@ -61,16 +61,4 @@ public sealed class RefundStore(Database database)
     }
 
     private static Refund Read(DbDataReader reader) => JsonSerializer.Deserialize<Refund>(reader.GetString(0), PersistenceJson.Options)!;
-
-    private static async Task<IReadOnlyList<Refund>> ReadAllAsync(DbCommand command, CancellationToken cancellationToken)
-    {
-        var refunds = new List<Refund>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            refunds.Add(Read(reader));
-        }
-
-        return refunds;
-    }
 }
