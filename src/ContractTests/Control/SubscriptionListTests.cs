@@ -66,7 +66,7 @@ public sealed class SubscriptionListTests(EmulatorFactory factory)
 
         var views = factory.Services.GetRequiredService<SubscriptionViews>();
         var listed = await factory.Services.GetRequiredService<SubscriptionStore>().ListIdsAsync(m.Merchant.ClientId, null, null, CancellationToken.None);
-        await using var pages = views.PagesAsync(listed, null, CancellationToken.None).GetAsyncEnumerator();
+        await using var pages = views.PagesAsync(m.Merchant.ClientId, listed, null, CancellationToken.None).GetAsyncEnumerator();
         await pages.MoveNextAsync();
         (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(ids[100]))).ResultCode.Should().Be("SUCCESS");
         await pages.MoveNextAsync();

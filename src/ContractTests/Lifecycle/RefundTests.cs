@@ -186,4 +186,109 @@ public sealed class RefundTests(EmulatorFactory factory)
         late.ResultCode.Should().Be("REFUND_WINDOW_EXCEED");
         late.ResultMessage.Should().Contain("it could be refunded for 12 months, until 2028-03-01T09:00:00.0000000+08:00");
     }
+
+    [Fact]
+    public async Task Refund_LeftProcessingByAFault_IsProcessingForItsDelay_ThenSucceeds_AndARepeatSaysWhereItStands()
+    {
+        var (m, subscriptionId, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "refund", resultCode = "REFUND_IN_PROCESS", effect = "processing", delay = "PT2H" }))
+            .StatusCode.Should().Be(System.Net.HttpStatusCode.Created);
+        var refund = Bodies.Refund(paymentId, "9900");
+        var byRequestId = new JsonObject { ["refundRequestId"] = refund["refundRequestId"]!.DeepClone() };
+
+        var reply = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var pending = await m.Client.CallAsync(m.Merchant, "inquiryRefund", byRequestId);
+        var again = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var tooMuch = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "10001"));
+        var listed = ((JsonArray)(await m.SubscriptionAsync(subscriptionId))["refunds"]!).Should().ContainSingle().Subject!;
+        await m.AdvanceAsync("PT2H");
+        var done = await m.Client.CallAsync(m.Merchant, "inquiryRefund", byRequestId);
+        var afterwards = await m.Client.CallAsync(m.Merchant, "refund", refund);
+
+        reply.ResultCode.Should().Be("REFUND_IN_PROCESS");
+        reply.ResultStatus.Should().Be("U");
+        pending.ResultCode.Should().Be("SUCCESS", "the inquiry itself succeeded");
+        ((string)pending.Json["refundStatus"]!).Should().Be("PROCESSING");
+        pending.Json["refundTime"].Should().BeNull("refundTime is given once the refund succeeded");
+        var refundId = (string)pending.Json["refundId"]!;
+        again.ResultCode.Should().Be("REFUND_IN_PROCESS", "the same request while the refund processes");
+        again.ResultStatus.Should().Be("U");
+        again.ResultMessage.Should().Be($"refund {refundId} of 9900 PHP is still being processed; ask again with the same refundRequestId, or call inquiryRefund");
+        tooMuch.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED", "a processing refund holds its part of the payment");
+        ((string)listed["status"]!).Should().Be("PROCESSING");
+        ((string)done.Json["refundStatus"]!).Should().Be("SUCCESS");
+        ((string)done.Json["refundTime"]!).Should().Be("2027-03-01T11:00:00+08:00", "it succeeded when its two hours were over, on the merchant's clock");
+        afterwards.ResultCode.Should().Be("SUCCESS");
+        ((string)afterwards.Json["refundId"]!).Should().Be(refundId);
+        ((string)afterwards.Json["refundTime"]!).Should().Be("2027-03-01T11:00:00+08:00");
+        var view = await m.SubscriptionAsync(subscriptionId);
+        ((string)view["refunds"]![0]!["status"]!).Should().Be("SUCCESS");
+        ((JsonArray)view["timeline"]!).Select(e => (string)e!["detail"]!).Should().Contain(
+            d => d.StartsWith($"refund {(string)refund["refundRequestId"]!} → PROCESSING, answered REFUND_IN_PROCESS by a fault (effect processing): 9900 PHP of phase 1 ({paymentId}) taken as {refundId}, processing until ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Refund_ProcessingUntilSettled_FailsWhenTheTestSaysSo_AndNoLongerHoldsThePayment()
+    {
+        var (m, subscriptionId, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        var refund = Bodies.Refund(paymentId, "19900");
+        var byRequestId = new JsonObject { ["refundRequestId"] = refund["refundRequestId"]!.DeepClone() };
+        var forced = new SignedRequest
+        {
+            Path = AntomTestClient.PathOf("refund"),
+            Body = System.Text.Encoding.UTF8.GetBytes(refund.ToJsonString()),
+            ClientId = m.Merchant.ClientId,
+            Key = m.Merchant.PrivateKey,
+            ExtraHeaders = new() { ["Emulator-Result-Code"] = "REFUND_IN_PROCESS", ["Emulator-Effect"] = "processing" },
+        };
+
+        var reply = await m.Client.SendAsync(forced);
+        await m.AdvanceAsync("P10D");
+        var stillPending = await m.Client.CallAsync(m.Merchant, "inquiryRefund", byRequestId);
+        var refundId = (string)stillPending.Json["refundId"]!;
+        var settle = await m.Http.PostAsJsonAsync($"{m.Control}/refunds/{refundId}/settle", new { status = "FAIL" });
+        var settled = (await settle.Content.ReadFromJsonAsync<JsonObject>())!;
+        var failed = await m.Client.CallAsync(m.Merchant, "inquiryRefund", byRequestId);
+        var again = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var anew = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "19900"));
+        var twice = await m.Http.PostAsJsonAsync($"{m.Control}/refunds/{refundId}/settle", new { status = "SUCCESS" });
+        var unknown = await m.Http.PostAsJsonAsync($"{m.Control}/refunds/no-such-refund/settle", new { status = "SUCCESS" });
+        var badStatus = await m.Http.PostAsJsonAsync($"{m.Control}/refunds/{refundId}/settle", new { status = "PROCESSING" });
+
+        reply.ResultCode.Should().Be("REFUND_IN_PROCESS");
+        ((string)stillPending.Json["refundStatus"]!).Should().Be("PROCESSING", "without a delay it processes until a test settles it");
+        settle.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        ((string)settled["status"]!).Should().Be("FAIL");
+        ((string)settled["settledAt"]!).Should().StartWith("2027-03-11T09:00:00");
+        ((string)failed.Json["refundStatus"]!).Should().Be("FAIL");
+        failed.Json["refundTime"].Should().BeNull();
+        again.ResultCode.Should().Be("PROCESS_FAIL");
+        again.ResultStatus.Should().Be("F");
+        again.ResultMessage.Should().Be($"refund {refundId} of 19900 PHP failed at 2027-03-11T09:00:00+08:00: nothing was refunded");
+        anew.ResultCode.Should().Be("SUCCESS", "a failed refund gave the payment's amount back to refund");
+        twice.StatusCode.Should().Be(System.Net.HttpStatusCode.Conflict);
+        (await twice.Content.ReadAsStringAsync()).Should().Contain($"refund {refundId} is FAIL (since 2027-03-11T09:00:00");
+        unknown.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        badStatus.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        var view = await m.SubscriptionAsync(subscriptionId);
+        ((JsonArray)view["timeline"]!).Select(e => (string)e!["detail"]!).Should().Contain($"refund {refundId} of 19900 PHP (phase 1, {paymentId}) settled: FAIL");
+        var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/subscriptions/{subscriptionId}");
+        page.Should().Contain($"<code>{refundId}</code> <span class=\"F\">FAIL</span>", "the dashboard says which refund failed");
+    }
+
+    [Theory]
+    [InlineData("create", "UNKNOWN_EXCEPTION", null, "effect processing applies to a U result code of refund")]
+    [InlineData("refund", "REFUND_AMOUNT_EXCEED", null, "effect processing applies to a U result code of refund")]
+    [InlineData("refund", "REFUND_IN_PROCESS", "PT0S", "a refund that processes for no time is one done when answered")]
+    public async Task ProcessingEffect_OnAnythingButAURefundAnsweredU_IsRefused(string target, string code, string? delay, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var added = await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target, resultCode = code, effect = "processing", delay });
+
+        added.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        (await added.Content.ReadAsStringAsync()).Should().Contain(detail);
+    }
 }

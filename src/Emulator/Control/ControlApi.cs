@@ -33,6 +33,7 @@ public static class ControlApi
         merchant.MapPost("/subscription-requests/{subscriptionRequestId}/decline", DeclineAsync).WithName("DeclineSubscriptionRequest");
         merchant.MapGet("/api-calls", ListApiCallsAsync).WithName("ListApiCalls");
         merchant.MapClockApi();
+        merchant.MapRefundsApi();
         merchant.MapNotificationsApi();
         root.MapFaultsApi(merchant);
         return app;
@@ -148,7 +149,7 @@ public static class ControlApi
         }
 
         var ids = await store.ListIdsAsync(clientId, wanted, subscriptionRequestId, cancellationToken);
-        return TypedResults.Ok(await StreamedList.StartAsync(views.PagesAsync(ids, wanted, cancellationToken), cancellationToken));
+        return TypedResults.Ok(await StreamedList.StartAsync(views.PagesAsync(clientId, ids, wanted, cancellationToken), cancellationToken));
     }
 
     public static async Task<Results<Ok<SubscriptionView>, ProblemHttpResult>> GetSubscriptionAsync(

@@ -6,37 +6,40 @@ using Emulator.Persistence;
 namespace Emulator.Control;
 
 /// <summary>Builds the control API's view of a subscription: plan, phases, refunds and one timeline of everything that happened.</summary>
-public sealed class SubscriptionViews(Database database)
+public sealed class SubscriptionViews(Database database, Scheduling.MerchantClocks clocks)
 {
     // Subscriptions whose rows one page of a list reads (each id is a parameter of the page's queries).
     private const int PageSize = 100;
 
     /// <summary>The subscription's view, read again with everything it owns as of one instant (a list's page of one).</summary>
     public async Task<SubscriptionView> BuildAsync(Subscription subscription, CancellationToken cancellationToken) =>
-        (await PageAsync([subscription.SubscriptionId], null, cancellationToken)) is [var view] ? view : Compose(subscription, [], [], [], []);
+        (await PageAsync(subscription.ClientId, [subscription.SubscriptionId], null, cancellationToken)) is [var view] ? view : Compose(subscription, [], [], [], []);
 
     /// <summary>
-    /// The views of some subscriptions, in the order of <paramref name="subscriptionIds"/>, a page at a time: each page
+    /// The views of some of the merchant's subscriptions, in the order of <paramref name="subscriptionIds"/>, a page at a time: each page
     /// (subscriptions, phases, timelines, notifications and their attempts) is read as of one instant, so an element
     /// never contradicts itself, and a list of thousands is written out as it is read, never held whole. A subscription
     /// that no longer has <paramref name="status"/> when its page is read is left out.
     /// </summary>
     public async IAsyncEnumerable<IReadOnlyList<SubscriptionView>> PagesAsync(
-        IReadOnlyList<string> subscriptionIds, SubscriptionStatus? status, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string clientId, IReadOnlyList<string> subscriptionIds, SubscriptionStatus? status, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var ids in subscriptionIds.Chunk(PageSize))
         {
-            yield return await PageAsync(ids, status, cancellationToken);
+            yield return await PageAsync(clientId, ids, status, cancellationToken);
         }
     }
 
-    private async Task<IReadOnlyList<SubscriptionView>> PageAsync(string[] ids, SubscriptionStatus? status, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SubscriptionView>> PageAsync(string clientId, string[] ids, SubscriptionStatus? status, CancellationToken cancellationToken)
     {
+        // A refund left processing is shown as it stands at the merchant's time.
+        var now = await clocks.NowAsync(clientId, cancellationToken);
         await using var snapshot = await database.SnapshotAsync(cancellationToken);
         var subscriptions = (await SubscriptionStore.ByIdsAsync(snapshot, ids, cancellationToken)).ToDictionary(s => s.SubscriptionId, StringComparer.Ordinal);
         var phases = await SubscriptionStore.PhasesOfAsync(snapshot, ids, cancellationToken);
         var timelines = await SubscriptionStore.TimelinesOfAsync(snapshot, ids, cancellationToken);
         var refunds = (await RefundStore.OfPaymentsAsync(snapshot, [.. phases.SelectMany(p => p).Where(p => p.Succeeded).Select(p => p.PaymentId)], cancellationToken))
+            .Select(r => r.At(now))
             .ToLookup(r => r.SubscriptionId, StringComparer.Ordinal);
         var notifications = await Outbox.OfSubscriptionsAsync(snapshot, ids, cancellationToken);
         var attempts = await Outbox.AttemptsOfAsync(snapshot, notifications.SelectMany(n => n), cancellationToken);

@@ -239,7 +239,8 @@ public static class DashboardPages
         var refunded = view.Refunds.ToLookup(r => r.PaymentId, StringComparer.Ordinal);
         foreach (var p in view.Phases)
         {
-            var refunds = string.Join("", refunded[p.PaymentId].Select(r => $"<div>{E(r.Amount.ForPeople())} {E(T(r.RefundTime))} <code>{E(r.RefundId)}</code></div>"));
+            var refunds = string.Join("", refunded[p.PaymentId].Select(r =>
+                $"<div>{E(r.Amount.ForPeople())} {E(T(r.CompletedAt ?? r.RefundTime))} <code>{E(r.RefundId)}</code>{(r.TakenAsProcessing ? $" <span class=\"{(r.Status == Refund.Fail ? "F" : r.Status == Refund.Processing ? "U" : "S")}\">{E(r.Status)}</span>" : "")}</div>"));
             Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>", refunds);
         }
 

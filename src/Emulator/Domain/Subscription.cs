@@ -420,10 +420,14 @@ public sealed class Subscription
     }
 
     /// <summary>A call in the timeline: its outcome, and the code the caller was answered with when a fault put another.</summary>
-    public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode, string? answeredWith = null, string? detail = null) =>
+    public void RecordApiCall(DateTimeOffset now, string api, string requestId, string resultCode, string? answeredWith = null, string? detail = null, string effect = "applied") =>
         Timeline.Add(new TimelineEntry(now, "apiCall", (answeredWith is null
             ? $"{api} {requestId} → {resultCode}"
-            : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect applied)") + (detail is null ? "" : $": {detail}")));
+            : $"{api} {requestId} → {resultCode}, answered {answeredWith} by a fault (effect {effect})") + (detail is null ? "" : $": {detail}")));
+
+    /// <summary>A refund of one of its payments that was processing succeeded or failed (settled through the control API).</summary>
+    public void RecordRefundSettled(DateTimeOffset now, Refund refund) =>
+        Timeline.Add(new TimelineEntry(now, "refund", $"refund {refund.RefundId} of {refund.Amount} (phase {refund.PhaseNo}, {refund.PaymentId}) settled: {refund.Status}"));
 
     /// <summary>Every transition of the machine, read from the machine itself (for the dashboard's diagram).</summary>
     public static IReadOnlyList<(SubscriptionStatus From, SubscriptionStatus To, string Trigger)> Transitions()

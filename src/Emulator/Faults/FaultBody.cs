@@ -87,9 +87,14 @@ public sealed record FaultBody(
                 return "a transport delay must be longer than zero (a delay of nothing is no fault)";
             }
 
-            if (Transport != "delay" && Delivery != "delay")
+            if (Effect == FaultTargets.Processing && span == TimeSpan.Zero)
             {
-                return "delay applies to a delay fault only (transport or delivery delay)";
+                return "a refund that processes for no time is one done when answered: give a delay longer than zero, or none (it processes until settled)";
+            }
+
+            if (Transport != "delay" && Delivery != "delay" && Effect != FaultTargets.Processing)
+            {
+                return "delay applies to a delay fault (transport or delivery delay), and to a refund left processing (effect processing: how long it processes on the merchant's clock)";
             }
 
             if (Transport == "delay" && span > MaxTransportDelay)
@@ -135,7 +140,12 @@ public sealed record FaultBody(
 
         if (Effect is not null && !FaultTargets.Effects.Contains(Effect))
         {
-            return "effect must be applied or notApplied";
+            return "effect must be applied, notApplied or processing";
+        }
+
+        if (Effect == FaultTargets.Processing && !(Target == Lifecycle.Apis.Refund && ResultCode is not null && catalogue.Find(Target, ResultCode)?.ResultStatus == "U"))
+        {
+            return "effect processing applies to a U result code of refund (such as REFUND_IN_PROCESS): the refund is taken and stays PROCESSING for delay on the merchant's clock, or until POST …/refunds/{refundId}/settle";
         }
 
         // notApplied is every rule's default (a rule read back from GET …/faults says so), so only applied is checked.

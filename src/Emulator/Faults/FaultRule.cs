@@ -62,6 +62,10 @@ public sealed record FaultRule
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Applied => Effect == FaultTargets.Applied;
 
+    /// <summary>A refund answered <c>U</c> by this rule is taken as <c>PROCESSING</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Processing => Effect == FaultTargets.Processing;
+
     /// <summary>How long a transport delay holds the answer (on the wall clock).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan DelaySpan => DelayedFrom(DateTimeOffset.UnixEpoch) - DateTimeOffset.UnixEpoch;

@@ -27,7 +27,10 @@ public sealed partial class SubscriptionService
         var clientId = request.Merchant.ClientId;
         if (await ReplayAsync(clientId, Apis.Refund, refund.RefundRequestId, request, cancellationToken) is { } replay)
         {
-            return replay;
+            // The same request again: a refund taken as processing is answered as it stands now, not as it was.
+            return replay is ReplayedResponse && await refunds.FindAsync(clientId, null, refund.RefundRequestId, cancellationToken) is { TakenAsProcessing: true } taken
+                ? RefundResponse.Repeated(taken.At(request.Now))
+                : replay;
         }
 
         return await database.WriteAsync(async work =>
@@ -41,7 +44,7 @@ public sealed partial class SubscriptionService
             var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
                 ?? throw new InvalidOperationException($"payment {phase.PaymentId} has no subscription {subscriptionId}");
             request.InTimeline.SubscriptionId = subscriptionId;
-            var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Sum(r => r.Amount.Value);
+            var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Where(r => r.Holds).Sum(r => r.Amount.Value);
             var what = $"{refund.RefundAmount} of phase {phase.PhaseNo} ({phase.PaymentId})";
             Refund? done = null;
             AntomResponse answer;
@@ -50,14 +53,24 @@ public sealed partial class SubscriptionService
                 answer = new AntomResponse(refused);
                 subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, refused.ResultCode, request.AnsweredWith, $"{what}: {refused.ResultMessage}");
             }
+            else if (request.Processing is { } processing)
+            {
+                // A fault answered U and left the refund processing: the money is held for it until it settles.
+                done = NewRefund() with { Status = Refund.Processing, SettlesAt = processing.Until is { } due ? NotificationBodies.InOffset(due, subscription.Plan.StartTime.Offset) : null };
+                answer = RefundResponse.Repeated(done);
+                var until = done.SettlesAt is { } settles ? $"until {settles:O}, then SUCCESS" : "until settled through the control API";
+                subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, Refund.Processing, request.AnsweredWith, $"{what} taken as {done.RefundId}, processing {until}", "processing");
+            }
             else
             {
-                done = new Refund(
-                    ids.NextRefundId(request.Now), refund.RefundRequestId, phase.PaymentId, subscriptionId, phase.PhaseNo, refund.RefundAmount,
-                    NotificationBodies.InOffset(request.Now, subscription.Plan.StartTime.Offset), refund.ReferenceRefundId, refund.RefundReason);
+                done = NewRefund();
                 answer = RefundResponse.Of(done);
                 subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, "SUCCESS", request.AnsweredWith, $"{what} refunded as {done.RefundId}");
             }
+
+            Refund NewRefund() => new(
+                ids.NextRefundId(request.Now), refund.RefundRequestId, phase.PaymentId, subscriptionId, phase.PhaseNo, refund.RefundAmount,
+                NotificationBodies.InOffset(request.Now, subscription.Plan.StartTime.Offset), refund.ReferenceRefundId, refund.RefundReason);
 
             // The request id's record first: a concurrent twin that got there first is answered with its answer, and
             // nothing of this one is written (create does the same).
@@ -119,9 +132,37 @@ public sealed partial class SubscriptionService
         }
 
         return await refunds.FindAsync(request.Merchant.ClientId, inquiry.RefundId, inquiry.RefundRequestId, cancellationToken) is { } found
-            ? InquiryRefundResponse.Of(found)
+            ? InquiryRefundResponse.Of(found.At(request.Now))
             : new AntomResponse(new AntomResult("ORDER_NOT_EXIST", "F", inquiry.RefundId is { } id
                 ? $"no refund with refundId '{id}' exists for this client id"
                 : $"no refund with refundRequestId '{inquiry.RefundRequestId}' exists for this client id"));
     }
+
+    /// <summary>
+    /// Settles a refund a fault left processing (the control API): it succeeds or fails at <paramref name="now"/> (the
+    /// merchant's clock), and the subscription's timeline says so. Null when the merchant has no such refund; a
+    /// conflict when it is not processing (done when answered, settled before, or its processing time is over).
+    /// </summary>
+    public async Task<(Refund? Refund, string? Conflict)> SettleRefundAsync(string clientId, string refundId, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await database.WriteAsync<(Refund?, string?)>(async work =>
+        {
+            if ((await RefundStore.FindAsync(work, clientId, refundId, cancellationToken))?.At(now) is not { } refund)
+            {
+                return (null, null);
+            }
+
+            if (refund.Status != Refund.Processing)
+            {
+                var since = refund.TakenAsProcessing ? $"since {refund.SettledAt:O}" : "done when answered";
+                return (refund, $"refund {refundId} is {refund.Status} ({since}): only a PROCESSING refund can be settled");
+            }
+
+            var settled = refund with { Status = status, SettledAt = NotificationBodies.InOffset(now, refund.RefundTime.Offset) };
+            await RefundStore.UpdateAsync(work, settled, cancellationToken);
+            var subscription = await SubscriptionStore.FindAsync(work, clientId, refund.SubscriptionId, null, cancellationToken)
+                ?? throw new InvalidOperationException($"refund {refundId} has no subscription {refund.SubscriptionId}");
+            subscription.RecordRefundSettled(now, settled);
+            await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
+            return (settled, null);
+        }, cancellationToken);
 }

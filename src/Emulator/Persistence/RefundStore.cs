@@ -38,6 +38,24 @@ public sealed class RefundStore(Database database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The merchant's refund with <paramref name="refundId"/>, read in the unit of work.</summary>
+    public static async Task<Refund?> FindAsync(WriteTransaction work, string clientId, string refundId, CancellationToken cancellationToken)
+    {
+        var command = work.Command("SELECT doc FROM refunds WHERE client_id = @client AND refund_id = @id");
+        command.Bind("@client", clientId);
+        command.Bind("@id", refundId);
+        return (await command.ReadAllAsync(Read, cancellationToken)) is [var found] ? found : null;
+    }
+
+    /// <summary>A refund's new status, written over its document (its ids and amount never change).</summary>
+    public static async Task UpdateAsync(WriteTransaction work, Refund refund, CancellationToken cancellationToken)
+    {
+        var command = work.Command("UPDATE refunds SET doc = @doc WHERE refund_id = @id");
+        command.Bind("@id", refund.RefundId);
+        command.Bind("@doc", JsonSerializer.Serialize(refund, PersistenceJson.Options));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>The merchant's refund by its id, or else by the merchant's request id (SPEC §3.11: the refund id wins).</summary>
     public async Task<Refund?> FindAsync(string clientId, string? refundId, string? refundRequestId, CancellationToken cancellationToken)
     {

@@ -249,8 +249,17 @@ public sealed partial class AntomGateway(
                 return Fail(AntomResult.ParamIllegal($"header {ForcedResultCodeHeader}: '{forced}' is not a result code of {api}; GET /_emulator/v1/result-codes lists them"));
             }
 
-            var applied = http.Request.Headers[ForcedEffectHeader].ToString() == Faults.FaultTargets.Applied;
-            rule = new Faults.FaultRule { FaultId = "header", Target = api, ResultCode = forced, Effect = applied ? Faults.FaultTargets.Applied : Faults.FaultTargets.NotApplied };
+            var effect = http.Request.Headers[ForcedEffectHeader].ToString();
+            if (effect == Faults.FaultTargets.Processing && !(api == Lifecycle.Apis.Refund && catalogue.Find(api, forced)!.ResultStatus == "U"))
+            {
+                return Fail(AntomResult.ParamIllegal($"header {ForcedEffectHeader}: processing applies to a U result code of refund (such as REFUND_IN_PROCESS), not to {forced} of {api}"));
+            }
+
+            rule = new Faults.FaultRule
+            {
+                FaultId = "header", Target = api, ResultCode = forced,
+                Effect = effect is Faults.FaultTargets.Applied or Faults.FaultTargets.Processing ? effect : Faults.FaultTargets.NotApplied,
+            };
         }
         else
         {
@@ -261,9 +270,13 @@ public sealed partial class AntomGateway(
         if (rule?.ResultCode is { } code && code != "SUCCESS")
         {
             var row = catalogue.Find(api, code)!;
-            if (row.ResultStatus == "U" && rule.Applied)
+            if (row.ResultStatus == "U" && (rule.Applied || rule.Processing))
             {
-                await handler(request with { AnsweredWith = code }, cancellationToken);
+                await handler(request with
+                {
+                    AnsweredWith = code,
+                    Processing = rule.Processing ? new RefundProcessing(rule.Delay is null ? null : rule.DelayedFrom(request.Now)) : null,
+                }, cancellationToken);
             }
 
             return Fail(new AntomResult(code, row.ResultStatus, row.Message));
@@ -453,7 +466,7 @@ public sealed partial class AntomGateway(
     /// <summary>Forces one result code on this call alone (ignored in the signed content).</summary>
     public const string ForcedResultCodeHeader = "Emulator-Result-Code";
 
-    /// <summary>With a forced <c>U</c> code: <c>applied</c> makes the call take effect anyway.</summary>
+    /// <summary>With a forced <c>U</c> code: <c>applied</c> makes the call take effect anyway; <c>processing</c> (refund) takes the refund as processing until settled.</summary>
     public const string ForcedEffectHeader = "Emulator-Effect";
 
     private static (AntomResponse, string?) Fail(AntomResult result) => (new AntomResponse(result), null);

@@ -17,6 +17,12 @@ public sealed record GatewayRequest(
     /// </summary>
     public string? AnsweredWith { get; init; }
 
+    /// <summary>
+    /// Set when a refund answered <c>U</c> is taken as <c>PROCESSING</c> (a fault whose effect is <c>processing</c>):
+    /// until when on the merchant's clock, or null until it is settled through the control API.
+    /// </summary>
+    public RefundProcessing? Processing { get; init; }
+
     /// <summary>Set once the call is in its subscription's timeline (shared by the copies <c>with</c> makes).</summary>
     public CallInTimeline InTimeline { get; init; } = new();
 
@@ -24,3 +30,6 @@ public sealed record GatewayRequest(
     public bool IsSameBody(string storedHash) =>
         storedHash == CanonicalBodyHash || storedHash == BodyHashes.InWrittenOrder(Body);
 }
+
+/// <summary>A refund a fault leaves processing: it succeeds by itself at <paramref name="Until"/>, or (null) only when settled.</summary>
+public sealed record RefundProcessing(DateTimeOffset? Until);
