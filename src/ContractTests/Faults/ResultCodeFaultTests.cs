@@ -99,6 +99,36 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         }
     }
 
+    [Theory]
+    [InlineData("create", "rule")]
+    [InlineData("change", "header")]
+    [InlineData("update", "rule")]
+    [InlineData("refund", "header")]
+    public async Task InjectedFail_IsFinalForItsRequestId_TheSameRequestGetsIt_AnotherBodyIsRepeatReqInconsistent(string api, string way)
+    {
+        var (m, call) = await ArrangeAsync(api);
+        await using var harness = m;
+        var before = await m.Http.GetStringAsync($"{m.Control}/subscriptions");
+        var idField = api switch { "create" => "subscriptionRequestId", "change" => "subscriptionChangeRequestId", "update" => "subscriptionUpdateRequestId", _ => "refundRequestId" };
+        var other = call.DeepClone().AsObject();
+        other[idField] = "new-" + Guid.NewGuid().ToString("N");
+        var changedBody = call.DeepClone().AsObject();
+        changedBody["memo"] = "another body";
+
+        var rejected = await InjectAsync(m, api, call, "RISK_REJECT", way, effect: null);
+        var again = await m.Client.CallAsync(m.Merchant, api, call);
+        var inconsistent = await m.Client.CallAsync(m.Merchant, api, changedBody);
+        var after = await m.Http.GetStringAsync($"{m.Control}/subscriptions");
+        var anew = await m.Client.CallAsync(m.Merchant, api, other);
+
+        rejected.ResultCode.Should().Be("RISK_REJECT");
+        again.SignatureValid.Should().BeTrue();
+        again.Text.Should().Be(rejected.Text, "Antom answers a final result again for the same request id (SPEC §3.12), injected or not");
+        inconsistent.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT");
+        Strip(after).Should().Be(Strip(before), "neither the rejected call nor its repeats changed anything");
+        anew.ResultCode.Should().Be("SUCCESS", "a new request id is a new request");
+    }
+
     [Fact]
     public async Task UnknownNotApplied_TheRetryWithTheSameIdIsProcessedNormally()
     {

@@ -41,11 +41,14 @@ public sealed class KitTests
             env = new { terminalType = "APP", osType = "ANDROID" },
         };
 
-        var rejected = await merchant.CallAsync("create", body, forceResultCode: "RISK_REJECT");
+        var rejected = await merchant.CallAsync("create", body with { subscriptionRequestId = "shop/order%2F42" }, forceResultCode: "RISK_REJECT");
+        var rejectedAgain = await merchant.CallAsync("create", body with { subscriptionRequestId = "shop/order%2F42" });
         var created = await merchant.CallAsync("create", body);
         await merchant.ApproveAsync("shop/order%2F43");
 
         rejected.ResultCode.Should().Be("RISK_REJECT");
+        rejectedAgain.ResultCode.Should().Be("RISK_REJECT", "an F is final for its request id, injected or not: a new purchase needs a new id");
+        rejectedAgain.SignatureValid.Should().BeTrue();
         created.Json.ContainsKey("schemeUrl").Should().BeTrue();
         handled.Should().Equal("notifySubscription", "notifyPayment");
     }

@@ -325,13 +325,15 @@ public sealed class UpdateTests(EmulatorFactory factory)
 
         var forbidden = await m.Client.CallAsync(m.Merchant, "update", update);
         var amountAfterTheForbidden = (string)(await m.SubscriptionAsync(subscriptionId))["paymentAmount"]!["value"]!;
-        var retried = await m.Client.CallAsync(m.Merchant, "update", update);
+        var sameId = await m.Client.CallAsync(m.Merchant, "update", update);
+        var retried = await m.Client.CallAsync(m.Merchant, "update", Bodies.Update(subscriptionId, amount: "29900"));
 
         added.IsSuccessStatusCode.Should().BeTrue(await added.Content.ReadAsStringAsync());
         forbidden.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT");
         forbidden.ResultStatus.Should().Be("F");
         amountAfterTheForbidden.Should().Be("19900", "the forbidden update changed nothing");
-        retried.ResultCode.Should().Be("SUCCESS", "the advice is to call again later, and the rule was for one call");
+        sameId.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT", "an F is final for its request id, injected or not");
+        retried.ResultCode.Should().Be("SUCCESS", "the advice is to call again later with a new request id, and the rule was for one call");
         var subscription = await m.SubscriptionAsync(subscriptionId);
         ((JsonArray)subscription["timeline"]!).Select(e => (string)e!["detail"]!)
             .Should().Contain(d => d.Contains("UPDATE_FORBIDDEN_DURING_PAYMENT by a fault", StringComparison.Ordinal));

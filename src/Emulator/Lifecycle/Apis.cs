@@ -12,4 +12,14 @@ public static class Apis
     public const string InquireSubscriptionPayment = "inquireSubscriptionPayment";
     public const string Refund = "refund";
     public const string InquiryRefund = "inquiryRefund";
+
+    /// <summary>The body field that keys an API's idempotency (SPEC §3.12), or null for one without (cancel, the inquiries).</summary>
+    public static string? IdempotencyKeyOf(string api) => api switch
+    {
+        Create => "subscriptionRequestId",
+        Change => "subscriptionChangeRequestId",
+        Update => "subscriptionUpdateRequestId",
+        Refund => "refundRequestId",
+        _ => null,
+    };
 }

@@ -22,6 +22,7 @@ public sealed partial class AntomGateway(
     Faults.ResultCodeCatalogue catalogue,
     Persistence.ApiCallJournal journal,
     Persistence.SubscriptionStore subscriptions,
+    Persistence.Database database,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -236,7 +237,8 @@ public sealed partial class AntomGateway(
 
     /// <summary>
     /// Business faults answer like Antom (HTTP 200, signed, the catalogue's status and message); an <c>F</c> changes
-    /// nothing; a <c>U</c> takes effect only when the rule says <c>applied</c> (SPEC §10, CONTROL-API.md "Faults").
+    /// nothing but is kept for the request id; a <c>U</c> takes effect only when the rule says <c>applied</c> (SPEC §10,
+    /// CONTROL-API.md "Faults").
     /// </summary>
     private async Task<(AntomResponse Response, string? Transport)> ApplyFaultsAsync(HttpContext http, string api, GatewayRequest request, Handler handler, CancellationToken cancellationToken)
     {
@@ -279,7 +281,13 @@ public sealed partial class AntomGateway(
                 }, cancellationToken);
             }
 
-            return Fail(new AntomResult(code, row.ResultStatus, row.Message));
+            var injected = new AntomResult(code, row.ResultStatus, row.Message);
+            if (row.ResultStatus == "F")
+            {
+                await RememberAsync(api, request, injected, cancellationToken);
+            }
+
+            return Fail(injected);
         }
 
         switch (rule?.Transport)
@@ -294,6 +302,22 @@ public sealed partial class AntomGateway(
                 return (response, rule.Transport);
             default:
                 return (await handler(request, cancellationToken), rule?.Transport);
+        }
+    }
+
+    /// <summary>
+    /// An injected <c>F</c> is final, as a real one: kept as the first answer to the call's request id (SPEC §3.12), so
+    /// the same request again gets it and another body <c>REPEAT_REQ_INCONSISTENT</c>. A request id already answered
+    /// keeps its first answer; an API without a request id, or a body without a usable one, keeps nothing.
+    /// </summary>
+    private async Task RememberAsync(string api, GatewayRequest request, AntomResult injected, CancellationToken cancellationToken)
+    {
+        if (Lifecycle.Apis.IdempotencyKeyOf(api) is { } field && Text(request.Body, field) is { Length: > 0 and <= 64 } requestId)
+        {
+            var answer = System.Text.Encoding.UTF8.GetString(Serialize(new AntomResponse(injected)));
+            await database.WriteAsync(
+                work => Persistence.IdempotencyStore.TryInsertAsync(work, request.Merchant.ClientId, api, requestId, request.CanonicalBodyHash, answer, cancellationToken),
+                cancellationToken);
         }
     }
 
