@@ -52,6 +52,18 @@ public sealed partial class AuthorizationPageTests
         submitted.Headers.Location!.OriginalString.Should().Be("https://xn--bcher-kva.example/caf%C3%A9?x=%C3%BC%E2%80%A8");
     }
 
+    /// <summary>An app integration sends the buyer back to its app: create refused such a deep link as "not http or https".</summary>
+    [Fact]
+    public async Task Approve_AppDeepLinkAsRedirectUrl_RedirectsToTheApp()
+    {
+        var (_, _, pageUrl) = await CreateAsync(body => body["subscriptionRedirectUrl"] = "myapp://subscription/result?order=42");
+
+        var submitted = await browser.PostAsync(FormAction(await browser.GetStringAsync(pageUrl), "approve"), new FormUrlEncodedContent([]));
+
+        submitted.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        submitted.Headers.Location!.OriginalString.Should().Be("myapp://subscription/result?order=42");
+    }
+
     [Fact]
     public async Task Page_AfterTheExpiryTime_SaysSoAndOffersNoButtons()
     {

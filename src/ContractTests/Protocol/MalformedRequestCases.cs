@@ -77,8 +77,9 @@ public static class MalformedRequestCases
         yield return Create("create CARD without paymentMethodId", (b, _) => Set(b, "paymentMethod.paymentMethodType", "CARD"), "paymentMethod.paymentMethodId: is required");
         yield return Create("create terminalType DESKTOP", (b, _) => Set(b, "env.terminalType", "DESKTOP"), "env.terminalType: must be one of WEB, WAP, APP, MINI_APP");
         yield return Create("create osType WINDOWS", (b, _) => Set(b, "env.osType", "WINDOWS"), "env.osType: must be one of IOS, ANDROID");
-        yield return Create("create redirect not a URL", (b, _) => Set(b, "subscriptionRedirectUrl", "not a url"), "subscriptionRedirectUrl: must be an absolute http or https URL");
-        yield return Create("create redirect ftp", (b, _) => Set(b, "subscriptionRedirectUrl", "ftp://m.example/x"), "subscriptionRedirectUrl: must be an absolute http or https URL");
+        yield return Create("create redirect not a URL", (b, _) => Set(b, "subscriptionRedirectUrl", "not a url"), "subscriptionRedirectUrl: must be an absolute URL: http, https or an app's own scheme");
+        yield return Create("create redirect ftp", (b, _) => Set(b, "subscriptionRedirectUrl", "ftp://m.example/x"), "subscriptionRedirectUrl: must be an absolute URL: http, https or an app's own scheme");
+        yield return Create("create redirect javascript", (b, _) => Set(b, "subscriptionRedirectUrl", "javascript:alert(1)"), "subscriptionRedirectUrl: must be an absolute URL: http, https or an app's own scheme");
         yield return Create("create relative notification URL", (b, _) => Set(b, "paymentNotificationUrl", "/notify"), "paymentNotificationUrl: must be an absolute http or https URL");
         foreach (var (name, value, rule) in new[]
         {

@@ -17,7 +17,7 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
     {
         var requestId = body.Text("subscriptionRequestId", 64, required: true);
         var description = body.Text("subscriptionDescription", 256, required: true);
-        var redirectUrl = body.Url("subscriptionRedirectUrl", 2048, required: true);
+        var redirectUrl = body.RedirectUrl("subscriptionRedirectUrl", 2048, required: true);
         var start = body.Time("subscriptionStartTime", required: true);
         var end = body.Time("subscriptionEndTime");
         var periodRule = ReadPeriodRule(body, required: true);

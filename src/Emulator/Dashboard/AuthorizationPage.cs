@@ -88,10 +88,13 @@ public static class AuthorizationPage
 
     /// <summary>
     /// The merchant's redirect URL as a Location header can carry it: non-ASCII characters (<c>café</c>, U+2028) made the
-    /// header invalid, and the buyer got an error after the approval had been saved. (create keeps only absolute URLs.)
+    /// header invalid, and the buyer got an error after the approval had been saved. (create keeps only absolute URLs; an
+    /// app's deep link goes as its own URI class writes it.)
     /// </summary>
     private static string AsciiUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri : url;
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps ? new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri : uri.AbsoluteUri
+            : url;
 
     private static void Row(StringBuilder body, string name, string value) =>
         body.Append($"<tr><th>{WebUtility.HtmlEncode(name)}</th><td>{WebUtility.HtmlEncode(value)}</td></tr>");

@@ -2,7 +2,9 @@ namespace Emulator.Notifications;
 
 /// <summary>
 /// Antom re-sends an unacknowledged notification after 2 min, 10 min, 10 min, 1 h, 2 h, 6 h and 15 h: eight attempts
-/// in all (SPEC §4.3, §10). The sandbox does not re-send.
+/// in all (SPEC §4.3, §10). Its list of intervals starts with 0 s, read here as the first attempt, which is how
+/// Alipay's older notification documents count it (eight notifications within about 25 hours). The sandbox does not
+/// re-send.
 /// </summary>
 public static class RetrySchedule
 {

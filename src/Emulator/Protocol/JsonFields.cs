@@ -95,6 +95,30 @@ public sealed partial class JsonFields
         return text;
     }
 
+    /// <summary>
+    /// An absolute URL the buyer's browser is sent to: http, https, or an app's own scheme (<c>myapp://done</c>, an app
+    /// integration's deep link), not one a browser runs or reads itself (<c>javascript:</c>, <c>data:</c>, <c>file:</c>, …).
+    /// </summary>
+    public string? RedirectUrl(string name, int maxLength, bool required = false)
+    {
+        var text = Text(name, maxLength, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || BrowserSchemes.Contains(uri.Scheme))
+        {
+            Fail(name, $"must be an absolute URL: http, https or an app's own scheme such as myapp://done (got '{Shorten(text)}')");
+            return null;
+        }
+
+        return text;
+    }
+
+    // Schemes a browser handles itself: a redirect there would run or read something instead of reaching the merchant.
+    private static readonly HashSet<string> BrowserSchemes = new(StringComparer.OrdinalIgnoreCase) { "javascript", "data", "vbscript", "file", "ftp", "blob", "about", "filesystem" };
+
     /// <summary>Whether <paramref name="text"/> is an absolute http or https URL: what a notification can be sent to.</summary>
     public static bool IsHttpUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
         Uri.TryCreate(text, UriKind.Absolute, out uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
