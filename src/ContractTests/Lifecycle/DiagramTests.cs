@@ -32,7 +32,7 @@ public sealed class DiagramTests
         var mermaid = Subscription.MermaidDiagram();
 
         mermaid.Should().Contain("AwaitingAuthorization").And.Contain("Active").And.Contain("Cancelled").And.Contain("Terminated");
-        foreach (var trigger in new[] { "Approve", "Decline", "ExpireAuthorization", "Change", "Cancel", "Terminate", "ReachEndTime", "EndLastPaidPhase" })
+        foreach (var trigger in new[] { "Approve", "Decline", "ExpireAuthorization", "Change", "Cancel", "Terminate", "ReachEndTime", "EndServedPeriod" })
         {
             mermaid.Should().Contain(trigger);
         }

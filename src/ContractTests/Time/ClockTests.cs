@@ -358,6 +358,34 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// SPEC §4.8: a merchant that stops the service after a failed payment cancels with CANCEL, which serves to the end
+    /// of the period running like any other CANCEL; it used to end the subscription at once, while its
+    /// notifySubscription said ACTIVE.
+    /// </summary>
+    [Fact]
+    public async Task CancelInsideAPeriodWhosePaymentFailed_ServesItToItsEnd_ThenEnds()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+        await m.AdvanceToAsync(Frozen.AddMonths(1).AddDays(3));
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
+
+        var inquiry = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+        await m.AdvanceToAsync(Frozen.AddMonths(2).AddMinutes(-1));
+        var beforeItsEnd = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
+        await m.AdvanceToAsync(Frozen.AddMonths(2));
+        var atItsEnd = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
+
+        var info = inquiry.Json["subscription"]!;
+        ((string)info["status"]!).Should().Be("CANCELLED", "the period whose payment failed is still running");
+        info["currentPhaseNo"]!.ToString().Should().Be("2");
+        beforeItsEnd.Should().Be("CANCELLED");
+        atItsEnd.Should().Be("TERMINATED", "the period running when it was cancelled (phase 2) is over");
+        m.Payments(subscriptionId).Should().NotContain(p => p.Json["phaseNo"]!.ToString() == "3", "a cancelled subscription is not charged again");
+    }
+
+    /// <summary>
     /// A webhook handler that, on the CREATE of one approval, approves another request: the second approval does not
     /// wait for the first one's run (which waits for the handler); that run delivers what the second caused.
     /// </summary>

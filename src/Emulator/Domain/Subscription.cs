@@ -22,7 +22,7 @@ public sealed class Subscription
         Cancel,
         Terminate,
         ReachEndTime,
-        EndLastPaidPhase,
+        EndServedPeriod,
     }
 
     [JsonConstructor]
@@ -90,7 +90,7 @@ public sealed class Subscription
     [JsonInclude]
     public int AnchorPhaseNo { get; private set; } = 1;
 
-    /// <summary>End of the last phase paid (deducted with success): how long a cancelled subscription keeps its service.</summary>
+    /// <summary>End of the last phase paid (deducted with success): a cancelled subscription serves at least until then.</summary>
     [JsonInclude]
     public DateTimeOffset? PaidUntil { get; private set; }
 
@@ -339,6 +339,26 @@ public sealed class Subscription
         return outcome;
     }
 
+    /// <summary>
+    /// Where a <c>CANCEL</c> made at <paramref name="at"/> ends the service (SPEC §4.8, §10): at the end of the period
+    /// running then, whether its deduction succeeded or failed (a merchant that cancels after a failed payment gets the
+    /// same as any other), or at the end of a phase already paid that has not started. Nothing charged yet: at once.
+    /// </summary>
+    private DateTimeOffset ServedUntilAfterCancel(DateTimeOffset at)
+    {
+        var last = NextPhaseNo - 1;
+        var periodEnd = at;
+        if (last >= 1)
+        {
+            // The last charged phase has started: it is the one running, and ends where the next one starts. Charged
+            // ahead and not started: the one before it is running, and ends where it starts.
+            var lastStart = LastPhaseStart ?? PhaseStart(last);
+            periodEnd = lastStart <= at ? PhaseStart(NextPhaseNo) : lastStart;
+        }
+
+        return Max(Max(PaidUntil ?? at, periodEnd), at);
+    }
+
     /// <summary>The last phase charged with success when it has not started yet (charged within the lead time before its start).</summary>
     private (int PhaseNo, DateTimeOffset Start)? PaidPhaseNotStarted(DateTimeOffset now)
     {
@@ -376,8 +396,8 @@ public sealed class Subscription
                 var due = NextPhaseNo == 1 ? start : start - deductionLead;
                 return Max(due, notBefore);
             case SubscriptionStatus.Cancelled:
-                var paidUntil = Max(PaidUntil ?? CancelledAt!.Value, CancelledAt!.Value);
-                return Plan.EndTime is { } stop && stop < paidUntil ? Max(stop, CancelledAt!.Value) : paidUntil;
+                var servedUntil = ServedUntilAfterCancel(CancelledAt!.Value);
+                return Plan.EndTime is { } stop && stop < servedUntil ? Max(stop, CancelledAt!.Value) : servedUntil;
             default:
                 return null;
         }
@@ -412,7 +432,7 @@ public sealed class Subscription
                 Deduct(due, newPaymentId(), deduct(NextPhaseNo));
                 break;
             case SubscriptionStatus.Cancelled:
-                Fire(Plan.EndTime is { } stop && stop <= due ? Trigger.ReachEndTime : Trigger.EndLastPaidPhase, due, "close");
+                Fire(Plan.EndTime is { } stop && stop <= due ? Trigger.ReachEndTime : Trigger.EndServedPeriod, due, "close");
                 break;
         }
 
@@ -458,7 +478,7 @@ public sealed class Subscription
         NextPhaseAmountOverride = null;
         if (result.ResultStatus == "S")
         {
-            // A failed phase gives no service: a cancelled subscription serves to the end of the last one paid.
+            // Where the paid service ends (a cancel also serves the period running, paid or not).
             PaidUntil = end;
         }
 
@@ -507,7 +527,7 @@ public sealed class Subscription
 
         machine.Configure(SubscriptionStatus.Cancelled)
             .Permit(Trigger.Terminate, SubscriptionStatus.Terminated)
-            .Permit(Trigger.EndLastPaidPhase, SubscriptionStatus.Terminated)
+            .Permit(Trigger.EndServedPeriod, SubscriptionStatus.Terminated)
             .Permit(Trigger.ReachEndTime, SubscriptionStatus.Terminated);
 
         machine.Configure(SubscriptionStatus.Terminated);
