@@ -357,10 +357,12 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
 
     /// <summary>
     /// With the database gone, health says so (a load balancer takes the instance out of rotation; it asks without the
-    /// admin token), and a control call is a 503 saying what to do, not a bare 500.
+    /// admin token), a control call is a 503 saying what to do, not a bare 500, and an API call is answered as Antom
+    /// answers one it could not complete: HTTP 200, signed, status U (its journal line, read from the database after
+    /// the answer was made, made it a 503).
     /// </summary>
     [SkippableFact]
-    public async Task DatabaseDown_HealthIs503WithoutAToken_AndAControlCallIsA503SayingToSendItAgain()
+    public async Task DatabaseDown_HealthIs503WithoutAToken_AControlCallIsA503SayingToSendItAgain_AndAnApiCallASignedU()
     {
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
@@ -374,11 +376,16 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         using var admin = new HttpClient { BaseAddress = url };
         admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-token");
 
+        var merchant = await TestMerchant.CreateAsync(admin);
+        var api = new AntomTestClient(anonymous);
+        var before = await api.CallAsync(merchant, "create", MerchantHarness.Body(TimeProvider.System.GetUtcNow().AddDays(1)));
+
         var healthy = await anonymous.GetAsync("/_emulator/v1/health");
         var merchantsWithoutToken = await anonymous.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
         await postgres.StopAsync();
         var down = await anonymous.GetAsync("/_emulator/v1/health");
         var control = await admin.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
+        var during = await api.CallAsync(merchant, "create", MerchantHarness.Body(TimeProvider.System.GetUtcNow().AddDays(1)));
 
         healthy.StatusCode.Should().Be(HttpStatusCode.OK);
         (await healthy.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>().Should().Be("ok");
@@ -389,6 +396,10 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         control.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, emulator.Output);
         control.Headers.RetryAfter.Should().NotBeNull();
         (await control.Content.ReadAsStringAsync()).Should().Contain("the database did not answer").And.Contain("send the call again");
+        before.ResultCode.Should().Be("SUCCESS");
+        during.Status.Should().Be(HttpStatusCode.OK, "an API call is answered as Antom answers, signed, even when the database is gone: {0}", emulator.Output);
+        during.SignatureValid.Should().BeTrue();
+        during.ResultStatus.Should().Be("U", "the client must send it again with the same request id");
     }
 
     /// <summary>Two emulator processes on one database, started together, and a client for each.</summary>

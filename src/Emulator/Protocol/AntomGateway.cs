@@ -59,11 +59,21 @@ public sealed partial class AntomGateway(
                     TransportCode(transport), "U", $"transport fault {transport}: the answer ({response.Result.ResultCode}) was {(transport == "badSignature" ? "signed with another key" : "not signed")}, so the client cannot trust it"),
                 _ => response.Result,
             };
-            await journal.RecordAsync(
-                new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
-                    http.Items[SubscriptionIdItem] as string ?? (http.Items[RequestItem] as GatewayRequest)?.InTimeline.SubscriptionId,
-                    seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
-                CancellationToken.None);
+            try
+            {
+                await journal.RecordAsync(
+                    new Persistence.ApiCallRecord(known.ClientId, await clocks.NowAsync(known.ClientId, CancellationToken.None), api, http.Items[RequestIdItem] as string,
+                        http.Items[SubscriptionIdItem] as string ?? (http.Items[RequestItem] as GatewayRequest)?.InTimeline.SubscriptionId,
+                        seen.ResultCode, seen.ResultStatus, seen.ResultMessage, http.Items[BodyHashItem] as string),
+                    CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The journal is diagnostic: a database that fails now (a shared one gone away) costs its line, not the
+                // caller's answer, which is the signed outcome of what was done (or UNKNOWN_EXCEPTION above).
+                logger.LogWarning(ex, "Could not journal {Api} {RequestId}: the answer goes out without its journal line", api, http.Items[RequestIdItem]);
+            }
+
             if (http.Items[RequestItem] is GatewayRequest asked && !asked.InTimeline.Recorded && response is not ReplayedResponse
                 && api is Lifecycle.Apis.Create or Lifecycle.Apis.Change or Lifecycle.Apis.Update or Lifecycle.Apis.Cancel)
             {
