@@ -115,7 +115,7 @@ public static class MerchantApp
         }
 
         /// <summary>Sends the request again while its outcome is unknown (U, or no answer): the same request, unless told to make a mistake.</summary>
-        private async Task<JsonObject?> RetryUnknownAsync(string api, string idField, JsonObject request, JsonObject? reply, int retries, TimeSpan pause)
+        private async Task<JsonObject?> RetryUnknownAsync(string api, string? idField, JsonObject request, JsonObject? reply, int retries, TimeSpan pause)
         {
             for (var retry = 0; retry < retries && (string?)reply?["result"]?["resultStatus"] is null or "U" && !options.Makes("ignore-unknown"); retry++)
             {
@@ -124,7 +124,7 @@ public static class MerchantApp
                     await Task.Delay(pause, TimeProvider.System);
                 }
 
-                if (options.Makes("new-id-on-unknown"))
+                if (idField is not null && options.Makes("new-id-on-unknown"))
                 {
                     request[idField] = api switch { "create" => "sub-", "refund" => "rfd-", "update" => "upd-", _ => "chg-" } + Guid.NewGuid().ToString("N");
                 }
@@ -137,7 +137,10 @@ public static class MerchantApp
 
         public async Task<IResult> CancelAsync(string subscriptionId)
         {
-            var reply = await CallAsync("cancel", new JsonObject { ["subscriptionId"] = subscriptionId, ["cancellationType"] = "CANCEL" });
+            // Cancel has no request id: after an unknown outcome the same cancel is sent again (a repeat of one that took
+            // place succeeds), never taken for done.
+            var cancel = new JsonObject { ["subscriptionId"] = subscriptionId, ["cancellationType"] = "CANCEL" };
+            var reply = await RetryUnknownAsync("cancel", idField: null, cancel, await CallAsync("cancel", cancel), retries: 2, pause: TimeSpan.Zero);
             if ((string?)reply?["result"]?["resultStatus"] == "S")
             {
                 subscriptionStatus[subscriptionId] = "CANCELLED";

@@ -399,7 +399,9 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Process_Restart_KeepsSubscriptionsAndIdempotencyRecords()
     {
         var merchant = new TestMerchant(Fixtures.DefaultClientId, Fixtures.DefaultMerchantPrivateKey);
-        var create = Bodies.Create(DateTimeOffset.Parse("2027-01-01T00:00:00Z"));
+        // Started now, so that approval pays phase 1 and the cancelled subscription serves it (one cancelled before any
+        // payment ends at once, and the background loop may end it between the two readings).
+        var create = Bodies.Create(TimeProvider.System.GetUtcNow());
         var requestId = (string)create["subscriptionRequestId"]!;
         string before;
         AntomReply firstCreate;

@@ -95,6 +95,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-answer-signature-verified", "does not trust an answer whose signature does not verify: retries with the same request id"),
         ("api-change-retried-after-unknown", "retries a change (or update) with the same request id after an unknown (U) result"),
         ("api-refund-retried-after-unknown", "retries a refund with the same refundRequestId after an unknown (U) result"),
+        ("api-cancel-confirmed-after-timeout", "makes sure a cancel that timed out took place (sends it again until Antom answers)"),
     ];
 
     private async Task<CheckResult> DuplicateAsync(string paymentId, Delivery second, CancellationToken cancellationToken)
@@ -234,6 +235,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout, afterBadSignature];
         List<JsonObject>? changeAfterUnknown = null;
         List<JsonObject>? refundAfterUnknown = null;
+        List<JsonObject>? cancelAfterTimeout = null;
+        string? statusAfterCancel = null;
         if (subscriptionId is not null)
         {
             // An integration may change a plan with change or with Antom's newer update: either is answered U once.
@@ -252,7 +255,13 @@ public sealed class ConformanceSuite(ConformanceOptions options)
                 acts.Add(refunded);
             }
 
-            acts.Add(await ActAsync("cancel", new { subscriptionId }));
+            // The first cancel gets no answer and does not take place: only an integration that sends it again ends
+            // the subscription (cancel has no request id; a repeat of a cancel that did take place succeeds too).
+            await AddFaultAsync(new { target = "cancel", transport = "timeout", times = 1 });
+            var cancelled = await ActAsync("cancel", new { subscriptionId });
+            cancelAfterTimeout = cancelled.Calls;
+            statusAfterCancel = await StatusAsync(control, subscriptionId, cancellationToken);
+            acts.Add(cancelled);
 
             // Refusing to change a cancelled subscription is what the check wants: a 409 is not a broken trigger.
             acts.Add(await ActAsync("change", new { subscriptionId }, mayRefuse: true));
@@ -302,7 +311,9 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var cancelAt = calls.FindIndex(c => (string)c["api"]! == "cancel" && (string)c["resultStatus"]! == "S" && (string?)c["subscriptionId"] == subscriptionId);
         var lateChanges = cancelAt < 0 ? [] : calls.Skip(cancelAt + 1).Where(c => (string)c["api"]! is "change" or "update" && (string?)c["subscriptionId"] == subscriptionId).ToList();
         results.Add(subscriptionId is null || cancelAt < 0
-            ? new CheckResult(ApiChecks[5].Id, ApiChecks[5].Title, CheckResult.Skipped, "the trigger did not produce a cancelled subscription to test with")
+            ? new CheckResult(ApiChecks[5].Id, ApiChecks[5].Title, CheckResult.Skipped, subscriptionId is not null && statusAfterCancel is "ACTIVE"
+                ? "the integration's cancel did not take place (see api-cancel-confirmed-after-timeout), so there was no cancelled subscription to test with"
+                : "the trigger did not produce a cancelled subscription to test with")
             : Result(ApiChecks[5], lateChanges.Count == 0, "neither change nor update was called after the cancel", $"{string.Join("/", lateChanges.Select(c => (string)c["api"]!).Distinct())} called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
         results.Add(RetriedWithSameId(ApiChecks[6], badlySigned is null ? afterBadSignature.Calls : calls.SkipWhile(c => !ReferenceEquals(c, badlySigned)).ToList(), creates, c => ReferenceEquals(c, badlySigned), "an answer signed with another key than Antom's",
             noRetry: "the integration did not retry: an answer whose signature does not verify may not be Antom's, so it tells nothing of what happened. Verify the answer's signature header with Antom's public key over \"POST <path>\\n<client-id>.<response-time>.<body>\"; treat an answer that does not verify as unknown, and retry with the same request id"));
@@ -317,6 +328,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
                 : "the trigger did not produce a subscription with a payment above 0 to refund")
             : RetriedWithSameId(ApiChecks[8], refundAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "refund")],
                 c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "refund"));
+
+        results.Add(cancelAfterTimeout is null
+            ? new CheckResult(ApiChecks[9].Id, ApiChecks[9].Title, CheckResult.Skipped, "the trigger did not produce an active subscription to cancel")
+            : CancelConfirmed(ApiChecks[9], cancelAfterTimeout, statusAfterCancel));
 
         // A check the integration failed because its trigger did not work says so.
         return spoiled.Length == 0 ? results : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = r.Reason + spoiled })];
@@ -351,6 +366,31 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             _ when (string?)renamed["requestId"] == requestId => $"after {what} on {requestId} the integration retried with the same id but another body: Antom may answer REPEAT_REQ_INCONSISTENT (send the same request again)",
             _ => $"after {what} on {requestId} the integration retried as {(string?)renamed["requestId"]}: {api switch { "refund" => "the buyer may be refunded twice", "change" or "update" => "the plan may be changed twice", _ => "a second subscription may be created" }} (retry with the same request id; Antom answers a repeat with the first outcome)",
         });
+    }
+
+    /// <summary>
+    /// After a cancel that timed out without taking place, the subscription must end up cancelled: the integration
+    /// sent the cancel again (or otherwise confirmed it). One that took the silence for success keeps charging the buyer.
+    /// </summary>
+    private static CheckResult CancelConfirmed((string Id, string Title) check, List<JsonObject> calls, string? status)
+    {
+        var cancels = calls.Where(c => (string)c["api"]! == "cancel").ToList();
+        if (!cancels.Any(c => (string)c["resultCode"]! == "TRANSPORT_TIMEOUT"))
+        {
+            return new CheckResult(check.Id, check.Title, CheckResult.Fail, "the integration made no cancel call the suite could let time out");
+        }
+
+        return status is "CANCELLED" or "TERMINATED"
+            ? new CheckResult(check.Id, check.Title, CheckResult.Pass, $"the cancel timed out, was sent again ({cancels.Count} cancel calls) and took place: the subscription is {status}")
+            : new CheckResult(check.Id, check.Title, CheckResult.Fail,
+                $"the cancel timed out and did not take place, and the integration did not send it again: the subscription is still {status ?? "unknown"}, so the buyer will be charged for the next period (a cancel whose answer did not come, or did not verify, is unknown: send it again; a repeat of a cancel that took place succeeds)");
+    }
+
+    /// <summary>The subscription's status as the emulator has it, or null when it cannot be read.</summary>
+    private async Task<string?> StatusAsync(string control, string subscriptionId, CancellationToken cancellationToken)
+    {
+        using var response = await Emulator.GetAsync($"{control}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", cancellationToken);
+        return response.IsSuccessStatusCode ? (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))?["status"] : null;
     }
 
     /// <summary>The journal once the integration's calls have stayed quiet for <see cref="ConformanceOptions.SettleTime"/>.</summary>
