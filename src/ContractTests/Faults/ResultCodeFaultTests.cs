@@ -129,6 +129,33 @@ public sealed class ResultCodeFaultTests(EmulatorFactory factory)
         anew.ResultCode.Should().Be("SUCCESS", "a new request id is a new request");
     }
 
+    /// <summary>
+    /// What Antom never keeps under a request id (the gateway's refusals, a body's field rules, a reused id) is not kept
+    /// when injected either, nor is an injected failure of a body the field rules refuse: the corrected request may use
+    /// its id.
+    /// </summary>
+    [Theory]
+    [InlineData("PARAM_ILLEGAL", false)]
+    [InlineData("INVALID_SIGNATURE", false)]
+    [InlineData("REPEAT_REQ_INCONSISTENT", false)]
+    [InlineData("RISK_REJECT", true)]
+    public async Task InjectedRefusalThatIsNeverKept_OrOfABodyTheRulesRefuse_LeavesTheRequestIdFree(string code, bool brokenBody)
+    {
+        var (m, call) = await ArrangeAsync("create");
+        await using var harness = m;
+        var sent = call.DeepClone().AsObject();
+        if (brokenBody)
+        {
+            sent.Remove("subscriptionDescription");
+        }
+
+        var injected = await InjectAsync(m, "create", sent, code, "header", effect: null);
+        var corrected = await m.Client.CallAsync(m.Merchant, "create", call);
+
+        injected.ResultCode.Should().Be(code);
+        corrected.ResultCode.Should().Be("SUCCESS", corrected.ResultMessage);
+    }
+
     [Fact]
     public async Task UnknownNotApplied_TheRetryWithTheSameIdIsProcessedNormally()
     {

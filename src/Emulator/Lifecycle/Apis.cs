@@ -13,13 +13,6 @@ public static class Apis
     public const string Refund = "refund";
     public const string InquiryRefund = "inquiryRefund";
 
-    /// <summary>The body field that keys an API's idempotency (SPEC §3.12), or null for one without (cancel, the inquiries).</summary>
-    public static string? IdempotencyKeyOf(string api) => api switch
-    {
-        Create => "subscriptionRequestId",
-        Change => "subscriptionChangeRequestId",
-        Update => "subscriptionUpdateRequestId",
-        Refund => "refundRequestId",
-        _ => null,
-    };
+    /// <summary>Whether the API keeps its answers under a request id (SPEC §3.12): not cancel nor the inquiries.</summary>
+    public static bool KeepsAnswers(string api) => api is Create or Change or Update or Refund;
 }

@@ -24,6 +24,11 @@ public sealed partial class SubscriptionService
             return await RepeatOrParamIllegalAsync(request, Apis.Refund, "refundRequestId", fields, cancellationToken);
         }
 
+        if (request.Injected is { } injected)
+        {
+            return await KeepInjectedAsync(request, Apis.Refund, refund.RefundRequestId, injected, cancellationToken);
+        }
+
         var clientId = request.Merchant.ClientId;
         if (await ReplayAsync(clientId, Apis.Refund, refund.RefundRequestId, request, cancellationToken) is { } replay)
         {

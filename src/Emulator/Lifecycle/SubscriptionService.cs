@@ -25,6 +25,11 @@ public sealed partial class SubscriptionService(
             return await RepeatOrParamIllegalAsync(request, Apis.Create, "subscriptionRequestId", fields, cancellationToken);
         }
 
+        if (request.Injected is { } injected)
+        {
+            return await KeepInjectedAsync(request, Apis.Create, create.SubscriptionRequestId, injected, cancellationToken);
+        }
+
         // No read for a replay first: the idempotency record is inserted first in the write, and a repeated request id
         // finds the first answer there (one read less for every new subscription, the usual case).
         var clientId = request.Merchant.ClientId;
@@ -88,6 +93,11 @@ public sealed partial class SubscriptionService(
         GatewayRequest request, string api, string requestId, string subscriptionId, PlanChange plan,
         Func<Subscription, AntomResult?> refuse, Func<Subscription, Outcome> apply, CancellationToken cancellationToken)
     {
+        if (request.Injected is { } injected)
+        {
+            return await KeepInjectedAsync(request, api, requestId, injected, cancellationToken);
+        }
+
         var clientId = request.Merchant.ClientId;
         if (await ReplayAsync(clientId, api, requestId, request, cancellationToken) is { } replay)
         {
@@ -325,6 +335,20 @@ public sealed partial class SubscriptionService(
         }
 
         return new ReplayedResponse(result, body);
+    }
+
+    /// <summary>
+    /// Keeps a business <c>F</c> a fault answered with as the request id's first answer, as Antom keeps a real one; a
+    /// request id already answered keeps its answer. Nothing else is written.
+    /// </summary>
+    private async Task<AntomResponse> KeepInjectedAsync(GatewayRequest request, string api, string requestId, AntomResult injected, CancellationToken cancellationToken)
+    {
+        var answer = new AntomResponse(injected);
+        var body = Encoding.UTF8.GetString(AntomGateway.Serialize(answer));
+        await database.WriteAsync(
+            work => IdempotencyStore.TryInsertAsync(work, request.Merchant.ClientId, api, requestId, request.CanonicalBodyHash, body, cancellationToken),
+            cancellationToken);
+        return answer;
     }
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, GatewayRequest request, CancellationToken cancellationToken)

@@ -22,7 +22,6 @@ public sealed partial class AntomGateway(
     Faults.ResultCodeCatalogue catalogue,
     Persistence.ApiCallJournal journal,
     Persistence.SubscriptionStore subscriptions,
-    Persistence.Database database,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -292,9 +291,11 @@ public sealed partial class AntomGateway(
             }
 
             var injected = new AntomResult(code, row.ResultStatus, row.Message);
-            if (row.ResultStatus == "F")
+            if (row.ResultStatus == "F" && Lifecycle.Apis.KeepsAnswers(api) && !NeverKept.Contains(code))
             {
-                await RememberAsync(api, request, injected, cancellationToken);
+                // A business F is final, as a real one: the handler keeps it under the request id once the body passes
+                // its field rules (SPEC §3.12), and does nothing else.
+                await handler(request with { Injected = injected }, cancellationToken);
             }
 
             return Fail(injected);
@@ -316,20 +317,15 @@ public sealed partial class AntomGateway(
     }
 
     /// <summary>
-    /// An injected <c>F</c> is final, as a real one: kept as the first answer to the call's request id (SPEC §3.12), so
-    /// the same request again gets it and another body <c>REPEAT_REQ_INCONSISTENT</c>. A request id already answered
-    /// keeps its first answer; an API without a request id, or a body without a usable one, keeps nothing.
+    /// Refusals an answer is never kept for, injected or not: the gateway's own (who is calling, how, with which
+    /// signature), a body's field rules, a reused request id, and a failure of the system itself.
     /// </summary>
-    private async Task RememberAsync(string api, GatewayRequest request, AntomResult injected, CancellationToken cancellationToken)
+    private static readonly HashSet<string> NeverKept = new(StringComparer.Ordinal)
     {
-        if (Lifecycle.Apis.IdempotencyKeyOf(api) is { } field && Text(request.Body, field) is { Length: > 0 and <= 64 } requestId)
-        {
-            var answer = System.Text.Encoding.UTF8.GetString(Serialize(new AntomResponse(injected)));
-            await database.WriteAsync(
-                work => Persistence.IdempotencyStore.TryInsertAsync(work, request.Merchant.ClientId, api, requestId, request.CanonicalBodyHash, answer, cancellationToken),
-                cancellationToken);
-        }
-    }
+        "PARAM_ILLEGAL", "REPEAT_REQ_INCONSISTENT", "INVALID_SIGNATURE", "KEY_NOT_FOUND", "UNKNOWN_CLIENT", "NO_INTERFACE_DEF",
+        "METHOD_NOT_SUPPORTED", "ACCESS_DENIED", "CLIENT_FORBIDDEN_ACCESS_API", "INVALID_API", "INVALID_CLIENT_STATUS",
+        "MERCHANT_NOT_REGISTERED", "OAUTH_FAILED", "INVALID_ACCESS_TOKEN", "SYSTEM_ERROR",
+    };
 
     /// <summary>
     /// The subscription a call is about, by both of its ids whichever one the body names: a rule matching a

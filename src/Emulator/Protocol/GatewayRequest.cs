@@ -23,6 +23,13 @@ public sealed record GatewayRequest(
     /// </summary>
     public RefundProcessing? Processing { get; init; }
 
+    /// <summary>
+    /// Set when a fault answers the call with a business <c>F</c>: the handler keeps that answer under the request id
+    /// once the body passes its field rules (SPEC §3.12: a final answer is given again for the same request), and
+    /// changes nothing else.
+    /// </summary>
+    public AntomResult? Injected { get; init; }
+
     /// <summary>Set once the call is in its subscription's timeline (shared by the copies <c>with</c> makes).</summary>
     public CallInTimeline InTimeline { get; init; } = new();
 
