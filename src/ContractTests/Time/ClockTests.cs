@@ -386,6 +386,55 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// A change that starts the next phase later leaves days between the paid phase and it that nobody paid for: a
+    /// CANCEL then serves to the end of the paid phase, not to the moved start.
+    /// </summary>
+    [Fact]
+    public async Task CancelAfterAChangeThatStartsTheNextPhaseLater_ServesOnlyThePaidPhase()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        await m.AdvanceToAsync(Frozen.AddDays(10));
+        var change = Bodies.Change(subscriptionId);
+        change["subscriptionStartTime"] = Frozen.AddMonths(1).AddDays(10).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        (await m.Client.CallAsync(m.Merchant, "change", change)).ResultCode.Should().Be("SUCCESS");
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
+
+        await m.AdvanceToAsync(Frozen.AddMonths(1).AddMinutes(1));
+
+        ((string)(await m.SubscriptionAsync(subscriptionId))["status"]!).Should().Be("TERMINATED", "phase 1, the one paid, ended; the ten days before the moved start were never paid for");
+    }
+
+    /// <summary>
+    /// An update that moves the next phase later lengthens the phase running, paid or not: a CANCEL serves to the new
+    /// date, and inquireSubscription ends the current period there too (it kept the old end for an unpaid phase).
+    /// </summary>
+    [Fact]
+    public async Task CancelAfterAnUpdateMovedTheNextPhaseLater_InAPeriodWhosePaymentFailed_ServesAndInquiresToTheNewDate()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } })).EnsureSuccessStatusCode();
+        await m.AdvanceToAsync(Frozen.AddMonths(1).AddDays(3));
+        var moved = Frozen.AddMonths(2).AddDays(10);
+        var update = Bodies.Update(subscriptionId);
+        update["nextSubscriptionDate"] = moved.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        var updated = await m.Client.CallAsync(m.Merchant, "update", update);
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId))).ResultCode.Should().Be("SUCCESS");
+
+        var inquiry = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+        await m.AdvanceToAsync(moved.AddMinutes(-1));
+        var beforeTheNewDate = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
+        await m.AdvanceToAsync(moved);
+        var atTheNewDate = (string)(await m.SubscriptionAsync(subscriptionId))["status"]!;
+
+        updated.ResultCode.Should().Be("SUCCESS", updated.ResultMessage);
+        ((string)inquiry.Json["subscription"]!["currentPeriodEnd"]!).Should().Be("2030-08-25T12:00:00+00:00");
+        beforeTheNewDate.Should().Be("CANCELLED");
+        atTheNewDate.Should().Be("TERMINATED");
+    }
+
+    /// <summary>
     /// A webhook handler that, on the CREATE of one approval, approves another request: the second approval does not
     /// wait for the first one's run (which waits for the handler); that run delivers what the second caused.
     /// </summary>

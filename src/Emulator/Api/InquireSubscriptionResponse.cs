@@ -59,8 +59,8 @@ public sealed record SubscriptionInfo(
         if (subscription.AuthorizedAt is not null && subscription.Status != SubscriptionStatus.Terminated)
         {
             // The last charged phase that has started. Its record keeps the end its notifyPayment announced; an update's
-            // nextSubscriptionDate moves that end (earlier or later: the paid service ends there, PaidUntil), and a
-            // phase that starts earlier ends it there.
+            // nextSubscriptionDate moves that end (earlier or later, paid or not: LastChargedPhaseEnd, which a cancel
+            // serves to), and a phase that starts earlier ends it there.
             if (phases.Where(p => p.PeriodStartTime <= now).MaxBy(p => p.PhaseNo) is { } last)
             {
                 var periodEnd = last.PeriodEndTime;
@@ -70,8 +70,9 @@ public sealed record SubscriptionInfo(
                 }
                 else if (last.PhaseNo + 1 == subscription.NextPhaseNo)
                 {
-                    periodEnd = last.Succeeded && subscription.PaidUntil is { } paidUntil ? paidUntil
-                        : subscription.PhaseStart(subscription.NextPhaseNo) is var next && next < periodEnd ? next : periodEnd;
+                    periodEnd = subscription.LastChargedPhaseEnd
+                        ?? (last.Succeeded && subscription.PaidUntil is { } paidUntil ? paidUntil
+                            : subscription.PhaseStart(subscription.NextPhaseNo) is var next && next < periodEnd ? next : periodEnd);
                 }
 
                 current = (last.PhaseNo, last.PeriodStartTime, periodEnd);

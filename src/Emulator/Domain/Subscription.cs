@@ -101,6 +101,13 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? LastPhaseStart { get; private set; }
 
+    /// <summary>
+    /// Where the last charged phase ends, paid or not: as charged, or where an update's <c>nextSubscriptionDate</c> moved
+    /// it (a change's new start leaves it: the days between are not served). Null in documents of earlier versions.
+    /// </summary>
+    [JsonInclude]
+    public DateTimeOffset? LastPhaseEnd { get; private set; }
+
     /// <summary>When the last change was made: nothing it moved is due before it (the clock never reads backwards).</summary>
     [JsonInclude]
     public DateTimeOffset? ChangedAt { get; private set; }
@@ -274,6 +281,11 @@ public sealed class Subscription
             {
                 PaidUntil = newStart;
             }
+
+            if (LastPhaseEnd == nextStart)
+            {
+                LastPhaseEnd = newStart;
+            }
         }
 
         StartTimeBeforeChanges ??= change.StartTime is null ? null : Plan.StartTime;
@@ -348,16 +360,26 @@ public sealed class Subscription
     {
         var last = NextPhaseNo - 1;
         var periodEnd = at;
-        if (last >= 1)
+        if (last >= 1 && LastChargedPhaseEnd is { } lastEnd)
         {
-            // The last charged phase has started: it is the one running, and ends where the next one starts. Charged
-            // ahead and not started: the one before it is running, and ends where it starts.
+            // The last charged phase has started: it is the one running. Charged ahead and not started: the one before
+            // it is running, and ends where it starts.
             var lastStart = LastPhaseStart ?? PhaseStart(last);
-            periodEnd = lastStart <= at ? PhaseStart(NextPhaseNo) : lastStart;
+            periodEnd = lastStart <= at ? lastEnd : lastStart;
         }
 
         return Max(Max(PaidUntil ?? at, periodEnd), at);
     }
+
+    /// <summary>
+    /// Where the last charged phase ends as it is served (inquireSubscription's current period, a cancel's service):
+    /// a paid one where its paid service ends; an unpaid one at its end, or where the next phase starts if that comes
+    /// first. Null before the first charge, and in documents of earlier versions.
+    /// </summary>
+    public DateTimeOffset? LastChargedPhaseEnd =>
+        NextPhaseNo < 2 || LastPhaseEnd is not { } end ? null
+        : PaidUntil == end ? end
+        : Min(end, PhaseStart(NextPhaseNo));
 
     /// <summary>The last phase charged with success when it has not started yet (charged within the lead time before its start).</summary>
     private (int PhaseNo, DateTimeOffset Start)? PaidPhaseNotStarted(DateTimeOffset now)
@@ -475,6 +497,7 @@ public sealed class Subscription
         var phase = new Phase(phaseNo, start, end, amount, paymentId, at, result.ResultStatus, result.ResultCode, result.ResultMessage, result.ResultStatus == "S" ? at : null);
         NextPhaseNo++;
         LastPhaseStart = start;
+        LastPhaseEnd = end;
         NextPhaseAmountOverride = null;
         if (result.ResultStatus == "S")
         {
@@ -505,6 +528,8 @@ public sealed class Subscription
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 
     // A machine is not thread-safe and is cheap to configure: one per operation (STYLE.md).
     private StateMachine<SubscriptionStatus, Trigger> BuildMachine()
