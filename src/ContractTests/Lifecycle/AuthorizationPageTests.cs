@@ -52,16 +52,22 @@ public sealed partial class AuthorizationPageTests
         submitted.Headers.Location!.OriginalString.Should().Be("https://xn--bcher-kva.example/caf%C3%A9?x=%C3%BC%E2%80%A8");
     }
 
-    /// <summary>An app integration sends the buyer back to its app: create refused such a deep link as "not http or https".</summary>
-    [Fact]
-    public async Task Approve_AppDeepLinkAsRedirectUrl_RedirectsToTheApp()
+    /// <summary>
+    /// An app integration sends the buyer back to its app: create refused such a deep link as "not http or https". One
+    /// with a host outside ASCII made the Location header invalid (an error after the approval had been saved).
+    /// </summary>
+    [Theory]
+    [InlineData("myapp://subscription/result?order=42", "myapp://subscription/result?order=42")]
+    [InlineData("myapp://done", "myapp://done")]
+    [InlineData("myapp://café/done?x=ü", "myapp://xn--caf-dma/done?x=%C3%BC")]
+    public async Task Approve_AppDeepLinkAsRedirectUrl_RedirectsToTheApp(string redirectUrl, string location)
     {
-        var (_, _, pageUrl) = await CreateAsync(body => body["subscriptionRedirectUrl"] = "myapp://subscription/result?order=42");
+        var (_, _, pageUrl) = await CreateAsync(body => body["subscriptionRedirectUrl"] = redirectUrl);
 
         var submitted = await browser.PostAsync(FormAction(await browser.GetStringAsync(pageUrl), "approve"), new FormUrlEncodedContent([]));
 
         submitted.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        submitted.Headers.Location!.OriginalString.Should().Be("myapp://subscription/result?order=42");
+        submitted.Headers.Location!.OriginalString.Should().Be(location);
     }
 
     [Fact]

@@ -88,13 +88,25 @@ public static class AuthorizationPage
 
     /// <summary>
     /// The merchant's redirect URL as a Location header can carry it: non-ASCII characters (<c>café</c>, U+2028) made the
-    /// header invalid, and the buyer got an error after the approval had been saved. (create keeps only absolute URLs; an
-    /// app's deep link goes as its own URI class writes it.)
+    /// header invalid, and the buyer got an error after the approval had been saved. A URL that is ASCII already goes
+    /// as written (an app's deep link too); otherwise its host is written in IDNA and the rest percent-encoded.
     /// </summary>
-    private static string AsciiUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri)
-            ? uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps ? new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri : uri.AbsoluteUri
+    private static string AsciiUrl(string url)
+    {
+        if (url.All(HeaderSafe))
+        {
+            return url;
+        }
+
+        var ascii = Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? uri.Host.Length > 0 ? new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri : uri.AbsoluteUri
             : url;
+        return ascii.All(HeaderSafe)
+            ? ascii
+            : string.Concat(ascii.Select(c => HeaderSafe(c) ? c.ToString() : string.Concat(System.Text.Encoding.UTF8.GetBytes(c.ToString()).Select(b => $"%{b:X2}"))));
+    }
+
+    private static bool HeaderSafe(char c) => c is > ' ' and < (char)0x7F;
 
     private static void Row(StringBuilder body, string name, string value) =>
         body.Append($"<tr><th>{WebUtility.HtmlEncode(name)}</th><td>{WebUtility.HtmlEncode(value)}</td></tr>");
