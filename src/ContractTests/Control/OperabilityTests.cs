@@ -95,6 +95,10 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         {
             ["target"] = "create", ["kind"] = "resultCode", ["value"] = "RISK_REJECT", ["skip"] = "-1",
         }));
+        var processing = await m.Http.PostAsync($"{self}/faults", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["target"] = "refund", ["kind"] = "resultCode", ["value"] = "REFUND_IN_PROCESS", ["times"] = "1", ["delay"] = "PT1H", ["effect"] = "processing",
+        }));
         var passed = await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(start));
         var body = MerchantHarness.Body(start);
         var unknown = await m.Client.CallAsync(m.Merchant, "create", body);
@@ -104,6 +108,8 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         added.StatusCode.Should().Be(HttpStatusCode.OK);
         (await added.Content.ReadAsStringAsync()).Should().Contain("UNKNOWN_EXCEPTION (applied)", "the form's redirect shows the merchant's rules");
         (await badSkip.Content.ReadAsStringAsync()).Should().Contain("skip must be a whole number");
+        form.Should().Contain("name=\"effect\" value=\"processing\"");
+        (await processing.Content.ReadAsStringAsync()).Should().Contain("REFUND_IN_PROCESS PT1H (processing)", "a refund left processing for an hour");
         passed.ResultCode.Should().Be("SUCCESS", "skip 1 lets the first create through");
         unknown.ResultStatus.Should().Be("U");
         retried.ResultCode.Should().Be("SUCCESS", "the effect was applied: the create took place, and its retry gets the first answer");

@@ -23,8 +23,7 @@ public static class RefundsApi
             return ControlProblems.BadRequest($"status must be {Refund.Success} or {Refund.Fail} (got '{body.Status}')");
         }
 
-        var now = await clocks.NowAsync(clientId, cancellationToken);
-        return await service.SettleRefundAsync(clientId, refundId, body.Status, now, cancellationToken) switch
+        return await service.SettleRefundAsync(clientId, refundId, body.Status, ct => clocks.NowAsync(clientId, ct), cancellationToken) switch
         {
             (null, _) => ControlProblems.NotFound($"no refund '{refundId}' of merchant '{clientId}'"),
             (_, { } conflict) => ControlProblems.Conflict(conflict),

@@ -98,7 +98,7 @@ public static class DashboardPages
         foreach (var f in await faults.ListAsync(clientId, ct))
         {
             var what = f.ResultCode ?? f.Transport ?? f.Delivery;
-            Row(body, E(f.Target), E(what) + (f.Delay is null ? "" : $" {E(f.Delay)}") + (f.Applied ? " (applied)" : ""),
+            Row(body, E(f.Target), E(what) + (f.Delay is null ? "" : $" {E(f.Delay)}") + (f.Applied ? " (applied)" : f.Processing ? " (processing)" : ""),
                 f.Remaining switch { null => "until deleted", 0 => "0 (used up)", { } left => left.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 E(MatchText(f)),
                 Button($"{self}/faults/{U(f.FaultId)}/delete", "Remove", $"remove-{f.FaultId}"));
@@ -108,7 +108,8 @@ public static class DashboardPages
         body.Append($"<form id=\"add-fault\" method=\"post\" action=\"{self}/faults\">Target <select name=\"target\">{Options(FaultTargets.All)}</select> ");
         body.Append($"<select name=\"kind\"><option>resultCode</option><option>transport</option><option>delivery</option></select> ");
         body.Append($"<input name=\"value\" list=\"fault-values\" placeholder=\"RISK_REJECT, reset, drop…\"> times <input name=\"times\" value=\"1\" size=\"3\"> skip <input name=\"skip\" value=\"0\" size=\"3\"> delay <input name=\"delay\" placeholder=\"PT5M\" size=\"6\"> ");
-        body.Append($"<label title=\"a U result code, timeout, reset or http500 whose change still takes place\"><input type=\"checkbox\" name=\"effect\" value=\"{FaultTargets.Applied}\"> effect applied</label><br>");
+        body.Append($"<label title=\"a U result code, timeout, reset or http500 whose change still takes place\"><input type=\"radio\" name=\"effect\" value=\"{FaultTargets.Applied}\"> effect applied</label> ");
+        body.Append($"<label title=\"a U result code of refund: the refund is taken and stays PROCESSING (for delay, else until settled)\"><input type=\"radio\" name=\"effect\" value=\"{FaultTargets.Processing}\"> refund left processing</label><br>");
         body.Append("Only for subscription <input name=\"subscriptionId\" size=\"22\"> request <input name=\"subscriptionRequestId\" size=\"16\"> ");
         body.Append("phase <input name=\"phaseNo\" size=\"3\"> from phase <input name=\"fromPhaseNo\" size=\"3\"> probability <input name=\"probability\" placeholder=\"0.5\" size=\"4\"> ");
         body.Append("<button id=\"add-fault-button\" type=\"submit\">Add fault</button></form>");
@@ -202,7 +203,7 @@ public static class DashboardPages
             times ?? 1,
             skip,
             match == new FaultMatch(null, null, null) ? null : match,
-            form["effect"].ToString() == FaultTargets.Applied ? FaultTargets.Applied : null,
+            form["effect"].ToString() is FaultTargets.Applied or FaultTargets.Processing ? form["effect"].ToString() : null,
             probability);
         if (fault.Validate(catalogue) is { } error)
         {

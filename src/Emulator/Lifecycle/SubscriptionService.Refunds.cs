@@ -56,7 +56,7 @@ public sealed partial class SubscriptionService
             if (Refusal(phase, refund.RefundAmount, before, request.Now) is { } refused)
             {
                 answer = new AntomResponse(refused);
-                subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, refused.ResultCode, request.AnsweredWith, $"{what}: {refused.ResultMessage}");
+                subscription.RecordApiCall(request.Now, Apis.Refund, refund.RefundRequestId, refused.ResultCode, request.AnsweredWith, $"{what}: {refused.ResultMessage}", request.Processing is null ? "applied" : "processing");
             }
             else if (request.Processing is { } processing)
             {
@@ -144,13 +144,16 @@ public sealed partial class SubscriptionService
     }
 
     /// <summary>
-    /// Settles a refund a fault left processing (the control API): it succeeds or fails at <paramref name="now"/> (the
-    /// merchant's clock), and the subscription's timeline says so. Null when the merchant has no such refund; a
-    /// conflict when it is not processing (done when answered, settled before, or its processing time is over).
+    /// Settles a refund a fault left processing (the control API): it succeeds or fails now (the merchant's clock, read
+    /// by <paramref name="clock"/> while the writer is held, so that a clock moved meanwhile is seen), and the
+    /// subscription's timeline says so. Null when the merchant has no such refund; a conflict when it is not processing
+    /// (done when answered, settled before, or its processing time is over).
     /// </summary>
-    public async Task<(Refund? Refund, string? Conflict)> SettleRefundAsync(string clientId, string refundId, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public async Task<(Refund? Refund, string? Conflict)> SettleRefundAsync(
+        string clientId, string refundId, string status, Func<CancellationToken, Task<DateTimeOffset>> clock, CancellationToken cancellationToken) =>
         await database.WriteAsync<(Refund?, string?)>(async work =>
         {
+            var now = await clock(cancellationToken);
             if ((await RefundStore.FindAsync(work, clientId, refundId, cancellationToken))?.At(now) is not { } refund)
             {
                 return (null, null);
