@@ -106,6 +106,9 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>Lets this merchant's clock tick with wall time again.</summary>
     public Task<JsonObject> ResumeClockAsync() => PostAsync($"{Control}/clock/resume", null);
 
+    /// <summary>Settles a refund a fault left <c>PROCESSING</c> (<c>"effect":"processing"</c>): <c>SUCCESS</c> or <c>FAIL</c> now, on the merchant's clock.</summary>
+    public Task<JsonObject> SettleRefundAsync(string refundId, string status) => PostAsync($"{Control}/refunds/{Uri.EscapeDataString(refundId)}/settle", new { status });
+
     /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
     public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{notificationId}/redeliver", null);
 

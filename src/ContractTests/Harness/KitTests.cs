@@ -76,6 +76,31 @@ public sealed class KitTests
         (await unknown.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("404").And.Contain("no-such-scenario");
     }
 
+    /// <summary>A merchant's test of its refund polling: a refund left processing, then failed when the test says so.</summary>
+    [Fact]
+    public async Task Kit_LeavesARefundProcessing_AndSettlesIt()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var create = Support.Bodies.Create(start);
+        (await merchant.CallAsync("create", create)).ResultCode.Should().Be("SUCCESS");
+        var subscription = await merchant.ApproveAsync((string)create["subscriptionRequestId"]!);
+        var paymentId = (string)(await merchant.SubscriptionAsync((string)subscription["subscriptionId"]!))["phases"]![0]!["paymentId"]!;
+        await merchant.AddFaultAsync(new { target = "refund", resultCode = "REFUND_IN_PROCESS", effect = "processing" });
+        var refund = Support.Bodies.Refund(paymentId, "100");
+
+        var taken = await merchant.CallAsync("refund", refund);
+        var pending = await merchant.CallAsync("inquiryRefund", new { refundRequestId = (string)refund["refundRequestId"]! });
+        var settled = await merchant.SettleRefundAsync((string)pending.Json["refundId"]!, "FAIL");
+        var failed = await merchant.CallAsync("inquiryRefund", new { refundRequestId = (string)refund["refundRequestId"]! });
+
+        taken.ResultCode.Should().Be("REFUND_IN_PROCESS");
+        ((string)pending.Json["refundStatus"]!).Should().Be("PROCESSING");
+        ((string)settled["status"]!).Should().Be("FAIL");
+        ((string)failed.Json["refundStatus"]!).Should().Be("FAIL");
+    }
+
     [Fact]
     public async Task Kit_CallWithoutAnAntomAnswer_SaysWhy_InsteadOfThrowing()
     {

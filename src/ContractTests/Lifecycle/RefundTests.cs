@@ -224,6 +224,8 @@ public sealed class RefundTests(EmulatorFactory factory)
         ((string)afterwards.Json["refundTime"]!).Should().Be("2027-03-01T11:00:00+08:00");
         var view = await m.SubscriptionAsync(subscriptionId);
         ((string)view["refunds"]![0]!["status"]!).Should().Be("SUCCESS");
+        ((JsonArray)view["timeline"]!).Should().Contain(e => (string)e!["detail"]! == $"refund {refundId} of 9900 PHP (phase 1, {paymentId}) settled: SUCCESS (its processing time was over)"
+            && (string)e["at"]! == "2027-03-01T11:00:00+08:00", "the timeline says when it succeeded by itself");
         ((JsonArray)view["timeline"]!).Select(e => (string)e!["detail"]!).Should().Contain(
             d => d.StartsWith($"refund {(string)refund["refundRequestId"]!} → PROCESSING, answered REFUND_IN_PROCESS by a fault (effect processing): 9900 PHP of phase 1 ({paymentId}) taken as {refundId}, processing until ", StringComparison.Ordinal));
     }

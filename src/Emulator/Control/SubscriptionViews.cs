@@ -39,7 +39,6 @@ public sealed class SubscriptionViews(Database database, Scheduling.MerchantCloc
         var phases = await SubscriptionStore.PhasesOfAsync(snapshot, ids, cancellationToken);
         var timelines = await SubscriptionStore.TimelinesOfAsync(snapshot, ids, cancellationToken);
         var refunds = (await RefundStore.OfPaymentsAsync(snapshot, [.. phases.SelectMany(p => p).Where(p => p.Succeeded).Select(p => p.PaymentId)], cancellationToken))
-            .Select(r => r.At(now))
             .ToLookup(r => r.SubscriptionId, StringComparer.Ordinal);
         var notifications = await Outbox.OfSubscriptionsAsync(snapshot, ids, cancellationToken);
         var attempts = await Outbox.AttemptsOfAsync(snapshot, notifications.SelectMany(n => n), cancellationToken);
@@ -48,11 +47,19 @@ public sealed class SubscriptionViews(Database database, Scheduling.MerchantCloc
             .. ids.Select(id => subscriptions.GetValueOrDefault(id)).OfType<Subscription>().Where(s => status is null || s.Status == status).Select(s => Compose(
                 s,
                 [.. phases[s.SubscriptionId]],
-                [.. refunds[s.SubscriptionId]],
-                [.. timelines[s.SubscriptionId]],
+                [.. refunds[s.SubscriptionId].Select(r => r.At(now))],
+                [.. timelines[s.SubscriptionId], .. SettledByThemselves(refunds[s.SubscriptionId], now)],
                 [.. notifications[s.SubscriptionId].Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))])),
         ];
     }
+
+    /// <summary>
+    /// The refunds a fault left processing whose time is over by <paramref name="now"/>: they succeeded then, though
+    /// nothing was written (their status is worked out when read), so their timeline line is made here.
+    /// </summary>
+    private static IEnumerable<TimelineEntry> SettledByThemselves(IEnumerable<Refund> stored, DateTimeOffset now) =>
+        stored.Where(r => r.Status == Refund.Processing).Select(r => r.At(now)).Where(r => r.Status == Refund.Success).Select(r => new TimelineEntry(
+            r.SettledAt!.Value, "refund", $"refund {r.RefundId} of {r.Amount} (phase {r.PhaseNo}, {r.PaymentId}) settled: {r.Status} (its processing time was over)", long.MaxValue));
 
     private static SubscriptionView Compose(
         Subscription subscription, IReadOnlyList<Phase> phases, IReadOnlyList<Refund> refunds, IReadOnlyList<TimelineEntry> stored, IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)> notifications)
