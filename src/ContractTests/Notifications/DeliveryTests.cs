@@ -370,4 +370,97 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         fastDelivered.Should().Be(1);
         slowStillWaiting.Should().BeTrue();
     }
+
+    /// <summary>
+    /// A receiver that acknowledges with a charset .NET does not know: reading its answer threw out of the whole run, so
+    /// the approval answered HTTP 500 after it was saved, no attempt of the batch was recorded, and the background
+    /// loop sent the same notifications again every second.
+    /// </summary>
+    [Fact]
+    public async Task AcknowledgementWithAnUnknownCharset_IsReadAsUtf8_AndTheRunGoesOn()
+    {
+        using var receiver = RawReceiver.Start("application/json; charset=bogus");
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http, "SANDBOX_T", true, receiver.Url, receiver.Url, Start);
+        var body = MerchantHarness.Body(Start);
+        (await new AntomTestClient(http).CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+
+        var approve = await http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+        var advance = await http.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { by = "P1M" });
+        var ledger = (await http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
+
+        approve.StatusCode.Should().Be(HttpStatusCode.OK);
+        advance.StatusCode.Should().Be(HttpStatusCode.OK);
+        ledger.Should().HaveCount(3, "CREATE, phase 1 and phase 2");
+        ledger.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged", "the answer is JSON: read as UTF-8, it is the acknowledgement");
+    }
+
+    /// <summary>A receiver written by hand on a socket: answers every request with the acknowledgement and one Content-Type.</summary>
+    private sealed class RawReceiver : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener listener = new(IPAddress.Loopback, 0);
+
+        public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/notify";
+
+        public static RawReceiver Start(string contentType)
+        {
+            var receiver = new RawReceiver();
+            receiver.listener.Start();
+            _ = Task.Run(() => receiver.AcceptAsync(contentType));
+            return receiver;
+        }
+
+        public void Dispose() => listener.Stop();
+
+        private async Task AcceptAsync(string contentType)
+        {
+            while (true)
+            {
+                System.Net.Sockets.Socket socket;
+                try
+                {
+                    socket = await listener.AcceptSocketAsync();
+                }
+                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                _ = Task.Run(() => AnswerAsync(socket, contentType));
+            }
+        }
+
+        private static async Task AnswerAsync(System.Net.Sockets.Socket socket, string contentType)
+        {
+            using (socket)
+            {
+                var buffer = new byte[64 * 1024];
+                var length = 0;
+                int headerEnd;
+                while ((headerEnd = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+                {
+                    var read = await socket.ReceiveAsync(buffer.AsMemory(length));
+                    if (read == 0)
+                    {
+                        return;
+                    }
+
+                    length += read;
+                }
+
+                var contentLength = System.Text.Encoding.ASCII.GetString(buffer, 0, headerEnd).Split("\r\n")
+                    .Where(h => h.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
+                    .Select(h => int.Parse(h["content-length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
+                while (length < headerEnd + 4 + contentLength)
+                {
+                    length += await socket.ReceiveAsync(buffer.AsMemory(length));
+                }
+
+                var ack = System.Text.Encoding.UTF8.GetBytes(Emulator.Testing.NotificationInbox.Acknowledgement);
+                var head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {contentType}\r\nContent-Length: {ack.Length}\r\nConnection: close\r\n\r\n");
+                await socket.SendAsync((byte[])[.. head, .. ack]);
+                socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+            }
+        }
+    }
 }

@@ -435,6 +435,60 @@ public sealed class ClockTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// A phase that would start after the year 9999 never starts: an advance to the end of the calendar charged it again
+    /// and again, without end, and never answered.
+    /// </summary>
+    [Fact]
+    public async Task AdvanceToTheEndOfTheCalendar_ChargesEveryPhaseThatStartsBeforeIt_AndAnswers()
+    {
+        var start = new DateTimeOffset(2027, 3, 10, 8, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var body = MerchantHarness.Body(start);
+        body["periodRule"] = new JsonObject { ["periodType"] = "YEAR", ["periodCount"] = 4000 };
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+
+        var advance = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { to = "9999-12-31T00:00:00Z" });
+        var answered = await advance.WaitAsync(TimeSpan.FromSeconds(60));
+
+        answered.StatusCode.Should().Be(HttpStatusCode.OK, await answered.Content.ReadAsStringAsync());
+        var phases = (await m.SubscriptionAsync(subscriptionId))["phases"]!.AsArray();
+        phases.Select(p => (string)p!["periodStartTime"]!).Should().Equal("2027-03-10T08:00:00+00:00", "6027-03-10T08:00:00+00:00");
+    }
+
+    /// <summary>
+    /// An advance that waited for its turn behind the merchant's delete ran on a merchant that was gone, answered 200,
+    /// and left a clock that a merchant made again with that client id started with.
+    /// </summary>
+    [Fact]
+    public async Task AdvanceQueuedBehindADelete_Is404_AndLeavesNoClockBehind()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        var (arrived, release) = m.HoldAnswers();
+        var first = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "P1M" });
+        await arrived.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Queued in this order behind the first advance's run (the pauses let each call reach the merchant's gate).
+        var delete = m.Http.DeleteAsync(m.Control);
+        await Task.Delay(300);
+        var second = m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "P1Y" });
+        await Task.Delay(300);
+        release();
+        (await first).EnsureSuccessStatusCode();
+        var deleted = await delete;
+        var secondAnswer = await second;
+        await new Generated.EmulatorControlClient(m.Http).PutMerchantAsync(m.Merchant.ClientId, new Generated.MerchantBody
+        {
+            PublicKey = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo()),
+        });
+        var clock = (await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock"))!;
+
+        deleted.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        secondAnswer.StatusCode.Should().Be(HttpStatusCode.NotFound, await secondAnswer.Content.ReadAsStringAsync());
+        DateTimeOffset.Parse((string)clock["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(factory.Time.GetUtcNow(), "a merchant made again starts on the wall clock");
+    }
+
+    /// <summary>
     /// A webhook handler that, on the CREATE of one approval, approves another request: the second approval does not
     /// wait for the first one's run (which waits for the handler); that run delivers what the second caused.
     /// </summary>

@@ -34,7 +34,7 @@ public static class ClockApi
     /// delivery attempt that fell due has been made.
     /// </summary>
     public static async Task<Results<Ok<AdvanceView>, ProblemHttpResult>> AdvanceAsync(
-        string clientId, AdvanceBody body, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
+        string clientId, AdvanceBody body, MerchantClocks clocks, TimeMachine machine, MerchantRegistry merchants, CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
         DateTimeOffset target;
@@ -67,7 +67,9 @@ public static class ClockApi
         // "by" counts from the clock when this advance has its turn: overlapping advances add up.
         var (after, events) = await machine.AdvanceAsync(
             clientId, turn => body.By is { } step && IsoDuration.TryAdd(turn, step, out var later) ? later : Max(target, turn), cancellationToken);
-        return TypedResults.Ok(new AdvanceView(after, events));
+        return await merchants.FindAsync(clientId, cancellationToken) is null
+            ? ControlProblems.NotFound($"merchant '{clientId}' was deleted while this advance waited for its turn: nothing was run, and no clock was kept")
+            : TypedResults.Ok(new AdvanceView(after, events));
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

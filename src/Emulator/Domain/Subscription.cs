@@ -414,6 +414,13 @@ public sealed class Subscription
                     return Max(end, notBefore);
                 }
 
+                if (start == DateTimeOffset.MaxValue)
+                {
+                    // A phase that would start after the year 9999 never starts: nothing is due again (the time machine
+                    // charged it again and again, at the end of the calendar).
+                    return null;
+                }
+
                 // SPEC §10: phase 1 at authorization (or at a future start); later phases a lead time before they begin.
                 var due = NextPhaseNo == 1 ? start : start - deductionLead;
                 return Max(due, notBefore);

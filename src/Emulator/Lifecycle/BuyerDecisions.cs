@@ -43,6 +43,12 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
                 await machine.RunDueAsync(clientId, now, cancellationToken);
             }
         }
+        else
+        {
+            // The advance may be past its last look at what is due (this decision came at its very end): a run right
+            // after it makes what this caused, and finds nothing to do when the advance did it.
+            machine.RunDueAfterCurrentRun(clientId, now);
+        }
 
         return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
     }

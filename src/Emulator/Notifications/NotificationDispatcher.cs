@@ -120,7 +120,7 @@ public sealed class NotificationDispatcher(
         try
         {
             using var response = await SendAsync(NewRequest, pooled, origin, timeout.Token);
-            var text = await response.Content.ReadAsStringAsync(timeout.Token);
+            var text = Decode(await response.Content.ReadAsByteArrayAsync(timeout.Token), response.Content.Headers.ContentType?.CharSet);
             var kept = text.Length > KeptResponseChars ? text[..KeptResponseChars] : text;
             var acknowledged = (int)response.StatusCode == 200 && IsAcknowledgement(text);
             return ((int)response.StatusCode, kept, acknowledged ? DeliveryOutcomes.Acknowledged : DeliveryOutcomes.Rejected,
@@ -134,6 +134,31 @@ public sealed class NotificationDispatcher(
         {
             return (null, null, DeliveryOutcomes.Unreachable, Describe(ex));
         }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Whatever else a receiver's answer does to the client is this attempt's failure, recorded as such: it
+            // must not stop the run that carries every other subscription's notifications.
+            return (null, null, DeliveryOutcomes.Unreachable, $"the answer could not be read ({ex.GetType().Name}: {ex.Message})");
+        }
+    }
+
+    /// <summary>An answer's text in the charset it declares, or UTF-8 when it declares none or one that does not exist.</summary>
+    private static string Decode(byte[] body, string? charset)
+    {
+        var encoding = Encoding.UTF8;
+        if (charset is { Length: > 0 })
+        {
+            try
+            {
+                encoding = Encoding.GetEncoding(charset.Trim('"'));
+            }
+            catch (ArgumentException)
+            {
+                // An unknown charset (charset=bogus): read as UTF-8, as the acknowledgement is JSON.
+            }
+        }
+
+        return encoding.GetString(body);
     }
 
     /// <summary>

@@ -85,19 +85,30 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
         state = new ClockState(
             TimeSpan.FromMilliseconds((long)state.Offset.TotalMilliseconds),
             state.FrozenAt is { } frozen ? DateTimeOffset.FromUnixTimeMilliseconds(frozen.ToUnixTimeMilliseconds()) : null);
-        await database.WriteAsync(async work =>
+        // Only for a merchant that exists: a call that waited for its turn behind the merchant's delete (an advance
+        // queued behind it) must not leave a clock that a merchant made again with that client id would start with.
+        var saved = await database.WriteAsync(async work =>
         {
             var command = work.Command("""
-                INSERT INTO clocks (client_id, offset_ms, frozen_at) VALUES (@client, @offset, @frozen)
+                INSERT INTO clocks (client_id, offset_ms, frozen_at)
+                SELECT @client, @offset, @frozen WHERE EXISTS (SELECT 1 FROM merchants WHERE client_id = @client)
                 ON CONFLICT (client_id) DO UPDATE SET offset_ms = excluded.offset_ms, frozen_at = excluded.frozen_at
                 """);
             command.Bind("@client", clientId);
             command.Bind("@offset", (long)state.Offset.TotalMilliseconds);
             command.Bind("@frozen", state.FrozenAt?.ToUnixTimeMilliseconds());
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
         }, cancellationToken);
 
-        cache[clientId] = state;
+        if (saved)
+        {
+            cache[clientId] = state;
+        }
+        else
+        {
+            cache.TryRemove(clientId, out _);
+        }
+
         return state;
     }
 }
