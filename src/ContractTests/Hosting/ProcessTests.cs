@@ -57,6 +57,35 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         secondCertificate!.Thumbprint.Should().Be(firstCertificate!.Thumbprint, "the certificate made at first start is kept in the data directory");
     }
 
+    /// <summary>
+    /// A Client-Id outside printable ASCII was copied into the answer's client-id header, which Kestrel refuses to
+    /// write: HTTP 500 on every API path. (The in-process server does not check header values, so this runs the
+    /// process.)
+    /// </summary>
+    [Fact]
+    public async Task Process_ClientIdOutsideAscii_IsASignedParamIllegal_NotAnHttp500()
+    {
+        var (emulator, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (emulator)
+        {
+            using var handler = new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8 };
+            using var client = new HttpClient(handler) { BaseAddress = http };
+            var answers = new List<HttpResponseMessage>();
+            foreach (var path in new[] { "/ams/api/v1/subscriptions/create", "/ams/api/v1/nothing" })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+                request.Headers.TryAddWithoutValidation("Client-Id", "SANDBOX_caf\u00e9");
+                request.Headers.TryAddWithoutValidation("Request-Time", "1764000000000");
+                answers.Add(await client.SendAsync(request));
+            }
+
+            answers.Should().OnlyContain(a => a.StatusCode == System.Net.HttpStatusCode.OK, emulator.Output);
+            answers.Should().OnlyContain(a => a.Headers.Contains("signature"));
+            (await answers[0].Content.ReadAsStringAsync()).Should().Contain("header Client-Id: must be printable ASCII");
+            (await answers[1].Content.ReadAsStringAsync()).Should().Contain("NO_INTERFACE_DEF");
+        }
+    }
+
     [Fact]
     public async Task Process_WithACertificateOfItsOwn_ServesHttpsWithIt()
     {

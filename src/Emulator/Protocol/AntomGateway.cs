@@ -32,7 +32,7 @@ public sealed partial class AntomGateway(
     public async Task<IResult> HandleAsync(HttpContext http, string api, Handler handler, CancellationToken cancellationToken)
     {
         var path = http.Request.Path.Value + http.Request.QueryString.Value;
-        var clientId = http.Request.Headers["Client-Id"].ToString();
+        var clientId = ClientIdOf(http);
         AntomResponse response;
         string? transport = null;
         try
@@ -82,7 +82,7 @@ public sealed partial class AntomGateway(
             }
         }
         var body = Serialize(response);
-        return await TransportAsync(http, transport, path, clientId, options.Value.NumbersAsStrings ? WireNumbers.AsStrings(body) : body, cancellationToken);
+        return await TransportAsync(http, transport, path, clientId ?? "", options.Value.NumbersAsStrings ? WireNumbers.AsStrings(body) : body, cancellationToken);
     }
 
     /// <summary>
@@ -149,8 +149,15 @@ public sealed partial class AntomGateway(
         var result = HttpMethods.IsPost(http.Request.Method)
             ? AntomResult.NoInterfaceDefinition(path)
             : new AntomResult("METHOD_NOT_SUPPORTED", "F", $"{http.Request.Method} is not supported; Antom APIs take POST");
-        return Answer(path, http.Request.Headers["Client-Id"].ToString(), Serialize(new AntomResponse(result)));
+        return Answer(path, ClientIdOf(http) ?? "", Serialize(new AntomResponse(result)));
     }
+
+    /// <summary>
+    /// The request's <c>Client-Id</c>, or null when it is not printable ASCII (as Antom's client ids are): such a value
+    /// cannot go back in the answer's <c>client-id</c> header, which the web server refused to write (HTTP 500).
+    /// </summary>
+    private static string? ClientIdOf(HttpContext http) =>
+        http.Request.Headers["Client-Id"].ToString() is var header && header.All(c => c is >= ' ' and <= '~') ? header : null;
 
     /// <summary>Signs an already serialized body for the request path and answers with it (also used to replay).</summary>
     public IResult Answer(string path, string clientId, byte[] body, Func<byte[], string>? sign = null)
@@ -166,10 +173,15 @@ public sealed partial class AntomGateway(
         ? replayed.Body
         : JsonSerializer.SerializeToUtf8Bytes(response, response.GetType(), WireJson.Options);
 
-    private async Task<(AntomResponse Response, string? Transport)> ProcessAsync(HttpContext http, string api, string path, string clientId, Handler handler, CancellationToken cancellationToken)
+    private async Task<(AntomResponse Response, string? Transport)> ProcessAsync(HttpContext http, string api, string path, string? clientId, Handler handler, CancellationToken cancellationToken)
     {
         var headers = http.Request.Headers;
-        if (string.IsNullOrEmpty(clientId))
+        if (clientId is null)
+        {
+            return Fail(AntomResult.ParamIllegal("header Client-Id: must be printable ASCII, as Antom's client ids are"));
+        }
+
+        if (clientId.Length == 0)
         {
             return Fail(AntomResult.ParamIllegal("header Client-Id: is required"));
         }
