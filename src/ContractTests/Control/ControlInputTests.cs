@@ -63,6 +63,34 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         (await m.NowAsync()).Should().Be(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Digits of other scripts passed the duration's pattern and then failed to parse: HTTP 500.</summary>
+    [Theory]
+    [InlineData("clock/advance", "{\"by\":\"P\u0661M\"}", "by must be an ISO-8601 duration")]
+    [InlineData("clock/advance", "{\"by\":\"P1M\\n\"}", "by must be an ISO-8601 duration")]
+    [InlineData("faults", "{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"PT\u0661S\"}", "delay must be an ISO-8601 duration")]
+    public async Task Duration_WithDigitsOfAnotherScript_OrATrailingNewLine_Is400(string path, string body, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/{path}", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Contain(detail);
+        (await m.NowAsync()).Should().Be(Start, "nothing moved");
+    }
+
+    /// <summary>A delay that ends past the calendar (from the merchant's clock) made the notification go out at once.</summary>
+    [Fact]
+    public async Task DeliveryDelay_PastTheCalendar_HoldsTheNotification_InsteadOfSendingItAtOnce()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifyPayment", delivery = "delay", delay = "P8000Y" })).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+
+        m.Payments(subscriptionId).Should().BeEmpty("phase 1's notifyPayment is delayed past the end of the calendar");
+    }
+
     [Fact]
     public async Task DeliveryDelay_Zero_IsRefused()
     {

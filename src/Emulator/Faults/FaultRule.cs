@@ -72,5 +72,7 @@ public sealed record FaultRule
 
     /// <summary>When a delivery delayed at <paramref name="at"/> is due, with calendar arithmetic (P1M after 31 January is the end of February).</summary>
     public DateTimeOffset DelayedFrom(DateTimeOffset at) =>
-        Delay is not null && Control.IsoDuration.TryAdd(at, Delay, out var due) ? due : at;
+        Delay is null ? at
+        : Control.IsoDuration.TryAdd(at, Delay, out var due) ? due
+        : DateTimeOffset.MaxValue; // Past the calendar (P8000Y from 2027): never, rather than at once.
 }
