@@ -395,24 +395,46 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         ledger.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged", "the answer is JSON: read as UTF-8, it is the acknowledgement");
     }
 
-    /// <summary>A receiver written by hand on a socket: answers every request with the acknowledgement and one Content-Type.</summary>
+    /// <summary>
+    /// A receiver that answers 200 with a body that never ends: the whole answer was read, however large (hundreds of
+    /// megabytes in memory), and here until the notification timeout. Now a bounded start of it is read, and the attempt
+    /// is rejected at once.
+    /// </summary>
+    [Fact]
+    public async Task AnswerThatNeverEnds_IsReadOnlyInPart_AndRejectedAtOnce()
+    {
+        using var receiver = RawReceiver.Start("application/json", endless: true);
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http, "SANDBOX_T", true, receiver.Url, receiver.Url, Start);
+        var body = MerchantHarness.Body(Start);
+        (await new AntomTestClient(http).CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+
+        var approve = await http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+        var ledger = (await http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
+
+        approve.StatusCode.Should().Be(HttpStatusCode.OK);
+        var attempts = ledger.SelectMany(n => n!["attempts"]!.AsArray()).ToList();
+        attempts.Should().HaveCount(2).And.OnlyContain(a => (string)a!["outcome"]! == "rejected" && (int)a["httpStatus"]! == 200, "the answer is not an acknowledgement, and was not waited for to its end");
+    }
+
+    /// <summary>A receiver written by hand on a socket: answers every request with the acknowledgement and one Content-Type, or with a body that never ends.</summary>
     private sealed class RawReceiver : IDisposable
     {
         private readonly System.Net.Sockets.TcpListener listener = new(IPAddress.Loopback, 0);
 
         public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/notify";
 
-        public static RawReceiver Start(string contentType)
+        public static RawReceiver Start(string contentType, bool endless = false)
         {
             var receiver = new RawReceiver();
             receiver.listener.Start();
-            _ = Task.Run(() => receiver.AcceptAsync(contentType));
+            _ = Task.Run(() => receiver.AcceptAsync(contentType, endless));
             return receiver;
         }
 
         public void Dispose() => listener.Stop();
 
-        private async Task AcceptAsync(string contentType)
+        private async Task AcceptAsync(string contentType, bool endless)
         {
             while (true)
             {
@@ -426,11 +448,11 @@ public sealed class DeliveryTests(EmulatorFactory factory)
                     return;
                 }
 
-                _ = Task.Run(() => AnswerAsync(socket, contentType));
+                _ = Task.Run(() => AnswerAsync(socket, contentType, endless));
             }
         }
 
-        private static async Task AnswerAsync(System.Net.Sockets.Socket socket, string contentType)
+        private static async Task AnswerAsync(System.Net.Sockets.Socket socket, string contentType, bool endless)
         {
             using (socket)
             {
@@ -456,10 +478,34 @@ public sealed class DeliveryTests(EmulatorFactory factory)
                     length += await socket.ReceiveAsync(buffer.AsMemory(length));
                 }
 
+                if (endless)
+                {
+                    await SendEndlessAsync(socket, contentType);
+                    return;
+                }
+
                 var ack = System.Text.Encoding.UTF8.GetBytes(Emulator.Testing.NotificationInbox.Acknowledgement);
                 var head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {contentType}\r\nContent-Length: {ack.Length}\r\nConnection: close\r\n\r\n");
                 await socket.SendAsync((byte[])[.. head, .. ack]);
                 socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+            }
+        }
+
+        /// <summary>Chunks of spaces until the client goes away.</summary>
+        private static async Task SendEndlessAsync(System.Net.Sockets.Socket socket, string contentType)
+        {
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n\r\n"));
+            var chunk = System.Text.Encoding.ASCII.GetBytes($"4000\r\n{new string(' ', 0x4000)}\r\n");
+            try
+            {
+                while (true)
+                {
+                    await socket.SendAsync(chunk);
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The emulator read what it wanted and closed the connection.
             }
         }
     }

@@ -120,7 +120,7 @@ public sealed class NotificationDispatcher(
         try
         {
             using var response = await SendAsync(NewRequest, pooled, origin, timeout.Token);
-            var text = Decode(await response.Content.ReadAsByteArrayAsync(timeout.Token), response.Content.Headers.ContentType?.CharSet);
+            var text = Decode(await ReadAtMostAsync(response.Content, MaxReadResponseBytes, timeout.Token), response.Content.Headers.ContentType?.CharSet);
             var kept = text.Length > KeptResponseChars ? text[..KeptResponseChars] : text;
             var acknowledged = (int)response.StatusCode == 200 && IsAcknowledgement(text);
             return ((int)response.StatusCode, kept, acknowledged ? DeliveryOutcomes.Acknowledged : DeliveryOutcomes.Rejected,
@@ -139,6 +139,34 @@ public sealed class NotificationDispatcher(
             // Whatever else a receiver's answer does to the client is this attempt's failure, recorded as such: it
             // must not stop the run that carries every other subscription's notifications.
             return (null, null, DeliveryOutcomes.Unreachable, $"the answer could not be read ({ex.GetType().Name}: {ex.Message})");
+        }
+    }
+
+    /// <summary>
+    /// How much of a receiver's answer is read: far more than the acknowledgement takes, and a bound on what a receiver
+    /// that answers with hundreds of megabytes costs (the whole answer was read, however large).
+    /// </summary>
+    private const int MaxReadResponseBytes = 64 * 1024;
+
+    /// <summary>The answer's first <paramref name="limit"/> bytes (the rest is not read; the connection is not reused).</summary>
+    private static async Task<byte[]> ReadAtMostAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(limit);
+        try
+        {
+            var length = 0;
+            int read;
+            while (length < limit && (read = await stream.ReadAsync(buffer.AsMemory(length, limit - length), cancellationToken)) > 0)
+            {
+                length += read;
+            }
+
+            return buffer[..length];
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -172,7 +200,7 @@ public sealed class NotificationDispatcher(
         {
             try
             {
-                var response = await httpClients.CreateClient(pooled ? HttpClientName : NewConnectionClientName).SendAsync(request, cancellationToken);
+                var response = await httpClients.CreateClient(pooled ? HttpClientName : NewConnectionClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 if (ClosesAfterEachAnswer(response))
                 {
                     // Known before the answer is read, so before its connection goes back to the pool.
@@ -188,7 +216,7 @@ public sealed class NotificationDispatcher(
         }
 
         using var again = newRequest();
-        return await httpClients.CreateClient(NewConnectionClientName).SendAsync(again, cancellationToken);
+        return await httpClients.CreateClient(NewConnectionClientName).SendAsync(again, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
     /// <summary>
