@@ -21,6 +21,7 @@ public sealed class ControlInputTests(EmulatorFactory factory)
     [InlineData("localhost:8081/antom/notify")]
     [InlineData("ftp://merchant.example/notify")]
     [InlineData("file:///etc/passwd")]
+    [InlineData("http://127.0.0.1:9/x\u0000y")]
     public async Task Merchant_NotificationUrlNotHttp_IsRefused(string url)
     {
         var http = factory.CreateClient();

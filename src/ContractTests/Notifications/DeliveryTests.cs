@@ -396,6 +396,23 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// An answer holding a NUL character: PostgreSQL could not store the attempt, so the approval answered HTTP 500
+    /// after it was saved, and the background loop sent the notifications again every second.
+    /// </summary>
+    [Fact]
+    public async Task AnswerWithANulCharacter_IsRecordedWithoutIt()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((200, NotificationInbox.Acknowledgement + "\u0000"));
+
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var ledger = await m.NotificationsAsync($"?subscriptionId={subscriptionId}");
+
+        ledger.Should().HaveCount(2);
+        ledger.Should().OnlyContain(n => ((string)n!["attempts"]![0]!["responseBody"]!).EndsWith("}\uFFFD", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// A receiver that answers 200 with a body that never ends: the whole answer was read, however large (hundreds of
     /// megabytes in memory), and here until the notification timeout. Now a bounded start of it is read, and the attempt
     /// is rejected at once.

@@ -121,7 +121,9 @@ public sealed class NotificationDispatcher(
         {
             using var response = await SendAsync(NewRequest, pooled, origin, timeout.Token);
             var text = Decode(await ReadAtMostAsync(response.Content, MaxReadResponseBytes, timeout.Token), response.Content.Headers.ContentType?.CharSet);
-            var kept = text.Length > KeptResponseChars ? text[..KeptResponseChars] : text;
+            // NUL cannot be stored in a PostgreSQL text column (the attempt could not be recorded, and the run failed
+            // again every second): kept as U+FFFD, as the ledger shows an answer, not its bytes.
+            var kept = (text.Length > KeptResponseChars ? text[..KeptResponseChars] : text).Replace('\0', '\uFFFD');
             var acknowledged = (int)response.StatusCode == 200 && IsAcknowledgement(text);
             return ((int)response.StatusCode, kept, acknowledged ? DeliveryOutcomes.Acknowledged : DeliveryOutcomes.Rejected,
                 acknowledged ? null : "the answer was not HTTP 200 with result.resultStatus S");

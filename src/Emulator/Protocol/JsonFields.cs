@@ -120,8 +120,14 @@ public sealed partial class JsonFields
     private static readonly HashSet<string> BrowserSchemes = new(StringComparer.OrdinalIgnoreCase) { "javascript", "data", "vbscript", "file", "ftp", "blob", "about", "filesystem" };
 
     /// <summary>Whether <paramref name="text"/> is an absolute http or https URL: what a notification can be sent to.</summary>
-    public static bool IsHttpUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
-        Uri.TryCreate(text, UriKind.Absolute, out uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    public static bool IsHttpUrl(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri)
+    {
+        uri = null;
+
+        // A control character (NUL above all, which PostgreSQL cannot store) is in no URL a notification can go to.
+        return !text.Any(char.IsControl)
+            && Uri.TryCreate(text, UriKind.Absolute, out uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    }
 
     public int? Integer(string name, int min, bool required = false, int max = int.MaxValue)
     {
