@@ -64,6 +64,26 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         (await m.NowAsync()).Should().Be(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>A key version the Signature header cannot carry was accepted, and every signed call naming it failed.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("a,b=c")]
+    [InlineData("1\n")]
+    [InlineData("12345678901234567")]
+    public async Task Merchant_KeyVersionTheSignatureHeaderCannotCarry_IsRefused(string keyVersion)
+    {
+        var http = factory.CreateClient();
+
+        var response = await http.PutAsJsonAsync("/_emulator/v1/merchants/SANDBOX_KEYVERSION", new
+        {
+            publicKey = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo()),
+            keyVersion,
+        });
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("keyVersion must be 1 to 16 ASCII letters or digits");
+    }
+
     /// <summary>Digits of other scripts passed the duration's pattern and then failed to parse: HTTP 500.</summary>
     [Theory]
     [InlineData("clock/advance", "{\"by\":\"P\u0661M\"}", "by must be an ISO-8601 duration")]

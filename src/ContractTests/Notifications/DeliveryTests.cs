@@ -396,6 +396,31 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// A notification refused in the last minute of the year 9999 has no retry left in the calendar: working out its
+    /// retry overflowed, the attempt was never recorded, and the run failed again every second.
+    /// </summary>
+    [Fact]
+    public async Task NotificationRefusedAtTheEndOfTheCalendar_IsExhausted_NotRetriedForever()
+    {
+        var start = new DateTimeOffset(9999, 12, 30, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var body = MerchantHarness.Body(start);
+        body["periodRule"] = new JsonObject { ["periodType"] = "DAY", ["periodCount"] = 1 };
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+        await m.AdvanceToAsync(new DateTimeOffset(9999, 12, 31, 23, 59, 0, TimeSpan.Zero));
+        m.Receiver.Answer = _ => Task.FromResult((500, "down"));
+
+        var cancel = await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"));
+        var advance = await m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { by = "PT30S" });
+        var notice = (await m.NotificationsAsync($"?subscriptionId={subscriptionId}&kind=notifySubscription")).Last()!;
+
+        cancel.ResultCode.Should().Be("SUCCESS");
+        advance.StatusCode.Should().Be(HttpStatusCode.OK, await advance.Content.ReadAsStringAsync());
+        ((string)notice["status"]!).Should().Be("exhausted", "no retry fits in the calendar");
+        notice["attempts"]!.AsArray().Should().ContainSingle();
+    }
+
+    /// <summary>
     /// An answer holding a NUL character: PostgreSQL could not store the attempt, so the approval answered HTTP 500
     /// after it was saved, and the background loop sent the notifications again every second.
     /// </summary>

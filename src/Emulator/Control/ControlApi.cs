@@ -84,6 +84,12 @@ public static class ControlApi
             return ControlProblems.BadRequest($"clientId must be printable ASCII without spaces or '/', as Antom's client ids are (got '{clientId}')");
         }
 
+        if (body.KeyVersion is { } keyVersion && (keyVersion.Length is 0 or > 16 || !keyVersion.All(char.IsAsciiLetterOrDigit)))
+        {
+            // It is sent back in the Signature header (keyVersion=…), where a comma, a space or a new line cannot go.
+            return ControlProblems.BadRequest($"keyVersion must be 1 to 16 ASCII letters or digits, as the Signature header carries it (got '{keyVersion}')");
+        }
+
         if (!RsaKeys.TryNormalizePublicKey(body.PublicKey, out var publicKey, out var error))
         {
             return ControlProblems.BadRequest(error);

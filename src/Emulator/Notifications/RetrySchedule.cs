@@ -16,5 +16,7 @@ public static class RetrySchedule
 
     /// <summary>When to try again after scheduled attempt <paramref name="attempt"/> failed, or null when that was the last.</summary>
     public static DateTimeOffset? Next(DateTimeOffset failedAt, int attempt, bool sandbox) =>
-        sandbox || attempt > Intervals.Count ? null : failedAt + Intervals[attempt - 1];
+        sandbox || attempt > Intervals.Count || DateTimeOffset.MaxValue - failedAt < Intervals[attempt - 1]
+            ? null // No retry past the end of the calendar: the notification is exhausted (the run failed every second).
+            : failedAt + Intervals[attempt - 1];
 }
