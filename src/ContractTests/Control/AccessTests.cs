@@ -45,6 +45,23 @@ public sealed class AccessTests(EmulatorFactory factory)
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
     }
 
+    /// <summary>A sign-in form that cannot be read (a NUL, a multipart body without its boundary) was an HTTP 500.</summary>
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded", "token=a&back=%00")]
+    [InlineData("multipart/form-data", "token=a")]
+    public async Task SignIn_UnreadableForm_Is400SayingSo(string contentType, string body)
+    {
+        await using var secured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:AdminToken", "s3cret"));
+        var browser = secured.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var content = new StringContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        var response = await browser.PostAsync("/_emulator/login", content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("The form could not be read.");
+    }
+
     [Fact]
     public async Task Dashboard_WithAdminToken_ABrowserSignsInOnce_ThenTheCookieCarriesTheToken()
     {

@@ -94,7 +94,18 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
         var back = http.Request.Query["back"].ToString();
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType)
         {
-            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            IFormCollection form;
+            try
+            {
+                form = await http.Request.ReadFormAsync(http.RequestAborted);
+            }
+            catch (InvalidDataException)
+            {
+                // A NUL, a broken multipart body: a 400 saying so, as the dashboard's own forms answer (it was a 500).
+                await Form(http, "", "The form could not be read.", StatusCodes.Status400BadRequest);
+                return;
+            }
+
             back = form["back"].ToString();
             if (Matches(form["token"].ToString(), token))
             {
