@@ -204,6 +204,7 @@ public static class MalformedRequestCases
         yield return Transport("Request-Time not a time", r => r with { RequestTime = "yesterday" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
         yield return Transport("Request-Time of 5 digits", r => r with { RequestTime = "12345" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
         yield return Transport("Request-Time of 20 digits", r => r with { RequestTime = "17959613096800445170" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
+        yield return Transport("Request-Time in Arabic-Indic digits", r => r with { RequestTime = "\u0661\u0667\u0666\u0664\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0660" }, Param, "header Request-Time: must be a time since the epoch in 10 to 19 digits");
         yield return Transport("missing Signature", r => r with { OmitSignature = true }, "INVALID_SIGNATURE", "header Signature is missing");
         yield return Transport("signed with a stranger's key", r => r with { Key = StrangerKey.Value }, "INVALID_SIGNATURE", "does not verify");
         yield return Transport("signature not base64", r => r with { SignatureHeader = _ => "algorithm=RSA256,keyVersion=1,signature=%%%not-base64" }, "INVALID_SIGNATURE", "not URL-encoded base64");

@@ -534,6 +534,7 @@ public sealed partial class AntomGateway(
         return null;
     }
 
-    [GeneratedRegex(@"^(\d{10,19}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)$")]
+    // ASCII digits (\d takes every script's), to the very end.
+    [GeneratedRegex(@"^([0-9]{10,19}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)\z")]
     private static partial Regex RequestTimeFormat();
 }
