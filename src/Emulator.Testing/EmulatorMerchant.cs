@@ -106,7 +106,12 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>Lets this merchant's clock tick with wall time again.</summary>
     public Task<JsonObject> ResumeClockAsync() => PostAsync($"{Control}/clock/resume", null);
 
-    /// <summary>Settles a refund a fault left <c>PROCESSING</c> (<c>"effect":"processing"</c>): <c>SUCCESS</c> or <c>FAIL</c> now, on the merchant's clock.</summary>
+    /// <summary>
+    /// Settles a refund a fault left <c>PROCESSING</c> (<c>"effect":"processing"</c>): <paramref name="status"/>
+    /// <c>SUCCESS</c> or <c>FAIL</c>, now, on the merchant's clock. The <c>REFUND_IN_PROCESS</c> answer carries no
+    /// <paramref name="refundId"/>: take it from <c>inquiryRefund</c> by the <c>refundRequestId</c>, or from the
+    /// subscription's <c>refunds</c>.
+    /// </summary>
     public Task<JsonObject> SettleRefundAsync(string refundId, string status) => PostAsync($"{Control}/refunds/{Uri.EscapeDataString(refundId)}/settle", new { status });
 
     /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
