@@ -379,7 +379,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     [Fact]
     public async Task AcknowledgementWithAnUnknownCharset_IsReadAsUtf8_AndTheRunGoesOn()
     {
-        using var receiver = RawReceiver.Start("application/json; charset=bogus");
+        await using var receiver = Http10Receiver.Start("application/json; charset=bogus");
         var http = factory.CreateClient();
         var merchant = await TestMerchant.CreateAsync(http, "SANDBOX_T", true, receiver.Url, receiver.Url, Start);
         var body = MerchantHarness.Body(Start);
@@ -445,7 +445,7 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     [Fact]
     public async Task AnswerThatNeverEnds_IsReadOnlyInPart_AndRejectedAtOnce()
     {
-        using var receiver = RawReceiver.Start("application/json", endless: true);
+        await using var receiver = Http10Receiver.Start(endless: true);
         var http = factory.CreateClient();
         var merchant = await TestMerchant.CreateAsync(http, "SANDBOX_T", true, receiver.Url, receiver.Url, Start);
         var body = MerchantHarness.Body(Start);
@@ -457,98 +457,5 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         approve.StatusCode.Should().Be(HttpStatusCode.OK);
         var attempts = ledger.SelectMany(n => n!["attempts"]!.AsArray()).ToList();
         attempts.Should().HaveCount(2).And.OnlyContain(a => (string)a!["outcome"]! == "rejected" && (int)a["httpStatus"]! == 200, "the answer is not an acknowledgement, and was not waited for to its end");
-    }
-
-    /// <summary>A receiver written by hand on a socket: answers every request with the acknowledgement and one Content-Type, or with a body that never ends.</summary>
-    private sealed class RawReceiver : IDisposable
-    {
-        private readonly System.Net.Sockets.TcpListener listener = new(IPAddress.Loopback, 0);
-
-        public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/notify";
-
-        public static RawReceiver Start(string contentType, bool endless = false)
-        {
-            var receiver = new RawReceiver();
-            receiver.listener.Start();
-            _ = Task.Run(() => receiver.AcceptAsync(contentType, endless));
-            return receiver;
-        }
-
-        public void Dispose() => listener.Stop();
-
-        private async Task AcceptAsync(string contentType, bool endless)
-        {
-            while (true)
-            {
-                System.Net.Sockets.Socket socket;
-                try
-                {
-                    socket = await listener.AcceptSocketAsync();
-                }
-                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                _ = Task.Run(() => AnswerAsync(socket, contentType, endless));
-            }
-        }
-
-        private static async Task AnswerAsync(System.Net.Sockets.Socket socket, string contentType, bool endless)
-        {
-            using (socket)
-            {
-                var buffer = new byte[64 * 1024];
-                var length = 0;
-                int headerEnd;
-                while ((headerEnd = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-                {
-                    var read = await socket.ReceiveAsync(buffer.AsMemory(length));
-                    if (read == 0)
-                    {
-                        return;
-                    }
-
-                    length += read;
-                }
-
-                var contentLength = System.Text.Encoding.ASCII.GetString(buffer, 0, headerEnd).Split("\r\n")
-                    .Where(h => h.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
-                    .Select(h => int.Parse(h["content-length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
-                while (length < headerEnd + 4 + contentLength)
-                {
-                    length += await socket.ReceiveAsync(buffer.AsMemory(length));
-                }
-
-                if (endless)
-                {
-                    await SendEndlessAsync(socket, contentType);
-                    return;
-                }
-
-                var ack = System.Text.Encoding.UTF8.GetBytes(Emulator.Testing.NotificationInbox.Acknowledgement);
-                var head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {contentType}\r\nContent-Length: {ack.Length}\r\nConnection: close\r\n\r\n");
-                await socket.SendAsync((byte[])[.. head, .. ack]);
-                socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
-            }
-        }
-
-        /// <summary>Chunks of spaces until the client goes away.</summary>
-        private static async Task SendEndlessAsync(System.Net.Sockets.Socket socket, string contentType)
-        {
-            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: {contentType}\r\nTransfer-Encoding: chunked\r\n\r\n"));
-            var chunk = System.Text.Encoding.ASCII.GetBytes($"4000\r\n{new string(' ', 0x4000)}\r\n");
-            try
-            {
-                while (true)
-                {
-                    await socket.SendAsync(chunk);
-                }
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // The emulator read what it wanted and closed the connection.
-            }
-        }
     }
 }

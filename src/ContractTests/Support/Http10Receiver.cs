@@ -5,18 +5,23 @@ using System.Text;
 namespace ContractTests.Support;
 
 /// <summary>
-/// A notification receiver that speaks HTTP/1.0 as Python's stock <c>http.server</c> does: one request per connection,
-/// an <c>HTTP/1.0 200</c> answer with the acknowledgement, then the connection closed.
+/// A notification receiver written on a socket, that speaks HTTP/1.0 as Python's stock <c>http.server</c> does: one
+/// request per connection, an <c>HTTP/1.0 200</c> answer with the acknowledgement, then the connection closed. It can
+/// also answer what a framework would not let a test write: any Content-Type, or a body that never ends.
 /// </summary>
 public sealed class Http10Receiver : IAsyncDisposable
 {
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource stop = new();
     private readonly Task accepting;
+    private readonly string contentType;
+    private readonly bool endless;
     private int requests;
 
-    private Http10Receiver()
+    private Http10Receiver(string contentType, bool endless)
     {
+        this.contentType = contentType;
+        this.endless = endless;
         listener.Start();
         accepting = AcceptAsync();
     }
@@ -26,7 +31,9 @@ public sealed class Http10Receiver : IAsyncDisposable
     /// <summary>Requests read whole and acknowledged.</summary>
     public int Requests => Volatile.Read(ref requests);
 
-    public static Http10Receiver Start() => new();
+    /// <param name="contentType">The answer's Content-Type (<c>application/json; charset=bogus</c>, say).</param>
+    /// <param name="endless">Answer 200 with a body of spaces that goes on until the client closes the connection.</param>
+    public static Http10Receiver Start(string contentType = "application/json", bool endless = false) => new(contentType, endless);
 
     public async ValueTask DisposeAsync()
     {
@@ -79,10 +86,34 @@ public sealed class Http10Receiver : IAsyncDisposable
             }
 
             Interlocked.Increment(ref requests);
+            if (endless)
+            {
+                await SendEndlessAsync(socket);
+                return;
+            }
+
             var body = Encoding.UTF8.GetBytes(NotificationInbox.Acknowledgement);
-            var head = Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+            var head = Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: {contentType}\r\nContent-Length: {body.Length}\r\n\r\n");
             await socket.SendAsync((byte[])[.. head, .. body]);
             socket.Shutdown(SocketShutdown.Both);
+        }
+    }
+
+    /// <summary>An HTTP/1.0 body without a length ends when the connection does: spaces until the client goes away.</summary>
+    private async Task SendEndlessAsync(Socket socket)
+    {
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: {contentType}\r\n\r\n"));
+        var chunk = Encoding.ASCII.GetBytes(new string(' ', 16 * 1024));
+        try
+        {
+            while (true)
+            {
+                await socket.SendAsync(chunk);
+            }
+        }
+        catch (SocketException)
+        {
+            // The emulator read what it wanted and closed the connection.
         }
     }
 }
