@@ -358,13 +358,12 @@ public sealed class Subscription
     /// </summary>
     private DateTimeOffset ServedUntilAfterCancel(DateTimeOffset at)
     {
-        var last = NextPhaseNo - 1;
         var periodEnd = at;
-        if (last >= 1 && LastChargedPhaseEnd is { } lastEnd)
+        if (LastChargedPhaseEnd is { } lastEnd)
         {
             // The last charged phase has started: it is the one running. Charged ahead and not started: the one before
             // it is running, and ends where it starts.
-            var lastStart = LastPhaseStart ?? PhaseStart(last);
+            var lastStart = LastPhaseStart ?? PhaseStart(NextPhaseNo - 1);
             periodEnd = lastStart <= at ? lastEnd : lastStart;
         }
 

@@ -341,15 +341,10 @@ public sealed partial class SubscriptionService(
     /// Keeps a business <c>F</c> a fault answered with as the request id's first answer, as Antom keeps a real one; a
     /// request id already answered keeps its answer. Nothing else is written.
     /// </summary>
-    private async Task<AntomResponse> KeepInjectedAsync(GatewayRequest request, string api, string requestId, AntomResult injected, CancellationToken cancellationToken)
-    {
-        var answer = new AntomResponse(injected);
-        var body = Encoding.UTF8.GetString(AntomGateway.Serialize(answer));
-        await database.WriteAsync(
-            work => IdempotencyStore.TryInsertAsync(work, request.Merchant.ClientId, api, requestId, request.CanonicalBodyHash, body, cancellationToken),
+    private Task<AntomResponse> KeepInjectedAsync(GatewayRequest request, string api, string requestId, AntomResult injected, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            work => FirstAnswerAsync(work, request.Merchant.ClientId, api, requestId, request, injected, AntomGateway.Serialize(new AntomResponse(injected)), cancellationToken),
             cancellationToken);
-        return answer;
-    }
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, GatewayRequest request, CancellationToken cancellationToken)
     {
