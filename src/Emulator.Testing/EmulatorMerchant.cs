@@ -114,6 +114,16 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// </summary>
     public Task<JsonObject> SettleRefundAsync(string refundId, string status) => PostAsync($"{Control}/refunds/{Uri.EscapeDataString(refundId)}/settle", new { status });
 
+    /// <summary>
+    /// Settles a period's payment a deduction fault left under way (<c>PAYMENT_IN_PROCESS</c>,
+    /// <c>"effect":"processing"</c>): <paramref name="status"/> <c>SUCCESS</c>, or <c>FAIL</c> with a deduction
+    /// <paramref name="resultCode"/> (default <c>PROCESS_FAIL</c>), now, on the merchant's clock. Returns the phase once its
+    /// notifyPayment has had a delivery attempt. The <paramref name="paymentId"/> is in the subscription's <c>phases</c>
+    /// (and in the advance's <c>paymentProcessing</c> event).
+    /// </summary>
+    public Task<JsonObject> SettlePaymentAsync(string paymentId, string status, string? resultCode = null) =>
+        PostAsync($"{Control}/payments/{Uri.EscapeDataString(paymentId)}/settle", new { status, resultCode });
+
     /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
     public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{notificationId}/redeliver", null);
 

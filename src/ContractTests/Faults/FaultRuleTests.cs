@@ -121,7 +121,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"probability\":1.5}", "probability must be between 0 and 1")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"probability\":\"NaN\"}", "probability must be between 0 and 1")]
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"P3M\"}", "at most PT1H")]
-    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"delay\":\"PT5S\"}", "delay applies to a delay fault (transport or delivery delay), and to a refund left processing")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"delay\":\"PT5S\"}", "delay applies to a delay fault (transport or delivery delay), and to a refund or a period's payment left processing")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"effect\":\"applied\"}", "it applies to a U result code or a timeout, reset or http500")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"effect\":\"applied\"}", "it applies to a U result code")]
     [InlineData("{\"target\":\"change\",\"resultCode\":\"PROCESS_FAIL\",\"match\":{\"phaseNo\":2}}", "apply to deduction and notifyPayment")]

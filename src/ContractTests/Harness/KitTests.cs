@@ -101,6 +101,29 @@ public sealed class KitTests
         ((string)failed.Json["refundStatus"]!).Should().Be("FAIL");
     }
 
+    /// <summary>A merchant's test of an update during a renewal: the payment under way, then settled by the test.</summary>
+    [Fact]
+    public async Task Kit_LeavesARenewalUnderWay_AndSettlesIt()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var create = Support.MerchantHarness.Body(start);
+        (await merchant.CallAsync("create", create)).ResultCode.Should().Be("SUCCESS");
+        var subscriptionId = (string)(await merchant.ApproveAsync((string)create["subscriptionRequestId"]!))["subscriptionId"]!;
+        await merchant.AddFaultAsync(new { target = "deduction", resultCode = "PAYMENT_IN_PROCESS", effect = "processing", match = new { phaseNo = 2 } });
+
+        var events = await merchant.AdvanceAsync("P1M");
+        var paymentId = (string)events.Single(e => (string)e!["type"]! == "paymentProcessing")!["paymentId"]!;
+        var update = await merchant.CallAsync("update", new { subscriptionUpdateRequestId = "kit-upd-1", subscriptionId, subscriptionDescription = "Gold" });
+        var settled = await merchant.SettlePaymentAsync(paymentId, "SUCCESS");
+        var notified = await merchant.WaitForNotificationAsync(n => n.IsPayment && (string)n.Json["phaseNo"]! == "2");
+
+        update.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT");
+        ((string)settled["resultCode"]!).Should().Be("SUCCESS");
+        ((string)notified.Json["paymentId"]!).Should().Be(paymentId);
+    }
+
     [Fact]
     public async Task Kit_CallWithoutAnAntomAnswer_SaysWhy_InsteadOfThrowing()
     {

@@ -34,6 +34,7 @@ public static class ControlApi
         merchant.MapGet("/api-calls", ListApiCallsAsync).WithName("ListApiCalls");
         merchant.MapClockApi();
         merchant.MapRefundsApi();
+        merchant.MapPaymentsApi();
         merchant.MapNotificationsApi();
         root.MapFaultsApi(merchant);
         return app;

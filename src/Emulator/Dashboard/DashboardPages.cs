@@ -109,7 +109,7 @@ public static class DashboardPages
         body.Append($"<select name=\"kind\"><option>resultCode</option><option>transport</option><option>delivery</option></select> ");
         body.Append($"<input name=\"value\" list=\"fault-values\" placeholder=\"RISK_REJECT, reset, drop…\"> times <input name=\"times\" value=\"1\" size=\"3\"> skip <input name=\"skip\" value=\"0\" size=\"3\"> delay <input name=\"delay\" placeholder=\"PT5M\" size=\"6\"> ");
         body.Append($"<label title=\"a U result code, timeout, reset or http500 whose change still takes place\"><input type=\"radio\" name=\"effect\" value=\"{FaultTargets.Applied}\"> effect applied</label> ");
-        body.Append($"<label title=\"a U result code of refund: the refund is taken and stays PROCESSING (for delay, else until settled)\"><input type=\"radio\" name=\"effect\" value=\"{FaultTargets.Processing}\"> refund left processing</label><br>");
+        body.Append($"<label title=\"a U result code of refund or deduction: the refund or the period's payment is taken and stays under way (for delay, else until settled)\"><input type=\"radio\" name=\"effect\" value=\"{FaultTargets.Processing}\"> left processing (refund or payment)</label><br>");
         body.Append("Only for subscription <input name=\"subscriptionId\" size=\"22\"> request <input name=\"subscriptionRequestId\" size=\"16\"> ");
         body.Append("phase <input name=\"phaseNo\" size=\"3\"> from phase <input name=\"fromPhaseNo\" size=\"3\"> probability <input name=\"probability\" placeholder=\"0.5\" size=\"4\"> ");
         body.Append("<button id=\"add-fault-button\" type=\"submit\">Add fault</button></form>");

@@ -14,4 +14,8 @@ public sealed record Phase(
     DateTimeOffset? PaymentTime)
 {
     public bool Succeeded => ResultStatus == "S";
+
+    /// <summary>Taken and not done yet (a deduction fault left it processing): no notifyPayment, not listed by inquireSubscriptionPayment.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool UnderWay => ResultStatus == "U";
 }

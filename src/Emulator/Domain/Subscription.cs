@@ -108,6 +108,21 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? LastPhaseEnd { get; private set; }
 
+    /// <summary>
+    /// The period's payment under way, when a deduction fault left it processing (README "deduction"): its phase is
+    /// charged (the next one is the phase after) but not done, and nothing else of the subscription is due until it settles.
+    /// </summary>
+    [JsonInclude]
+    public Phase? PaymentUnderWay { get; private set; }
+
+    /// <summary>When <see cref="PaymentUnderWay"/> succeeds by itself (merchant clock); null: only when a test settles it.</summary>
+    [JsonInclude]
+    public DateTimeOffset? PaymentSettlesAt { get; private set; }
+
+    /// <summary>When the last payment under way settled: nothing that fell due while it was under way is done before then.</summary>
+    [JsonInclude]
+    public DateTimeOffset? PaymentSettledAt { get; private set; }
+
     /// <summary>When the last change was made: nothing it moved is due before it (the clock never reads backwards).</summary>
     [JsonInclude]
     public DateTimeOffset? ChangedAt { get; private set; }
@@ -204,6 +219,15 @@ public sealed class Subscription
     /// </summary>
     public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)
     {
+        if (Status == SubscriptionStatus.Active && PaymentUnderWay is { } underWay)
+        {
+            // SPEC §3.4: Antom refuses an update while a deduction runs; here one runs only when a fault left it processing.
+            return Outcome.Refused(
+                $"the payment of phase {underWay.PhaseNo} ({underWay.PaymentId}), taken at {underWay.PaymentCreateTime:O}, is still being processed"
+                + (PaymentSettlesAt is { } settles ? $" (until {settles:O})" : "") + "; update again once it is done, with a new subscriptionUpdateRequestId",
+                "UPDATE_FORBIDDEN_DURING_PAYMENT");
+        }
+
         // Only an ACTIVE subscription is checked here; Modify expires a request whose authorization window closed.
         if (Status == SubscriptionStatus.Active && update.NextSubscriptionDate is { } next)
         {
@@ -396,8 +420,23 @@ public sealed class Subscription
     /// <summary>Start of phase <paramref name="phaseNo"/> with calendar arithmetic from the anchor (SPEC §10).</summary>
     public DateTimeOffset PhaseStart(int phaseNo) => Plan.PeriodRule.Add(AnchorTime, phaseNo - AnchorPhaseNo);
 
-    /// <summary>When this subscription next needs the time machine, or null when it never will again.</summary>
+    /// <summary>
+    /// When this subscription next needs the time machine, or null when it never will again (or not before a test
+    /// settles its payment under way).
+    /// </summary>
     public DateTimeOffset? NextEventAt(TimeSpan deductionLead)
+    {
+        if (PaymentUnderWay is not null)
+        {
+            // The payment settles first; nothing else is due until then (the next phase, the end of the service).
+            return PaymentSettlesAt;
+        }
+
+        var next = NextEventAfterPayment(deductionLead);
+        return next is { } at && PaymentSettledAt is { } settled && settled > at ? settled : next;
+    }
+
+    private DateTimeOffset? NextEventAfterPayment(TimeSpan deductionLead)
     {
         switch (Status)
         {
@@ -434,6 +473,7 @@ public sealed class Subscription
     /// <summary>Whether what is due at <paramref name="now"/> is a period's deduction (which a fault may fail).</summary>
     public bool DeductionDue(DateTimeOffset now, TimeSpan deductionLead) =>
         Status == SubscriptionStatus.Active
+        && PaymentUnderWay is null
         && NextEventAt(deductionLead) <= now
         && !(Plan.EndTime is { } end && PhaseStart(NextPhaseNo) >= end);
 
@@ -446,6 +486,12 @@ public sealed class Subscription
         if (NextEventAt(deductionLead) is not { } due || due > now)
         {
             return false;
+        }
+
+        if (PaymentUnderWay is not null)
+        {
+            SettlePayment(due, DeductionResult.Success);
+            return true;
         }
 
         switch (Status)
@@ -505,6 +551,16 @@ public sealed class Subscription
         LastPhaseStart = start;
         LastPhaseEnd = end;
         NextPhaseAmountOverride = null;
+        if (result.Processing)
+        {
+            PaymentUnderWay = phase;
+            PaymentSettlesAt = result.SettlesAt;
+            Timeline.Add(new TimelineEntry(at, "deduction", $"phase {phaseNo} {amount} {result.ResultStatus} {result.ResultCode} ({paymentId}): processing "
+                + (result.SettlesAt is { } settles ? $"until {settles:O}, then SUCCESS" : "until settled through the control API")));
+            Events.Add(new PaymentProcessing(at, phase));
+            return;
+        }
+
         if (result.ResultStatus == "S")
         {
             // Where the paid service ends (a cancel also serves the period running, paid or not).
@@ -513,6 +569,37 @@ public sealed class Subscription
 
         Timeline.Add(new TimelineEntry(at, "deduction", $"phase {phaseNo} {amount} {result.ResultStatus} {result.ResultCode} ({paymentId})"));
         Events.Add(new PhaseDeducted(at, phase));
+    }
+
+    /// <summary>
+    /// The payment under way ends now, as <paramref name="result"/> says: by itself when its time came, or as a test
+    /// settles it. notifyPayment is owed then, with <c>paymentTime</c> now when it succeeded.
+    /// </summary>
+    public Outcome SettlePayment(DateTimeOffset now, DeductionResult result)
+    {
+        if (PaymentUnderWay is not { } underWay)
+        {
+            return Outcome.Refused("no payment of this subscription is being processed");
+        }
+
+        var settled = underWay with
+        {
+            ResultStatus = result.ResultStatus,
+            ResultCode = result.ResultCode,
+            ResultMessage = result.ResultMessage,
+            PaymentTime = result.ResultStatus == "S" ? now : null,
+        };
+        PaymentUnderWay = null;
+        PaymentSettlesAt = null;
+        PaymentSettledAt = now;
+        if (result.ResultStatus == "S")
+        {
+            PaidUntil = LastPhaseEnd ?? underWay.PeriodEndTime;
+        }
+
+        Timeline.Add(new TimelineEntry(now, "deduction", $"phase {settled.PhaseNo} {settled.Amount} {result.ResultStatus} {result.ResultCode} ({settled.PaymentId}): settled, processing since {underWay.PaymentCreateTime:O}"));
+        Events.Add(new PhaseDeducted(now, settled, Settled: true));
+        return Outcome.Done;
     }
 
     private Outcome Fire(Trigger trigger, DateTimeOffset now, string verb)

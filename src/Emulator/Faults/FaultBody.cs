@@ -89,12 +89,14 @@ public sealed record FaultBody(
 
             if (Effect == FaultTargets.Processing && span == TimeSpan.Zero)
             {
-                return "a refund that processes for no time is one done when answered: give a delay longer than zero, or none (it processes until settled)";
+                return Target == FaultTargets.Deduction
+                    ? "a payment that processes for no time is one done at once: give a delay longer than zero, or none (it processes until settled)"
+                    : "a refund that processes for no time is one done when answered: give a delay longer than zero, or none (it processes until settled)";
             }
 
             if (Transport != "delay" && Delivery != "delay" && Effect != FaultTargets.Processing)
             {
-                return "delay applies to a delay fault (transport or delivery delay), and to a refund left processing (effect processing: how long it processes on the merchant's clock)";
+                return "delay applies to a delay fault (transport or delivery delay), and to a refund or a period's payment left processing (effect processing: how long it processes on the merchant's clock)";
             }
 
             if (Transport == "delay" && span > MaxTransportDelay)
@@ -143,9 +145,17 @@ public sealed record FaultBody(
             return "effect must be applied, notApplied or processing";
         }
 
-        if (Effect == FaultTargets.Processing && !(Target == Lifecycle.Apis.Refund && ResultCode is not null && catalogue.Find(Target, ResultCode)?.ResultStatus == "U"))
+        var unknownCode = ResultCode is not null && catalogue.Find(Target, ResultCode)?.ResultStatus == "U";
+        if (Effect == FaultTargets.Processing && !(Target is Lifecycle.Apis.Refund or FaultTargets.Deduction && unknownCode))
         {
-            return "effect processing applies to a U result code of refund (such as REFUND_IN_PROCESS): the refund is taken and stays PROCESSING for delay on the merchant's clock, or until POST …/refunds/{refundId}/settle";
+            return "effect processing applies to a U result code of refund (REFUND_IN_PROCESS: the refund is taken and stays PROCESSING for delay on the merchant's clock, or until POST …/refunds/{refundId}/settle) "
+                + "and of deduction (PAYMENT_IN_PROCESS: the period's payment is under way for delay, or until POST …/payments/{paymentId}/settle)";
+        }
+
+        if (Target == FaultTargets.Deduction && unknownCode && Effect != FaultTargets.Processing)
+        {
+            // A period's payment ends S or F for notifyPayment; an unknown one is a payment under way.
+            return $"a deduction answered {ResultCode} is a payment under way: give effect processing (and a delay, or settle it with POST …/payments/{{paymentId}}/settle)";
         }
 
         // notApplied is every rule's default (a rule read back from GET …/faults says so), so only applied is checked.

@@ -6,7 +6,10 @@ public static class FaultTargets
     public const string Applied = "applied";
     public const string NotApplied = "notApplied";
 
-    /// <summary>A refund answered <c>U</c> is taken and stays <c>PROCESSING</c> (for the rule's delay, or until settled through the control API).</summary>
+    /// <summary>
+    /// A refund answered <c>U</c>, or a period's payment, is taken and stays under way (for the rule's delay, or until
+    /// settled through the control API).
+    /// </summary>
     public const string Processing = "processing";
     public const string Deduction = "deduction";
 

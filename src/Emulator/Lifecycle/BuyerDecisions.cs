@@ -26,30 +26,7 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
         }
 
         await runs.TellAsync(clientId, charged, cancellationToken);
-
-        // During an advance, that advance delivers what this caused, at this time. While another run of the merchant has
-        // notifications out here, or runs in another instance (a webhook handler approving, say, on the CREATE of
-        // another approval), a run right after it does (the current one too, when this falls before its end). Waiting
-        // for either would wait for the handler that is waiting for this call. This decision is committed before the
-        // runs are asked about.
-        if (!await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
-        {
-            if (await machine.MayBeAwaitedByARunAsync(clientId, cancellationToken))
-            {
-                machine.RunDueAfterCurrentRun(clientId, now);
-            }
-            else
-            {
-                await machine.RunDueAsync(clientId, now, cancellationToken);
-            }
-        }
-        else
-        {
-            // The advance may be past its last look at what is due (this decision came at its very end): a run right
-            // after it makes what this caused, and finds nothing to do when the advance did it.
-            machine.RunDueAfterCurrentRun(clientId, now);
-        }
-
+        await machine.RunWhatACallCausedAsync(clientId, now, cancellationToken);
         return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
     }
 }

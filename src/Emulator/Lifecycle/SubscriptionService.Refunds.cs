@@ -96,6 +96,11 @@ public sealed partial class SubscriptionService
     /// <summary>Why this amount of the payment cannot be refunded, or null when it can.</summary>
     private static AntomResult? Refusal(Phase phase, Amount amount, long refundedBefore, DateTimeOffset now)
     {
+        if (phase.UnderWay)
+        {
+            return new AntomResult("ORDER_STATUS_INVALID", "F", $"payment '{phase.PaymentId}' of phase {phase.PhaseNo} is still being processed: it can be refunded once it succeeded");
+        }
+
         if (!phase.Succeeded || phase.PaymentTime is not { } paid)
         {
             return new AntomResult("ORDER_STATUS_INVALID", "F", $"payment '{phase.PaymentId}' of phase {phase.PhaseNo} failed ({phase.ResultCode}): there is nothing to refund");

@@ -127,7 +127,9 @@ public sealed partial class SubscriptionService(
             else
             {
                 var outcome = apply(subscription);
-                result = outcome.Succeeded ? AntomResult.Success : AntomResult.ProcessFail(outcome.Reason!);
+                result = outcome.Succeeded ? AntomResult.Success
+                    : outcome.ResultCode is { } code ? new AntomResult(code, "F", outcome.Reason!)
+                    : AntomResult.ProcessFail(outcome.Reason!);
                 RecordCall(subscription, request, api, requestId, result.ResultCode);
                 await PersistAsync(work, subscription, isNew: false, cancellationToken);
             }
@@ -259,7 +261,7 @@ public sealed partial class SubscriptionService(
         var payments = subscription is null
             ? []
             : (await subscriptions.PhasesAsync(subscription.SubscriptionId, cancellationToken))
-                .Where(p => p.PaymentCreateTime <= request.Now)
+                .Where(p => p.PaymentCreateTime <= request.Now && !p.UnderWay)
                 .Select(p => SubscriptionTransaction.Of(subscription, p))
                 .Where(p => inquiry.PaymentStatuses?.Contains(p.Status) ?? true)
                 .OrderBy(p => p.PhaseNo)

@@ -185,14 +185,28 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
         }
 
         subscription.Timeline.Clear();
-        foreach (var deducted in subscription.Events.OfType<PhaseDeducted>())
+        foreach (var e in subscription.Events)
         {
-            var phase = work.Command("INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES (@id, @no, @client, @payment, @doc)");
+            // A payment under way has its record from the start (processing); its settlement rewrites it.
+            var (record, settled) = e switch
+            {
+                PhaseDeducted deducted => (deducted.Phase, deducted.Settled),
+                PaymentProcessing processing => (processing.Phase, false),
+                _ => (null, false),
+            };
+            if (record is null)
+            {
+                continue;
+            }
+
+            var phase = work.Command(settled
+                ? "UPDATE phases SET doc = @doc WHERE subscription_id = @id AND phase_no = @no AND client_id = @client AND payment_id = @payment"
+                : "INSERT INTO phases (subscription_id, phase_no, client_id, payment_id, doc) VALUES (@id, @no, @client, @payment, @doc)");
             phase.Bind("@id", subscription.SubscriptionId);
-            phase.Bind("@no", deducted.Phase.PhaseNo);
+            phase.Bind("@no", record.PhaseNo);
             phase.Bind("@client", subscription.ClientId);
-            phase.Bind("@payment", deducted.Phase.PaymentId);
-            phase.Bind("@doc", JsonSerializer.Serialize(deducted.Phase, PersistenceJson.Options));
+            phase.Bind("@payment", record.PaymentId);
+            phase.Bind("@doc", JsonSerializer.Serialize(record, PersistenceJson.Options));
             await phase.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -62,6 +62,37 @@ public sealed class TimeMachine(
     }
 
     /// <summary>
+    /// Makes the first delivery attempts of what a control call just committed for the merchant (a buyer's decision, a
+    /// payment settled), at <paramref name="now"/>: at once, or, during an advance or while a run waits for a webhook
+    /// handler that may have made the call, in a run right after that one.
+    /// </summary>
+    public async Task RunWhatACallCausedAsync(string clientId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // During an advance, that advance delivers what this caused, at this time. While another run of the merchant has
+        // notifications out here, or runs in another instance (a webhook handler approving, say, on the CREATE of
+        // another approval), a run right after it does (the current one too, when this falls before its end). Waiting
+        // for either would wait for the handler that is waiting for this call. The call's writes are committed before
+        // the runs are asked about.
+        if (!await runs.AdvanceUnderWayAsync(clientId, cancellationToken))
+        {
+            if (await MayBeAwaitedByARunAsync(clientId, cancellationToken))
+            {
+                RunDueAfterCurrentRun(clientId, now);
+            }
+            else
+            {
+                await RunDueAsync(clientId, now, cancellationToken);
+            }
+        }
+        else
+        {
+            // The advance may be past its last look at what is due (this call came at its very end): a run right
+            // after it makes what this caused, and finds nothing to do when the advance did it.
+            RunDueAfterCurrentRun(clientId, now);
+        }
+    }
+
+    /// <summary>
     /// Runs what is due up to <paramref name="until"/> once the merchant's current run (here or in another instance) has
     /// ended, without the caller waiting: for a call that may come from a webhook handler that run is waiting for. A
     /// failure is logged; the background loop tries again at its next tick.
@@ -405,10 +436,17 @@ public sealed class TimeMachine(
         if (subscription.DeductionDue(now, options.Value.DeductionLeadTime))
         {
             var context = () => new FaultContext(subscriptionId, subscription.SubscriptionRequestId, subscription.NextPhaseNo);
-            if (await faults.TakeAsync(work, clientId, FaultTargets.Deduction, context, cancellationToken) is { ResultCode: { } code } && code != "SUCCESS")
+            if (await faults.TakeAsync(work, clientId, FaultTargets.Deduction, context, cancellationToken) is { ResultCode: { } code } rule && code != "SUCCESS")
             {
                 var row = catalogue.Find(FaultTargets.Deduction, code)!;
-                result = new DeductionResult(row.ResultStatus, code, row.Message);
+
+                // A U code is only allowed with effect processing: the payment is under way, for the rule's delay or
+                // until a test settles it.
+                result = new DeductionResult(row.ResultStatus, code, row.Message)
+                {
+                    Processing = rule.Processing,
+                    SettlesAt = rule.Processing && rule.Delay is not null && rule.DelayedFrom(now) is var due && due != DateTimeOffset.MaxValue ? due : null,
+                };
             }
         }
 
@@ -520,6 +558,14 @@ public sealed class TimeMachine(
     {
         StateChanged s => new JournalEvent(s.At, "stateChanged", subscriptionId) { From = s.From.ToWire(), To = s.To.ToWire() },
         AuthorizationExpired x => new JournalEvent(x.At, "authorizationExpired", subscriptionId),
+        PaymentProcessing p => new JournalEvent(p.At, "paymentProcessing", subscriptionId)
+        {
+            PhaseNo = p.Phase.PhaseNo,
+            Amount = p.Phase.Amount,
+            ResultCode = p.Phase.ResultCode,
+            ResultStatus = p.Phase.ResultStatus,
+            PaymentId = p.Phase.PaymentId,
+        },
         PhaseDeducted d => new JournalEvent(d.At, "deduction", subscriptionId)
         {
             PhaseNo = d.Phase.PhaseNo,

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Time;
+
+/// <summary>
+/// A period's payment left under way by a deduction fault (<c>PAYMENT_IN_PROCESS</c>, effect <c>processing</c>;
+/// README "deduction"): no notifyPayment until it settles, update refused with <c>UPDATE_FORBIDDEN_DURING_PAYMENT</c>
+/// meanwhile (SPEC §3.4, §4.7), nothing else of the subscription due before it.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class PaymentProcessingTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Jan31 = new(2027, 1, 31, 10, 0, 0, TimeSpan.Zero);
+
+    // Phase 2 starts on 28 February and is charged 24 h before.
+    private static readonly DateTimeOffset Phase2Charged = new(2027, 2, 27, 10, 0, 0, TimeSpan.Zero);
+
+    private static object Processing(string? delay) => new { target = "deduction", resultCode = "PAYMENT_IN_PROCESS", effect = "processing", delay, match = new { phaseNo = 2 } };
+
+    [Fact]
+    public async Task Deduction_LeftProcessingForADelay_IsUnderWayMeanwhile_ThenSucceedsAndIsNotified()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var taken = await m.AdvanceToAsync(Phase2Charged.AddHours(2));
+
+        var started = taken.Should().ContainSingle(e => (string)e!["type"]! == "paymentProcessing").Subject!;
+        ((int)started["phaseNo"]!).Should().Be(2);
+        ((string)started["resultStatus"]!).Should().Be("U");
+        ((string)started["resultCode"]!).Should().Be("PAYMENT_IN_PROCESS");
+        taken.Should().NotContain(e => (string)e!["type"]! == "deduction", "phase 2's payment has not ended");
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().Equal(["1"], "no notifyPayment is sent for a payment under way");
+        var listed = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", new JsonObject { ["subscriptionId"] = subscriptionId });
+        ((JsonArray)listed.Json["payments"]!).Select(t => (int)t!["phaseNo"]!).Should().Equal([1], "inquireSubscriptionPayment lists payments that ended, SUCCESS or FAIL");
+        var phase2 = ((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!;
+        ((string)phase2["resultStatus"]!).Should().Be("U");
+        phase2["paymentTime"].Should().BeNull();
+
+        var update = Bodies.Update(subscriptionId);
+        update["subscriptionDescription"] = "during the payment";
+        var forbidden = await m.Client.CallAsync(m.Merchant, "update", update);
+        forbidden.SignatureValid.Should().BeTrue();
+        forbidden.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT");
+        forbidden.ResultStatus.Should().Be("F");
+        forbidden.ResultMessage.Should().Contain("phase 2").And.Contain("2027-02-27T16:00:00");
+        var refund = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund((string)phase2["paymentId"]!, "19900"));
+        refund.ResultCode.Should().Be("ORDER_STATUS_INVALID");
+        refund.ResultMessage.Should().Contain("still being processed");
+
+        var settled = await m.AdvanceToAsync(Phase2Charged.AddHours(7));
+
+        var deduction = settled.Should().ContainSingle(e => (string)e!["type"]! == "deduction").Subject!;
+        ((int)deduction["phaseNo"]!).Should().Be(2);
+        ((string)deduction["resultCode"]!).Should().Be("SUCCESS");
+        ((string)deduction["at"]!).Should().StartWith("2027-02-27T16:00:00");
+        var notified = m.Payments(subscriptionId).Should().HaveCount(2).And.Subject.Last().Json;
+        ((string)notified["phaseNo"]!).Should().Be("2");
+        ((string)notified["result"]!["resultStatus"]!).Should().Be("S");
+        ((string)notified["paymentCreateTime"]!).Should().Be("2027-02-27T10:00:00+00:00", "when it was taken");
+        ((string)notified["paymentTime"]!).Should().Be("2027-02-27T16:00:00+00:00", "when it ended");
+        ((string)notified["paymentId"]!).Should().Be((string)phase2["paymentId"]!);
+        var after = Bodies.Update(subscriptionId);
+        after["subscriptionDescription"] = "after the payment";
+        (await m.Client.CallAsync(m.Merchant, "update", after)).ResultCode.Should().Be("SUCCESS", "the payment is done");
+        (await m.Client.CallAsync(m.Merchant, "update", update)).ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT", "an F is final for its request id");
+
+        var next = await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 31, 0, 0, 0, TimeSpan.Zero));
+        next.Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["at"]!).Should().ContainSingle()
+            .Which.Should().StartWith("2027-03-30T10:00:00", "phase 3 is charged as usual");
+    }
+
+    [Fact]
+    public async Task Deduction_ProcessingUntilSettled_HoldsTheNextPhase_AndFailsWithTheCodeTheTestGives()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing(null))).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var events = await m.AdvanceToAsync(new DateTimeOffset(2027, 4, 1, 0, 0, 0, TimeSpan.Zero));
+
+        events.Where(e => (string)e!["type"]! is "deduction" or "paymentProcessing").Select(e => $"{e!["type"]} {e["phaseNo"]}")
+            .Should().Equal(["paymentProcessing 2"], "phase 3, due on 30 March, waits for phase 2's payment");
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        var settle = $"{m.Control}/payments/{paymentId}/settle";
+        (await m.Http.PostAsJsonAsync(settle, new { status = "FAIL", resultCode = "SUCCESS" })).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await m.Http.PostAsJsonAsync(settle, new { status = "FAIL", resultCode = "PAYMENT_IN_PROCESS" })).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await m.Http.PostAsJsonAsync(settle, new { status = "DONE" })).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/payments/nope/settle", new { status = "SUCCESS" })).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var failed = await m.Http.PostAsJsonAsync(settle, new { status = "FAIL", resultCode = "USER_BALANCE_NOT_ENOUGH" });
+
+        failed.StatusCode.Should().Be(HttpStatusCode.OK, await failed.Content.ReadAsStringAsync());
+        var phase = (await failed.Content.ReadFromJsonAsync<JsonObject>())!;
+        ((string)phase["resultCode"]!).Should().Be("USER_BALANCE_NOT_ENOUGH");
+        var payments = m.Payments(subscriptionId);
+        payments.Select(p => $"{p.Json["phaseNo"]} {p.Json["result"]!["resultCode"]}").Should().Equal(
+            ["1 SUCCESS", "2 USER_BALANCE_NOT_ENOUGH", "3 SUCCESS"], "the settle answers once its notifyPayment, and the one of phase 3 it let through, have had an attempt");
+        payments[1].Json["paymentTime"].Should().BeNull("a failed payment has none");
+        ((string)payments[2].Json["paymentCreateTime"]!).Should().Be("2027-04-01T00:00:00+00:00", "phase 3 is charged once phase 2's payment ended, not before");
+        var again = await m.Http.PostAsJsonAsync(settle, new { status = "SUCCESS" });
+        again.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await again.Content.ReadAsStringAsync()).Should().Contain("only a payment under way can be settled");
+    }
+
+    [Fact]
+    public async Task Deduction_UnderWayWhenTheSubscriptionIsTerminated_StillEnds_AndIsNotified_ScenarioRenewalPaymentProcessing()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsync($"{m.Control}/scenarios/renewal-payment-processing", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(1));
+
+        (await m.Client.CallAsync(m.Merchant, "cancel", Bodies.Cancel(subscriptionId, "TERMINATE"))).ResultCode.Should().Be("SUCCESS");
+        await m.AdvanceAsync("P1D");
+
+        ((string)(await m.SubscriptionAsync(subscriptionId))["status"]!).Should().Be("TERMINATED");
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["result"]!["resultCode"]} {p.Json["paymentTime"]}").Should().Equal(
+            ["1 SUCCESS 2027-01-31T10:00:00+00:00", "2 SUCCESS 2027-02-27T16:00:00+00:00"],
+            "the buyer's money was taken before the subscription ended: the merchant hears of it (and may refund it)");
+    }
+
+    [Theory]
+    [InlineData("{\"target\":\"deduction\",\"resultCode\":\"PAYMENT_IN_PROCESS\"}", "is a payment under way: give effect processing")]
+    [InlineData("{\"target\":\"deduction\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\",\"effect\":\"processing\"}", "and of deduction (PAYMENT_IN_PROCESS")]
+    [InlineData("{\"target\":\"deduction\",\"resultCode\":\"PAYMENT_IN_PROCESS\",\"effect\":\"processing\",\"delay\":\"PT0S\"}", "a payment that processes for no time")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"PAYMENT_IN_PROCESS\"}", "is not a result code of create")]
+    public async Task ProcessingDeductionRules_ThatCannotAct_AreRefused(string rule, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+
+        var added = await m.Http.PostAsync($"{m.Control}/faults", new StringContent(rule, System.Text.Encoding.UTF8, "application/json"));
+
+        added.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await added.Content.ReadAsStringAsync()).Should().Contain(detail);
+    }
+}

@@ -1,0 +1,37 @@
+using Emulator.Domain;
+using Emulator.Notifications;
+using Emulator.Persistence;
+
+namespace Emulator.Lifecycle;
+
+/// <summary>Period payments a deduction fault left under way (README "deduction"), settled when a test says so.</summary>
+public sealed partial class SubscriptionService
+{
+    /// <summary>
+    /// Settles a period's payment under way: it succeeds or fails now (the merchant's clock, read by
+    /// <paramref name="clock"/> while the writer is held), its phase record says so, and its notifyPayment is owed.
+    /// Null when the merchant has no such payment; a conflict when it is not under way.
+    /// </summary>
+    public async Task<(Subscription? Subscription, Phase? Phase, string? Conflict)> SettlePaymentAsync(
+        string clientId, string paymentId, DeductionResult result, Func<CancellationToken, Task<DateTimeOffset>> clock, CancellationToken cancellationToken) =>
+        await database.WriteAsync<(Subscription?, Phase?, string?)>(async work =>
+        {
+            var now = await clock(cancellationToken);
+            if (await RefundStore.FindPaymentAsync(work, clientId, paymentId, cancellationToken) is not var (subscriptionId, phase))
+            {
+                return (null, null, null);
+            }
+
+            var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
+                ?? throw new InvalidOperationException($"payment {paymentId} has no subscription {subscriptionId}");
+            if (subscription.PaymentUnderWay?.PaymentId != paymentId)
+            {
+                return (subscription, phase, $"payment {paymentId} of phase {phase.PhaseNo} is done ({phase.ResultStatus} {phase.ResultCode}"
+                    + (phase.PaymentTime is { } paid ? $" at {paid:O}" : "") + "): only a payment under way can be settled");
+            }
+
+            subscription.SettlePayment(now, result);
+            await PersistAsync(work, subscription, isNew: false, cancellationToken);
+            return (subscription, subscription.Events.OfType<PhaseDeducted>().Single().Phase, null);
+        }, cancellationToken);
+}
