@@ -48,6 +48,11 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
         forbidden.ResultCode.Should().Be("UPDATE_FORBIDDEN_DURING_PAYMENT");
         forbidden.ResultStatus.Should().Be("F");
         forbidden.ResultMessage.Should().Contain("phase 2").And.Contain("2027-02-27T16:00:00");
+        var endBefore = Bodies.Change(subscriptionId);
+        endBefore["subscriptionEndTime"] = "2027-02-28T00:00:00+00:00";
+        var cutShort = await m.Client.CallAsync(m.Merchant, "change", endBefore);
+        cutShort.ResultCode.Should().Be("PROCESS_FAIL", "ending the subscription before phase 2 starts would take the money of a payment under way for nothing");
+        cutShort.ResultMessage.Should().Contain("phase 2, which starts at 2027-02-28T10:00:00.0000000+00:00, is already charged");
         var refund = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund((string)phase2["paymentId"]!, "19900"));
         refund.ResultCode.Should().Be("ORDER_STATUS_INVALID");
         refund.ResultMessage.Should().Contain("still being processed");

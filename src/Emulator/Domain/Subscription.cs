@@ -404,11 +404,14 @@ public sealed class Subscription
         : PaidUntil == end ? end
         : Min(end, PhaseStart(NextPhaseNo));
 
-    /// <summary>The last phase charged with success when it has not started yet (charged within the lead time before its start).</summary>
+    /// <summary>
+    /// The last phase charged with success, or with its payment under way, when it has not started yet (charged within
+    /// the lead time before its start).
+    /// </summary>
     private (int PhaseNo, DateTimeOffset Start)? PaidPhaseNotStarted(DateTimeOffset now)
     {
         var last = NextPhaseNo - 1;
-        if (last < 1 || PaidUntil != PhaseStart(NextPhaseNo))
+        if (last < 1 || (PaidUntil != PhaseStart(NextPhaseNo) && PaymentUnderWay?.PhaseNo != last))
         {
             return null;
         }
