@@ -558,23 +558,18 @@ public sealed class TimeMachine(
     {
         StateChanged s => new JournalEvent(s.At, "stateChanged", subscriptionId) { From = s.From.ToWire(), To = s.To.ToWire() },
         AuthorizationExpired x => new JournalEvent(x.At, "authorizationExpired", subscriptionId),
-        PaymentProcessing p => new JournalEvent(p.At, "paymentProcessing", subscriptionId)
-        {
-            PhaseNo = p.Phase.PhaseNo,
-            Amount = p.Phase.Amount,
-            ResultCode = p.Phase.ResultCode,
-            ResultStatus = p.Phase.ResultStatus,
-            PaymentId = p.Phase.PaymentId,
-        },
-        PhaseDeducted d => new JournalEvent(d.At, "deduction", subscriptionId)
-        {
-            PhaseNo = d.Phase.PhaseNo,
-            Amount = d.Phase.Amount,
-            ResultCode = d.Phase.ResultCode,
-            ResultStatus = d.Phase.ResultStatus,
-            PaymentId = d.Phase.PaymentId,
-        },
+        PaymentProcessing p => PaymentEvent(p.At, "paymentProcessing", subscriptionId, p.Phase),
+        PhaseDeducted d => PaymentEvent(d.At, "deduction", subscriptionId, d.Phase),
         _ => null,
+    };
+
+    private static JournalEvent PaymentEvent(DateTimeOffset at, string type, string subscriptionId, Phase phase) => new(at, type, subscriptionId)
+    {
+        PhaseNo = phase.PhaseNo,
+        Amount = phase.Amount,
+        ResultCode = phase.ResultCode,
+        ResultStatus = phase.ResultStatus,
+        PaymentId = phase.PaymentId,
     };
 
     public static JournalEvent ToJournal(DeliveryAttempt a) => new(a.At, "notificationAttempt", a.Notification.SubscriptionId)
