@@ -49,6 +49,11 @@ public sealed record CreateSubscriptionRequest(string SubscriptionRequestId, Sub
         {
             CheckExpiry(body, x, now);
         }
+        else if (DateTimeOffset.MaxValue - now < DefaultAuthorizationWindow)
+        {
+            // The default deadline cannot be written past the year 9999: the merchant names one before the end.
+            body.Fail("subscriptionExpiryTime", $"is required less than {DefaultAuthorizationWindow.TotalMinutes:0} minutes before the end of the calendar ({DateTimeOffset.MaxValue:O}): its default, {DefaultAuthorizationWindow.TotalMinutes:0} minutes after the request ({now:O}), would be past it");
+        }
 
         if (start is { } st && periodRule is not null)
         {

@@ -37,12 +37,12 @@ public sealed record InquireSubscriptionListRequest(
         var periodTypes = body.OneOfEach("periodTypes", ListedPeriodTypes, 4);
         var page = body.Integer("currentPage", 1) ?? 1;
         var size = body.Integer("pageSize", 1, max: MaxPageSize) ?? DefaultPageSize;
-        var (start, end) = (from ?? now - DefaultWindow, to ?? now);
+        var (start, end) = (from ?? DefaultFrom(now), to ?? now);
         if (start > end)
         {
             if (from is null)
             {
-                body.Fail("startTimeTo", $"must not be before startTimeFrom, which is 7 days before the request time when absent ({start:O})");
+                body.Fail("startTimeTo", $"must not be before startTimeFrom, which is 7 days before the request time when absent (or the calendar's first instant, if that is later: {start:O})");
             }
             else
             {
@@ -54,6 +54,13 @@ public sealed record InquireSubscriptionListRequest(
             ? null
             : new InquireSubscriptionListRequest(start, end, statuses is { Count: > 0 } ? statuses : ListedStatuses, NullIfEmpty(methods), NullIfEmpty(currencies), NullIfEmpty(periodTypes), page, size);
     }
+
+    /// <summary>
+    /// The default window's start: 7 days before now, or the calendar's first instant (the year 1) for a merchant's clock
+    /// less than 7 days after it. No subscription starts earlier, so the list is the same.
+    /// </summary>
+    private static DateTimeOffset DefaultFrom(DateTimeOffset now) =>
+        now.UtcTicks - DateTimeOffset.MinValue.UtcTicks < DefaultWindow.Ticks ? DateTimeOffset.MinValue : now.ToUniversalTime() - DefaultWindow;
 
     private static IReadOnlyList<string>? NullIfEmpty(IReadOnlyList<string>? items) => items is { Count: > 0 } ? items : null;
 }

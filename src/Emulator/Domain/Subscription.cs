@@ -245,10 +245,13 @@ public sealed class Subscription
                     $"phase {paidNo}, which starts at {paidStart:O}, is already charged; nextSubscriptionDate may not cut it short: the earliest is its end, {scheduled:O}");
             }
 
-            if (next < now + deductionLead)
+            // Less than a lead time before the end of the calendar, no date is late enough.
+            var soonest = DateTimeOffset.MaxValue - now < deductionLead ? (DateTimeOffset?)null : now + deductionLead;
+            if (soonest is null || next < soonest)
             {
                 return Outcome.Refused(
-                    $"nextSubscriptionDate {next:O} is less than {Hours(deductionLead)} after the time of the request ({now:O}): a phase is charged {Hours(deductionLead)} before it starts, so the earliest is {(now + deductionLead):O}");
+                    $"nextSubscriptionDate {next:O} is less than {Hours(deductionLead)} after the time of the request ({now:O}): a phase is charged {Hours(deductionLead)} before it starts, so the earliest is "
+                    + (soonest is { } at ? $"{at:O}" : $"past the end of the calendar ({DateTimeOffset.MaxValue:O})"));
             }
 
             // One period either way, from the phase's place in the schedule being served, whatever rule the update brings

@@ -16,6 +16,8 @@ public sealed partial class SubscriptionService
     /// <summary>How long after a payment it may be refunded (SPEC §3.11).</summary>
     public const int RefundWindowMonths = 12;
 
+    private static readonly PeriodRule RefundWindow = new("MONTH", RefundWindowMonths);
+
     public async Task<AntomResponse> RefundAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
         var fields = JsonFields.Root(request.Body, []);
@@ -116,10 +118,12 @@ public sealed partial class SubscriptionService
             return new AntomResult("REFUND_AMOUNT_EXCEED", "F", $"payment '{phase.PaymentId}' of phase {phase.PhaseNo} was 0 {phase.Amount.Currency} (a free trial period): there is nothing to refund");
         }
 
-        if (now >= paid.AddMonths(RefundWindowMonths))
+        // With calendar arithmetic; a window that would close after the year 9999 (a payment made in the calendar's last
+        // 12 months) is still open at its end.
+        if (RefundWindow.Add(paid, 1) is var closes && closes != DateTimeOffset.MaxValue && now >= closes)
         {
             return new AntomResult("REFUND_WINDOW_EXCEED", "F",
-                $"payment '{phase.PaymentId}' was made at {paid:O}; it could be refunded for {RefundWindowMonths} months, until {paid.AddMonths(RefundWindowMonths):O}");
+                $"payment '{phase.PaymentId}' was made at {paid:O}; it could be refunded for {RefundWindowMonths} months, until {closes:O}");
         }
 
         if (refundedBefore + amount.Value > phase.Amount.Value)
