@@ -310,6 +310,38 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         page.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    /// <summary>An advance past the year 9999 (or a delay that long) was refused as if its duration were malformed.</summary>
+    [Theory]
+    [InlineData("2027-01-31T09:00:00Z", "clock/advance", "{\"by\":\"P9000Y\"}", "the clock cannot go past the end of the calendar (9999-12-31T23:59:59.9999999+00:00), and P9000Y after its current time 2027-01-31T09:00:00.0000000+00:00 would")]
+    [InlineData("2027-01-31T09:00:00Z", "clock/advance", "{\"by\":\"P99999999999Y\"}", "the clock cannot go past the end of the calendar")]
+    [InlineData("9999-12-31T23:45:00Z", "clock/advance", "{\"by\":\"P1D\"}", "the clock cannot go past the end of the calendar (9999-12-31T23:59:59.9999999+00:00), and P1D after its current time 9999-12-31T23:45:00.0000000+00:00 would")]
+    [InlineData("9999-12-31T23:45:00Z", "clock/advance", "{\"to\":\"9999-12-31T23:59:59-01:00\"}", "the body's to: '9999-12-31T23:59:59-01:00' lies past the end of the calendar (9999-12-31T23:59:59.9999999+00:00 in UTC): the clock cannot go past it")]
+    [InlineData("2027-01-31T09:00:00Z", "clock/freeze", "{\"at\":\"0001-01-01T00:30:00+01:00\"}", "the body's at: '0001-01-01T00:30:00+01:00' lies before the start of the calendar (0001-01-01T00:00:00.0000000+00:00 in UTC)")]
+    [InlineData("2027-01-31T09:00:00Z", "faults", "{\"target\":\"notifyPayment\",\"delivery\":\"delay\",\"delay\":\"P9000Y\"}", "delay is too long (got 'P9000Y'): counted from 1970-01-01 it would pass the end of the calendar")]
+    public async Task Clock_PastTheEndOfTheCalendar_Is400SayingSo_AndTheClockStays(string frozenAt, string path, string body, string detail)
+    {
+        var at = DateTimeOffset.Parse(frozenAt, System.Globalization.CultureInfo.InvariantCulture);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), at);
+
+        var response = await m.Http.PostAsync($"{m.Control}/{path}", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Contain(detail);
+        (await m.NowAsync()).Should().Be(at, "nothing moved");
+    }
+
+    /// <summary>A duration is refused for passing the calendar only when it does: a count of minutes beyond an int does not.</summary>
+    [Fact]
+    public async Task Advance_ByMoreMinutesThanAnIntHolds_WithinTheCalendar_MovesTheClock()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/clock/advance", new StringContent("{\"by\":\"PT3000000000M\"}", Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        (await m.NowAsync()).Should().Be(Start.AddMinutes(3_000_000_000), "about 5,700 years on, within the calendar");
+    }
+
     [Theory]
     [InlineData("?status=bogus")]
     [InlineData("?kind=notifyRefund")]

@@ -47,7 +47,9 @@ public static class ClockApi
         {
             if (!IsoDuration.TryAdd(now, by, out target))
             {
-                return ControlProblems.BadRequest($"by must be an ISO-8601 duration such as P1M, P1Y2M, P3D or PT90M (got '{by}')");
+                return ControlProblems.BadRequest(IsoDuration.IsDuration(by)
+                    ? PastTheCalendar($"{by} after its current time {now:O}")
+                    : $"by must be an ISO-8601 duration such as P1M, P1Y2M, P3D or PT90M (got '{by}')");
             }
         }
         else if (body.To is { } to)
@@ -71,6 +73,10 @@ public static class ClockApi
             ? ControlProblems.NotFound($"merchant '{clientId}' was deleted while this advance waited for its turn: nothing was run, and no clock was kept")
             : TypedResults.Ok(new AdvanceView(after, events));
     }
+
+    /// <summary>Why an advance to <paramref name="where"/> is refused: the calendar ends with the year 9999.</summary>
+    private static string PastTheCalendar(string where) =>
+        $"the clock cannot go past the end of the calendar ({DateTimeOffset.MaxValue:O}), and {where} would; advance to {DateTimeOffset.MaxValue:O} at most";
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

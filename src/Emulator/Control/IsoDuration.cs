@@ -9,19 +9,27 @@ namespace Emulator.Control;
 /// </summary>
 public static partial class IsoDuration
 {
+    /// <summary>Whether <paramref name="text"/> is written as a duration, however long (it may not fit the calendar).</summary>
+    public static bool IsDuration(string? text) => Pattern().Match(text ?? "") is { Success: true } && text!.Length > 1 && !text.EndsWith('T');
+
+    /// <summary>
+    /// <paramref name="start"/> plus the duration; false when <paramref name="text"/> is not one (<see cref="IsDuration"/>)
+    /// or the sum lies past the end of the calendar (the year 9999).
+    /// </summary>
     public static bool TryAdd(DateTimeOffset start, string text, out DateTimeOffset result)
     {
         result = start;
-        var match = Pattern().Match(text ?? "");
-        if (!match.Success || text!.Length <= 1 || text.EndsWith('T'))
+        if (!IsDuration(text))
         {
             return false;
         }
 
-        int Part(string name) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
+        var match = Pattern().Match(text);
+        // Each part as a long: a count of minutes beyond int (PT3000000000M, about 5,700 years) still fits the calendar.
+        long Part(string name) => match.Groups[name].Success ? long.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
         try
         {
-            result = start.AddYears(Part("y")).AddMonths(Part("mo")).AddDays(7.0 * Part("w") + Part("d"))
+            result = start.AddYears(checked((int)Part("y"))).AddMonths(checked((int)Part("mo"))).AddDays(7.0 * Part("w") + Part("d"))
                 .AddHours(Part("h")).AddMinutes(Part("mi"));
             if (match.Groups["s"].Success)
             {
@@ -32,7 +40,7 @@ public static partial class IsoDuration
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
         {
-            // A part too large for a number, or a time past the calendar (year 9999).
+            // A part too large for a number (so for the calendar), or a time past the calendar (year 9999).
             return false;
         }
     }

@@ -72,7 +72,9 @@ public sealed record FaultBody(
         {
             if (!Control.IsoDuration.TryAdd(DateTimeOffset.UnixEpoch, Delay, out var delayed))
             {
-                return $"delay must be an ISO-8601 duration such as PT5S, PT10M or P1M, not negative (got '{Delay}')";
+                return Control.IsoDuration.IsDuration(Delay)
+                    ? $"delay is too long (got '{Delay}'): counted from 1970-01-01 it would pass the end of the calendar (the year 9999); P8000Y already delays a notification past that end, which holds it for good"
+                    : $"delay must be an ISO-8601 duration such as PT5S, PT10M or P1M, not negative (got '{Delay}')";
             }
 
             var span = delayed - DateTimeOffset.UnixEpoch;
