@@ -330,6 +330,36 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         (await m.NowAsync()).Should().Be(at, "nothing moved");
     }
 
+    /// <summary>A path under the control API that no route serves was a 404 without a detail.</summary>
+    [Theory]
+    [InlineData("GET", "/_emulator/v1/merchant")]
+    [InlineData("GET", "/_emulator/v1")]
+    [InlineData("POST", "/_emulator/v1/merchants/SANDBOX_5YEMULATOR00001/clock/rewind")]
+    public async Task UnknownControlRoute_Is404_WhoseDetailSaysWhereTheRoutesAreListed(string method, string path)
+    {
+        var http = factory.CreateClient();
+
+        var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") });
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Be(
+            $"no control route {method} {path}; GET /_emulator/v1/openapi.json lists every route (and the README's Control API table)");
+        (await http.GetAsync("/_emulator/v1/openapi.json")).StatusCode.Should().Be(HttpStatusCode.OK, "the detail points at it");
+    }
+
+    [Fact]
+    public async Task UnknownMerchant_KeepsItsOwn404Detail()
+    {
+        var http = factory.CreateClient();
+
+        var response = await http.GetAsync("/_emulator/v1/merchants/SANDBOX_NOSUCHMERCHANT/clock");
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Be(
+            "no merchant 'SANDBOX_NOSUCHMERCHANT'; create it with PUT /_emulator/v1/merchants/SANDBOX_NOSUCHMERCHANT");
+    }
+
     /// <summary>A duration is refused for passing the calendar only when it does: a count of minutes beyond an int does not.</summary>
     [Fact]
     public async Task Advance_ByMoreMinutesThanAnIntHolds_WithinTheCalendar_MovesTheClock()

@@ -104,6 +104,9 @@ public static class EmulatorHosting
             {
                 StatusCodes.Status415UnsupportedMediaType => $"the body must be JSON, sent with Content-Type: application/json (got {(string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : $"'{request.ContentType}'")})",
                 StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}",
+                // A path no route matched (a known route's 404, an unknown merchant or subscription, says why itself).
+                StatusCodes.Status404NotFound when context.HttpContext.GetEndpoint() is null && request.Path.StartsWithSegments(Control.ControlApi.Prefix) =>
+                    $"no control route {request.Method} {request.Path}; GET {Control.ControlApi.Prefix}/openapi.json lists every route (and the README's Control API table)",
                 _ => null,
             };
         });
