@@ -129,6 +129,78 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
             "the buyer's money was taken before the subscription ended: the merchant hears of it (and may refund it)");
     }
 
+    [Fact]
+    public async Task Deduction_WhoseProcessingTimeIsOver_BeforeTheTimeMachineRan_HasSucceeded_ForSettleAndUpdate()
+    {
+        // Found by a review: the clock moves past the payment's end (16:00) without a run (a freeze, or a running clock
+        // between two ticks of the background loop); what a test or the merchant does then must not depend on the tick.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(2));
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        (await m.Http.PostAsJsonAsync($"{m.Control}/clock/freeze", new { at = Phase2Charged.AddHours(8) })).EnsureSuccessStatusCode();
+
+        var settle = await m.Http.PostAsJsonAsync($"{m.Control}/payments/{paymentId}/settle", new { status = "FAIL" });
+        var update = Bodies.Update(subscriptionId);
+        update["subscriptionDescription"] = "after 16:00";
+        var updated = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceAsync("PT1M");
+
+        settle.StatusCode.Should().Be(HttpStatusCode.Conflict, "its processing time was over: it succeeded by itself at 16:00");
+        (await settle.Content.ReadAsStringAsync()).Should().Contain("succeeded by itself at 2027-02-27T16:00:00");
+        updated.ResultCode.Should().Be("SUCCESS", updated.ResultMessage);
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["result"]!["resultCode"]} {p.Json["paymentTime"]}").Should().Equal(
+            ["1 SUCCESS 2027-01-31T10:00:00+00:00", "2 SUCCESS 2027-02-27T16:00:00+00:00"]);
+    }
+
+    [Fact]
+    public async Task Deduction_UnderWayWhenTheEndTimeComes_EndsTheSubscriptionWhenItSettles_NotBackDated()
+    {
+        // Found by a review: the end was recorded at subscriptionEndTime, before the settlement that let it happen.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var body = MerchantHarness.Body(Jan31);
+        body["subscriptionEndTime"] = "2027-03-28T10:00:00+00:00";
+        var subscriptionId = await m.CreateAndApproveAsync(body);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing(null))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 4, 5, 0, 0, 0, TimeSpan.Zero));
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        var before = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+
+        (await m.Http.PostAsJsonAsync($"{m.Control}/payments/{paymentId}/settle", new { status = "SUCCESS" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        var after = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+
+        ((string)before.Json["subscription"]!["status"]!).Should().Be("ACTIVE", "nothing is due until the payment ends");
+        ((string)after.Json["subscription"]!["status"]!).Should().Be("TERMINATED");
+        ((string)after.Json["subscription"]!["lastUpdateTime"]!).Should().Be("2027-04-05T00:00:00+00:00", "it ended once the payment had ended");
+    }
+
+    [Fact]
+    public async Task Dashboard_SettlesAPaymentUnderWay_FromItsRow()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing(null))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(1));
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+        static HttpContent Form(string form) => new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+
+        var page = await m.Http.GetStringAsync($"{self}/subscriptions/{subscriptionId}");
+        var badStatus = await m.Http.PostAsync($"{self}/payments/{paymentId}/settle", Form($"status=DONE&back={subscriptionId}"));
+        var unknown = await m.Http.PostAsync($"{self}/payments/nope/settle", Form($"status=SUCCESS&back={subscriptionId}"));
+        var settled = await m.Http.PostAsync($"{self}/payments/{paymentId}/settle", Form($"status=SUCCESS&back={subscriptionId}"));
+        var again = await m.Http.PostAsync($"{self}/payments/{paymentId}/settle", Form($"status=FAIL&back={subscriptionId}"));
+
+        page.Should().Contain($"id=\"settle-success-{paymentId}\"").And.Contain($"id=\"settle-fail-{paymentId}\"").And.Contain("U PAYMENT_IN_PROCESS");
+        badStatus.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        settled.StatusCode.Should().Be(HttpStatusCode.OK, "the form redirects to the subscription's page");
+        (await settled.Content.ReadAsStringAsync()).Should().Contain("S SUCCESS").And.NotContain($"settle-success-{paymentId}");
+        again.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().Equal(["1", "2"], "phase 2's notifyPayment went out when it was settled");
+    }
+
     [Theory]
     [InlineData("{\"target\":\"deduction\",\"resultCode\":\"PAYMENT_IN_PROCESS\"}", "is a payment under way: give effect processing")]
     [InlineData("{\"target\":\"deduction\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\",\"effect\":\"processing\"}", "and of deduction (PAYMENT_IN_PROCESS")]

@@ -41,6 +41,7 @@ public static class DashboardPages
         merchant.MapPost("/faults/{faultId}/delete", DeleteFaultAsync);
         merchant.MapGet("/subscriptions/{subscriptionId}", SubscriptionAsync);
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync);
+        merchant.MapPost("/payments/{paymentId}/settle", SettlePaymentAsync);
         return app;
     }
 
@@ -242,7 +243,12 @@ public static class DashboardPages
         {
             var refunds = string.Join("", refunded[p.PaymentId].Select(r =>
                 $"<div>{E(r.Amount.ForPeople())} {E(T(r.CompletedAt ?? r.RefundTime))} <code>{E(r.RefundId)}</code>{(r.TakenAsProcessing ? $" <span class=\"{(r.Status == Refund.Fail ? "F" : r.Status == Refund.Processing ? "U" : "S")}\">{E(r.Status)}</span>" : "")}</div>"));
-            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>", refunds);
+            // A payment under way (a deduction fault left it processing) ends when a test says so, or here.
+            var settle = p.UnderWay
+                ? string.Concat(Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Succeed", $"settle-success-{p.PaymentId}", ("status", "SUCCESS"), ("back", subscriptionId)),
+                    Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Fail", $"settle-fail-{p.PaymentId}", ("status", "FAIL"), ("back", subscriptionId)))
+                : "";
+            Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>{settle}", refunds);
         }
 
         body.Append("</table><h2>Notifications</h2><table id=\"notifications\">" + Header("Notification", "Kind", "Status", "Next attempt", "Attempts", ""));
@@ -287,6 +293,28 @@ public static class DashboardPages
         }
 
         return Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}");
+    }
+
+    /// <summary>A payment under way succeeds, or fails with <c>PROCESS_FAIL</c>, now (the control API's settle, from its row).</summary>
+    private static async Task<IResult> SettlePaymentAsync(string clientId, string paymentId, HttpRequest request, Lifecycle.PaymentSettlements settlements, ResultCodeCatalogue catalogue, CancellationToken ct)
+    {
+        if (await ReadFormAsync(request, ct) is not { } form)
+        {
+            return Unreadable(clientId);
+        }
+
+        var settle = new Control.SettlePaymentBody(form["status"].ToString(), null);
+        if (settle.Result(catalogue) is not { } result)
+        {
+            return Page("Cannot do that", $"<p class=\"closed\">{E(settle.Problem(catalogue))}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        return await settlements.SettleAsync(clientId, paymentId, result, ct) switch
+        {
+            (null, null) => Page("Unknown payment", $"<p class=\"closed\">Merchant {E(clientId)} has no payment {E(paymentId)}.</p>", StatusCodes.Status404NotFound, Nav()),
+            (_, { } conflict) => Page("Cannot do that", $"<p class=\"closed\">{E(conflict)}</p><p><a href=\"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
+            _ => Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}"),
+        };
     }
 
     /// <summary>The posted form, or null when it cannot be read (a NUL, too many fields, a broken encoding).</summary>

@@ -219,6 +219,7 @@ public sealed class Subscription
     /// </summary>
     public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)
     {
+        SettleIfDue(now);
         if (Status == SubscriptionStatus.Active && PaymentUnderWay is { } underWay)
         {
             // SPEC §3.4: Antom refuses an update while a deduction runs; here one runs only when a fault left it processing.
@@ -272,6 +273,7 @@ public sealed class Subscription
     private Outcome Modify(PlanChange change, DateTimeOffset now, Trigger trigger, string verb, string notificationType)
     {
         ExpireIfDue(now);
+        SettleIfDue(now);
         if (Status == SubscriptionStatus.Active && change.EndTime is { } newEnd && PaidPhaseNotStarted(now) is var (phaseNo, phaseStart) && newEnd <= phaseStart)
         {
             // Phases are charged ahead of their start (SPEC §10): ending the subscription at or before the start of one
@@ -357,6 +359,7 @@ public sealed class Subscription
     public Outcome Cancel(string cancellationType, DateTimeOffset now)
     {
         ExpireIfDue(now);
+        SettleIfDue(now);
         var terminate = cancellationType == "TERMINATE";
         if ((Status == SubscriptionStatus.Cancelled && !terminate)
             || (Status == SubscriptionStatus.Terminated && (terminate || CancellationType == "CANCEL")))
@@ -506,7 +509,8 @@ public sealed class Subscription
                 ExpireIfDue(due);
                 break;
             case SubscriptionStatus.Active when Plan.EndTime is { } end && PhaseStart(NextPhaseNo) >= end:
-                Fire(Trigger.ReachEndTime, end, "end");
+                // At the end time, or later when a payment under way held it (due is then when that payment settled).
+                Fire(Trigger.ReachEndTime, due, "end");
                 break;
             case SubscriptionStatus.Active:
                 Deduct(due, newPaymentId(), deduct(NextPhaseNo));
@@ -575,6 +579,21 @@ public sealed class Subscription
 
         Timeline.Add(new TimelineEntry(at, "deduction", $"phase {phaseNo} {amount} {result.ResultStatus} {result.ResultCode} ({paymentId})"));
         Events.Add(new PhaseDeducted(at, phase));
+    }
+
+    /// <summary>
+    /// A payment under way whose processing time is over at <paramref name="now"/> has succeeded (at that time), whether
+    /// or not the time machine has run since: an intent settles it first, as the run would. True when this call did.
+    /// </summary>
+    public bool SettleIfDue(DateTimeOffset now)
+    {
+        if (PaymentUnderWay is null || PaymentSettlesAt is not { } at || at > now)
+        {
+            return false;
+        }
+
+        SettlePayment(at, DeductionResult.Success);
+        return true;
     }
 
     /// <summary>

@@ -62,6 +62,7 @@ public static class EmulatorHosting
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<TimeMachine>();
         services.AddSingleton<BuyerDecisions>();
+        services.AddSingleton<PaymentSettlements>();
         services.AddSingleton<SubscriptionViews>();
         services.AddSingleton<FaultStore>();
         services.AddSingleton<ResultCodeCatalogue>();

@@ -24,6 +24,12 @@ public sealed partial class SubscriptionService
 
             var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
                 ?? throw new InvalidOperationException($"payment {paymentId} has no subscription {subscriptionId}");
+            if (subscription.PaymentUnderWay?.PaymentId == paymentId && subscription.PaymentSettlesAt is { } settlesAt && settlesAt <= now)
+            {
+                // Its time is over: the time machine settles it as it was (at that time), whether or not it has run yet.
+                return (subscription, phase, $"payment {paymentId} of phase {phase.PhaseNo} succeeded by itself at {settlesAt:O}: its processing time is over, so it can no longer be settled");
+            }
+
             if (subscription.PaymentUnderWay?.PaymentId != paymentId)
             {
                 return (subscription, phase, $"payment {paymentId} of phase {phase.PhaseNo} is done ({phase.ResultStatus} {phase.ResultCode}"

@@ -313,6 +313,13 @@ public sealed partial class SubscriptionService(
     {
         await subscriptions.SaveAsync(work, subscription, isNew, cancellationToken);
         await Outbox.EnqueueAsync(work, subscription, options.Value.NumbersAsStrings, cancellationToken);
+
+        // A payment under way that a call settled (a test's settle, or an intent after its processing time) is a
+        // deduction's end too; the time machine counts the ones it makes.
+        foreach (var settled in subscription.Events.OfType<PhaseDeducted>())
+        {
+            Hosting.EmulatorMetrics.Deductions.WithLabels(settled.Phase.ResultStatus, settled.Phase.ResultCode).Inc();
+        }
     }
 
     /// <summary>

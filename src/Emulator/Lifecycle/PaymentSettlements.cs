@@ -1,0 +1,27 @@
+using Emulator.Domain;
+using Emulator.Scheduling;
+
+namespace Emulator.Lifecycle;
+
+/// <summary>
+/// A test settles a period's payment a deduction fault left under way (control API or dashboard), on the merchant's
+/// clock. It returns once the notifyPayment it caused, and whatever fell due behind it, had a first delivery attempt,
+/// as a buyer's decision does (<see cref="BuyerDecisions"/>).
+/// </summary>
+public sealed class PaymentSettlements(SubscriptionService service, MerchantClocks clocks, TimeMachine machine, MerchantRuns runs)
+{
+    /// <summary>The settled phase; null phase and conflict when the merchant has no such payment; a conflict when it is not under way.</summary>
+    public async Task<(Phase? Phase, string? Conflict)> SettleAsync(string clientId, string paymentId, DeductionResult result, CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = default;
+        var (subscription, settled, conflict) = await service.SettlePaymentAsync(clientId, paymentId, result, async ct => now = await clocks.NowAsync(clientId, ct), cancellationToken);
+        if (subscription is null || conflict is not null)
+        {
+            return (null, conflict);
+        }
+
+        await runs.TellAsync(clientId, subscription.Events.Select(e => TimeMachine.ToJournal(subscription.SubscriptionId, e)).OfType<JournalEvent>(), cancellationToken);
+        await machine.RunWhatACallCausedAsync(clientId, now, cancellationToken);
+        return (settled, null);
+    }
+}
