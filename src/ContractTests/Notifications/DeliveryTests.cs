@@ -17,6 +17,49 @@ public sealed class DeliveryTests(EmulatorFactory factory)
     /// <summary>Minutes after the first attempt at which Antom tries again: +2, +10, +10, +60, +120, +360, +900.</summary>
     private static readonly int[] AttemptMinutes = [0, 2, 12, 22, 82, 202, 562, 1462];
 
+    /// <summary>
+    /// An acknowledged notification is in the ledger once its subscription's chain is back, not once every chain sent
+    /// with it is: a process killed while one receiver holds an answer then re-sends only what was still out.
+    /// </summary>
+    [Fact]
+    public async Task AnAcknowledgedNotification_IsRecorded_WhileAnotherSubscriptionsAnswerIsStillOut()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var slow = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var fast = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+        var release = new TaskCompletionSource();
+        m.Receiver.Answer = async r =>
+        {
+            if (r.IsPayment && r.SubscriptionId == slow && (string)r.Json["phaseNo"]! == "2")
+            {
+                await release.Task;
+            }
+
+            return (200, Emulator.Testing.NotificationInbox.Acknowledgement);
+        };
+
+        var advance = m.AdvanceAsync("P1M");
+        string? status = null;
+        try
+        {
+            // Both phase-2 payments are deducted at the same instant and sent together; the slow one's answer is held
+            // well within the notification timeout (15 s).
+            for (var wait = 0; wait < 100 && status != "acknowledged"; wait++)
+            {
+                await Task.Delay(50);
+                status = (await m.NotificationsAsync($"?subscriptionId={fast}&kind=notifyPayment"))
+                    .Where(n => ((string)n!["body"]!).Contains("\"phaseNo\":\"2\"", StringComparison.Ordinal)).Select(n => (string?)n!["status"]).SingleOrDefault();
+            }
+        }
+        finally
+        {
+            release.TrySetResult();
+            await advance;
+        }
+
+        status.Should().Be("acknowledged", "the fast subscription's phase 2 was acknowledged while the slow one's answer was held");
+    }
+
     [Fact]
     public async Task Approve_DeliversCreateThenPhaseOne_SignedWithTheAntomKey()
     {

@@ -388,13 +388,51 @@ public sealed class TimeMachine(
         using (Delivering(due[0].ClientId))
         {
             var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
-            var chains = new (List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)[groups.Length];
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, groups.Length),
-                new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
-                async (i, ct) => chains[i] = await DeliverInOrderAsync(groups[i], ct));
-            var recorded = await dispatcher.RecordAsync([.. chains.SelectMany(c => c.Pending)]);
-            return [.. chains.SelectMany(c => c.Recorded).Concat(recorded)];
+            var recordedInChains = new List<DeliveryAttempt>[groups.Length];
+
+            // Each chain's attempts are recorded as soon as it is back, together with the chains back meanwhile (one
+            // write for all of them): a receiver that holds one answer no longer holds the records of the others, so a
+            // process killed meanwhile re-sends only what was still out.
+            var back = Channel.CreateUnbounded<List<PendingAttempt>>(new UnboundedChannelOptions { SingleReader = true });
+            var recorder = Task.Run(async () =>
+            {
+                var recorded = new List<DeliveryAttempt>();
+                while (await back.Reader.WaitToReadAsync(CancellationToken.None))
+                {
+                    var pending = new List<PendingAttempt>();
+                    while (back.Reader.TryRead(out var chain))
+                    {
+                        pending.AddRange(chain);
+                    }
+
+                    if (pending.Count > 0)
+                    {
+                        recorded.AddRange(await dispatcher.RecordAsync(pending));
+                    }
+                }
+
+                return recorded;
+            }, CancellationToken.None);
+            try
+            {
+                await Parallel.ForEachAsync(
+                    Enumerable.Range(0, groups.Length),
+                    new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
+                    async (i, ct) =>
+                    {
+                        var (recorded, pending) = await DeliverInOrderAsync(groups[i], ct);
+                        recordedInChains[i] = recorded;
+                        back.Writer.TryWrite(pending);
+                    });
+            }
+            finally
+            {
+                // What came back is recorded even when the delivery failed or was cancelled.
+                back.Writer.TryComplete();
+                await recorder;
+            }
+
+            return [.. recordedInChains.SelectMany(r => r).Concat(await recorder)];
         }
     }
 
