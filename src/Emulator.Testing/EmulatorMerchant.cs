@@ -125,7 +125,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
         PostAsync($"{Control}/payments/{Uri.EscapeDataString(paymentId)}/settle", new { status, resultCode });
 
     /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
-    public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{notificationId}/redeliver", null);
+    public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{Uri.EscapeDataString(notificationId)}/redeliver", null);
 
     public async Task<JsonObject> SubscriptionAsync(string subscriptionId) => (await SendAsync(HttpMethod.Get, $"{Control}/subscriptions/{subscriptionId}", null))!.AsObject();
 

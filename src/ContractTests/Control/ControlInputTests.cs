@@ -310,6 +310,26 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         page.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// An offset the reader never takes (no colon, or beyond ±14:00) is refused for its form, near the calendar's ends
+    /// too (found by a review: there it was said to lie outside the calendar, as if only the time were wrong).
+    /// </summary>
+    [Theory]
+    [InlineData("9999-12-31T23:00:00-0100", "2027-02-01T09:00:00-0100")]
+    [InlineData("9999-12-31T23:00:00-15:00", "2027-02-01T09:00:00-15:00")]
+    [InlineData("0001-01-01T05:00:00+15:00", "2027-02-01T09:00:00+15:00")]
+    public async Task Freeze_AtAnInstantWithAnOffsetTheReaderRefuses_SaysTheFormIsWrong_NotThatItLiesOutsideTheCalendar(string nearAnEnd, string ordinary)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        async Task<string> DetailAsync(string at) =>
+            (string)(await (await m.Http.PostAsync($"{m.Control}/clock/freeze", new StringContent($"{{\"at\":\"{at}\"}}", Encoding.UTF8, "application/json")))
+                .Content.ReadFromJsonAsync<JsonObject>())!["detail"]!;
+
+        (await DetailAsync(ordinary)).Should().Contain("an instant must be ISO-8601 with an offset");
+        (await DetailAsync(nearAnEnd)).Should().Contain("an instant must be ISO-8601 with an offset");
+        (await DetailAsync("9999-12-31T23:00:00-14:00")).Should().Contain("lies past the end of the calendar", "-14:00 is an offset the reader takes");
+    }
+
     /// <summary>An advance past the year 9999 (or a delay that long) was refused as if its duration were malformed.</summary>
     [Theory]
     [InlineData("2027-01-31T09:00:00Z", "clock/advance", "{\"by\":\"P9000Y\"}", "the clock cannot go past the end of the calendar (9999-12-31T23:59:59.9999999+00:00), and P9000Y after its current time 2027-01-31T09:00:00.0000000+00:00 would")]

@@ -56,7 +56,8 @@ public sealed partial class InstantJsonConverter : JsonConverter<DateTimeOffset>
                 : null;
     }
 
-    // ASCII digits only, to the very end.
-    [GeneratedRegex(@"^(?<local>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,7})?)?)(?<offset>[Zz]|[+-](?<hh>[0-9]{2}):?(?<mm>[0-9]{2}))\z")]
+    // ASCII digits only, to the very end; an offset as the reader takes it (hh:mm, at most 14:00), so that an instant the
+    // reader refuses for its form is not blamed on the calendar.
+    [GeneratedRegex(@"^(?<local>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,7})?)?)(?<offset>[Zz]|[+-](?:(?<hh>0[0-9]|1[0-3]):(?<mm>[0-5][0-9])|(?<hh>14):(?<mm>00)))\z")]
     private static partial Regex WithOffset();
 }

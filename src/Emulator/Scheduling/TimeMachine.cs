@@ -394,21 +394,33 @@ public sealed class TimeMachine(
             // write for all of them): a receiver that holds one answer no longer holds the records of the others, so a
             // process killed meanwhile re-sends only what was still out.
             var back = Channel.CreateUnbounded<List<PendingAttempt>>(new UnboundedChannelOptions { SingleReader = true });
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Exception? recordFailure = null;
             var recorder = Task.Run(async () =>
             {
                 var recorded = new List<DeliveryAttempt>();
-                while (await back.Reader.WaitToReadAsync(CancellationToken.None))
+                try
                 {
-                    var pending = new List<PendingAttempt>();
-                    while (back.Reader.TryRead(out var chain))
+                    while (await back.Reader.WaitToReadAsync(CancellationToken.None))
                     {
-                        pending.AddRange(chain);
-                    }
+                        var pending = new List<PendingAttempt>();
+                        while (back.Reader.TryRead(out var chain))
+                        {
+                            pending.AddRange(chain);
+                        }
 
-                    if (pending.Count > 0)
-                    {
-                        recorded.AddRange(await dispatcher.RecordAsync(pending));
+                        if (pending.Count > 0)
+                        {
+                            recorded.AddRange(await dispatcher.RecordAsync(pending));
+                        }
                     }
+                }
+                catch (Exception e)
+                {
+                    // What is sent from now on could not be recorded (and would be sent again): stop sending.
+                    recordFailure = e;
+                    await stop.CancelAsync();
+                    throw;
                 }
 
                 return recorded;
@@ -417,7 +429,7 @@ public sealed class TimeMachine(
             {
                 await Parallel.ForEachAsync(
                     Enumerable.Range(0, groups.Length),
-                    new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = cancellationToken },
+                    new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = stop.Token },
                     async (i, ct) =>
                     {
                         var (recorded, pending) = await DeliverInOrderAsync(groups[i], ct);
@@ -425,13 +437,27 @@ public sealed class TimeMachine(
                         back.Writer.TryWrite(pending);
                     });
             }
-            finally
+            catch (OperationCanceledException) when (recordFailure is not null)
             {
-                // What came back is recorded even when the delivery failed or was cancelled.
+                // The recorder stopped the deliveries: its failure is the one reported (below).
+            }
+            catch
+            {
+                // The delivery's own failure is the one reported; what came back is recorded first.
                 back.Writer.TryComplete();
-                await recorder;
+                try
+                {
+                    await recorder;
+                }
+                catch (Exception e)
+                {
+                    logger.LogWarning(e, "Could not record the delivery attempts of {ClientId} made before its delivery failed", due[0].ClientId);
+                }
+
+                throw;
             }
 
+            back.Writer.TryComplete();
             return [.. recordedInChains.SelectMany(r => r).Concat(await recorder)];
         }
     }
