@@ -87,6 +87,64 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     /// killed in between (here while the receiver holds the subscription's last notification, TERMINATE), it is
     /// released at the next start and goes out.
     /// </summary>
+    /// <summary>
+    /// Stopped (SIGTERM, as a container or CI job is stopped) while a subscription's notifications are half delivered:
+    /// what was acknowledged before the stop is recorded, and only the notification that was out goes again.
+    /// </summary>
+    [Fact]
+    public async Task StoppedWhileAChainIsHalfDelivered_WhatWasAcknowledgedIsNotSentAgain()
+    {
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var release = new TaskCompletionSource();
+        var paymentArrived = new TaskCompletionSource();
+        receiver.Answer = async r =>
+        {
+            if (r.IsPayment && !release.Task.IsCompleted)
+            {
+                paymentArrived.TrySetResult();
+                await release.Task;
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        TestMerchant merchant;
+        var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (first)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            merchant = await TestMerchant.CreateAsync(client, receiver, Start);
+            var body = MerchantHarness.Body(Start);
+            (await new AntomTestClient(client).CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+
+            // The approval sends CREATE (acknowledged at once), then phase 1's notifyPayment, whose answer is held.
+            _ = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+            await paymentArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await first.TerminateAsync();
+            output.WriteLine(first.Output);
+        }
+
+        release.TrySetResult();
+        var (second, http2, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (second)
+        {
+            using var client = new HttpClient { BaseAddress = http2 };
+            var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+            JsonArray ledger;
+            do
+            {
+                await Task.Delay(200);
+                ledger = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/notifications"))!;
+            }
+            while (ledger.Any(n => (string)n!["status"]! != "acknowledged") && TimeProvider.System.GetUtcNow() < deadline);
+
+            ledger.Select(n => (string)n!["status"]!).Should().Equal(["acknowledged", "acknowledged"], "the background loop sends phase 1's notifyPayment again after the restart");
+        }
+
+        receiver.Received.Count(r => !r.IsPayment).Should().Be(1, "CREATE was acknowledged before the stop: it is not sent again");
+        receiver.Received.Count(r => r.IsPayment).Should().Be(2, "phase 1's notifyPayment was out when the process stopped: it goes again");
+    }
+
     [Fact]
     public async Task KilledWhileAHeldBackNotificationIsOut_ItIsDeliveredAfterTheRestart()
     {

@@ -64,6 +64,17 @@ public sealed partial class EmulatorProcess : IAsyncDisposable
         process.WaitForExit();
     }
 
+    /// <summary>SIGTERM: the host shuts down as it does when a container or a CI job is stopped.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

@@ -83,7 +83,7 @@ public sealed class RefundTests(EmulatorFactory factory)
         first.ResultCode.Should().Be("SUCCESS");
         tooMuch.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED");
         tooMuch.ResultStatus.Should().Be("F");
-        tooMuch.ResultMessage.Should().Be("refundAmount 10001 PHP and the 9900 PHP refunded before exceed the payment's 19900 PHP; at most 10000 PHP is left to refund");
+        tooMuch.ResultMessage.Should().Be("refundAmount 10001 PHP and the 9900 PHP refunded before (or being refunded) exceed the payment's 19900 PHP; at most 10000 PHP is left to refund");
         rest.ResultCode.Should().Be("SUCCESS");
         more.ResultCode.Should().Be("REFUND_AMOUNT_EXCEED");
         ((string?)tooMuch.Json["refundId"]).Should().BeNull("ids are given only with S");

@@ -130,7 +130,7 @@ public sealed partial class SubscriptionService
         {
             var left = new Amount(phase.Amount.Currency, phase.Amount.Value - refundedBefore);
             return new AntomResult("REFUND_AMOUNT_EXCEED", "F",
-                $"refundAmount {amount} and the {refundedBefore} {amount.Currency} refunded before exceed the payment's {phase.Amount}; at most {left} is left to refund");
+                $"refundAmount {amount} and the {refundedBefore} {amount.Currency} refunded before (or being refunded) exceed the payment's {phase.Amount}; at most {left} is left to refund");
         }
 
         return null;

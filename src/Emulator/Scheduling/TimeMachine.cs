@@ -432,9 +432,17 @@ public sealed class TimeMachine(
                     new ParallelOptions { MaxDegreeOfParallelism = DeliveryConcurrency, CancellationToken = stop.Token },
                     async (i, ct) =>
                     {
-                        var (recorded, pending) = await DeliverInOrderAsync(groups[i], ct);
-                        recordedInChains[i] = recorded;
-                        back.Writer.TryWrite(pending);
+                        // What went out is recorded even when the chain stops half way (the emulator shutting down):
+                        // only the attempt that was out then is sent again after a restart.
+                        var pending = new List<PendingAttempt>();
+                        try
+                        {
+                            recordedInChains[i] = await DeliverInOrderAsync(groups[i], pending, ct);
+                        }
+                        finally
+                        {
+                            back.Writer.TryWrite(pending);
+                        }
                     });
             }
             catch (OperationCanceledException) when (recordFailure is not null)
@@ -532,11 +540,12 @@ public sealed class TimeMachine(
     /// </summary>
     /// <remarks>An attempt already delayed goes out when it comes due, so that a delay rule that repeats (<c>times</c> 0)
     /// delays each attempt once instead of putting it off forever.</remarks>
-    private async Task<(List<DeliveryAttempt> Recorded, List<PendingAttempt> Pending)> DeliverInOrderAsync(
-        IEnumerable<NotificationRecord> chain, CancellationToken cancellationToken)
+    /// <param name="pending">Gets the attempts made and not recorded yet, as they are made (the caller records them).</param>
+    /// <returns>The attempts recorded one by one (drop and duplicate faults).</returns>
+    private async Task<List<DeliveryAttempt>> DeliverInOrderAsync(
+        IEnumerable<NotificationRecord> chain, List<PendingAttempt> pending, CancellationToken cancellationToken)
     {
         var attempts = new List<DeliveryAttempt>();
-        var pending = new List<PendingAttempt>();
 
         // Each attempt is placed in the timeline by the timeline's end when it is sent. The mark read with the due
         // notifications may be stale by then: the chain may have waited for a delivery slot while a call wrote to its
@@ -608,7 +617,7 @@ public sealed class TimeMachine(
             }
         }
 
-        return (attempts, pending);
+        return attempts;
     }
 
     private static FaultContext FaultContextOf(NotificationRecord notification)
