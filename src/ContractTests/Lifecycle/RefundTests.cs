@@ -231,6 +231,36 @@ public sealed class RefundTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Refund_LeftProcessingByTheScenario_IsSettledFromTheDashboard()
+    {
+        var (m, subscriptionId, paymentId) = await PaidAsync(factory);
+        await using var harness = m;
+        (await m.Http.PostAsync($"{m.Control}/scenarios/refund-processing", null)).EnsureSuccessStatusCode();
+        var refund = Bodies.Refund(paymentId, "5000");
+        var reply = await m.Client.CallAsync(m.Merchant, "refund", refund);
+        var byRequestId = new JsonObject { ["refundRequestId"] = refund["refundRequestId"]!.DeepClone() };
+        var refundId = (string)(await m.Client.CallAsync(m.Merchant, "inquiryRefund", byRequestId)).Json["refundId"]!;
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+        static HttpContent Form(string form) => new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
+
+        var page = await m.Http.GetStringAsync($"{self}/subscriptions/{subscriptionId}");
+        var badStatus = await m.Http.PostAsync($"{self}/refunds/{refundId}/settle", Form($"status=PROCESSING&back={subscriptionId}"));
+        var unknown = await m.Http.PostAsync($"{self}/refunds/nope/settle", Form($"status=FAIL&back={subscriptionId}"));
+        var settled = await m.Http.PostAsync($"{self}/refunds/{refundId}/settle", Form($"status=FAIL&back={subscriptionId}"));
+        var again = await m.Http.PostAsync($"{self}/refunds/{refundId}/settle", Form($"status=SUCCESS&back={subscriptionId}"));
+        var failed = await m.Client.CallAsync(m.Merchant, "inquiryRefund", byRequestId);
+
+        reply.ResultCode.Should().Be("REFUND_IN_PROCESS", "the scenario leaves the next refund processing");
+        page.Should().Contain($"id=\"settle-success-{refundId}\"").And.Contain($"id=\"settle-fail-{refundId}\"");
+        badStatus.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        unknown.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        settled.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, "the form redirects to the subscription's page");
+        (await settled.Content.ReadAsStringAsync()).Should().NotContain($"settle-fail-{refundId}");
+        again.StatusCode.Should().Be(System.Net.HttpStatusCode.Conflict);
+        ((string)failed.Json["refundStatus"]!).Should().Be("FAIL");
+    }
+
+    [Fact]
     public async Task Refund_ProcessingUntilSettled_FailsWhenTheTestSaysSo_AndNoLongerHoldsThePayment()
     {
         var (m, subscriptionId, paymentId) = await PaidAsync(factory);

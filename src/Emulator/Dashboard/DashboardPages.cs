@@ -42,6 +42,7 @@ public static class DashboardPages
         merchant.MapGet("/subscriptions/{subscriptionId}", SubscriptionAsync);
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync);
         merchant.MapPost("/payments/{paymentId}/settle", SettlePaymentAsync);
+        merchant.MapPost("/refunds/{refundId}/settle", SettleRefundAsync);
         return app;
     }
 
@@ -242,7 +243,12 @@ public static class DashboardPages
         foreach (var p in view.Phases)
         {
             var refunds = string.Join("", refunded[p.PaymentId].Select(r =>
-                $"<div>{E(r.Amount.ForPeople())} {E(T(r.CompletedAt ?? r.RefundTime))} <code>{E(r.RefundId)}</code>{(r.TakenAsProcessing ? $" <span class=\"{(r.Status == Refund.Fail ? "F" : r.Status == Refund.Processing ? "U" : "S")}\">{E(r.Status)}</span>" : "")}</div>"));
+                $"<div>{E(r.Amount.ForPeople())} {E(T(r.CompletedAt ?? r.RefundTime))} <code>{E(r.RefundId)}</code>{(r.TakenAsProcessing ? $" <span class=\"{(r.Status == Refund.Fail ? "F" : r.Status == Refund.Processing ? "U" : "S")}\">{E(r.Status)}</span>" : "")}"
+                + (r.Status == Refund.Processing
+                    ? Button($"{Root}/merchants/{U(clientId)}/refunds/{U(r.RefundId)}/settle", "Succeed", $"settle-success-{r.RefundId}", ("status", Refund.Success), ("back", subscriptionId))
+                        + Button($"{Root}/merchants/{U(clientId)}/refunds/{U(r.RefundId)}/settle", "Fail", $"settle-fail-{r.RefundId}", ("status", Refund.Fail), ("back", subscriptionId))
+                    : "")
+                + "</div>"));
             // A payment under way (a deduction fault left it processing) ends when a test says so, or here.
             var settle = p.UnderWay
                 ? string.Concat(Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Succeed", $"settle-success-{p.PaymentId}", ("status", "SUCCESS"), ("back", subscriptionId)),
@@ -312,6 +318,28 @@ public static class DashboardPages
         return await settlements.SettleAsync(clientId, paymentId, result, ct) switch
         {
             (null, null) => Page("Unknown payment", $"<p class=\"closed\">Merchant {E(clientId)} has no payment {E(paymentId)}.</p>", StatusCodes.Status404NotFound, Nav()),
+            (_, { } conflict) => Page("Cannot do that", $"<p class=\"closed\">{E(conflict)}</p><p><a href=\"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
+            _ => Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}"),
+        };
+    }
+
+    /// <summary>A refund left processing succeeds or fails now (the control API's settle, from its line).</summary>
+    private static async Task<IResult> SettleRefundAsync(string clientId, string refundId, HttpRequest request, Lifecycle.SubscriptionService service, MerchantClocks clocks, CancellationToken ct)
+    {
+        if (await ReadFormAsync(request, ct) is not { } form)
+        {
+            return Unreadable(clientId);
+        }
+
+        var status = form["status"].ToString();
+        if (status is not (Refund.Success or Refund.Fail))
+        {
+            return Page("Cannot do that", $"<p class=\"closed\">status must be {Refund.Success} or {Refund.Fail} (got '{E(status)}')</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        return await service.SettleRefundAsync(clientId, refundId, status, c => clocks.NowAsync(clientId, c), ct) switch
+        {
+            (null, _) => Page("Unknown refund", $"<p class=\"closed\">Merchant {E(clientId)} has no refund {E(refundId)}.</p>", StatusCodes.Status404NotFound, Nav()),
             (_, { } conflict) => Page("Cannot do that", $"<p class=\"closed\">{E(conflict)}</p><p><a href=\"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
             _ => Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}"),
         };
