@@ -312,15 +312,11 @@ public static class DashboardPages
         var settle = new Control.SettlePaymentBody(form["status"].ToString(), null);
         if (settle.Result(catalogue) is not { } result)
         {
-            return Page("Cannot do that", $"<p class=\"closed\">{E(settle.Problem(catalogue))}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+            return CannotSettle(clientId, settle.Problem(catalogue)!);
         }
 
-        return await settlements.SettleAsync(clientId, paymentId, result, ct) switch
-        {
-            (null, null) => Page("Unknown payment", $"<p class=\"closed\">Merchant {E(clientId)} has no payment {E(paymentId)}.</p>", StatusCodes.Status404NotFound, Nav()),
-            (_, { } conflict) => Page("Cannot do that", $"<p class=\"closed\">{E(conflict)}</p><p><a href=\"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
-            _ => Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}"),
-        };
+        var (settled, conflict) = await settlements.SettleAsync(clientId, paymentId, result, ct);
+        return Settled(clientId, form, found: settled is not null || conflict is not null, conflict, $"payment {paymentId}");
     }
 
     /// <summary>A refund left processing succeeds or fails now (the control API's settle, from its line).</summary>
@@ -334,14 +330,25 @@ public static class DashboardPages
         var status = form["status"].ToString();
         if (status is not (Refund.Success or Refund.Fail))
         {
-            return Page("Cannot do that", $"<p class=\"closed\">status must be {Refund.Success} or {Refund.Fail} (got '{E(status)}')</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+            return CannotSettle(clientId, $"status must be {Refund.Success} or {Refund.Fail} (got '{status}')");
         }
 
-        return await service.SettleRefundAsync(clientId, refundId, status, c => clocks.NowAsync(clientId, c), ct) switch
+        var (refund, conflict) = await service.SettleRefundAsync(clientId, refundId, status, c => clocks.NowAsync(clientId, c), ct);
+        return Settled(clientId, form, found: refund is not null, conflict, $"refund {refundId}");
+    }
+
+    private static IResult CannotSettle(string clientId, string problem) =>
+        Page("Cannot do that", $"<p class=\"closed\">{E(problem)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+
+    /// <summary>After a settle from a subscription's page: back to it, or a page saying why nothing was settled.</summary>
+    private static IResult Settled(string clientId, IFormCollection form, bool found, string? conflict, string what)
+    {
+        var back = $"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}";
+        return (found, conflict) switch
         {
-            (null, _) => Page("Unknown refund", $"<p class=\"closed\">Merchant {E(clientId)} has no refund {E(refundId)}.</p>", StatusCodes.Status404NotFound, Nav()),
-            (_, { } conflict) => Page("Cannot do that", $"<p class=\"closed\">{E(conflict)}</p><p><a href=\"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
-            _ => Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}"),
+            (false, _) => Page("Unknown " + what.Split(' ')[0], $"<p class=\"closed\">Merchant {E(clientId)} has no {E(what)}.</p>", StatusCodes.Status404NotFound, Nav()),
+            (_, { } why) => Page("Cannot do that", $"<p class=\"closed\">{E(why)}</p><p><a href=\"{back}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
+            _ => Results.Redirect(back),
         };
     }
 
