@@ -41,6 +41,10 @@ public static class MerchantApp
         private readonly HttpClient gateway = new() { BaseAddress = new Uri(options.GatewayUrl), Timeout = TimeSpan.FromSeconds(options.TimeoutSeconds) };
         private readonly ConcurrentDictionary<string, int> processedPayments = new();
         private readonly ConcurrentDictionary<string, string> subscriptionStatus = new();
+
+        // Changes Antom refused while a renewal's payment was being processed, by subscription: sent again (under a new
+        // request id) once that payment's notifyPayment has come.
+        private readonly ConcurrentDictionary<string, (string Api, string IdField, string Prefix, JsonObject Body)> changesAfterPayment = new();
         private int purchases;
 
         public int ProcessedCount(string paymentId) => processedPayments.GetValueOrDefault(paymentId);
@@ -68,6 +72,17 @@ public static class MerchantApp
 
                 // Process each period's payment once, however often it is delivered.
                 processedPayments.AddOrUpdate((string)json["paymentId"]!, 1, (_, n) => options.Makes("count-duplicates") ? n + 1 : n);
+
+                // The payment that held a change back is done (whichever way): the change goes now, after the answer
+                // to this notification (a job queue would do the same).
+                if (changesAfterPayment.TryRemove((string)json["subscriptionId"]!, out var held))
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        held.Body[held.IdField] = held.Prefix + Guid.NewGuid().ToString("N");
+                        await RetryUnknownAsync(held.Api, held.IdField, held.Body, await CallAsync(held.Api, held.Body), retries: 2, pause: TimeSpan.Zero);
+                    });
+                }
             }
             else
             {
@@ -165,6 +180,13 @@ public static class MerchantApp
                 ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "29900" },
             };
             var reply = await RetryUnknownAsync(api, idField, change, await CallAsync(api, change), retries: 2, pause: TimeSpan.Zero);
+            if ((string?)reply?["result"]?["resultCode"] == "UPDATE_FORBIDDEN_DURING_PAYMENT")
+            {
+                // Final for this request id: the same change goes again under a new one once the payment is done.
+                changesAfterPayment[subscriptionId] = (api, idField, prefix, change);
+                return Results.Json(new { resultCode = "UPDATE_FORBIDDEN_DURING_PAYMENT", deferred = true }, statusCode: StatusCodes.Status202Accepted);
+            }
+
             return Results.Json(new { resultCode = (string?)reply?["result"]?["resultCode"] });
         }
 

@@ -118,6 +118,39 @@ public sealed class ConformanceTests
         }
     }
 
+    /// <summary>
+    /// The sample, the reference integration, handles an update Antom refuses while a renewal's payment is being
+    /// processed: the refusal is final for that request id, so it sends the same change again under a new one once the
+    /// payment's notifyPayment has come.
+    /// </summary>
+    [Fact]
+    public async Task SampleUsingUpdate_SendsARefusedUpdateAgain_UnderANewId_OnceThePaymentIsDone()
+    {
+        await RunAgainstSampleAsync(careless: false, async (emulator, merchant, url) =>
+        {
+            using var trigger = new HttpClient { BaseAddress = url };
+            await merchant.FreezeClockAsync(); // the sample starts its subscriptions at the wall-clock time
+            var requestId = (string)(await (await trigger.PostAsync("conformance/subscribe", null)).Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["subscriptionRequestId"]!;
+            var subscriptionId = (string)(await merchant.ApproveAsync(requestId))["subscriptionId"]!;
+            await merchant.AddFaultAsync(new { target = "deduction", resultCode = "PAYMENT_IN_PROCESS", effect = "processing", match = new { phaseNo = 2 } });
+            var paymentId = (string)(await merchant.AdvanceAsync("P1M")).Single(e => (string)e!["type"]! == "paymentProcessing")!["paymentId"]!;
+
+            var refused = await trigger.PostAsJsonAsync("conformance/change", new { subscriptionId });
+            await merchant.SettlePaymentAsync(paymentId, "SUCCESS");
+            System.Text.Json.Nodes.JsonObject[] updates = [];
+            for (var wait = 0; wait < 100 && !updates.Any(u => (string)u["resultCode"]! == "SUCCESS"); wait++)
+            {
+                await Task.Delay(50);
+                updates = [.. (await merchant.ApiCallsAsync()).Select(c => c!.AsObject()).Where(c => (string)c["api"]! == "update")];
+            }
+
+            refused.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted, "the change waits for the payment");
+            updates.Select(u => (string)u["resultCode"]!).Should().Equal(["UPDATE_FORBIDDEN_DURING_PAYMENT", "SUCCESS"]);
+            updates.Select(u => (string)u["requestId"]!).Should().OnlyHaveUniqueItems("a request id refused with an F keeps that answer");
+            ((string)(await merchant.SubscriptionAsync(subscriptionId))["paymentAmount"]!["value"]!).Should().Be("29900", "the change took place once the payment was done");
+        }, settings: ["--Merchant:UseUpdate=true"]);
+    }
+
     /// <summary>Without the processed-count hook, what only it could show is skipped, not passed.</summary>
     [Theory]
     [InlineData("", "duplicate-processed-once out-of-order-tolerated")]
