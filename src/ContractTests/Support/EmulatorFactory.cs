@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ContractTests.Support;
@@ -17,6 +18,9 @@ public sealed class EmulatorFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Time { get; } = new(Start);
 
+    /// <summary>The errors the emulator logged (background work fails nowhere else).</summary>
+    public ServerErrors Errors { get; } = new();
+
     /// <summary>
     /// <c>EMULATOR_TEST_STORAGE=postgres</c> runs the in-process tests on PostgreSQL instead of SQLite (one throwaway
     /// server for the run, one database per emulator): what <c>.ci/run</c> does to show both stores behave the same.
@@ -32,6 +36,7 @@ public sealed class EmulatorFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+        builder.ConfigureLogging(logging => logging.AddProvider(Errors));
     }
 
     public override async ValueTask DisposeAsync()

@@ -124,9 +124,18 @@ public sealed class SubscriptionStore(Database database, IOptions<EmulatorOption
     /// When a subscription is due, in whole milliseconds rounded up: the time machine runs it at the stored instant,
     /// and an instant rounded down (an approval on a running clock has ticks) would be a fraction too early for it.
     /// </summary>
-    private static long? DueMilliseconds(DateTimeOffset? at) => at is not { } due
-        ? null
-        : Math.Min(due.ToUnixTimeMilliseconds() + (due.UtcTicks % TimeSpan.TicksPerMillisecond > 0 ? 1 : 0), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
+    private static long? DueMilliseconds(DateTimeOffset? at)
+    {
+        if (at is not { } due)
+        {
+            return null;
+        }
+
+        // Rounded up: the clock keeps milliseconds. What falls due after the calendar's last millisecond never does (it
+        // was stored as that millisecond, when the clock reads no later, and the loop found it not due, every tick).
+        var milliseconds = due.ToUnixTimeMilliseconds() + (due.UtcTicks % TimeSpan.TicksPerMillisecond > 0 ? 1 : 0);
+        return milliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? null : milliseconds;
+    }
 
     /// <summary>Adds a line to a subscription's timeline alone (a call refused before it reached the subscription).</summary>
     public Task AppendTimelineAsync(string subscriptionId, TimelineEntry entry, CancellationToken cancellationToken) =>
