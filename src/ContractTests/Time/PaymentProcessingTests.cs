@@ -176,6 +176,23 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Deduction_SettledAfterTheClockWasFrozenBack_EndsNoEarlierThanItWasTaken()
+    {
+        // Found by a search for odd inputs: its paymentTime came before its paymentCreateTime.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing(null))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(1));
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        (await m.Http.PostAsJsonAsync($"{m.Control}/clock/freeze", new { at = Jan31.AddDays(3) })).EnsureSuccessStatusCode();
+
+        (await m.Http.PostAsJsonAsync($"{m.Control}/payments/{paymentId}/settle", new { status = "SUCCESS" })).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var notified = m.Payments(subscriptionId).Last().Json;
+        ((string)notified["paymentTime"]!).Should().Be((string)notified["paymentCreateTime"]!, "a payment does not end before it was taken");
+    }
+
+    [Fact]
     public async Task Dashboard_SettlesAPaymentUnderWay_FromItsRow()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);

@@ -607,6 +607,9 @@ public sealed class Subscription
             return Outcome.Refused("no payment of this subscription is being processed");
         }
 
+        // A clock frozen back since the payment was taken (README: do that on a merchant without subscriptions) does not
+        // make it end before it began.
+        now = Max(now, underWay.PaymentCreateTime);
         var settled = underWay with
         {
             ResultStatus = result.ResultStatus,
