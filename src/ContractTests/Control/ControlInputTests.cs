@@ -224,6 +224,18 @@ public sealed class ControlInputTests(EmulatorFactory factory)
         ((string?)problem!["detail"] ?? (string)problem["title"]!).Should().Contain(detail);
     }
 
+    [Fact]
+    public async Task BodyWithoutAContentType_IsA415SayingSo()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/clock/advance", new ByteArrayContent(Encoding.UTF8.GetBytes("{\"by\":\"P1D\"}")));
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+        ((string)problem!["detail"]!).Should().Be("the body must be JSON, sent with Content-Type: application/json (got no Content-Type)");
+    }
+
     [Theory]
     [InlineData("bad%20id", "bad id")]
     [InlineData("%20SANDBOX_X", " SANDBOX_X")]

@@ -101,6 +101,12 @@ public static class EmulatorHosting
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             var request = context.HttpContext.Request;
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType)
+            {
+                // The framework's own detail, when it gives one, names no header ("Expected a supported JSON media type but got \"\"").
+                context.ProblemDetails.Detail = null;
+            }
+
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
                 StatusCodes.Status415UnsupportedMediaType => $"the body must be JSON, sent with Content-Type: application/json (got {(string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : $"'{request.ContentType}'")})",
