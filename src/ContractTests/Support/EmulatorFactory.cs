@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ContractTests.Support;
@@ -19,7 +21,7 @@ public sealed class EmulatorFactory : WebApplicationFactory<Program>
     public FakeTimeProvider Time { get; } = new(Start);
 
     /// <summary>The errors the emulator logged (background work fails nowhere else).</summary>
-    public ServerErrors Errors { get; } = new();
+    public FakeLogCollector Errors { get; } = new(Options.Create(new FakeLogCollectorOptions { FilteredLevels = { LogLevel.Error, LogLevel.Critical } }));
 
     /// <summary>
     /// <c>EMULATOR_TEST_STORAGE=postgres</c> runs the in-process tests on PostgreSQL instead of SQLite (one throwaway
@@ -36,7 +38,7 @@ public sealed class EmulatorFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
-        builder.ConfigureLogging(logging => logging.AddProvider(Errors));
+        builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(Errors)));
     }
 
     public override async ValueTask DisposeAsync()

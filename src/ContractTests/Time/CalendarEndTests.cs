@@ -27,7 +27,7 @@ public sealed class CalendarEndTests(EmulatorFactory factory)
             await Task.Delay(300);
         }
 
-        return factory.Errors.Naming(clientId);
+        return [.. factory.Errors.GetSnapshot().Where(e => e.Message.Contains(clientId, StringComparison.Ordinal)).Select(e => $"{e.Level} {e.Category}: {e.Message} {e.Exception}")];
     }
 
     [Fact]
