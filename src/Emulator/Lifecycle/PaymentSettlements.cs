@@ -8,20 +8,18 @@ namespace Emulator.Lifecycle;
 /// clock. It returns once the notifyPayment it caused, and whatever fell due behind it, had a first delivery attempt,
 /// as a buyer's decision does (<see cref="BuyerDecisions"/>).
 /// </summary>
-public sealed class PaymentSettlements(SubscriptionService service, MerchantClocks clocks, TimeMachine machine, MerchantRuns runs)
+public sealed class PaymentSettlements(SubscriptionService service, MerchantClocks clocks, TimeMachine machine)
 {
     /// <summary>The settled phase; null phase and conflict when the merchant has no such payment; a conflict when it is not under way.</summary>
     public async Task<(Phase? Phase, string? Conflict)> SettleAsync(string clientId, string paymentId, DeductionResult result, CancellationToken cancellationToken)
     {
         DateTimeOffset now = default;
-        var (subscription, settled, conflict) = await service.SettlePaymentAsync(clientId, paymentId, result, async ct => now = await clocks.NowAsync(clientId, ct), cancellationToken);
-        if (subscription is null || conflict is not null)
+        var (settled, conflict) = await service.SettlePaymentAsync(clientId, paymentId, result, async ct => now = await clocks.NowAsync(clientId, ct), cancellationToken);
+        if (settled is not null)
         {
-            return (null, conflict);
+            await machine.RunWhatACallCausedAsync(clientId, now, cancellationToken);
         }
 
-        await runs.TellAsync(clientId, subscription.Events.Select(e => TimeMachine.ToJournal(subscription.SubscriptionId, e)).OfType<JournalEvent>(), cancellationToken);
-        await machine.RunWhatACallCausedAsync(clientId, now, cancellationToken);
-        return (settled, null);
+        return (settled, conflict);
     }
 }
