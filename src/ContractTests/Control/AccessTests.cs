@@ -34,6 +34,30 @@ public sealed class AccessTests(EmulatorFactory factory)
         right.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    /// <summary>
+    /// CONTROL-API.md: with a token set, every <c>/_emulator</c> call wants it, health too (a tool that checks its token
+    /// with it must not be told ok with a wrong one); probes that carry no token ask <c>/healthz</c>.
+    /// </summary>
+    [Fact]
+    public async Task Health_WithAdminToken_WantsIt_WhileHealthzAnswersProbesWithoutIt()
+    {
+        await using var secured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:AdminToken", "s3cret"));
+        var http = secured.CreateClient();
+
+        var without = await http.GetAsync("/_emulator/v1/health");
+        var probe = await http.GetAsync("/healthz");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
+        var wrong = await http.GetAsync("/_emulator/v1/health");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        var right = await http.GetFromJsonAsync<JsonObject>("/_emulator/v1/health");
+
+        without.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        wrong.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        ((string)right!["status"]!).Should().Be("ok");
+        probe.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await probe.Content.ReadFromJsonAsync<JsonObject>())!.ToJsonString().Should().Be(right.ToJsonString());
+    }
+
     [Fact]
     public async Task EmulatedApi_WithAdminToken_NeedsOnlyTheSignature()
     {

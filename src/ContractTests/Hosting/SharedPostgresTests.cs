@@ -380,16 +380,16 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         var api = new AntomTestClient(anonymous);
         var before = await api.CallAsync(merchant, "create", MerchantHarness.Body(TimeProvider.System.GetUtcNow().AddDays(1)));
 
-        var healthy = await anonymous.GetAsync("/_emulator/v1/health");
+        var healthy = await anonymous.GetAsync("/healthz");
         var merchantsWithoutToken = await anonymous.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
         await postgres.StopAsync();
-        var down = await anonymous.GetAsync("/_emulator/v1/health");
+        var down = await anonymous.GetAsync("/healthz");
         var control = await admin.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
         var during = await api.CallAsync(merchant, "create", MerchantHarness.Body(TimeProvider.System.GetUtcNow().AddDays(1)));
 
         healthy.StatusCode.Should().Be(HttpStatusCode.OK);
         (await healthy.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>().Should().Be("ok");
-        merchantsWithoutToken.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "only health is open");
+        merchantsWithoutToken.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "only /healthz is open");
         down.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         var health = (await down.Content.ReadFromJsonAsync<JsonObject>())!;
         ((string)health["status"]!, (string)health["detail"]!).Should().Match<(string Status, string Detail)>(h => h.Status == "unavailable" && h.Detail.StartsWith("the postgres database failed", StringComparison.Ordinal) && !h.Detail.Contains("127.0.0.1", StringComparison.Ordinal));

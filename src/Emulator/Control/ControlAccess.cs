@@ -19,19 +19,11 @@ public sealed class ControlAccess(RequestDelegate next, IOptions<EmulatorOptions
     public const string Root = "/_emulator";
     public const string LoginPath = Root + "/login";
     public const string CookieName = "emulator-admin-token";
-    public const string HealthPath = ControlApi.Prefix + "/health";
 
     private readonly IPNetwork[] networks = [.. options.Value.ControlNetworks.Select(n => IPNetwork.Parse(n))];
 
     public async Task InvokeAsync(HttpContext http)
     {
-        // Load balancers and orchestrators probe without a token: health tells only whether the instance can serve.
-        if ((HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)) && http.Request.Path.Equals(HealthPath, StringComparison.OrdinalIgnoreCase))
-        {
-            await next(http);
-            return;
-        }
-
         var token = options.Value.AdminToken;
         var request = http.Request;
         var change = !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);

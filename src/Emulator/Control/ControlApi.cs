@@ -14,10 +14,16 @@ public static class ControlApi
 {
     public const string Prefix = "/_emulator/v1";
 
+    /// <summary>Health for probes that carry no token.</summary>
+    public const string LivenessPath = "/healthz";
+
     public static IEndpointRouteBuilder MapControlApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup(Prefix).WithTags("Emulator control");
         root.MapGet("/health", HealthAsync).WithName("GetHealth");
+        // The same answer outside /_emulator, open to any caller: load balancers and orchestrators probe without the
+        // admin token, which every /_emulator call wants when one is set (CONTROL-API.md).
+        app.MapGet(LivenessPath, HealthAsync).WithName("GetLiveness").WithTags("Emulator control");
         root.MapGet("/keys", GetKeys).WithName("GetKeys");
 
         var merchants = root.MapGroup("/merchants/{clientId}");
@@ -42,7 +48,8 @@ public static class ControlApi
 
     /// <summary>
     /// Ok when the database answers within 3 s: a load balancer or orchestrator then takes an instance whose database is
-    /// gone out of rotation, instead of sending it calls that can only fail. Open to callers without the admin token.
+    /// gone out of rotation, instead of sending it calls that can only fail. At <see cref="LivenessPath"/> it answers
+    /// callers without the admin token.
     /// </summary>
     public static async Task<Results<Ok<HealthView>, JsonHttpResult<HealthView>>> HealthAsync(Database database, ILoggerFactory logs, CancellationToken cancellationToken)
     {

@@ -1,9 +1,9 @@
 namespace Emulator.Hosting;
 
 /// <summary>
-/// <c>dotnet Emulator.dll --health-probe [url]</c>: asks a running emulator for <c>/_emulator/v1/health</c> and exits
-/// 0 when it answers ok. The Docker image's HEALTHCHECK uses it (the runtime image has no curl). It runs in the
-/// container's environment, so it sends the admin token the emulator was given (<c>Emulator__AdminToken</c>).
+/// <c>dotnet Emulator.dll --health-probe [url]</c>: asks a running emulator for its health at <c>/healthz</c> (open
+/// without the admin token, however the emulator was given one) and exits 0 when it answers ok. The Docker image's
+/// HEALTHCHECK uses it (the runtime image has no curl).
 /// </summary>
 public static class HealthProbe
 {
@@ -17,12 +17,7 @@ public static class HealthProbe
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            if (Environment.GetEnvironmentVariable("Emulator__AdminToken") is { Length: > 0 } token)
-            {
-                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            }
-
-            var response = await http.GetAsync(new Uri(new Uri(baseUrl), "/_emulator/v1/health"));
+            var response = await http.GetAsync(new Uri(new Uri(baseUrl), Control.ControlApi.LivenessPath));
             var body = await response.Content.ReadAsStringAsync();
             Console.WriteLine(body);
             return response.IsSuccessStatusCode && body.Contains("\"ok\"", StringComparison.Ordinal) ? 0 : 1;
