@@ -171,6 +171,23 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         (await status.Content.ReadAsStringAsync()).Should().Contain("ACTIVE, CANCELLED");
     }
 
+    /// <summary>A notification retried through Antom's schedule shows its latest attempt; the earlier ones are folded.</summary>
+    [Fact]
+    public async Task Dashboard_SubscriptionPage_ShowsTheLatestAttempt_FoldsTheEarlierOnes()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 8, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifySubscription", delivery = "drop", times = 2 })).EnsureSuccessStatusCode();
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(start));
+        await m.AdvanceAsync("PT1H");
+
+        var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/subscriptions/{subscriptionId}");
+
+        var create = page[page.IndexOf("<td>notifySubscription</td>", StringComparison.Ordinal)..];
+        create = create[..create.IndexOf("</tr>", StringComparison.Ordinal)];
+        create.Should().MatchRegex("<details><summary>2 earlier attempts</summary><div class=\"unreachable\">#1 [^<]*dropped by a delivery fault.*#2 .*</details><div class=\"acknowledged\">#3 ");
+    }
+
     /// <summary>The subscription page tells a delivery fault from a real failure: the attempt's error, and a held-back notification.</summary>
     [Fact]
     public async Task Dashboard_SubscriptionPage_ShowsWhyAnAttemptFailed_WhatIsHeldBack_InItsOwnOffset()

@@ -262,10 +262,23 @@ public static class DashboardPages
         var attemptsOf = await outbox.AttemptsOfAsync(notifications, ct);
         foreach (var n in notifications)
         {
+            // The latest attempt in view, the earlier ones folded: a notification that went through the whole retry
+            // schedule has nine, and the page is read for what happened last.
+            var all = attemptsOf[n.NotificationId].ToList();
             var attempts = new StringBuilder();
-            foreach (var a in attemptsOf[n.NotificationId])
+            for (var i = 0; i < all.Count; i++)
             {
+                var a = all[i];
+                if (i == 0 && all.Count > 1)
+                {
+                    attempts.Append($"<details><summary>{all.Count - 1} earlier attempt{(all.Count > 2 ? "s" : "")}</summary>");
+                }
+
                 attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(T(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.Error is { Length: > 0 } why ? $" — {E(why)}" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
+                if (i == all.Count - 2)
+                {
+                    attempts.Append("</details>");
+                }
             }
 
             Row(body,
