@@ -89,7 +89,7 @@ public sealed class AntomEmulator : IAsyncDisposable
 
         var subscriptionUrl = inbox?.SubscriptionUrl ?? new Uri(notificationBaseUrl!, "notify/subscription").ToString();
         var paymentUrl = inbox?.PaymentUrl ?? new Uri(notificationBaseUrl!, "notify/payment").ToString();
-        using var response = await Http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new
+        using var response = await Http.PutAsJsonAsync($"/_emulator/v1/merchants/{Uri.EscapeDataString(clientId)}", new
         {
             publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
             subscriptionNotificationUrl = subscriptionUrl,

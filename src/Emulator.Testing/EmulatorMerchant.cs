@@ -35,7 +35,9 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>The in-process notification inbox, when the merchant has no endpoint of its own.</summary>
     public NotificationInbox? Inbox { get; }
 
-    private string Control => $"/_emulator/v1/merchants/{ClientId}";
+    // Escaped: a client id may hold '#', '?' or '%' (printable ASCII but space and '/'), which a bare path would cut
+    // short and send to another merchant.
+    private string Control => $"/_emulator/v1/merchants/{Uri.EscapeDataString(ClientId)}";
 
     /// <summary>Where an API lives under the gateway prefix: <c>/v1/payments/…</c> for the refunds, <c>/v1/subscriptions/…</c> for the rest.</summary>
     public static string ApiPath(string api) => api is "refund" or "inquiryRefund" ? $"/v1/payments/{api}" : $"/v1/subscriptions/{api}";
@@ -98,7 +100,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     public Task DeleteFaultsAsync() => SendAsync(HttpMethod.Delete, $"{Control}/faults", null);
 
     /// <summary>Applies a scenario of <c>fixtures/scenarios/</c> (e.g. <c>flaky-webhook</c>); returns the fault rules it added.</summary>
-    public async Task<JsonArray> ApplyScenarioAsync(string name) => (await SendAsync(HttpMethod.Post, $"{Control}/scenarios/{name}", null))!.AsArray();
+    public async Task<JsonArray> ApplyScenarioAsync(string name) => (await SendAsync(HttpMethod.Post, $"{Control}/scenarios/{Uri.EscapeDataString(name)}", null))!.AsArray();
 
     /// <summary>Stops this merchant's clock, at <paramref name="at"/> or at its current time.</summary>
     public Task<JsonObject> FreezeClockAsync(DateTimeOffset? at = null) => PostAsync($"{Control}/clock/freeze", new { at });
@@ -127,7 +129,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
     public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{Uri.EscapeDataString(notificationId)}/redeliver", null);
 
-    public async Task<JsonObject> SubscriptionAsync(string subscriptionId) => (await SendAsync(HttpMethod.Get, $"{Control}/subscriptions/{subscriptionId}", null))!.AsObject();
+    public async Task<JsonObject> SubscriptionAsync(string subscriptionId) => (await SendAsync(HttpMethod.Get, $"{Control}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", null))!.AsObject();
 
     /// <summary>The emulator's ledger of this merchant's notifications (bodies, statuses, attempts).</summary>
     public async Task<JsonArray> NotificationLedgerAsync() => (await SendAsync(HttpMethod.Get, $"{Control}/notifications", null))!.AsArray();

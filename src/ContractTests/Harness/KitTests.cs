@@ -17,6 +17,30 @@ public sealed class KitTests
         (await refused.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*answered 400*clientId must be at most 64 characters*");
     }
 
+    /// <summary>
+    /// A client id may hold any printable ASCII but space and '/': unescaped in a control path, '#' or '?' cut it short,
+    /// so the kit registered (or replaced) another merchant and every call after that missed it.
+    /// </summary>
+    [Fact]
+    public async Task CreateMerchant_ClientIdWithUrlCharacters_IsThatMerchantInEveryCall()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(clientId: "SANDBOX_TEAM#1?x=%41", frozenAt: start);
+        var body = Support.MerchantHarness.Body(start);
+
+        var created = await merchant.CallAsync("create", body);
+        var approved = await merchant.ApproveAsync((string)body["subscriptionRequestId"]!);
+        var subscription = await merchant.SubscriptionAsync((string)approved["subscriptionId"]!);
+        var scenario = await merchant.ApplyScenarioAsync("flaky-webhook");
+        var stray = await emulator.Http.GetAsync("/_emulator/v1/merchants/SANDBOX_TEAM");
+
+        created.ResultCode.Should().Be("SUCCESS", "the merchant the kit registered is the one whose id it signs with");
+        ((string)subscription["status"]!).Should().Be("ACTIVE");
+        scenario.Should().NotBeEmpty();
+        stray.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound, "no merchant named by the id cut short at '#' was made");
+    }
+
     [Fact]
     public async Task Kit_RunsTheMerchantsHandler_AndForcesResultCodes()
     {
