@@ -166,7 +166,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
                     Encoding.UTF8.GetBytes(body),
                     SignatureValid: true);
                 var answered = entry["attempts"]!.AsArray().Any(a => a?["httpStatus"] is not null);
-                seen.Add($"{entry["kind"]} {entry["status"]}{(answered ? "" : " (no answer from the endpoint yet)")}");
+                seen.Add($"{candidate.Summary} {entry["status"]}{(answered ? "" : " (no answer from the endpoint yet)")}");
                 if (answered && predicate(candidate))
                 {
                     return candidate;

@@ -97,7 +97,7 @@ public sealed class NotificationInbox : IAsyncDisposable
             Exception? handlerError;
             lock (received)
             {
-                arrived = [.. received.Select(n => n.Path + (n.SignatureValid ? "" : " (signature did not verify)")
+                arrived = [.. received.Select(n => n.Summary + (n.SignatureValid ? "" : " (signature did not verify)")
                     + (n.HandlerError is { } error ? $" (the Handler threw {error.GetType().Name}: {error.Message}; answered HTTP 500, so the emulator retries it)" : ""))];
                 handlerError = received.LastOrDefault(n => n.HandlerError is not null && predicate(n))?.HandlerError;
             }

@@ -19,6 +19,29 @@ public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<strin
     /// <summary>1 for the first notification the inbox received, and so on.</summary>
     public int Order { get; init; }
 
+    /// <summary>
+    /// How a wait that timed out names it: its kind and what it says (<c>notifySubscription CREATE/ACTIVE</c>,
+    /// <c>notifyPayment phase 2 USER_BALANCE_NOT_ENOUGH</c>), so that a test sees which one came instead of the one awaited.
+    /// </summary>
+    internal string Summary
+    {
+        get
+        {
+            try
+            {
+                var json = Json;
+                return IsPayment
+                    ? $"notifyPayment phase {json["phaseNo"]} {json["result"]?["resultCode"]}"
+                    : $"notifySubscription {json["subscriptionNotificationType"]}/{json["subscriptionStatus"]}";
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                // Not a notification's JSON (a stray POST to the inbox): its path is all there is to say.
+                return Path;
+            }
+        }
+    }
+
     /// <summary>What the inbox's <see cref="NotificationInbox.Handler"/> threw on this delivery (answered HTTP 500, so the emulator retries it); null when it did not.</summary>
     public Exception? HandlerError { get; init; }
 }

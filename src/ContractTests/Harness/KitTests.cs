@@ -196,7 +196,7 @@ public sealed class KitTests
 
         // The clock is frozen: the retry never comes, and the wait says why the payment did not count.
         (await wait.Should().ThrowAsync<TimeoutException>())
-            .WithMessage("*/antom/notify/payment (the Handler threw InvalidOperationException: no such order; answered HTTP 500, so the emulator retries it)*")
+            .WithMessage("*notifyPayment phase 1 SUCCESS (the Handler threw InvalidOperationException: no such order; answered HTTP 500, so the emulator retries it)*")
             .WithInnerException<InvalidOperationException>().WithMessage("no such order");
         merchant.Inbox.Received.Single(n => n.IsPayment).HandlerError!.Message.Should().Be("no such order");
         ledger.Single(n => (string)n!["kind"]! == "notifyPayment")!["attempts"]![0]!["httpStatus"]!.GetValue<int>().Should().Be(500);
@@ -211,6 +211,26 @@ public sealed class KitTests
         var wait = () => merchant.WaitForNotificationAsync(n => n.Path.Contains("refund", StringComparison.Ordinal), TimeSpan.FromMilliseconds(300));
 
         (await wait.Should().ThrowAsync<TimeoutException>()).Which.Message.Should().Contain("the inbox received 0: none");
+    }
+
+    /// <summary>
+    /// A wait for a CANCEL that never came listed what did come by path only ("/antom/notify/subscription,
+    /// /antom/notify/payment"): the test could not see that a CREATE and phase 1 came instead.
+    /// </summary>
+    [Fact]
+    public async Task Kit_WaitThatTimesOut_NamesWhatArrivedByTypeAndPhase()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var body = Support.MerchantHarness.Body(start);
+        (await merchant.CallAsync("create", body)).ResultCode.Should().Be("SUCCESS");
+        await merchant.ApproveAsync((string)body["subscriptionRequestId"]!);
+
+        var wait = () => merchant.WaitForNotificationAsync(n => (string?)n.Json["subscriptionNotificationType"] == "CANCEL", TimeSpan.FromMilliseconds(300));
+
+        (await wait.Should().ThrowAsync<TimeoutException>()).Which.Message.Should()
+            .EndWith("the inbox received 2: notifySubscription CREATE/ACTIVE, notifyPayment phase 1 SUCCESS");
     }
 
     [Theory]
