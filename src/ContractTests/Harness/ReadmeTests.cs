@@ -39,12 +39,60 @@ public sealed partial class ReadmeTests
         }
     }
 
+    /// <summary>
+    /// The kit's package source, added as the README says, belongs to the merchant's test project: `dotnet nuget add
+    /// source` run in a folder without a nuget.config writes to the user-wide NuGet settings, which CI does not have.
+    /// </summary>
+    [Fact]
+    public async Task ReadmeKitPackageSource_AddedAsWritten_LandsInTheTestProjectsOwnConfig()
+    {
+        var root = Path.GetDirectoryName(Fixtures.Directory)!;
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var commands = ShellBlock().Matches(readme).SelectMany(block => block.Groups[1].Value.Split('\n'))
+            .Concat(InlineCode().Matches(readme).Select(span => span.Groups[1].Value))
+            .Select(line => line.Split(" #")[0].Trim())
+            .Where(line => line.StartsWith("dotnet new nugetconfig", StringComparison.Ordinal)
+                || (line.StartsWith("dotnet nuget add source", StringComparison.Ordinal) && line.Contains("/path/to/packages", StringComparison.Ordinal)))
+            .Distinct()
+            .ToList();
+        var work = Directory.CreateTempSubdirectory("readme-nuget-source-").FullName;
+        try
+        {
+            var project = Directory.CreateDirectory(Path.Combine(work, "MerchantTests")).FullName;
+            var home = Directory.CreateDirectory(Path.Combine(work, "home")).FullName;
+            var feed = Directory.CreateDirectory(Path.Combine(work, "packages")).FullName;
+            var environment = new Dictionary<string, string> { ["HOME"] = home, ["DOTNET_CLI_HOME"] = home };
+
+            var runs = new List<(int ExitCode, string Output)>();
+            foreach (var command in commands)
+            {
+                var words = command.Replace("/path/to/packages", feed, StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                runs.Add(await Command.RunAsync(words[0], words[1..], project, environment));
+            }
+
+            commands.Should().Contain(c => c.StartsWith("dotnet nuget add source", StringComparison.Ordinal));
+            runs.Should().OnlyContain(run => run.ExitCode == 0, string.Join('\n', runs.Select(run => run.Output)));
+            File.Exists(Path.Combine(project, "nuget.config")).Should().BeTrue("the source belongs in the test project's own nuget.config");
+            File.ReadAllText(Path.Combine(project, "nuget.config")).Should().Contain(feed);
+            Directory.EnumerateFiles(home, "*", SearchOption.AllDirectories)
+                .Where(file => Path.GetFileName(file).Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
+                .Should().NotContain(file => File.ReadAllText(file).Contains(feed, StringComparison.Ordinal), "the user-wide NuGet settings are left alone");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     [GeneratedRegex("```sh\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();
 
     private static string Strip(string code) => string.Join('\n', code.ReplaceLineEndings("\n").Split('\n')
         .Where(l => !l.StartsWith("namespace ", StringComparison.Ordinal) && !l.StartsWith("//", StringComparison.Ordinal) && l.Trim().Length > 0)
         .Select(l => l.Replace("ReadmeExampleTests", "SubscriptionTests", StringComparison.Ordinal)));
+
+    [GeneratedRegex("`([^`\n]+)`")]
+    private static partial Regex InlineCode();
 
     [GeneratedRegex("```csharp\n(using Emulator.Testing;\n.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();

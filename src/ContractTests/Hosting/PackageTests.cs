@@ -19,6 +19,9 @@ public sealed class PackageTests : IDisposable
 
     private static string Root => Path.GetDirectoryName(Fixtures.Directory)!;
 
+    // Further versions a test packed, removed from NuGet's cache with the first.
+    private readonly List<string> versions = [];
+
     private string Feed => Path.Combine(work, "feed");
 
     private static string GlobalPackages => Environment.GetEnvironmentVariable("NUGET_PACKAGES")
@@ -30,9 +33,9 @@ public sealed class PackageTests : IDisposable
         foreach (var id in new[] { KitPackage, ToolPackage })
         {
             var package = Path.Combine(GlobalPackages, id.ToLowerInvariant());
-            if (Directory.Exists(Path.Combine(package, version)))
+            foreach (var packed in versions.Append(version).Where(v => Directory.Exists(Path.Combine(package, v))))
             {
-                Directory.Delete(Path.Combine(package, version), recursive: true);
+                Directory.Delete(Path.Combine(package, packed), recursive: true);
             }
 
             if (Directory.Exists(package) && !Directory.EnumerateFileSystemEntries(package).Any())
@@ -119,6 +122,53 @@ public sealed class PackageTests : IDisposable
     }
 
     /// <summary>
+    /// A merchant who packs the kit again takes the new build with the README's <c>dotnet restore --force</c>: a plain
+    /// restore finds the project unchanged and keeps the version its floating reference resolved to before.
+    /// </summary>
+    [Fact]
+    public async Task PackedKit_PackedAgain_TheReadmesForcedRestoreTakesTheNewBuild()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(Root, "README.md"));
+        var (first, second) = ($"0.0.1-{version[6..]}", $"0.0.2-{version[6..]}");
+        versions.AddRange([first, second]);
+        await PackAsync("Emulator.Testing", first);
+        var consumer = Path.Combine(work, "FloatingConsumer");
+        Directory.CreateDirectory(consumer);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="kit" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "FloatingConsumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{KitPackage}" Version="0.0.*-*" />
+              </ItemGroup>
+            </Project>
+            """);
+        var restored = await Command.RunAsync("dotnet", ["restore", consumer, "-nologo"], consumer);
+        restored.ExitCode.Should().Be(0, restored.Output);
+        await PackAsync("Emulator.Testing", second);
+
+        var plain = await Command.RunAsync("dotnet", ["restore", consumer, "-nologo"], consumer);
+        var plainAssets = await File.ReadAllTextAsync(Path.Combine(consumer, "obj", "project.assets.json"));
+        var forced = await Command.RunAsync("dotnet", ["restore", consumer, "--force", "-nologo"], consumer);
+        var forcedAssets = await File.ReadAllTextAsync(Path.Combine(consumer, "obj", "project.assets.json"));
+
+        plain.ExitCode.Should().Be(0, plain.Output);
+        plainAssets.Should().Contain($"{KitPackage}/{first}", "a plain restore keeps what it resolved: the trap the README warns of");
+        forced.ExitCode.Should().Be(0, forced.Output);
+        forcedAssets.Should().Contain($"{KitPackage}/{second}");
+        readme.Contains("`dotnet restore --force`", StringComparison.Ordinal).Should().BeTrue("the README tells a merchant who packed again how to take the new build");
+    }
+
+    /// <summary>
     /// Packed without a version of one's own, the packages get a newer one at every pack: a merchant who packs again
     /// after an update must not get the earlier build back from NuGet's cache, which never replaces a version it holds.
     /// </summary>
@@ -146,12 +196,12 @@ public sealed class PackageTests : IDisposable
     }
 
     /// <summary>Packs a project of this repository into the feed folder, from the build the tests run on.</summary>
-    private async Task PackAsync(string project)
+    private async Task PackAsync(string project, string? packageVersion = null)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         // Built with the tests; packing with a build would rebuild binaries the running tests use.
         var pack = await Command.RunAsync("dotnet",
-            ["pack", Path.Combine(Root, "src", project), "--no-build", "-c", configuration, "-o", Feed, $"-p:PackageVersion={version}", "-nologo"], Root);
+            ["pack", Path.Combine(Root, "src", project), "--no-build", "-c", configuration, "-o", Feed, $"-p:PackageVersion={packageVersion ?? version}", "-nologo"], Root);
         pack.ExitCode.Should().Be(0, pack.Output);
     }
 }
