@@ -41,6 +41,30 @@ public sealed class KitTests
         stray.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound, "no merchant named by the id cut short at '#' was made");
     }
 
+    /// <summary>
+    /// The README's rule that "fails a renewal", added where a test arranges it, before the buyer approves: without a
+    /// <c>match</c> it failed the first period's payment instead, and the renewal went through.
+    /// </summary>
+    [Fact]
+    public async Task Kit_ReadmesRenewalFault_AddedBeforeApproval_FailsTheFirstRenewal()
+    {
+        var readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Support.Fixtures.Directory)!, "README.md"));
+        var shown = System.Text.RegularExpressions.Regex.Match(readme, @"`merchant\.AddFaultAsync\((new \{ target = ""deduction"".*?\})\)` fails a\s+renewal").Groups[1].Value;
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var body = Support.MerchantHarness.Body(start);
+        await merchant.AddFaultAsync(new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { fromPhaseNo = 2 } });
+        (await merchant.CallAsync("create", body)).ResultCode.Should().Be("SUCCESS");
+        var subscriptionId = (string)(await merchant.ApproveAsync((string)body["subscriptionRequestId"]!))["subscriptionId"]!;
+
+        await merchant.AdvanceAsync("P1M");
+        var phases = (await merchant.SubscriptionAsync(subscriptionId))["phases"]!.AsArray();
+
+        shown.Should().Be("""new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { fromPhaseNo = 2 } }""", "the README shows the rule this test adds");
+        phases.Select(p => $"{p!["phaseNo"]} {p["resultCode"]}").Should().Equal("1 SUCCESS", "2 USER_BALANCE_NOT_ENOUGH");
+    }
+
     [Fact]
     public async Task Kit_RunsTheMerchantsHandler_AndForcesResultCodes()
     {
