@@ -56,6 +56,26 @@ public sealed class AntomEmulator : IAsyncDisposable
         return new AntomEmulator(baseUrl, http, null, null);
     }
 
+    /// <summary>
+    /// The running emulator named by the environment variable <c>ANTOM_EMULATOR_URL</c> (with
+    /// <c>ANTOM_EMULATOR_ADMIN_TOKEN</c> when it wants one), else one started in this process with
+    /// <paramref name="settings"/>: the same tests run in process on a laptop and against a shared emulator in CI.
+    /// </summary>
+    public static Task<AntomEmulator> StartOrConnectAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        if (Environment.GetEnvironmentVariable("ANTOM_EMULATOR_URL") is not { Length: > 0 } url)
+        {
+            return StartAsync(settings);
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException($"ANTOM_EMULATOR_URL must be an absolute http or https URL (got '{url}')");
+        }
+
+        return Task.FromResult(Connect(baseUrl, Environment.GetEnvironmentVariable("ANTOM_EMULATOR_ADMIN_TOKEN") is { Length: > 0 } token ? token : null));
+    }
+
     /// <summary>The Antom public key your integration verifies responses and notifications with.</summary>
     public async Task<RSA> AntomPublicKeyAsync()
     {

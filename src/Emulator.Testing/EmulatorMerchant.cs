@@ -86,6 +86,29 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>What the buyer does on the authorization page: approve. Returns the subscription (with its id).</summary>
     public Task<JsonObject> ApproveAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{Uri.EscapeDataString(subscriptionRequestId)}/approve", null);
 
+    /// <summary>
+    /// A create the buyer then approves, as most tests begin: returns the new <c>subscriptionId</c>. A create that is not
+    /// answered <c>SUCCESS</c> throws with its result (a body the field rules refuse says which field and rule).
+    /// </summary>
+    public async Task<string> SubscribeAsync(object createBody)
+    {
+        var node = createBody as JsonNode ?? JsonNode.Parse(JsonSerializerBytes(createBody));
+        var requestId = ClockEvent.Text(node?["subscriptionRequestId"])
+            ?? throw new ArgumentException("the create body has no subscriptionRequestId", nameof(createBody));
+        var create = await CallAsync("create", node!);
+        if (create.NoAnswer is { } why)
+        {
+            throw new InvalidOperationException($"create {requestId} got no answer: {why}");
+        }
+
+        if (create.ResultCode != "SUCCESS")
+        {
+            throw new InvalidOperationException($"create {requestId} was answered {create.ResultCode} ({create.ResultStatus}): {create.ResultMessage}");
+        }
+
+        return (string)(await ApproveAsync(requestId))["subscriptionId"]!;
+    }
+
     public Task<JsonObject> DeclineAsync(string subscriptionRequestId) => PostAsync($"{Control}/subscription-requests/{Uri.EscapeDataString(subscriptionRequestId)}/decline", null);
 
     /// <summary>Moves this merchant's clock by an ISO-8601 duration (<c>P1M</c>); returns what happened on the way.</summary>
@@ -183,6 +206,17 @@ public sealed class EmulatorMerchant : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Awaits a notifySubscription of <paramref name="type"/> (<c>CREATE</c>, <c>CHANGE</c>, <c>UPDATE</c>,
+    /// <c>CANCEL</c>, <c>TERMINATE</c>), of <paramref name="subscriptionId"/> when given.
+    /// </summary>
+    public Task<ReceivedNotification> WaitForSubscriptionNotificationAsync(string type, string? subscriptionId = null, TimeSpan? timeout = null) =>
+        WaitForNotificationAsync(n => !n.IsPayment && n.SubscriptionNotificationType == type && (subscriptionId is null || n.SubscriptionId == subscriptionId), timeout);
+
+    /// <summary>Awaits the notifyPayment of period <paramref name="phaseNo"/> (1 for the first), of <paramref name="subscriptionId"/> when given.</summary>
+    public Task<ReceivedNotification> WaitForPaymentAsync(int phaseNo, string? subscriptionId = null, TimeSpan? timeout = null) =>
+        WaitForNotificationAsync(n => n.IsPayment && n.PhaseNo == phaseNo && (subscriptionId is null || n.SubscriptionId == subscriptionId), timeout);
 
     /// <summary>
     /// Stops the inbox; on a running emulator (<see cref="AntomEmulator.Connect"/>), also deletes the merchant when the kit

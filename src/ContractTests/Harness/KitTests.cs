@@ -172,6 +172,72 @@ public sealed class KitTests
         ((string)notified.Json["paymentId"]!).Should().Be(paymentId);
     }
 
+    /// <summary>The typed views: an advance's deductions, a notification's fields, and the waits for one by its type or period.</summary>
+    [Fact]
+    public async Task Kit_TypedViews_ReadTheAdvanceAndTheNotifications()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        await merchant.AddFaultAsync(new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 3 } });
+        var subscriptionId = await merchant.SubscribeAsync(Support.MerchantHarness.Body(start, value: "29900"));
+
+        var events = await merchant.AdvanceAsync("P2M");
+        var created = await merchant.WaitForSubscriptionNotificationAsync("CREATE", subscriptionId);
+        var third = await merchant.WaitForPaymentAsync(3, subscriptionId);
+
+        events.Deductions().Select(d => (d.PhaseNo, d.AmountValue, d.Currency, d.ResultCode, d.ResultStatus)).Should().Equal(
+            (2, "29900", "PHP", "SUCCESS", "S"), (3, "29900", "PHP", "USER_BALANCE_NOT_ENOUGH", "F"));
+        events.Deductions().Should().OnlyContain(d => d.SubscriptionId == subscriptionId && d.At > start && d.PaymentId != null);
+        events.NotificationAttempts().Should().HaveCount(2).And.OnlyContain(a => a.Kind == "notifyPayment" && a.Outcome == "acknowledged" && a.HttpStatus == 200 && a.Attempt == 1);
+        events.StateChanges().Should().BeEmpty();
+        (created.SubscriptionStatus, created.PhaseNo, created.PaymentId).Should().Be(("ACTIVE", null, null));
+        (third.PhaseNo, third.ResultCode, third.AmountValue, third.PaymentId, third.SubscriptionNotificationType).Should().Be(
+            (3, "USER_BALANCE_NOT_ENOUGH", "29900", events.Deductions()[1].PaymentId, null));
+    }
+
+    [Fact]
+    public async Task Kit_SubscribeAsync_CreateRefused_ThrowsWithTheResult()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var body = Support.MerchantHarness.Body(start);
+        body.Remove("periodRule");
+
+        var subscribe = async () => await merchant.SubscribeAsync(body);
+
+        (await subscribe.Should().ThrowAsync<InvalidOperationException>()).WithMessage($"create {body["subscriptionRequestId"]} was answered PARAM_ILLEGAL (F): *periodRule*");
+    }
+
+    /// <summary>One test body for both: in process on a laptop, against the running emulator <c>ANTOM_EMULATOR_URL</c> names in CI.</summary>
+    [Fact]
+    public async Task Kit_StartOrConnect_FollowsAntomEmulatorUrl()
+    {
+        await using var running = await AntomEmulator.StartAsync();
+        var before = Environment.GetEnvironmentVariable("ANTOM_EMULATOR_URL");
+        try
+        {
+            Environment.SetEnvironmentVariable("ANTOM_EMULATOR_URL", running.BaseUrl.ToString());
+            await using var connected = await AntomEmulator.StartOrConnectAsync();
+            await using var merchant = await connected.CreateMerchantAsync(clientId: "SANDBOX_STARTORCONNECT");
+            var seen = await running.Http.GetAsync("/_emulator/v1/merchants/SANDBOX_STARTORCONNECT");
+            Environment.SetEnvironmentVariable("ANTOM_EMULATOR_URL", "localhost:5080");
+            var mistyped = await Record.ExceptionAsync(() => AntomEmulator.StartOrConnectAsync());
+            Environment.SetEnvironmentVariable("ANTOM_EMULATOR_URL", null);
+            await using var started = await AntomEmulator.StartOrConnectAsync();
+
+            connected.BaseUrl.Should().Be(running.BaseUrl);
+            seen.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, "the merchant was made on the running emulator");
+            mistyped.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be("ANTOM_EMULATOR_URL must be an absolute http or https URL (got 'localhost:5080')");
+            started.BaseUrl.Should().NotBe(running.BaseUrl, "without the variable the emulator starts in process");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ANTOM_EMULATOR_URL", before);
+        }
+    }
+
     [Fact]
     public async Task Kit_CallWithoutAnAntomAnswer_SaysWhy_InsteadOfThrowing()
     {

@@ -8,7 +8,7 @@ public sealed class ReadmeExampleTests
     [Fact]
     public async Task MonthlyPlan_ChargesEachMonth_ThenCancels()
     {
-        await using var emulator = await AntomEmulator.StartAsync();
+        await using var emulator = await AntomEmulator.StartOrConnectAsync();
         await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
         // Point your Antom client at emulator.BaseUrl with merchant.ClientId and merchant.PrivateKeyPkcs8Base64;
         // here the kit signs the call itself.
@@ -28,13 +28,12 @@ public sealed class ReadmeExampleTests
 
         var events = await merchant.AdvanceAsync("P3M");
         var cancel = await merchant.CallAsync("cancel", new { subscriptionId, cancellationType = "CANCEL" });
-        var cancelled = await merchant.WaitForNotificationAsync(n => n.Kind == "notifySubscription"
-            && (string)n.Json["subscriptionNotificationType"]! == "CANCEL");
+        var cancelled = await merchant.WaitForSubscriptionNotificationAsync("CANCEL", subscriptionId);
 
         Assert.Equal("SUCCESS", create.ResultCode);
-        Assert.Equal(["19900", "19900", "19900"], events.Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["amount"]!["value"]!));
+        Assert.Equal(["19900", "19900", "19900"], events.Deductions().Select(d => d.AmountValue));
         Assert.All(merchant.Inbox!.Received, n => Assert.True(n.SignatureValid));
         Assert.Equal("SUCCESS", cancel.ResultCode);
-        Assert.Equal("ACTIVE", (string)cancelled.Json["subscriptionStatus"]!);
+        Assert.Equal("ACTIVE", cancelled.SubscriptionStatus);
     }
 }
