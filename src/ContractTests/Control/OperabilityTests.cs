@@ -62,6 +62,30 @@ public sealed class OperabilityTests(EmulatorFactory factory)
         unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    /// <summary>A newcomer opening the dashboard learns where to point an integration; a scenario is a click away.</summary>
+    [Fact]
+    public async Task Dashboard_IndexSaysHowToConnect_AndTheMerchantPageAppliesAScenario()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+
+        var index = await m.Http.GetStringAsync("/_emulator/ui");
+        var page = await m.Http.GetStringAsync(self);
+        var applied = await m.Http.PostAsync($"{self}/scenarios", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "rate-limited" }));
+        var create = await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(start));
+        var unknown = await m.Http.PostAsync($"{self}/scenarios", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "no-such-scenario" }));
+
+        index.Should().Contain("Gateway URL of your Antom client: <code>http://localhost</code>")
+            .And.Contain("href=\"/_emulator/v1/keys\"").And.Contain("href=\"/_emulator/api-reference\"").And.Contain(">Scenarios</a>");
+        page.Should().Contain("<option value=\"rate-limited\"");
+        applied.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await applied.Content.ReadAsStringAsync()).Should().Contain("REQUEST_TRAFFIC_EXCEED_LIMIT", "the form's redirect shows the rules the scenario added");
+        create.ResultCode.Should().Be("REQUEST_TRAFFIC_EXCEED_LIMIT");
+        unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await unknown.Content.ReadAsStringAsync()).Should().Contain("No scenario 'no-such-scenario'");
+    }
+
     [Fact]
     public async Task Dashboard_FaultRules_SayWhichAreUsedUp_AndShowAmountsInMajorUnits()
     {

@@ -1,11 +1,13 @@
 using System.Text;
 using Emulator.Control;
 using Emulator.Domain;
+using Emulator.Hosting;
 using Emulator.Faults;
 using Emulator.Merchants;
 using Emulator.Notifications;
 using Emulator.Persistence;
 using Emulator.Scheduling;
+using Microsoft.Extensions.Options;
 using static Emulator.Dashboard.Html;
 
 namespace Emulator.Dashboard;
@@ -39,6 +41,7 @@ public static class DashboardPages
         merchant.MapPost("/clock/{action}", ClockAsync);
         merchant.MapPost("/faults", AddFaultAsync);
         merchant.MapPost("/faults/{faultId}/delete", DeleteFaultAsync);
+        merchant.MapPost("/scenarios", ApplyScenarioAsync);
         merchant.MapGet("/subscriptions/{subscriptionId}", SubscriptionAsync);
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync);
         merchant.MapPost("/payments/{paymentId}/settle", SettlePaymentAsync);
@@ -46,19 +49,40 @@ public static class DashboardPages
         return app;
     }
 
-    private static async Task<IResult> MerchantsAsync(MerchantStore merchants, SubscriptionStore subscriptions, MerchantClocks clocks, CancellationToken ct)
+    private static async Task<IResult> MerchantsAsync(HttpRequest request, MerchantStore merchants, SubscriptionStore subscriptions, MerchantClocks clocks, IOptions<EmulatorOptions> options, CancellationToken ct)
     {
-        var body = new StringBuilder("<table id=\"merchants\">" + Header("Client id", "Clock", "Subscriptions"));
-        foreach (var clientId in await merchants.ListIdsAsync(ct))
+        var body = new StringBuilder();
+        var ids = await merchants.ListIdsAsync(ct);
+        if (ids.Count == 0)
         {
-            var clock = await clocks.GetAsync(clientId, ct);
-            Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is null ? "" : " (frozen)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            body.Append($"<p id=\"no-merchants\">No merchant yet: register one with <code>PUT {ControlApi.Prefix}/merchants/{{clientId}}</code> and its public key (the default merchant is loaded at start unless <code>Emulator:LoadDefaultMerchant</code> is false).</p>");
+        }
+        else
+        {
+            body.Append("<table id=\"merchants\">" + Header("Client id", "Clock", "Subscriptions"));
+            foreach (var clientId in ids)
+            {
+                var clock = await clocks.GetAsync(clientId, ct);
+                Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is null ? "" : " (frozen)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            body.Append("</table>");
         }
 
-        return Page("Merchants", body.Append("</table>").ToString());
+        // What a newcomer needs to point an integration here, with the address the browser used (or the one configured
+        // for a shared instance behind a proxy).
+        var gateway = Uri.TryCreate(options.Value.PublicBaseUrl, UriKind.Absolute, out var configured)
+            ? configured.GetLeftPart(UriPartial.Authority)
+            : $"{request.Scheme}://{request.Host}";
+        body.Append("<h2>Connect an integration</h2><ul id=\"connect\">");
+        body.Append($"<li>Gateway URL of your Antom client: <code>{E(gateway)}</code> (the APIs answer at <code>/ams/sandbox/api/v1/…</code> and <code>/ams/api/v1/…</code>, signed as Antom's)</li>");
+        body.Append($"<li>Antom public key to verify answers and notifications with: <a href=\"{ControlApi.Prefix}/keys\">{ControlApi.Prefix}/keys</a></li>");
+        body.Append($"<li>Every control call (clock, buyer, faults, scenarios, ledger): <a href=\"/_emulator/api-reference\">API reference</a>, <a href=\"{ControlApi.Prefix}/openapi.json\">openapi.json</a></li>");
+        body.Append("</ul>");
+        return Page("Merchants", body.ToString(), nav: Nav());
     }
 
-    private static async Task<IResult> MerchantAsync(string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, CancellationToken ct)
+    private static async Task<IResult> MerchantAsync(string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, ScenarioLibrary scenarios, CancellationToken ct)
     {
         var self = $"{Root}/merchants/{U(clientId)}";
         var clock = await clocks.GetAsync(clientId, ct);
@@ -115,6 +139,14 @@ public static class DashboardPages
         body.Append("Only for subscription <input name=\"subscriptionId\" size=\"22\"> request <input name=\"subscriptionRequestId\" size=\"16\"> ");
         body.Append("phase <input name=\"phaseNo\" size=\"3\"> from phase <input name=\"fromPhaseNo\" size=\"3\"> probability <input name=\"probability\" placeholder=\"0.5\" size=\"4\"> ");
         body.Append("<button id=\"add-fault-button\" type=\"submit\">Add fault</button></form>");
+        var usable = scenarios.All().Where(x => x.Problem is null).ToList();
+        if (usable.Count > 0)
+        {
+            body.Append($"<form id=\"apply-scenario\" method=\"post\" action=\"{self}/scenarios\">Scenario <select name=\"name\">");
+            body.Append(string.Concat(usable.Select(x => $"<option value=\"{E(x.Name)}\" title=\"{E(x.Description)}\">{E(x.Name)}</option>")));
+            body.Append("</select> <button id=\"apply-scenario-button\" type=\"submit\">Apply scenario</button></form>");
+        }
+
         body.Append($"<datalist id=\"fault-values\">{Options(catalogue.All.Select(r => r.Code).Concat(FaultTargets.TransportFaults).Concat(FaultTargets.DeliveryFaults).Distinct())}</datalist>");
         return Page(clientId, body.ToString(), nav: Nav());
     }
@@ -378,6 +410,29 @@ public static class DashboardPages
         }
     }
 
+    /// <summary>The control API's scenario, from the merchant page's list: its rules join the merchant's.</summary>
+    private static async Task<IResult> ApplyScenarioAsync(string clientId, HttpRequest request, ScenarioLibrary scenarios, CancellationToken ct)
+    {
+        if (await ReadFormAsync(request, ct) is not { } form)
+        {
+            return Unreadable(clientId);
+        }
+
+        var name = form["name"].ToString();
+        if (scenarios.Find(name) is not { } scenario)
+        {
+            return Page("Unknown scenario", $"<p class=\"closed\">No scenario '{E(name)}' in fixtures/scenarios.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status404NotFound, Nav());
+        }
+
+        if (scenario.Problem is { } problem)
+        {
+            return Page("Cannot apply that scenario", $"<p class=\"closed\">{E(problem)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        await scenarios.ApplyAsync(clientId, scenario, ct);
+        return Results.Redirect($"{Root}/merchants/{U(clientId)}");
+    }
+
     private static IResult Unreadable(string clientId) =>
         Page("Cannot do that", $"<p class=\"closed\">The form could not be read.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
 
@@ -400,7 +455,7 @@ public static class DashboardPages
     private static IResult CannotAddFault(string clientId, string error) =>
         Page("Cannot add that fault", $"<p class=\"closed\">{E(error)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
 
-    private static string Nav() => $"<nav><a href=\"{Root}\">Merchants</a><a href=\"/_emulator/v1/result-codes\">Result codes</a><a href=\"/metrics\">Metrics</a></nav>";
+    private static string Nav() => $"<nav><a href=\"{Root}\">Merchants</a><a href=\"/_emulator/v1/result-codes\">Result codes</a><a href=\"/_emulator/v1/scenarios\">Scenarios</a><a href=\"/_emulator/api-reference\">API reference</a><a href=\"/metrics\">Metrics</a></nav>";
 
     private static string Options(IEnumerable<string> values) => string.Concat(values.Select(v => $"<option>{E(v)}</option>"));
 }
