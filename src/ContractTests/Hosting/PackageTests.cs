@@ -71,14 +71,7 @@ public sealed class PackageTests : IDisposable
             """);
         var consumer = Path.Combine(work, "MerchantTests");
         Directory.CreateDirectory(consumer);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="kit" value="{Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        await WriteFeedConfigAsync(consumer);
         await File.WriteAllTextAsync(Path.Combine(consumer, "MerchantTests.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -134,14 +127,7 @@ public sealed class PackageTests : IDisposable
         await PackAsync("Emulator.Testing", first);
         var consumer = Path.Combine(work, "FloatingConsumer");
         Directory.CreateDirectory(consumer);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="kit" value="{Feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        await WriteFeedConfigAsync(consumer);
         await File.WriteAllTextAsync(Path.Combine(consumer, "FloatingConsumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -194,6 +180,16 @@ public sealed class PackageTests : IDisposable
 
         await ConformanceTests.CheckCommandLineToolAsync(Path.Combine(tools, "antom-conformance"), []);
     }
+
+    /// <summary>A consumer's own nuget.config, with the feed folder the tests pack into as its package source.</summary>
+    private Task WriteFeedConfigAsync(string consumer) => File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="kit" value="{Feed}" />
+          </packageSources>
+        </configuration>
+        """);
 
     /// <summary>Packs a project of this repository into the feed folder, from the build the tests run on.</summary>
     private async Task PackAsync(string project, string? packageVersion = null)
