@@ -46,7 +46,10 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
     /// <summary>Runs the walk; throws with the seed, the failing step and every step before it.</summary>
     public async Task RunAsync()
     {
-        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(random.Next(0, 365)).AddMinutes(random.Next(0, 24 * 60));
+        // A third of the walks start on the last days of a month (leap February included), where calendar arithmetic bites.
+        var start = Chance(0.33)
+            ? new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(random.Next(1, 25)).AddDays(-random.Next(1, 4)).AddMinutes(random.Next(0, 24 * 60))
+            : new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(random.Next(0, 365)).AddMinutes(random.Next(0, 24 * 60));
         m = await MerchantHarness.StartAsync(factory.CreateClient(), start);
         await using var harness = m;
         now = start;
@@ -78,6 +81,8 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
     private bool Chance(double p) => random.NextDouble() < p;
 
     private static string Iso(DateTimeOffset t, TimeSpan offset) => t.ToOffset(offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+
+    private static long? Value(JsonNode? amount) => amount is null ? null : long.Parse((string)amount["value"]!, CultureInfo.InvariantCulture);
 
     private static DateTimeOffset Time(JsonNode? node) => DateTimeOffset.Parse((string)node!, CultureInfo.InvariantCulture);
 
@@ -250,6 +255,13 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
             Currency = currency,
             Offset = offset,
             ExpiryTime = expiry,
+            StartTime = start.ToOffset(offset),
+            PeriodType = type,
+            PeriodCount = count,
+            Amount = amount,
+            Trials = body["trials"] is JsonArray trialList
+                ? [.. trialList.Select(t => ((int)t!["trialStartPeriod"]!, (int?)t["trialEndPeriod"] ?? (int)t["trialStartPeriod"]!, long.Parse((string)t["trialAmount"]!["value"]!, CultureInfo.InvariantCulture)))]
+                : [],
         });
         Log($"create {requestId} {type}x{count} {amount} {currency} start {Iso(start, offset)}{(body["trials"] is { } t ? " trials " + t.ToJsonString() : "")}{(body["subscriptionEndTime"] is { } e ? " end " + e : "")} expiry {Iso(expiry, offset)} → S");
         if (Chance(0.7))
@@ -297,14 +309,20 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         DateTimeOffset? start = null;
         if (Chance(0.15))
         {
-            start = now.AddHours(random.Next(1, 240));
+            // Ahead, or behind by less than one period of the rule in force (README "Time rules").
+            var period = AddPeriods(now, type, count, 1) - now;
+            start = Chance(0.6) ? now.AddHours(random.Next(1, 240)) : now.AddMinutes(-random.Next(1, (int)Math.Max(2, period.TotalMinutes - 1)));
             body["subscriptionStartTime"] = Iso(start.Value, s.Offset);
         }
 
         if (Chance(0.25))
         {
             var from = start ?? now;
-            body["subscriptionEndTime"] = Iso(AddPeriods(from, type, count, random.Next(1, 5)).AddMinutes(random.Next(1, 600)), s.Offset);
+            var phases = view["phases"]!.AsArray();
+            var boundary = phases.Count > 0 && Chance(0.4) ? Time(phases[^1]!["periodStartTime"]) : (DateTimeOffset?)null;
+            body["subscriptionEndTime"] = Iso(
+                boundary is { } b && b > now && b > from ? b : AddPeriods(from, type, count, random.Next(1, 5)).AddMinutes(Chance(0.3) ? 0 : random.Next(1, 600)),
+                s.Offset);
         }
 
         if (Chance(0.2))
@@ -361,7 +379,9 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
             if (Chance(0.25))
             {
                 var after = body["nextSubscriptionDate"] is { } n ? Max(Time(n), now) : now;
-                body["subscriptionEndTime"] = Iso(AddPeriods(after, type, count, random.Next(1, 5)).AddMinutes(random.Next(1, 600)), s.Offset);
+                body["subscriptionEndTime"] = Iso(
+                    !body.ContainsKey("nextSubscriptionDate") && Chance(0.3) && nextStart > now ? nextStart : AddPeriods(after, type, count, random.Next(1, 5)).AddMinutes(random.Next(1, 600)),
+                    s.Offset);
             }
 
             if (Chance(0.2))
@@ -397,6 +417,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         {
             status.Should().Be("ACTIVE", "only an ACTIVE subscription may be changed");
             s.Modifications++;
+            s.Plan.Add((now, view["phases"]!.AsArray().Count, Value(body["paymentAmount"]), Value(body["paymentAmountDifference"]), body.ContainsKey("subscriptionChangeRequestId")));
             if (body.ContainsKey("periodRule") || body.ContainsKey("subscriptionStartTime") || body.ContainsKey("nextSubscriptionDate"))
             {
                 s.Rescheduled = true;
@@ -555,6 +576,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         };
         await AddFaultAsync(rule);
         s.DeductionFaulted = true;
+        s.HadProcessing |= System.Text.Json.JsonSerializer.Serialize(rule).Contains("PAYMENT_IN_PROCESS", StringComparison.Ordinal);
         Log($"fault {System.Text.Json.JsonSerializer.Serialize(rule)}");
     }
 
@@ -885,7 +907,28 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
             {
                 i.Should().Be(phases.Count - 1, $"{what}: nothing is charged while a payment is under way");
             }
+
+            if (!s.Rescheduled)
+            {
+                // SPEC §10: phase k covers [start + (k−1)·P, start + k·P), calendar arithmetic in the merchant's time.
+                start.Should().Be(AddPeriods(s.StartTime, s.PeriodType, s.PeriodCount, no - 1), $"{what}: phase {no} of a {s.PeriodType}x{s.PeriodCount} plan from {s.StartTime:O}");
+                if (!s.HadProcessing)
+                {
+                    // When due; or when a change made it due (a later end time), since nothing is charged before a change.
+                    var due = Max(no == 1 ? start : start - Lead, authorizedAt.Value);
+                    if (charged != due)
+                    {
+                        charged.Should().BeAfter(due, $"{what}: charged when due ({(no == 1 ? "at its start or the approval" : "24 h before it starts")})");
+                        s.Plan.Select(c => c.At).Should().Contain(charged, $"{what}: charged after it was due ({due:O}) only because a change made it due then");
+                    }
+                }
+            }
+
+            long.Parse((string)p["amount"]!["value"]!, CultureInfo.InvariantCulture)
+                .Should().Be(ExpectedAmount(s, i), $"{what}: the amount in force when it was charged (trials, changes, paymentAmountDifference)");
         }
+
+        CheckEnd(s, view, phases, terminatedAt, end);
 
         foreach (var group in view["refunds"]!.AsArray().GroupBy(r => (string)r!["paymentId"]!))
         {
@@ -896,7 +939,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         }
 
         // Nothing overdue: an ACTIVE subscription whose schedule the walk did not move has its next charge ahead.
-        if (s.Status == "ACTIVE" && !s.Rescheduled && !phases.Any(p => (string)p["resultStatus"]! == "U"))
+        if (s.Status == "ACTIVE" && !s.Rescheduled && !phases.Any(p => (string)p["resultStatus"]! == "U") && !s.Plan.Any(c => c.At == now))
         {
             var nextStart = phases.Count > 0 ? Time(phases[^1]["periodEndTime"]) : Time(view["subscriptionStartTime"]);
             var due = phases.Count > 0 ? nextStart - Lead : nextStart;
@@ -909,6 +952,57 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
                 stop.Should().BeAfter(now, $"{s.RequestId}: reached its end time {stop:O} and is still ACTIVE");
             }
         }
+    }
+
+    /// <summary>
+    /// What phase <paramref name="index"/> must cost: a change's <c>paymentAmountDifference</c> for the first phase charged
+    /// after it, else a trial's amount, else the plan amount in force when it was charged.
+    /// </summary>
+    private static long? ExpectedAmount(WalkSubscription s, int index)
+    {
+        // A phase was charged after a change when fewer phases than its own index had been charged before that change.
+        var before = s.Plan.Where(c => c.PhasesBefore <= index).ToList();
+        if (before.LastOrDefault(c => c.IsChange) is { Difference: { } difference } change && change.PhasesBefore == index)
+        {
+            return difference;
+        }
+
+        var no = index + 1;
+        if (s.Trials.FirstOrDefault(t => t.From <= no && no <= t.To) is { To: > 0 } trial)
+        {
+            return trial.Amount;
+        }
+
+        return before.LastOrDefault(c => c.Amount is not null).Amount ?? s.Amount;
+    }
+
+    /// <summary>
+    /// An authorized subscription ends at its <c>subscriptionEndTime</c>, or, after a <c>CANCEL</c>, when the period
+    /// running then (or one paid ahead) ends (README "cancel"), as the timeline's last state change says.
+    /// </summary>
+    private void CheckEnd(WalkSubscription s, JsonNode view, List<JsonNode> phases, DateTimeOffset? terminatedAt, DateTimeOffset? end)
+    {
+        if (terminatedAt is not { } ended || s.TerminatedAt is not null || view["authorizedAt"] is null || s.Rescheduled || s.HadProcessing)
+        {
+            return;
+        }
+
+        if (s.CancelledAt is not { } cancelled)
+        {
+            end.Should().NotBeNull($"{s.RequestId} ended by itself without an end time");
+            ended.Should().Be(end!.Value, $"{s.RequestId} ends at its subscriptionEndTime");
+            return;
+        }
+
+        var running = phases.LastOrDefault(p => Time(p["periodStartTime"]) <= cancelled) is { } r ? Time(r["periodEndTime"]) : cancelled;
+        var paid = phases.LastOrDefault(p => (string)p["resultStatus"]! == "S") is { } last ? Time(last["periodEndTime"]) : cancelled;
+        var served = Max(Max(running, paid), cancelled);
+        if (end is { } stop && stop < served)
+        {
+            served = Max(stop, cancelled);
+        }
+
+        ended.Should().Be(served, $"{s.RequestId}, cancelled at {cancelled:O}, serves the period running then (or paid ahead) to its end");
     }
 
     private void CheckLedger(WalkSubscription s, JsonNode view, List<JsonNode> notifications, bool final)
@@ -995,6 +1089,12 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
             inquiry.ResultCode.Should().Be("SUCCESS", inquiry.Text);
             ((string)inquiry.Json["subscription"]!["status"]!).Should().Be(status, $"{s.RequestId}: inquireSubscription agrees with the control API");
             ((string)inquiry.Json["subscription"]!["paymentAmount"]!["value"]!).Should().Be((string)view["paymentAmount"]!["value"]!);
+            if (status is "ACTIVE" or "CANCELLED")
+            {
+                // The period being served: the last charged phase that has started (phase 1 before any).
+                var started = view["phases"]!.AsArray().Where(p => Time(p!["periodStartTime"]) <= now).Select(p => (int)p!["phaseNo"]!).DefaultIfEmpty(1).Max();
+                ((int?)inquiry.Json["subscription"]!["currentPhaseNo"]).Should().Be(started, $"{s.RequestId}: currentPhaseNo is the phase being served ({inquiry.Json["subscription"]!.ToJsonString()})");
+            }
         }
 
         var listed = new List<string>();

@@ -17,6 +17,27 @@ public sealed class WalkSubscription
 
     public required DateTimeOffset ExpiryTime { get; init; }
 
+    /// <summary>The create's start, in the create's offset.</summary>
+    public required DateTimeOffset StartTime { get; init; }
+
+    public required string PeriodType { get; init; }
+
+    public required int PeriodCount { get; init; }
+
+    public required long Amount { get; init; }
+
+    /// <summary>The create's trials: periods from, to, and their amount.</summary>
+    public required IReadOnlyList<(int From, int To, long Amount)> Trials { get; init; }
+
+    /// <summary>
+    /// Changes and updates that took effect, in order: when, how many phases were charged before, the new amount,
+    /// change's <c>paymentAmountDifference</c>.
+    /// </summary>
+    public List<(DateTimeOffset At, int PhasesBefore, long? Amount, long? Difference, bool IsChange)> Plan { get; } = [];
+
+    /// <summary>A deduction was left under way by a fault: what fell due meanwhile came later.</summary>
+    public bool HadProcessing { get; set; }
+
     /// <summary>The status the control API showed after the last step.</summary>
     public string Status { get; set; } = "AWAITING_AUTHORIZATION";
 

@@ -78,6 +78,33 @@ public sealed class ChangeThenAdvanceTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Change_StartingBeforeTheEndOfAPhaseAlreadyCharged_IsRefused_AStartAtItsEndIsNot()
+    {
+        // Found by the random walk (seeds 280 and 307): phase 2 was charged on Feb 27 for [Feb 28, Mar 31); a change
+        // starting on Mar 10 put phase 3 before phase 2 ended and charged it at once, twice within a day for one month.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 27, 18, 0, 0, TimeSpan.Zero));
+        var inside = Bodies.Change(subscriptionId);
+        inside["subscriptionStartTime"] = "2027-03-10T10:00:00+00:00";
+        var atItsEnd = Bodies.Change(subscriptionId);
+        atItsEnd["subscriptionStartTime"] = "2027-03-31T10:00:00+00:00";
+
+        var refused = await m.Client.CallAsync(m.Merchant, "change", inside);
+        var accepted = await m.Client.CallAsync(m.Merchant, "change", atItsEnd);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 4, 1, 0, 0, 0, TimeSpan.Zero));
+
+        refused.ResultCode.Should().Be("PROCESS_FAIL");
+        refused.ResultMessage.Should().Contain("phase 2, which starts at 2027-02-28T10:00:00.0000000+00:00, is already charged")
+            .And.Contain("the earliest is its end, 2027-03-31T10:00:00.0000000+00:00");
+        accepted.ResultCode.Should().Be("SUCCESS");
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["periodStartTime"]} {p.Json["paymentCreateTime"]}").Should().Equal(
+            "1 2027-01-31T10:00:00+00:00 2027-01-31T10:00:00+00:00",
+            "2 2027-02-28T10:00:00+00:00 2027-02-27T10:00:00+00:00",
+            "3 2027-03-31T10:00:00+00:00 2027-03-30T10:00:00+00:00");
+    }
+
+    [Fact]
     public async Task Change_ToAnotherCurrency_IsRefused()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);

@@ -282,6 +282,15 @@ public sealed class Subscription
                 $"phase {phaseNo}, which starts at {phaseStart:O}, is already charged (a phase is charged ahead of its start); subscriptionEndTime must be after that start, or cancel with CANCEL to end the subscription when its paid service ends");
         }
 
+        if (Status == SubscriptionStatus.Active && change.StartTime is { } changedStart && PaidPhaseNotStarted(now) is var (paidNo, paidStart)
+            && PhaseStart(NextPhaseNo) is var paidEnd && changedStart < paidEnd)
+        {
+            // As for update's nextSubscriptionDate: the next phase would start inside one already paid and be charged at
+            // once, the buyer paying twice within a day for the same days (and phases no longer in order).
+            return Outcome.Refused(
+                $"phase {paidNo}, which starts at {paidStart:O}, is already charged (a phase is charged ahead of its start); subscriptionStartTime may not start the next phase inside it: the earliest is its end, {paidEnd:O}");
+        }
+
         var outcome = Fire(trigger, now, verb);
         if (!outcome.Succeeded)
         {
