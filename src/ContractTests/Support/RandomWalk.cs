@@ -309,10 +309,24 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         DateTimeOffset? start = null;
         if (Chance(0.15))
         {
-            // Ahead, or behind by less than one period of the rule in force (README "Time rules").
+            // Ahead, or behind by less than one period of the rule in force (README "Time rules"), but not before the
+            // start of the last phase charged: such a change puts the next phase before it (reported, not settled).
             var period = AddPeriods(now, type, count, 1) - now;
             start = Chance(0.6) ? now.AddHours(random.Next(1, 240)) : now.AddMinutes(-random.Next(1, (int)Math.Max(2, period.TotalMinutes - 1)));
-            body["subscriptionStartTime"] = Iso(start.Value, s.Offset);
+            var charged = view["phases"]!.AsArray();
+            if (charged.Count > 0 && Time(charged[^1]!["periodStartTime"]) is var lastStart && start <= lastStart)
+            {
+                start = lastStart.AddMinutes(1);
+            }
+
+            if (start < now && AddPeriods(start.Value, type, count, 1) <= now)
+            {
+                start = null;
+            }
+            else
+            {
+                body["subscriptionStartTime"] = Iso(start!.Value, s.Offset);
+            }
         }
 
         if (Chance(0.25))
@@ -412,7 +426,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
     {
         var status = (string)view["status"]!;
         var underWay = view["phases"]!.AsArray().Any(p => (string)p!["resultStatus"]! == "U");
-        var refusable = body.ContainsKey("subscriptionEndTime") || body.ContainsKey("nextSubscriptionDate");
+        var refusable = body.ContainsKey("subscriptionEndTime") || body.ContainsKey("nextSubscriptionDate") || body.ContainsKey("subscriptionStartTime");
         if (reply.ResultCode == "SUCCESS")
         {
             status.Should().Be("ACTIVE", "only an ACTIVE subscription may be changed");
