@@ -309,12 +309,13 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         DateTimeOffset? start = null;
         if (Chance(0.15))
         {
-            // Ahead, or behind by less than one period of the rule in force (README "Time rules"), but not before the
-            // start of the last phase charged: such a change puts the next phase before it (reported, not settled).
+            // Ahead, or behind by less than one period of the rule in force (README "Time rules"); half of those behind
+            // the start of the last phase charged are moved after it, the others must be refused (PROCESS_FAIL), since
+            // the next phase would come before it.
             var period = AddPeriods(now, type, count, 1) - now;
             start = Chance(0.6) ? now.AddHours(random.Next(1, 240)) : now.AddMinutes(-random.Next(1, (int)Math.Max(2, period.TotalMinutes - 1)));
             var charged = view["phases"]!.AsArray();
-            if (charged.Count > 0 && Time(charged[^1]!["periodStartTime"]) is var lastStart && start <= lastStart)
+            if (charged.Count > 0 && Time(charged[^1]!["periodStartTime"]) is var lastStart && start <= lastStart && Chance(0.5))
             {
                 start = lastStart.AddMinutes(1);
             }

@@ -105,6 +105,34 @@ public sealed class ChangeThenAdvanceTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Change_StartingBeforeThePhaseRunning_IsRefused_AStartAtItsStartIsNot()
+    {
+        // Found by the random walk: phase 2 [Feb 28, Mar 31) paid and running on Mar 5; a change starting on Feb 20
+        // (less than a period in the past, so allowed as a start) made phase 3 [Feb 20, Mar 20), before phase 2, and
+        // charged it at once for days phase 2 had paid.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 5, 10, 0, 0, TimeSpan.Zero));
+        var before = Bodies.Change(subscriptionId);
+        before["subscriptionStartTime"] = "2027-02-20T10:00:00+00:00";
+        var atItsStart = Bodies.Change(subscriptionId);
+        atItsStart["subscriptionStartTime"] = "2027-02-28T10:00:00+00:00";
+
+        var refused = await m.Client.CallAsync(m.Merchant, "change", before);
+        var accepted = await m.Client.CallAsync(m.Merchant, "change", atItsStart);
+        await m.AdvanceAsync("PT1H");
+
+        refused.ResultCode.Should().Be("PROCESS_FAIL");
+        refused.ResultMessage.Should().Contain("phase 2, which starts at 2027-02-28T10:00:00.0000000+00:00, is already charged")
+            .And.Contain("the earliest is 2027-02-28T10:00:00.0000000+00:00");
+        accepted.ResultCode.Should().Be("SUCCESS", "the same period again (an upgrade billed from the start of the period running) keeps the phases in order");
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["periodStartTime"]}").Should().Equal(
+            "1 2027-01-31T10:00:00+00:00",
+            "2 2027-02-28T10:00:00+00:00",
+            "3 2027-02-28T10:00:00+00:00");
+    }
+
+    [Fact]
     public async Task Change_ToAnotherCurrency_IsRefused()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);

@@ -291,6 +291,15 @@ public sealed class Subscription
                 $"phase {paidNo}, which starts at {paidStart:O}, is already charged (a phase is charged ahead of its start); subscriptionStartTime may not start the next phase inside it: the earliest is its end, {paidEnd:O}");
         }
 
+        if (Status == SubscriptionStatus.Active && change.StartTime is { } earlyStart && NextPhaseNo > 1
+            && (LastPhaseStart ?? PhaseStart(NextPhaseNo - 1)) is var chargedStart && earlyStart < chargedStart)
+        {
+            // A start in the past (allowed by less than a period) may not go back before the phase last charged, paid or
+            // not: the next phase would come before it, charged at once for days that phase already covers.
+            return Outcome.Refused(
+                $"phase {NextPhaseNo - 1}, which starts at {chargedStart:O}, is already charged; subscriptionStartTime may not start the next phase before it: the earliest is {chargedStart:O}");
+        }
+
         var outcome = Fire(trigger, now, verb);
         if (!outcome.Succeeded)
         {
