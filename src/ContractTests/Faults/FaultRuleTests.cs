@@ -28,6 +28,37 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         codes.Should().Equal("RISK_REJECT", "RISK_REJECT", "SUCCESS", "SUCCESS", "PROCESS_FAIL", "SUCCESS");
     }
 
+    /// <summary>
+    /// A request answered before gets its first answer again (SPEC §3.12), so a rule's business F leaves a repeat alone
+    /// and waits for a new request; the header on a repeat gets the first answer too. A create answered SUCCESS was
+    /// answered RISK_REJECT on its retry while its subscription existed (found by the crash tests).
+    /// </summary>
+    [Fact]
+    public async Task BusinessFault_OnARepeatOfAnAnsweredRequest_TheRepeatGetsItsFirstAnswer_TheRuleWaitsForANewOne()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var first = MerchantHarness.Body(Start);
+        (await m.Client.CallAsync(m.Merchant, "create", first)).ResultCode.Should().Be("SUCCESS");
+        await AddAsync(m, new { target = "create", resultCode = "RISK_REJECT", times = 1 });
+
+        var repeat = await m.Client.CallAsync(m.Merchant, "create", first);
+        var forced = await m.Client.SendAsync(new SignedRequest
+        {
+            Path = AntomTestClient.PathOf("create"),
+            Body = System.Text.Encoding.UTF8.GetBytes(first.ToJsonString()),
+            ClientId = m.Merchant.ClientId,
+            Key = m.Merchant.PrivateKey,
+            ExtraHeaders = new() { ["Emulator-Result-Code"] = "PROCESS_FAIL" },
+        });
+        var fresh = await m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start));
+        var rules = await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults");
+
+        repeat.ResultCode.Should().Be("SUCCESS", "the same request again gets its first answer");
+        forced.ResultCode.Should().Be("SUCCESS", "a forced code cannot make a repeat tell another story than its first answer");
+        fresh.ResultCode.Should().Be("RISK_REJECT", "the rule was left for a new request");
+        ((int)rules![0]!["remaining"]!).Should().Be(0);
+    }
+
     [Fact]
     public async Task SeededChaos_HitsAboutTheShare_AndTheSameCallsForTheSameSeed()
     {

@@ -22,6 +22,7 @@ public sealed partial class AntomGateway(
     Faults.ResultCodeCatalogue catalogue,
     Persistence.ApiCallJournal journal,
     Persistence.SubscriptionStore subscriptions,
+    Persistence.Database database,
     AntomSigningKey signingKey,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
@@ -286,7 +287,19 @@ public sealed partial class AntomGateway(
         }
         else
         {
-            rule = await faults.TakeAsync(request.Merchant.ClientId, api, ct => FaultContextOfAsync(request, ct), cancellationToken);
+            // The same request again, once answered, gets its first answer (SPEC §3.12): a rule that would answer it
+            // with a business F passes it over, left for a new request (the context is read only when rules are live).
+            var answeredRepeat = false;
+            rule = await faults.TakeAsync(
+                request.Merchant.ClientId,
+                api,
+                async ct =>
+                {
+                    answeredRepeat = await AnsweredRepeatAsync(api, request, http.Items[RequestIdItem] as string, ct);
+                    return await FaultContextOfAsync(request, ct);
+                },
+                applies: r => !(answeredRepeat && r.ResultCode is { } rc && catalogue.Find(api, rc)?.ResultStatus == "F"),
+                cancellationToken);
         }
 
         http.Items[FaultItem] = rule;
@@ -306,8 +319,12 @@ public sealed partial class AntomGateway(
             if (row.ResultStatus == "F" && Lifecycle.Apis.KeepsAnswers(api) && !NeverKept.Contains(code))
             {
                 // A business F is final, as a real one: the handler keeps it under the request id once the body passes
-                // its field rules (SPEC §3.12), and does nothing else.
-                await handler(request with { Injected = injected }, cancellationToken);
+                // its field rules (SPEC §3.12), and does nothing else. A request id answered before (a header forcing
+                // the code on a repeat, a twin answered meanwhile) keeps its first answer, and the same body gets it.
+                if (await handler(request with { Injected = injected }, cancellationToken) is ReplayedResponse first && first.Result.ResultCode != code)
+                {
+                    return (first, null);
+                }
             }
 
             return Fail(injected);
@@ -348,6 +365,19 @@ public sealed partial class AntomGateway(
         var (subscriptionId, requestId) = (Text(request.Body, "subscriptionId"), Text(request.Body, "subscriptionRequestId"));
         var subscription = await SubscriptionOfAsync(request.Merchant.ClientId, subscriptionId, requestId, cancellationToken);
         return new Faults.FaultContext(subscription?.SubscriptionId ?? subscriptionId, subscription?.SubscriptionRequestId ?? requestId, null);
+    }
+
+    /// <summary>Whether this call repeats, with the same body, a request of an API that keeps answers and was answered before.</summary>
+    private async Task<bool> AnsweredRepeatAsync(string api, GatewayRequest request, string? requestId, CancellationToken cancellationToken)
+    {
+        if (requestId is null || !Lifecycle.Apis.KeepsAnswers(api))
+        {
+            return false;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await Persistence.IdempotencyStore.FindAsync(connection, request.Merchant.ClientId, api, requestId, cancellationToken) is { } first
+            && request.IsSameBody(first.RequestHash);
     }
 
     /// <summary>The merchant's subscription a body names, by its <c>subscriptionId</c> or else its <c>subscriptionRequestId</c>.</summary>
