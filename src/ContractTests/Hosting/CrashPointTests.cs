@@ -17,13 +17,14 @@ namespace ContractTests.Hosting;
 /// same data, once or several times, and finally run to the end; then nothing acknowledged was lost, no phase was
 /// charged twice, every notification was acknowledged, and every answer given is the answer to its repeat.
 /// </summary>
-/// <remarks><c>CRASH_SEEDS=40</c> runs seeds 1 to 40; <c>CRASH_SEEDS=7,12</c> runs those.</remarks>
+/// <remarks><c>CRASH_SEEDS=40</c> runs seeds 1 to 40; <c>CRASH_SEEDS=7,12</c> runs those; <c>CRASH_LOG=1</c> prints the steps of runs that pass too.</remarks>
 public sealed partial class CrashPointTests(ITestOutputHelper output)
 {
     public static TheoryData<int> Seeds()
     {
         var text = Environment.GetEnvironmentVariable("CRASH_SEEDS");
-        int[] seeds = text is null or "" ? [1, 2]
+        // Three runs of three kills each by default (about 35 s here); more with CRASH_SEEDS.
+        int[] seeds = text is null or "" ? [2, 6, 12]
             : text.Contains(',', StringComparison.Ordinal) ? [.. text.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]
             : [.. Enumerable.Range(1, int.Parse(text, CultureInfo.InvariantCulture))];
         return [.. seeds];
@@ -48,6 +49,10 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"seed {seed}: {run.Summary}");
+        if (System.Environment.GetEnvironmentVariable("CRASH_LOG") is { Length: > 0 })
+        {
+            output.WriteLine(run.Log);
+        }
     }
 
     /// <summary>One seed's run: the merchant's model as the client saw it, the receiver's record, and the checks.</summary>
@@ -290,7 +295,10 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
                     var roll = lane.Next(100);
                     if (roll < 20)
                     {
-                        await CreateAsync(lane);
+                        for (var n = lane.Next(1, 4); n > 0; n--)
+                        {
+                            await CreateAsync(lane);
+                        }
                     }
                     else if (roll < 30)
                     {
@@ -374,7 +382,9 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
             }
 
             // A business F forced on this call alone (a rule would also hit repeats of requests answered before).
-            var reply = await CallAsync("create", requestId, body, lane.Next(12) == 0 ? ("RISK_REJECT", null) : null);
+            // Not while an advance is under way: the body's start would then lie too far in the run's past, and an
+            // injected answer to a body the field rules refuse is not kept (README "Faults").
+            var reply = await CallAsync("create", requestId, body, advancing is null && lane.Next(12) == 0 ? ("RISK_REJECT", null) : null);
             if (reply?.ResultCode != "SUCCESS")
             {
                 return;
@@ -501,9 +511,15 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
 
         private async Task FaultAsync(Random lane)
         {
-            object rule = lane.Next(2) == 0
-                ? new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", times = lane.Next(1, 4) }
-                : new { target = "deduction", resultCode = "RISK_REJECT", times = 0, probability = 0.3, seed = lane.Next() };
+            object rule = lane.Next(6) switch
+            {
+                0 => new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", times = lane.Next(1, 4) },
+                1 => new { target = "deduction", resultCode = "RISK_REJECT", times = 0, probability = 0.3, seed = lane.Next() },
+                2 => new { target = "deduction", resultCode = "PAYMENT_IN_PROCESS", effect = "processing", delay = "PT6H", times = lane.Next(1, 3) },
+                3 => new { target = "notifyPayment", delivery = "drop", times = lane.Next(1, 4) },
+                4 => new { target = lane.Next(2) == 0 ? "notifyPayment" : "notifySubscription", delivery = "delay", delay = "PT1H", times = lane.Next(1, 4) },
+                _ => new { target = lane.Next(2) == 0 ? "notifyPayment" : "notifySubscription", delivery = "reorder", times = lane.Next(1, 3) },
+            };
             var response = await http.PostAsJsonAsync($"{Control}/faults", rule);
             Step($"fault {System.Text.Json.JsonSerializer.Serialize(rule)} → {(int)response.StatusCode}");
             response.StatusCode.Should().Be(HttpStatusCode.Created);
@@ -529,6 +545,14 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
         private async Task RepeatAsync(Call call)
         {
             var again = await antom.CallAsync(merchant, call.Api, call.Body);
+            if (call.Forced && again.ResultCode == "PARAM_ILLEGAL")
+            {
+                // The forced F met a body the field rules refused when it was sent (an advance started meanwhile): not
+                // kept, as documented; nothing was made either (checked at the end).
+                Step($"repeat of forced {call.Api} {call.RequestId} → PARAM_ILLEGAL: {again.ResultMessage}");
+                return;
+            }
+
             again.Text.Should().Be(call.Answer, $"{call.Api} {call.RequestId} was answered so before; a repeat gets the same answer");
         }
 
@@ -617,7 +641,7 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
                 {
                     if (Kept(reply))
                     {
-                        answered.Add(new Call(api, requestId, body, reply.Text, reply.ResultCode));
+                        answered.Add(new Call(api, requestId, body, reply.Text, reply.ResultCode) { Forced = forced is not null });
                     }
                     else if (reply.ResultStatus == "U")
                     {
@@ -710,8 +734,9 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
                 await RetryLostAsync(call);
             }
 
-            // Antom's retries end about 25 h after a first attempt.
-            await AdvanceAsync(now.AddDays(3));
+            // Antom's retries end about 25 h after a first attempt; a notification a reorder fault held goes out after the
+            // subscription's next one (README "Faults"): the next month's notifyPayment of an active subscription.
+            await AdvanceAsync(now.AddMonths(1).AddDays(3));
             JsonArray ledger;
             var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
             do
@@ -852,6 +877,14 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
                         break;
                 }
             }
+
+            // Lost and answered, at their retry, with nothing kept (PARAM_ILLEGAL: a time rule no longer holds): a
+            // request that had taken effect would have been answered with its first answer instead.
+            foreach (var call in lost)
+            {
+                (call.Api switch { "create" => byRequest.ContainsKey(call.RequestId), "refund" => refunds.ContainsKey(call.RequestId), _ => false })
+                    .Should().BeFalse($"{call.Api} {call.RequestId}, whose answer was lost, took effect but its retry was not answered so");
+            }
         }
 
         private string Control => $"/_emulator/v1/merchants/{merchant.ClientId}";
@@ -869,7 +902,11 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
     }
 
     /// <summary>A call with a request id, and the answer it got (null while it has none).</summary>
-    private sealed record Call(string Api, string RequestId, JsonObject Body, string? Answer, string? Code);
+    private sealed record Call(string Api, string RequestId, JsonObject Body, string? Answer, string? Code)
+    {
+        /// <summary>Answered with a result code forced by the emulator's header.</summary>
+        public bool Forced { get; init; }
+    }
 
     /// <summary>What the receiver did with one notification id.</summary>
     private sealed class Arrival(string kind, JsonObject body)
