@@ -155,6 +155,26 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Deduction_WhoseProcessingTimeIsOver_BeforeTheTimeMachineRan_CanBeRefunded()
+    {
+        // Suspected by the crash tests' author from the code: a refund read the stored phase, still under way, and kept
+        // ORDER_STATUS_INVALID for its refundRequestId though the payment had succeeded by then.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(2));
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        (await m.Http.PostAsJsonAsync($"{m.Control}/clock/freeze", new { at = Phase2Charged.AddHours(8) })).EnsureSuccessStatusCode();
+
+        var refund = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "5000"));
+        await m.AdvanceAsync("PT1M");
+
+        refund.ResultCode.Should().Be("SUCCESS", refund.ResultMessage);
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["result"]!["resultCode"]} {p.Json["paymentTime"]}").Should().Equal(
+            ["1 SUCCESS 2027-01-31T10:00:00+00:00", "2 SUCCESS 2027-02-27T16:00:00+00:00"], "the payment succeeded at 16:00 and is notified once");
+    }
+
+    [Fact]
     public async Task Deduction_UnderWayWhenTheEndTimeComes_EndsTheSubscriptionWhenItSettles_NotBackDated()
     {
         // Found by a review: the end was recorded at subscriptionEndTime, before the settlement that let it happen.

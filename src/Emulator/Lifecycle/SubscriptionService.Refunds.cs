@@ -40,7 +40,8 @@ public sealed partial class SubscriptionService
                 : replay;
         }
 
-        return await database.WriteAsync(async work =>
+        Subscription? settled = null;
+        var answered = await database.WriteAsync(async work =>
         {
             if (await RefundStore.FindPaymentAsync(work, clientId, refund.PaymentId, cancellationToken) is not var (subscriptionId, phase))
             {
@@ -51,6 +52,14 @@ public sealed partial class SubscriptionService
             var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken)
                 ?? throw new InvalidOperationException($"payment {phase.PaymentId} has no subscription {subscriptionId}");
             request.InTimeline.SubscriptionId = subscriptionId;
+
+            // A payment whose processing time is over has succeeded by then, whether or not the time machine has run
+            // (README "effect"): settled here, it is refunded as any other.
+            if (phase.UnderWay && subscription.PaymentUnderWay?.PaymentId == phase.PaymentId && subscription.SettleIfDue(request.Now))
+            {
+                phase = subscription.Events.OfType<PhaseDeducted>().Last().Phase;
+            }
+
             var before = (await RefundStore.OfPaymentAsync(work, phase.PaymentId, cancellationToken)).Where(r => r.Holds).Sum(r => r.Amount.Value);
             var what = $"{refund.RefundAmount} of phase {phase.PhaseNo} ({phase.PaymentId})";
             Refund? done = null;
@@ -90,9 +99,12 @@ public sealed partial class SubscriptionService
                     }
 
                     request.InTimeline.Recorded = true;
-                    await subscriptions.SaveAsync(work, subscription, isNew: false, cancellationToken);
+                    await PersistAsync(work, subscription, isNew: false, cancellationToken);
+                    settled = subscription.Events.Count > 0 ? subscription : null;
                 });
         }, cancellationToken);
+        await ToldAsync(settled, cancellationToken);
+        return answered;
     }
 
     /// <summary>Why this amount of the payment cannot be refunded, or null when it can.</summary>
