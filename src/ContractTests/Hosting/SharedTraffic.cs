@@ -1,0 +1,561 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Hosting;
+
+/// <summary>
+/// One seed of concurrent, randomized traffic at several emulator instances sharing one database: one merchant, its
+/// subscriptions created, decided, changed, updated, cancelled and refunded through the instances at once (the same
+/// request through two of them at the same moment, two bodies under one request id, a cancel racing a change, refunds
+/// racing to exceed their payment), while its clock is advanced through one of them and their background loops run,
+/// with fault rules added through one and hit through the others, and a webhook endpoint that fails some first attempts
+/// and calls the instances back. The seed decides the plan; the interleaving is what the instances make of it. Checks
+/// what "behave as one emulator" promises (README "Shared instance on PostgreSQL").
+/// </summary>
+public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
+{
+    private static readonly DateTimeOffset Epoch = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly string[] Amounts = ["19900", "9900", "50000", "12300"];
+
+    private readonly Random random = new(seed);
+    private readonly ConcurrentQueue<string> log = new();
+    private readonly ConcurrentBag<(string Label, string Api, AntomReply Reply)> replies = [];
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<bool>> answered = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<string> problems = [];
+    private readonly List<string> created = [];
+    private readonly List<string> pending = [];
+    private NotificationInbox receiver = null!;
+    private TestMerchant merchant = null!;
+    private DateTimeOffset expectedClock;
+
+    /// <summary>What the seed did, for the failure message.</summary>
+    public IReadOnlyCollection<string> Log => log;
+
+    private string Control => $"/_emulator/v1/merchants/{merchant.ClientId}";
+
+    public async Task RunAsync()
+    {
+        await using (receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey))
+        {
+            expectedClock = Epoch.AddDays(random.Next(0, 365)).AddMinutes(random.Next(0, 24 * 60));
+            merchant = await TestMerchant.CreateAsync(Pick(), receiver, expectedClock);
+            receiver.Answer = AnswerAsync;
+            Note($"merchant {merchant.ClientId}, clock frozen at {expectedClock:O}, {instances.Count} instances");
+
+            await CreateAllAsync();
+            await DecideAllAsync();
+            await FaultRaceAsync();
+            var rounds = random.Next(3, 5);
+            for (var round = 1; round <= rounds; round++)
+            {
+                await RoundAsync(round);
+            }
+
+            await FinishAsync();
+            await CheckAsync();
+        }
+    }
+
+    private void Note(string line) => log.Enqueue(line);
+
+    private HttpClient Pick() => instances[random.Next(instances.Count)];
+
+    private int Index(HttpClient instance) => instances.ToList().IndexOf(instance);
+
+    private (HttpClient One, HttpClient Other) TwoOf()
+    {
+        var one = random.Next(instances.Count);
+        var other = (one + 1 + random.Next(instances.Count - 1)) % instances.Count;
+        return (instances[one], instances[other]);
+    }
+
+    private async Task<AntomReply> CallAsync(string label, HttpClient instance, string api, JsonObject body)
+    {
+        var reply = await new AntomTestClient(instance).CallAsync(merchant, api, body);
+        replies.Add((label, api, reply));
+        Note($"{label} via {(char)('A' + Index(instance))}: {api} → {(reply.Status == HttpStatusCode.OK ? reply.ResultCode : reply.Status.ToString())}");
+        if (reply.Status != HttpStatusCode.OK || !reply.SignatureValid || reply.ResultStatus == "U")
+        {
+            problems.Add($"{label}: {api} answered HTTP {(int)reply.Status}, signature valid {reply.SignatureValid}: {reply.Text}");
+        }
+
+        return reply;
+    }
+
+    /// <summary>The same request through two instances at the same moment: one effect, one answer, byte for byte.</summary>
+    private async Task<AntomReply> TwinAsync(string label, string api, JsonObject body)
+    {
+        var (one, other) = TwoOf();
+        var both = await Task.WhenAll(CallAsync(label, one, api, body), CallAsync(label + " (twin)", other, api, body));
+        if (!both[0].RawBody.AsSpan().SequenceEqual(both[1].RawBody))
+        {
+            problems.Add($"{label}: the same {api} through two instances got two answers:\n  {both[0].Text}\n  {both[1].Text}");
+        }
+
+        return both[0];
+    }
+
+    /// <summary>Two bodies under one request id through two instances at once: one is answered, the other REPEAT_REQ_INCONSISTENT.</summary>
+    private async Task<(AntomReply First, JsonObject FirstBody)?> ConflictAsync(string label, string api, JsonObject body, JsonObject otherBody)
+    {
+        var (one, other) = TwoOf();
+        var both = await Task.WhenAll(CallAsync(label, one, api, body), CallAsync(label + " (other body)", other, api, otherBody));
+        var repeats = both.Count(r => r.ResultCode == "REPEAT_REQ_INCONSISTENT");
+        if (repeats != 1)
+        {
+            problems.Add($"{label}: two bodies under one {api} request id got {both[0].ResultCode} and {both[1].ResultCode}, not one answer and one REPEAT_REQ_INCONSISTENT");
+            return null;
+        }
+
+        return both[0].ResultCode == "REPEAT_REQ_INCONSISTENT" ? (both[1], otherBody) : (both[0], body);
+    }
+
+    private async Task<HttpResponseMessage> ControlAsync(string label, Func<HttpClient, Task<HttpResponseMessage>> call, HttpClient? through = null)
+    {
+        var instance = through ?? Pick();
+        var response = await call(instance);
+        Note($"{label} via {(char)('A' + Index(instance))}: HTTP {(int)response.StatusCode}");
+        if ((int)response.StatusCode >= 500)
+        {
+            problems.Add($"{label}: HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return response;
+    }
+
+    private async Task CreateAllAsync()
+    {
+        var count = random.Next(4, 8);
+        var plans = Enumerable.Range(0, count).Select(i =>
+        {
+            var body = MerchantHarness.Body(expectedClock, value: Amounts[random.Next(Amounts.Length)]);
+            body["subscriptionExpiryTime"] = expectedClock.AddHours(40).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+            var conflict = random.NextDouble() < 0.3;
+            return (Body: body, Conflict: conflict, Label: $"create {i}");
+        }).ToList();
+
+        await Task.WhenAll(plans.Select(async p =>
+        {
+            var requestId = (string)p.Body["subscriptionRequestId"]!;
+            if (p.Conflict)
+            {
+                var other = (JsonObject)p.Body.DeepClone();
+                other["subscriptionDescription"] = "another description";
+                if (await ConflictAsync(p.Label, "create", p.Body, other) is var (first, firstBody) && first.ResultCode == "SUCCESS")
+                {
+                    await ExpectOneSubscriptionAsync(p.Label, requestId, (string)firstBody["subscriptionDescription"]!);
+                }
+            }
+            else
+            {
+                var reply = await TwinAsync(p.Label, "create", p.Body);
+                if (reply.ResultCode != "SUCCESS")
+                {
+                    problems.Add($"{p.Label}: {reply.Text}");
+                }
+
+                await ExpectOneSubscriptionAsync(p.Label, requestId, (string)p.Body["subscriptionDescription"]!);
+            }
+
+            lock (created)
+            {
+                created.Add(requestId);
+            }
+        }));
+        created.Sort(StringComparer.Ordinal);
+    }
+
+    private async Task ExpectOneSubscriptionAsync(string label, string requestId, string description)
+    {
+        var listed = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions?subscriptionRequestId={requestId}"))!;
+        if (listed.Count != 1 || (string)listed[0]!["description"]! != description)
+        {
+            problems.Add($"{label}: request {requestId} made {listed.Count} subscriptions ({string.Join(", ", listed.Select(s => (string?)s!["description"]))}), expected one with '{description}'");
+        }
+    }
+
+    /// <summary>Approves most requests, some through two instances at once (one 200, one 409); leaves some for later.</summary>
+    private async Task DecideAllAsync()
+    {
+        var decisions = created.Select(requestId => (RequestId: requestId, Roll: random.NextDouble())).ToList();
+        pending.AddRange(decisions.Where(d => d.Roll < 0.25).Select(d => d.RequestId));
+        await Task.WhenAll(decisions.Where(d => d.Roll >= 0.25).Select(async d =>
+        {
+            var path = $"{Control}/subscription-requests/{d.RequestId}/approve";
+            if (d.Roll < 0.55)
+            {
+                var (one, other) = TwoOf();
+                var both = await Task.WhenAll(
+                    ControlAsync($"approve {d.RequestId}", i => i.PostAsync(path, null), one),
+                    ControlAsync($"approve {d.RequestId} (twin)", i => i.PostAsync(path, null), other));
+                var codes = both.Select(r => (int)r.StatusCode).Order().ToArray();
+                if (!codes.SequenceEqual([200, 409]))
+                {
+                    problems.Add($"approve {d.RequestId} through two instances at once answered {string.Join(" and ", codes)}, not 200 and 409");
+                }
+            }
+            else
+            {
+                (await ControlAsync($"approve {d.RequestId}", i => i.PostAsync(path, null))).EnsureSuccessStatusCode();
+            }
+        }));
+    }
+
+    /// <summary>
+    /// Rules added through one instance, hit by calls through all of them at once: a rule with <c>times</c> 1 hits one
+    /// call (after its <c>skip</c>), and is used up as every instance reads it. Also a deduction and a delivery rule for
+    /// what comes later.
+    /// </summary>
+    private async Task FaultRaceAsync()
+    {
+        var active = await ActiveSubscriptionIdsAsync();
+        if (active.Count == 0)
+        {
+            return;
+        }
+
+        var skip = random.Next(0, 3);
+        var target = random.Next(2) == 0 ? "inquireSubscription" : "inquireSubscriptionPayment";
+        var rule = await ControlAsync("add fault", i => i.PostAsJsonAsync($"{Control}/faults", new { target, resultCode = "RISK_REJECT", times = 1, skip }));
+        rule.EnsureSuccessStatusCode();
+        var faultId = (string)(await rule.Content.ReadFromJsonAsync<JsonObject>())!["faultId"]!;
+        var calls = random.Next(skip + 2, skip + 7);
+        var answers = await Task.WhenAll(Enumerable.Range(0, calls).Select(i =>
+            CallAsync($"fault race {i}", instances[i % instances.Count], target, new JsonObject { ["subscriptionId"] = active[random.Next(active.Count)] })));
+        var hits = answers.Count(a => a.ResultCode == "RISK_REJECT");
+        if (hits != 1)
+        {
+            problems.Add($"a {target} rule with times 1, skip {skip}, added through one instance, hit {hits} of {calls} calls made through {instances.Count} at once");
+        }
+
+        var left = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/faults"))!.Single(f => (string)f!["faultId"]! == faultId)!;
+        if ((int?)left["remaining"] != 0)
+        {
+            problems.Add($"the {target} rule has {left["remaining"]} uses left after it hit");
+        }
+
+        (await ControlAsync("add deduction fault", i => i.PostAsJsonAsync($"{Control}/faults",
+            new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", times = 1, match = new { fromPhaseNo = 2 } }))).EnsureSuccessStatusCode();
+        (await ControlAsync("add delivery fault", i => i.PostAsJsonAsync($"{Control}/faults",
+            new { target = "notifyPayment", delivery = "drop", times = 1 }))).EnsureSuccessStatusCode();
+        Note($"fault race on {target}: {calls} calls, skip {skip}, {hits} hit");
+    }
+
+    private async Task<List<string>> ActiveSubscriptionIdsAsync() =>
+        [.. (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions?status=ACTIVE"))!.Select(s => (string)s!["subscriptionId"]!).Order(StringComparer.Ordinal)];
+
+    private async Task<List<(string PaymentId, long Amount)>> PaidPaymentsAsync() =>
+        [.. (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions"))!
+            .SelectMany(s => s!["phases"]!.AsArray())
+            .Where(p => (string)p!["resultStatus"]! == "S" && AmountOf(p!["amount"]!) > 0)
+            .Select(p => ((string)p!["paymentId"]!, AmountOf(p!["amount"]!)))
+            .OrderBy(p => p.Item1, StringComparer.Ordinal)];
+
+    private static long AmountOf(JsonNode amount) => long.Parse(amount["value"]!.ToString(), CultureInfo.InvariantCulture);
+
+    /// <summary>An advance (sometimes two at once, through two instances) while the others serve calls of every kind.</summary>
+    private async Task RoundAsync(int round)
+    {
+        var active = await ActiveSubscriptionIdsAsync();
+        var paid = await PaidPaymentsAsync();
+        var work = new List<Func<Task>>();
+
+        var days = random.Next(10, 45);
+        expectedClock = expectedClock.AddDays(days);
+        work.Add(() => AdvanceAsync($"round {round} advance", $"P{days}D"));
+        if (random.NextDouble() < 0.5)
+        {
+            var hours = random.Next(1, 30);
+            expectedClock = expectedClock.AddHours(hours);
+            work.Add(() => AdvanceAsync($"round {round} second advance", $"PT{hours}H"));
+        }
+
+        var operations = random.Next(4, 10);
+        for (var i = 0; i < operations; i++)
+        {
+            var label = $"round {round} op {i}";
+            var roll = random.Next(9);
+            if (active.Count == 0 && roll < 6)
+            {
+                roll = 8;
+            }
+
+            var subscriptionId = active.Count > 0 ? active[random.Next(active.Count)] : "";
+            switch (roll)
+            {
+                case 0:
+                    var change = Bodies.Change(subscriptionId);
+                    change["paymentAmount"] = Bodies.Amount("PHP", Amounts[random.Next(Amounts.Length)]);
+                    work.Add(() => TwinAsync(label + " change", "change", change));
+                    break;
+                case 1:
+                    var update = Bodies.Update(subscriptionId, amount: Amounts[random.Next(Amounts.Length)]);
+                    work.Add(() => TwinAsync(label + " update", "update", update));
+                    break;
+                case 2:
+                    var one = Bodies.Change(subscriptionId);
+                    var other = (JsonObject)one.DeepClone();
+                    other["paymentAmount"] = Bodies.Amount("PHP", "77700");
+                    work.Add(() => ConflictAsync(label + " change", "change", one, other));
+                    break;
+                case 3:
+                    // A cancel racing a change of the same subscription through another instance.
+                    var (cancelVia, changeVia) = TwoOf();
+                    var cancel = Bodies.Cancel(subscriptionId, random.Next(2) == 0 ? "CANCEL" : "TERMINATE");
+                    var racing = Bodies.Change(subscriptionId);
+                    work.Add(() => Task.WhenAll(CallAsync(label + " cancel", cancelVia, "cancel", cancel), CallAsync(label + " change racing the cancel", changeVia, "change", racing)));
+                    break;
+                case 4 or 5 when paid.Count > 0:
+                    var (paymentId, amount) = paid[random.Next(paid.Count)];
+                    work.Add(RefundRace(label, paymentId, amount));
+                    break;
+                case 6 when pending.Count > 0:
+                    string requestId;
+                    lock (pending)
+                    {
+                        requestId = pending[random.Next(pending.Count)];
+                        pending.Remove(requestId);
+                    }
+
+                    work.Add(async () => await ControlAsync(label + $" approve {requestId}", i => i.PostAsync($"{Control}/subscription-requests/{requestId}/approve", null)));
+                    break;
+                case 7:
+                    var update2 = Bodies.Update(subscriptionId);
+                    update2["subscriptionDescription"] = "updated " + i;
+                    work.Add(() => TwinAsync(label + " update description", "update", update2));
+                    break;
+                default:
+                    work.Add(() => CallAsync(label + " inquiry", Pick(), "inquireSubscriptionList",
+                        new JsonObject { ["startTimeFrom"] = Epoch.AddYears(-1).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), ["startTimeTo"] = Epoch.AddYears(3).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) }));
+                    break;
+            }
+        }
+
+        await Task.WhenAll(work.Select(w => Task.Run(w)));
+        await ExpectClockAsync($"after round {round}");
+    }
+
+    /// <summary>Refunds of one payment racing through the instances, some of them sent twice: their total may exceed the payment.</summary>
+    private Func<Task> RefundRace(string label, string paymentId, long amount)
+    {
+        var refunds = Enumerable.Range(0, random.Next(2, 6)).Select(_ =>
+            (Body: Bodies.Refund(paymentId, Math.Max(1, amount * random.Next(20, 61) / 100).ToString(CultureInfo.InvariantCulture)), Twice: random.NextDouble() < 0.4)).ToList();
+        return () => Task.WhenAll(refunds.Select((r, i) => r.Twice
+            ? TwinAsync($"{label} refund {i} of {paymentId}", "refund", r.Body)
+            : CallAsync($"{label} refund {i} of {paymentId}", Pick(), "refund", r.Body)));
+    }
+
+    private async Task AdvanceAsync(string label, string by)
+    {
+        var response = await ControlAsync($"{label} by {by}", i => i.PostAsJsonAsync($"{Control}/clock/advance", new { by }));
+        if (!response.IsSuccessStatusCode)
+        {
+            problems.Add($"{label}: HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private async Task ExpectClockAsync(string when)
+    {
+        foreach (var instance in instances)
+        {
+            var now = DateTimeOffset.Parse((string)(await instance.GetFromJsonAsync<JsonObject>($"{Control}/clock"))!["now"]!, CultureInfo.InvariantCulture);
+            if (now != expectedClock)
+            {
+                problems.Add($"{when}: instance {(char)('A' + Index(instance))} reads the clock at {now:O}, expected {expectedClock:O} (the advances add up)");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The merchant's endpoint: fails the first attempt of some notifications (an HTTP 500 or a refusal), and on some
+    /// calls an instance back first, as a webhook handler behind a load balancer would: an inquiry, a cancel on a
+    /// failed renewal, an approval of a waiting request.
+    /// </summary>
+    private async Task<(int Status, string Body)> AnswerAsync(ReceivedNotification n)
+    {
+        var attempts = answered.GetOrAdd(n.NotificationId, _ => new ConcurrentQueue<bool>());
+        var hash = (uint)HashCode.Combine(seed, StableHash(n.NotificationId));
+        try
+        {
+            if (hash % 5 == 0)
+            {
+                var instance = instances[(int)(hash / 5 % (uint)instances.Count)];
+                await CallAsync($"handler of {n.NotificationId}", instance, "inquireSubscription", new JsonObject { ["subscriptionId"] = n.SubscriptionId });
+            }
+
+            if (n.IsPayment && n.ResultCode != "SUCCESS" && hash % 2 == 0)
+            {
+                var instance = instances[(int)(hash / 2 % (uint)instances.Count)];
+                await CallAsync($"handler of failed {n.NotificationId}", instance, "cancel", Bodies.Cancel(n.SubscriptionId!, "TERMINATE"));
+            }
+
+            if (hash % 7 == 0 && attempts.IsEmpty)
+            {
+                string? requestId;
+                lock (pending)
+                {
+                    requestId = pending.FirstOrDefault();
+                    if (requestId is not null)
+                    {
+                        pending.Remove(requestId);
+                    }
+                }
+
+                if (requestId is not null)
+                {
+                    var instance = instances[(int)(hash / 7 % (uint)instances.Count)];
+                    await ControlAsync($"handler of {n.NotificationId} approve {requestId}", i => i.PostAsync($"{Control}/subscription-requests/{requestId}/approve", null), instance);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            problems.Add($"the webhook handler's call failed: {e}");
+        }
+
+        var fail = attempts.IsEmpty && hash % 9 < 2;
+        attempts.Enqueue(!fail);
+        return fail ? (hash % 2 == 0 ? 500 : 200, """{"result":{"resultCode":"FAIL","resultStatus":"F","resultMessage":"try again"}}""") : (200, NotificationInbox.Acknowledgement);
+    }
+
+    private static int StableHash(string text)
+    {
+        var h = 17;
+        foreach (var c in text)
+        {
+            h = unchecked((h * 31) + c);
+        }
+
+        return h;
+    }
+
+    /// <summary>Moves past every retry of a first attempt that failed and waits until the ledger has settled.</summary>
+    private async Task FinishAsync()
+    {
+        lock (pending)
+        {
+            pending.Clear();
+        }
+
+        expectedClock = expectedClock.AddHours(1);
+        await AdvanceAsync("finish", "PT1H");
+        for (var tries = 0; ; tries++)
+        {
+            var notifications = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+            if (notifications.All(n => (string)n!["status"]! == "acknowledged") || tries == 100)
+            {
+                break;
+            }
+
+            // Approvals made at the end of an advance are delivered by a run right after it, which nothing announces.
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        await ExpectClockAsync("at the end");
+    }
+
+    private async Task CheckAsync()
+    {
+        var subscriptions = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions"))!;
+        var notifications = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+        var received = receiver.Received;
+
+        // Each phase deducted once: numbered 1, 2, … with a payment id of its own and one notifyPayment each.
+        var phases = subscriptions.SelectMany(s => s!["phases"]!.AsArray().Select(p => (Subscription: (string)s["subscriptionId"]!, Phase: p!))).ToList();
+        foreach (var group in phases.GroupBy(p => p.Subscription))
+        {
+            var numbers = group.Select(p => (int)p.Phase["phaseNo"]!).ToList();
+            if (!numbers.SequenceEqual(Enumerable.Range(1, numbers.Count)))
+            {
+                problems.Add($"subscription {group.Key} has phases {string.Join(",", numbers)}");
+            }
+        }
+
+        foreach (var duplicate in phases.GroupBy(p => (string)p.Phase["paymentId"]!).Where(g => g.Count() > 1))
+        {
+            problems.Add($"payment {duplicate.Key} is in {duplicate.Count()} phases");
+        }
+
+        var paymentNotices = notifications.Where(n => (string)n!["kind"]! == "notifyPayment")
+            .GroupBy(n => (string)JsonNode.Parse((string)n!["body"]!)!["paymentId"]!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        foreach (var (_, phase) in phases.Where(p => (string)p.Phase["resultStatus"]! != "U"))
+        {
+            if (paymentNotices.GetValueOrDefault((string)phase["paymentId"]!) != 1)
+            {
+                problems.Add($"payment {phase["paymentId"]} has {paymentNotices.GetValueOrDefault((string)phase["paymentId"]!)} notifyPayment notifications");
+            }
+        }
+
+        var failedRenewals = phases.Count(p => (string)p.Phase["resultCode"]! == "USER_BALANCE_NOT_ENOUGH");
+        if (failedRenewals != (phases.Any(p => (int)p.Phase["phaseNo"]! >= 2) ? 1 : 0))
+        {
+            problems.Add($"a deduction rule with times 1 failed {failedRenewals} renewals");
+        }
+
+        // Each notification delivered: acknowledged once, sent again only after an attempt that failed.
+        var arrivals = received.GroupBy(r => r.NotificationId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var dropped = 0;
+        foreach (var n in notifications)
+        {
+            var id = (string)n!["notificationId"]!;
+            var attempts = n["attempts"]!.AsArray();
+            var drops = attempts.Count(a => ((string?)a!["error"])?.StartsWith("dropped", StringComparison.Ordinal) == true);
+            dropped += drops;
+            var outcomes = answered.TryGetValue(id, out var q) ? q.ToList() : [];
+            if ((string)n["status"]! != "acknowledged")
+            {
+                problems.Add($"notification {id} ({n["kind"]}) is {n["status"]} after {attempts.Count} attempts");
+            }
+
+            if (arrivals.GetValueOrDefault(id) != attempts.Count - drops)
+            {
+                problems.Add($"notification {id} ({n["kind"]}) arrived {arrivals.GetValueOrDefault(id)} times; the ledger has {attempts.Count} attempts ({drops} dropped)");
+            }
+
+            if (outcomes.Count(ok => ok) > 1 || (outcomes.Count > 0 && !outcomes[^1]))
+            {
+                problems.Add($"notification {id} ({n["kind"]}) was answered {string.Join(",", outcomes.Select(ok => ok ? "ack" : "fail"))}: sent again after it was acknowledged");
+            }
+        }
+
+        if (dropped != 1)
+        {
+            problems.Add($"a drop rule with times 1 dropped {dropped} attempts");
+        }
+
+        foreach (var stray in arrivals.Keys.Except(notifications.Select(n => (string)n!["notificationId"]!)))
+        {
+            problems.Add($"notification {stray} arrived but is not in the ledger");
+        }
+
+        // Refunds: each request id refunded once, with one answer; a payment's refunds never exceed it.
+        var refundAnswers = replies.Where(r => r.Api == "refund" && r.Reply.Status == HttpStatusCode.OK).Select(r => r.Reply.Json).ToList();
+        var succeeded = refundAnswers.Where(j => (string)j["result"]!["resultCode"]! == "SUCCESS")
+            .GroupBy(j => (string)j["refundRequestId"]!).ToList();
+        foreach (var g in succeeded.Where(g => g.Select(j => (string)j["refundId"]!).Distinct().Count() > 1))
+        {
+            problems.Add($"refund request {g.Key} was refunded as {string.Join(", ", g.Select(j => (string)j["refundId"]!).Distinct())}");
+        }
+
+        var refunds = subscriptions.SelectMany(s => s!["refunds"]!.AsArray()).ToList();
+        foreach (var payment in phases.Select(p => p.Phase).Where(p => (string)p["resultStatus"]! == "S"))
+        {
+            var paymentId = (string)payment["paymentId"]!;
+            var answeredTotal = succeeded.Where(g => (string)g.First()["paymentId"]! == paymentId).Sum(g => AmountOf(g.First()["refundAmount"]!));
+            var storedTotal = refunds.Where(r => (string)r!["paymentId"]! == paymentId).Sum(r => AmountOf(r!["amount"]!));
+            if (storedTotal > AmountOf(payment["amount"]!) || storedTotal != answeredTotal)
+            {
+                problems.Add($"payment {paymentId} of {AmountOf(payment["amount"]!)}: refunds answered SUCCESS total {answeredTotal}, stored {storedTotal}");
+            }
+        }
+
+        if (!problems.IsEmpty)
+        {
+            throw new Xunit.Sdk.XunitException(string.Join("\n", problems));
+        }
+    }
+}
