@@ -28,6 +28,8 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
     private readonly ConcurrentBag<string> problems = [];
     private readonly List<string> created = [];
     private readonly List<string> pending = [];
+    private readonly ConcurrentBag<string> settledRefunds = [];
+    private readonly ConcurrentQueue<string> redelivered = new();
     private NotificationInbox receiver = null!;
     private TestMerchant merchant = null!;
     private DateTimeOffset expectedClock;
@@ -73,12 +75,26 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
         return (instances[one], instances[other]);
     }
 
-    private async Task<AntomReply> CallAsync(string label, HttpClient instance, string api, JsonObject body)
+    private async Task<AntomReply> CallAsync(string label, HttpClient instance, string api, JsonObject body, string? forced = null, string? effect = null)
     {
-        var reply = await new AntomTestClient(instance).CallAsync(merchant, api, body);
+        var request = new SignedRequest
+        {
+            Path = AntomTestClient.PathOf(api),
+            Body = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()),
+            ClientId = merchant.ClientId,
+            Key = merchant.PrivateKey,
+            RequestTime = "1764000000000",
+        };
+        if (forced is not null)
+        {
+            request.ExtraHeaders["Emulator-Result-Code"] = forced;
+            request.ExtraHeaders["Emulator-Effect"] = effect!;
+        }
+
+        var reply = await new AntomTestClient(instance).SendAsync(request);
         replies.Add((label, api, reply));
         Note($"{label} via {(char)('A' + Index(instance))}: {api} → {(reply.Status == HttpStatusCode.OK ? reply.ResultCode : reply.Status.ToString())}");
-        if (reply.Status != HttpStatusCode.OK || !reply.SignatureValid || reply.ResultStatus == "U")
+        if (reply.Status != HttpStatusCode.OK || !reply.SignatureValid || (reply.ResultStatus == "U" && reply.ResultCode != "REFUND_IN_PROCESS"))
         {
             problems.Add($"{label}: {api} answered HTTP {(int)reply.Status}, signature valid {reply.SignatureValid}: {reply.Text}");
         }
@@ -129,7 +145,7 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
 
     private async Task CreateAllAsync()
     {
-        var count = random.Next(4, 8);
+        var count = random.Next(6, 16);
         var plans = Enumerable.Range(0, count).Select(i =>
         {
             var body = MerchantHarness.Body(expectedClock, value: Amounts[random.Next(Amounts.Length)]);
@@ -266,9 +282,22 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
 
         var days = random.Next(10, 45);
         expectedClock = expectedClock.AddDays(days);
-        work.Add(() => AdvanceAsync($"round {round} advance", $"P{days}D"));
-        if (random.NextDouble() < 0.5)
+        var twins = random.NextDouble() < 0.3;
+        if (twins)
         {
+            // The same target through two instances: one runs, the other finds nothing left to do.
+            var to = expectedClock;
+            var (one, other) = TwoOf();
+            work.Add(() => AdvanceToAsync($"round {round} advance", to, one));
+            work.Add(() => AdvanceToAsync($"round {round} advance (twin)", to, other));
+        }
+        else
+        {
+            work.Add(() => AdvanceAsync($"round {round} advance", $"P{days}D"));
+        }
+        if (!twins && random.NextDouble() < 0.5)
+        {
+            // Overlapping advances add up (by counts from the clock when the advance has its turn).
             var hours = random.Next(1, 30);
             expectedClock = expectedClock.AddHours(hours);
             work.Add(() => AdvanceAsync($"round {round} second advance", $"PT{hours}H"));
@@ -278,8 +307,8 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
         for (var i = 0; i < operations; i++)
         {
             var label = $"round {round} op {i}";
-            var roll = random.Next(9);
-            if (active.Count == 0 && roll < 6)
+            var roll = random.Next(14);
+            if (active.Count == 0 && roll is < 6 or 9 or 10 or 12)
             {
                 roll = 8;
             }
@@ -328,6 +357,36 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
                     update2["subscriptionDescription"] = "updated " + i;
                     work.Add(() => TwinAsync(label + " update description", "update", update2));
                     break;
+                case 9:
+                    // The same cancellation through two instances: both succeed, one notification.
+                    work.Add(() => TwinAsync(label + " cancel", "cancel", Bodies.Cancel(subscriptionId, random.Next(2) == 0 ? "CANCEL" : "TERMINATE")));
+                    break;
+                case 10:
+                    work.Add(() => RefundSettleRaceAsync(label, paid));
+                    break;
+                case 11 when pending.Count > 0:
+                    string decided;
+                    lock (pending)
+                    {
+                        decided = pending[random.Next(pending.Count)];
+                        pending.Remove(decided);
+                    }
+
+                    work.Add(() => DecisionRaceAsync(label, decided));
+                    break;
+                case 12:
+                    var notice = random.Next(1000);
+                    work.Add(() => RedeliverRaceAsync(label, notice));
+                    break;
+                case 13:
+                    // The merchant replaced as it was (its clock stays) while it runs: waits for the run.
+                    work.Add(async () => await ControlAsync(label + " put merchant", i => i.PutAsJsonAsync(Control, new
+                    {
+                        publicKey = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo()),
+                        subscriptionNotificationUrl = receiver.SubscriptionUrl,
+                        paymentNotificationUrl = receiver.PaymentUrl,
+                    })));
+                    break;
                 default:
                     work.Add(() => CallAsync(label + " inquiry", Pick(), "inquireSubscriptionList",
                         new JsonObject { ["startTimeFrom"] = Epoch.AddYears(-1).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), ["startTimeTo"] = Epoch.AddYears(3).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) }));
@@ -355,6 +414,100 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
         if (!response.IsSuccessStatusCode)
         {
             problems.Add($"{label}: HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private async Task AdvanceToAsync(string label, DateTimeOffset to, HttpClient through)
+    {
+        var response = await ControlAsync($"{label} to {to:O}", i => i.PostAsJsonAsync($"{Control}/clock/advance", new { to }), through);
+        if (!response.IsSuccessStatusCode)
+        {
+            problems.Add($"{label}: HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>A request approved through one instance and declined through another at once: one decision is taken (200), the other refused (409).</summary>
+    private async Task DecisionRaceAsync(string label, string requestId)
+    {
+        var (one, other) = TwoOf();
+        var both = await Task.WhenAll(
+            ControlAsync($"{label} approve {requestId}", i => i.PostAsync($"{Control}/subscription-requests/{requestId}/approve", null), one),
+            ControlAsync($"{label} decline {requestId}", i => i.PostAsync($"{Control}/subscription-requests/{requestId}/decline", null), other));
+        var codes = both.Select(r => (int)r.StatusCode).Order().ToArray();
+
+        // Both 409 when it expired meanwhile.
+        if (!codes.SequenceEqual([200, 409]) && !codes.SequenceEqual([409, 409]))
+        {
+            problems.Add($"{label}: approve and decline of {requestId} through two instances at once answered {string.Join(" and ", codes)}");
+        }
+    }
+
+    /// <summary>A refund left processing by a rule, settled through two instances at once (one SUCCESS, one FAIL): one settles it, the other gets 409.</summary>
+    private async Task RefundSettleRaceAsync(string label, List<(string PaymentId, long Amount)> paid)
+    {
+        if (paid.Count == 0)
+        {
+            return;
+        }
+
+        var (paymentId, amount) = paid[random.Next(paid.Count)];
+        var body = Bodies.Refund(paymentId, Math.Max(1, amount / 10).ToString(CultureInfo.InvariantCulture));
+        var reply = await CallAsync($"{label} refund of {paymentId}", Pick(), "refund", body, "REFUND_IN_PROCESS", "processing");
+        if (reply.ResultCode != "REFUND_IN_PROCESS")
+        {
+            return;
+        }
+
+        var inquiry = await CallAsync($"{label} inquiry of the refund", Pick(), "inquiryRefund", new JsonObject { ["refundRequestId"] = body["refundRequestId"]!.DeepClone() });
+        if (inquiry.ResultCode != "SUCCESS")
+        {
+            // Refused underneath (the payment refunded meanwhile, or failed): the injected U took no effect.
+            return;
+        }
+
+        var refundId = (string)inquiry.Json["refundId"]!;
+        var (one, other) = TwoOf();
+        var both = await Task.WhenAll(
+            ControlAsync($"{label} settle {refundId} SUCCESS", i => i.PostAsJsonAsync($"{Control}/refunds/{refundId}/settle", new { status = "SUCCESS" }), one),
+            ControlAsync($"{label} settle {refundId} FAIL", i => i.PostAsJsonAsync($"{Control}/refunds/{refundId}/settle", new { status = "FAIL" }), other));
+        var codes = both.Select(r => (int)r.StatusCode).ToArray();
+        if (!codes.Order().SequenceEqual([200, 409]))
+        {
+            problems.Add($"{label}: settling refund {refundId} through two instances at once answered {string.Join(" and ", codes)}");
+            return;
+        }
+
+        var settled = codes[0] == 200 ? "SUCCESS" : "FAIL";
+        var now = await CallAsync($"{label} inquiry of the settled refund", Pick(), "inquiryRefund", new JsonObject { ["refundId"] = refundId });
+        if ((string?)now.Json["refundStatus"] != settled)
+        {
+            problems.Add($"{label}: refund {refundId} settled {settled} reads {now.Json["refundStatus"]}");
+        }
+
+        if (settled == "SUCCESS")
+        {
+            settledRefunds.Add(refundId);
+        }
+    }
+
+    /// <summary>One notification redelivered through two instances at once: two attempts, one after the other.</summary>
+    private async Task RedeliverRaceAsync(string label, int pick)
+    {
+        var notifications = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+        if (notifications.Count == 0)
+        {
+            return;
+        }
+
+        var id = (string)notifications[pick % notifications.Count]!["notificationId"]!;
+        redelivered.Enqueue(id);
+        var (one, other) = TwoOf();
+        var both = await Task.WhenAll(
+            ControlAsync($"{label} redeliver {id}", i => i.PostAsync($"{Control}/notifications/{id}/redeliver", null), one),
+            ControlAsync($"{label} redeliver {id} (twin)", i => i.PostAsync($"{Control}/notifications/{id}/redeliver", null), other));
+        if (both.Any(r => r.StatusCode != HttpStatusCode.Accepted))
+        {
+            problems.Add($"{label}: redelivering {id} through two instances at once answered {string.Join(" and ", both.Select(r => (int)r.StatusCode))}");
         }
     }
 
@@ -496,7 +649,8 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
             problems.Add($"a deduction rule with times 1 failed {failedRenewals} renewals");
         }
 
-        // Each notification delivered: acknowledged once, sent again only after an attempt that failed.
+        // Each notification delivered: acknowledged once (besides redeliveries), sent again only after an attempt that
+        // failed, and every attempt in the ledger as the endpoint answered it, in order.
         var arrivals = received.GroupBy(r => r.NotificationId).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var dropped = 0;
         foreach (var n in notifications)
@@ -506,20 +660,52 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
             var drops = attempts.Count(a => ((string?)a!["error"])?.StartsWith("dropped", StringComparison.Ordinal) == true);
             dropped += drops;
             var outcomes = answered.TryGetValue(id, out var q) ? q.ToList() : [];
+            var sent = attempts.Where(a => ((string?)a!["error"])?.StartsWith("dropped", StringComparison.Ordinal) != true).ToList();
             if ((string)n["status"]! != "acknowledged")
             {
                 problems.Add($"notification {id} ({n["kind"]}) is {n["status"]} after {attempts.Count} attempts");
             }
 
-            if (arrivals.GetValueOrDefault(id) != attempts.Count - drops)
+            if (arrivals.GetValueOrDefault(id) != sent.Count)
             {
                 problems.Add($"notification {id} ({n["kind"]}) arrived {arrivals.GetValueOrDefault(id)} times; the ledger has {attempts.Count} attempts ({drops} dropped)");
             }
 
-            if (outcomes.Count(ok => ok) > 1 || (outcomes.Count > 0 && !outcomes[^1]))
+            if (!sent.Select(a => (string)a!["outcome"]! == "acknowledged").SequenceEqual(outcomes))
             {
-                problems.Add($"notification {id} ({n["kind"]}) was answered {string.Join(",", outcomes.Select(ok => ok ? "ack" : "fail"))}: sent again after it was acknowledged");
+                problems.Add($"notification {id} ({n["kind"]}) was answered {string.Join(",", outcomes.Select(ok => ok ? "ack" : "fail"))}; the ledger says {string.Join(",", sent.Select(a => $"{a!["outcome"]}{((bool)a["redelivery"]! ? " (redelivery)" : "")}"))}");
             }
+
+            if (sent.Count(a => (string)a!["outcome"]! == "acknowledged" && !(bool)a["redelivery"]!) > 1)
+            {
+                problems.Add($"notification {id} ({n["kind"]}) was acknowledged more than once by its own attempts: sent again after it was acknowledged");
+            }
+        }
+
+        // One CREATE for each decided request, at most one CANCEL and one TERMINATE for each subscription.
+        var subscriptionNotices = notifications.Where(n => (string)n!["kind"]! == "notifySubscription")
+            .Select(n => JsonNode.Parse((string)n!["body"]!)!).ToList();
+        foreach (var s in subscriptions.Where(s => (string)s!["status"]! != "AWAITING_AUTHORIZATION"))
+        {
+            var requestId = (string)s!["subscriptionRequestId"]!;
+            var creates = subscriptionNotices.Count(b => (string?)b["subscriptionRequestId"] == requestId && (string?)b["subscriptionNotificationType"] == "CREATE");
+            if (creates != 1)
+            {
+                problems.Add($"subscription request {requestId} ({s["status"]}) has {creates} CREATE notifications");
+            }
+        }
+
+        foreach (var g in subscriptionNotices.Where(b => (string?)b["subscriptionNotificationType"] is "CANCEL" or "TERMINATE")
+            .GroupBy(b => ((string?)b["subscriptionId"], (string?)b["subscriptionNotificationType"])).Where(g => g.Count() > 1))
+        {
+            problems.Add($"subscription {g.Key.Item1} has {g.Count()} {g.Key.Item2} notifications");
+        }
+
+        // The API-call journal lists every call, whichever instance answered it.
+        var journal = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/api-calls"))!;
+        if (journal.Count != replies.Count)
+        {
+            problems.Add($"the API-call journal lists {journal.Count} calls; {replies.Count} were answered");
         }
 
         if (dropped != 1)
@@ -546,7 +732,9 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
         {
             var paymentId = (string)payment["paymentId"]!;
             var answeredTotal = succeeded.Where(g => (string)g.First()["paymentId"]! == paymentId).Sum(g => AmountOf(g.First()["refundAmount"]!));
-            var storedTotal = refunds.Where(r => (string)r!["paymentId"]! == paymentId).Sum(r => AmountOf(r!["amount"]!));
+            var kept = refunds.Where(r => (string)r!["paymentId"]! == paymentId && (string?)r!["status"] != "FAIL").ToList();
+            var storedTotal = kept.Sum(r => AmountOf(r!["amount"]!));
+            answeredTotal += kept.Where(r => settledRefunds.Contains((string)r!["refundId"]!)).Sum(r => AmountOf(r!["amount"]!));
             if (storedTotal > AmountOf(payment["amount"]!) || storedTotal != answeredTotal)
             {
                 problems.Add($"payment {paymentId} of {AmountOf(payment["amount"]!)}: refunds answered SUCCESS total {answeredTotal}, stored {storedTotal}");
