@@ -256,6 +256,8 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
 
         (await ControlAsync("add deduction fault", i => i.PostAsJsonAsync($"{Control}/faults",
             new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", times = 1, match = new { fromPhaseNo = 2 } }))).EnsureSuccessStatusCode();
+        (await ControlAsync("add processing fault", i => i.PostAsJsonAsync($"{Control}/faults",
+            new { target = "deduction", resultCode = "PAYMENT_IN_PROCESS", effect = "processing", times = 1, match = new { fromPhaseNo = 2 } }))).EnsureSuccessStatusCode();
         (await ControlAsync("add delivery fault", i => i.PostAsJsonAsync($"{Control}/faults",
             new { target = "notifyPayment", delivery = "drop", times = 1 }))).EnsureSuccessStatusCode();
         Note($"fault race on {target}: {calls} calls, skip {skip}, {hits} hit");
@@ -301,6 +303,13 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
             var hours = random.Next(1, 30);
             expectedClock = expectedClock.AddHours(hours);
             work.Add(() => AdvanceAsync($"round {round} second advance", $"PT{hours}H"));
+        }
+
+        foreach (var underWay in (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions"))!
+            .SelectMany(s => s!["phases"]!.AsArray()).Where(p => (string)p!["resultStatus"]! == "U").Select(p => (string)p!["paymentId"]!))
+        {
+            var (one, other) = TwoOf();
+            work.Add(() => PaymentSettleRaceAsync($"round {round}", underWay, one, other));
         }
 
         var operations = random.Next(4, 10);
@@ -487,6 +496,18 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
         if (settled == "SUCCESS")
         {
             settledRefunds.Add(refundId);
+        }
+    }
+
+    /// <summary>A payment left under way by a rule, settled through two instances at once (one SUCCESS, one FAIL): one settles it, the other gets 409.</summary>
+    private async Task PaymentSettleRaceAsync(string label, string paymentId, HttpClient one, HttpClient other)
+    {
+        var both = await Task.WhenAll(
+            ControlAsync($"{label} settle payment {paymentId} SUCCESS", i => i.PostAsJsonAsync($"{Control}/payments/{paymentId}/settle", new { status = "SUCCESS" }), one),
+            ControlAsync($"{label} settle payment {paymentId} FAIL", i => i.PostAsJsonAsync($"{Control}/payments/{paymentId}/settle", new { status = "FAIL" }), other));
+        if (!both.Select(r => (int)r.StatusCode).Order().SequenceEqual([200, 409]))
+        {
+            problems.Add($"{label}: settling payment {paymentId} through two instances at once answered {string.Join(" and ", both.Select(r => (int)r.StatusCode))}");
         }
     }
 
@@ -679,6 +700,19 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
             if (sent.Count(a => (string)a!["outcome"]! == "acknowledged" && !(bool)a["redelivery"]!) > 1)
             {
                 problems.Add($"notification {id} ({n["kind"]}) was acknowledged more than once by its own attempts: sent again after it was acknowledged");
+            }
+        }
+
+        // For one subscription, notifications go out in order: each first arrives after the one made before it.
+        var firstArrival = received.GroupBy(r => r.NotificationId).ToDictionary(g => g.Key, g => g.Min(r => r.Order), StringComparer.Ordinal);
+        foreach (var chain in notifications.GroupBy(n => (string)n!["subscriptionId"]!))
+        {
+            var order = chain.Where(n => ((string?)n!["attempts"]![0]?["error"])?.StartsWith("dropped", StringComparison.Ordinal) != true)
+                .Select(n => (Id: (string)n!["notificationId"]!, What: $"{n["kind"]} {JsonNode.Parse((string)n["body"]!)!["subscriptionNotificationType"] ?? JsonNode.Parse((string)n["body"]!)!["phaseNo"]}", Arrived: firstArrival.GetValueOrDefault((string)n["notificationId"]!)))
+                .ToList();
+            if (!order.Select(o => o.Arrived).SequenceEqual(order.Select(o => o.Arrived).Order()))
+            {
+                problems.Add($"subscription {chain.Key}: notifications made in the order {string.Join(", ", order.Select(o => o.What))} first arrived in the order {string.Join(", ", order.OrderBy(o => o.Arrived).Select(o => o.What))}");
             }
         }
 
