@@ -53,22 +53,8 @@ public sealed class SharedConcurrencyTests(ITestOutputHelper output) : IAsyncLif
         {
             for (var seed = first; seed < first + seeds; seed++)
             {
-                var traffic = new SharedTraffic(seed, clients);
-                var watch = System.Diagnostics.Stopwatch.StartNew();
-                try
-                {
-                    await traffic.RunAsync();
-                    output.WriteLine($"seed {seed}: {traffic.Log.Count} steps in {watch.Elapsed.TotalSeconds:0.0} s");
-                    if (Environment.GetEnvironmentVariable("SHARED_LOG") == "1")
-                    {
-                        output.WriteLine(string.Join("\n", traffic.Log));
-                    }
-                }
-                catch (Exception ex)
-                {
-                    throw new Xunit.Sdk.XunitException(
-                        $"seed {seed} failed (replay: SHARED_FIRST_SEED={seed} SHARED_SEEDS=1): {ex.Message}\n--- what it did ---\n{string.Join("\n", traffic.Log)}\n--- at ---\n{ex.StackTrace}");
-                }
+                await RunSeedAsync(seed, "frozen clock", traffic => traffic.RunAsync(), clients);
+                await RunSeedAsync(seed, "ticking clock", traffic => traffic.RunTickingAsync(), clients);
             }
 
             // Nothing logged as a failure by any instance (an unexpected exception, a run that made no progress).
@@ -95,6 +81,26 @@ public sealed class SharedConcurrencyTests(ITestOutputHelper output) : IAsyncLif
             {
                 await process.DisposeAsync();
             }
+        }
+    }
+
+    private async Task RunSeedAsync(int seed, string part, Func<SharedTraffic, Task> run, IReadOnlyList<HttpClient> clients)
+    {
+        var traffic = new SharedTraffic(seed, clients);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await run(traffic);
+            output.WriteLine($"seed {seed}, {part}: {traffic.Log.Count} steps in {watch.Elapsed.TotalSeconds:0.0} s");
+            if (Environment.GetEnvironmentVariable("SHARED_LOG") == "1")
+            {
+                output.WriteLine(string.Join("\n", traffic.Log));
+            }
+        }
+        catch (Exception ex)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"seed {seed}, {part}, failed (replay: SHARED_FIRST_SEED={seed} SHARED_SEEDS=1): {ex.Message}\n--- what it did ---\n{string.Join("\n", traffic.Log)}\n--- at ---\n{ex.StackTrace}");
         }
     }
 

@@ -62,6 +62,80 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
         }
     }
 
+    /// <summary>
+    /// A merchant whose clock ticks with wall time, so that the instances' background loops have the work: requests
+    /// that expire and subscriptions whose phase 1 starts a few seconds on, approved through any instance. Each expiry
+    /// and each phase 1 happens once, whichever loop gets there first.
+    /// </summary>
+    public async Task RunTickingAsync()
+    {
+        await using (receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey))
+        {
+            merchant = await TestMerchant.CreateAsync(Pick(), receiver);
+            receiver.Answer = AnswerAsync;
+            var now = DateTimeOffset.Parse((string)(await Pick().GetFromJsonAsync<JsonObject>($"{Control}/clock"))!["now"]!, CultureInfo.InvariantCulture);
+            var soon = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), now.Offset).AddSeconds(3);
+            Note($"ticking merchant {merchant.ClientId} at {now:O}");
+            var count = random.Next(4, 9);
+            var requests = new List<(string RequestId, bool Approve)>();
+            for (var i = 0; i < count; i++)
+            {
+                var body = MerchantHarness.Body(soon.AddSeconds(random.Next(0, 2)));
+                body["subscriptionExpiryTime"] = soon.AddSeconds(random.Next(0, 2)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+                var reply = await TwinAsync($"ticking create {i}", "create", body);
+                if (reply.ResultCode == "SUCCESS")
+                {
+                    requests.Add(((string)body["subscriptionRequestId"]!, random.Next(2) == 0));
+                }
+            }
+
+            await Task.WhenAll(requests.Where(r => r.Approve).Select(r =>
+                ControlAsync($"ticking approve {r.RequestId}", i => i.PostAsync($"{Control}/subscription-requests/{r.RequestId}/approve", null))));
+            for (var tries = 0; tries < 150; tries++)
+            {
+                var subscriptions = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions"))!;
+                var notifications = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+                if (subscriptions.All(s => (string)s!["status"]! != "AWAITING_AUTHORIZATION" && ((string)s["status"]! == "TERMINATED" || s["phases"]!.AsArray().Count > 0))
+                    && notifications.All(n => (string)n!["status"]! == "acknowledged" || ((string)n!["status"]! == "pending" && n["attempts"]!.AsArray().Count > 0)))
+                {
+                    break;
+                }
+
+                // The background loops make these as wall time passes; nothing else announces them.
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+
+            var final = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/subscriptions"))!;
+            var ledger = (await Pick().GetFromJsonAsync<JsonArray>($"{Control}/notifications"))!;
+            foreach (var s in final)
+            {
+                var requestId = (string)s!["subscriptionRequestId"]!;
+                var creates = ledger.Count(n => (string)n!["kind"]! == "notifySubscription" && (string?)JsonNode.Parse((string)n["body"]!)!["subscriptionRequestId"] == requestId);
+                var phaseOnes = s["phases"]!.AsArray().Count(p => (int)p!["phaseNo"]! == 1);
+                Note($"ticking {requestId}: {s["status"]}, {creates} notifySubscription, {phaseOnes} phase 1");
+                if (creates != 1 || phaseOnes > 1 || (string)s["status"]! == "AWAITING_AUTHORIZATION" || ((string)s["status"]! == "ACTIVE" && phaseOnes != 1))
+                {
+                    problems.Add($"ticking request {requestId} is {s["status"]} with {creates} notifySubscription and {phaseOnes} phase 1 after its expiry and its start");
+                }
+            }
+
+            foreach (var n in ledger)
+            {
+                var id = (string)n!["notificationId"]!;
+                var arrivals = receiver.Received.Count(r => r.NotificationId == id);
+                if (arrivals != n["attempts"]!.AsArray().Count || arrivals == 0)
+                {
+                    problems.Add($"ticking notification {id} ({n["kind"]}) arrived {arrivals} times; the ledger has {n["attempts"]!.AsArray().Count} attempts");
+                }
+            }
+
+            if (!problems.IsEmpty)
+            {
+                throw new Xunit.Sdk.XunitException(string.Join("\n", problems));
+            }
+        }
+    }
+
     private void Note(string line) => log.Enqueue(line);
 
     private HttpClient Pick() => instances[random.Next(instances.Count)];
