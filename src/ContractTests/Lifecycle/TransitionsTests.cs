@@ -136,8 +136,9 @@ public sealed class TransitionsTests
     [InlineData(null, -10, null)]
     public async Task Change_StartInThePast_MayLieLessThanOnePeriodBack_AsOnCreate(string? periodType, int days, string? refusal)
     {
-        // An earlier start would charge every period since at once.
-        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        // An earlier start would charge every period since at once. The subscription began 20 days ago (the short-trial
+        // technique), so a start 10 days back does not come before the phase it paid (refused otherwise).
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync(start: scenario.Now.AddDays(-20));
         var change = Bodies.Change(subscriptionId);
         change["subscriptionStartTime"] = scenario.Now.AddDays(days).ToString("yyyy-MM-dd'T'HH:mm:sszzz");
         if (periodType is not null)

@@ -8,18 +8,18 @@ public sealed class Scenario(AntomTestClient client, EmulatorFactory factory)
 {
     public DateTimeOffset Now => factory.Time.GetUtcNow();
 
-    public async Task<(TestMerchant Merchant, string RequestId)> CreatePendingAsync(TestMerchant? merchant = null)
+    public async Task<(TestMerchant Merchant, string RequestId)> CreatePendingAsync(TestMerchant? merchant = null, DateTimeOffset? start = null)
     {
         merchant ??= await TestMerchant.CreateAsync(client.Http);
-        var body = Bodies.Create(Now);
+        var body = Bodies.Create(start ?? Now);
         var reply = await client.CallAsync(merchant, "create", body);
         reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
         return (merchant, (string)body["subscriptionRequestId"]!);
     }
 
-    public async Task<(TestMerchant Merchant, string SubscriptionId)> CreateActiveAsync(TestMerchant? merchant = null)
+    public async Task<(TestMerchant Merchant, string SubscriptionId)> CreateActiveAsync(TestMerchant? merchant = null, DateTimeOffset? start = null)
     {
-        var (m, requestId) = await CreatePendingAsync(merchant);
+        var (m, requestId) = await CreatePendingAsync(merchant, start);
         var approved = await client.Http.PostAsync($"/_emulator/v1/merchants/{m.ClientId}/subscription-requests/{requestId}/approve", null);
         approved.EnsureSuccessStatusCode();
         var subscription = await approved.Content.ReadFromJsonAsync<JsonObject>();
