@@ -566,7 +566,9 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         }
 
         var paidAt = phase["paymentTime"] is { } t ? Time(t) : (DateTimeOffset?)null;
+        // In the emulator's order: a free period's payment has nothing to refund, however old.
         var expected = (string)phase["resultStatus"]! != "S" ? "ORDER_STATUS_INVALID"
+            : amount == 0 ? "REFUND_AMOUNT_EXCEED"
             : paidAt is { } paid && now >= paid.AddMonths(12) ? "REFUND_WINDOW_EXCEED"
             : value > left || left == 0 ? "REFUND_AMOUNT_EXCEED"
             : "SUCCESS";
