@@ -129,17 +129,24 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
             "the buyer's money was taken before the subscription ended: the merchant hears of it (and may refund it)");
     }
 
+    /// <summary>Phase 2's payment under way until 16:00, and the clock frozen at 18:00 without a run of the time machine.</summary>
+    private static async Task<(string SubscriptionId, string PaymentId)> ProcessingTimeOverWithoutARunAsync(MerchantHarness m)
+    {
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(2));
+        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
+        (await m.Http.PostAsJsonAsync($"{m.Control}/clock/freeze", new { at = Phase2Charged.AddHours(8) })).EnsureSuccessStatusCode();
+        return (subscriptionId, paymentId);
+    }
+
     [Fact]
     public async Task Deduction_WhoseProcessingTimeIsOver_BeforeTheTimeMachineRan_HasSucceeded_ForSettleAndUpdate()
     {
         // Found by a review: the clock moves past the payment's end (16:00) without a run (a freeze, or a running clock
         // between two ticks of the background loop); what a test or the merchant does then must not depend on the tick.
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
-        await m.AdvanceToAsync(Phase2Charged.AddHours(2));
-        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
-        (await m.Http.PostAsJsonAsync($"{m.Control}/clock/freeze", new { at = Phase2Charged.AddHours(8) })).EnsureSuccessStatusCode();
+        var (subscriptionId, paymentId) = await ProcessingTimeOverWithoutARunAsync(m);
 
         var settle = await m.Http.PostAsJsonAsync($"{m.Control}/payments/{paymentId}/settle", new { status = "FAIL" });
         var update = Bodies.Update(subscriptionId);
@@ -160,11 +167,7 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
         // Suspected by the crash tests' author from the code: a refund read the stored phase, still under way, and kept
         // ORDER_STATUS_INVALID for its refundRequestId though the payment had succeeded by then.
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
-        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
-        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
-        await m.AdvanceToAsync(Phase2Charged.AddHours(2));
-        var paymentId = (string)((JsonArray)(await m.SubscriptionAsync(subscriptionId))["phases"]!)[1]!["paymentId"]!;
-        (await m.Http.PostAsJsonAsync($"{m.Control}/clock/freeze", new { at = Phase2Charged.AddHours(8) })).EnsureSuccessStatusCode();
+        var (subscriptionId, paymentId) = await ProcessingTimeOverWithoutARunAsync(m);
 
         var refund = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund(paymentId, "5000"));
         await m.AdvanceAsync("PT1M");
