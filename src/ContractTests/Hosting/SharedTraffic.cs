@@ -426,13 +426,7 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
                     work.Add(RefundRace(label, paymentId, amount));
                     break;
                 case 6 when pending.Count > 0:
-                    string requestId;
-                    lock (pending)
-                    {
-                        requestId = pending[random.Next(pending.Count)];
-                        pending.Remove(requestId);
-                    }
-
+                    var requestId = TakePending();
                     work.Add(async () => await ControlAsync(label + $" approve {requestId}", i => i.PostAsync($"{Control}/subscription-requests/{requestId}/approve", null)));
                     break;
                 case 7:
@@ -448,13 +442,7 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
                     work.Add(() => RefundSettleRaceAsync(label, paid));
                     break;
                 case 11 when pending.Count > 0:
-                    string decided;
-                    lock (pending)
-                    {
-                        decided = pending[random.Next(pending.Count)];
-                        pending.Remove(decided);
-                    }
-
+                    var decided = TakePending();
                     work.Add(() => DecisionRaceAsync(label, decided));
                     break;
                 case 12:
@@ -482,6 +470,17 @@ public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
     }
 
     /// <summary>Refunds of one payment racing through the instances, some of them sent twice: their total may exceed the payment.</summary>
+    /// <summary>A request awaiting authorization, picked by the seed and no longer offered to another step.</summary>
+    private string TakePending()
+    {
+        lock (pending)
+        {
+            var requestId = pending[random.Next(pending.Count)];
+            pending.Remove(requestId);
+            return requestId;
+        }
+    }
+
     private Func<Task> RefundRace(string label, string paymentId, long amount)
     {
         var refunds = Enumerable.Range(0, random.Next(2, 6)).Select(_ =>

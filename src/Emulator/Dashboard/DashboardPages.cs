@@ -69,11 +69,9 @@ public static class DashboardPages
             body.Append("</table>");
         }
 
-        // What a newcomer needs to point an integration here, with the address the browser used (or the one configured
-        // for a shared instance behind a proxy).
-        var gateway = Uri.TryCreate(options.Value.PublicBaseUrl, UriKind.Absolute, out var configured)
-            ? configured.GetLeftPart(UriPartial.Authority)
-            : $"{request.Scheme}://{request.Host}";
+        // What a newcomer needs to point an integration here: the base URL normalUrl is built on (the address the
+        // browser used, or the one configured for a shared instance behind a proxy).
+        var gateway = options.Value.BaseUrlFor(request);
         body.Append("<h2>Connect an integration</h2><ul id=\"connect\">");
         body.Append($"<li>Gateway URL of your Antom client: <code>{E(gateway)}</code> (the APIs answer at <code>/ams/sandbox/api/v1/…</code> and <code>/ams/api/v1/…</code>, signed as Antom's)</li>");
         body.Append($"<li>Antom public key to verify answers and notifications with: <a href=\"{ControlApi.Prefix}/keys\">{ControlApi.Prefix}/keys</a></li>");

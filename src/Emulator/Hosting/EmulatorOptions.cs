@@ -92,4 +92,8 @@ public sealed class EmulatorOptions
     public string DatabasePath => Path.Combine(DataDirectory, "emulator.db");
 
     public string FixturePath(string relative) => Path.Combine(FixturesDirectory, relative);
+
+    /// <summary>Where merchants reach this emulator: <see cref="PublicBaseUrl"/>, else the scheme and host <paramref name="request"/> came to.</summary>
+    public string BaseUrlFor(HttpRequest request) =>
+        PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
 }

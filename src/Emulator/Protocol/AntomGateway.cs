@@ -250,7 +250,7 @@ public sealed partial class AntomGateway(
             http.Items[SubscriptionIdItem] = Text(document.RootElement, "subscriptionId");
             http.Items[SubscriptionRequestIdItem] = Text(document.RootElement, "subscriptionRequestId");
             var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
-            var request = new GatewayRequest(merchant, document.RootElement, BodyHashes.Canonical(document.RootElement), BaseUrl(http.Request), now);
+            var request = new GatewayRequest(merchant, document.RootElement, BodyHashes.Canonical(document.RootElement), options.Value.BaseUrlFor(http.Request), now);
             http.Items[BodyHashItem] = request.CanonicalBodyHash;
             http.Items[RequestItem] = request;
             return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
@@ -531,9 +531,6 @@ public sealed partial class AntomGateway(
                 return null;
         }
     }
-
-    private string BaseUrl(HttpRequest request) =>
-        options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
 
     /// <summary>Forces one result code on this call alone (ignored in the signed content).</summary>
     public const string ForcedResultCodeHeader = "Emulator-Result-Code";
