@@ -178,6 +178,27 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Deduction_WhoseProcessingTimeIsOver_BeforeTheTimeMachineRan_IsWhatTheInquiriesFind()
+    {
+        // Found by the random walk: the inquiries read the stored phase, still under way, until the background loop's next
+        // tick settled it, so a merchant's reconciliation right after the payment's end found nothing.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var (subscriptionId, paymentId) = await ProcessingTimeOverWithoutARunAsync(m);
+
+        var payments = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", new JsonObject { ["subscriptionId"] = subscriptionId });
+        await m.AdvanceAsync("PT1M");
+
+        payments.ResultCode.Should().Be("SUCCESS", payments.ResultMessage);
+        ((JsonArray)payments.Json["payments"]!).Select(t => $"{t!["phaseNo"]} {t["paymentId"]} {t["status"]} {t["paymentTime"]}").Should().Equal(
+            [$"1 {Phase1(payments)} SUCCESS 2027-01-31T10:00:00+00:00", $"2 {paymentId} SUCCESS 2027-02-27T16:00:00+00:00"],
+            "the payment's processing time ended at 16:00: it succeeded then");
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["result"]!["resultCode"]}").Should().Equal(
+            ["1 SUCCESS", "2 SUCCESS"], "the merchant hears of it as the inquiry finds it, once");
+
+        static string Phase1(AntomReply reply) => (string)((JsonArray)reply.Json["payments"]!)[0]!["paymentId"]!;
+    }
+
+    [Fact]
     public async Task Deduction_UnderWayWhenTheEndTimeComes_EndsTheSubscriptionWhenItSettles_NotBackDated()
     {
         // Found by a review: the end was recorded at subscriptionEndTime, before the settlement that let it happen.

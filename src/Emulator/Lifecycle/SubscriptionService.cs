@@ -201,6 +201,7 @@ public sealed partial class SubscriptionService(
             return new AntomResponse(NotExist(inquiry.SubscriptionId));
         }
 
+        subscription = await SettledAsync(subscription, request.Now, cancellationToken);
         return new InquireSubscriptionResponse(AntomResult.Success, await InfoAsync(subscription, request.Now, cancellationToken));
     }
 
@@ -217,7 +218,13 @@ public sealed partial class SubscriptionService(
             return ParamIllegal(fields);
         }
 
-        var matching = (await subscriptions.ListAsync(request.Merchant.ClientId, null, null, cancellationToken))
+        var all = (await subscriptions.ListAsync(request.Merchant.ClientId, null, null, cancellationToken)).ToList();
+        for (var i = 0; i < all.Count; i++)
+        {
+            all[i] = await SettledAsync(all[i], request.Now, cancellationToken);
+        }
+
+        var matching = all
             .Where(s => s.InitialStartTime >= inquiry.StartTimeFrom && s.InitialStartTime <= inquiry.StartTimeTo)
             .Where(s => s.Status != SubscriptionStatus.AwaitingAuthorization && inquiry.Statuses.Contains(s.Status.ToWire()))
             .Where(s => inquiry.PaymentMethodTypes?.Contains(s.Plan.PaymentMethod.PaymentMethodType) ?? true)
@@ -258,6 +265,11 @@ public sealed partial class SubscriptionService(
         }
 
         var subscription = await subscriptions.FindAsync(request.Merchant.ClientId, inquiry.SubscriptionId, cancellationToken);
+        if (subscription is not null)
+        {
+            subscription = await SettledAsync(subscription, request.Now, cancellationToken);
+        }
+
         var payments = subscription is null
             ? []
             : (await subscriptions.PhasesAsync(subscription.SubscriptionId, cancellationToken))
@@ -268,6 +280,38 @@ public sealed partial class SubscriptionService(
                 .ToList();
         var (page, paginator) = Paginator.Page(payments, inquiry.CurrentPage, inquiry.PageSize);
         return new InquireSubscriptionPaymentResponse(AntomResult.Success, page, paginator);
+    }
+
+    /// <summary>
+    /// The subscription as an inquiry at <paramref name="now"/> finds it: a payment under way whose processing time is
+    /// over has succeeded by then, whether or not the time machine has run since (README "effect"), so it is settled
+    /// and saved first, with the notifyPayment it owes, as an intent would (<see cref="Subscription.SettleIfDue"/>).
+    /// </summary>
+    private async Task<Subscription> SettledAsync(Subscription subscription, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (subscription.PaymentUnderWay is null || subscription.PaymentSettlesAt is not { } at || at > now)
+        {
+            return subscription;
+        }
+
+        var (current, settled) = await database.WriteAsync(async work =>
+        {
+            var fresh = await SubscriptionStore.FindAsync(work, subscription.ClientId, subscription.SubscriptionId, null, cancellationToken);
+            if (fresh is null || !fresh.SettleIfDue(now))
+            {
+                // Settled (or gone) since it was read: what the store holds now is the answer.
+                return (fresh ?? subscription, false);
+            }
+
+            await PersistAsync(work, fresh, isNew: false, cancellationToken);
+            return (fresh, true);
+        }, cancellationToken);
+        if (settled)
+        {
+            await ToldAsync(current, cancellationToken);
+        }
+
+        return current;
     }
 
     /// <summary>The buyer's decision on the authorization page or through the control API.</summary>
