@@ -41,6 +41,7 @@ public static class ControlApi
         merchant.MapClockApi();
         merchant.MapRefundsApi();
         merchant.MapPaymentsApi();
+        merchant.MapReportsApi();
         merchant.MapNotificationsApi();
         root.MapFaultsApi(merchant);
         return app;

@@ -64,6 +64,7 @@ public static class EmulatorHosting
         services.AddSingleton<BuyerDecisions>();
         services.AddSingleton<PaymentSettlements>();
         services.AddSingleton<SubscriptionViews>();
+        services.AddSingleton<Reports.TransactionReports>();
         services.AddSingleton<FaultStore>();
         services.AddSingleton<ResultCodeCatalogue>();
         services.AddSingleton<ScenarioLibrary>();
