@@ -14,15 +14,17 @@ public sealed class MerchantOptions
     public string AntomPublicKey { get; set; } = "";
 
     /// <summary>
-    /// The careless merchant: acknowledges notifications without checking their signature, and retries an unknown
-    /// (U) result with a new request id. The conformance suite must catch exactly these two mistakes.
+    /// The careless merchant: acknowledges notifications without checking their signature, retries an unknown (U)
+    /// result with a new request id, and takes a cancel's answer for done without checking its signature. The
+    /// conformance suite must catch exactly these three mistakes.
     /// </summary>
     public bool Careless { get; set; }
 
     /// <summary>
     /// Mistakes to make, one at a time or together (<c>--Merchant:Mistakes:0=same-request-id</c>), to see what the
-    /// conformance suite says about each: <c>skip-signature-check</c> and <c>new-id-on-unknown</c> (what
-    /// <see cref="Careless"/> makes), <c>same-request-id</c> (one request id for every purchase), <c>ignore-unknown</c>
+    /// conformance suite says about each: <c>skip-signature-check</c>, <c>new-id-on-unknown</c> and
+    /// <c>trust-unverified-cancel</c> (acts on a cancel answer whose signature does not verify; what <see cref="Careless"/>
+    /// makes), <c>same-request-id</c> (one request id for every purchase), <c>ignore-unknown</c>
     /// (never retries a U or a timeout), <c>drop-early-payment</c> (acknowledges a payment for a subscription it does
     /// not know yet, and forgets it), <c>count-duplicates</c> (acts on every delivery of a payment),
     /// <c>verify-payments-only</c> (checks the signature of notifyPayment but not of notifySubscription),
@@ -40,7 +42,7 @@ public sealed class MerchantOptions
     /// <summary>Change a plan with Antom's newer <c>update</c> call instead of <c>change</c> (judged the same by the suite).</summary>
     public bool UseUpdate { get; set; }
 
-    public bool Makes(string mistake) => Mistakes.Contains(mistake) || (Careless && mistake is "skip-signature-check" or "new-id-on-unknown");
+    public bool Makes(string mistake) => Mistakes.Contains(mistake) || (Careless && mistake is "skip-signature-check" or "new-id-on-unknown" or "trust-unverified-cancel");
 
     /// <summary>How long to wait for Antom's answer before treating the call as unknown (the Java SDK waits 15 s).</summary>
     public int TimeoutSeconds { get; set; } = 15;

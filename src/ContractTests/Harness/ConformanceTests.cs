@@ -9,19 +9,23 @@ namespace ContractTests.Harness;
 
 /// <summary>
 /// The conformance suite run against the two sample merchants: the correct one passes every check; the careless one
-/// (acks unverified notifications, retries a U with a new request id) fails exactly those checks.
+/// (acks unverified notifications, retries a U with a new request id, takes a badly signed cancel answer for done) fails
+/// exactly those checks.
 /// </summary>
 public sealed class ConformanceTests
 {
     private static readonly string[] CarelessMistakes =
-        ["refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout", "api-answer-signature-verified", "api-change-retried-after-unknown", "api-refund-retried-after-unknown"];
+    [
+        "refuse-forged-signature", "refuse-wrong-key", "refuse-tampered-body", "api-request-id-reused-after-unknown", "api-request-id-reused-after-timeout", "api-answer-signature-verified",
+        "api-change-retried-after-unknown", "api-refund-retried-after-unknown", "api-change-answer-signature-verified", "api-refund-answer-signature-verified", "api-cancel-answer-signature-verified",
+    ];
 
     [Fact]
     public async Task CorrectSampleMerchant_PassesEveryCheck()
     {
         var scorecard = await RunAgainstSampleAsync(careless: false);
 
-        scorecard.Checks.Should().HaveCount(17);
+        scorecard.Checks.Should().HaveCount(20);
         scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
@@ -33,6 +37,9 @@ public sealed class ConformanceTests
         scorecard.Failed.Should().BeEquivalentTo(CarelessMistakes, scorecard.ToMarkdown());
         scorecard.Checks.Where(c => !CarelessMistakes.Contains(c.Id)).Should().OnlyContain(c => c.Outcome == CheckResult.Pass);
         scorecard.Checks.Single(c => c.Id == "api-request-id-reused-after-unknown").Reason.Should().Contain("a second subscription may be created");
+        scorecard.Checks.Single(c => c.Id == "api-change-answer-signature-verified").Reason.Should().Contain("retried as chg-").And.Contain("the plan may be changed twice");
+        scorecard.Checks.Single(c => c.Id == "api-refund-answer-signature-verified").Reason.Should().Contain("retried as rfd-").And.Contain("the buyer may be refunded twice");
+        scorecard.Checks.Single(c => c.Id == "api-cancel-answer-signature-verified").Reason.Should().Contain("did not send the cancel again").And.Contain("may not be Antom's");
     }
 
     /// <summary>
@@ -44,25 +51,38 @@ public sealed class ConformanceTests
     [InlineData("same-request-id", "api-request-ids-unique", "sub-order")]
     [InlineData("drop-early-payment", "out-of-order-tolerated", "never processed")]
     [InlineData("count-duplicates", "duplicate-processed-once", "processed 2 times")]
-    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout", "did not retry|did not send it again: the subscription is still ACTIVE")]
-    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown", "retried as sub-|retried as chg-|retried as rfd-")]
-    [InlineData("trust-unverified-answers", "api-answer-signature-verified", "may not be Antom's")]
+    [InlineData("ignore-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout api-change-answer-signature-verified api-refund-answer-signature-verified api-cancel-answer-signature-verified", "did not retry|did not send it again: the subscription is still ACTIVE|did not send the cancel again")]
+    [InlineData("new-id-on-unknown", "api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-change-answer-signature-verified api-refund-answer-signature-verified", "retried as sub-|retried as chg-|retried as rfd-")]
+    [InlineData("trust-unverified-answers", "api-answer-signature-verified api-change-answer-signature-verified api-refund-answer-signature-verified api-cancel-answer-signature-verified", "may not be Antom's")]
+    [InlineData("trust-unverified-cancel", "api-cancel-answer-signature-verified", "did not send the cancel again (nor read the subscription back): the cancel took place this time")]
     [InlineData("verify-payments-only", "refuse-forged-signature refuse-wrong-key refuse-tampered-body", "acknowledged by the notifySubscription endpoint")]
     [InlineData("processed-hook-404", "duplicate-processed-once out-of-order-tolerated", "answered HTTP 404")]
-    [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout", "sub-order|the change took place stays unknown|the refund took place stays unknown|did not send it again")]
-    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout", "made no API call")]
+    [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout api-change-answer-signature-verified api-refund-answer-signature-verified", "sub-order|the change took place stays unknown|the refund took place stays unknown|did not send it again|did not retry")]
+    [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout api-change-answer-signature-verified api-refund-answer-signature-verified api-cancel-answer-signature-verified", "made no API call")]
     public async Task Mistake_FailsExactlyTheChecksItSpoils_SayingWhy(string mistake, string failing, string reason)
     {
         var scorecard = await RunAgainstSampleMakingAsync(mistake, withProcessedHook: true);
 
         string[] expected = failing.Length == 0 ? [] : failing.Split(' ');
         scorecard.Failed.Should().BeEquivalentTo(expected, scorecard.ToMarkdown());
-        // An integration that never re-sends its cancel leaves no cancelled subscription to judge later changes by.
-        var cannotJudge = expected.Contains("api-cancel-confirmed-after-timeout") ? "api-no-change-after-cancel" : null;
-        scorecard.Checks.Where(c => !expected.Contains(c.Id) && c.Id != cannotJudge).Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
-        if (cannotJudge is not null && !expected.Contains(cannotJudge))
+        // What a mistake leaves nothing to judge by is skipped, saying why: an integration that never re-sends its cancel
+        // leaves no cancelled subscription to judge later changes by; one whose purchases share a request id, no second
+        // subscription to cancel.
+        var cannotJudge = new Dictionary<string, string>();
+        if (expected.Contains("api-cancel-confirmed-after-timeout"))
         {
-            scorecard.Checks.Single(c => c.Id == cannotJudge).Should().Match<CheckResult>(c => c.Outcome == CheckResult.Skipped && c.Reason.Contains("cancel did not take place", StringComparison.Ordinal));
+            cannotJudge["api-no-change-after-cancel"] = "cancel did not take place";
+        }
+
+        if (mistake.Split('+').Contains("same-request-id"))
+        {
+            cannotJudge["api-cancel-answer-signature-verified"] = "used the first purchase's request id sub-order";
+        }
+
+        scorecard.Checks.Where(c => !expected.Contains(c.Id) && !cannotJudge.ContainsKey(c.Id)).Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+        foreach (var (id, why) in cannotJudge.Where(j => !expected.Contains(j.Key)))
+        {
+            scorecard.Checks.Single(c => c.Id == id).Should().Match<CheckResult>(c => c.Outcome == CheckResult.Skipped && c.Reason.Contains(why, StringComparison.Ordinal), scorecard.ToMarkdown());
         }
 
         foreach (var failed in scorecard.Checks.Where(c => expected.Contains(c.Id)))
@@ -110,6 +130,7 @@ public sealed class ConformanceTests
         {
             scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
             change.Reason.Should().StartWith("after U on upd-");
+            scorecard.Checks.Single(c => c.Id == "api-change-answer-signature-verified").Reason.Should().StartWith("after an answer signed with another key than Antom's on upd-");
         }
         else
         {
@@ -163,15 +184,14 @@ public sealed class ConformanceTests
         scorecard.Failed.Should().BeEmpty();
     }
 
-    /// <summary>Refunds are optional for an integration: without a refund trigger (404) the refund check is skipped, not failed.</summary>
+    /// <summary>Refunds are optional for an integration: without a refund trigger (404) the refund checks are skipped, not failed.</summary>
     [Fact]
     public async Task WithoutARefundTrigger_TheRefundCheckIsSkipped()
     {
         var scorecard = await RunAgainstSampleMakingAsync("no-refund-trigger", withProcessedHook: true);
 
-        var refund = scorecard.Checks.Single(c => c.Id == "api-refund-retried-after-unknown");
-        refund.Outcome.Should().Be(CheckResult.Skipped);
-        refund.Reason.Should().Contain("the integration has no refund trigger").And.Contain("answered HTTP 404");
+        scorecard.Checks.Where(c => c.Id.StartsWith("api-refund-", StringComparison.Ordinal)).Should().HaveCount(2)
+            .And.OnlyContain(c => c.Outcome == CheckResult.Skipped && c.Reason.Contains("the integration has no refund trigger", StringComparison.Ordinal) && c.Reason.Contains("answered HTTP 404", StringComparison.Ordinal));
         scorecard.Failed.Should().BeEmpty(scorecard.ToMarkdown());
     }
 
@@ -209,7 +229,7 @@ public sealed class ConformanceTests
 
         var scorecard = await new ConformanceSuite(Options(emulator, "SANDBOX_MISTYPED", new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: new Uri("http://127.0.0.1:9/conformance"))).RunAsync();
 
-        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(10)
+        scorecard.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(13)
             .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("check --client-id", StringComparison.Ordinal));
     }
 
@@ -233,7 +253,7 @@ public sealed class ConformanceTests
             left = (await emulator.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>(faults))!;
         });
 
-        spoiled!.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(10)
+        spoiled!.Checks.Where(c => c.Id.StartsWith("api-", StringComparison.Ordinal)).Should().HaveCount(13)
             .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.Contains("has 1 fault rule(s) in force (create badSignature)", StringComparison.Ordinal));
         clean!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, clean.ToMarkdown());
         left.Should().BeEmpty("the suite deletes the rules it added, used up or not");

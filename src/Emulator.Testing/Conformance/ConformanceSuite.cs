@@ -92,10 +92,13 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         ("api-request-id-reused-after-unknown", "retries with the same request id after an unknown (U) result"),
         ("api-request-id-reused-after-timeout", "retries with the same request id after a call timed out"),
         ("api-no-change-after-cancel", "does not call change (or update) on a cancelled subscription"),
-        ("api-answer-signature-verified", "does not trust an answer whose signature does not verify: retries with the same request id"),
+        ("api-answer-signature-verified", "does not trust a create answer whose signature does not verify: retries with the same request id"),
         ("api-change-retried-after-unknown", "retries a change (or update) with the same request id after an unknown (U) result"),
         ("api-refund-retried-after-unknown", "retries a refund with the same refundRequestId after an unknown (U) result"),
         ("api-cancel-confirmed-after-timeout", "makes sure a cancel that timed out took place (sends it again until Antom answers)"),
+        ("api-change-answer-signature-verified", "does not trust a change (or update) answer whose signature does not verify: retries with the same request id"),
+        ("api-refund-answer-signature-verified", "does not trust a refund answer whose signature does not verify: retries with the same refundRequestId"),
+        ("api-cancel-answer-signature-verified", "does not trust a cancel answer whose signature does not verify: sends the cancel again until Antom answers"),
     ];
 
     private async Task<CheckResult> DuplicateAsync(string paymentId, Delivery second, CancellationToken cancellationToken)
@@ -233,10 +236,14 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         await AddFaultAsync(new { target = "create", transport = "badSignature", times = 1 });
         var afterBadSignature = await ActAsync("subscribe", null);
         List<(JsonNode? Answer, List<JsonObject> Calls)> acts = [first, afterUnknown, afterTimeout, afterBadSignature];
-        List<JsonObject>? changeAfterUnknown = null;
-        List<JsonObject>? refundAfterUnknown = null;
-        List<JsonObject>? cancelAfterTimeout = null;
-        string? statusAfterCancel = null;
+
+        // That purchase (its create took place whatever the integration did next) is the subscription the cancel with a
+        // forged answer ends: the first one is kept for the cancel that times out.
+        var (secondSubscriptionId, noSecond) = await ApproveAsync(control, Purchase(afterBadSignature), firstRequestId, cancellationToken);
+        List<JsonObject>? changeAfterUnknown = null, changeAfterBadSignature = null;
+        List<JsonObject>? refundAfterUnknown = null, refundAfterBadSignature = null;
+        List<JsonObject>? cancelAfterTimeout = null, cancelAfterBadSignature = null;
+        string? statusAfterCancel = null, statusAfterBadlySignedCancel = null;
         if (subscriptionId is not null)
         {
             // An integration may change a plan with change or with Antom's newer update: either is answered U once.
@@ -246,13 +253,29 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             changeAfterUnknown = changed.Calls;
             acts.Add(changed);
 
-            // Refunds are optional for an integration: one without a refund trigger has this check skipped.
+            // The change takes place and its answer is signed with another key (the badSignature fault changes only
+            // the answer): only the same request again gets an answer the integration can trust, the first outcome.
+            await AddFaultAsync(new { target = "change", transport = "badSignature", times = 1, match = new { subscriptionId } });
+            await AddFaultAsync(new { target = "update", transport = "badSignature", times = 1, match = new { subscriptionId } });
+            var changedAgain = await ActAsync("change", new { subscriptionId });
+            changeAfterBadSignature = changedAgain.Calls;
+            acts.Add(changedAgain);
+
+            // Refunds are optional for an integration: one without a refund trigger has these checks skipped.
             if (await PaidPaymentIdAsync(control, subscriptionId, cancellationToken) is { } paymentId)
             {
                 await AddFaultAsync(new { target = "refund", resultCode = "UNKNOWN_EXCEPTION", times = 1 });
                 var refunded = await ActAsync("refund", new { paymentId }, optional: true);
                 refundAfterUnknown = missingTriggers.Count > 0 ? null : refunded.Calls;
                 acts.Add(refunded);
+                if (refundAfterUnknown is not null)
+                {
+                    // As for the change: the refund is made, and a new refundRequestId would make a second one.
+                    await AddFaultAsync(new { target = "refund", transport = "badSignature", times = 1 });
+                    var refundedAgain = await ActAsync("refund", new { paymentId });
+                    refundAfterBadSignature = refundedAgain.Calls;
+                    acts.Add(refundedAgain);
+                }
             }
 
             // The first cancel gets no answer and does not take place: only an integration that sends it again ends
@@ -265,6 +288,17 @@ public sealed class ConformanceSuite(ConformanceOptions options)
 
             // Refusing to change a cancelled subscription is what the check wants: a 409 is not a broken trigger.
             acts.Add(await ActAsync("change", new { subscriptionId }, mayRefuse: true));
+        }
+
+        if (secondSubscriptionId is not null)
+        {
+            // The cancel takes place and its SUCCESS is signed with another key. The status cannot tell an integration
+            // that trusted it from one that made sure (both leave the subscription cancelled); the calls after it can.
+            await AddFaultAsync(new { target = "cancel", transport = "badSignature", times = 1, match = new { subscriptionId = secondSubscriptionId } });
+            var cancelledAgain = await ActAsync("cancel", new { subscriptionId = secondSubscriptionId });
+            cancelAfterBadSignature = cancelledAgain.Calls;
+            statusAfterBadlySignedCancel = await StatusAsync(control, secondSubscriptionId, cancellationToken);
+            acts.Add(cancelledAgain);
         }
 
         var calls = acts.SelectMany(a => a.Calls).ToList();
@@ -292,9 +326,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var differentBodies = creates.GroupBy(c => (string?)c["requestId"]).Where(g => g.Select(c => (string?)c["bodyHash"]).Distinct().Count() > 1).Select(g => g.Key);
         // A purchase's id: what its trigger answered, else its first create (a retry of the previous purchase that
         // came late is not it).
-        var purchases = acts.Take(4)
-            .Select(a => (string?)a.Answer?["subscriptionRequestId"] ?? (string?)a.Calls.FirstOrDefault(c => (string)c["api"]! == "create")?["requestId"])
-            .OfType<string>().ToList();
+        var purchases = acts.Take(4).Select(Purchase).OfType<string>().ToList();
         var sharedByPurchases = purchases.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         var reused = inconsistent.Concat(differentBodies).Distinct().ToList();
         results.Add(Result(ApiChecks[2], reused.Count == 0 && sharedByPurchases.Count == 0,
@@ -315,26 +347,81 @@ public sealed class ConformanceSuite(ConformanceOptions options)
                 ? "the integration's cancel did not take place (see api-cancel-confirmed-after-timeout), so there was no cancelled subscription to test with"
                 : "the trigger did not produce a cancelled subscription to test with")
             : Result(ApiChecks[5], lateChanges.Count == 0, "neither change nor update was called after the cancel", $"{string.Join("/", lateChanges.Select(c => (string)c["api"]!).Distinct())} called {lateChanges.Count} time(s) after the subscription was cancelled ({string.Join(", ", lateChanges.Select(c => (string)c["resultCode"]!))})"));
-        results.Add(RetriedWithSameId(ApiChecks[6], badlySigned is null ? afterBadSignature.Calls : calls.SkipWhile(c => !ReferenceEquals(c, badlySigned)).ToList(), creates, c => ReferenceEquals(c, badlySigned), "an answer signed with another key than Antom's",
-            noRetry: "the integration did not retry: an answer whose signature does not verify may not be Antom's, so it tells nothing of what happened. Verify the answer's signature header with Antom's public key over \"POST <path>\\n<client-id>.<response-time>.<body>\"; treat an answer that does not verify as unknown, and retry with the same request id"));
+        const string forged = "an answer signed with another key than Antom's";
+        results.Add(RetriedWithSameId(ApiChecks[6], badlySigned is null ? afterBadSignature.Calls : calls.SkipWhile(c => !ReferenceEquals(c, badlySigned)).ToList(), creates, c => ReferenceEquals(c, badlySigned), forged,
+            noRetry: UnverifiedNotRetried("create", "request id")));
+        var changes = calls.Where(c => (string)c["api"]! is "change" or "update").ToList();
+        const string noChange = "the trigger did not produce an active subscription to change";
         results.Add(changeAfterUnknown is null
-            ? new CheckResult(ApiChecks[7].Id, ApiChecks[7].Title, CheckResult.Skipped, "the trigger did not produce an active subscription to change")
-            : RetriedWithSameId(ApiChecks[7], changeAfterUnknown, [.. calls.Where(c => (string)c["api"]! is "change" or "update")],
-                c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U",
-                api: changeAfterUnknown.Any(c => (string)c["api"]! == "update") && !changeAfterUnknown.Any(c => (string)c["api"]! == "change") ? "update" : "change"));
+            ? new CheckResult(ApiChecks[7].Id, ApiChecks[7].Title, CheckResult.Skipped, noChange)
+            : RetriedWithSameId(ApiChecks[7], changeAfterUnknown, changes, UnknownResult, "U", api: ChangeApi(changeAfterUnknown)));
+        var refunds = calls.Where(c => (string)c["api"]! == "refund").ToList();
+        var noRefund = missingTriggers.Count > 0
+            ? $"the integration has no refund trigger ({missingTriggers[0]}), so its refunds were not judged"
+            : "the trigger did not produce a subscription with a payment above 0 to refund";
         results.Add(refundAfterUnknown is null
-            ? new CheckResult(ApiChecks[8].Id, ApiChecks[8].Title, CheckResult.Skipped, missingTriggers.Count > 0
-                ? $"the integration has no refund trigger ({missingTriggers[0]}), so its refunds were not judged"
-                : "the trigger did not produce a subscription with a payment above 0 to refund")
-            : RetriedWithSameId(ApiChecks[8], refundAfterUnknown, [.. calls.Where(c => (string)c["api"]! == "refund")],
-                c => (string)c["resultStatus"]! == "U" && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal), "U", api: "refund"));
+            ? new CheckResult(ApiChecks[8].Id, ApiChecks[8].Title, CheckResult.Skipped, noRefund)
+            : RetriedWithSameId(ApiChecks[8], refundAfterUnknown, refunds, UnknownResult, "U", api: "refund"));
 
         results.Add(cancelAfterTimeout is null
             ? new CheckResult(ApiChecks[9].Id, ApiChecks[9].Title, CheckResult.Skipped, "the trigger did not produce an active subscription to cancel")
             : CancelConfirmed(ApiChecks[9], cancelAfterTimeout, statusAfterCancel));
 
+        var changeApi = changeAfterBadSignature is null ? "change" : ChangeApi(changeAfterBadSignature);
+        results.Add(changeAfterBadSignature is null
+            ? new CheckResult(ApiChecks[10].Id, ApiChecks[10].Title, CheckResult.Skipped, noChange)
+            : RetriedWithSameId(ApiChecks[10], changeAfterBadSignature, changes, BadlySigned, forged, UnverifiedNotRetried(changeApi, "request id"), changeApi));
+        results.Add(refundAfterBadSignature is null
+            ? new CheckResult(ApiChecks[11].Id, ApiChecks[11].Title, CheckResult.Skipped, noRefund)
+            : RetriedWithSameId(ApiChecks[11], refundAfterBadSignature, refunds, BadlySigned, forged, UnverifiedNotRetried("refund", "refundRequestId"), "refund"));
+        results.Add(cancelAfterBadSignature is null
+            ? new CheckResult(ApiChecks[12].Id, ApiChecks[12].Title, CheckResult.Skipped, noSecond!)
+            : CancelAnswerVerified(ApiChecks[12], cancelAfterBadSignature, secondSubscriptionId!, statusAfterBadlySignedCancel));
+
         // A check the integration failed because its trigger did not work says so.
         return spoiled.Length == 0 ? results : [.. results.Select(r => r.Outcome == CheckResult.Pass ? r : r with { Reason = r.Reason + spoiled })];
+    }
+
+    /// <summary>A business U (a transport fault's U is judged by its own check).</summary>
+    private static bool UnknownResult(JsonObject call) =>
+        (string)call["resultStatus"]! == "U" && !((string)call["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal);
+
+    /// <summary>A call whose answer the suite had signed with another key than Antom's (the journal records what the client saw).</summary>
+    private static bool BadlySigned(JsonObject call) => (string)call["resultCode"]! == "TRANSPORT_BADSIGNATURE";
+
+    /// <summary>Which of change and update the integration changes plans with, judging by its calls.</summary>
+    private static string ChangeApi(List<JsonObject> calls) =>
+        calls.Any(c => (string)c["api"]! == "update") && !calls.Any(c => (string)c["api"]! == "change") ? "update" : "change";
+
+    private static string UnverifiedNotRetried(string api, string idName) =>
+        $"the integration did not retry: an answer whose signature does not verify may not be Antom's, so it tells nothing of whether the {api} took place. "
+        + "Verify the answer's signature header with Antom's public key over \"POST <path>\\n<client-id>.<response-time>.<body>\"; "
+        + $"treat an answer that does not verify as unknown, and retry with the same {idName}";
+
+    /// <summary>A purchase's request id: what its trigger answered, else its first create.</summary>
+    private static string? Purchase((JsonNode? Answer, List<JsonObject> Calls) act) =>
+        (string?)act.Answer?["subscriptionRequestId"] ?? (string?)act.Calls.FirstOrDefault(c => (string)c["api"]! == "create")?["requestId"];
+
+    /// <summary>
+    /// Approves a purchase other than the first, as its buyer would: its subscription's id, or why there is none.
+    /// </summary>
+    private async Task<(string? SubscriptionId, string? Why)> ApproveAsync(string control, string? requestId, string? firstRequestId, CancellationToken cancellationToken)
+    {
+        if (requestId is null)
+        {
+            return (null, "the fourth /subscribe gave no subscriptionRequestId and made no create, so there was no second subscription to cancel");
+        }
+
+        if (requestId == firstRequestId)
+        {
+            return (null, $"the fourth /subscribe used the first purchase's request id {requestId} (see api-request-ids-unique), so there was no second subscription to cancel");
+        }
+
+        using var approved = await Emulator.PostAsync($"{control}/subscription-requests/{Uri.EscapeDataString(requestId)}/approve", null, cancellationToken);
+        var text = await approved.Content.ReadAsStringAsync(cancellationToken);
+        return approved.IsSuccessStatusCode && (string?)JsonNode.Parse(text)?["subscriptionId"] is { } id
+            ? (id, null)
+            : (null, $"the fourth /subscribe's request {requestId} could not be approved (HTTP {(int)approved.StatusCode}: {(text.Length > 160 ? text[..160] + "…" : text)}), so there was no second subscription to cancel");
     }
 
     /// <summary>
@@ -384,6 +471,42 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             ? new CheckResult(check.Id, check.Title, CheckResult.Pass, $"the cancel timed out, was sent again ({cancels.Count} cancel calls) and took place: the subscription is {status}")
             : new CheckResult(check.Id, check.Title, CheckResult.Fail,
                 $"the cancel timed out and did not take place, and the integration did not send it again: the subscription is still {status ?? "unknown"}, so the buyer will be charged for the next period (a cancel whose answer did not come, or did not verify, is unknown: send it again; a repeat of a cancel that took place succeeds)");
+    }
+
+    /// <summary>
+    /// After a cancel answered with another key's signature, the integration cannot know whether it took place: it
+    /// must send it again (a repeat of a cancel that took place succeeds) or read the subscription back, until Antom
+    /// answers. The emulator's badSignature fault lets the cancel take place, so the status alone would pass an
+    /// integration that trusted the forged SUCCESS: the calls after it are judged, and the status too, so the check
+    /// holds were the forged answer's cancel not to take place (then only a repeat ends the subscription).
+    /// </summary>
+    private static CheckResult CancelAnswerVerified((string Id, string Title) check, List<JsonObject> calls, string subscriptionId, string? status)
+    {
+        var badly = calls.FirstOrDefault(c => (string)c["api"]! == "cancel" && BadlySigned(c));
+        if (badly is null)
+        {
+            return new CheckResult(check.Id, check.Title, CheckResult.Fail, "the integration made no cancel call the suite could answer with another key's signature");
+        }
+
+        // Answered by Antom (not broken by a transport fault): a cancel sent again, or an inquiry of the subscription.
+        var madeSure = calls.SkipWhile(c => !ReferenceEquals(c, badly)).Skip(1)
+            .Where(c => (string?)c["subscriptionId"] == subscriptionId && !((string)c["resultCode"]!).StartsWith("TRANSPORT_", StringComparison.Ordinal))
+            .Where(c => (string)c["api"]! == "cancel" || ((string)c["api"]! == "inquireSubscription" && (string)c["resultStatus"]! == "S"))
+            .ToList();
+        var ended = status is "CANCELLED" or "TERMINATED";
+        var how = string.Join(" and ", madeSure.GroupBy(c => (string)c["api"]!).Select(g => $"{g.Count()} {g.Key}"));
+        return (madeSure.Count > 0, ended) switch
+        {
+            (true, true) => new CheckResult(check.Id, check.Title, CheckResult.Pass, $"the cancel's answer did not verify; the integration made sure ({how} after it), and the subscription is {status}"),
+            (true, false) => new CheckResult(check.Id, check.Title, CheckResult.Fail,
+                $"the cancel's answer did not verify; the integration called again ({how}), yet the subscription is still {status ?? "unknown"}: the buyer will be charged for the next period (send the cancel again until Antom answers it)"),
+            (false, false) => new CheckResult(check.Id, check.Title, CheckResult.Fail,
+                $"after a cancel answer signed with another key, the integration did not send the cancel again: it did not take place and the subscription is still {status ?? "unknown"}, so the buyer will be charged for the next period. "
+                + "An answer whose signature does not verify may not be Antom's: treat it as unknown and send the same cancel again (a repeat of a cancel that took place succeeds)"),
+            (false, true) => new CheckResult(check.Id, check.Title, CheckResult.Fail,
+                "after a cancel answer signed with another key, the integration did not send the cancel again (nor read the subscription back): the cancel took place this time, but an answer whose signature does not verify may not be Antom's, "
+                + "so it tells nothing of what happened, and one taken for done leaves the buyer charged when the cancel did not take place. Verify the answer's signature; treat one that does not verify as unknown and send the same cancel again (a repeat of a cancel that took place succeeds)"),
+        };
     }
 
     /// <summary>The subscription's status as the emulator has it, or null when it cannot be read.</summary>
