@@ -157,6 +157,14 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>The emulator's ledger of this merchant's notifications (bodies, statuses, attempts).</summary>
     public async Task<JsonArray> NotificationLedgerAsync() => (await SendAsync(HttpMethod.Get, $"{Control}/notifications", null))!.AsArray();
 
+    /// <summary>
+    /// The merchant's transaction details report of <paramref name="day"/> (a UTC day; by default today on its clock): the
+    /// CSV text a reconciliation job reads, laid out as Antom's report files are (header row, a row per payment and
+    /// refund of the day, <c>&lt;END&gt;</c>).
+    /// </summary>
+    public Task<string> TransactionDetailsAsync(DateOnly? day = null) => SendForTextAsync(
+        HttpMethod.Get, $"{Control}/reports/transactions" + (day is { } d ? "?date=" + d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : ""), null);
+
     /// <summary>Every call this merchant made to the emulated API, oldest first, with its request id and result.</summary>
     public async Task<JsonArray> ApiCallsAsync() => (await SendAsync(HttpMethod.Get, $"{Control}/api-calls", null))!.AsArray();
 
@@ -249,6 +257,12 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>A control API call; a refusal throws with the emulator's problem details (what to fix), not a bare status.</summary>
     private async Task<JsonNode?> SendAsync(HttpMethod method, string path, object? body)
     {
+        var text = await SendForTextAsync(method, path, body);
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    private async Task<string> SendForTextAsync(HttpMethod method, string path, object? body)
+    {
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
         using var response = await emulator.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
@@ -257,7 +271,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
             throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
         }
 
-        return text.Length == 0 ? null : JsonNode.Parse(text);
+        return text;
     }
 
     private static byte[] JsonSerializerBytes(object body) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));

@@ -92,6 +92,21 @@ public sealed class ReportTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Dashboard_MerchantPage_DownloadsTheReportOfTheMerchantsDay()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+
+        var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}");
+
+        var form = System.Text.RegularExpressions.Regex.Match(page, "<form id=\"report\" method=\"get\" action=\"([^\"]+)\"[^>]*>.*?name=\"date\" value=\"([^\"]+)\"");
+        form.Success.Should().BeTrue("the merchant's page offers the day's report");
+        form.Groups[2].Value.Should().Be("2027-01-31", "the day defaults to today on the merchant's clock");
+        var csv = await m.Http.GetStringAsync($"{System.Net.WebUtility.HtmlDecode(form.Groups[1].Value)}?date={form.Groups[2].Value}");
+        csv.Should().Contain($",PAYMENT,2027-01-31T10:00:00+00:00,199.00,PHP,").And.Contain(subscriptionId);
+    }
+
+    [Fact]
     public async Task TransactionDetails_RefuseADayNotWrittenAsOne_AndAnUnknownMerchant()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);

@@ -46,6 +46,22 @@ public sealed class KitTests
     /// <c>match</c> it failed the first period's payment instead, and the renewal went through.
     /// </summary>
     [Fact]
+    public async Task Kit_TransactionDetails_IsTheDaysReportOnTheMerchantsClock()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var subscriptionId = await merchant.SubscribeAsync(Support.MerchantHarness.Body(start));
+
+        var today = await merchant.TransactionDetailsAsync();
+        var tomorrow = await merchant.TransactionDetailsAsync(new DateOnly(2027, 1, 2));
+
+        today.Split('\n').Should().HaveCount(4, "a header, the first period's payment, <END>, and the empty string after the last line break")
+            .And.Subject.ElementAt(1).Should().Contain(subscriptionId).And.Contain(",PAYMENT,2027-01-01T00:00:00+00:00,199.00,PHP,");
+        tomorrow.Should().StartWith("customerId,PSP,transactionId,").And.EndWith("orderDescription\n<END>\n");
+    }
+
+    [Fact]
     public async Task Kit_ReadmesRenewalFault_AddedBeforeApproval_FailsTheFirstRenewal()
     {
         var readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Support.Fixtures.Directory)!, "README.md"));

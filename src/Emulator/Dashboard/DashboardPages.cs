@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Emulator.Control;
 using Emulator.Domain;
@@ -92,6 +93,11 @@ public static class DashboardPages
         }
 
         body.Append(clock.FrozenAt is null ? Button($"{self}/clock/freeze", "Freeze", "freeze") : Button($"{self}/clock/resume", "Resume", "resume"));
+
+        // The control API's report, as a reconciliation job reads it; the day defaults to today on the merchant's clock.
+        var today = (await clocks.NowAsync(clientId, ct)).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        body.Append($"<form id=\"report\" method=\"get\" action=\"{ControlApi.Prefix}/merchants/{U(clientId)}/reports/transactions\">Transaction details of the day (UTC) ")
+            .Append($"<input type=\"date\" name=\"date\" value=\"{today}\" required> <button type=\"submit\">Download CSV</button> (the reconciliation report, as Antom lays out its files)</form>");
 
         var wanted = SubscriptionStatusNames.FromWire(status);
         if (wanted is null && !string.IsNullOrEmpty(status))
