@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Microsoft.AspNetCore.Hosting;
 using Xunit.Abstractions;
 
 namespace ContractTests.Hosting;
@@ -400,6 +401,83 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         during.Status.Should().Be(HttpStatusCode.OK, "an API call is answered as Antom answers, signed, even when the database is gone: {0}", emulator.Output);
         during.SignatureValid.Should().BeTrue();
         during.ResultStatus.Should().Be("U", "the client must send it again with the same request id");
+    }
+
+    /// <summary>
+    /// Two instances starting together on one database both find no default merchant: its registration is read and
+    /// written in one unit of work, so the first to write inserts it and the other keeps it, CreatedAt included (the
+    /// two clocks differ by an hour), instead of each writing its own. The instances are held at the writer's lock
+    /// until both wait there, and a trigger counts the writes to <c>merchants</c>.
+    /// </summary>
+    [SkippableFact]
+    public async Task TwoInstancesStartingTogether_RegisterTheDefaultMerchantOnce_TheFirstOnesCreatedAtStays()
+    {
+        SkipUnlessPostgres();
+        var database = await SharedPostgres.CreateDatabaseAsync();
+        await using (var schema = new Emulator.Persistence.PostgresDatabase(Microsoft.Extensions.Options.Options.Create(new Emulator.Hosting.EmulatorOptions { PostgresConnectionString = database })))
+        {
+            await schema.MigrateAsync(CancellationToken.None);
+        }
+
+        await using var watcher = new Npgsql.NpgsqlConnection(database);
+        await watcher.OpenAsync();
+        await ExecuteAsync(watcher, """
+            CREATE TABLE merchant_writes (seq SERIAL PRIMARY KEY, op TEXT NOT NULL, doc TEXT NOT NULL);
+            CREATE FUNCTION note_merchant_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO merchant_writes (op, doc) VALUES (TG_OP, NEW.doc); RETURN NEW; END $$;
+            CREATE TRIGGER note_merchant_write AFTER INSERT OR UPDATE ON merchants FOR EACH ROW EXECUTE FUNCTION note_merchant_write();
+            """);
+        await ExecuteAsync(watcher, $"SELECT pg_advisory_lock({Emulator.Persistence.PostgresDatabase.WriterKey})");
+        await using var a = new EmulatorFactory();
+        await using var b = new EmulatorFactory();
+        b.Time.Advance(TimeSpan.FromHours(1));
+        await using var onA = a.WithWebHostBuilder(w => w.UseSetting("Emulator:PostgresConnectionString", database));
+        await using var onB = b.WithWebHostBuilder(w => w.UseSetting("Emulator:PostgresConnectionString", database));
+        var starting = new[] { Task.Run(onA.CreateClient), Task.Run(onB.CreateClient) };
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (await CountAsync(watcher, $"""
+            SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid = {Emulator.Persistence.PostgresDatabase.WriterKey >> 32} AND objid = {Emulator.Persistence.PostgresDatabase.WriterKey & 0xFFFFFFFF}
+            """) < 2)
+        {
+            starting.Should().OnlyContain(s => !s.IsFaulted, "both instances start");
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), "both instances should reach the writer's lock at start");
+            await Task.Delay(20);
+        }
+
+        await ExecuteAsync(watcher, $"SELECT pg_advisory_unlock({Emulator.Persistence.PostgresDatabase.WriterKey})");
+        var clients = await Task.WhenAll(starting);
+        var path = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
+        var seen = await Task.WhenAll(clients.Select(c => c.GetFromJsonAsync<JsonObject>(path)));
+        var writes = new List<(string Op, string Doc)>();
+        await using (var read = watcher.CreateCommand())
+        {
+            read.CommandText = "SELECT op, doc FROM merchant_writes ORDER BY seq";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                writes.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        writes.Should().ContainSingle("the instance that wrote second found the merchant and kept it").Which.Op.Should().Be("INSERT");
+        var inserted = DateTimeOffset.Parse((string)JsonNode.Parse(writes[0].Doc)!["createdAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+        inserted.Should().BeOneOf(EmulatorFactory.Start, EmulatorFactory.Start.AddHours(1));
+        seen.Select(m => DateTimeOffset.Parse((string)m!["createdAt"]!, System.Globalization.CultureInfo.InvariantCulture)).Should().AllBeEquivalentTo(inserted, "both instances serve the first one's merchant");
+    }
+
+    private static async Task ExecuteAsync(Npgsql.NpgsqlConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> CountAsync(Npgsql.NpgsqlConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Two emulator processes on one database, started together, and a client for each.</summary>

@@ -116,22 +116,25 @@ public static class ControlApi
         // the clock this sets when it ends.
         var merchant = await machine.BetweenRunsAsync(clientId, async ct =>
         {
-            var existing = await merchants.FindAsync(clientId, ct);
-            var merchant = new Merchant(
+            // What it replaces is read in the same write: a merchant registered meanwhile (an instance loading the
+            // default one at start) keeps its CreatedAt.
+            var (_, merchant) = await merchants.ChangeAsync(
                 clientId,
-                body.KeyVersion ?? "1",
-                publicKey,
-                body.SubscriptionNotificationUrl,
-                body.PaymentNotificationUrl,
-                existing?.Merchant.CreatedAt ?? time.GetUtcNow(),
-                existing?.Merchant.Fixture);
-            await merchants.SaveAsync(merchant, ct);
+                existing => new Merchant(
+                    clientId,
+                    body.KeyVersion ?? "1",
+                    publicKey,
+                    body.SubscriptionNotificationUrl,
+                    body.PaymentNotificationUrl,
+                    existing?.CreatedAt ?? time.GetUtcNow(),
+                    existing?.Fixture),
+                ct);
             if (body.Clock?.FrozenAt is { } frozenAt)
             {
                 await clocks.FreezeAsync(clientId, frozenAt, ct);
             }
 
-            return merchant;
+            return merchant!;
         }, cancellationToken);
         return TypedResults.Ok(MerchantView.From(merchant));
     }

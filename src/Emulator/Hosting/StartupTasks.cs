@@ -69,18 +69,18 @@ public sealed class StartupTasks(
             publicKey,
             root.GetProperty("subscriptionNotificationUrl").GetString(),
             root.GetProperty("paymentNotificationUrl").GetString());
-        var stored = (await merchants.FindAsync(clientId, cancellationToken))?.Merchant;
-        if (stored is null)
+
+        // Read and written in one unit of work: instances starting together on one database insert it once (the first
+        // one's, CreatedAt included), and none writes over what another, or a PUT, wrote after its read.
+        var (stored, loaded) = await merchants.ChangeAsync(
+            clientId,
+            existing => existing is null
+                ? new Merchant(clientId, fixture.KeyVersion, fixture.PublicKey, fixture.SubscriptionNotificationUrl, fixture.PaymentNotificationUrl, time.GetUtcNow(), fixture)
+                : fixture.AppliedTo(existing, existing.Fixture ?? ShippedBefore(fixture)),
+            cancellationToken);
+        if (stored is not null && loaded is not null && loaded with { Fixture = stored.Fixture } != stored)
         {
-            await merchants.SaveAsync(new Merchant(clientId, fixture.KeyVersion, fixture.PublicKey, fixture.SubscriptionNotificationUrl, fixture.PaymentNotificationUrl, time.GetUtcNow(), fixture), cancellationToken);
-        }
-        else if (fixture.AppliedTo(stored, stored.Fixture ?? ShippedBefore(fixture)) is var loaded && loaded != stored)
-        {
-            await merchants.SaveAsync(loaded, cancellationToken);
-            if (loaded with { Fixture = stored.Fixture } != stored)
-            {
-                logger.LogInformation("{File} changed since {ClientId} was loaded from it: its new values replace those a PUT did not change", file, clientId);
-            }
+            logger.LogInformation("{File} changed since {ClientId} was loaded from it: its new values replace those a PUT did not change", file, clientId);
         }
 
         // Its key parsed and the verifying path run once, beside the start, before its first call arrives.

@@ -39,11 +39,14 @@ public sealed class MerchantRegistry(MerchantStore store, Database database, Api
         return (entry.Merchant, entry.Key);
     }
 
-    public async Task<Merchant> SaveAsync(Merchant merchant, CancellationToken cancellationToken)
+    /// <summary>Changes the merchant as <paramref name="change"/> makes of it as stored, in one write (<see cref="MerchantStore.ChangeAsync"/>).</summary>
+    public async Task<(Merchant? Stored, Merchant? Now)> ChangeAsync(string clientId, Func<Merchant?, Merchant?> change, CancellationToken cancellationToken)
     {
-        await store.UpsertAsync(merchant, cancellationToken);
-        cache.TryRemove(merchant.ClientId, out _);
-        return merchant;
+        // Journal lines still queued of a merchant deleted before are dropped now, not shown to one made again.
+        await journal.FlushAsync(cancellationToken);
+        var changed = await store.ChangeAsync(clientId, change, cancellationToken);
+        cache.TryRemove(clientId, out _);
+        return changed;
     }
 
     public async Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken)

@@ -51,13 +51,30 @@ public sealed class MerchantStore(Database database)
             },
             cancellationToken);
 
-    public Task UpsertAsync(Merchant merchant, CancellationToken cancellationToken) =>
-        database.WriteAsync(async work =>
+    /// <summary>
+    /// Reads the merchant and writes what <paramref name="change"/> makes of it (null: nothing), in one unit of work, so
+    /// that nothing written meanwhile (another instance registering it at the same start, a <c>PUT</c>) is overwritten
+    /// with values read before it. One that is not there yet is inserted only while it is still absent. Returns the
+    /// merchant as it was and as it is now.
+    /// </summary>
+    public Task<(Merchant? Stored, Merchant? Now)> ChangeAsync(string clientId, Func<Merchant?, Merchant?> change, CancellationToken cancellationToken) =>
+        database.WriteAsync<(Merchant?, Merchant?)>(async work =>
         {
-            var command = work.Command("INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc");
-            command.Bind("@id", merchant.ClientId);
-            command.Bind("@doc", JsonSerializer.Serialize(merchant, PersistenceJson.Options));
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var read = work.Command("SELECT doc FROM merchants WHERE client_id = @id");
+            read.Bind("@id", clientId);
+            var stored = await read.ExecuteScalarAsync(cancellationToken) is string doc ? JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options) : null;
+            if (change(stored) is not { } changed || changed == stored)
+            {
+                return (stored, stored);
+            }
+
+            var write = work.Command(stored is null
+                ? "INSERT INTO merchants (client_id, doc) VALUES (@id, @doc) ON CONFLICT (client_id) DO NOTHING"
+                : "UPDATE merchants SET doc = @doc WHERE client_id = @id");
+            write.Bind("@id", clientId);
+            write.Bind("@doc", JsonSerializer.Serialize(changed, PersistenceJson.Options));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+            return (stored, changed);
         }, cancellationToken);
 
     /// <summary>Deletes the merchant and everything that belongs to it.</summary>

@@ -16,7 +16,7 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
     // Advisory lock keys: bigints for the writer and for merchants (64 bits of a SHA-256 of the client id, so that two
     // merchants do not share a lock), a (namespace, 0) pair for migrations. PostgreSQL keeps one-key and two-key locks
     // apart.
-    private const long WriterKey = 0x416E_746F_6D57;
+    internal const long WriterKey = 0x416E_746F_6D57;
     private const int MigrationSpace = 0x416E_746E;
 
     // Connections an instance opens at most, unless the connection string's Max Pool Size says otherwise: two
