@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Emulator.Persistence;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Faults;
 
@@ -467,6 +469,53 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         }
     }
 
+    /// <summary>
+    /// A rule is used up in the transaction that stores the call's outcome: when that write fails (here a trigger
+    /// refuses the merchant's idempotency rows, as a database gone away would), the call is answered
+    /// <c>UNKNOWN_EXCEPTION</c>, the rule keeps its use, and the merchant's retry with the same request id is faulted.
+    /// A kept business F and a U that takes effect both store the request id's answer.
+    /// </summary>
+    [Theory]
+    [InlineData("RISK_REJECT", null)]
+    [InlineData("REQUEST_TRAFFIC_EXCEED_LIMIT", "applied")]
+    public async Task ApiFault_WhenTheCallsWriteFails_IsNotUsedUp_TheRetryIsFaulted(string code, string? effect)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "create", resultCode = code, effect, times = 1 });
+        var body = MerchantHarness.Body(Start);
+
+        AntomReply failed;
+        await using (await RefusedWritesAsync(m.Merchant.ClientId))
+        {
+            failed = await m.Client.CallAsync(m.Merchant, "create", body);
+        }
+
+        var afterFailure = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+        var retry = await m.Client.CallAsync(m.Merchant, "create", body);
+        var afterRetry = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+        var subscriptions = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions"))!;
+
+        failed.ResultCode.Should().Be("UNKNOWN_EXCEPTION", "the call's write failed: {0}", failed.ResultMessage);
+        ((int)afterFailure.Single()!["remaining"]!).Should().Be(1, "the call whose outcome was not stored did not use the rule");
+        retry.ResultCode.Should().Be(code, "the retry meets the rule the failed call left");
+        ((int)afterRetry.Single()!["remaining"]!).Should().Be(0);
+        subscriptions.Should().HaveCount(effect == "applied" ? 1 : 0);
+    }
+
+    [Fact]
+    public async Task RuleWithThreeUses_ManyConcurrentCalls_ExactlyThreeAreHit()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "create", resultCode = "RISK_REJECT", times = 3 });
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(Start))));
+        var rules = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!;
+
+        replies.Count(r => r.ResultCode == "RISK_REJECT").Should().Be(3);
+        replies.Count(r => r.ResultCode == "SUCCESS").Should().Be(21);
+        ((int)rules.Single()!["remaining"]!).Should().Be(0);
+    }
+
     [Fact]
     public async Task Scenario_UnknownChange_RetryWithTheSameIdSucceeds()
     {
@@ -492,6 +541,35 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         await http.DeleteAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}/faults");
 
         faults.Should().Contain(f => (string)f!["resultCode"]! == "REQUEST_TRAFFIC_EXCEED_LIMIT" && (string)f["target"]! == "create");
+    }
+
+    /// <summary>Makes every write of the merchant's idempotency rows fail, until disposed.</summary>
+    private async Task<IAsyncDisposable> RefusedWritesAsync(string clientId)
+    {
+        var database = factory.Services.GetRequiredService<Database>();
+        var trigger = "refuse_" + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync(database, database is SqliteDatabase
+            ? $"CREATE TRIGGER {trigger} BEFORE INSERT ON idempotency WHEN NEW.client_id = '{clientId}' BEGIN SELECT RAISE(ABORT, 'storage unavailable'); END"
+            : $"""
+              CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'storage unavailable'; END $$;
+              CREATE TRIGGER {trigger} BEFORE INSERT ON idempotency FOR EACH ROW WHEN (NEW.client_id = '{clientId}') EXECUTE FUNCTION {trigger}();
+              """);
+        return new Dropped(() => ExecuteAsync(database, database is SqliteDatabase
+            ? $"DROP TRIGGER {trigger}"
+            : $"DROP TRIGGER {trigger} ON idempotency; DROP FUNCTION {trigger}();"));
+    }
+
+    private static async Task ExecuteAsync(Database database, string sql)
+    {
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed class Dropped(Func<Task> drop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await drop();
     }
 
     private static async Task<JsonObject> AddAsync(MerchantHarness m, object fault)

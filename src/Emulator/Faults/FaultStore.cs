@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Emulator.Persistence;
@@ -6,7 +7,9 @@ namespace Emulator.Faults;
 
 /// <summary>
 /// The merchant's fault rules, in creation order. Matching consumes <c>skip</c> and <c>times</c> in the same write
-/// transaction as the work the rule changes, so two concurrent calls never both take the last use of a rule.
+/// transaction as the work the rule changes, so two concurrent calls never both take the last use of a rule, and a
+/// call whose write fails (or whose process dies first) leaves the rule as it was: an API call's rule is chosen with a
+/// read (<see cref="ChooseAsync"/>) and used up in the write that stores the call's effect and its kept answer.
 /// </summary>
 public sealed class FaultStore(Database database)
 {
@@ -76,12 +79,50 @@ public sealed class FaultStore(Database database)
     /// </summary>
     public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
     {
+        if (await LiveContextAsync(clientId, target, context, cancellationToken) is not { } about)
+        {
+            return null;
+        }
+
+        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, about, applies, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
+    public Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
+        KnownToHaveNone(clientId) ? Task.FromResult<FaultRule?>(null) : TakeInAsync(work, clientId, target, context(), null, cancellationToken);
+
+    /// <summary>
+    /// Chooses the rule that would hit this API call, with a read that uses nothing up: the call's own write uses it
+    /// (<see cref="FaultUse.UseAsync"/>), in the transaction that stores the call's effect and its kept answer, so that a
+    /// call that fails or dies before its answer is stored leaves the rule as it was, for the retry. Null when no rule
+    /// concerns the call (none hits it and no skip, draw or count would change).
+    /// </summary>
+    public async Task<FaultUse?> ChooseAsync(
+        string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
+    {
+        if (await LiveContextAsync(clientId, target, context, cancellationToken) is not { } about)
+        {
+            return null;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var select = connection.CreateCommand();
+        select.CommandText = LiveRulesSql;
+        var (hit, changes) = Decide(await LiveRulesAsync(select, clientId, target, cancellationToken), about, applies);
+        return hit is null && changes.Count == 0 ? null : new FaultUse(clientId, target, about, applies, hit);
+    }
+
+    /// <summary>
+    /// The call's context when the merchant has a live rule for the target (built only then); null when it has none.
+    /// Most calls meet no rule: a plain read keeps them off the single writer.
+    /// </summary>
+    private async Task<FaultContext?> LiveContextAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, CancellationToken cancellationToken)
+    {
         if (KnownToHaveNone(clientId))
         {
             return null;
         }
 
-        // Most calls meet no rule: a plain read keeps them off the single writer.
         var seen = Volatile.Read(ref generation);
         var live = await database.QueryAsync(
             "SELECT target FROM faults WHERE client_id = @client AND (times_left IS NULL OR times_left > 0)",
@@ -94,18 +135,8 @@ public sealed class FaultStore(Database database)
             return null;
         }
 
-        if (!live.Contains(target))
-        {
-            return null;
-        }
-
-        var about = await context(cancellationToken);
-        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, about, cancellationToken, applies), cancellationToken);
+        return live.Contains(target) ? await context(cancellationToken) : null;
     }
-
-    /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
-    public Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
-        KnownToHaveNone(clientId) ? Task.FromResult<FaultRule?>(null) : TakeInAsync(work, clientId, target, context(), cancellationToken);
 
     private void RememberEmpty(string clientId, long seen)
     {
@@ -124,41 +155,35 @@ public sealed class FaultStore(Database database)
         }
     }
 
+    private const string LiveRulesSql = """
+        SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
+        WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0)
+        ORDER BY seq
+        """;
+
     /// <summary>The merchant's rules for the target that may still hit, in creation order (read to the end before any update).</summary>
-    private static async Task<List<(string Id, FaultRule Rule, long Evaluated)>> LiveRulesAsync(WriteTransaction work, string clientId, string target, CancellationToken cancellationToken)
+    private static async Task<List<(string Id, FaultRule Rule, long Evaluated)>> LiveRulesAsync(DbCommand select, string clientId, string target, CancellationToken cancellationToken)
     {
-        var select = work.Command("""
-            SELECT fault_id, doc, skip_left, times_left, evaluated FROM faults
-            WHERE client_id = @client AND target = @target AND (times_left IS NULL OR times_left > 0)
-            ORDER BY seq
-            """);
         select.Bind("@client", clientId);
         select.Bind("@target", target);
-        var rules = new List<(string Id, FaultRule Rule, long Evaluated)>();
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rules.Add((reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)), reader.GetInt64(4)));
-        }
-
-        return rules;
+        return await select.ReadAllAsync(
+            reader => (reader.GetString(0), Read(reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3)), reader.GetInt64(4)),
+            cancellationToken);
     }
 
-    private static async Task UpdateAsync(WriteTransaction work, string sql, string faultId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first rule, in creation order, that hits a call with this context, and the changes that using it makes: a
+    /// draw counted for each seeded rule met on the way, a skip for each rule that lets the call through, the hit
+    /// rule's times. A pure function of the rules as read.
+    /// </summary>
+    private static (FaultRule? Hit, List<(string Id, string Sql)> Changes) Decide(List<(string Id, FaultRule Rule, long Evaluated)> candidates, FaultContext context, Func<FaultRule, bool>? applies)
     {
-        var command = work.Command(sql);
-        command.Bind("@id", faultId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<FaultRule?> TakeInAsync(WriteTransaction work, string clientId, string target, FaultContext context, CancellationToken cancellationToken, Func<FaultRule, bool>? applies = null)
-    {
-        var candidates = await LiveRulesAsync(work, clientId, target, cancellationToken);
+        var changes = new List<(string Id, string Sql)>();
         foreach (var (id, rule, evaluated) in candidates.Where(c => (applies?.Invoke(c.Rule) ?? true) && (c.Rule.Match?.Accepts(context) ?? true)))
         {
             if (rule.Probability is not null)
             {
-                await UpdateAsync(work, "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id", id, cancellationToken);
+                changes.Add((id, "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id"));
                 if (!rule.Hits(evaluated))
                 {
                     continue;
@@ -168,15 +193,30 @@ public sealed class FaultStore(Database database)
             if (rule.SkipRemaining > 0)
             {
                 // Let this one through this rule; a later rule may still hit it.
-                await UpdateAsync(work, "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id", id, cancellationToken);
+                changes.Add((id, "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id"));
                 continue;
             }
 
-            await UpdateAsync(work, "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL", id, cancellationToken);
-            return rule;
+            changes.Add((id, "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL"));
+            return (rule, changes);
         }
 
-        return null;
+        return (null, changes);
+    }
+
+    /// <summary>Finds the rule that hits the call, as the unit's transaction sees the rules, and makes the changes using it makes.</summary>
+    internal static async Task<FaultRule?> TakeInAsync(
+        WriteTransaction work, string clientId, string target, FaultContext context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
+    {
+        var (hit, changes) = Decide(await LiveRulesAsync(work.Command(LiveRulesSql), clientId, target, cancellationToken), context, applies);
+        foreach (var (id, sql) in changes)
+        {
+            var command = work.Command(sql);
+            command.Bind("@id", id);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return hit;
     }
 
     private static FaultRule Read(string doc, int skipLeft, int? timesLeft) =>

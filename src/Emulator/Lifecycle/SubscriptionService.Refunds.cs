@@ -41,7 +41,7 @@ public sealed partial class SubscriptionService
         }
 
         Subscription? settled = null;
-        var answered = await database.WriteAsync(async work =>
+        var answered = await WriteCallAsync(request, async work =>
         {
             if (await RefundStore.FindPaymentAsync(work, clientId, refund.PaymentId, cancellationToken) is not var (subscriptionId, phase))
             {

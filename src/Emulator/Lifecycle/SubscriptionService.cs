@@ -41,7 +41,8 @@ public sealed partial class SubscriptionService(
 
         // The idempotency record goes in before the subscription: a concurrent twin then meets the record, not the
         // unique index on the request id.
-        return await database.WriteAsync(
+        return await WriteCallAsync(
+            request,
             work => FirstAnswerAsync(work, clientId, Apis.Create, create.SubscriptionRequestId, request, answer.Result, body, cancellationToken,
                 () => PersistAsync(work, subscription, isNew: true, cancellationToken)),
             cancellationToken);
@@ -105,7 +106,7 @@ public sealed partial class SubscriptionService(
         }
 
         Subscription? changed = null;
-        var answer = await database.WriteAsync(async work =>
+        var answer = await WriteCallAsync(request, async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken);
             AntomResult result;
@@ -164,7 +165,7 @@ public sealed partial class SubscriptionService(
         }
 
         Subscription? changed = null;
-        var answer = await database.WriteAsync(async work =>
+        var answer = await WriteCallAsync(request, async work =>
         {
             var subscription = await SubscriptionStore.FindAsync(work, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
             if (subscription is null)
@@ -395,9 +396,25 @@ public sealed partial class SubscriptionService(
     /// request id already answered keeps its answer. Nothing else is written.
     /// </summary>
     private Task<AntomResponse> KeepInjectedAsync(GatewayRequest request, string api, string requestId, AntomResult injected, CancellationToken cancellationToken) =>
-        database.WriteAsync(
+        WriteCallAsync(
+            request,
             work => FirstAnswerAsync(work, request.Merchant.ClientId, api, requestId, request, injected, AntomGateway.Serialize(new AntomResponse(injected)), cancellationToken),
             cancellationToken);
+
+    /// <summary>
+    /// The write of an API call's outcome, as one unit: the fault rule chosen for the call is used up with the call's
+    /// effect and its kept answer, all or nothing.
+    /// </summary>
+    private Task<T> WriteCallAsync<T>(GatewayRequest request, Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken) =>
+        database.WriteAsync(async work =>
+        {
+            if (request.Fault is { } fault)
+            {
+                await fault.UseAsync(work, cancellationToken);
+            }
+
+            return await unit(work);
+        }, cancellationToken);
 
     private async Task<AntomResponse?> ReplayAsync(string clientId, string api, string requestId, GatewayRequest request, CancellationToken cancellationToken)
     {

@@ -264,7 +264,6 @@ public sealed partial class AntomGateway(
     /// </summary>
     private async Task<(AntomResponse Response, string? Transport)> ApplyFaultsAsync(HttpContext http, string api, GatewayRequest request, Handler handler, CancellationToken cancellationToken)
     {
-        Faults.FaultRule? rule;
         var forced = http.Request.Headers[ForcedResultCodeHeader].ToString();
         if (forced.Length > 0)
         {
@@ -279,18 +278,22 @@ public sealed partial class AntomGateway(
                 return Fail(AntomResult.ParamIllegal($"header {ForcedEffectHeader}: processing applies to a U result code of refund (such as REFUND_IN_PROCESS), not to {forced} of {api}"));
             }
 
-            rule = new Faults.FaultRule
+            return await ApplyRuleAsync(http, api, request, new Faults.FaultRule
             {
                 FaultId = "header", Target = api, ResultCode = forced,
                 Effect = effect is Faults.FaultTargets.Applied or Faults.FaultTargets.Processing ? effect : Faults.FaultTargets.NotApplied,
-            };
+            }, handler, cancellationToken);
         }
-        else
+
+        // The rule is chosen with a read and used up by the write that stores the call's outcome (the handler's, or one
+        // of its own just before the answer when the call stores nothing): a call that fails or dies before that leaves
+        // the rule for its retry. A rule another call took meanwhile is chosen again.
+        for (var attempt = 1; ; attempt++)
         {
             // The same request again, once answered, gets its first answer (SPEC §3.12): a rule that would answer it
             // with a business F passes it over, left for a new request (the context is read only when rules are live).
             var answeredRepeat = false;
-            rule = await faults.TakeAsync(
+            var use = await faults.ChooseAsync(
                 request.Merchant.ClientId,
                 api,
                 async ct =>
@@ -300,8 +303,37 @@ public sealed partial class AntomGateway(
                 },
                 applies: r => !(answeredRepeat && r.ResultCode is { } rc && catalogue.Find(api, rc)?.ResultStatus == "F"),
                 cancellationToken);
+            try
+            {
+                var outcome = await ApplyRuleAsync(http, api, request with { Fault = use }, use?.Rule, handler, cancellationToken);
+                await UseFaultAloneAsync(use, cancellationToken);
+                return outcome;
+            }
+            catch (Faults.FaultRuleTakenException) when (attempt < MaxFaultChoices)
+            {
+                // Nothing of this attempt was stored: the call is handled again as if it had just arrived.
+                request.InTimeline.Recorded = false;
+                request.InTimeline.SubscriptionId = null;
+            }
         }
+    }
 
+    /// <summary>Uses the call's rule in a write of its own, unless a write of the call used it already.</summary>
+    private async Task UseFaultAloneAsync(Faults.FaultUse? use, CancellationToken cancellationToken)
+    {
+        if (use is { Used: false })
+        {
+            await database.WriteAsync(work => use.UseAsync(work, cancellationToken), cancellationToken);
+        }
+    }
+
+    /// <summary>How many times a call chooses its fault rule at most when other calls keep taking the one it chose.</summary>
+    private const int MaxFaultChoices = 100;
+
+    /// <summary>Answers the call as <paramref name="rule"/> says (none: as the handler does).</summary>
+    private async Task<(AntomResponse Response, string? Transport)> ApplyRuleAsync(
+        HttpContext http, string api, GatewayRequest request, Faults.FaultRule? rule, Handler handler, CancellationToken cancellationToken)
+    {
         http.Items[FaultItem] = rule;
         if (rule?.ResultCode is { } code && code != "SUCCESS")
         {
@@ -333,6 +365,9 @@ public sealed partial class AntomGateway(
         switch (rule?.Transport)
         {
             case "delay":
+                // Used before the wait, not with the call's write after it: the wait is the fault, and a retry the
+                // client sends while this call is held (its own time limit passed) must not be held by the same use.
+                await UseFaultAloneAsync(request.Fault, cancellationToken);
                 await Task.Delay(rule.DelaySpan, time, cancellationToken);
                 return (await handler(request, cancellationToken), null);
             case "timeout" or "reset" or "http500":

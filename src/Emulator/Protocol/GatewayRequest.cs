@@ -30,6 +30,12 @@ public sealed record GatewayRequest(
     /// </summary>
     public AntomResult? Injected { get; init; }
 
+    /// <summary>
+    /// The fault rule chosen for the call, used up by the handler's write in the transaction that stores the call's
+    /// effect and its kept answer (<see cref="Faults.FaultUse.UseAsync"/>); null when no rule concerns the call.
+    /// </summary>
+    public Faults.FaultUse? Fault { get; init; }
+
     /// <summary>Set once the call is in its subscription's timeline (shared by the copies <c>with</c> makes).</summary>
     public CallInTimeline InTimeline { get; init; } = new();
 
