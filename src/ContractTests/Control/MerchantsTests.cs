@@ -184,6 +184,67 @@ public sealed class MerchantsTests(EmulatorFactory factory)
         }
     }
 
+    /// <summary>
+    /// Creates under way when their merchant is deleted (held, after the gateway found the merchant, by a transport delay
+    /// on a clock the test moves) leave nothing behind: their writes find the merchant gone and they are answered
+    /// UNKNOWN_CLIENT, so a merchant registered again with the same client id starts empty.
+    /// </summary>
+    [Fact]
+    public async Task CreatesUnderWay_WhenTheMerchantIsDeleted_LeaveNothingForTheMerchantRegisteredAgain()
+    {
+        const int Creates = 8;
+        var start = new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero);
+        var time = new ParkingTime(EmulatorFactory.Start, TimeSpan.FromSeconds(17));
+        await using var emulator = new EmulatorFactory();
+        await using var host = emulator.WithWebHostBuilder(b => b.ConfigureServices(services => services.AddSingleton<TimeProvider>(time)));
+        await using var m = await MerchantHarness.StartAsync(host.CreateClient(), start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", transport = "delay", delay = "PT17S", times = 0 })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var creates = Enumerable.Range(0, Creates).Select(_ => m.Client.CallAsync(m.Merchant, "create", MerchantHarness.Body(start))).ToArray();
+        await time.ParkedAsync(Creates);
+
+        var deleted = await m.Http.DeleteAsync(m.Control);
+        time.Advance(TimeSpan.FromSeconds(17));
+        var replies = await Task.WhenAll(creates);
+        (await m.Http.PutAsJsonAsync(m.Control, new { publicKey = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo()) })).EnsureSuccessStatusCode();
+        var subscriptions = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/subscriptions"))!;
+        var calls = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/api-calls"))!;
+        var kept = (await host.Services.GetRequiredService<Emulator.Persistence.Database>().QueryAsync(
+            "SELECT COUNT(*) FROM idempotency WHERE client_id = @v", r => r.GetInt64(0), CancellationToken.None, ("@v", m.Merchant.ClientId)))[0];
+
+        deleted.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        replies.Select(r => r.ResultCode).Should().AllBe("UNKNOWN_CLIENT", "their merchant was deleted before their write");
+        subscriptions.Should().BeEmpty("nothing of the deleted merchant reaches the one registered again");
+        calls.Should().BeEmpty();
+        kept.Should().Be(0, "no request id of the deleted merchant's is kept for the new one");
+    }
+
+    /// <summary>A clock the test moves that counts the waits of <paramref name="park"/> begun on it (a transport delay fault's).</summary>
+    private sealed class ParkingTime(DateTimeOffset start, TimeSpan park) : Microsoft.Extensions.Time.Testing.FakeTimeProvider(start)
+    {
+        private int parked;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime == park)
+            {
+                Interlocked.Increment(ref parked);
+            }
+
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+
+        /// <summary>Polls until <paramref name="count"/> waits have begun.</summary>
+        public async Task ParkedAsync(int count)
+        {
+            var deadline = global::System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref parked) < count)
+            {
+                deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), $"{count} calls should be waiting, {Volatile.Read(ref parked)} are");
+                await Task.Delay(10);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("GET", "")]
     [InlineData("DELETE", "")]

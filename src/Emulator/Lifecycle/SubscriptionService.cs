@@ -402,12 +402,14 @@ public sealed partial class SubscriptionService(
             cancellationToken);
 
     /// <summary>
-    /// The write of an API call's outcome, as one unit: the fault rule chosen for the call is used up with the call's
-    /// effect and its kept answer, all or nothing.
+    /// The write of an API call's outcome, as one unit: the merchant the call authenticated as is still registered (a
+    /// delete that came since leaves nothing of it behind: <see cref="Merchants.MerchantGoneException"/>), and the
+    /// fault rule chosen for the call is used up with the call's effect and its kept answer, all or nothing.
     /// </summary>
     private Task<T> WriteCallAsync<T>(GatewayRequest request, Func<WriteTransaction, Task<T>> unit, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {
+            await MerchantStore.EnsureRegisteredAsync(work, request.Merchant, cancellationToken);
             if (request.Fault is { } fault)
             {
                 await fault.UseAsync(work, cancellationToken);

@@ -97,9 +97,20 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
 
                 await database.WriteAsync(async work =>
                 {
+                    // Only a registered merchant's: a call answered while its merchant was deleted would leave a line
+                    // that nothing removes, shown to a merchant registered again with that client id.
+                    var registered = new Dictionary<string, bool>(StringComparer.Ordinal);
                     foreach (var call in calls)
                     {
-                        await InsertAsync(work, call, cancellationToken);
+                        if (!registered.TryGetValue(call.ClientId, out var known))
+                        {
+                            registered[call.ClientId] = known = await IsRegisteredAsync(work, call.ClientId, cancellationToken);
+                        }
+
+                        if (known)
+                        {
+                            await InsertAsync(work, call, cancellationToken);
+                        }
                     }
                 }, cancellationToken);
             }
@@ -108,6 +119,13 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
         {
             flushing.Release();
         }
+    }
+
+    private static async Task<bool> IsRegisteredAsync(WriteTransaction work, string clientId, CancellationToken cancellationToken)
+    {
+        var command = work.Command("SELECT 1 FROM merchants WHERE client_id = @client");
+        command.Bind("@client", clientId);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     private static async Task InsertAsync(WriteTransaction work, ApiCallRecord call, CancellationToken cancellationToken)

@@ -77,6 +77,23 @@ public sealed class MerchantStore(Database database)
             return (stored, changed);
         }, cancellationToken);
 
+    /// <summary>
+    /// Throws <see cref="MerchantGoneException"/> unless <paramref name="merchant"/> is still registered, as the unit of
+    /// work sees it: writes are serialized, so a delete is either before the unit (and the unit writes nothing) or
+    /// after it (and deletes what the unit wrote). The same client id registered again since is another merchant (its
+    /// <see cref="Merchant.CreatedAt"/>, which a replacing <c>PUT</c> keeps).
+    /// </summary>
+    public static async Task EnsureRegisteredAsync(WriteTransaction work, Merchant merchant, CancellationToken cancellationToken)
+    {
+        var command = work.Command("SELECT doc FROM merchants WHERE client_id = @id");
+        command.Bind("@id", merchant.ClientId);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string doc
+            || JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options)?.CreatedAt != merchant.CreatedAt)
+        {
+            throw new MerchantGoneException(merchant.ClientId);
+        }
+    }
+
     /// <summary>Deletes the merchant and everything that belongs to it.</summary>
     public Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken) =>
         database.WriteAsync(work => DeleteInAsync(work, clientId, cancellationToken), cancellationToken);

@@ -253,7 +253,17 @@ public sealed partial class AntomGateway(
             var request = new GatewayRequest(merchant, document.RootElement, BodyHashes.Canonical(document.RootElement), options.Value.BaseUrlFor(http.Request), now);
             http.Items[BodyHashItem] = request.CanonicalBodyHash;
             http.Items[RequestItem] = request;
-            return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
+            try
+            {
+                return await ApplyFaultsAsync(http, api, request, handler, cancellationToken);
+            }
+            catch (MerchantGoneException)
+            {
+                // Deleted while the call was under way: its write was undone, and nothing of it is journalled, as for a
+                // call that came after the delete.
+                http.Items.Remove(MerchantItem);
+                return Fail(AntomResult.UnknownClient(clientId));
+            }
         }
     }
 
