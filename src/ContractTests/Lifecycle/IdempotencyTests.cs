@@ -137,6 +137,45 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task Create_RepeatedWithoutTheNullMembersItSent_IsTheSameRequest()
+    {
+        // Found running the official .NET SDK: it sends every unset field as null, and its request classes gain fields from
+        // one version to the next, so a retry (or one sent by other code) may carry more or fewer nulls. Null is absent.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        var withNulls = (JsonObject)body.DeepClone();
+        withNulls["subscriptionEndTime"] = null;
+        withNulls["trials"] = null;
+        withNulls["paymentMethod"]!["paymentMethodId"] = null;
+
+        var first = await client.CallAsync(merchant, "create", withNulls);
+        var repeat = await client.CallAsync(merchant, "create", body);
+        body["subscriptionEndTime"] = "2099-12-31T23:59:59+08:00";
+        var other = await client.CallAsync(merchant, "create", body);
+
+        first.ResultCode.Should().Be("SUCCESS", first.ResultMessage);
+        repeat.RawBody.Should().Equal(first.RawBody);
+        other.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT", "a value where the first request had null is another request");
+    }
+
+    [Fact]
+    public async Task Create_FirstAnsweredByAVersionThatHashedNulls_StillGetsItsFirstAnswer()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["trials"] = null;
+        using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(body));
+        var storedAnswer = """{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"},"subscriptionId":"kept-with-nulls-hashed"}""";
+        var database = factory.Services.GetRequiredService<Emulator.Persistence.Database>();
+        await database.WriteAsync(work => Emulator.Persistence.IdempotencyStore.TryInsertAsync(
+            work, merchant.ClientId, "create", (string)body["subscriptionRequestId"]!, Emulator.Protocol.BodyHashes.SortedWithNulls(document.RootElement), storedAnswer, default), default);
+
+        var repeat = await client.CallAsync(merchant, "create", body);
+
+        Encoding.UTF8.GetString(repeat.RawBody).Should().Be(storedAnswer);
+    }
+
+    [Fact]
     public async Task Create_FirstAnsweredByAnEarlierVersion_StillGetsItsFirstAnswer()
     {
         // Earlier versions stored the hash of the body in its written order; a data directory they left keeps working.

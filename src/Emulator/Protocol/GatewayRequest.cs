@@ -41,7 +41,7 @@ public sealed record GatewayRequest(
 
     /// <summary>Whether a request stored under the same request id with <paramref name="storedHash"/> was this one (see <see cref="BodyHashes"/>).</summary>
     public bool IsSameBody(string storedHash) =>
-        storedHash == CanonicalBodyHash || storedHash == BodyHashes.InWrittenOrder(Body);
+        storedHash == CanonicalBodyHash || BodyHashes.IsEarlierHashOf(storedHash, Body);
 }
 
 /// <summary>A refund a fault leaves processing: it succeeds by itself at <paramref name="Until"/>, or (null) only when settled.</summary>
