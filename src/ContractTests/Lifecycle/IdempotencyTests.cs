@@ -209,6 +209,26 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task Create_RequestIdSentAsANumber_OtherBodyBreakingARule_IsRepeatReqInconsistent()
+    {
+        // Found by the wire fuzz: the id, read as text by the field rules ("20270001"), was not looked up when the
+        // body broke a rule, so the refusal was PARAM_ILLEGAL, as if the id were new.
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Bodies.Create(factory.Time.GetUtcNow());
+        body["subscriptionRequestId"] = 20270001;
+        var first = await client.CallAsync(merchant, "create", body);
+        body["periodRule"]!["periodType"] = "MONTHLY";
+
+        var other = await client.CallAsync(merchant, "create", body);
+        var journal = (await client.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/api-calls"))!;
+
+        first.ResultCode.Should().Be("SUCCESS", first.ResultMessage);
+        other.ResultCode.Should().Be("REPEAT_REQ_INCONSISTENT", "another body under a used request id is refused as such, valid or not");
+        other.ResultMessage.Should().Contain("'20270001' was already used for create").And.Contain("this body also breaks a rule: periodRule.periodType");
+        journal.Select(c => (string?)c!["requestId"]).Should().Equal(["20270001", "20270001"], "the journal names the id as the field rules read it");
+    }
+
+    [Fact]
     public async Task Create_SameRequestIdForAnotherMerchant_IsANewRequest()
     {
         var one = await TestMerchant.CreateAsync(client.Http);

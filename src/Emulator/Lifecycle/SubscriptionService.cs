@@ -443,7 +443,7 @@ public sealed partial class SubscriptionService(
     /// </summary>
     private async Task<AntomResponse> RepeatOrParamIllegalAsync(GatewayRequest request, string api, string idField, JsonFields fields, CancellationToken cancellationToken)
     {
-        if (request.Body.TryGetProperty(idField, out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 and <= 64 } requestId
+        if (JsonFields.TextOf(request.Body, idField) is { Length: > 0 and <= 64 } requestId
             && await ReplayAsync(request.Merchant.ClientId, api, requestId, request, cancellationToken) is { } first)
         {
             return first is ReplayedResponse

@@ -437,8 +437,7 @@ public sealed partial class AntomGateway(
     /// <summary>What a call a transport fault broke is recorded as (the journal, the timeline): <c>TRANSPORT_TIMEOUT</c>.</summary>
     private static string TransportCode(string transport) => $"TRANSPORT_{transport.ToUpperInvariant()}";
 
-    private static string? Text(JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? Text(JsonElement body, string name) => JsonFields.TextOf(body, name);
 
     private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)
     {
@@ -597,9 +596,9 @@ public sealed partial class AntomGateway(
     {
         foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionUpdateRequestId", "subscriptionRequestId", "refundId", "refundRequestId", "subscriptionId"])
         {
-            if (root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+            if (JsonFields.TextOf(root, name) is { } id)
             {
-                return value.GetString();
+                return id;
             }
         }
 

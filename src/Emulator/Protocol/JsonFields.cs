@@ -66,6 +66,21 @@ public sealed partial class JsonFields
         return text;
     }
 
+    /// <summary>
+    /// The text of member <paramref name="name"/> of <paramref name="body"/> as <see cref="Text"/> reads it, without
+    /// judging it: a string as it is, a number or boolean as written, null for anything else. For the ids read before
+    /// (or besides) the field rules: a request id sent as a number is the same id to both.
+    /// </summary>
+    public static string? TextOf(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+                _ => null,
+            }
+            : null;
+
     public string? OneOf(string name, IReadOnlyCollection<string> allowed, int maxLength, bool required = false)
     {
         var text = Text(name, maxLength, required);
