@@ -34,6 +34,26 @@ public sealed class SdkQuirksTests(EmulatorFactory factory)
         reply.SignatureValid.Should().BeTrue();
     }
 
+    /// <summary>
+    /// A body written after a UTF-8 byte order mark (.NET Framework's <c>StreamWriter</c> with <c>Encoding.UTF8</c>,
+    /// Windows PowerShell's <c>-Encoding UTF8</c>) is read, as Java's JSON parsers read it, and is the same request as
+    /// without the mark. Found by the wire fuzz: it was PARAM_ILLEGAL "'0xEF' is an invalid start of a value".
+    /// </summary>
+    [Fact]
+    public async Task Create_BodyAfterAUtf8ByteOrderMark_IsReadAsTheSameRequest()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var json = Encoding.UTF8.GetBytes(Bodies.Create(factory.Time.GetUtcNow()).ToJsonString());
+        SignedRequest Request(byte[] body) => new() { Path = AntomTestClient.PathOf("create"), Body = body, ClientId = merchant.ClientId, Key = merchant.PrivateKey };
+
+        var marked = await client.SendAsync(Request([0xEF, 0xBB, 0xBF, .. json]));
+        var plain = await client.SendAsync(Request(json));
+
+        marked.ResultCode.Should().Be("SUCCESS", marked.ResultMessage);
+        marked.SignatureValid.Should().BeTrue("the mark is signed with the rest of the body");
+        plain.RawBody.Should().Equal(marked.RawBody, "the same JSON, with or without the mark, is the same request");
+    }
+
     /// <summary>Older releases of the Go SDK send Request-Time in nanoseconds since the epoch (19 digits).</summary>
     [Fact]
     public async Task Create_NanosecondRequestTime_IsAccepted()

@@ -225,7 +225,9 @@ public sealed partial class AntomGateway(
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            // A UTF-8 byte order mark before the JSON is skipped, as Java's JSON parsers (Jackson, fastjson) skip it and
+            // RFC 8259 §8.1 allows: .NET Framework's StreamWriter and Windows PowerShell write one. It stays in what is signed.
+            document = JsonDocument.Parse(body.AsMemory(body.AsSpan().StartsWith(Utf8ByteOrderMark) ? Utf8ByteOrderMark.Length : 0));
         }
         catch (JsonException ex)
         {
@@ -575,6 +577,8 @@ public sealed partial class AntomGateway(
                 return null;
         }
     }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     /// <summary>Forces one result code on this call alone (ignored in the signed content).</summary>
     public const string ForcedResultCodeHeader = "Emulator-Result-Code";
