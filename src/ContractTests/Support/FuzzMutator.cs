@@ -322,6 +322,7 @@ public sealed class FuzzMutator(Random random, DateTimeOffset now)
                     new("control characters", "a\u0001b\u001fc\u007fd\u0085", false),
                     new("zero-width and bidi characters", "\u200b\u202eabc\ufeff\u2028", false),
                     new("an emoji and combining marks", "pay\U0001F600e\u0301", false),
+                    new("markup", Pick(["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "'><svg onload=alert(1)>&amp;"]), false),
                     new("NUL", "a" + Token("\\u0000"u8.ToArray()) + "b", true),
                     new("a lone high surrogate", "a" + Token("\\ud800"u8.ToArray()) + "b", true),
                     new("a lone low surrogate", Token("\\udfff"u8.ToArray()), true),

@@ -30,12 +30,20 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
     private readonly Random random = new(seed);
     private readonly List<string> log = [];
     private readonly List<Kept> kept = [];
+    private readonly List<(string Api, JsonObject Body, DateTimeOffset At)> refused = [];
     private MerchantHarness m = null!;
     private DateTimeOffset now;
     private Dictionary<string, Dictionary<string, string>> catalogue = null!;
     private int errorsBefore;
+
+    // Another merchant's subscription, payment and refund: ids that exist, but not for this client id.
+    private TestMerchant? other;
+    private JsonObject? foreign;
+    private string foreignState = "";
     private int ids;
     private int currentCase;
+    private int journalled;
+    private readonly List<string> authorizationPages = [];
 
     /// <summary>How many times each API answered each result code, over the cases and their repeats.</summary>
     public SortedDictionary<string, int> Outcomes { get; } = new(StringComparer.Ordinal);
@@ -75,6 +83,10 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
                 {
                     await ReuseAsync();
                 }
+                else if (refused.Count > 0 && Chance(0.08))
+                {
+                    await CorrectAsync();
+                }
                 else
                 {
                     await CaseAsync();
@@ -84,6 +96,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             }
 
             await ReplayKeptAsync();
+            await CheckPagesAsync();
             CheckNoErrors();
         }
         catch (Exception ex)
@@ -93,8 +106,12 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         }
         finally
         {
-            // The merchant and what it owns go, so that no later test's clock wakes what the fuzz left behind.
+            // The merchants and what they own go, so that no later test's clock wakes what the fuzz left behind.
             await m.Http.DeleteAsync(m.Control);
+            if (other is not null)
+            {
+                await m.Http.DeleteAsync($"/_emulator/v1/merchants/{other.ClientId}");
+            }
         }
     }
 
@@ -145,8 +162,20 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             await CallOkAsync("refund", Bodies.Refund((string)paid["paymentId"]!, currency == "IDR" ? "100" : "1", NewId("rfd"), currency));
         }
 
-        log.Add($"set up: {string.Join(", ", views.Select(v => $"{v["subscriptionRequestId"]} {v["status"]} {v["phases"]!.AsArray().Count} phases"))}; now {now:O}");
+        other = await TestMerchant.CreateAsync(m.Http, frozenAt: now);
+        var theirs = MerchantHarness.Body(now, "USD", "5000");
+        (await m.Client.CallAsync(other, "create", theirs)).ResultCode.Should().Be("SUCCESS");
+        (await m.Http.PostAsync($"/_emulator/v1/merchants/{other.ClientId}/subscription-requests/{(string)theirs["subscriptionRequestId"]!}/approve", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+        foreign = (await m.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{other.ClientId}/subscriptions"))!.Single()!.AsObject();
+        var theirPayment = (string)foreign["phases"]![0]!["paymentId"]!;
+        (await m.Client.CallAsync(other, "refund", Bodies.Refund(theirPayment, "100", NewId("rfd"), "USD"))).ResultCode.Should().Be("SUCCESS");
+        foreignState = await ForeignStateAsync();
+        foreign = (await m.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{other.ClientId}/subscriptions"))!.Single()!.AsObject();
+        log.Add($"set up: {string.Join(", ", views.Select(v => $"{v["subscriptionRequestId"]} {v["status"]} {v["phases"]!.AsArray().Count} phases"))}; now {now:O}; another merchant {other.ClientId} has {foreign["subscriptionId"]}");
     }
+
+    private async Task<string> ForeignStateAsync() =>
+        await m.Http.GetStringAsync($"/_emulator/v1/merchants/{other!.ClientId}/subscriptions") + await m.Http.GetStringAsync($"/_emulator/v1/merchants/{other.ClientId}/notifications");
 
     private async Task CallOkAsync(string api, JsonObject body)
     {
@@ -311,6 +340,11 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
 
         if (api is "refund" or "inquiryRefund")
         {
+            if (Chance(0.08))
+            {
+                return (api, RefundBody(api, [foreign!]), "another merchant's", before);
+            }
+
             return (api, RefundBody(api, before.Views.Values), "payment", before);
         }
 
@@ -324,11 +358,12 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             < 50 => "ACTIVE",
             < 65 => "AWAITING_AUTHORIZATION",
             < 77 => "CANCELLED",
-            < 90 => "TERMINATED",
+            < 88 => "TERMINATED",
+            < 94 => "another merchant's",
             _ => "unknown",
         };
-        JsonObject? view = null;
-        if (kind != "unknown")
+        JsonObject? view = kind == "another merchant's" ? foreign : null;
+        if (kind is not ("unknown" or "another merchant's"))
         {
             view = await EnsureAsync(kind, before);
             if (!before.Views.ContainsKey((string)view["subscriptionId"]!))
@@ -563,6 +598,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
     {
         var (api, body, target, before) = await BaseBodyAsync(await SnapshotAsync());
         var mutator = new FuzzMutator(random, now) { Anchors = AnchorsOf(body, before) };
+        var unmutated = (JsonObject)body.DeepClone();
         var mutations = new List<Mutation>();
         var count = random.Next(100) switch { < 10 => 0, < 60 => 1, < 85 => 2, _ => 3 };
         for (var i = 0; i < count; i++)
@@ -626,6 +662,17 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         Note($"{api} ({target}) {string.Join("; ", mutations)}{(odd.Count > 0 ? " | " + string.Join(", ", odd) : "")} | {Describe(body)} → {reply.ResultCode}: {Short(reply.ResultMessage)}");
 
         CheckReply(api, reply, mutations, odd);
+        if (target == "another merchant's")
+        {
+            (await ForeignStateAsync()).Should().Be(foreignState, "a call naming another merchant's subscription, payment or refund changes nothing of it");
+            if (mutations.Count == 0 && odd.Count == 0)
+            {
+                reply.ResultCode.Should().Be(
+                    api switch { "refund" or "inquiryRefund" => "ORDER_NOT_EXIST", "inquireSubscriptionPayment" => "SUCCESS", _ => "SUBSCRIPTION_NOT_EXIST" },
+                    "another merchant's ids do not exist for this client id");
+            }
+        }
+
         var after = await SnapshotAsync();
         CheckEffect(api, body, mutations, reply, before, after, copies: odd.Contains("sent twice at once") ? 2 : 1);
 
@@ -639,6 +686,12 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         if (Modifying.Contains(api) && api != "cancel" && !NotKept.Contains(reply.ResultCode) && !byteLevel)
         {
             kept.Add(new Kept(api, (JsonObject)body.DeepClone(), mutator.Splices, reply.RawBody));
+        }
+
+        if (reply.ResultCode == "PARAM_ILLEGAL" && Modifying.Contains(api) && api != "cancel" && unmutated[IdFieldOf(api)] is JsonValue
+            && !mutations.Any(mu => mu.Path == IdFieldOf(api) || mu.Path == "body") && odd.Count == 0)
+        {
+            refused.Add((api, unmutated, now));
         }
 
         if (api == "create" && reply.ResultCode == "SUCCESS" && Chance(0.4))
@@ -692,6 +745,28 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         }
 
         return anchors;
+    }
+
+    /// <summary>A request refused as PARAM_ILLEGAL, corrected: its request id was not taken (README "Idempotency").</summary>
+    private async Task CorrectAsync()
+    {
+        var (api, body, at) = refused[^1];
+        refused.RemoveAt(refused.Count - 1);
+        var before = await SnapshotAsync();
+        var reply = await SendAsync(Sign(api, Encoding.UTF8.GetBytes(body.ToJsonString())));
+        Count(api, reply);
+        Note($"{api} corrected under {body[IdFieldOf(api)]}, refused before → {reply.ResultCode}: {Short(reply.ResultMessage)}");
+        reply.ResultCode.Should().NotBe("REPEAT_REQ_INCONSISTENT", "a request id refused as PARAM_ILLEGAL is free for the corrected request");
+        if (at == now)
+        {
+            CheckReply(api, reply, [], []);
+            CheckEffect(api, body, [], reply, before, await SnapshotAsync());
+        }
+
+        if (!NotKept.Contains(reply.ResultCode))
+        {
+            kept.Add(new Kept(api, body, new Dictionary<string, byte[]>(), reply.RawBody));
+        }
     }
 
     /// <summary>A request id used before, with the same body (reformatted) or another one.</summary>
@@ -949,6 +1024,11 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             message.Headers.TryAddWithoutValidation(name, value);
         }
 
+        if (sent.Method == "POST" && sent.ClientId == m.Merchant.ClientId)
+        {
+            Interlocked.Increment(ref journalled);
+        }
+
         using var response = await m.Http.SendAsync(message);
         return await AntomTestClient.ReadAsync(response, sent.Path);
     }
@@ -1114,6 +1194,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
                 ((string)view["status"]!).Should().Be("AWAITING_AUTHORIZATION");
                 newNotices.Should().BeEmpty("nothing is notified before the buyer decides");
                 ((string?)reply.Json["normalUrl"]).Should().StartWith("http");
+                authorizationPages.Add(new Uri((string)reply.Json["normalUrl"]!).PathAndQuery);
                 if (!ambiguous)
                 {
                     ((string)view["subscriptionRequestId"]!).Should().Be(Scalar(body["subscriptionRequestId"]));
@@ -1264,6 +1345,31 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         after.Ledger.Should().BeEquivalentTo(before.Ledger, $"{because}: no notification");
     }
 
+    /// <summary>
+    /// What people and tools read of what the cases left: the API-call journal (every authenticated call), the dashboard's
+    /// pages and the buyer's authorization pages (markup in a field is text there), and every notification received.
+    /// </summary>
+    private async Task CheckPagesAsync()
+    {
+        currentCase = cases + 2;
+        var journal = await m.Http.GetAsync($"{m.Control}/api-calls");
+        journal.StatusCode.Should().Be(HttpStatusCode.OK);
+        JsonNode.Parse(await journal.Content.ReadAsStringAsync())!.AsArray().Should().HaveCount(journalled, "every authenticated call is in the journal");
+        var pages = new List<string> { $"/_emulator/ui/merchants/{m.Merchant.ClientId}" };
+        pages.AddRange(authorizationPages);
+        var views = await ViewsAsync();
+        pages.AddRange(views.Select(v => $"/_emulator/ui/merchants/{m.Merchant.ClientId}/subscriptions/{v["subscriptionId"]}"));
+        foreach (var page in pages)
+        {
+            var response = await m.Http.GetAsync(page);
+            var html = await response.Content.ReadAsStringAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, $"{page} shows: {Short(html)}");
+            Markup().IsMatch(html).Should().BeFalse($"{page} shows a field's markup as text");
+        }
+
+        m.Receiver.Received.Where(r => !r.SignatureValid).Select(r => r.Path).Should().BeEmpty("every notification is signed by Antom's key");
+    }
+
     private void CheckNoErrors()
     {
         var errors = factory.Errors.GetSnapshot();
@@ -1309,6 +1415,9 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
     }
 
     private static string Short(string text) => text.Length <= 240 ? text : text[..240] + "…";
+
+    [GeneratedRegex(@"<script>alert|<img src=x|<svg onload")]
+    private static partial Regex Markup();
 
     [GeneratedRegex(@"^(?<field>header [A-Za-z-]+|body|[A-Za-z_][A-Za-z0-9_\[\]. ()']*?): \S")]
     private static partial Regex ParamIllegalMessage();
