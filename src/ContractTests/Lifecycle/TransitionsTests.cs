@@ -374,6 +374,38 @@ public sealed class TransitionsTests
     }
 
     [Fact]
+    public async Task Timeline_OfARefusedCall_IsOnlyThatOfTheSubscriptionItsApiNames()
+    {
+        // Found by the wire fuzz: a refused create carrying a subscriptionId member (which create does not read) was
+        // put in that subscription's timeline, and journalled as a call about it.
+        var (merchant, subscriptionId) = await scenario.CreateActiveAsync();
+        var subscriptionRequestId = (string)(await scenario.GetAsync(merchant, subscriptionId))["subscriptionRequestId"]!;
+        var create = Bodies.Create(factory.Time.GetUtcNow(), "create-stray");
+        create["subscriptionId"] = subscriptionId;
+        create["periodRule"]!["periodType"] = "MONTHLY";
+        var change = Bodies.Change(subscriptionId, "chg-stray");
+        change.Remove("subscriptionId");
+        change["subscriptionRequestId"] = subscriptionRequestId;
+        var refund = Bodies.Refund("20260301110000000000000000000000001", "0", "rfd-stray");
+        refund["subscriptionId"] = subscriptionId;
+
+        var replies = new[]
+        {
+            await client.CallAsync(merchant, "create", create),
+            await client.CallAsync(merchant, "change", change),
+            await client.CallAsync(merchant, "refund", refund),
+        };
+        var timeline = (await scenario.GetAsync(merchant, subscriptionId))["timeline"]!.AsArray().Select(e => (string)e!["detail"]!).ToList();
+        var journal = (await client.Http.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/api-calls"))!
+            .Where(c => ((string?)c!["requestId"])?.Contains("stray", StringComparison.Ordinal) == true).ToList();
+
+        replies.Select(r => r.ResultCode).Should().AllBe("PARAM_ILLEGAL");
+        timeline.Should().NotContain(d => d.Contains("stray", StringComparison.Ordinal), "none of these calls names the subscription by a field its API reads");
+        journal.Select(c => (string?)c!["requestId"]).Should().Equal("create-stray", "chg-stray", "rfd-stray");
+        journal.Should().OnlyContain(c => c!["subscriptionId"] == null, "the journal ties none of them to the subscription");
+    }
+
+    [Fact]
     public async Task Timeline_RecordsStateChangesAndApiCallsWithTimes()
     {
         var (merchant, subscriptionId) = await scenario.CreateActiveAsync();

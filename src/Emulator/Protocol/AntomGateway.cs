@@ -248,9 +248,8 @@ public sealed partial class AntomGateway(
                 return Fail(AntomResult.ParamIllegal($"{unreadable}: contains a \\u escape that is not text: NUL (\\u0000) or half a UTF-16 surrogate pair (\\ud800-\\udfff not in a pair)"));
             }
 
-            http.Items[RequestIdItem] = RequestIdOf(document.RootElement);
-            http.Items[SubscriptionIdItem] = Text(document.RootElement, "subscriptionId");
-            http.Items[SubscriptionRequestIdItem] = Text(document.RootElement, "subscriptionRequestId");
+            http.Items[RequestIdItem] = RequestIdOf(api, document.RootElement);
+            (http.Items[SubscriptionIdItem], http.Items[SubscriptionRequestIdItem]) = NamedSubscription(api, document.RootElement);
             var now = await clocks.NowAsync(merchant.ClientId, cancellationToken);
             var request = new GatewayRequest(merchant, document.RootElement, BodyHashes.Canonical(document.RootElement), options.Value.BaseUrlFor(http.Request), now);
             http.Items[BodyHashItem] = request.CanonicalBodyHash;
@@ -311,7 +310,7 @@ public sealed partial class AntomGateway(
                 async ct =>
                 {
                     answeredRepeat = await AnsweredRepeatAsync(api, request, http.Items[RequestIdItem] as string, ct);
-                    return await FaultContextOfAsync(request, ct);
+                    return await FaultContextOfAsync(api, request, ct);
                 },
                 applies: r => !(answeredRepeat && r.ResultCode is { } rc && catalogue.Find(api, rc)?.ResultStatus == "F"),
                 cancellationToken);
@@ -407,9 +406,9 @@ public sealed partial class AntomGateway(
     /// The subscription a call is about, by both of its ids whichever one the body names: a rule matching a
     /// subscription's <c>subscriptionRequestId</c> hits a change or cancel that names its <c>subscriptionId</c>.
     /// </summary>
-    private async Task<Faults.FaultContext> FaultContextOfAsync(GatewayRequest request, CancellationToken cancellationToken)
+    private async Task<Faults.FaultContext> FaultContextOfAsync(string api, GatewayRequest request, CancellationToken cancellationToken)
     {
-        var (subscriptionId, requestId) = (Text(request.Body, "subscriptionId"), Text(request.Body, "subscriptionRequestId"));
+        var (subscriptionId, requestId) = NamedSubscription(api, request.Body);
         var subscription = await SubscriptionOfAsync(request.Merchant.ClientId, subscriptionId, requestId, cancellationToken);
         return new Faults.FaultContext(subscription?.SubscriptionId ?? subscriptionId, subscription?.SubscriptionRequestId ?? requestId, null);
     }
@@ -440,6 +439,19 @@ public sealed partial class AntomGateway(
     private static string TransportCode(string transport) => $"TRANSPORT_{transport.ToUpperInvariant()}";
 
     private static string? Text(JsonElement body, string name) => JsonFields.TextOf(body, name);
+
+    /// <summary>
+    /// The subscription a call names, by the fields its API reads (SPEC §3.1–3.8): a member the API does not read, such
+    /// as a <c>subscriptionId</c> in a create, names nothing, so a refused call's line goes to no other subscription's
+    /// timeline and no rule on another subscription hits it.
+    /// </summary>
+    private static (string? SubscriptionId, string? SubscriptionRequestId) NamedSubscription(string api, JsonElement body) => api switch
+    {
+        Lifecycle.Apis.Create => (null, Text(body, "subscriptionRequestId")),
+        Lifecycle.Apis.Cancel => (Text(body, "subscriptionId"), Text(body, "subscriptionRequestId")),
+        Lifecycle.Apis.Change or Lifecycle.Apis.Update or Lifecycle.Apis.InquireSubscription or Lifecycle.Apis.InquireSubscriptionPayment => (Text(body, "subscriptionId"), null),
+        _ => (null, null),
+    };
 
     private static AntomResult? Authenticate(string header, Merchant merchant, RSA publicKey, byte[] content)
     {
@@ -596,18 +608,18 @@ public sealed partial class AntomGateway(
     private const string RequestItem = "antom.request";
     private const string FaultItem = "antom.fault";
 
-    private static string? RequestIdOf(JsonElement root)
+    /// <summary>The id the journal gives a call: its request id, or what it names when it has none, read from its API's own fields.</summary>
+    private static string? RequestIdOf(string api, JsonElement root) => api switch
     {
-        foreach (var name in (string[])["subscriptionChangeRequestId", "subscriptionUpdateRequestId", "subscriptionRequestId", "refundId", "refundRequestId", "subscriptionId"])
-        {
-            if (JsonFields.TextOf(root, name) is { } id)
-            {
-                return id;
-            }
-        }
-
-        return null;
-    }
+        Lifecycle.Apis.Create => Text(root, "subscriptionRequestId"),
+        Lifecycle.Apis.Change => Text(root, "subscriptionChangeRequestId"),
+        Lifecycle.Apis.Update => Text(root, "subscriptionUpdateRequestId"),
+        Lifecycle.Apis.Refund => Text(root, "refundRequestId"),
+        Lifecycle.Apis.InquiryRefund => Text(root, "refundId") ?? Text(root, "refundRequestId"),
+        Lifecycle.Apis.Cancel => Text(root, "subscriptionRequestId") ?? Text(root, "subscriptionId"),
+        Lifecycle.Apis.InquireSubscription or Lifecycle.Apis.InquireSubscriptionPayment => Text(root, "subscriptionId"),
+        _ => null,
+    };
 
     // ASCII digits (\d takes every script's), to the very end.
     [GeneratedRegex(@"^([0-9]{10,19}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)\z")]
