@@ -620,6 +620,20 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             }
         }
 
+        if (Chance(0.06) && before.Views.Count > 0)
+        {
+            // A member this API does not read, naming one of the merchant's subscriptions: it names nothing.
+            var stray = Pick(before.Views.Values.ToList());
+            var (name, value) = api is "change" or "update"
+                ? ("subscriptionRequestId", (string)stray["subscriptionRequestId"]!)
+                : ("subscriptionId", (string)stray["subscriptionId"]!);
+            if (api is not ("cancel" or "inquireSubscription" or "inquireSubscriptionPayment") && !body.ContainsKey(name))
+            {
+                body[name] = value;
+                mutations.Add(new Mutation(name, $"a member {api} does not read, naming {value}", Refuse: false));
+            }
+        }
+
         if (Chance(0.08))
         {
             // Last, so that nothing changes the member after its twin was written: the two may each be read.
@@ -1171,6 +1185,18 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
                 (lines.Count - before.ApiCalls[id].Count).Should().BeInRange(1, copies, "a refused call has one line in its subscription's timeline");
                 lines[^1].Should().Contain(reply.ResultCode, "the line says how the call was answered");
                 api.Should().NotStartWith("inquir", "inquiries are not in the timeline");
+                if (!ambiguous)
+                {
+                    var view = before.Views[id];
+                    var named = api switch
+                    {
+                        "create" => (string)view["subscriptionRequestId"]! == Scalar(body["subscriptionRequestId"]),
+                        "change" or "update" => id == Scalar(body["subscriptionId"]),
+                        "cancel" => id == Scalar(body["subscriptionId"]) || (string)view["subscriptionRequestId"]! == Scalar(body["subscriptionRequestId"]),
+                        _ => view["phases"]!.AsArray().Any(p => (string)p!["paymentId"]! == Scalar(body["paymentId"])),
+                    };
+                    named.Should().BeTrue($"the refused call's line goes to the subscription its {api} names, not {id}: {lines[^1]}");
+                }
             }
 
             if (status == "S")
