@@ -1308,6 +1308,21 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             case "inquireSubscriptionPayment":
                 var payments = answer["payments"]!.AsArray();
                 var paginator = answer["paginator"]!;
+                if (!ambiguous)
+                {
+                    // Exactly the payments that ended, oldest phase first, filtered, the page asked for (README "inquireSubscriptionPayment").
+                    var statusFilter = body["paymentStatuses"] is JsonArray { Count: > 0 } wanted ? wanted.Select(Scalar).ToHashSet() : null;
+                    var ended = state.Views.GetValueOrDefault(Scalar(body["subscriptionId"]) ?? "")?["phases"]!.AsArray()
+                        .Where(p => (string)p!["resultStatus"]! != "U")
+                        .Select(p => (Id: (string)p!["paymentId"]!, Status: (string)p["resultStatus"]! == "S" ? "SUCCESS" : "FAIL"))
+                        .Where(p => statusFilter?.Contains(p.Status) ?? true).ToList() ?? [];
+                    var page = PageNumber(body["currentPage"]) ?? 1;
+                    var size = PageNumber(body["pageSize"]) ?? 10;
+                    payments.Select(p => (string)p!["paymentId"]!).Should().Equal(ended.Skip((int)Math.Min((page - 1L) * size, int.MaxValue)).Take(size).Select(p => p.Id), "the page of the payments that ended");
+                    ((int)paginator["totalCount"]!).Should().Be(ended.Count);
+                    ((int)paginator["currentPage"]!, (int)paginator["pageSize"]!, (int)paginator["totalPage"]!).Should().Be((page, size, (ended.Count + size - 1) / size));
+                }
+
                 payments.Count.Should().BeLessThanOrEqualTo(int.Parse(Scalar(paginator["pageSize"])!, CultureInfo.InvariantCulture));
                 var phases = state.Views.Values.SelectMany(v => v["phases"]!.AsArray()).ToDictionary(p => (string)p!["paymentId"]!);
                 foreach (var payment in payments)
@@ -1358,6 +1373,9 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
                 break;
         }
     }
+
+    private static int? PageNumber(JsonNode? node) =>
+        Scalar(node) is { Length: > 0 } text ? int.Parse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : null;
 
     /// <summary>Everything the control API shows, but the refused call's own timeline line (and deliveries, which run by themselves).</summary>
     private static void CompareUnchanged(Snapshot before, Snapshot after, string because)
