@@ -14,7 +14,7 @@ namespace ContractTests.Protocol;
 [Collection(EmulatorCollection.Name)]
 public sealed class WireFuzzTests(EmulatorFactory factory, ITestOutputHelper output)
 {
-    private const int DefaultSeeds = 8;
+    private const int DefaultSeeds = 10;
     private const int DefaultCases = 40;
 
     public static TheoryData<int> Seeds()

@@ -697,7 +697,9 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         again.Text.Should().Be(reply.Text, "the same request again gets the same answer, byte for byte");
         CompareUnchanged(after, await SnapshotAsync(), "the same request again changes nothing more");
 
-        if (Modifying.Contains(api) && api != "cancel" && !NotKept.Contains(reply.ResultCode) && !byteLevel)
+        // (Not with a member written twice: which of the two is read depends on their order, which a reformatted repeat changes.)
+        if (Modifying.Contains(api) && api != "cancel" && !NotKept.Contains(reply.ResultCode) && !byteLevel
+            && !mutations.Any(mu => mu.What.StartsWith("a duplicate member", StringComparison.Ordinal)))
         {
             kept.Add(new Kept(api, (JsonObject)body.DeepClone(), mutator.Splices, reply.RawBody));
         }
