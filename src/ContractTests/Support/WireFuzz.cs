@@ -883,7 +883,10 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         return bytes;
     }
 
-    /// <summary>The body with every object's members sorted and no white space: what "the same request" means (README "Idempotency").</summary>
+    /// <summary>
+    /// The body with every object's members sorted, those set to null left out, and no white space: what "the same
+    /// request" means (README "Idempotency").
+    /// </summary>
     private static string Canonical(byte[] body)
     {
         using var document = JsonDocument.Parse(body);
@@ -897,7 +900,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             {
                 case JsonValueKind.Object:
                     builder.Append('{');
-                    foreach (var p in e.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                    foreach (var p in e.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Null).OrderBy(p => p.Name, StringComparer.Ordinal))
                     {
                         builder.Append(JsonSerializer.Serialize(p.Name)).Append(':');
                         Write(p.Value);
