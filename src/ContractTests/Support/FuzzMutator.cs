@@ -609,7 +609,10 @@ public sealed class FuzzMutator(Random random, DateTimeOffset now)
         return Splice(Encoding.UTF8.GetBytes(text));
     }
 
-    public byte[] Splice(byte[] bytes)
+    public byte[] Splice(byte[] bytes) => Splice(bytes, splices);
+
+    /// <summary>Puts each spliced byte sequence where its token was written (bytes no JSON serializer would write).</summary>
+    public static byte[] Splice(byte[] bytes, IReadOnlyDictionary<string, byte[]> splices)
     {
         foreach (var (token, replacement) in splices)
         {

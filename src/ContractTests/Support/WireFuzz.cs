@@ -811,8 +811,8 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
             1 => Shuffled(body).ToJsonString(),
             _ => body.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }),
         };
-        var bytesSent = Splice(Splice(Encoding.UTF8.GetBytes(text), first.Splices), mutator.Splices);
-        var same = Canonical(bytesSent) == Canonical(Splice(Encoding.UTF8.GetBytes(first.Body.ToJsonString()), first.Splices));
+        var bytesSent = FuzzMutator.Splice(FuzzMutator.Splice(Encoding.UTF8.GetBytes(text), first.Splices), mutator.Splices);
+        var same = Canonical(bytesSent) == Canonical(FuzzMutator.Splice(Encoding.UTF8.GetBytes(first.Body.ToJsonString()), first.Splices));
         var before = await SnapshotAsync();
         var (sent, odd) = Transport(first.Api, bytesSent);
         var reply = await SendAsync(sent);
@@ -846,7 +846,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         foreach (var first in kept.Where(_ => Chance(0.5)))
         {
             var before = await SnapshotAsync();
-            var reply = await SendAsync(Sign(first.Api, Splice(Encoding.UTF8.GetBytes(first.Body.ToJsonString()), first.Splices)));
+            var reply = await SendAsync(Sign(first.Api, FuzzMutator.Splice(Encoding.UTF8.GetBytes(first.Body.ToJsonString()), first.Splices)));
             Note($"replay {first.Api} {first.Body[IdFieldOf(first.Api)]} → {reply.ResultCode}");
             reply.Text.Should().Be(Encoding.UTF8.GetString(first.First), "a request answered before gets its first answer, whatever happened since");
             CompareUnchanged(before, await SnapshotAsync(), "a replay changes nothing");
@@ -867,21 +867,6 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         JsonArray a => new JsonArray([.. a.Select(i => i is null ? null : Shuffled(i))]),
         _ => node.DeepClone(),
     };
-
-    private static byte[] Splice(byte[] bytes, IReadOnlyDictionary<string, byte[]> splices)
-    {
-        foreach (var (token, replacement) in splices)
-        {
-            var marker = Encoding.ASCII.GetBytes(token);
-            int at;
-            while ((at = bytes.AsSpan().IndexOf(marker)) >= 0)
-            {
-                bytes = [.. bytes.AsSpan(0, at), .. replacement, .. bytes.AsSpan(at + marker.Length)];
-            }
-        }
-
-        return bytes;
-    }
 
     /// <summary>
     /// The body with every object's members sorted, those set to null left out, and no white space: what "the same
