@@ -577,7 +577,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         var refunded = view["refunds"]!.AsArray().Where(r => (string)r!["paymentId"]! == (string)phase["paymentId"]! && (string)r["status"]! != "FAIL").Sum(r => Value(r!["amount"]));
         var left = Math.Max(1, amount - refunded);
         var currency = (string)phase["amount"]!["currency"]!;
-        var value = Chance(0.8) ? random.NextInt64(1, left + 1) : left + 1;
+        var value = Math.Min(Chance(0.8) ? random.NextInt64(1, left + 1) : left + 1, 9_999_999_999_999_999);
         if (currency == "IDR")
         {
             value = Math.Max(100, value / 100 * 100);
