@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Emulator.Reports;
-using Emulator.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Emulator.Control;
@@ -21,19 +20,20 @@ public static class ReportsApi
     /// Antom names it; 400 for a day not written <c>yyyy-MM-dd</c>.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetTransactionDetailsAsync(
-        string clientId, string? date, TransactionReports reports, MerchantClocks clocks, CancellationToken cancellationToken)
+        string clientId, string? date, TransactionReports reports, CancellationToken cancellationToken)
     {
-        DateOnly day;
-        if (date is null)
+        DateOnly? day = null;
+        if (date is not null)
         {
-            day = DateOnly.FromDateTime((await clocks.NowAsync(clientId, cancellationToken)).UtcDateTime);
-        }
-        else if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
-        {
-            return ControlProblems.BadRequest($"date must be a day written yyyy-MM-dd, such as 2027-02-28 (got '{date}')");
+            if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+            {
+                return ControlProblems.BadRequest($"date must be a day written yyyy-MM-dd, such as 2027-02-28 (got '{date}')");
+            }
+
+            day = parsed;
         }
 
-        var csv = await reports.TransactionDetailsAsync(clientId, day, cancellationToken);
-        return TypedResults.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", TransactionDetails.FileName(day));
+        var (of, csv) = await reports.TransactionDetailsAsync(clientId, day, cancellationToken);
+        return TypedResults.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", TransactionDetails.FileName(of));
     }
 }

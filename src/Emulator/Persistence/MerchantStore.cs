@@ -9,9 +9,17 @@ public sealed class MerchantStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM merchants WHERE client_id = @id";
-        command.Bind("@id", clientId);
-        return await command.ExecuteScalarAsync(cancellationToken) is string doc
+        command.CommandText = FindSql;
+        return await ReadAsync(command, clientId, cancellationToken);
+    }
+
+    private const string FindSql = "SELECT doc FROM merchants WHERE client_id = @id";
+
+    /// <summary>The merchant <paramref name="find"/> (of <see cref="FindSql"/>, on a connection or in a unit of work) reads.</summary>
+    private static async Task<Merchant?> ReadAsync(System.Data.Common.DbCommand find, string clientId, CancellationToken cancellationToken)
+    {
+        find.Bind("@id", clientId);
+        return await find.ExecuteScalarAsync(cancellationToken) is string doc
             ? JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options)
             : null;
     }
@@ -60,9 +68,7 @@ public sealed class MerchantStore(Database database)
     public Task<(Merchant? Stored, Merchant? Now)> ChangeAsync(string clientId, Func<Merchant?, Merchant?> change, CancellationToken cancellationToken) =>
         database.WriteAsync<(Merchant?, Merchant?)>(async work =>
         {
-            var read = work.Command("SELECT doc FROM merchants WHERE client_id = @id");
-            read.Bind("@id", clientId);
-            var stored = await read.ExecuteScalarAsync(cancellationToken) is string doc ? JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options) : null;
+            var stored = await ReadAsync(work.Command(FindSql), clientId, cancellationToken);
             if (change(stored) is not { } changed || changed == stored)
             {
                 return (stored, stored);
@@ -85,10 +91,7 @@ public sealed class MerchantStore(Database database)
     /// </summary>
     public static async Task EnsureRegisteredAsync(WriteTransaction work, Merchant merchant, CancellationToken cancellationToken)
     {
-        var command = work.Command("SELECT doc FROM merchants WHERE client_id = @id");
-        command.Bind("@id", merchant.ClientId);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not string doc
-            || JsonSerializer.Deserialize<Merchant>(doc, PersistenceJson.Options)?.CreatedAt != merchant.CreatedAt)
+        if ((await ReadAsync(work.Command(FindSql), merchant.ClientId, cancellationToken))?.CreatedAt != merchant.CreatedAt)
         {
             throw new MerchantGoneException(merchant.ClientId);
         }

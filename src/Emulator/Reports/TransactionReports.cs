@@ -10,13 +10,14 @@ public sealed class TransactionReports(Database database, SubscriptionStore subs
     private const int PageSize = 100;
 
     /// <summary>
-    /// The merchant's transaction details of <paramref name="day"/> (UTC) as they stand on its clock: what happened
-    /// later that day on its clock is not there yet, as Antom's report of a day is made the day after.
+    /// The merchant's transaction details of <paramref name="day"/> (UTC; null: today on its clock) as they stand on its
+    /// clock: what happened later that day on its clock is not there yet, as Antom's report of a day is made the day after.
     /// </summary>
-    public async Task<string> TransactionDetailsAsync(string clientId, DateOnly day, CancellationToken cancellationToken)
+    public async Task<(DateOnly Day, string Csv)> TransactionDetailsAsync(string clientId, DateOnly? day, CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
-        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var of = day ?? DateOnly.FromDateTime(now.UtcDateTime);
+        var from = new DateTimeOffset(of.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var rows = new List<TransactionRow>();
         foreach (var page in (await subscriptions.ListIdsAsync(clientId, null, null, cancellationToken)).Chunk(PageSize))
         {
@@ -30,6 +31,6 @@ public sealed class TransactionReports(Database database, SubscriptionStore subs
             }
         }
 
-        return TransactionDetails.ToCsv(clientId, rows);
+        return (of, TransactionDetails.ToCsv(clientId, rows));
     }
 }
