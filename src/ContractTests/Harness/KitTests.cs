@@ -130,6 +130,7 @@ public sealed class KitTests
         await merchant.DeleteFaultsAsync();
         var calls = await merchant.ApiCallsAsync();
         var resumed = await merchant.ResumeClockAsync();
+        var faster = await merchant.ResumeClockAsync(14400);
         var unknown = () => merchant.ApplyScenarioAsync("no-such-scenario");
 
         DateTimeOffset.Parse((string)frozen["now"]!).Should().Be(at);
@@ -137,6 +138,8 @@ public sealed class KitTests
         refused.ResultCode.Should().Be("REQUEST_TRAFFIC_EXCEED_LIMIT");
         calls.Select(c => (string)c!["resultCode"]!).Should().Equal("REQUEST_TRAFFIC_EXCEED_LIMIT");
         ((bool)resumed["frozen"]!).Should().BeFalse();
+        ((long)resumed["rate"]!).Should().Be(1);
+        ((long)faster["rate"]!).Should().Be(14400);
         (await unknown.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("404").And.Contain("no-such-scenario");
     }
 

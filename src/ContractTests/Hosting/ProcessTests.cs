@@ -352,6 +352,8 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
                 UPDATE notifications SET held = 1, next_attempt_at = NULL, status = 'pending', attempt_count = 0;
                 ALTER TABLE notification_attempts DROP COLUMN timeline_mark;
                 DROP TABLE refunds;
+                ALTER TABLE clocks DROP COLUMN rate;
+                ALTER TABLE clocks DROP COLUMN anchor_ms;
                 PRAGMA user_version = {Array.FindIndex(steps!, step => step.Contains("WHERE held = 1 AND status = 'pending'", StringComparison.Ordinal))};
                 """;
             await stuck.ExecuteNonQueryAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Time;
 
@@ -651,5 +652,150 @@ public sealed class ClockTests(EmulatorFactory factory)
             "the approval charged phase 1 during the advance");
         (await m.NotificationsAsync($"?subscriptionId={waitingId}")).Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged",
             "the advance delivered the approval's CREATE and phase 1");
+    }
+
+    [Fact]
+    public async Task ResumeWithARate_RunsThatManyTimesAsFastAsTheWall_AndAnAdvanceKeepsThePace()
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+        var clock = $"/_emulator/v1/merchants/{merchant.ClientId}/clock";
+        await http.PostAsJsonAsync($"{clock}/freeze", new { at = Frozen });
+
+        var resumed = await http.PostAsJsonAsync($"{clock}/resume", new { rate = 14400 });
+        var answered = await resumed.Content.ReadFromJsonAsync<JsonObject>();
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
+        var ticking = await http.GetFromJsonAsync<JsonObject>(clock);
+        await http.PostAsJsonAsync($"{clock}/advance", new { by = "P1D" });
+        factory.Time.Advance(TimeSpan.FromSeconds(2));
+        var afterAdvance = await http.GetFromJsonAsync<JsonObject>(clock);
+
+        resumed.StatusCode.Should().Be(HttpStatusCode.OK);
+        DateTimeOffset.Parse((string)answered!["now"]!).Should().Be(Frozen, "it ticks from where it stood");
+        ((long)answered["rate"]!).Should().Be(14400);
+        DateTimeOffset.Parse((string)ticking!["now"]!).Should().Be(Frozen.AddHours(4), "a wall second is 14,400 s on this clock");
+        ((bool)ticking["frozen"]!).Should().BeFalse();
+        ((long)ticking["rate"]!).Should().Be(14400);
+        DateTimeOffset.Parse((string)afterAdvance!["now"]!).Should().Be(Frozen.AddHours(4).AddDays(1).AddHours(8), "an advance moves it and leaves its pace");
+        ((long)afterAdvance["rate"]!).Should().Be(14400);
+    }
+
+    [Fact]
+    public async Task FreezeThenResumeWithoutARate_TicksWithTheWallAgain()
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+        var clock = $"/_emulator/v1/merchants/{merchant.ClientId}/clock";
+        await http.PostAsJsonAsync($"{clock}/freeze", new { at = Frozen });
+        await http.PostAsJsonAsync($"{clock}/resume", new { rate = 1000 });
+        factory.Time.Advance(TimeSpan.FromSeconds(3));
+
+        var frozen = await (await http.PostAsync($"{clock}/freeze", null)).Content.ReadFromJsonAsync<JsonObject>();
+        factory.Time.Advance(TimeSpan.FromSeconds(3));
+        await http.PostAsync($"{clock}/resume", null);
+        factory.Time.Advance(TimeSpan.FromSeconds(5));
+        var ticking = await http.GetFromJsonAsync<JsonObject>(clock);
+
+        DateTimeOffset.Parse((string)frozen!["now"]!).Should().Be(Frozen.AddSeconds(3000));
+        DateTimeOffset.Parse((string)ticking!["now"]!).Should().Be(Frozen.AddSeconds(3005), "resume without a rate ticks with the wall");
+        ((long)ticking["rate"]!).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task FasterClock_ReadAgainFromStorage_KeepsItsReadingAndPace()
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+        var clock = $"/_emulator/v1/merchants/{merchant.ClientId}/clock";
+        await http.PostAsJsonAsync($"{clock}/freeze", new { at = Frozen });
+        await http.PostAsJsonAsync($"{clock}/resume", new { rate = 60 });
+        factory.Time.Advance(TimeSpan.FromSeconds(10));
+        var before = await http.GetFromJsonAsync<JsonObject>(clock);
+
+        factory.Services.GetRequiredService<Emulator.Scheduling.MerchantClocks>().Forget(merchant.ClientId);
+        var after = await http.GetFromJsonAsync<JsonObject>(clock);
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
+        var later = await http.GetFromJsonAsync<JsonObject>(clock);
+
+        DateTimeOffset.Parse((string)before!["now"]!).Should().Be(Frozen.AddMinutes(10));
+        DateTimeOffset.Parse((string)after!["now"]!).Should().Be(Frozen.AddMinutes(10), "the stored clock reads as the one in memory did");
+        DateTimeOffset.Parse((string)later!["now"]!).Should().Be(Frozen.AddMinutes(11));
+        ((long)later["rate"]!).Should().Be(60);
+    }
+
+    [Theory]
+    [InlineData("{\"rate\":0}", "rate must be a whole number from 1")]
+    [InlineData("{\"rate\":-14400}", "rate must be a whole number from 1")]
+    [InlineData("{\"rate\":1000001}", "to 1000000")]
+    [InlineData("{\"rate\":1.5}", "rate")]
+    [InlineData("{\"rate\":\"fast\"}", "rate")]
+    public async Task ResumeWithABadRate_IsProblem400_AndLeavesTheClockAsItWas(string body, string detail)
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+        var clock = $"/_emulator/v1/merchants/{merchant.ClientId}/clock";
+        await http.PostAsJsonAsync($"{clock}/freeze", new { at = Frozen });
+
+        var response = await http.PostAsync($"{clock}/resume", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
+        var after = await http.GetFromJsonAsync<JsonObject>(clock);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        ((string)problem!["detail"]!).Should().Contain(detail);
+        ((bool)after!["frozen"]!).Should().BeTrue();
+        DateTimeOffset.Parse((string)after["now"]!).Should().Be(Frozen);
+    }
+
+    [Fact]
+    public async Task FasterClock_TheBackgroundLoopRunsEachRenewalAsTheWallPasses()
+    {
+        // A monthly plan from 15 June: the July renewal is due on 14 July (a day ahead), 29 days on, which a clock at
+        // 14400 times the wall reaches in 2.9 wall minutes: nobody advances the clock.
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Frozen);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Frozen));
+        try
+        {
+            await m.Http.PostAsJsonAsync($"{m.Control}/clock/resume", new { rate = 14400 });
+            factory.Time.Advance(TimeSpan.FromMinutes(2));
+            var early = m.Payments(subscriptionId).Count;
+            factory.Time.Advance(TimeSpan.FromMinutes(1));
+
+            var renewal = await m.Receiver.WaitForAsync(
+                r => r.IsPayment && (string?)r.Json["subscriptionId"] == subscriptionId && (string?)r.Json["phaseNo"] == "2", TimeSpan.FromSeconds(30));
+
+            early.Should().Be(1, "20 days on, the renewal is not due yet");
+            ((string)renewal.Json["result"]!["resultStatus"]!).Should().Be("S");
+            DateTimeOffset.Parse((string)renewal.Json["periodStartTime"]!).Should().Be(Frozen.AddMonths(1));
+        }
+        finally
+        {
+            // The collection's wall clock moves on in other tests: a clock left this fast would run years of renewals.
+            await m.Http.DeleteAsync(m.Control);
+        }
+    }
+
+    [Fact]
+    public async Task DashboardRateForm_RunsTheClockFaster_AndRefusesARateOutOfRange()
+    {
+        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: Frozen);
+        var form = $"/_emulator/ui/merchants/{merchant.ClientId}/clock/resume";
+        var before = await http.GetStringAsync($"/_emulator/ui/merchants/{merchant.ClientId}");
+
+        var refused = await http.PostAsync(form, new FormUrlEncodedContent(new Dictionary<string, string> { ["rate"] = "0" }));
+        var stillFrozen = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock");
+        var accepted = await http.PostAsync(form, new FormUrlEncodedContent(new Dictionary<string, string> { ["rate"] = "14400" }));
+        var page = await http.GetStringAsync($"/_emulator/ui/merchants/{merchant.ClientId}");
+        var clock = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock");
+
+        before.Should().Contain("id=\"rate\"").And.Contain("(frozen)");
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((bool)stillFrozen!["frozen"]!).Should().BeTrue();
+        accepted.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        page.Should().Contain("(ticking 14400 times as fast as the wall)");
+        ((long)clock!["rate"]!).Should().Be(14400);
+        await http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/freeze", null); // not left running in the shared host
     }
 }

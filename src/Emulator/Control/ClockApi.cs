@@ -17,8 +17,11 @@ public static class ClockApi
     }
 
     /// <summary>During an advance, the time its run has reached.</summary>
-    public static async Task<Ok<ClockView>> GetClockAsync(string clientId, MerchantClocks clocks, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new ClockView(await clocks.NowAsync(clientId, cancellationToken), (await clocks.GetAsync(clientId, cancellationToken)).FrozenAt is not null));
+    public static async Task<Ok<ClockView>> GetClockAsync(string clientId, MerchantClocks clocks, CancellationToken cancellationToken)
+    {
+        var state = await clocks.GetAsync(clientId, cancellationToken);
+        return TypedResults.Ok(new ClockView(await clocks.NowAsync(clientId, cancellationToken), state.FrozenAt is not null, state.Rate));
+    }
 
     public static async Task<Ok<ClockView>> FreezeAsync(string clientId, FreezeBody? body, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
     {
@@ -26,8 +29,22 @@ public static class ClockApi
         return TypedResults.Ok(View(await clocks.FreezeAsync(clientId, at, cancellationToken), wall));
     }
 
-    public static async Task<Ok<ClockView>> ResumeAsync(string clientId, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken) =>
-        TypedResults.Ok(View(await clocks.ResumeAsync(clientId, cancellationToken), wall));
+    /// <summary>
+    /// Ticks again from the clock's current reading: with the wall, or <c>rate</c> times as fast, for people who watch
+    /// renewals happen (a staging instance, the dashboard) rather than advance the clock.
+    /// </summary>
+    public static async Task<Results<Ok<ClockView>, ProblemHttpResult>> ResumeAsync(
+        string clientId, ResumeBody? body, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
+    {
+        var rate = body?.Rate ?? 1;
+        if (rate is < 1 or > ClockState.MaxRate)
+        {
+            return ControlProblems.BadRequest(
+                $"rate must be a whole number from 1 (the wall's pace) to {ClockState.MaxRate}, such as 14400 for a 30-day month in 3 minutes (got {rate})");
+        }
+
+        return TypedResults.Ok(View(await clocks.ResumeAsync(clientId, rate, cancellationToken), wall));
+    }
 
     /// <summary>
     /// Moves the clock forward and runs everything that falls due on the way, in time order; answers once every
@@ -80,5 +97,5 @@ public static class ClockApi
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private static ClockView View(ClockState state, TimeProvider wall) => new(state.Now(wall.GetUtcNow()), state.FrozenAt is not null);
+    private static ClockView View(ClockState state, TimeProvider wall) => new(state.Now(wall.GetUtcNow()), state.FrozenAt is not null, state.Rate);
 }

@@ -86,13 +86,18 @@ public static class DashboardPages
         var self = $"{Root}/merchants/{U(clientId)}";
         var clock = await clocks.GetAsync(clientId, ct);
         var body = new StringBuilder();
-        body.Append($"<h2>Clock</h2><p id=\"clock\">{E(Time(await clocks.NowAsync(clientId, ct)))} {(clock.FrozenAt is null ? "(ticking)" : "(frozen)")}</p>");
+        var pace = clock.FrozenAt is not null ? "(frozen)" : clock.Rate == 1 ? "(ticking)" : $"(ticking {clock.Rate.ToString(CultureInfo.InvariantCulture)} times as fast as the wall)";
+        body.Append($"<h2>Clock</h2><p id=\"clock\">{E(Time(await clocks.NowAsync(clientId, ct)))} {E(pace)}</p>");
         foreach (var step in Steps)
         {
             body.Append(Button($"{self}/clock/advance", $"Advance {step}", $"advance-{step}", ("by", step)));
         }
 
         body.Append(clock.FrozenAt is null ? Button($"{self}/clock/freeze", "Freeze", "freeze") : Button($"{self}/clock/resume", "Resume", "resume"));
+
+        // Faster than the wall, for watching renewals happen without advancing the clock (14400: a month in 3 minutes).
+        body.Append($"<form id=\"rate\" method=\"post\" action=\"{self}/clock/resume\">Tick <input type=\"number\" name=\"rate\" min=\"1\" max=\"{ClockState.MaxRate}\" value=\"{(clock.FrozenAt is null && clock.Rate != 1 ? clock.Rate : 14400)}\" required> times as fast as the wall ")
+            .Append("<button type=\"submit\">Run</button> (14400: a 30-day month in 3 minutes; 1: with the wall)</form>");
 
         // The control API's report, as a reconciliation job reads it; the day defaults to today on the merchant's clock.
         var today = (await clocks.NowAsync(clientId, ct)).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -170,11 +175,14 @@ public static class DashboardPages
             case "freeze":
                 await clocks.FreezeAsync(clientId, await clocks.NowAsync(clientId, ct), ct);
                 break;
-            case "resume":
-                await clocks.ResumeAsync(clientId, ct);
+            case "resume" when form["rate"].ToString() is not { Length: > 0 }:
+                await clocks.ResumeAsync(clientId, 1, ct);
+                break;
+            case "resume" when long.TryParse(form["rate"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate is >= 1 and <= ClockState.MaxRate:
+                await clocks.ResumeAsync(clientId, rate, ct);
                 break;
             default:
-                return Page("Cannot do that", $"<p class=\"closed\">Unknown clock action or duration.</p>", StatusCodes.Status400BadRequest, Nav());
+                return Page("Cannot do that", $"<p class=\"closed\">Unknown clock action, duration or rate (a rate is a whole number from 1 to {ClockState.MaxRate}).</p>", StatusCodes.Status400BadRequest, Nav());
         }
 
         return Results.Redirect($"{Root}/merchants/{U(clientId)}");

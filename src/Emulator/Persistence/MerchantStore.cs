@@ -38,7 +38,7 @@ public sealed class MerchantStore(Database database)
             SELECT m.client_id,
                    (SELECT MIN(s.next_event_at) FROM subscriptions s WHERE s.client_id = m.client_id AND s.next_event_at IS NOT NULL),
                    (SELECT MIN(n.next_attempt_at) FROM notifications n WHERE n.client_id = m.client_id AND n.status = 'pending'),
-                   c.offset_ms, c.frozen_at, c.client_id
+                   c.client_id, c.offset_ms, c.frozen_at, c.rate, c.anchor_ms
             FROM merchants m LEFT JOIN clocks c ON c.client_id = m.client_id
             ORDER BY m.client_id
             """,
@@ -52,9 +52,7 @@ public sealed class MerchantStore(Database database)
                     (null, { } b) => b,
                     _ => (long?)null,
                 };
-                var clock = r.IsDBNull(5)
-                    ? Scheduling.ClockState.Wall
-                    : new Scheduling.ClockState(TimeSpan.FromMilliseconds(r.GetInt64(3)), At(4) is { } frozen ? DateTimeOffset.FromUnixTimeMilliseconds(frozen) : null);
+                var clock = r.IsDBNull(3) ? Scheduling.ClockState.Wall : Scheduling.MerchantClocks.Read(r, 4);
                 return (r.GetString(0), next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null, clock);
             },
             cancellationToken);

@@ -142,6 +142,12 @@ internal static class Schema
         CREATE UNIQUE INDEX ix_refunds_request ON refunds (client_id, refund_request_id);
         CREATE INDEX ix_refunds_payment ON refunds (payment_id);
         """,
+        // A clock may run faster than the wall (clock/resume with a rate): it read offset_ms past the wall at the wall
+        // instant anchor_ms, and has run rate times as fast since.
+        """
+        ALTER TABLE clocks ADD COLUMN rate INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE clocks ADD COLUMN anchor_ms INTEGER;
+        """,
     ];
 
     /// <summary>

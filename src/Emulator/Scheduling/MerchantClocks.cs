@@ -36,22 +36,21 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT offset_ms, frozen_at FROM clocks WHERE client_id = @client";
+        command.CommandText = $"SELECT {Columns} FROM clocks WHERE client_id = @client";
         command.Bind("@client", clientId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var state = await reader.ReadAsync(cancellationToken)
-            ? new ClockState(TimeSpan.FromMilliseconds(reader.GetInt64(0)), reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)))
-            : ClockState.Wall;
+        var state = await reader.ReadAsync(cancellationToken) ? Read(reader, 0) : ClockState.Wall;
         return database.IsShared ? state : cache.GetOrAdd(clientId, state);
     }
 
     public Task<ClockState> FreezeAsync(string clientId, DateTimeOffset at, CancellationToken cancellationToken) =>
         SaveAsync(clientId, new ClockState(TimeSpan.Zero, at), cancellationToken);
 
-    public async Task<ClockState> ResumeAsync(string clientId, CancellationToken cancellationToken)
+    /// <summary>Ticks again from its current reading, <paramref name="rate"/> times as fast as the wall (1: with it).</summary>
+    public async Task<ClockState> ResumeAsync(string clientId, long rate, CancellationToken cancellationToken)
     {
         var now = await NowAsync(clientId, cancellationToken);
-        return await SaveAsync(clientId, new ClockState(now - ClockState.WholeMilliseconds(wall.GetUtcNow()), null), cancellationToken);
+        return await SaveAsync(clientId, ClockState.Ticking(now, wall.GetUtcNow(), rate), cancellationToken);
     }
 
     /// <summary>
@@ -71,12 +70,22 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
         // (an offset cut on its own would lose up to 1 ms).
         var moved = await SaveAsync(
             clientId,
-            state.FrozenAt is not null ? state with { FrozenAt = to } : new ClockState(ClockState.WholeMilliseconds(to) - ClockState.WholeMilliseconds(wallNow), null),
+            state.FrozenAt is not null ? state with { FrozenAt = to } : ClockState.Ticking(to, wallNow, state.Rate),
             cancellationToken);
         return moved.Now(wallNow);
     }
 
     public void Forget(string clientId) => cache.TryRemove(clientId, out _);
+
+    /// <summary>The columns of a clock's row that <see cref="Read"/> reads, in its order.</summary>
+    internal const string Columns = "offset_ms, frozen_at, rate, anchor_ms";
+
+    /// <summary>A clock's row (<see cref="Columns"/>) from column <paramref name="first"/> on.</summary>
+    internal static ClockState Read(System.Data.Common.DbDataReader reader, int first)
+    {
+        DateTimeOffset? At(int i) => reader.IsDBNull(first + i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + i));
+        return new ClockState(TimeSpan.FromMilliseconds(reader.GetInt64(first)), At(1), reader.GetInt64(first + 2), At(3));
+    }
 
     private async Task<ClockState> SaveAsync(string clientId, ClockState state, CancellationToken cancellationToken)
     {
@@ -84,19 +93,24 @@ public sealed class MerchantClocks(Database database, TimeProvider wall, Merchan
         // and from another instance: an offset such as +08:00 would otherwise change where P1M lands.
         state = new ClockState(
             TimeSpan.FromMilliseconds((long)state.Offset.TotalMilliseconds),
-            state.FrozenAt is { } frozen ? DateTimeOffset.FromUnixTimeMilliseconds(frozen.ToUnixTimeMilliseconds()) : null);
+            state.FrozenAt is { } frozen ? DateTimeOffset.FromUnixTimeMilliseconds(frozen.ToUnixTimeMilliseconds()) : null,
+            state.FrozenAt is null ? state.Rate : 1,
+            state.FrozenAt is null && state.Rate != 1 && state.Anchor is { } anchor ? DateTimeOffset.FromUnixTimeMilliseconds(anchor.ToUnixTimeMilliseconds()) : null);
         // Only for a merchant that exists: a call that waited for its turn behind the merchant's delete (an advance
         // queued behind it) must not leave a clock that a merchant made again with that client id would start with.
         var saved = await database.WriteAsync(async work =>
         {
             var command = work.Command("""
-                INSERT INTO clocks (client_id, offset_ms, frozen_at)
-                SELECT @client, @offset, @frozen WHERE EXISTS (SELECT 1 FROM merchants WHERE client_id = @client)
-                ON CONFLICT (client_id) DO UPDATE SET offset_ms = excluded.offset_ms, frozen_at = excluded.frozen_at
+                INSERT INTO clocks (client_id, offset_ms, frozen_at, rate, anchor_ms)
+                SELECT @client, @offset, @frozen, @rate, @anchor WHERE EXISTS (SELECT 1 FROM merchants WHERE client_id = @client)
+                ON CONFLICT (client_id) DO UPDATE SET offset_ms = excluded.offset_ms, frozen_at = excluded.frozen_at,
+                    rate = excluded.rate, anchor_ms = excluded.anchor_ms
                 """);
             command.Bind("@client", clientId);
             command.Bind("@offset", (long)state.Offset.TotalMilliseconds);
             command.Bind("@frozen", state.FrozenAt?.ToUnixTimeMilliseconds());
+            command.Bind("@rate", state.Rate);
+            command.Bind("@anchor", state.Anchor?.ToUnixTimeMilliseconds());
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
         }, cancellationToken);
 
