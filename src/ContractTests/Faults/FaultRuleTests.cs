@@ -336,6 +336,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "null-rule.json"), """{"description":"a null rule","faults":[null]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "misspelt-match.json"), """{"description":"phase instead of phaseNo","faults":[{"target":"deduction","resultCode":"USER_BALANCE_NOT_ENOUGH","times":0,"match":{"phase":2}}]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "local-time.json"), """{"description":"a time without offset","clock":{"frozenAt":"2027-01-01T00:00:00"},"faults":[]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "rate-zero.json"), """{"description":"a clock that would not move","clock":{"rate":0},"faults":[]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "rate-and-freeze.json"), """{"description":"both","clock":{"freeze":true,"rate":60},"faults":[]}""");
         await using var configured = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:FixturesDirectory", fixtures));
         var http = configured.CreateClient();
         var control = $"/_emulator/v1/merchants/{Fixtures.DefaultClientId}";
@@ -352,6 +354,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         scenarios.Single(s => (string)s!["name"]! == "flaky-webhook")!["problem"].Should().BeNull();
         scenarios.Single(s => (string)s!["name"]! == "null-rule")!["problem"]!.ToString().Should().Contain("fault 1: null is not a fault rule");
         scenarios.Single(s => (string)s!["name"]! == "local-time")!["problem"]!.ToString().Should().Contain("with an offset");
+        scenarios.Single(s => (string)s!["name"]! == "rate-zero")!["problem"]!.ToString().Should().EndWith("cannot be applied: clock.rate must be a whole number from 1 to 1000000 (got 0)");
+        scenarios.Single(s => (string)s!["name"]! == "rate-and-freeze")!["problem"]!.ToString().Should().Contain("a rate makes the clock tick");
         scenarios.Single(s => (string)s!["name"]! == "misspelt-match")!["problem"]!.ToString()
             .Should().EndWith("cannot be read: faults[0].match.phase is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo (a field ignored would widen the rule)");
         broken.StatusCode.Should().Be(HttpStatusCode.BadRequest);
@@ -529,6 +533,22 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
 
         first.ResultCode.Should().Be("UNKNOWN_EXCEPTION");
         retry.ResultCode.Should().Be("SUCCESS");
+    }
+
+    [Fact]
+    public async Task Scenario_SandboxPace_RunsTheClock14400TimesAsFastAsTheWall()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var applied = await m.Http.PostAsync($"{m.Control}/scenarios/sandbox-pace", null);
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
+        var clock = await m.Http.GetFromJsonAsync<JsonObject>($"{m.Control}/clock");
+        await m.Http.PostAsync($"{m.Control}/clock/freeze", null); // not left running in the shared host
+
+        applied.StatusCode.Should().Be(HttpStatusCode.OK);
+        ((bool)clock!["frozen"]!).Should().BeFalse();
+        ((long)clock["rate"]!).Should().Be(14400);
+        DateTimeOffset.Parse((string)clock["now"]!).Should().Be(Start.AddHours(4), "it ticks on from where it stood, a wall second being 4 hours");
     }
 
     [Fact]

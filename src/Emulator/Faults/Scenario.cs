@@ -6,5 +6,18 @@ namespace Emulator.Faults;
 /// </summary>
 public sealed record Scenario(string Name, string Description, ScenarioClock? Clock, IReadOnlyList<FaultBody> Faults, string? Problem = null);
 
-/// <summary><c>{"freeze":true}</c> stops the merchant's clock where it is; <c>{"frozenAt":"…"}</c> stops it at an instant.</summary>
-public sealed record ScenarioClock(bool? Freeze, DateTimeOffset? FrozenAt);
+/// <summary>
+/// <c>{"freeze":true}</c> stops the merchant's clock where it is; <c>{"frozenAt":"…"}</c> stops it at an instant;
+/// <c>{"rate":14400}</c> lets it tick that many times as fast as the wall from where it is (one of the three).
+/// </summary>
+public sealed record ScenarioClock(bool? Freeze, DateTimeOffset? FrozenAt, long? Rate = null)
+{
+    /// <summary>Why the clock setting cannot be applied; null when it can.</summary>
+    public string? Problem() => Rate switch
+    {
+        null => null,
+        _ when Freeze == true || FrozenAt is not null => "clock: a rate makes the clock tick, so it goes without freeze or frozenAt",
+        < 1 or > Scheduling.ClockState.MaxRate => $"clock.rate must be a whole number from 1 to {Scheduling.ClockState.MaxRate} (got {Rate})",
+        _ => null,
+    };
+}

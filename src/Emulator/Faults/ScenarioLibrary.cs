@@ -39,6 +39,10 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
             {
                 await clocks.FreezeAsync(clientId, await clocks.NowAsync(clientId, cancellationToken), cancellationToken);
             }
+            else if (clock.Rate is { } rate)
+            {
+                await clocks.ResumeAsync(clientId, rate, cancellationToken);
+            }
         }
 
         var now = await clocks.NowAsync(clientId, cancellationToken);
@@ -58,7 +62,8 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
         {
             var file = JsonSerializer.Deserialize<ScenarioFile>(File.ReadAllText(path), Json) ?? throw new JsonException("the file holds null");
             var faults = file.Faults ?? [];
-            var invalid = faults.Select((fault, i) => (fault is null ? "null is not a fault rule" : fault.Validate(catalogue)) is { } error ? $"fault {i + 1}: {error}" : null).FirstOrDefault(e => e is not null);
+            var invalid = file.Clock?.Problem()
+                ?? faults.Select((fault, i) => (fault is null ? "null is not a fault rule" : fault.Validate(catalogue)) is { } error ? $"fault {i + 1}: {error}" : null).FirstOrDefault(e => e is not null);
             return new Scenario(name, file.Description ?? "", file.Clock, faults, invalid is null ? null : $"scenario {name} ({path}) cannot be applied: {invalid}");
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
