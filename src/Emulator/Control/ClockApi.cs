@@ -1,4 +1,3 @@
-using Emulator.Merchants;
 using Emulator.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -51,7 +50,7 @@ public static class ClockApi
     /// delivery attempt that fell due has been made.
     /// </summary>
     public static async Task<Results<Ok<AdvanceView>, ProblemHttpResult>> AdvanceAsync(
-        string clientId, AdvanceBody body, MerchantClocks clocks, TimeMachine machine, MerchantRegistry merchants, CancellationToken cancellationToken)
+        string clientId, AdvanceBody body, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
         DateTimeOffset target;
@@ -84,9 +83,9 @@ public static class ClockApi
         }
 
         // "by" counts from the clock when this advance has its turn: overlapping advances add up.
-        var (after, events) = await machine.AdvanceAsync(
+        var (after, events, there) = await machine.AdvanceAsync(
             clientId, turn => body.By is { } step && IsoDuration.TryAdd(turn, step, out var later) ? later : Max(target, turn), cancellationToken);
-        return await merchants.FindAsync(clientId, cancellationToken) is null
+        return !there
             ? ControlProblems.NotFound($"merchant '{clientId}' was deleted while this advance waited for its turn: nothing was run, and no clock was kept")
             : TypedResults.Ok(new AdvanceView(after, events));
     }

@@ -24,6 +24,7 @@ public sealed class TimeMachine(
     ResultCodeCatalogue catalogue,
     MerchantClocks clocks,
     MerchantRuns runs,
+    MerchantStore merchants,
     IOptions<EmulatorOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<TimeMachine> logger)
@@ -46,19 +47,27 @@ public sealed class TimeMachine(
     /// Runs everything due up to the target, then moves the merchant's clock there, both while holding the merchant's
     /// gate (and, on a shared database, its lock). The target is worked out from the clock once this advance has its
     /// turn (<paramref name="targetFrom"/> gets the clock's time then), so advances that overlap add up, one after the
-    /// other, and the clock never moves back. Answers the clock's time after the move.
+    /// other, and the clock never moves back. Answers the clock's time after the move, and whether the merchant was
+    /// there at the end of the turn: false for an advance that waited for its turn behind the merchant's delete (it
+    /// ran nothing and kept no clock). Asked within the turn, since a delete that waited for this advance's run may
+    /// take place as soon as the turn ends, before its caller looks.
     /// </summary>
-    public async Task<(DateTimeOffset Now, IReadOnlyList<JournalEvent> Events)> AdvanceAsync(
+    public async Task<(DateTimeOffset Now, IReadOnlyList<JournalEvent> Events, bool MerchantThere)> AdvanceAsync(
         string clientId, Func<DateTimeOffset, DateTimeOffset> targetFrom, CancellationToken cancellationToken)
     {
         DateTimeOffset now = default;
+        var there = false;
         var events = await RunDueAsync(
             clientId,
             async ct => targetFrom(await clocks.NowAsync(clientId, ct)),
             waitForOtherInstances: true,
-            async (target, ct) => now = await clocks.MoveForwardAsync(clientId, target, ct),
+            async (target, ct) =>
+            {
+                now = await clocks.MoveForwardAsync(clientId, target, ct);
+                there = await merchants.FindAsync(clientId, ct) is not null;
+            },
             cancellationToken);
-        return (now, events!);
+        return (now, events!, there);
     }
 
     /// <summary>
