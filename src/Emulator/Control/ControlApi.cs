@@ -112,6 +112,12 @@ public static class ControlApi
             }
         }
 
+        var terms = SettlementTerms.Default;
+        if (body.Settlement is { } settlement && !settlement.TryGetTerms(out terms, out var settlementError))
+        {
+            return ControlProblems.BadRequest(settlementError);
+        }
+
         // Between runs: a run of this client id still under way (a deleted merchant's, whose caller gave up) would move
         // the clock this sets when it ends.
         var merchant = await machine.BetweenRunsAsync(clientId, async ct =>
@@ -127,7 +133,8 @@ public static class ControlApi
                     body.SubscriptionNotificationUrl,
                     body.PaymentNotificationUrl,
                     existing?.CreatedAt ?? time.GetUtcNow(),
-                    existing?.Fixture),
+                    existing?.Fixture,
+                    body.Settlement is null ? null : terms),
                 ct);
             if (body.Clock?.FrozenAt is { } frozenAt)
             {

@@ -1,7 +1,6 @@
 using System.Globalization;
-using CsvHelper;
-using CsvHelper.Configuration;
 using Emulator.Domain;
+using Emulator.Merchants;
 
 namespace Emulator.Reports;
 
@@ -33,62 +32,51 @@ public static class TransactionDetails
     {
         var method = subscription.Plan.PaymentMethod.PaymentMethodType;
         var description = subscription.Plan.Description;
+        var settlementCurrency = subscription.Plan.SettlementCurrency;
         var rows = new List<TransactionRow>();
         foreach (var phase in phases)
         {
             if (phase.Succeeded && phase.PaymentTime is { } paid && paid >= from && paid < until && paid <= now)
             {
                 rows.Add(new TransactionRow(phase.PaymentId, null, subscription.SubscriptionId, subscription.SubscriptionRequestId, method,
-                    TransactionRow.Payment, paid, phase.Amount, description));
+                    TransactionRow.Payment, paid, phase.Amount, description, settlementCurrency));
             }
         }
 
-        foreach (var refund in refunds.Select(r => r.At(now)))
+        // A refund's share of its payment counts what the refunds of the payment before it took back (SettledTransaction).
+        var paidAmounts = phases.ToDictionary(p => p.PaymentId, p => p.Amount, StringComparer.Ordinal);
+        var back = refunds.Select(r => r.At(now)).Where(r => r.CompletedAt is { } at && at <= now)
+            .OrderBy(r => r.CompletedAt).ThenBy(r => r.RefundId, StringComparer.Ordinal).ToList();
+        var refundedBefore = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var refund in back)
         {
-            if (refund.CompletedAt is { } back && back >= from && back < until && back <= now)
+            var before = refundedBefore.GetValueOrDefault(refund.PaymentId);
+            refundedBefore[refund.PaymentId] = before + refund.Amount.Value;
+            if (refund.CompletedAt is { } completed && completed >= from && completed < until)
             {
                 rows.Add(new TransactionRow(refund.RefundId, refund.PaymentId, refund.RefundRequestId, refund.ReferenceRefundId, method,
-                    TransactionRow.Refund, back, refund.Amount, description));
+                    TransactionRow.Refund, completed, refund.Amount, description, settlementCurrency,
+                    paidAmounts.GetValueOrDefault(refund.PaymentId) ?? refund.Amount, before));
             }
         }
 
         return rows;
     }
 
-    /// <summary>The report's text: <paramref name="rows"/> in time order (then by id), quoted as RFC 4180 says.</summary>
-    public static string ToCsv(string clientId, IEnumerable<TransactionRow> rows)
-    {
-        using var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
-        using (var csv = new CsvWriter(text, new CsvConfiguration(CultureInfo.InvariantCulture) { NewLine = "\n" }, leaveOpen: true))
+    /// <summary>
+    /// The report's text: <paramref name="rows"/> in time order (then by id); the settlement columns as the merchant's
+    /// <paramref name="terms"/> settle each row (<see cref="SettledTransaction"/>), the same amounts as the settlement details.
+    /// </summary>
+    public static string ToCsv(string clientId, IEnumerable<TransactionRow> rows, SettlementTerms terms) => ReportCsv.Write(
+        Columns,
+        rows.OrderBy(r => r.TransactionTime).ThenBy(r => r.TransactionId, StringComparer.Ordinal).Select(row =>
         {
-            foreach (var column in Columns)
-            {
-                csv.WriteField(column);
-            }
-
-            csv.NextRecord();
-            foreach (var row in rows.OrderBy(r => r.TransactionTime).ThenBy(r => r.TransactionId, StringComparer.Ordinal))
-            {
-                var settlement = row.TransactionType == TransactionRow.Refund ? row.Amount with { Value = -row.Amount.Value } : row.Amount;
-                csv.WriteField(clientId);
-                csv.WriteField(row.PaymentMethodType);
-                csv.WriteField(row.TransactionId);
-                csv.WriteField(row.OriginalTransactionId ?? "");
-                csv.WriteField(row.TransactionRequestId);
-                csv.WriteField(row.ReferenceTransactionId ?? "");
-                csv.WriteField(row.PaymentMethodType);
-                csv.WriteField(row.TransactionType);
-                csv.WriteField(row.TransactionTime.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
-                csv.WriteField(row.Amount.MajorUnits());
-                csv.WriteField(row.Amount.Currency);
-                csv.WriteField(settlement.MajorUnits());
-                csv.WriteField(settlement.Currency);
-                csv.WriteField(row.OrderDescription);
-                csv.NextRecord();
-            }
-        }
-
-        text.Write("<END>\n");
-        return text.ToString();
-    }
+            var settled = SettledTransaction.Of(row, terms);
+            return (IReadOnlyList<string>)
+            [
+                clientId, row.PaymentMethodType, row.TransactionId, row.OriginalTransactionId ?? "", row.TransactionRequestId,
+                row.ReferenceTransactionId ?? "", row.PaymentMethodType, row.TransactionType, ReportCsv.Time(row.TransactionTime),
+                row.Amount.MajorUnits(), row.Amount.Currency, settled.Settlement.MajorUnits(), settled.Settlement.Currency, row.OrderDescription,
+            ];
+        }));
 }

@@ -1,10 +1,11 @@
+using Emulator.Merchants;
 using Emulator.Persistence;
 using Emulator.Scheduling;
 
 namespace Emulator.Reports;
 
-/// <summary>Reads what a day's reconciliation report lists (README "Reconciliation reports").</summary>
-public sealed class TransactionReports(Database database, SubscriptionStore subscriptions, MerchantClocks clocks)
+/// <summary>Reads what a day's reconciliation reports list (README "Reconciliation reports").</summary>
+public sealed class TransactionReports(Database database, SubscriptionStore subscriptions, MerchantClocks clocks, MerchantRegistry merchants)
 {
     // Subscriptions whose rows one read takes (each id is a parameter of its queries), as the control API's lists do.
     private const int PageSize = 100;
@@ -17,7 +18,42 @@ public sealed class TransactionReports(Database database, SubscriptionStore subs
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
         var of = day ?? DateOnly.FromDateTime(now.UtcDateTime);
-        var from = new DateTimeOffset(of.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var terms = await TermsAsync(clientId, cancellationToken);
+        return (of, TransactionDetails.ToCsv(clientId, await RowsAsync(clientId, of, now, cancellationToken), terms));
+    }
+
+    /// <summary>
+    /// The batches that settle on <paramref name="settlementDate"/> (null: today on the merchant's clock), one per
+    /// settlement currency, in currency order: the transactions of the UTC day the merchant's settlement cycle before
+    /// that happened by now on its clock (SPEC §6.1).
+    /// </summary>
+    public async Task<(DateOnly SettlementDate, IReadOnlyList<SettlementBatch> Batches)> SettlementBatchesAsync(
+        string clientId, DateOnly? settlementDate, CancellationToken cancellationToken)
+    {
+        var now = await clocks.NowAsync(clientId, cancellationToken);
+        var date = settlementDate ?? DateOnly.FromDateTime(now.UtcDateTime);
+        var terms = await TermsAsync(clientId, cancellationToken);
+        if (date.DayNumber - terms.CycleDays < DateOnly.MinValue.DayNumber)
+        {
+            return (date, []);
+        }
+
+        var rows = await RowsAsync(clientId, date.AddDays(-terms.CycleDays), now, cancellationToken);
+        var batches = rows.Select(r => SettledTransaction.Of(r, terms))
+            .GroupBy(r => r.Settlement.Currency, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new SettlementBatch(date, g.Key, SettlementBatch.IdOf(clientId, date, g.Key), [.. g]))
+            .ToList();
+        return (date, batches);
+    }
+
+    private async Task<SettlementTerms> TermsAsync(string clientId, CancellationToken cancellationToken) =>
+        (await merchants.FindAsync(clientId, cancellationToken))?.Merchant.Terms ?? SettlementTerms.Default;
+
+    /// <summary>The transactions of the UTC day <paramref name="day"/> that happened by <paramref name="now"/>: what every report lists.</summary>
+    private async Task<List<TransactionRow>> RowsAsync(string clientId, DateOnly day, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var rows = new List<TransactionRow>();
         foreach (var page in (await subscriptions.ListIdsAsync(clientId, null, null, cancellationToken)).Chunk(PageSize))
         {
@@ -31,6 +67,6 @@ public sealed class TransactionReports(Database database, SubscriptionStore subs
             }
         }
 
-        return (of, TransactionDetails.ToCsv(clientId, rows));
+        return rows;
     }
 }

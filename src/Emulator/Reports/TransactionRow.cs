@@ -10,6 +10,10 @@ namespace Emulator.Reports;
 /// period payment, which has no request of the merchant's, the subscription's id (SPEC §8.12 leaves it open).</param>
 /// <param name="ReferenceTransactionId">What else the merchant knows it by: the subscription's
 /// <c>subscriptionRequestId</c>, or a refund's <c>referenceRefundId</c>.</param>
+/// <param name="SettlementCurrency">The create's <c>settlementStrategy.settlementCurrency</c>, when it gave one.</param>
+/// <param name="OriginalAmount">A refund's: the amount of the payment it refunds.</param>
+/// <param name="RefundedBefore">A refund's: what refunds of the same payment that went back before it took back, in
+/// minor units (what a refund settles and returns of the fee is its share of the payment: see <see cref="SettledTransaction"/>).</param>
 public sealed record TransactionRow(
     string TransactionId,
     string? OriginalTransactionId,
@@ -19,7 +23,10 @@ public sealed record TransactionRow(
     string TransactionType,
     DateTimeOffset TransactionTime,
     Amount Amount,
-    string OrderDescription)
+    string OrderDescription,
+    string? SettlementCurrency = null,
+    Amount? OriginalAmount = null,
+    long RefundedBefore = 0)
 {
     public const string Payment = "PAYMENT";
     public const string Refund = "REFUND";
