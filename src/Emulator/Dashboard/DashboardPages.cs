@@ -99,10 +99,15 @@ public static class DashboardPages
         body.Append($"<form id=\"rate\" method=\"post\" action=\"{self}/clock/resume\">Tick <input type=\"number\" name=\"rate\" min=\"1\" max=\"{ClockState.MaxRate}\" value=\"{(clock.FrozenAt is null && clock.Rate != 1 ? clock.Rate : 14400)}\" required> times as fast as the wall ")
             .Append("<button type=\"submit\">Run</button> (14400: a 30-day month in 3 minutes; 1: with the wall)</form>");
 
-        // The control API's report, as a reconciliation job reads it; the day defaults to today on the merchant's clock.
+        // The control API's reports, as a reconciliation job reads them; the day defaults to today on the merchant's
+        // clock. The settlement buttons send the same form to their own reports (an empty currency: the day's only one).
         var today = (await clocks.NowAsync(clientId, ct)).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        body.Append($"<form id=\"report\" method=\"get\" action=\"{ControlApi.Prefix}/merchants/{U(clientId)}/reports/transactions\">Transaction details of the day (UTC) ")
-            .Append($"<input type=\"date\" name=\"date\" value=\"{today}\" required> <button type=\"submit\">Download CSV</button> (the reconciliation report, as Antom lays out its files)</form>");
+        var reports = $"{ControlApi.Prefix}/merchants/{U(clientId)}/reports";
+        body.Append($"<form id=\"report\" method=\"get\" action=\"{reports}/transactions\">Transaction details of the day (UTC) ")
+            .Append($"<input type=\"date\" name=\"date\" value=\"{today}\" required> <button type=\"submit\">Download CSV</button> (the reconciliation report, as Antom lays out its files); ")
+            .Append("settlement currency <input name=\"currency\" size=\"3\" maxlength=\"3\" pattern=\"[A-Z]{3}\" placeholder=\"USD\"> (when the day settles in several) ")
+            .Append($"<button type=\"submit\" formaction=\"{reports}/settlements\">Settlement details</button> ")
+            .Append($"<button type=\"submit\" formaction=\"{reports}/settlement-summary\">Settlement summary</button> of the batch that settles that day</form>");
 
         var wanted = SubscriptionStatusNames.FromWire(status);
         if (wanted is null && !string.IsNullOrEmpty(status))
