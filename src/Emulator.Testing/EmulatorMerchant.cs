@@ -171,6 +171,35 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     public Task<string> TransactionDetailsAsync(DateOnly? day = null) => SendForTextAsync(
         HttpMethod.Get, $"{Control}/reports/transactions" + (day is { } d ? "?date=" + d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : ""), null);
 
+    /// <summary>
+    /// The settlement details of the batch that settles on <paramref name="settlementDate"/> (by default today on the
+    /// merchant's clock) in <paramref name="currency"/>: the transactions of the day the merchant's settlement cycle
+    /// before, with settlement amounts and fees (README "Reconciliation reports"). <paramref name="currency"/> may be left
+    /// out unless that day settles in more than one currency.
+    /// </summary>
+    public Task<string> SettlementDetailsAsync(DateOnly? settlementDate = null, string? currency = null) =>
+        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/settlements" + BatchQuery(settlementDate, currency), null);
+
+    /// <summary>The settlement summary of the batch <see cref="SettlementDetailsAsync"/> picks: a TOTAL row, then one per transaction type.</summary>
+    public Task<string> SettlementSummaryAsync(DateOnly? settlementDate = null, string? currency = null) =>
+        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/settlement-summary" + BatchQuery(settlementDate, currency), null);
+
+    private static string BatchQuery(DateOnly? day, string? currency)
+    {
+        var query = new List<string>();
+        if (day is { } d)
+        {
+            query.Add("date=" + d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (currency is not null)
+        {
+            query.Add("currency=" + Uri.EscapeDataString(currency));
+        }
+
+        return query.Count == 0 ? "" : "?" + string.Join("&", query);
+    }
+
     /// <summary>Every call this merchant made to the emulated API, oldest first, with its request id and result.</summary>
     public async Task<JsonArray> ApiCallsAsync() => (await SendAsync(HttpMethod.Get, $"{Control}/api-calls", null))!.AsArray();
 

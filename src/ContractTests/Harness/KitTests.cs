@@ -62,6 +62,26 @@ public sealed class KitTests
     }
 
     [Fact]
+    public async Task Kit_SettlementReports_AreTheBatchThatSettlesTheNextDay()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        var subscriptionId = await merchant.SubscribeAsync(Support.MerchantHarness.Body(start));
+
+        var details = await merchant.SettlementDetailsAsync(new DateOnly(2027, 1, 2));
+        var summary = await merchant.SettlementSummaryAsync(new DateOnly(2027, 1, 2), "PHP");
+        var today = await merchant.SettlementSummaryAsync();
+
+        var lines = details.Split('\n');
+        lines.Should().HaveCount(4, "a header, the first period's payment, <END>, and the empty string after the last line break");
+        lines[1].Should().MatchRegex("^20270102[0-9]{11},").And.Contain(subscriptionId)
+            .And.Contain(",PAYMENT,2027-01-01T00:00:00+00:00,2027-01-02T00:00:00+00:00,199.00,PHP,199.00,PHP,,,0.00,PHP,", "settled the next day, without a fee by default");
+        summary.Split('\n')[1].Should().Be($"{lines[1][..19]},{merchant.ClientId},GCASH,TOTAL,2027-01-02T00:00:00+00:00,1,199.00,PHP,0.00,PHP,{string.Join(",", Enumerable.Repeat("0.00,PHP", 8))}");
+        today.Should().StartWith("settlementBatchId,customerId,PSP,summaryType,").And.EndWith("acquirerMarkupCurrency\n<END>\n", "nothing settles on the day of the first payment");
+    }
+
+    [Fact]
     public async Task Kit_ReadmesRenewalFault_AddedBeforeApproval_FailsTheFirstRenewal()
     {
         var readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Support.Fixtures.Directory)!, "README.md"));
