@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
+using Emulator.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ContractTests.Control;
@@ -85,6 +86,34 @@ public sealed class MerchantsTests(EmulatorFactory factory)
         put.Should().Be(HttpStatusCode.OK);
         DateTimeOffset.Parse((string)clock!["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(start, "the old run ended before the reset, and moved only the old merchant's clock");
         ledger.Should().BeEmpty("nothing of the deleted merchant is left for the new one");
+    }
+
+    [Fact]
+    public async Task PutMerchant_WithAClockRate_TicksThatFastFromTheWall_AndARefusedRateChangesNothing()
+    {
+        var http = factory.CreateClient();
+        var clientId = "SANDBOX_RATE_" + Guid.NewGuid().ToString("N")[..8];
+        var key = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo());
+        var wall = factory.Time.GetUtcNow();
+
+        var created = await http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new { publicKey = key, clock = new { rate = 3600 } });
+        factory.Time.Advance(TimeSpan.FromSeconds(2));
+        var clock = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{clientId}/clock");
+        var both = await http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new { publicKey = key, paymentNotificationUrl = "http://localhost:9/p", clock = new { rate = 60, frozenAt = wall } });
+        var tooFast = await http.PutAsJsonAsync($"/_emulator/v1/merchants/{clientId}", new { publicKey = key, paymentNotificationUrl = "http://localhost:9/p", clock = new { rate = 2_000_000 } });
+        var after = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{clientId}/clock");
+        var merchant = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{clientId}");
+        await http.DeleteAsync($"/_emulator/v1/merchants/{clientId}");
+
+        created.StatusCode.Should().Be(HttpStatusCode.OK);
+        DateTimeOffset.Parse((string)clock!["now"]!).Should().Be(ClockState.WholeMilliseconds(wall).AddHours(2), "two wall seconds at 3600 are two hours");
+        ((long)clock["rate"]!).Should().Be(3600);
+        both.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await both.Content.ReadAsStringAsync()).Should().Contain("not both");
+        tooFast.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await tooFast.Content.ReadAsStringAsync()).Should().Contain("clock.rate must be a whole number from 1");
+        ((long)after!["rate"]!).Should().Be(3600, "a refused PUT leaves the clock as it was");
+        merchant!["paymentNotificationUrl"].Should().BeNull("a refused PUT leaves the merchant as it was");
     }
 
     [Fact]

@@ -112,6 +112,19 @@ public static class ControlApi
             }
         }
 
+        if (body.Clock is { Rate: { } rate } clock)
+        {
+            if (clock.FrozenAt is not null)
+            {
+                return ControlProblems.BadRequest("clock takes frozenAt (it stands still) or rate (it ticks that many times as fast as the wall), not both");
+            }
+
+            if (rate is < 1 or > Scheduling.ClockState.MaxRate)
+            {
+                return ControlProblems.BadRequest($"clock.rate must be a whole number from 1 (the wall's pace) to {Scheduling.ClockState.MaxRate}, such as 14400 for a 30-day month in 3 minutes (got {rate})");
+            }
+        }
+
         var terms = SettlementTerms.Default;
         if (body.Settlement is { } settlement && !settlement.TryGetTerms(out terms, out var settlementError))
         {
@@ -139,6 +152,10 @@ public static class ControlApi
             if (body.Clock?.FrozenAt is { } frozenAt)
             {
                 await clocks.FreezeAsync(clientId, frozenAt, ct);
+            }
+            else if (body.Clock?.Rate is { } pace)
+            {
+                await clocks.ResumeAsync(clientId, pace, ct);
             }
 
             return merchant!;
