@@ -788,6 +788,7 @@ public sealed class ClockTests(EmulatorFactory factory)
         var stillFrozen = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock");
         var accepted = await http.PostAsync(form, new FormUrlEncodedContent(new Dictionary<string, string> { ["rate"] = "14400" }));
         var page = await http.GetStringAsync($"/_emulator/ui/merchants/{merchant.ClientId}");
+        var list = await http.GetStringAsync("/_emulator/ui");
         var clock = await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock");
 
         before.Should().Contain("id=\"rate\"").And.Contain("(frozen)");
@@ -795,6 +796,7 @@ public sealed class ClockTests(EmulatorFactory factory)
         ((bool)stillFrozen!["frozen"]!).Should().BeTrue();
         accepted.StatusCode.Should().Be(HttpStatusCode.Redirect);
         page.Should().Contain("(ticking 14400 times as fast as the wall)");
+        list.Should().Contain("(14400 times as fast as the wall)", "the merchant list shows which clocks run fast");
         ((long)clock!["rate"]!).Should().Be(14400);
         await http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/freeze", null); // not left running in the shared host
     }

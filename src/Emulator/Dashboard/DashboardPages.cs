@@ -64,7 +64,7 @@ public static class DashboardPages
             foreach (var clientId in ids)
             {
                 var clock = await clocks.GetAsync(clientId, ct);
-                Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is null ? "" : " (frozen)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is not null ? " (frozen)" : clock.Rate == 1 ? "" : $" ({clock.Rate.ToString(CultureInfo.InvariantCulture)} times as fast as the wall)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
             body.Append("</table>");
