@@ -472,6 +472,23 @@ public static class DashboardPages
     private static IResult CannotAddFault(string clientId, string error) =>
         Page("Cannot add that fault", $"<p class=\"closed\">{E(error)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
 
+    /// <summary>
+    /// The page for what the framework refuses under the dashboard without a body: a path no page or form serves, a
+    /// method it does not take (a browser shows it; problem details would be raw JSON without a word of what to do).
+    /// </summary>
+    public static IResult StatusPage(HttpContext http)
+    {
+        var request = http.Request;
+        var status = http.Response.StatusCode;
+        var back = $"<p><a href=\"{Root}\">Back to the merchants</a></p>";
+        return status switch
+        {
+            StatusCodes.Status404NotFound => Page("No such page", $"<p class=\"closed\">The dashboard has no page at {E(request.Path)}.</p>{back}", status, Nav()),
+            StatusCodes.Status405MethodNotAllowed => Page("Cannot do that", $"<p class=\"closed\">{E(request.Path)} does not take {E(request.Method)}: its pages are read with GET and its forms post with POST.</p>{back}", status, Nav()),
+            _ => Page("Cannot do that", $"<p class=\"closed\">The dashboard answered {status} to {E(request.Method)} {E(request.Path)}.</p>{back}", status, Nav()),
+        };
+    }
+
     private static string Nav() => $"<nav><a href=\"{Root}\">Merchants</a><a href=\"/_emulator/v1/result-codes\">Result codes</a><a href=\"/_emulator/v1/scenarios\">Scenarios</a><a href=\"/_emulator/api-reference\">API reference</a><a href=\"/metrics\">Metrics</a></nav>";
 
     private static string Options(IEnumerable<string> values) => string.Concat(values.Select(v => $"<option>{E(v)}</option>"));

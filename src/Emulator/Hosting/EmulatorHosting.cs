@@ -159,8 +159,19 @@ public static class EmulatorHosting
     {
         app.UseExceptionHandler();
         // An error the framework answers without a body (415 for a body that is not JSON, 405, an unknown path) gets
-        // problem details too.
-        app.UseStatusCodePages();
+        // problem details too; under the dashboard, a page that says why, as its own refusals are.
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            if (http.Request.Path.StartsWithSegments(Dashboard.DashboardPages.Root))
+            {
+                await Dashboard.DashboardPages.StatusPage(http).ExecuteAsync(http);
+                return;
+            }
+
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } });
+        });
         app.UseWhen(
             http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(ControlAccess.LoginPath, StringComparison.OrdinalIgnoreCase),
             login => login.UseRateLimiter());
