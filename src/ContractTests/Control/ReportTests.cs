@@ -118,4 +118,21 @@ public sealed class ReportTests(EmulatorFactory factory)
         (await bad.Content.ReadAsStringAsync()).Should().Contain("yyyy-MM-dd").And.Contain("31-01-2027");
         unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Theory]
+    [InlineData("transactions")]
+    [InlineData("settlements")]
+    [InlineData("settlement-summary")]
+    public async Task Reports_OfTheCalendarsLastDay_AreTheHeaderAlone_NotA500(string report)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        (await m.Http.PutAsJsonAsync(m.Control, new { publicKey = Convert.ToBase64String(TestMerchant.SharedKey.ExportSubjectPublicKeyInfo()), subscriptionNotificationUrl = m.Receiver.SubscriptionUrl, paymentNotificationUrl = m.Receiver.PaymentUrl, settlement = new { cycleDays = 0 } })).EnsureSuccessStatusCode();
+        await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+
+        var response = await m.Http.GetAsync($"{m.Control}/reports/{report}?date=9999-12-31");
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, "found by the control fuzz: the day after the last one cannot be made, and the report answered 500");
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCountLessThanOrEqualTo(3).And.EndWith("<END>");
+    }
 }

@@ -54,6 +54,10 @@ public sealed class TransactionReports(Database database, SubscriptionStore subs
     private async Task<List<TransactionRow>> RowsAsync(string clientId, DateOnly day, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+        // The calendar's last day has no next one: it runs to the calendar's end (times are kept in whole milliseconds,
+        // so none is that end itself).
+        var until = day == DateOnly.MaxValue ? DateTimeOffset.MaxValue : from.AddDays(1);
         var rows = new List<TransactionRow>();
         foreach (var page in (await subscriptions.ListIdsAsync(clientId, null, null, cancellationToken)).Chunk(PageSize))
         {
@@ -63,7 +67,7 @@ public sealed class TransactionReports(Database database, SubscriptionStore subs
             var refunds = (await RefundStore.OfPaymentsAsync(snapshot, paid, cancellationToken)).ToLookup(r => r.SubscriptionId, StringComparer.Ordinal);
             foreach (var subscription in await SubscriptionStore.ByIdsAsync(snapshot, page, cancellationToken))
             {
-                rows.AddRange(TransactionDetails.Rows(subscription, phases[subscription.SubscriptionId], refunds[subscription.SubscriptionId], from, from.AddDays(1), now));
+                rows.AddRange(TransactionDetails.Rows(subscription, phases[subscription.SubscriptionId], refunds[subscription.SubscriptionId], from, until, now));
             }
         }
 
