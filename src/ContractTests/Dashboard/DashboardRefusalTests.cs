@@ -28,4 +28,28 @@ public sealed class DashboardRefusalTests(EmulatorFactory factory)
         WebUtility.HtmlDecode(page).Should().Contain(string.Format(System.Globalization.CultureInfo.InvariantCulture, says, merchant.ClientId)).And.Contain("href=\"/_emulator/ui\"");
         await http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
     }
+
+    [Theory]
+    [InlineData("faults", "target=create&kind=resultCode&value=RISK_REJECT")]
+    [InlineData("clock/advance", "by=P1D")]
+    [InlineData("clock/freeze", "x=1")]
+    [InlineData("scenarios", "name=rate-limited")]
+    public async Task Form_SentAsMultipartWithoutMultipartBytes_IsA400Page_AndChangesNothing(string form, string body)
+    {
+        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: new DateTimeOffset(2027, 1, 31, 9, 0, 0, TimeSpan.Zero));
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=zz");
+        await http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/resume", null);
+
+        var response = await http.PostAsync($"/_emulator/ui/merchants/{merchant.ClientId}/{form}", content);
+        var page = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, "found by the control fuzz: the form reader's IOException was a 500");
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        page.Should().Contain("The form could not be read");
+        (await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults")).Should().Be("[]");
+        (await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock")).Should().Contain("\"now\":\"2027-01-31T09:00:00+00:00\",\"frozen\":false");
+        await http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
+    }
 }

@@ -414,14 +414,17 @@ public static class DashboardPages
         };
     }
 
-    /// <summary>The posted form, or null when it cannot be read (a NUL, too many fields, a broken encoding).</summary>
+    /// <summary>
+    /// The posted form, or null when it cannot be read (a NUL, too many fields, a broken encoding, a multipart type over
+    /// bytes that are not multipart: the reader's IOException).
+    /// </summary>
     private static async Task<IFormCollection?> ReadFormAsync(HttpRequest request, CancellationToken ct)
     {
         try
         {
             return request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             return null;
         }
