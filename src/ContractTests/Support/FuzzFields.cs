@@ -23,6 +23,15 @@ public static class FuzzFields
         MinorUnits,
         EnumArray,
         TextArray,
+
+        /// <summary>An ISO-8601 duration written as a string (<c>P1M</c>, <c>PT90M</c>): the control API's <c>by</c> and <c>delay</c>.</summary>
+        Duration,
+
+        /// <summary>A JSON number from 0 to 1 (a fault's <c>probability</c>).</summary>
+        Fraction,
+
+        /// <summary>A non-negative decimal written as a string (<c>"0.029"</c>): the control API's fee rate and quotes.</summary>
+        DecimalText,
     }
 
     /// <summary>One field: <paramref name="Path"/> with <c>[*]</c> for any array index.</summary>
@@ -45,6 +54,13 @@ public static class FuzzFields
         "inquiryRefund" => InquiryRefund,
         "inquireSubscription" => InquireSubscription,
         "inquireSubscriptionList" => InquireSubscriptionList,
+        "control.merchant" => ControlMerchant,
+        "control.fault" => ControlFault,
+        "control.advance" => ControlAdvance,
+        "control.freeze" => ControlFreeze,
+        "control.resume" => ControlResume,
+        "control.settlePayment" => ControlSettlePayment,
+        "control.settleRefund" => ControlSettleRefund,
         _ => InquireSubscriptionPayment,
     };
 
@@ -190,4 +206,63 @@ public static class FuzzFields
         new("currentPage", Kind.Integer),
         new("pageSize", Kind.Integer, Max: 10),
     ];
+
+    // ---- the control API's bodies (CONTROL-API.md, README "Control API"), for the control fuzz (ControlFuzz) ----
+
+    public static readonly IReadOnlyList<string> FaultTargetNames =
+    [
+        "create", "change", "update", "cancel", "inquireSubscription", "inquireSubscriptionList", "inquireSubscriptionPayment", "refund", "inquiryRefund",
+        "deduction", "notifySubscription", "notifyPayment",
+    ];
+
+    public static readonly IReadOnlyList<string> TransportFaults = ["delay", "timeout", "reset", "http500", "badSignature", "noSignature"];
+    public static readonly IReadOnlyList<string> DeliveryFaults = ["drop", "duplicate", "delay", "reorder"];
+
+    private static readonly IReadOnlyList<Field> ControlMerchant =
+    [
+        new("publicKey", Kind.Text, 8192, Required: true),
+        new("subscriptionNotificationUrl", Kind.Url, 2048),
+        new("paymentNotificationUrl", Kind.Url, 2048),
+        new("keyVersion", Kind.Text, 16),
+        new("clock", Kind.Object),
+        new("clock.frozenAt", Kind.Time, 64),
+        new("settlement", Kind.Object),
+        new("settlement.cycleDays", Kind.Integer, Max: 30, Min: 0),
+        new("settlement.feeRate", Kind.DecimalText, 32),
+        new("settlement.quotes", Kind.Object),
+        new("settlement.quotes.PHP/USD", Kind.DecimalText, 32),
+    ];
+
+    private static readonly IReadOnlyList<Field> ControlFault =
+    [
+        new("target", Kind.Enum, 32, Required: true, Values: FaultTargetNames),
+        new("resultCode", Kind.Enum, 64, Values: ["RISK_REJECT", "USER_BALANCE_NOT_ENOUGH", "PROCESS_FAIL", "UNKNOWN_EXCEPTION", "REFUND_IN_PROCESS", "PAYMENT_IN_PROCESS", "SUCCESS"]),
+        new("transport", Kind.Enum, 32, Values: TransportFaults),
+        new("delivery", Kind.Enum, 32, Values: DeliveryFaults),
+        new("delay", Kind.Duration, 64),
+        new("times", Kind.Integer, Min: 0),
+        new("skip", Kind.Integer, Min: 0),
+        new("match", Kind.Object),
+        new("match.subscriptionId", Kind.Text, 64),
+        new("match.subscriptionRequestId", Kind.Text, 64),
+        new("match.phaseNo", Kind.Integer),
+        new("match.fromPhaseNo", Kind.Integer),
+        new("effect", Kind.Enum, 32, Values: ["applied", "notApplied", "processing"]),
+        new("probability", Kind.Fraction),
+        new("seed", Kind.Integer, Min: 0),
+    ];
+
+    private static readonly IReadOnlyList<Field> ControlAdvance = [new("by", Kind.Duration, 64), new("to", Kind.Time, 64)];
+
+    private static readonly IReadOnlyList<Field> ControlFreeze = [new("at", Kind.Time, 64)];
+
+    private static readonly IReadOnlyList<Field> ControlResume = [new("rate", Kind.Integer, Max: 1_000_000)];
+
+    private static readonly IReadOnlyList<Field> ControlSettlePayment =
+    [
+        new("status", Kind.Enum, 16, Required: true, Values: ["SUCCESS", "FAIL"]),
+        new("resultCode", Kind.Enum, 64, Values: ["PROCESS_FAIL", "USER_BALANCE_NOT_ENOUGH", "RISK_REJECT"]),
+    ];
+
+    private static readonly IReadOnlyList<Field> ControlSettleRefund = [new("status", Kind.Enum, 16, Required: true, Values: ["SUCCESS", "FAIL"])];
 }

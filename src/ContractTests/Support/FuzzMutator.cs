@@ -459,6 +459,56 @@ public sealed class FuzzMutator(Random random, DateTimeOffset now)
                     new("a huge number", JsonNode.Parse("1e400"), true),
                     new("a boolean", true, true),
                 ];
+            case Kind.Duration:
+                return
+                [
+                    .. structured,
+                    new("a duration", Pick(["P1D", "PT1S", "P1M", "P1Y2M", "PT90M", "P1W", "P3DT4H", "PT0.5S", "P0D", "PT0S"]), false),
+                    new("a long duration", Pick(["P100Y", "P8000Y", "P9999Y", "PT2562047H", "PT9999999999S", "P99999999999999999999D"]), false),
+                    new("negative", Pick(["-P1D", "P-1D", "PT-5S"]), true),
+                    new("lower case", "p1d", true),
+                    new("no designator", Pick(["P", "PT", "1D", "P1", "PT1"]), true),
+                    new("a time part without T", "P1H", true),
+                    new("fractional days", Pick(["P1.5D", "P0,5D", "P1.5M"]), true),
+                    new("words", Pick(["1 day", "tomorrow", "forever"]), true),
+                    new("padded", " P1D ", true),
+                    new("digits of another script", Pick(["P\u0661D", "P\uff11D"]), true),
+                    new("a trailing new line", "P1D\n", true),
+                    new("over the length limit", "P" + new string('1', field.Max + 1) + "D", true),
+                    new("empty", "", true),
+                    new("a number", 86400, true),
+                    new("a boolean", true, true),
+                ];
+            case Kind.Fraction:
+                return
+                [
+                    .. structured,
+                    new("a share", Pick([0, 0.25, 0.5, 1]), false),
+                    new("a tiny share", JsonNode.Parse("1e-300"), false),
+                    new("above one", Pick([1.0000001, 2, 100]), true),
+                    new("negative", Pick([-0.1, -1]), true),
+                    new("a huge number", JsonNode.Parse("1e400"), true),
+                    new("a share as a string", "0.5", true),
+                    new("NaN as a string", "NaN", true),
+                    new("a boolean", true, true),
+                ];
+            case Kind.DecimalText:
+                return
+                [
+                    .. structured,
+                    new("a decimal", Pick(["0", "0.029", "1", "0.5", "1.0", "0.0000001", "17.25"]), false),
+                    new("many digits", "0." + new string('9', 40), false),
+                    new("huge", new string('9', 40), true),
+                    new("negative", "-0.01", true),
+                    new("an exponent", "2.9e-2", true),
+                    new("a comma", "0,029", true),
+                    new("a percentage", "2.9%", true),
+                    new("padded", " 0.1 ", true),
+                    new("full-width digits", "\uff10.\uff11", true),
+                    new("empty", "", true),
+                    new("a number", 0.029, true),
+                    new("a boolean", false, true),
+                ];
             default:
                 throw new InvalidOperationException(field.Kind.ToString());
         }
@@ -495,11 +545,14 @@ public sealed class FuzzMutator(Random random, DateTimeOffset now)
     {
         TimeSpan[] offsets = [TimeSpan.Zero, TimeSpan.FromHours(8), TimeSpan.FromHours(-5), new(5, 45, 0), TimeSpan.FromHours(14), TimeSpan.FromHours(-12)];
         var offset = Pick(offsets);
+
+        // Instants near now, where the calendar has room for them (a control fuzz may have moved a clock to one of its ends).
+        var basis = now.Year is > 100 and < 9900 ? now : new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var at = Pick<Func<DateTimeOffset>>(
         [
-            () => now, () => now.AddMinutes(1), () => now.AddMinutes(-1), () => now.AddMinutes(-6), () => now.AddHours(1), () => now.AddHours(-1),
-            () => now.AddDays(1), () => now.AddDays(-1), () => now.AddHours(47), () => now.AddHours(48), () => now.AddDays(random.Next(2, 400)),
-            () => now.AddMonths(-1), () => now.AddYears(-1), () => now.AddYears(random.Next(1, 50)),
+            () => basis, () => basis.AddMinutes(1), () => basis.AddMinutes(-1), () => basis.AddMinutes(-6), () => basis.AddHours(1), () => basis.AddHours(-1),
+            () => basis.AddDays(1), () => basis.AddDays(-1), () => basis.AddHours(47), () => basis.AddHours(48), () => basis.AddDays(random.Next(2, 400)),
+            () => basis.AddMonths(-1), () => basis.AddYears(-1), () => basis.AddYears(random.Next(1, 50)),
         ])();
         var text = Iso(at, offset);
         var fraction = "." + new string('0', random.Next(1, 10)).Select(_ => (char)('0' + random.Next(10))).Aggregate("", (s, c) => s + c);
