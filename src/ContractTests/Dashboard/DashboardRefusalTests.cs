@@ -52,4 +52,22 @@ public sealed class DashboardRefusalTests(EmulatorFactory factory)
         (await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock")).Should().Contain("\"now\":\"2027-01-31T09:00:00+00:00\",\"frozen\":false");
         await http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
     }
+
+    [Fact]
+    public async Task DeleteFaultForm_ForAFaultTheMerchantDoesNotHave_IsA404Page_AndLeavesItsFaults()
+    {
+        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var merchant = await TestMerchant.CreateAsync(http);
+        (await http.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", new StringContent("""{"target":"create","resultCode":"RISK_REJECT"}""", System.Text.Encoding.UTF8, "application/json"))).StatusCode.Should().Be(HttpStatusCode.Created);
+        var faults = await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults");
+
+        var response = await http.PostAsync($"/_emulator/ui/merchants/{merchant.ClientId}/faults/flt_nothere/delete", new FormUrlEncodedContent([]));
+        var page = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound, "found by the control fuzz: the form redirected as if it had deleted the fault, where the control API answers 404");
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        page.Should().Contain("has no fault flt_nothere");
+        (await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults")).Should().Be(faults);
+        await http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
+    }
 }

@@ -265,11 +265,11 @@ public static class DashboardPages
         return Results.Redirect($"{Root}/merchants/{U(clientId)}");
     }
 
-    private static async Task<IResult> DeleteFaultAsync(string clientId, string faultId, FaultStore faults, CancellationToken ct)
-    {
-        await faults.DeleteAsync(clientId, faultId, ct);
-        return Results.Redirect($"{Root}/merchants/{U(clientId)}");
-    }
+    /// <summary>Deletes a fault from its row; one the merchant does not have (deleted meanwhile, mistyped) is a 404 page, as in the control API.</summary>
+    private static async Task<IResult> DeleteFaultAsync(string clientId, string faultId, FaultStore faults, CancellationToken ct) =>
+        await faults.DeleteAsync(clientId, faultId, ct)
+            ? Results.Redirect($"{Root}/merchants/{U(clientId)}")
+            : Page("Unknown fault", $"<p class=\"closed\">Merchant {E(clientId)} has no fault {E(faultId)}: it may have been used up or deleted already.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status404NotFound, Nav());
 
     private static async Task<IResult> SubscriptionAsync(string clientId, string subscriptionId, SubscriptionStore store, SubscriptionViews views, Outbox outbox, CancellationToken ct)
     {
