@@ -70,4 +70,19 @@ public sealed class DashboardRefusalTests(EmulatorFactory factory)
         (await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults")).Should().Be(faults);
         await http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
     }
+
+    [Fact]
+    public async Task AdvanceForm_PastTheEndOfTheCalendar_SaysSo_NotThatTheDurationIsUnknown()
+    {
+        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero));
+
+        var response = await http.PostAsync($"/_emulator/ui/merchants/{merchant.ClientId}/clock/advance", new FormUrlEncodedContent([new("by", "P1M")]));
+        var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        page.Should().Contain("cannot go past the end of the calendar", "found by the control fuzz: the page said the duration was unknown").And.Contain("P1M").And.NotContain("Unknown clock action");
+        (await http.GetStringAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock")).Should().Contain("9999-12-31T00:00:00");
+        await http.DeleteAsync($"/_emulator/v1/merchants/{merchant.ClientId}");
+    }
 }

@@ -91,7 +91,7 @@ public static class ClockApi
     }
 
     /// <summary>Why an advance to <paramref name="where"/> is refused: the calendar ends with the year 9999.</summary>
-    private static string PastTheCalendar(string where) =>
+    public static string PastTheCalendar(string where) =>
         $"the clock cannot go past the end of the calendar ({DateTimeOffset.MaxValue:O}), and {where} would; advance to {DateTimeOffset.MaxValue:O} at most";
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

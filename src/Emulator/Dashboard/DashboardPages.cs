@@ -186,6 +186,9 @@ public static class DashboardPages
             case "resume" when long.TryParse(form["rate"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate is >= 1 and <= ClockState.MaxRate:
                 await clocks.ResumeAsync(clientId, rate, ct);
                 break;
+            case "advance" when IsoDuration.IsDuration(form["by"].ToString()):
+                // A duration the calendar has no room for: saying it is unknown would send the reader to check its spelling.
+                return Page("Cannot do that", $"<p class=\"closed\">{E(ClockApi.PastTheCalendar($"{form["by"]} after its current time {await clocks.NowAsync(clientId, ct):O}"))}.</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
             default:
                 return Page("Cannot do that", $"<p class=\"closed\">Unknown clock action, duration or rate (a rate is a whole number from 1 to {ClockState.MaxRate}).</p>", StatusCodes.Status400BadRequest, Nav());
         }
