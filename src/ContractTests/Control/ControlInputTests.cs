@@ -415,4 +415,17 @@ public sealed class ControlInputTests(EmulatorFactory factory)
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public async Task Advance_ToAnInstantBeforeTheClock_Is400NamingTo_AndTheClockStays()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { to = "2027-01-30T09:00:00Z" });
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)problem!["detail"]!).Should().StartWith("to must not be before the clock's current time", "found by the control fuzz: the detail named no field of the body").And.Contain("2027-01-30T09:00:00").And.Contain("freeze");
+        (await m.NowAsync()).Should().Be(Start);
+    }
 }

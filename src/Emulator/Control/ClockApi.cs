@@ -79,7 +79,8 @@ public static class ClockApi
 
         if (target < now)
         {
-            return ControlProblems.BadRequest($"the clock moves forward only: {target:O} is before its current time {now:O}");
+            // Only a to can lie behind the clock (a by is never negative): the detail names it.
+            return ControlProblems.BadRequest($"to must not be before the clock's current time {now:O} (got {target:O}): the clock moves forward only; to set it back, freeze it at the earlier instant");
         }
 
         // "by" counts from the clock when this advance has its turn: overlapping advances add up.
