@@ -70,6 +70,9 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases)
 
         public bool Form { get; init; }
 
+        /// <summary>The body's API in <see cref="FuzzFields"/>, when it has one.</summary>
+        public string? Api { get; set; }
+
         public List<string> Changes { get; } = [];
 
         public override string ToString() =>
@@ -832,6 +835,7 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases)
         }
 
         call.Json = body;
+        call.Api = api;
         var bytes = mutator.Serialize(body);
         if (Chance(0.12))
         {
@@ -941,6 +945,12 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases)
         detail.Should().NotBeNullOrWhiteSpace($"the problem says what to fix: {answer.Text}");
         detail!.Length.Should().BeGreaterThan(15, $"the detail says what to fix: {detail}");
         detail.Should().NotContain("Emulator.", "the detail speaks of the API, not of the emulator's types").And.NotContain("System.", "nor of .NET's");
+        if (answer.Code == 400 && call.Api is { } api)
+        {
+            // A refused body: the detail names what to fix, a field of the body or the body itself.
+            string[] names = [.. FuzzFields.Of(api).Select(f => f.Path.Split('.')[^1]), "body", "JSON", "Content-Type", "clientId"];
+            names.Any(n => detail.Contains(n, StringComparison.OrdinalIgnoreCase)).Should().BeTrue($"the detail of a refused {api} body names a field or the body: {detail}");
+        }
     }
 
     private async Task CheckAcceptedAsync(Call call, Answer answer, Snapshot before)
