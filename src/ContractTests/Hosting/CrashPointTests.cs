@@ -17,7 +17,10 @@ namespace ContractTests.Hosting;
 /// same data, once or several times, and finally run to the end; then nothing acknowledged was lost, no phase was
 /// charged twice, every notification was acknowledged, and every answer given is the answer to its repeat.
 /// </summary>
-/// <remarks><c>CRASH_SEEDS=40</c> runs seeds 1 to 40; <c>CRASH_SEEDS=7,12</c> runs those; <c>CRASH_LOG=1</c> prints the steps of runs that pass too.</remarks>
+/// <remarks>
+/// <c>CRASH_SEEDS=40</c> runs seeds 1 to 40; <c>CRASH_SEEDS=7,12</c> runs those; <c>CRASH_LOG=1</c> prints the steps of
+/// runs that pass too; <c>EMULATOR_TEST_STORAGE=postgres</c> keeps each run's data in a PostgreSQL database of its own.
+/// </remarks>
 public sealed partial class CrashPointTests(ITestOutputHelper output)
 {
     public static TheoryData<int> Seeds()
@@ -68,7 +71,7 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
             "MERCHANT_NOT_REGISTERED", "OAUTH_FAILED", "INVALID_ACCESS_TOKEN", "SYSTEM_ERROR",
         ];
 
-        private static readonly Dictionary<string, string> Settings = new()
+        private readonly Dictionary<string, string> settings = new()
         {
             // A slow receiver times out in a second, not fifteen.
             ["Emulator__NotificationTimeout"] = "00:00:01",
@@ -165,7 +168,13 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
         /// <summary>Starts the process on the run's data; after a kill, finishes the advance the kill cut short and checks what was acknowledged before it.</summary>
         private async Task StartAsync(bool first)
         {
-            (process, var address, _) = await EmulatorProcess.StartAsync(dataDirectory, Settings);
+            if (first && EmulatorFactory.OnPostgres)
+            {
+                // EMULATOR_TEST_STORAGE=postgres: the run's own database, which every restart finds again.
+                settings["Emulator__PostgresConnectionString"] = await SharedPostgres.CreateDatabaseAsync();
+            }
+
+            (process, var address, _) = await EmulatorProcess.StartAsync(dataDirectory, settings);
             http?.Dispose();
             http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(90) };
             antom = new AntomTestClient(http);

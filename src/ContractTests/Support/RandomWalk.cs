@@ -9,9 +9,9 @@ namespace ContractTests.Support;
 /// <summary>
 /// A seeded, model-based random walk of one merchant through the subscription lifecycle, over the wire: creates (every
 /// period type, trials, starts now, ahead or a little behind, ends), the buyer's decisions, changes, updates, cancels,
-/// refunds, clock advances, deduction, API and delivery faults, idempotent repeats. After every step it checks what a
-/// merchant relies on (README "What is emulated, and what is assumed", SPEC §10) and fails with the seed and the steps
-/// taken, so that a failure can be replayed.
+/// refunds, clock advances (some by a faster clock the background loop runs), deduction, API and delivery faults,
+/// idempotent repeats. After every step it checks what a merchant relies on (README "What is emulated, and what is
+/// assumed", SPEC §10) and fails with the seed and the steps taken, so that a failure can be replayed.
 /// </summary>
 public sealed class RandomWalk(EmulatorFactory factory, int seed)
 {
@@ -682,6 +682,11 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         {
             request = new { to = due.AddMinutes(random.Next(-1, 2)) };
         }
+        else if (roll >= 92)
+        {
+            await RunFasterAsync();
+            return;
+        }
         else
         {
             var by = random.Next(10) switch
@@ -711,6 +716,42 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         now = reached;
         var events = answer["events"]!.AsArray();
         Log($"advance {System.Text.Json.JsonSerializer.Serialize(request)}: {string.Join(", ", events.Where(e => (string)e!["type"]! != "notificationAttempt").Select(e => $"{e!["type"]}{(e["phaseNo"] is { } p ? " " + p : "")}{(e["resultCode"] is { } c ? " " + c : "")}{(e["to"] is { } to ? " → " + to : "")}"))}");
+    }
+
+    /// <summary>
+    /// Time passes as on a staging instance (README "Watching time pass"): the clock resumes at a rate, the wall moves a
+    /// few seconds (the background loop runs what falls due meanwhile), the clock is frozen where it got to, and an
+    /// advance to that instant waits for the loop's run and does what it left.
+    /// </summary>
+    private async Task RunFasterAsync()
+    {
+        var rate = Pick<long>([60, 3600, 14400, 86400]);
+        var wall = TimeSpan.FromSeconds(random.Next(1, 31));
+        var resumed = await m.Http.PostAsJsonAsync($"{m.Control}/clock/resume", new { rate });
+        var text = await resumed.Content.ReadAsStringAsync();
+        resumed.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        var ticking = JsonNode.Parse(text)!;
+        Time(ticking["now"]).Should().Be(now, "a clock resumes from where it stood");
+        ((long)ticking["rate"]!).Should().Be(rate);
+        factory.Time.Advance(wall);
+        var frozen = await m.Http.PostAsync($"{m.Control}/clock/freeze", null);
+        text = await frozen.Content.ReadAsStringAsync();
+        frozen.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        var stood = JsonNode.Parse(text)!;
+        var reached = Time(stood["now"]);
+        ((bool)stood["frozen"]!).Should().BeTrue();
+        ((long)stood["rate"]!).Should().Be(1, "a frozen clock does not keep its pace");
+        // Within a millisecond of the wall (the anchor is the wall's next whole millisecond): rate milliseconds on this clock.
+        reached.Should().BeCloseTo(now + wall * rate, TimeSpan.FromMilliseconds(rate), $"{wall.TotalSeconds} wall seconds at {rate} times the wall");
+        var settled = await m.Http.PostAsJsonAsync($"{m.Control}/clock/advance", new { to = reached });
+        text = await settled.Content.ReadAsStringAsync();
+        settled.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        var answer = JsonNode.Parse(text)!;
+        Time(answer["now"]).Should().Be(reached, "an advance to where the clock stands leaves it there");
+        var from = now;
+        now = reached;
+        var events = answer["events"]!.AsArray();
+        Log($"resume at {rate}x for {wall.TotalSeconds} wall s, freeze at {reached:O} (from {from:O}); the advance to it ran: {string.Join(", ", events.Where(e => (string)e!["type"]! != "notificationAttempt").Select(e => $"{e!["type"]}{(e["phaseNo"] is { } p ? " " + p : "")}{(e["resultCode"] is { } c ? " " + c : "")}"))}");
     }
 
     /// <summary>The earliest time a live subscription's next phase is charged, as far as its phases tell.</summary>
