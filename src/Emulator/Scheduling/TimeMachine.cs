@@ -364,6 +364,15 @@ public sealed class TimeMachine(
 
             if (!progressed)
             {
+                // A call may have done what was due between the reads above and this run's write (a decline committed
+                // just before the expiry it was read for, a cancel of the phase due): the run goes on to what is due
+                // after it. Only what is still due and could not be done stops it.
+                if (Min(await subscriptions.NextEventAtAsync(clientId, cancellationToken), await outbox.NextAttemptAtAsync(clientId, cancellationToken)) is not { } next
+                    || next > now)
+                {
+                    continue;
+                }
+
                 logger.LogError("Time machine made no progress for {ClientId} at {At}; stopping this run", clientId, now);
                 break;
             }
