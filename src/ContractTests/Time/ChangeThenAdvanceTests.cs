@@ -55,6 +55,28 @@ public sealed class ChangeThenAdvanceTests(EmulatorFactory factory)
     }
 
     [Fact]
+    public async Task Change_EndingAtAPhaseAlreadyPaid_AfterAChangeMovedTheNextPhaseAway_IsRefused()
+    {
+        // Phase 2 [Feb 28, Mar 31) is paid on Feb 27; a change then starts the next phase on Apr 5 (after the paid one).
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 2, 27, 12, 0, 0, TimeSpan.Zero));
+        var moved = Bodies.Change(subscriptionId);
+        moved["subscriptionStartTime"] = Iso(new DateTimeOffset(2027, 4, 5, 10, 0, 0, TimeSpan.Zero));
+        var movedReply = await m.Client.CallAsync(m.Merchant, "change", moved);
+        var ending = Bodies.Change(subscriptionId);
+        ending["subscriptionEndTime"] = Iso(new DateTimeOffset(2027, 2, 28, 10, 0, 0, TimeSpan.Zero));
+
+        var reply = await m.Client.CallAsync(m.Merchant, "change", ending);
+
+        movedReply.ResultCode.Should().Be("SUCCESS", movedReply.ResultMessage);
+        m.Payments(subscriptionId).Select(p => (string)p.Json["result"]!["resultStatus"]!).Should().Equal("S", "S");
+        reply.ResultCode.Should().Be("PROCESS_FAIL", "README: an end time at or before the start of a phase already paid is refused, whatever the next phase's start became");
+        reply.ResultMessage.Should().Contain("phase 2");
+        ((string)(await m.SubscriptionAsync(subscriptionId))["status"]!).Should().Be("ACTIVE");
+    }
+
+    [Fact]
     public async Task Change_EndingAtOrBeforeAPhaseAlreadyCharged_IsRefused_AnEndAfterItsStartIsNot()
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);

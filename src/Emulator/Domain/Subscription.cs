@@ -283,7 +283,7 @@ public sealed class Subscription
         }
 
         if (Status == SubscriptionStatus.Active && change.StartTime is { } changedStart && PaidPhaseNotStarted(now) is var (paidNo, paidStart)
-            && PhaseStart(NextPhaseNo) is var paidEnd && changedStart < paidEnd)
+            && (LastPhaseEnd ?? PhaseStart(NextPhaseNo)) is var paidEnd && changedStart < paidEnd)
         {
             // As for update's nextSubscriptionDate: the next phase would start inside one already paid and be charged at
             // once, the buyer paying twice within a day for the same days (and phases no longer in order).
@@ -435,7 +435,8 @@ public sealed class Subscription
     private (int PhaseNo, DateTimeOffset Start)? PaidPhaseNotStarted(DateTimeOffset now)
     {
         var last = NextPhaseNo - 1;
-        if (last < 1 || (PaidUntil != PhaseStart(NextPhaseNo) && PaymentUnderWay?.PhaseNo != last))
+        // Paid: the paid service ends where that phase ends (a change's new start may have moved the next phase away).
+        if (last < 1 || (PaidUntil != (LastPhaseEnd ?? PhaseStart(NextPhaseNo)) && PaymentUnderWay?.PhaseNo != last))
         {
             return null;
         }
