@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using ContractTests.Support;
 using Xunit.Abstractions;
 
@@ -15,21 +14,11 @@ namespace ContractTests.Control;
 [Collection(EmulatorCollection.Name)]
 public sealed class ControlFuzzTests(EmulatorFactory factory, ITestOutputHelper output)
 {
-    private const int DefaultSeeds = 10;
-    private const int DefaultCases = 40;
-
-    public static TheoryData<int> Seeds()
-    {
-        var count = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEEDS"), CultureInfo.InvariantCulture, out var n) ? n : DefaultSeeds;
-        var first = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_FIRST_SEED"), CultureInfo.InvariantCulture, out var f) ? f : 1;
-        return [.. Enumerable.Range(first, count)];
-    }
-
     [Theory]
-    [MemberData(nameof(Seeds))]
+    [MemberData(nameof(FuzzSettings.Seeds), MemberType = typeof(FuzzSettings))]
     public async Task Fuzz_MutatedControlCallsAndForms_KeepEveryPromiseOfTheControlApi(int seed)
     {
-        var cases = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_CASES"), CultureInfo.InvariantCulture, out var c) ? c : DefaultCases;
+        var cases = FuzzSettings.Cases;
         var fuzz = new ControlFuzz(factory, seed, cases);
         var clock = Stopwatch.StartNew();
 
