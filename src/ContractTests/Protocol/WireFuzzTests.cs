@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ContractTests.Support;
 using Xunit.Abstractions;
 
@@ -14,18 +13,7 @@ namespace ContractTests.Protocol;
 public sealed class WireFuzzTests(EmulatorFactory factory, ITestOutputHelper output)
 {
     [Theory]
-    [MemberData(nameof(FuzzSettings.Seeds), MemberType = typeof(FuzzSettings))]
-    public async Task Fuzz_MutatedRequests_KeepEveryPromiseOfTheApi(int seed)
-    {
-        var cases = FuzzSettings.Cases;
-        var fuzz = new WireFuzz(factory, seed, cases);
-        var clock = Stopwatch.StartNew();
-
-        var run = fuzz.RunAsync;
-
-        await run.Should().NotThrowAsync();
-        output.WriteLine($"seed {seed}: {cases} cases in {clock.Elapsed.TotalSeconds:0.0} s");
-        output.WriteLine(string.Join("\n", fuzz.Outcomes.Select(o => $"  {o.Key}: {o.Value}")));
-        output.WriteLine(string.Join("\n", fuzz.Log));
-    }
+    [MemberData(nameof(FuzzRun.Seeds), MemberType = typeof(FuzzRun))]
+    public Task Fuzz_MutatedRequests_KeepEveryPromiseOfTheApi(int seed) =>
+        FuzzRun.CheckAsync(new WireFuzz(factory, seed, FuzzRun.Cases), seed, output);
 }

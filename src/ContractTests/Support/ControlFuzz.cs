@@ -20,7 +20,7 @@ namespace ContractTests.Support;
 /// notifications, api-calls); an accepted call's effect is what it answered; no error logged; and at the end the
 /// emulated API still answers a signed call. A failure names the seed and every case sent.
 /// </summary>
-public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases)
+public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : ISeededFuzz
 {
     private static readonly string[] Methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 

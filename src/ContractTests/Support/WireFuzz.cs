@@ -20,7 +20,7 @@ namespace ContractTests.Support;
 /// request again answered byte for byte and changing nothing more, and no error logged. A failure names the seed and
 /// every case sent.
 /// </summary>
-public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int cases)
+public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int cases) : ISeededFuzz
 {
     private static readonly TimeSpan[] Offsets = [TimeSpan.Zero, TimeSpan.FromHours(8), TimeSpan.FromHours(-5), new(5, 45, 0), TimeSpan.FromHours(14), TimeSpan.FromHours(-11)];
     private static readonly string[] Currencies = ["PHP", "USD", "JPY", "IDR", "KRW", "KWD", "EUR", "HKD"];
