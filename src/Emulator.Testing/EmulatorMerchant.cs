@@ -168,8 +168,8 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// CSV text a reconciliation job reads, laid out as Antom's report files are (header row, a row per payment and
     /// refund of the day, <c>&lt;END&gt;</c>).
     /// </summary>
-    public Task<string> TransactionDetailsAsync(DateOnly? day = null) => SendForTextAsync(
-        HttpMethod.Get, $"{Control}/reports/transactions" + (day is { } d ? "?date=" + d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : ""), null);
+    public Task<string> TransactionDetailsAsync(DateOnly? day = null) =>
+        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/transactions" + ReportQuery(day, null), null);
 
     /// <summary>
     /// The settlement details of the batch that settles on <paramref name="settlementDate"/> (by default today on the
@@ -178,13 +178,14 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// out unless that day settles in more than one currency.
     /// </summary>
     public Task<string> SettlementDetailsAsync(DateOnly? settlementDate = null, string? currency = null) =>
-        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/settlements" + BatchQuery(settlementDate, currency), null);
+        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/settlements" + ReportQuery(settlementDate, currency), null);
 
     /// <summary>The settlement summary of the batch <see cref="SettlementDetailsAsync"/> picks: a TOTAL row, then one per transaction type.</summary>
     public Task<string> SettlementSummaryAsync(DateOnly? settlementDate = null, string? currency = null) =>
-        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/settlement-summary" + BatchQuery(settlementDate, currency), null);
+        SendForTextAsync(HttpMethod.Get, $"{Control}/reports/settlement-summary" + ReportQuery(settlementDate, currency), null);
 
-    private static string BatchQuery(DateOnly? day, string? currency)
+    /// <summary>A report's query string: its day and, for a settlement batch, its currency (each left out when null).</summary>
+    private static string ReportQuery(DateOnly? day, string? currency)
     {
         var query = new List<string>();
         if (day is { } d)

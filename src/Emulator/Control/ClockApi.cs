@@ -36,10 +36,9 @@ public static class ClockApi
         string clientId, ResumeBody? body, MerchantClocks clocks, TimeProvider wall, CancellationToken cancellationToken)
     {
         var rate = body?.Rate ?? 1;
-        if (rate is < 1 or > ClockState.MaxRate)
+        if (!ClockState.IsRate(rate))
         {
-            return ControlProblems.BadRequest(
-                $"rate must be a whole number from 1 (the wall's pace) to {ClockState.MaxRate}, such as 14400 for a 30-day month in 3 minutes (got {rate})");
+            return ControlProblems.BadRequest(RateRule("rate", rate));
         }
 
         return TypedResults.Ok(View(await clocks.ResumeAsync(clientId, rate, cancellationToken), wall));
@@ -90,6 +89,10 @@ public static class ClockApi
             ? ControlProblems.NotFound($"merchant '{clientId}' was deleted while this advance waited for its turn: nothing was run, and no clock was kept")
             : TypedResults.Ok(new AdvanceView(after, events));
     }
+
+    /// <summary>What a clock's rate must be, for the control API's answer to <paramref name="field"/> set to <paramref name="rate"/>.</summary>
+    public static string RateRule(string field, long rate) =>
+        $"{field} must be a whole number from 1 (the wall's pace) to {ClockState.MaxRate}, such as 14400 for a 30-day month in 3 minutes (got {rate})";
 
     /// <summary>Why an advance to <paramref name="where"/> is refused: the calendar ends with the year 9999.</summary>
     public static string PastTheCalendar(string where) =>

@@ -119,9 +119,9 @@ public static class ControlApi
                 return ControlProblems.BadRequest("clock takes frozenAt (it stands still) or rate (it ticks that many times as fast as the wall), not both");
             }
 
-            if (rate is < 1 or > Scheduling.ClockState.MaxRate)
+            if (!Scheduling.ClockState.IsRate(rate))
             {
-                return ControlProblems.BadRequest($"clock.rate must be a whole number from 1 (the wall's pace) to {Scheduling.ClockState.MaxRate}, such as 14400 for a 30-day month in 3 minutes (got {rate})");
+                return ControlProblems.BadRequest(ClockApi.RateRule("clock.rate", rate));
             }
         }
 

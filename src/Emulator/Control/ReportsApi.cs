@@ -67,9 +67,6 @@ public static class ReportsApi
         }
 
         var (settlementDate, batches) = await reports.SettlementBatchesAsync(clientId, day, cancellationToken);
-        var batch = currency is not null
-            ? batches.FirstOrDefault(b => b.Currency == currency)
-            : batches.Count <= 1 ? batches.FirstOrDefault() : null;
         if (currency is null && batches.Count > 1)
         {
             var currencies = string.Join(", ", batches.Select(b => b.Currency));
@@ -77,7 +74,9 @@ public static class ReportsApi
                 $"{settlementDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} has a settlement batch in each of {currencies}: name one with currency=, such as currency={batches[0].Currency}");
         }
 
-        batch ??= new SettlementBatch(settlementDate, currency ?? SettlementBatch.NoCurrency, SettlementBatch.NoBatchId, []);
+        // Without a currency, the day's only batch (or none).
+        var batch = batches.FirstOrDefault(b => currency is null || b.Currency == currency)
+            ?? new SettlementBatch(settlementDate, currency ?? SettlementBatch.NoCurrency, SettlementBatch.NoBatchId, []);
         return Csv(write(clientId, batch), batch.FileName(kind));
     }
 

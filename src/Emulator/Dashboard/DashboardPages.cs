@@ -183,7 +183,7 @@ public static class DashboardPages
             case "resume" when form["rate"].ToString() is not { Length: > 0 }:
                 await clocks.ResumeAsync(clientId, 1, ct);
                 break;
-            case "resume" when long.TryParse(form["rate"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate is >= 1 and <= ClockState.MaxRate:
+            case "resume" when long.TryParse(form["rate"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && ClockState.IsRate(rate):
                 await clocks.ResumeAsync(clientId, rate, ct);
                 break;
             case "advance" when IsoDuration.IsDuration(form["by"].ToString()):

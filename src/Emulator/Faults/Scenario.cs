@@ -17,7 +17,7 @@ public sealed record ScenarioClock(bool? Freeze, DateTimeOffset? FrozenAt, long?
     {
         null => null,
         _ when Freeze == true || FrozenAt is not null => "clock: a rate makes the clock tick, so it goes without freeze or frozenAt",
-        < 1 or > Scheduling.ClockState.MaxRate => $"clock.rate must be a whole number from 1 to {Scheduling.ClockState.MaxRate} (got {Rate})",
+        { } rate when !Scheduling.ClockState.IsRate(rate) => $"clock.rate must be a whole number from 1 to {Scheduling.ClockState.MaxRate} (got {Rate})",
         _ => null,
     };
 }

@@ -18,8 +18,8 @@ public sealed record SettledTransaction(TransactionRow Transaction, Amount Settl
     public static SettledTransaction Of(TransactionRow row, SettlementTerms terms)
     {
         var currency = row.Amount.Currency;
-        var target = row.SettlementCurrency is { } wanted && wanted != currency && terms.QuoteOf(currency, wanted) is not null ? wanted : currency;
-        var price = target == currency ? (decimal?)null : terms.QuoteOf(currency, target);
+        var price = row.SettlementCurrency is { } wanted && wanted != currency ? terms.QuoteOf(currency, wanted) : null;
+        var target = price is null ? currency : row.SettlementCurrency!;
         Amount Settle(Amount amount) => price is { } p ? SettlementTerms.Convert(amount, target, p) : amount;
         var pair = price is null ? null : SettlementTerms.Pair(currency, target);
 

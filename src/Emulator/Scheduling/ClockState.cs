@@ -10,6 +10,9 @@ public sealed record ClockState(TimeSpan Offset, DateTimeOffset? FrozenAt, long 
     /// <summary>The fastest a clock may run: a year in about half a minute of wall time.</summary>
     public const long MaxRate = 1_000_000;
 
+    /// <summary>Whether a clock may tick at <paramref name="rate"/> times the wall: a whole number from 1 to <see cref="MaxRate"/>.</summary>
+    public static bool IsRate(long rate) => rate is >= 1 and <= MaxRate;
+
     public static ClockState Wall { get; } = new(TimeSpan.Zero, null);
 
     /// <summary>
