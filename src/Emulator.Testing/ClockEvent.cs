@@ -44,27 +44,24 @@ public sealed record ClockEvent(DateTimeOffset At, string Type, string? Subscrip
     public static ClockEvent Read(JsonNode node)
     {
         var amount = node["amount"];
-        return new ClockEvent(DateTimeOffset.Parse((string)node["at"]!, CultureInfo.InvariantCulture), (string)node["type"]!, Text(node["subscriptionId"]))
+        return new ClockEvent(DateTimeOffset.Parse((string)node["at"]!, CultureInfo.InvariantCulture), (string)node["type"]!, ControlJson.Text(node["subscriptionId"]))
         {
-            PhaseNo = Number(node["phaseNo"]),
-            AmountValue = Text(amount?["value"]),
-            Currency = Text(amount?["currency"]),
-            ResultCode = Text(node["resultCode"]),
-            ResultStatus = Text(node["resultStatus"]),
-            PaymentId = Text(node["paymentId"]),
-            From = Text(node["from"]),
-            To = Text(node["to"]),
-            NotificationId = Text(node["notificationId"]),
-            Kind = Text(node["kind"]),
-            Attempt = Number(node["attempt"]),
-            Outcome = Text(node["outcome"]),
-            HttpStatus = Number(node["httpStatus"]),
+            PhaseNo = ControlJson.Number(node["phaseNo"]),
+            AmountValue = ControlJson.Text(amount?["value"]),
+            Currency = ControlJson.Text(amount?["currency"]),
+            ResultCode = ControlJson.Text(node["resultCode"]),
+            ResultStatus = ControlJson.Text(node["resultStatus"]),
+            PaymentId = ControlJson.Text(node["paymentId"]),
+            From = ControlJson.Text(node["from"]),
+            To = ControlJson.Text(node["to"]),
+            NotificationId = ControlJson.Text(node["notificationId"]),
+            Kind = ControlJson.Text(node["kind"]),
+            Attempt = ControlJson.Number(node["attempt"]),
+            Outcome = ControlJson.Text(node["outcome"]),
+            HttpStatus = ControlJson.Number(node["httpStatus"]),
         };
     }
 
-    // Numbers may come as strings (Emulator:NumbersAsStrings writes them so); either reads the same.
-    internal static string? Text(JsonNode? node) => node is JsonValue value ? value.ToString() : null;
-
     internal static int? Number(JsonNode? node) =>
-        Text(node) is { } text && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
+        ControlJson.Text(node) is { } text && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;
 }

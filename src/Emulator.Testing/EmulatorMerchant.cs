@@ -93,7 +93,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     public async Task<string> SubscribeAsync(object createBody)
     {
         var node = createBody as JsonNode ?? JsonNode.Parse(JsonSerializerBytes(createBody));
-        var requestId = ClockEvent.Text(node?["subscriptionRequestId"])
+        var requestId = ControlJson.Text(node?["subscriptionRequestId"])
             ?? throw new ArgumentException("the create body has no subscriptionRequestId", nameof(createBody));
         var create = await CallAsync("create", node!);
         if (create.NoAnswer is { } why)

@@ -17,22 +17,22 @@ public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<strin
     public string? SubscriptionId => (string?)Json["subscriptionId"];
 
     /// <summary>notifySubscription's <c>subscriptionNotificationType</c> (<c>CREATE</c>, <c>CHANGE</c>, <c>UPDATE</c>, <c>CANCEL</c>, <c>TERMINATE</c>); null for notifyPayment.</summary>
-    public string? SubscriptionNotificationType => ClockEvent.Text(Json["subscriptionNotificationType"]);
+    public string? SubscriptionNotificationType => ControlJson.Text(Json["subscriptionNotificationType"]);
 
     /// <summary>notifySubscription's <c>subscriptionStatus</c> (<c>ACTIVE</c>, <c>TERMINATED</c>); null for notifyPayment.</summary>
-    public string? SubscriptionStatus => ClockEvent.Text(Json["subscriptionStatus"]);
+    public string? SubscriptionStatus => ControlJson.Text(Json["subscriptionStatus"]);
 
     /// <summary>notifyPayment's <c>paymentId</c> (what a refund names); null for notifySubscription.</summary>
-    public string? PaymentId => ClockEvent.Text(Json["paymentId"]);
+    public string? PaymentId => ControlJson.Text(Json["paymentId"]);
 
     /// <summary>notifyPayment's <c>phaseNo</c> (1 for the first period; Antom sends it as a string); null for notifySubscription.</summary>
-    public int? PhaseNo => ClockEvent.Number(Json["phaseNo"]);
+    public int? PhaseNo => ControlJson.Number(Json["phaseNo"]);
 
     /// <summary>notifyPayment's <c>result.resultCode</c> (<c>SUCCESS</c>, or why the period's payment failed); null for notifySubscription.</summary>
-    public string? ResultCode => ClockEvent.Text(Json["result"]?["resultCode"]);
+    public string? ResultCode => ControlJson.Text(Json["result"]?["resultCode"]);
 
     /// <summary>notifyPayment's <c>paymentAmount.value</c>, in minor units (<c>"19900"</c> for 199.00); null for notifySubscription.</summary>
-    public string? AmountValue => ClockEvent.Text(Json["paymentAmount"]?["value"]);
+    public string? AmountValue => ControlJson.Text(Json["paymentAmount"]?["value"]);
 
     /// <summary>1 for the first notification the inbox received, and so on.</summary>
     public int Order { get; init; }

@@ -235,6 +235,44 @@ public sealed class KitTests
             (3, "USER_BALANCE_NOT_ENOUGH", "29900", events.Deductions()[1].PaymentId, null));
     }
 
+    /// <summary>
+    /// The typed views of the control API's answers: a subscription's phases (paid, failed) and refunds, and the ledger's
+    /// notifications with every attempt and the answer it got.
+    /// </summary>
+    [Fact]
+    public async Task Kit_TypedViews_ReadTheSubscriptionAndTheLedger()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        await merchant.AddFaultAsync(new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { phaseNo = 2 } });
+        var subscriptionId = await merchant.SubscribeAsync(Support.MerchantHarness.Body(start, value: "29900"));
+        var answers = 0;
+        merchant.Inbox!.Answer = n => Task.FromResult(n.IsPayment && n.PhaseNo == 2 && ++answers == 1 ? (503, "busy") : (200, """{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}"""));
+
+        await merchant.AdvanceAsync("P1M");
+        var paid = (await merchant.SubscriptionAsync(subscriptionId)).AsSubscription().Phase(1)!;
+        (await merchant.CallAsync("refund", Support.Bodies.Refund(paid.PaymentId, "1000"))).ResultCode.Should().Be("SUCCESS");
+        var subscription = (await merchant.SubscriptionAsync(subscriptionId)).AsSubscription();
+        var ledger = (await merchant.NotificationLedgerAsync()).AsNotifications();
+
+        (subscription.SubscriptionId, subscription.Status, subscription.PeriodType, subscription.PeriodCount, subscription.AmountValue, subscription.Currency, subscription.StartTime)
+            .Should().Be((subscriptionId, "ACTIVE", "MONTH", 1, "29900", "PHP", start));
+        subscription.Phases.Select(p => (p.PhaseNo, p.AmountValue, p.ResultStatus, p.ResultCode, p.Succeeded, p.PaymentTime.HasValue)).Should().Equal(
+            (1, "29900", "S", "SUCCESS", true, true), (2, "29900", "F", "USER_BALANCE_NOT_ENOUGH", false, false));
+        subscription.Phase(2)!.PeriodStartTime.Should().Be(start.AddMonths(1));
+        subscription.Phase(3).Should().BeNull();
+        subscription.PaidUntil.Should().Be(start.AddMonths(1));
+        subscription.Refunds.Should().ContainSingle().Which.Should().Match<EmulatedRefund>(r => r.PaymentId == paid.PaymentId && r.PhaseNo == 1 && r.AmountValue == "1000" && r.Status == "SUCCESS" && r.RefundId.Length > 0);
+        ledger.Select(n => (n.Kind, n.SubscriptionNotificationType, n.PhaseNo, n.ResultCode, n.Status)).Should().Equal(
+            ("notifySubscription", "CREATE", null, null, "acknowledged"),
+            ("notifyPayment", null, 1, "SUCCESS", "acknowledged"),
+            ("notifyPayment", null, 2, "USER_BALANCE_NOT_ENOUGH", "acknowledged"));
+        ledger[2].Attempts.Select(a => (a.Attempt, a.Outcome, a.HttpStatus, a.ResponseBody)).Should().Equal((1, "rejected", 503, "busy"), (2, "acknowledged", 200, """{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}"""));
+        ledger[2].Attempts[1].At.Should().Be(ledger[2].Attempts[0].At.AddMinutes(2), "Antom's schedule retries 2 minutes after the first failed attempt");
+        ledger.Should().OnlyContain(n => n.SubscriptionId == subscriptionId && n.NextAttemptAt == null && n.Url.StartsWith("http"));
+    }
+
     [Fact]
     public async Task Kit_SubscribeAsync_CreateRefused_ThrowsWithTheResult()
     {
