@@ -122,6 +122,49 @@ public sealed class DeliveryTests(EmulatorFactory factory)
         notice["attempts"]!.AsArray().Select(a => (string)a!["outcome"]!).Should().Equal("rejected", "acknowledged");
     }
 
+    /// <summary>
+    /// An endpoint on HTTPS with a self-signed certificate is unreachable, as for Antom, whose sender trusts only
+    /// certificates it can verify; the ledger says why and which setting lets a test environment deliver to it anyway.
+    /// </summary>
+    [Fact]
+    public async Task SelfSignedHttpsEndpoint_IsUnreachable_SayingWhichSettingAcceptsIt()
+    {
+        await using var receiver = await HttpsReceiver.StartAsync();
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        body["subscriptionNotificationUrl"] = receiver.Url + "/antom/subscription";
+        body["paymentNotificationUrl"] = receiver.Url + "/antom/payment";
+        await m.CreateAndApproveAsync(body);
+
+        var attempts = (await m.NotificationsAsync()).SelectMany(n => n!["attempts"]!.AsArray()).ToList();
+
+        receiver.Url.Should().StartWith("https://127.0.0.1:");
+        attempts.Should().HaveCount(2, "CREATE and phase 1, each tried once so far");
+        attempts.Should().OnlyContain(a => (string)a!["outcome"]! == "unreachable");
+        ((string)attempts[0]!["error"]!).Should().Contain("certificate").And.EndWith(
+            "(Antom delivers only to an endpoint whose certificate it trusts; for a self-signed certificate in testing, start the emulator with Emulator:AcceptAnyNotificationCertificate=true)");
+        receiver.Requests.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task SelfSignedHttpsEndpoint_WithAcceptAnyNotificationCertificate_IsAcknowledged()
+    {
+        await using var receiver = await HttpsReceiver.StartAsync();
+        await using var trusting = factory.WithWebHostBuilder(b => b.UseSetting("Emulator:AcceptAnyNotificationCertificate", "true"));
+        await using var m = await MerchantHarness.StartAsync(trusting.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        body["subscriptionNotificationUrl"] = receiver.Url + "/antom/subscription";
+        body["paymentNotificationUrl"] = receiver.Url + "/antom/payment";
+        await m.CreateAndApproveAsync(body);
+
+        await m.AdvanceAsync("P1M");
+        var ledger = await m.NotificationsAsync();
+
+        ledger.Should().HaveCount(3, "CREATE, phase 1 and phase 2");
+        ledger.Should().OnlyContain(n => (string)n!["status"]! == "acknowledged", string.Join("; ", ledger.SelectMany(n => n!["attempts"]!.AsArray()).Select(a => (string?)a!["error"])));
+        receiver.Requests.Should().Be(3);
+    }
+
     [Fact]
     public async Task ReceiverThatClosesAfterEachAnswer_Http10_IsAcknowledgedAtEveryFirstAttempt()
     {

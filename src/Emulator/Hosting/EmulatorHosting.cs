@@ -73,8 +73,11 @@ public static class EmulatorHosting
         foreach (var (name, connectionLifetime) in new[] { (NotificationDispatcher.HttpClientName, TimeSpan.FromMinutes(2)), (NotificationDispatcher.NewConnectionClientName, TimeSpan.Zero) })
         {
             services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
                 {
+                    SslOptions = provider.GetRequiredService<IOptions<EmulatorOptions>>().Value.AcceptAnyNotificationCertificate
+                        ? new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, _, _, _) => true }
+                        : new System.Net.Security.SslClientAuthenticationOptions(),
                     PooledConnectionLifetime = connectionLifetime,
                     MaxConnectionsPerServer = 256,
                     AllowAutoRedirect = false,

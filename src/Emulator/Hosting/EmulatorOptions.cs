@@ -57,6 +57,13 @@ public sealed class EmulatorOptions
     /// <summary>How long a merchant's endpoint has to answer a notification before the attempt counts as a timeout.</summary>
     public TimeSpan NotificationTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Deliver notifications to HTTPS endpoints whose certificate this machine does not trust (a self-signed certificate
+    /// on a developer's endpoint, a container's own). Off by default: Antom requires a certificate it trusts, and an
+    /// attempt to an untrusted one is <c>unreachable</c>, its <c>error</c> naming this setting.
+    /// </summary>
+    public bool AcceptAnyNotificationCertificate { get; set; }
+
     /// <summary>How often the background loop runs due work on every merchant's clock.</summary>
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -240,7 +240,10 @@ public sealed class NotificationDispatcher(
             parts.Add(e.Message.TrimEnd('.'));
         }
 
-        return string.Join(": ", parts.Distinct());
+        var described = string.Join(": ", parts.Distinct());
+        return ex.GetBaseException() is System.Security.Authentication.AuthenticationException
+            ? described + " (Antom delivers only to an endpoint whose certificate it trusts; for a self-signed certificate in testing, start the emulator with Emulator:AcceptAnyNotificationCertificate=true)"
+            : described;
     }
 
     private static bool IsAcknowledgement(string body)
