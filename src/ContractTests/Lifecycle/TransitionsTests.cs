@@ -104,16 +104,35 @@ public sealed class TransitionsTests
         ((string)subscription["paymentAmount"]!["value"]!).Should().Be("29900");
     }
 
-    [Fact]
-    public async Task Change_Pending_IsProcessFailNamingTheState()
+    /// <summary>
+    /// A request the buyer has not authorized has no subscription id the merchant can know (notifySubscription CREATE
+    /// gives it): change, update and cancel by that id find nothing, as inquireSubscription does, and change nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("change")]
+    [InlineData("update")]
+    [InlineData("cancel")]
+    public async Task ChangeUpdateOrCancel_ByTheIdOfAPendingRequest_IsSubscriptionNotExist(string api)
     {
         var (merchant, requestId) = await scenario.CreatePendingAsync();
         var subscriptionId = (string)(await scenario.GetByRequestIdAsync(merchant, requestId))["subscriptionId"]!;
+        var body = api switch
+        {
+            "change" => Bodies.Change(subscriptionId),
+            "update" => new JsonObject { ["subscriptionUpdateRequestId"] = "upd-" + requestId, ["subscriptionId"] = subscriptionId, ["subscriptionDescription"] = "Gold" },
+            _ => Bodies.Cancel(subscriptionId),
+        };
 
-        var reply = await client.CallAsync(merchant, "change", Bodies.Change(subscriptionId));
+        var reply = await client.CallAsync(merchant, api, body);
+        var inquiry = await client.CallAsync(merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
+        var approve = await Decide(merchant, requestId, "approve");
+        var after = await scenario.GetByRequestIdAsync(merchant, requestId);
 
-        reply.ResultCode.Should().Be("PROCESS_FAIL");
-        reply.ResultMessage.Should().Contain("AWAITING_AUTHORIZATION");
+        (reply.ResultCode, reply.ResultStatus).Should().Be(("SUBSCRIPTION_NOT_EXIST", "F"));
+        reply.ResultMessage.Should().Be(inquiry.ResultMessage, "the same answer as inquireSubscription's");
+        approve.StatusCode.Should().Be(HttpStatusCode.OK, "the request still awaits the buyer");
+        ((string)after["status"]!).Should().Be("ACTIVE");
+        ((string)after["description"]!).Should().NotBe("Gold");
     }
 
     [Theory]

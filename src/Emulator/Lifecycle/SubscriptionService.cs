@@ -108,7 +108,7 @@ public sealed partial class SubscriptionService(
         Subscription? changed = null;
         var answer = await WriteCallAsync(request, async work =>
         {
-            var subscription = await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken);
+            var subscription = Issued(await SubscriptionStore.FindAsync(work, clientId, subscriptionId, null, cancellationToken));
             AntomResult result;
             if (subscription is null)
             {
@@ -167,7 +167,8 @@ public sealed partial class SubscriptionService(
         Subscription? changed = null;
         var answer = await WriteCallAsync(request, async work =>
         {
-            var subscription = await SubscriptionStore.FindAsync(work, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
+            var found = await SubscriptionStore.FindAsync(work, request.Merchant.ClientId, cancel.SubscriptionId, cancel.SubscriptionRequestId, cancellationToken);
+            var subscription = cancel.SubscriptionId is null ? found : Issued(found);
             if (subscription is null)
             {
                 return new AntomResponse(NotExist(cancel.SubscriptionId ?? cancel.SubscriptionRequestId!));
@@ -196,8 +197,8 @@ public sealed partial class SubscriptionService(
             return ParamIllegal(fields);
         }
 
-        var subscription = await subscriptions.FindAsync(request.Merchant.ClientId, inquiry.SubscriptionId, cancellationToken);
-        if (subscription is null || subscription.Status == SubscriptionStatus.AwaitingAuthorization)
+        var subscription = Issued(await subscriptions.FindAsync(request.Merchant.ClientId, inquiry.SubscriptionId, cancellationToken));
+        if (subscription is null)
         {
             return new AntomResponse(NotExist(inquiry.SubscriptionId));
         }
@@ -460,6 +461,14 @@ public sealed partial class SubscriptionService(
         var more = errors.Count > 1 ? $" (and {errors.Count - 1} more: {string.Join("; ", errors.Skip(1).Take(3))})" : "";
         return new AntomResponse(AntomResult.ParamIllegal(errors[0] + more));
     }
+
+    /// <summary>
+    /// The subscription a call names by its <c>subscriptionId</c>, if Antom has issued that id: a request the buyer has
+    /// not authorized has none the merchant can know (notifySubscription <c>CREATE</c> gives it), so every call that names
+    /// one by that id finds nothing, as inquireSubscription does; cancel names it by its <c>subscriptionRequestId</c>.
+    /// </summary>
+    private static Subscription? Issued(Subscription? subscription) =>
+        subscription?.Status == SubscriptionStatus.AwaitingAuthorization ? null : subscription;
 
     private static AntomResult NotExist(string id) =>
         AntomResult.SubscriptionNotExist($"no subscription '{id}' exists for this client id");
