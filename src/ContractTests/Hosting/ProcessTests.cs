@@ -46,6 +46,9 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
             emulator.Output.Should().MatchRegex(
                 @"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z info: Emulator\.Protocol\.AntomGateway\[0\] API create client SANDBOX_5YEMULATOR00001 request req-[0-9a-f]{32} → SUCCESS",
                 "one log line per API call: time, API, client id, request id, result code");
+            emulator.Output.Should().Contain(
+                $"Gateway URL for your Antom client: {http.ToString().TrimEnd('/')}; dashboard: {http.ToString().TrimEnd('/')}/_emulator/ui;",
+                "the start says where to point an integration and a browser");
         }
 
         var (restarted, _, httpsAgain) = await EmulatorProcess.StartAsync(dataDirectory);

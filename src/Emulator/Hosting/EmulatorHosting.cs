@@ -190,6 +190,27 @@ public static class EmulatorHosting
         app.MapAuthorizationPage();
         app.MapDashboard();
         app.MapEmulatorMetrics();
+        app.Lifetime.ApplicationStarted.Register(() => LogWhereToPoint(app));
         return app;
+    }
+
+    /// <summary>
+    /// Once listening, one line that says where to point an integration and a browser: the gateway URL (the first HTTP
+    /// address, else the first), the dashboard, the API reference and the Antom public key. Nothing in a test server,
+    /// which has no addresses.
+    /// </summary>
+    private static void LogWhereToPoint(WebApplication app)
+    {
+        var addresses = app.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        if (addresses is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var gateway = (addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? addresses.First()).TrimEnd('/');
+        app.Logger.LogInformation(
+            "Gateway URL for your Antom client: {Gateway}; dashboard: {Gateway}/_emulator/ui; API reference: {Gateway}/_emulator/api-reference; Antom's public key: fixtures/keys/antom-public.pem (or GET {Gateway}/_emulator/v1/keys)",
+            gateway, gateway, gateway, gateway);
     }
 }
