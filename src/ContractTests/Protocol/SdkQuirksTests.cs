@@ -74,6 +74,36 @@ public sealed class SdkQuirksTests(EmulatorFactory factory)
     }
 
     /// <summary>
+    /// The Go SDK joins its gateway URL and the API path as they are: a gateway URL that ends in '/' (http://host:port/)
+    /// sends the request to '//ams/…' while signing '/ams/…', and verifies the answer over the path it sent. Such a path
+    /// matched no route and was an unsigned HTTP 404 problem, which the SDK could only report as a missing signature;
+    /// it is a signed NO_INTERFACE_DEF that names the empty segment and the path to use, as for any path no API serves.
+    /// </summary>
+    [Fact]
+    public async Task Create_GoSdkGatewayUrlEndingInSlash_IsASignedNoInterfaceDefNamingTheEmptySegment()
+    {
+        var merchant = await TestMerchant.CreateAsync(client.Http);
+        var body = Encoding.UTF8.GetBytes(Bodies.Create(factory.Time.GetUtcNow()).ToJsonString());
+        var path = AntomTestClient.PathOf("create");
+        const string requestTime = "1795961309680044517";
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(client.Http.BaseAddress!.GetLeftPart(UriPartial.Authority) + "/" + path)) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.TryAddWithoutValidation("Content-Type", ["application/json", "application/json; charset=UTF-8"]);
+        message.Headers.TryAddWithoutValidation("Client-Id", merchant.ClientId);
+        message.Headers.TryAddWithoutValidation("Request-Time", requestTime);
+        message.Headers.TryAddWithoutValidation("Key-Version", "1");
+        message.Headers.TryAddWithoutValidation("Signature", $"algorithm=RSA256,keyVersion=1,signature={TestSigner.UrlEncode(TestSigner.SignBase64(merchant.PrivateKey, path, merchant.ClientId, requestTime, body))}");
+
+        using var response = await client.Http.SendAsync(message);
+        var reply = await AntomTestClient.ReadAsync(response, "/" + path);
+
+        message.RequestUri!.AbsolutePath.Should().Be("/" + path, "the request goes out with the doubled slash, as the Go SDK sends it");
+        reply.Status.Should().Be(System.Net.HttpStatusCode.OK);
+        reply.SignatureValid.Should().BeTrue("the answer is signed over the path as sent, which is what the SDK verifies");
+        reply.ResultCode.Should().Be("NO_INTERFACE_DEF");
+        reply.ResultMessage.Should().Contain("empty path segment").And.Contain($"'{path}'");
+    }
+
+    /// <summary>
     /// System.Text.Json, as the .NET SDK uses it, escapes every character outside ASCII: an emoji becomes a pair of
     /// surrogate escapes, which is text (only half of a pair is refused).
     /// </summary>

@@ -40,6 +40,19 @@ public static class SubscriptionsApi
         return app;
     }
 
+    /// <summary>
+    /// A gateway path after empty segments ('//ams/…': a gateway URL ending in '/' joined to the API path, as the Go SDK
+    /// joins them) matches no route, since a route's first segment is never empty; it is answered like any other path
+    /// under the gateway that no API serves, signed, over the path as received, which is the path the client verifies.
+    /// </summary>
+    public static bool IsGatewayPathAfterEmptySegments(HttpContext http) =>
+        http.Request.Path.Value is { } path
+        && path.StartsWith("//", StringComparison.Ordinal)
+        && path.TrimStart('/').StartsWith("ams/", StringComparison.OrdinalIgnoreCase);
+
+    public static Task NoInterfaceAsync(HttpContext http) =>
+        http.RequestServices.GetRequiredService<AntomGateway>().NoInterface(http).ExecuteAsync(http);
+
     public static Task<IResult> CreateAsync(HttpContext http, AntomGateway gateway, SubscriptionService service, CancellationToken cancellationToken) =>
         gateway.HandleAsync(http, Apis.Create, service.CreateAsync, cancellationToken);
 

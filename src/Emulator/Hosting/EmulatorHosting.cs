@@ -179,6 +179,7 @@ public static class EmulatorHosting
             http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(ControlAccess.LoginPath, StringComparison.OrdinalIgnoreCase),
             login => login.UseRateLimiter());
         app.UseWhen(http => http.Request.Path.StartsWithSegments(ControlAccess.Root), control => control.UseMiddleware<ControlAccess>());
+        app.UseWhen(SubscriptionsApi.IsGatewayPathAfterEmptySegments, gateway => gateway.Run(SubscriptionsApi.NoInterfaceAsync));
         app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
         app.UseSwaggerUi(settings =>
         {

@@ -24,9 +24,11 @@ public sealed record AntomResult(
     public static AntomResult UnknownException(string message) => new("UNKNOWN_EXCEPTION", "U", message);
 
     public static AntomResult NoInterfaceDefinition(string path) =>
-        NotEmulated.FirstOrDefault(api => path.Split('?')[0].EndsWith(api.Path, StringComparison.Ordinal)) is { Path: not null } known
-            ? new("NO_INTERFACE_DEF", "F", $"'{path}' is an Antom API that this emulator does not emulate ({known.Instead})")
-            : new("NO_INTERFACE_DEF", "F", $"no API is defined at '{path}'");
+        path.Split('?')[0] is var route && route.Contains("//", StringComparison.Ordinal)
+            ? new("NO_INTERFACE_DEF", "F", $"no API is defined at '{path}': it has an empty path segment (a gateway URL ending in '/' joined to a path that starts with one?); send it to '{string.Join('/', route.Split('/', StringSplitOptions.RemoveEmptyEntries).Prepend(""))}'")
+            : NotEmulated.FirstOrDefault(api => route.EndsWith(api.Path, StringComparison.Ordinal)) is { Path: not null } known
+                ? new("NO_INTERFACE_DEF", "F", $"'{path}' is an Antom API that this emulator does not emulate ({known.Instead})")
+                : new("NO_INTERFACE_DEF", "F", $"no API is defined at '{path}'");
 
     /// <summary>Antom APIs a subscription merchant may call that the emulator answers with NO_INTERFACE_DEF (SPEC §1.2).</summary>
     private static readonly (string Path, string Instead)[] NotEmulated =
