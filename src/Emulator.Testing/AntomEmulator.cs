@@ -14,8 +14,10 @@ namespace Emulator.Testing;
 /// </summary>
 public sealed class AntomEmulator : IAsyncDisposable
 {
+    private static readonly Lazy<Task<AntomEmulator>> Shared = new(StartShared, LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly InProcessEmulator? host;
     private readonly string? dataDirectory;
+    private bool shared;
     private RSA? antomPublicKey;
 
     private AntomEmulator(Uri baseUrl, HttpClient http, InProcessEmulator? host, string? dataDirectory)
@@ -76,6 +78,28 @@ public sealed class AntomEmulator : IAsyncDisposable
         return Task.FromResult(Connect(baseUrl, Environment.GetEnvironmentVariable("ANTOM_EMULATOR_ADMIN_TOKEN") is { Length: > 0 } token ? token : null));
     }
 
+    /// <summary>
+    /// One emulator for every test of this process, made on first use as <see cref="StartOrConnectAsync"/> makes one (in
+    /// process, or the running one <c>ANTOM_EMULATOR_URL</c> names) and kept until the process ends: disposing of it does
+    /// nothing, so <c>await using</c> it as any other. A test suite then pays for one start instead of one per test. Tests
+    /// share nothing but the server: each makes its own merchant (its own clock, keys, fault rules and notifications), so
+    /// test classes that run in parallel do not meet, and the merchants a test made up are deleted when it disposes of them.
+    /// </summary>
+    public static Task<AntomEmulator> SharedAsync() => Shared.Value;
+
+    private static async Task<AntomEmulator> StartShared()
+    {
+        var emulator = await StartOrConnectAsync();
+        emulator.shared = true;
+        if (emulator.host is not null)
+        {
+            // Nobody disposes of it: the process's end stops the server and removes its temporary data.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => emulator.Stop().AsTask().GetAwaiter().GetResult();
+        }
+
+        return emulator;
+    }
+
     /// <summary>The Antom public key your integration verifies responses and notifications with.</summary>
     public async Task<RSA> AntomPublicKeyAsync()
     {
@@ -129,10 +153,13 @@ public sealed class AntomEmulator : IAsyncDisposable
             throw new InvalidOperationException($"PUT /_emulator/v1/merchants/{clientId} answered {(int)response.StatusCode}: {problem}");
         }
 
-        return new EmulatorMerchant(this, clientId, key, inbox, deleteWhenDisposed: madeUp && host is null);
+        return new EmulatorMerchant(this, clientId, key, inbox, deleteWhenDisposed: madeUp && (host is null || shared));
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the emulator started in process and removes its data; nothing for one connected to (or <see cref="SharedAsync"/>'s).</summary>
+    public ValueTask DisposeAsync() => shared ? ValueTask.CompletedTask : Stop();
+
+    private async ValueTask Stop()
     {
         Http.Dispose();
         if (host is not null)

@@ -273,6 +273,35 @@ public sealed class KitTests
         ledger.Should().OnlyContain(n => n.SubscriptionId == subscriptionId && n.NextAttemptAt == null && n.Url.StartsWith("http"));
     }
 
+    /// <summary>
+    /// One emulator for the test process: the same one to every caller, still answering after a caller disposed of it,
+    /// and the merchants a test made up on it deleted when the test disposes of them (it outlives them all).
+    /// </summary>
+    [Fact]
+    public async Task Kit_SharedEmulator_IsOneForTheProcess_OutlivesItsUsers_AndDeletesTheMerchantsTheyMadeUp()
+    {
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var first = await AntomEmulator.SharedAsync();
+        string clientId;
+        string subscriptionId;
+        await using (first)
+        {
+            await using var merchant = await first.CreateMerchantAsync(frozenAt: start);
+            clientId = merchant.ClientId;
+            subscriptionId = await merchant.SubscribeAsync(Support.MerchantHarness.Body(start));
+            (await merchant.WaitForPaymentAsync(1, subscriptionId)).SignatureValid.Should().BeTrue();
+        }
+
+        var both = await Task.WhenAll(AntomEmulator.SharedAsync(), AntomEmulator.SharedAsync());
+        await using var second = both[0];
+        var health = await second.Http.GetAsync("/_emulator/v1/health");
+        var deleted = await second.Http.GetAsync($"/_emulator/v1/merchants/{clientId}");
+
+        both.Should().AllSatisfy(e => e.Should().BeSameAs(first));
+        health.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, "disposing of the shared emulator does not stop it");
+        deleted.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound, "the merchant the test made up is deleted with it");
+    }
+
     [Fact]
     public async Task Kit_SubscribeAsync_CreateRefused_ThrowsWithTheResult()
     {
