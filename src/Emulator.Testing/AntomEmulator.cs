@@ -93,8 +93,9 @@ public sealed class AntomEmulator : IAsyncDisposable
         emulator.shared = true;
         if (emulator.host is not null)
         {
-            // Nobody disposes of it: the process's end stops the server and removes its temporary data.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => emulator.Stop().AsTask().GetAwaiter().GetResult();
+            // Nobody disposes of it: the process's end stops the server and removes its temporary data (waiting a few
+            // seconds at most, so that a stop that hangs cannot hold the test run's end).
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => emulator.Stop().AsTask().Wait(TimeSpan.FromSeconds(5));
         }
 
         return emulator;
