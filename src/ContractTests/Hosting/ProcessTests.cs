@@ -357,6 +357,7 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
                 DROP TABLE refunds;
                 ALTER TABLE clocks DROP COLUMN rate;
                 ALTER TABLE clocks DROP COLUMN anchor_ms;
+                ALTER TABLE merchants DROP COLUMN last_used_ms;
                 PRAGMA user_version = {Array.FindIndex(steps!, step => step.Contains("WHERE held = 1 AND status = 'pending'", StringComparison.Ordinal))};
                 """;
             await stuck.ExecuteNonQueryAsync();

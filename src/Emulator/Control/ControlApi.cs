@@ -168,18 +168,8 @@ public static class ControlApi
             ? TypedResults.Ok(MerchantView.From(merchant))
             : ControlProblems.UnknownMerchant(clientId);
 
-    /// <summary>Waits for a run of the merchant under way (its caller may have given up) to end: what it does after the delete would outlive it.</summary>
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(
-        string clientId, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, CancellationToken cancellationToken)
-    {
-        var deleted = await machine.BetweenRunsAsync(clientId, async ct =>
-        {
-            var deleted = await merchants.DeleteAsync(clientId, ct);
-            clocks.Forget(clientId);
-            return deleted;
-        }, cancellationToken);
-        return deleted ? TypedResults.NoContent() : ControlProblems.UnknownMerchant(clientId);
-    }
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRemoval removal, CancellationToken cancellationToken) =>
+        await removal.DeleteAsync(clientId, cancellationToken) ? TypedResults.NoContent() : ControlProblems.UnknownMerchant(clientId);
 
     public static async Task<Results<Ok<IAsyncEnumerable<SubscriptionView>>, ProblemHttpResult>> ListSubscriptionsAsync(
         string clientId, string? status, string? subscriptionRequestId, SubscriptionStore store, SubscriptionViews views, CancellationToken cancellationToken)

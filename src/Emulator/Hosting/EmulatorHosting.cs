@@ -34,6 +34,7 @@ public static class EmulatorHosting
         services.PostConfigure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(json => json.TimestampFormat = json.TimestampFormat?.TrimEnd());
         services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName)
             .Validate(o => o.ControlNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Emulator:ControlNetworks: each entry must be a network in CIDR notation, such as 172.16.0.0/12 or fd00::/8")
+            .Validate(o => o.MerchantRetention is null || o.MerchantRetention >= MerchantRetention.SweepInterval, "Emulator:MerchantRetention: must be at least 00:01:00 (the sweep runs once a minute), or left empty to keep merchants until deleted")
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Database>(sp =>
@@ -61,6 +62,8 @@ public static class EmulatorHosting
         services.AddSingleton<Outbox>();
         services.AddSingleton<NotificationDispatcher>();
         services.AddSingleton<TimeMachine>();
+        services.AddSingleton<MerchantActivity>();
+        services.AddSingleton<MerchantRemoval>();
         services.AddSingleton<BuyerDecisions>();
         services.AddSingleton<PaymentSettlements>();
         services.AddSingleton<SubscriptionViews>();
@@ -92,6 +95,7 @@ public static class EmulatorHosting
         // In this order: the schema exists before the loop's first tick.
         services.AddHostedService<StartupTasks>();
         services.AddHostedService<SchedulerLoop>();
+        services.AddHostedService<MerchantRetention>();
         // The sign-in form: at most 10 tries a minute from one address, so that an admin token cannot be guessed there.
         services.AddRateLimiter(limits =>
         {
@@ -179,6 +183,20 @@ public static class EmulatorHosting
             http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(ControlAccess.LoginPath, StringComparison.OrdinalIgnoreCase),
             login => login.UseRateLimiter());
         app.UseWhen(http => http.Request.Path.StartsWithSegments(ControlAccess.Root), control => control.UseMiddleware<ControlAccess>());
+        // A control call or dashboard page that names a merchant is a use of it (Emulator:MerchantRetention).
+        app.UseWhen(
+            http => http.Request.Path.StartsWithSegments("/_emulator/v1/merchants") || http.Request.Path.StartsWithSegments("/_emulator/ui/merchants"),
+            named => named.Use((http, next) =>
+            {
+                // The path as routed (decoded but for %2F, and a client id has no /).
+                var segments = http.Request.Path.Value!.Split('/');
+                if (segments.Length > 4 && segments[4].Length > 0)
+                {
+                    http.RequestServices.GetRequiredService<MerchantActivity>().Used(segments[4]);
+                }
+
+                return next(http);
+            }));
         app.UseWhen(SubscriptionsApi.IsGatewayPathAfterEmptySegments, gateway => gateway.Run(SubscriptionsApi.NoInterfaceAsync));
         app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
         app.UseSwaggerUi(settings =>

@@ -64,6 +64,14 @@ public sealed class EmulatorOptions
     /// </summary>
     public bool AcceptAnyNotificationCertificate { get; set; }
 
+    /// <summary>
+    /// On a shared instance, how long a merchant may go unused (no API call, no control call or dashboard page naming
+    /// it) before it is deleted with everything it has, so that merchants left behind by cancelled pipelines do not pile
+    /// up. Null (the default): merchants are kept until deleted. The default merchant of <c>fixtures/</c> and those
+    /// named by <see cref="StartupScenarios"/> are always kept.
+    /// </summary>
+    public TimeSpan? MerchantRetention { get; set; }
+
     /// <summary>How often the background loop runs due work on every merchant's clock.</summary>
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(1);
 

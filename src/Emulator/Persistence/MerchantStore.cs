@@ -95,6 +95,43 @@ public sealed class MerchantStore(Database database)
         }
     }
 
+    /// <summary>Records when each merchant was used (a later use than the one stored; a merchant deleted meanwhile is not there to update).</summary>
+    public Task RecordUseAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> uses, CancellationToken cancellationToken) =>
+        uses.Count == 0
+            ? Task.CompletedTask
+            : database.WriteAsync(async work =>
+            {
+                foreach (var (clientId, at) in uses)
+                {
+                    var update = work.Command("UPDATE merchants SET last_used_ms = @at WHERE client_id = @id AND (last_used_ms IS NULL OR last_used_ms < @at)");
+                    update.Bind("@id", clientId);
+                    update.Bind("@at", at.ToUnixTimeMilliseconds());
+                    await update.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }, cancellationToken);
+
+    /// <summary>
+    /// The merchants last used before <paramref name="cutoff"/>. One whose use was never recorded (made before this
+    /// version, or by an instance that stopped before it recorded) counts as used <paramref name="now"/>: its time starts.
+    /// </summary>
+    public Task<List<Merchant>> UnusedSinceAsync(DateTimeOffset cutoff, DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.WriteAsync(async work =>
+        {
+            var stamp = work.Command("UPDATE merchants SET last_used_ms = @now WHERE last_used_ms IS NULL");
+            stamp.Bind("@now", now.ToUnixTimeMilliseconds());
+            await stamp.ExecuteNonQueryAsync(cancellationToken);
+            var unused = work.Command("SELECT doc FROM merchants WHERE last_used_ms < @cutoff ORDER BY client_id");
+            unused.Bind("@cutoff", cutoff.ToUnixTimeMilliseconds());
+            var merchants = new List<Merchant>();
+            await using var reader = await unused.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                merchants.Add(JsonSerializer.Deserialize<Merchant>(reader.GetString(0), PersistenceJson.Options)!);
+            }
+
+            return merchants;
+        }, cancellationToken);
+
     /// <summary>Deletes the merchant and everything that belongs to it.</summary>
     public Task<bool> DeleteAsync(string clientId, CancellationToken cancellationToken) =>
         database.WriteAsync(work => DeleteInAsync(work, clientId, cancellationToken), cancellationToken);

@@ -148,6 +148,11 @@ internal static class Schema
         ALTER TABLE clocks ADD COLUMN rate INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE clocks ADD COLUMN anchor_ms INTEGER;
         """,
+        // When a merchant was last used, on the wall's clock (Emulator:MerchantRetention): null until the first sweep
+        // after it was made, or after the upgrade, sees it.
+        """
+        ALTER TABLE merchants ADD COLUMN last_used_ms INTEGER;
+        """,
     ];
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed partial class AntomGateway(
     Persistence.SubscriptionStore subscriptions,
     Persistence.Database database,
     AntomSigningKey signingKey,
+    MerchantActivity activity,
     TimeProvider time,
     IOptions<EmulatorOptions> options,
     ILogger<AntomGateway> logger)
@@ -50,6 +51,7 @@ public sealed partial class AntomGateway(
         EmulatorMetrics.ApiCalls.WithLabels(api, response.Result.ResultCode).Inc();
         if (http.Items[MerchantItem] is Merchant known)
         {
+            activity.Used(known.ClientId);
             // A call broken below the business layer is journalled as what the client saw: no answer, or one it cannot
             // trust (signed with another key, or unsigned): its outcome is unknown to it (status U).
             var seen = transport switch
