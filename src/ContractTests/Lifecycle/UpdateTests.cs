@@ -268,6 +268,59 @@ public sealed class UpdateTests(EmulatorFactory factory)
             .Should().Equal("2027-01-31T10:00:00+00:00", "2027-02-28T10:00:00+00:00", "2027-03-07T10:00:00+00:00", "2027-03-14T10:00:00+00:00");
     }
 
+    /// <summary>
+    /// A change's <c>paymentAmountDifference</c> is the top-up for the plan that change brought, charged for the next
+    /// phase not charged. An update that names a new amount, or another period rule, for that phase replaces that plan:
+    /// the phase is charged the update's plan. One that changes neither (a description, an end time, the rule in force
+    /// sent again) leaves the difference in force. Found by a review: the difference won over the update's amount.
+    /// </summary>
+    [Theory]
+    [InlineData("paymentAmount", "2 39900", "39900 PHP every month")]
+    [InlineData("periodRule", "2 29900", "29900 PHP every 2 months")]
+    [InlineData("samePeriodRule", "2 5000", null)]
+    [InlineData("subscriptionDescription", "2 5000", null)]
+    [InlineData("subscriptionEndTime", "2 5000", null)]
+    public async Task Update_AfterAChangeWithADifference_ANewAmountOrRuleReplacesIt_OtherUpdatesLeaveIt(string field, string phase2, string? plan)
+    {
+        var (m, subscriptionId) = await TenDaysInAsync();
+        await using var harness = m;
+        var change = Bodies.Change(subscriptionId);
+        change["paymentAmountDifference"] = Bodies.Amount("PHP", "5000");
+        (await m.Client.CallAsync(m.Merchant, "change", change)).ResultCode.Should().Be("SUCCESS");
+        var update = Bodies.Update(subscriptionId);
+        switch (field)
+        {
+            case "paymentAmount":
+                update["paymentAmount"] = Bodies.Amount("PHP", "39900");
+                break;
+            case "periodRule":
+                update["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 2 };
+                break;
+            case "samePeriodRule":
+                update["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 };
+                break;
+            case "subscriptionDescription":
+                update["subscriptionDescription"] = "Emulator Premium, upgraded";
+                break;
+            default:
+                update["subscriptionEndTime"] = "2028-01-31T10:00:00+00:00";
+                break;
+        }
+
+        var reply = await m.Client.CallAsync(m.Merchant, "update", update);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var timeline = ((JsonArray)(await m.SubscriptionAsync(subscriptionId))["timeline"]!).Select(e => (string)e!["detail"]!).ToList();
+
+        reply.ResultCode.Should().Be("SUCCESS", reply.ResultMessage);
+        m.Payments(subscriptionId).Select(p => $"{(string)p.Json["phaseNo"]!} {(string)p.Json["paymentAmount"]!["value"]!}")
+            .Should().Equal(["1 19900", phase2], plan is null ? "the change's difference is still the top-up for phase 2" : "the update's plan replaced the change's, difference and all");
+        if (plan is not null)
+        {
+            timeline.Should().Contain($"from phase 2, starting 2027-02-28T10:00:00.0000000+00:00: {plan} (the change's paymentAmountDifference 5000 PHP no longer applies)",
+                "the timeline says the difference was dropped");
+        }
+    }
+
     [Fact]
     public async Task Update_SameRequestIdAgain_ReplaysTheAnswer_AnotherBodyIsRepeatReqInconsistent()
     {

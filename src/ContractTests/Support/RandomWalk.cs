@@ -432,7 +432,11 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         {
             status.Should().Be("ACTIVE", "only an ACTIVE subscription may be changed");
             s.Modifications++;
-            s.Plan.Add((now, view["phases"]!.AsArray().Count, Value(body["paymentAmount"]), Value(body["paymentAmountDifference"]), body.ContainsKey("subscriptionChangeRequestId")));
+            var isChange = body.ContainsKey("subscriptionChangeRequestId");
+            var newRule = body["periodRule"] is { } rule
+                && ((string)rule["periodType"]! != (string)view["periodRule"]!["periodType"]! || (int)rule["periodCount"]! != (int)view["periodRule"]!["periodCount"]!);
+            s.Plan.Add((now, view["phases"]!.AsArray().Count, Value(body["paymentAmount"]), Value(body["paymentAmountDifference"]), isChange,
+                isChange || body.ContainsKey("paymentAmount") || newRule));
             if (body.ContainsKey("periodRule") || body.ContainsKey("subscriptionStartTime") || body.ContainsKey("nextSubscriptionDate"))
             {
                 s.Rescheduled = true;
@@ -1015,13 +1019,14 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
 
     /// <summary>
     /// What phase <paramref name="index"/> must cost: a change's <c>paymentAmountDifference</c> for the first phase charged
-    /// after it, else a trial's amount, else the plan amount in force when it was charged.
+    /// after it (unless an update brought another amount or period rule for that phase since), else a trial's amount,
+    /// else the plan amount in force when it was charged.
     /// </summary>
     private static long? ExpectedAmount(WalkSubscription s, int index)
     {
         // A phase was charged after a change when fewer phases than its own index had been charged before that change.
         var before = s.Plan.Where(c => c.PhasesBefore <= index).ToList();
-        if (before.LastOrDefault(c => c.IsChange) is { Difference: { } difference } change && change.PhasesBefore == index)
+        if (before.LastOrDefault(c => c.Replans) is { IsChange: true, Difference: { } difference } change && change.PhasesBefore == index)
         {
             return difference;
         }

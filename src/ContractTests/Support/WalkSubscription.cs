@@ -31,9 +31,10 @@ public sealed class WalkSubscription
 
     /// <summary>
     /// Changes and updates that took effect, in order: when, how many phases were charged before, the new amount,
-    /// change's <c>paymentAmountDifference</c>.
+    /// change's <c>paymentAmountDifference</c>, whether it was a change, and whether it brought a plan for the next phase
+    /// (a change always; an update with an amount or another period rule), which replaces an earlier change's difference.
     /// </summary>
-    public List<(DateTimeOffset At, int PhasesBefore, long? Amount, long? Difference, bool IsChange)> Plan { get; } = [];
+    public List<(DateTimeOffset At, int PhasesBefore, long? Amount, long? Difference, bool IsChange, bool Replans)> Plan { get; } = [];
 
     /// <summary>A deduction was left under way by a fault: what fell due meanwhile came later.</summary>
     public bool HadProcessing { get; set; }

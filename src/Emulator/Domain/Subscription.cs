@@ -75,7 +75,10 @@ public sealed class Subscription
     [JsonInclude]
     public DateTimeOffset? EndedAt { get; private set; }
 
-    /// <summary>Charged for the next phase instead of the plan amount after a change (SPEC §10 change).</summary>
+    /// <summary>
+    /// Charged for the next phase instead of the plan amount after a change (SPEC §10 change), unless an update brings
+    /// another amount or period rule for that phase first.
+    /// </summary>
     [JsonInclude]
     public Amount? NextPhaseAmountOverride { get; private set; }
 
@@ -312,7 +315,8 @@ public sealed class Subscription
         // The same period rule sent again changes nothing: re-anchoring on the next phase's start would move month-end
         // dates for good (Jan 31 → Feb 28 → Mar 28 instead of Mar 31).
         var moved = change.NextSubscriptionDate is { } date && date != nextStart ? date : (DateTimeOffset?)null;
-        if ((change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule) || change.StartTime is not null || moved is not null)
+        var newRule = change.PeriodRule is not null && change.PeriodRule != Plan.PeriodRule;
+        if (newRule || change.StartTime is not null || moved is not null)
         {
             AnchorTime = change.StartTime ?? moved ?? nextStart;
             AnchorPhaseNo = NextPhaseNo;
@@ -345,9 +349,17 @@ public sealed class Subscription
             PaymentAmount = change.PaymentAmount ?? Plan.PaymentAmount,
             OrderAmount = change.OrderAmount ?? Plan.OrderAmount,
         };
+        Amount? dropped = null;
         if (trigger == Trigger.Change)
         {
             NextPhaseAmountOverride = change.PaymentAmountDifference;
+        }
+        else if (change.PaymentAmount is not null || newRule)
+        {
+            // A change's difference is the top-up for the plan that change brought (SPEC §4.7); an update that brings
+            // another amount or period for the same phase replaces that plan, top-up included. A description, an end
+            // time, a moved date or the rule in force sent again leave it.
+            (dropped, NextPhaseAmountOverride) = (NextPhaseAmountOverride, null);
         }
 
         if (change.PaymentAmount is not null || change.PeriodRule is not null || change.StartTime is not null || moved is not null)
@@ -355,7 +367,8 @@ public sealed class Subscription
             // Which phase the new plan starts from: a phase already charged (24 h ahead) keeps the old one.
             Timeline.Add(new TimelineEntry(now, "planChanged",
                 $"from phase {NextPhaseNo}, starting {PhaseStart(NextPhaseNo):O}: {Plan.PaymentAmount} {Plan.PeriodRule}"
-                + (NextPhaseAmountOverride is { } first ? $" (phase {NextPhaseNo} charged {first})" : "")));
+                + (NextPhaseAmountOverride is { } first ? $" (phase {NextPhaseNo} charged {first})" : "")
+                + (dropped is { } gone ? $" (the change's paymentAmountDifference {gone} no longer applies)" : "")));
         }
 
         if (change.Proration is { } proration)
