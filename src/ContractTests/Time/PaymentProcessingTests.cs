@@ -51,8 +51,8 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
         var endBefore = Bodies.Change(subscriptionId);
         endBefore["subscriptionEndTime"] = "2027-02-28T00:00:00+00:00";
         var cutShort = await m.Client.CallAsync(m.Merchant, "change", endBefore);
-        cutShort.ResultCode.Should().Be("PROCESS_FAIL", "ending the subscription before phase 2 starts would take the money of a payment under way for nothing");
-        cutShort.ResultMessage.Should().Contain("phase 2, which starts at 2027-02-28T10:00:00.0000000+00:00, is already charged");
+        cutShort.ResultCode.Should().Be("PROCESS_FAIL", "a change is refused while a period's payment is under way");
+        cutShort.ResultMessage.Should().Contain("the payment of phase 2");
         var refund = await m.Client.CallAsync(m.Merchant, "refund", Bodies.Refund((string)phase2["paymentId"]!, "19900"));
         refund.ResultCode.Should().Be("ORDER_STATUS_INVALID");
         refund.ResultMessage.Should().Contain("still being processed");
@@ -77,6 +77,61 @@ public sealed class PaymentProcessingTests(EmulatorFactory factory)
         var next = await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 31, 0, 0, 0, TimeSpan.Zero));
         next.Where(e => (string)e!["type"]! == "deduction").Select(e => (string)e!["at"]!).Should().ContainSingle()
             .Which.Should().StartWith("2027-03-30T10:00:00", "phase 3 is charged as usual");
+    }
+
+    /// <summary>
+    /// A legacy change while a period's payment is under way is refused as update is (Antom's change page lists no
+    /// UPDATE_FORBIDDEN_DURING_PAYMENT, so PROCESS_FAIL saying why): it could re-plan a phase whose money is in flight.
+    /// The refusal changes nothing, is in the timeline as the call's outcome, sends no notification, and is final for
+    /// its request id (an F is): the change goes again once the payment is done, under a new request id. Found by a
+    /// review: the change was taken.
+    /// </summary>
+    [Fact]
+    public async Task Change_WhileAPaymentIsUnderWay_IsProcessFail_ChangesNothing_AndGoesThroughWithANewIdOnceItSettled()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Jan31);
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Jan31));
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", Processing("PT6H"))).StatusCode.Should().Be(HttpStatusCode.Created);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(2));
+        static JsonObject WithoutTimeline(JsonObject view)
+        {
+            var copy = view.DeepClone().AsObject();
+            copy.Remove("timeline");
+            return copy;
+        }
+
+        var before = await m.SubscriptionAsync(subscriptionId);
+        var notificationsBefore = (await m.NotificationsAsync()).Count;
+        var change = Bodies.Change(subscriptionId);
+        change["paymentAmountDifference"] = Bodies.Amount("PHP", "5000");
+        change["periodRule"] = new JsonObject { ["periodType"] = "WEEK", ["periodCount"] = 1 };
+
+        var refused = await m.Client.CallAsync(m.Merchant, "change", change);
+        var after = await m.SubscriptionAsync(subscriptionId);
+        var notificationsAfter = (await m.NotificationsAsync()).Count;
+        var sameIdMeanwhile = await m.Client.CallAsync(m.Merchant, "change", change);
+        await m.AdvanceToAsync(Phase2Charged.AddHours(7));
+        var sameIdAfter = await m.Client.CallAsync(m.Merchant, "change", change);
+        var newId = Bodies.Change(subscriptionId);
+        var retried = await m.Client.CallAsync(m.Merchant, "change", newId);
+        await m.AdvanceToAsync(new DateTimeOffset(2027, 3, 31, 0, 0, 0, TimeSpan.Zero));
+
+        refused.SignatureValid.Should().BeTrue();
+        refused.ResultCode.Should().Be("PROCESS_FAIL");
+        refused.ResultStatus.Should().Be("F");
+        refused.ResultMessage.Should().Contain("the payment of phase 2").And.Contain("is still being processed (until 2027-02-27T16:00:00")
+            .And.Contain("change again once it is done, with a new subscriptionChangeRequestId");
+        JsonNode.DeepEquals(WithoutTimeline(after), WithoutTimeline(before)).Should().BeTrue($"the refused change changed nothing: {after.ToJsonString()}");
+        notificationsAfter.Should().Be(notificationsBefore, "a refused change is not notified");
+        ((JsonArray)after["timeline"]!).Select(e => (string)e!["detail"]!).Should().Contain($"change {(string)change["subscriptionChangeRequestId"]!} → PROCESS_FAIL");
+        sameIdMeanwhile.Text.Should().Be(refused.Text, "an F is final for its request id");
+        sameIdAfter.Text.Should().Be(refused.Text, "also once the payment is done: the change goes again under a new request id");
+        retried.ResultCode.Should().Be("SUCCESS", retried.ResultMessage);
+        m.Receiver.Received.Where(r => r.SubscriptionId == subscriptionId && !r.IsPayment).Select(r => (string)r.Json["subscriptionNotificationType"]!)
+            .Should().Equal(["CREATE", "CHANGE"], "only the change taken is notified");
+        m.Payments(subscriptionId).Select(p => $"{p.Json["phaseNo"]} {p.Json["paymentAmount"]!["value"]} {p.Json["periodStartTime"]}").Should().Equal(
+            ["1 19900 2027-01-31T10:00:00+00:00", "2 19900 2027-02-28T10:00:00+00:00", "3 29900 2027-03-31T10:00:00+00:00"],
+            "phase 2 kept the amount it was charged, and the refused change's weekly rule and difference never applied");
     }
 
     [Fact]

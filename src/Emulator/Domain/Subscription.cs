@@ -212,7 +212,17 @@ public sealed class Subscription
     /// change (SPEC §10): only while ACTIVE. The new amount applies from the next phase; a new period rule or start
     /// time re-anchors the phases that are not deducted yet.
     /// </summary>
-    public Outcome Change(PlanChange change, DateTimeOffset now) => Modify(change, now, Trigger.Change, "change", "CHANGE");
+    /// <remarks>
+    /// Refused while a period's payment is under way, as update is (SPEC §3.4): a change could re-plan a phase whose money
+    /// is in flight. Antom's change page lists no code for it (SPEC §3.14), so it is <c>PROCESS_FAIL</c>, saying why.
+    /// </remarks>
+    public Outcome Change(PlanChange change, DateTimeOffset now)
+    {
+        SettleIfDue(now);
+        return Status == SubscriptionStatus.Active && PaymentUnderWay is not null
+            ? PaymentUnderWayRefusal("change", "subscriptionChangeRequestId", resultCode: null)
+            : Modify(change, now, Trigger.Change, "change", "CHANGE");
+    }
 
     /// <summary>
     /// update (SPEC §3.4, README "update"): only while ACTIVE, in force at once for what is not charged yet, as change.
@@ -223,13 +233,10 @@ public sealed class Subscription
     public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)
     {
         SettleIfDue(now);
-        if (Status == SubscriptionStatus.Active && PaymentUnderWay is { } underWay)
+        if (Status == SubscriptionStatus.Active && PaymentUnderWay is not null)
         {
             // SPEC §3.4: Antom refuses an update while a deduction runs; here one runs only when a fault left it processing.
-            return Outcome.Refused(
-                $"the payment of phase {underWay.PhaseNo} ({underWay.PaymentId}), taken at {underWay.PaymentCreateTime:O}, is still being processed"
-                + (PaymentSettlesAt is { } settles ? $" (until {settles:O})" : "") + "; update again once it is done, with a new subscriptionUpdateRequestId",
-                "UPDATE_FORBIDDEN_DURING_PAYMENT");
+            return PaymentUnderWayRefusal("update", "subscriptionUpdateRequestId", "UPDATE_FORBIDDEN_DURING_PAYMENT");
         }
 
         // Only an ACTIVE subscription is checked here; Modify expires a request whose authorization window closed.
@@ -270,6 +277,16 @@ public sealed class Subscription
 
         return Modify(update, now, Trigger.Update, "update", "UPDATE");
     }
+
+    /// <summary>
+    /// A change or update refused while a period's payment is under way: final for its request id (an F is), so the
+    /// caller sends it again under a new one once the payment is done.
+    /// </summary>
+    private Outcome PaymentUnderWayRefusal(string verb, string requestIdField, string? resultCode) =>
+        Outcome.Refused(
+            $"the payment of phase {PaymentUnderWay!.PhaseNo} ({PaymentUnderWay.PaymentId}), taken at {PaymentUnderWay.PaymentCreateTime:O}, is still being processed"
+            + (PaymentSettlesAt is { } settles ? $" (until {settles:O})" : "") + $"; {verb} again once it is done, with a new {requestIdField}",
+            resultCode);
 
     private static string Hours(TimeSpan span) => span.TotalHours == 1 ? "1 hour" : $"{span.TotalHours:0.##} hours";
 
