@@ -148,7 +148,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task KilledWhileAHeldBackNotificationIsOut_ItIsDeliveredAfterTheRestart()
     {
-        var (notifications, _) = await KillWhileTheReceiverHoldsAsync(
+        var (notifications, _, _) = await KillWhileTheReceiverHoldsAsync(
             n => !n.IsPayment && (string)n.Json["subscriptionNotificationType"]! == "TERMINATE",
             async (client, antom, merchant, body) =>
             {
@@ -166,7 +166,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task KilledWhileTheNotificationAfterAHeldBackOneIsOut_BothGoOutInTheirSwappedOrderAfterTheRestart()
     {
-        var (notifications, afterRestart) = await KillWhileTheReceiverHoldsAsync(
+        var (notifications, afterRestart, _) = await KillWhileTheReceiverHoldsAsync(
             n => n.IsPayment,
             async (client, antom, merchant, body) =>
             {
@@ -182,11 +182,56 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>
+    /// A delivery fault rule is used by the write that records what it did to the attempt (found by a review: it was
+    /// used in a write of its own before the attempt went out). An attempt out when the process dies is not in the
+    /// ledger, so it has not used the rule: it goes out again after the restart and meets the rule there. A duplicate
+    /// rule duplicates it then; a drop rule's skip lets it through then, and the rule's one drop is still to come.
+    /// </summary>
+    [Theory]
+    [InlineData("duplicate")]
+    [InlineData("drop after a skip")]
+    public async Task KilledWhileAnAttemptADeliveryRuleMetIsOut_TheRuleIsNotUsed_TheAttemptMeetsItAgainAfterTheRestart(string rule)
+    {
+        var (notifications, afterRestart, faults) = await KillWhileTheReceiverHoldsAsync(
+            n => n.IsPayment,
+            async (client, antom, merchant, body) =>
+            {
+                object fault = rule == "duplicate"
+                    ? new { target = "notifyPayment", delivery = "duplicate", times = 1 }
+                    : new { target = "notifyPayment", delivery = "drop", skip = 1, times = 1 };
+                (await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/faults", fault)).EnsureSuccessStatusCode();
+
+                // Not awaited: the approval answers once its notifications had their first attempt, and the payment's hangs.
+                _ = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+            },
+            "");
+
+        notifications.Should().HaveCount(2).And.OnlyContain(n => (string)n!["status"]! == "acknowledged");
+        var payment = notifications.Single(n => (string)n!["kind"]! == "notifyPayment")!;
+        var attempts = ((JsonArray)payment["attempts"]!).Select(a => (string)a!["outcome"]!).ToList();
+        var left = faults.Single()!;
+        if (rule == "duplicate")
+        {
+            afterRestart.Count(n => n.IsPayment).Should().Be(2, "the attempt out at the kill had not used the rule: after the restart it meets it, and is delivered twice");
+            attempts.Should().Equal(["acknowledged", "acknowledged"], "the attempt and its duplicate");
+            ((int)left["remaining"]!).Should().Be(0, "used by the attempt the ledger shows");
+        }
+        else
+        {
+            afterRestart.Count(n => n.IsPayment).Should().Be(1);
+            attempts.Should().Equal(["acknowledged"], "the skip lets the attempt after the restart through: the one out at the kill did not use it");
+            ((int)left["skipRemaining"]!).Should().Be(0, "the attempt the ledger shows used the skip");
+            ((int)left["remaining"]!).Should().Be(1, "the drop is still to come");
+        }
+    }
+
+    /// <summary>
     /// Creates a subscription on a fresh emulator, runs <paramref name="arrange"/>, kills the process while the receiver
     /// holds the first notification <paramref name="holds"/> picks, starts it again on the same data, and waits until the
-    /// merchant's notifications (filtered by <paramref name="query"/>) are acknowledged.
+    /// merchant's notifications (filtered by <paramref name="query"/>) are acknowledged. Answers them, what the receiver
+    /// got after the restart, and the merchant's fault rules then.
     /// </summary>
-    private async Task<(JsonArray Notifications, IReadOnlyList<ReceivedNotification> AfterRestart)> KillWhileTheReceiverHoldsAsync(
+    private async Task<(JsonArray Notifications, IReadOnlyList<ReceivedNotification> AfterRestart, JsonArray Faults)> KillWhileTheReceiverHoldsAsync(
         Func<ReceivedNotification, bool> holds, Func<HttpClient, AntomTestClient, TestMerchant, JsonObject, Task> arrange, string query)
     {
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
@@ -236,7 +281,8 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             // Taken before the held request is let go: the inbox lists a notification once it has answered it.
             IReadOnlyList<ReceivedNotification> afterRestart = [.. receiver.Received.Skip(receivedBefore)];
             hang.TrySetResult((200, NotificationInbox.Acknowledgement));
-            return (notifications, afterRestart);
+            var faults = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/faults"))!;
+            return (notifications, afterRestart, faults);
         }
     }
 }

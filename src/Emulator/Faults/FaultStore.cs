@@ -9,7 +9,9 @@ namespace Emulator.Faults;
 /// The merchant's fault rules, in creation order. Matching consumes <c>skip</c> and <c>times</c> in the same write
 /// transaction as the work the rule changes, so two concurrent calls never both take the last use of a rule, and a
 /// call whose write fails (or whose process dies first) leaves the rule as it was: an API call's rule is chosen with a
-/// read (<see cref="ChooseAsync"/>) and used up in the write that stores the call's effect and its kept answer.
+/// read (<see cref="ChooseAsync"/>) and used up in the write that stores the call's effect and its kept answer; a
+/// deduction's in the write that charges the phase; a delivery's (<see cref="DeliveryFaults"/>) in the write that
+/// records what it did to the attempt.
 /// </summary>
 public sealed class FaultStore(Database database)
 {
@@ -61,31 +63,6 @@ public sealed class FaultStore(Database database)
             command.Bind("@id", faultId);
             return await command.ExecuteNonQueryAsync(cancellationToken) > 0 || faultId is null;
         }, cancellationToken);
-
-    /// <summary>Finds and uses the first rule, in creation order, that hits this call; in its own transaction.</summary>
-    public Task<FaultRule?> TakeAsync(string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
-        TakeAsync(clientId, target, _ => Task.FromResult(context()), cancellationToken);
-
-    /// <summary>
-    /// As above, with a context that takes a read to build (what subscription an API call is about): built only when
-    /// the merchant has a live rule for the target, before the write.
-    /// </summary>
-    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, CancellationToken cancellationToken) =>
-        await TakeAsync(clientId, target, context, applies: null, cancellationToken);
-
-    /// <summary>
-    /// As above, passing over the rules <paramref name="applies"/> refuses without touching them (their skips, times and
-    /// draws stay as they are), as if they were not there for this call.
-    /// </summary>
-    public async Task<FaultRule?> TakeAsync(string clientId, string target, Func<CancellationToken, Task<FaultContext>> context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
-    {
-        if (await LiveContextAsync(clientId, target, context, cancellationToken) is not { } about)
-        {
-            return null;
-        }
-
-        return await database.WriteAsync(work => TakeInAsync(work, clientId, target, about, applies, cancellationToken), cancellationToken);
-    }
 
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
     public Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
@@ -176,14 +153,14 @@ public sealed class FaultStore(Database database)
     /// draw counted for each seeded rule met on the way, a skip for each rule that lets the call through, the hit
     /// rule's times. A pure function of the rules as read.
     /// </summary>
-    private static (FaultRule? Hit, List<(string Id, string Sql)> Changes) Decide(List<(string Id, FaultRule Rule, long Evaluated)> candidates, FaultContext context, Func<FaultRule, bool>? applies)
+    internal static (FaultRule? Hit, List<FaultChange> Changes) Decide(IEnumerable<(string Id, FaultRule Rule, long Evaluated)> candidates, FaultContext context, Func<FaultRule, bool>? applies)
     {
-        var changes = new List<(string Id, string Sql)>();
+        var changes = new List<FaultChange>();
         foreach (var (id, rule, evaluated) in candidates.Where(c => (applies?.Invoke(c.Rule) ?? true) && (c.Rule.Match?.Accepts(context) ?? true)))
         {
             if (rule.Probability is not null)
             {
-                changes.Add((id, "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id"));
+                changes.Add(new FaultChange(id, FaultCount.Draw));
                 if (!rule.Hits(evaluated))
                 {
                     continue;
@@ -193,11 +170,11 @@ public sealed class FaultStore(Database database)
             if (rule.SkipRemaining > 0)
             {
                 // Let this one through this rule; a later rule may still hit it.
-                changes.Add((id, "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id"));
+                changes.Add(new FaultChange(id, FaultCount.Skip));
                 continue;
             }
 
-            changes.Add((id, "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL"));
+            changes.Add(new FaultChange(id, FaultCount.Times));
             return (rule, changes);
         }
 
@@ -209,14 +186,42 @@ public sealed class FaultStore(Database database)
         WriteTransaction work, string clientId, string target, FaultContext context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
     {
         var (hit, changes) = Decide(await LiveRulesAsync(work.Command(LiveRulesSql), clientId, target, cancellationToken), context, applies);
-        foreach (var (id, sql) in changes)
+        await ApplyAsync(work, changes, cancellationToken);
+        return hit;
+    }
+
+    /// <summary>Makes the changes a use of rules decided (<see cref="Decide"/>) in the unit's transaction; a rule deleted since is left alone.</summary>
+    internal static async Task ApplyAsync(WriteTransaction work, IReadOnlyList<FaultChange> changes, CancellationToken cancellationToken)
+    {
+        foreach (var (id, count) in changes)
         {
-            var command = work.Command(sql);
+            var command = work.Command(count switch
+            {
+                FaultCount.Draw => "UPDATE faults SET evaluated = evaluated + 1 WHERE fault_id = @id",
+                FaultCount.Skip => "UPDATE faults SET skip_left = skip_left - 1 WHERE fault_id = @id",
+                _ => "UPDATE faults SET times_left = times_left - 1 WHERE fault_id = @id AND times_left IS NOT NULL",
+            });
             command.Bind("@id", id);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
 
-        return hit;
+    /// <summary>
+    /// The merchant's rules for the target that may still hit, in creation order, with a plain read (nothing used up);
+    /// none when the merchant is known to have no live rule. For a chooser that keeps its own count of what it chose and
+    /// has not written yet (<see cref="DeliveryFaults"/>).
+    /// </summary>
+    internal async Task<List<(string Id, FaultRule Rule, long Evaluated)>> LiveRulesAsync(string clientId, string target, CancellationToken cancellationToken)
+    {
+        if (await LiveContextAsync(clientId, target, _ => Task.FromResult(new FaultContext(null, null, null)), cancellationToken) is null)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var select = connection.CreateCommand();
+        select.CommandText = LiveRulesSql;
+        return await LiveRulesAsync(select, clientId, target, cancellationToken);
     }
 
     private static FaultRule Read(string doc, int skipLeft, int? timesLeft) =>

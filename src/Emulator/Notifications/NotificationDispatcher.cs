@@ -32,9 +32,11 @@ public sealed class NotificationDispatcher(
 
     /// <summary>One attempt, recorded in the ledger at once (redeliveries, faults, the buyer's page).</summary>
     /// <param name="drop">The <c>drop</c> delivery fault: nothing is sent, and the attempt counts as unacknowledged.</param>
-    public async Task<DeliveryAttempt> AttemptAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, CancellationToken cancellationToken, bool drop = false)
+    /// <param name="fault">The delivery fault rules chosen for the attempt: used by the write that records it.</param>
+    public async Task<DeliveryAttempt> AttemptAsync(
+        NotificationRecord notification, DateTimeOffset at, bool redelivery, CancellationToken cancellationToken, bool drop = false, Faults.DeliveryFaultUse? fault = null)
     {
-        var pending = await SendAsync(notification, at, redelivery, drop, cancellationToken);
+        var pending = await SendAsync(notification, at, redelivery, drop, cancellationToken) with { Fault = fault };
         return (await RecordAsync([pending]))[0];
     }
 

@@ -257,14 +257,23 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
         r.GetInt64(6) != 0,
         r.IsDBNull(8) ? null : r.GetInt64(8)));
 
-    /// <summary>Records attempts and each notification's new standing, in one transaction; returns the attempt numbers.</summary>
+    /// <summary>
+    /// Records attempts and each notification's new standing, with the delivery fault rules each used, in one
+    /// transaction; returns the attempt numbers.
+    /// </summary>
     public async Task<IReadOnlyList<int>> RecordAttemptsAsync(IReadOnlyList<PendingAttempt> attempts, CancellationToken cancellationToken)
     {
         return await database.WriteAsync<IReadOnlyList<int>>(async work =>
         {
             var numbers = new List<int>(attempts.Count);
-            foreach (var (notification, attempt, status, next, count) in attempts)
+            foreach (var pending in attempts)
             {
+                var (notification, attempt, status, next, count) = pending;
+                if (pending.Fault is { } fault)
+                {
+                    await fault.UseAsync(work, cancellationToken);
+                }
+
                 var insert = work.Command("""
                     INSERT INTO notification_attempts (notification_id, attempt_no, at, http_status, response_body, outcome, error, redelivery, timeline_mark)
                     VALUES (@id, (SELECT COUNT(*) + 1 FROM notification_attempts WHERE notification_id = @id), @at, @http, @response, @outcome, @error, @redelivery, @mark)
@@ -301,19 +310,26 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
     /// delayed once: when it comes due again it goes out, whatever delay rules there are (the next attempt, a retry,
     /// may be delayed again).
     /// </summary>
-    public Task DelayAsync(string notificationId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET next_attempt_at = @at, delayed = 1 WHERE notification_id = @id", notificationId, at, cancellationToken);
+    /// <param name="fault">The rule that delays it: used in the same write.</param>
+    public Task DelayAsync(string notificationId, DateTimeOffset at, Faults.DeliveryFaultUse? fault, CancellationToken cancellationToken) =>
+        UpdateAsync("UPDATE notifications SET next_attempt_at = @at, delayed = 1 WHERE notification_id = @id", notificationId, at, fault, cancellationToken);
 
     /// <summary>
     /// The <c>reorder</c> delivery fault: held until the subscription's next notification (or its end) releases it. Set
     /// at once, so that one queued meanwhile by a concurrent call finds it to release.
     /// </summary>
-    public Task HoldAsync(string notificationId, CancellationToken cancellationToken) =>
-        UpdateAsync("UPDATE notifications SET next_attempt_at = NULL, held = 1 WHERE notification_id = @id", notificationId, null, cancellationToken);
+    /// <param name="fault">The rule that holds it: used in the same write.</param>
+    public Task HoldAsync(string notificationId, Faults.DeliveryFaultUse? fault, CancellationToken cancellationToken) =>
+        UpdateAsync("UPDATE notifications SET next_attempt_at = NULL, held = 1 WHERE notification_id = @id", notificationId, null, fault, cancellationToken);
 
-    private Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, CancellationToken cancellationToken) =>
+    private Task UpdateAsync(string sql, string notificationId, DateTimeOffset? at, Faults.DeliveryFaultUse? fault, CancellationToken cancellationToken) =>
         database.WriteAsync(async work =>
         {
+            if (fault is not null)
+            {
+                await fault.UseAsync(work, cancellationToken);
+            }
+
             var command = work.Command(sql);
             command.Bind("@id", notificationId);
             command.Bind("@at", at?.ToUnixTimeMilliseconds());

@@ -407,6 +407,7 @@ public sealed class TimeMachine(
         {
             var groups = due.GroupBy(n => n.SubscriptionId).ToArray();
             var recordedInChains = new List<DeliveryAttempt>[groups.Length];
+            var deliveryFaults = new DeliveryFaults(faults, due[0].ClientId);
 
             // Each chain's attempts are recorded as soon as it is back, together with the chains back meanwhile (one
             // write for all of them): a receiver that holds one answer no longer holds the records of the others, so a
@@ -455,7 +456,7 @@ public sealed class TimeMachine(
                         var pending = new List<PendingAttempt>();
                         try
                         {
-                            recordedInChains[i] = await DeliverInOrderAsync(groups[i], pending, ct);
+                            recordedInChains[i] = await DeliverInOrderAsync(groups[i], deliveryFaults, pending, ct);
                         }
                         finally
                         {
@@ -554,14 +555,16 @@ public sealed class TimeMachine(
 
     /// <summary>
     /// Delivers one subscription's due notifications in order, applying delivery faults: drop, duplicate, delay (on the
-    /// merchant's clock) and reorder (held back until the next notification of the subscription has gone out).
+    /// merchant's clock) and reorder (held back until the next notification of the subscription has gone out). A rule
+    /// is used by the write that records what it did to the attempt (the attempt itself, its delay or its hold), never
+    /// before: an attempt out when the process dies has not used it, and meets it again when it goes out after the restart.
     /// </summary>
     /// <remarks>An attempt already delayed goes out when it comes due, so that a delay rule that repeats (<c>times</c> 0)
     /// delays each attempt once instead of putting it off forever.</remarks>
     /// <param name="pending">Gets the attempts made and not recorded yet, as they are made (the caller records them).</param>
     /// <returns>The attempts recorded one by one (drop and duplicate faults).</returns>
     private async Task<List<DeliveryAttempt>> DeliverInOrderAsync(
-        IEnumerable<NotificationRecord> chain, List<PendingAttempt> pending, CancellationToken cancellationToken)
+        IEnumerable<NotificationRecord> chain, DeliveryFaults deliveryFaults, List<PendingAttempt> pending, CancellationToken cancellationToken)
     {
         var attempts = new List<DeliveryAttempt>();
 
@@ -587,29 +590,31 @@ public sealed class TimeMachine(
             // pairs swap: 2, 1, 4, 3), nor delayed, which would send the held ones first; a drop or a duplicate still
             // hits it. An attempt delayed once already has had its rule.
             var releasing = heldBack.Count > 0;
-            var rule = notification.Delayed
+            var use = notification.Delayed
                 ? null
-                : await faults.TakeAsync(notification.ClientId, notification.Kind, _ => Task.FromResult(FaultContextOf(notification)),
+                : await deliveryFaults.ChooseAsync(notification.Kind, () => FaultContextOf(notification),
                     applies: releasing ? r => r.Delivery is not ("reorder" or "delay") : null, cancellationToken);
+            var rule = use?.Rule;
             switch (rule?.Delivery)
             {
                 case "reorder":
                     heldBack.Add(notification);
-                    await outbox.HoldAsync(notification.NotificationId, cancellationToken);
+                    await outbox.HoldAsync(notification.NotificationId, use, cancellationToken);
                     continue;
                 case "delay":
-                    await outbox.DelayAsync(notification.NotificationId, rule.DelayedFrom(at), cancellationToken);
+                    await outbox.DelayAsync(notification.NotificationId, rule.DelayedFrom(at), use, cancellationToken);
                     continue;
                 case "drop":
-                    attempts.Add(await dispatcher.AttemptAsync(await Marked(notification), at, redelivery: false, cancellationToken, drop: true));
+                    attempts.Add(await dispatcher.AttemptAsync(await Marked(notification), at, redelivery: false, cancellationToken, drop: true, fault: use));
                     break;
                 case "duplicate":
-                    attempts.Add(await dispatcher.AttemptAsync(await Marked(notification), at, redelivery: false, cancellationToken));
+                    attempts.Add(await dispatcher.AttemptAsync(await Marked(notification), at, redelivery: false, cancellationToken, fault: use));
                     var again = await outbox.FindAsync(notification.ClientId, notification.NotificationId, cancellationToken) ?? notification;
                     attempts.Add(await dispatcher.AttemptAsync(again, at, redelivery: true, cancellationToken));
                     break;
                 default:
-                    pending.Add(await dispatcher.SendAsync(await Marked(notification), at, redelivery: false, drop: false, cancellationToken));
+                    // A skip or a draw on the way is used with the attempt's record, in the round's next batch.
+                    pending.Add(await dispatcher.SendAsync(await Marked(notification), at, redelivery: false, drop: false, cancellationToken) with { Fault = use });
                     break;
             }
 
