@@ -247,33 +247,6 @@ public sealed class MerchantsTests(EmulatorFactory factory)
         kept.Should().Be(0, "no request id of the deleted merchant's is kept for the new one");
     }
 
-    /// <summary>A clock the test moves that counts the waits of <paramref name="park"/> begun on it (a transport delay fault's).</summary>
-    private sealed class ParkingTime(DateTimeOffset start, TimeSpan park) : Microsoft.Extensions.Time.Testing.FakeTimeProvider(start)
-    {
-        private int parked;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            if (dueTime == park)
-            {
-                Interlocked.Increment(ref parked);
-            }
-
-            return base.CreateTimer(callback, state, dueTime, period);
-        }
-
-        /// <summary>Polls until <paramref name="count"/> waits have begun.</summary>
-        public async Task ParkedAsync(int count)
-        {
-            var deadline = global::System.Diagnostics.Stopwatch.StartNew();
-            while (Volatile.Read(ref parked) < count)
-            {
-                deadline.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), $"{count} calls should be waiting, {Volatile.Read(ref parked)} are");
-                await Task.Delay(10);
-            }
-        }
-    }
-
     [Theory]
     [InlineData("GET", "")]
     [InlineData("DELETE", "")]

@@ -489,7 +489,7 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         var body = MerchantHarness.Body(Start);
 
         AntomReply failed;
-        await using (await RefusedWritesAsync(m.Merchant.ClientId))
+        await using (await RefusedWrites.OfAsync(factory.Services.GetRequiredService<Database>(), m.Merchant.ClientId))
         {
             failed = await m.Client.CallAsync(m.Merchant, "create", body);
         }
@@ -561,35 +561,6 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         await http.DeleteAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}/faults");
 
         faults.Should().Contain(f => (string)f!["resultCode"]! == "REQUEST_TRAFFIC_EXCEED_LIMIT" && (string)f["target"]! == "create");
-    }
-
-    /// <summary>Makes every write of the merchant's idempotency rows fail, until disposed.</summary>
-    private async Task<IAsyncDisposable> RefusedWritesAsync(string clientId)
-    {
-        var database = factory.Services.GetRequiredService<Database>();
-        var trigger = "refuse_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(database, database is SqliteDatabase
-            ? $"CREATE TRIGGER {trigger} BEFORE INSERT ON idempotency WHEN NEW.client_id = '{clientId}' BEGIN SELECT RAISE(ABORT, 'storage unavailable'); END"
-            : $"""
-              CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'storage unavailable'; END $$;
-              CREATE TRIGGER {trigger} BEFORE INSERT ON idempotency FOR EACH ROW WHEN (NEW.client_id = '{clientId}') EXECUTE FUNCTION {trigger}();
-              """);
-        return new Dropped(() => ExecuteAsync(database, database is SqliteDatabase
-            ? $"DROP TRIGGER {trigger}"
-            : $"DROP TRIGGER {trigger} ON idempotency; DROP FUNCTION {trigger}();"));
-    }
-
-    private static async Task ExecuteAsync(Database database, string sql)
-    {
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private sealed class Dropped(Func<Task> drop) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync() => await drop();
     }
 
     private static async Task<JsonObject> AddAsync(MerchantHarness m, object fault)

@@ -11,17 +11,20 @@ public sealed class AntomTestClient(HttpClient http)
 
     public static string PathOf(string api, bool sandbox = true) => (sandbox ? "/ams/sandbox/api" : "/ams/api") + Emulator.Testing.EmulatorMerchant.ApiPath(api);
 
-    public Task<AntomReply> CallAsync(TestMerchant merchant, string api, JsonNode body, string? requestTime = null) =>
-        SendAsync(new SignedRequest
-        {
-            Path = PathOf(api),
-            Body = Encoding.UTF8.GetBytes(body.ToJsonString()),
-            ClientId = merchant.ClientId,
-            Key = merchant.PrivateKey,
-            RequestTime = requestTime ?? "1764000000000",
-        });
+    public Task<AntomReply> CallAsync(TestMerchant merchant, string api, JsonNode body, string? requestTime = null, CancellationToken cancellationToken = default) =>
+        SendAsync(
+            new SignedRequest
+            {
+                Path = PathOf(api),
+                Body = Encoding.UTF8.GetBytes(body.ToJsonString()),
+                ClientId = merchant.ClientId,
+                Key = merchant.PrivateKey,
+                RequestTime = requestTime ?? "1764000000000",
+            },
+            cancellationToken);
 
-    public async Task<AntomReply> SendAsync(SignedRequest request)
+    /// <param name="cancellationToken">Gives up waiting for the answer, as a client's time limit does.</param>
+    public async Task<AntomReply> SendAsync(SignedRequest request, CancellationToken cancellationToken = default)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, request.Path)
         {
@@ -49,7 +52,7 @@ public sealed class AntomTestClient(HttpClient http)
             message.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var response = await http.SendAsync(message);
+        using var response = await http.SendAsync(message, cancellationToken);
         return await ReadAsync(response, request.Path);
     }
 

@@ -22,6 +22,13 @@ public sealed class FaultStore(Database database)
     private readonly Lock sync = new();
     private long generation;
 
+    // Uses chosen for calls that wait before their write (a transport delay), per rule: held for the call while it
+    // waits, so that another call (a retry sent meanwhile) does not take the same use; released once the call's write
+    // used it, or when the call ends without using it. Known in this instance only.
+    private readonly Dictionary<string, int> held = new(StringComparer.Ordinal);
+    private readonly Lock holding = new();
+    private long releases;
+
     /// <summary>Whether the merchant is known to have no live rule (then no call of it can meet one).</summary>
     public bool KnownToHaveNone(string clientId) => knownEmpty.ContainsKey(clientId);
 
@@ -66,7 +73,7 @@ public sealed class FaultStore(Database database)
 
     /// <summary>Finds and uses the first rule that hits this call, inside the caller's transaction.</summary>
     public Task<FaultRule?> TakeAsync(WriteTransaction work, string clientId, string target, Func<FaultContext> context, CancellationToken cancellationToken) =>
-        KnownToHaveNone(clientId) ? Task.FromResult<FaultRule?>(null) : TakeInAsync(work, clientId, target, context(), null, cancellationToken);
+        KnownToHaveNone(clientId) ? Task.FromResult<FaultRule?>(null) : TakeInAsync(work, clientId, target, context(), null, cancellationToken, HeldBy(own: null));
 
     /// <summary>
     /// Chooses the rule that would hit this API call, with a read that uses nothing up: the call's own write uses it
@@ -82,11 +89,79 @@ public sealed class FaultStore(Database database)
             return null;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var select = connection.CreateCommand();
-        select.CommandText = LiveRulesSql;
-        var (hit, changes) = Decide(await LiveRulesAsync(select, clientId, target, cancellationToken), about, applies);
-        return hit is null && changes.Count == 0 ? null : new FaultUse(clientId, target, about, applies, hit);
+        // The rules are read, then decided on with the uses other calls hold, and a transport delay's use held for this
+        // call, in one step: two calls never hold the same use. A hold released while the rules were read (its call's
+        // write used it, or did not) may not show in what was read: then they are read again.
+        for (var read = 1; ; read++)
+        {
+            long releasesBefore;
+            lock (holding)
+            {
+                releasesBefore = releases;
+            }
+
+            List<(string Id, FaultRule Rule, long Evaluated)> live;
+            await using (var connection = await database.OpenAsync(cancellationToken))
+            await using (var select = connection.CreateCommand())
+            {
+                select.CommandText = LiveRulesSql;
+                live = await LiveRulesAsync(select, clientId, target, cancellationToken);
+            }
+
+            lock (holding)
+            {
+                if (releases != releasesBefore && read < MaxReads)
+                {
+                    continue;
+                }
+
+                var (hit, changes) = Decide(live, about, applies, id => held.GetValueOrDefault(id));
+                if (hit is null && changes.Count == 0)
+                {
+                    return null;
+                }
+
+                var holds = hit is { Transport: "delay", Remaining: not null } ? hit.FaultId : null;
+                if (holds is not null)
+                {
+                    held[holds] = held.GetValueOrDefault(holds) + 1;
+                }
+
+                return new FaultUse(this, clientId, target, about, applies, hit, holds);
+            }
+        }
+    }
+
+    /// <summary>How many times the rules are read at most for one choice while holds keep being released meanwhile.</summary>
+    private const int MaxReads = 10;
+
+    /// <summary>
+    /// The uses of each rule held by calls other than the one holding <paramref name="own"/>: not there for this call. A
+    /// call's own held rule counts none: its use is held for it, whatever the other holders have written meanwhile.
+    /// </summary>
+    internal Func<string, int> HeldBy(string? own) => id =>
+    {
+        lock (holding)
+        {
+            return id == own ? 0 : held.GetValueOrDefault(id);
+        }
+    };
+
+    /// <summary>Gives back a use held for a call (<see cref="FaultUse.Release"/>).</summary>
+    internal void Release(string faultId)
+    {
+        lock (holding)
+        {
+            releases++;
+            if (held.GetValueOrDefault(faultId) is > 1 and var count)
+            {
+                held[faultId] = count - 1;
+            }
+            else
+            {
+                held.Remove(faultId);
+            }
+        }
     }
 
     /// <summary>
@@ -153,11 +228,19 @@ public sealed class FaultStore(Database database)
     /// draw counted for each seeded rule met on the way, a skip for each rule that lets the call through, the hit
     /// rule's times. A pure function of the rules as read.
     /// </summary>
-    internal static (FaultRule? Hit, List<FaultChange> Changes) Decide(IEnumerable<(string Id, FaultRule Rule, long Evaluated)> candidates, FaultContext context, Func<FaultRule, bool>? applies)
+    /// <param name="heldElsewhere">How many uses of a rule other calls hold (<see cref="HeldBy"/>): a rule whose every use left
+    /// is held is passed over as if used up.</param>
+    internal static (FaultRule? Hit, List<FaultChange> Changes) Decide(
+        IEnumerable<(string Id, FaultRule Rule, long Evaluated)> candidates, FaultContext context, Func<FaultRule, bool>? applies, Func<string, int>? heldElsewhere = null)
     {
         var changes = new List<FaultChange>();
         foreach (var (id, rule, evaluated) in candidates.Where(c => (applies?.Invoke(c.Rule) ?? true) && (c.Rule.Match?.Accepts(context) ?? true)))
         {
+            if (rule.Remaining is { } left && heldElsewhere?.Invoke(id) is > 0 and var holds && left <= holds)
+            {
+                continue;
+            }
+
             if (rule.Probability is not null)
             {
                 changes.Add(new FaultChange(id, FaultCount.Draw));
@@ -183,9 +266,10 @@ public sealed class FaultStore(Database database)
 
     /// <summary>Finds the rule that hits the call, as the unit's transaction sees the rules, and makes the changes using it makes.</summary>
     internal static async Task<FaultRule?> TakeInAsync(
-        WriteTransaction work, string clientId, string target, FaultContext context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken)
+        WriteTransaction work, string clientId, string target, FaultContext context, Func<FaultRule, bool>? applies, CancellationToken cancellationToken,
+        Func<string, int>? heldElsewhere = null)
     {
-        var (hit, changes) = Decide(await LiveRulesAsync(work.Command(LiveRulesSql), clientId, target, cancellationToken), context, applies);
+        var (hit, changes) = Decide(await LiveRulesAsync(work.Command(LiveRulesSql), clientId, target, cancellationToken), context, applies, heldElsewhere);
         await ApplyAsync(work, changes, cancellationToken);
         return hit;
     }

@@ -7,22 +7,27 @@ namespace Emulator.Faults;
 /// uses it (<see cref="UseAsync"/>) in the transaction that stores the call's effect and its kept answer, so the rule
 /// counts the call exactly when the call's outcome is stored: a write that fails, or a process that dies before it,
 /// leaves the rule for the retry. A call that stores nothing of its own (an answer that is not kept) uses it in a
-/// write of its own just before it is answered.
+/// write of its own just before it is answered. A transport delay's use is held for its call while it waits (another
+/// call does not take it), until the call's write uses it or the call ends (<see cref="Release"/>).
 /// </summary>
 public sealed class FaultUse
 {
+    private readonly FaultStore store;
     private readonly string clientId;
     private readonly string target;
     private readonly FaultContext context;
     private readonly Func<FaultRule, bool>? applies;
     private WriteTransaction? usingIn;
+    private string? holds;
 
-    internal FaultUse(string clientId, string target, FaultContext context, Func<FaultRule, bool>? applies, FaultRule? rule)
+    internal FaultUse(FaultStore store, string clientId, string target, FaultContext context, Func<FaultRule, bool>? applies, FaultRule? rule, string? holds)
     {
+        this.store = store;
         this.clientId = clientId;
         this.target = target;
         this.context = context;
         this.applies = applies;
+        this.holds = holds;
         Rule = rule;
     }
 
@@ -45,13 +50,29 @@ public sealed class FaultUse
             return;
         }
 
-        var hit = await FaultStore.TakeInAsync(work, clientId, target, context, applies, cancellationToken);
+        var hit = await FaultStore.TakeInAsync(work, clientId, target, context, applies, cancellationToken, store.HeldBy(Volatile.Read(ref holds)));
         if (hit?.FaultId != Rule?.FaultId)
         {
             throw new FaultRuleTakenException(Rule?.FaultId, hit?.FaultId);
         }
 
         usingIn = work;
-        work.AfterCommit(() => Used = true);
+        work.AfterCommit(() =>
+        {
+            Used = true;
+            Release();
+        });
+    }
+
+    /// <summary>
+    /// Gives back the use held for the call, if any: once its write used it (then the rule's count says so), or when the
+    /// call ends without using it (its write failed: the rule keeps the use for the retry). Idempotent.
+    /// </summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref holds, null) is { } faultId)
+        {
+            store.Release(faultId);
+        }
     }
 }

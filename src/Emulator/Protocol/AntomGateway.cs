@@ -328,6 +328,11 @@ public sealed partial class AntomGateway(
                 request.InTimeline.Recorded = false;
                 request.InTimeline.SubscriptionId = null;
             }
+            finally
+            {
+                // A transport delay's use, held while the call waited: used by now, or left for the next call.
+                use?.Release();
+            }
         }
     }
 
@@ -337,6 +342,19 @@ public sealed partial class AntomGateway(
         if (use is { Used: false })
         {
             await database.WriteAsync(work => use.UseAsync(work, cancellationToken), cancellationToken);
+        }
+    }
+
+    /// <summary>Uses the rule of a call whose client gave up during a transport delay; a rule deleted meanwhile has nothing to use.</summary>
+    private async Task UseGivenUpFaultAsync(Faults.FaultUse? use)
+    {
+        try
+        {
+            await UseFaultAloneAsync(use, CancellationToken.None);
+        }
+        catch (Faults.FaultRuleTakenException)
+        {
+            // Deleted (or its last use taken) while the call waited: nothing left to use.
         }
     }
 
@@ -378,10 +396,22 @@ public sealed partial class AntomGateway(
         switch (rule?.Transport)
         {
             case "delay":
-                // Used before the wait, not with the call's write after it: the wait is the fault, and a retry the
-                // client sends while this call is held (its own time limit passed) must not be held by the same use.
-                await UseFaultAloneAsync(request.Fault, cancellationToken);
-                await Task.Delay(rule.DelaySpan, time, cancellationToken);
+                // Used when the delayed answer is given, by the call's write as any call's rule (or just before the answer
+                // when the call stores nothing): a call the emulator did not finish (its write failed, its process died
+                // during the wait) has not used it. Meanwhile the use is held for this call, so a retry the client sends
+                // while this one waits (its own time limit passed) is not held by the same use.
+                try
+                {
+                    await Task.Delay(rule.DelaySpan, time, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The client gave up during the wait: it has had the fault (no answer in time), and no answer can be
+                    // given now. The call takes no effect; the rule is used, so the retry is not held again.
+                    await UseGivenUpFaultAsync(request.Fault);
+                    throw;
+                }
+
                 return (await handler(request, cancellationToken), null);
             case "timeout" or "reset" or "http500":
                 var response = rule.Applied
