@@ -28,9 +28,9 @@ public static class PaymentsApi
 
         return await settlements.SettleAsync(clientId, paymentId, result, cancellationToken) switch
         {
-            (null, null) => ControlProblems.NotFound($"no payment '{paymentId}' of merchant '{clientId}'"),
-            (_, { } conflict) => ControlProblems.Conflict(conflict),
-            ({ } settled, null) => TypedResults.Ok(settled),
+            (null, null, _) => ControlProblems.NotFound($"no payment '{paymentId}' of merchant '{clientId}'"),
+            (_, { } conflict, _) => ControlProblems.Conflict(conflict),
+            ({ } settled, null, _) => TypedResults.Ok(settled),
         };
     }
 }

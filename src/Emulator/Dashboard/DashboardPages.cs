@@ -9,6 +9,7 @@ using Emulator.Notifications;
 using Emulator.Persistence;
 using Emulator.Scheduling;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using static Emulator.Dashboard.Html;
 
 namespace Emulator.Dashboard;
@@ -38,6 +39,12 @@ public static class DashboardPages
                 ? Page("Unknown merchant", $"<p class=\"closed\">No merchant {E(clientId)}.</p>", StatusCodes.Status404NotFound, Nav())
                 : await next(context);
         });
+        // A form is what a browser posts: a body of another type (JSON meant for the control API) would be read as an
+        // empty form and act on defaults (a freeze froze), so it is refused before the form is read, with a page.
+        merchant.AddEndpointFilter(async (context, next) =>
+            HttpMethods.IsPost(context.HttpContext.Request.Method) && !IsForm(context.HttpContext.Request)
+                ? Results.StatusCode(StatusCodes.Status415UnsupportedMediaType)
+                : await next(context));
         merchant.MapGet("", MerchantAsync);
         merchant.MapPost("/clock/{action}", ClockAsync);
         merchant.MapPost("/faults", AddFaultAsync);
@@ -297,14 +304,14 @@ public static class DashboardPages
             var refunds = string.Join("", refunded[p.PaymentId].Select(r =>
                 $"<div>{E(r.Amount.ForPeople())} {E(T(r.CompletedAt ?? r.RefundTime))} <code>{E(r.RefundId)}</code>{(r.TakenAsProcessing ? $" <span class=\"{(r.Status == Refund.Fail ? "F" : r.Status == Refund.Processing ? "U" : "S")}\">{E(r.Status)}</span>" : "")}"
                 + (r.Status == Refund.Processing
-                    ? Button($"{Root}/merchants/{U(clientId)}/refunds/{U(r.RefundId)}/settle", "Succeed", $"settle-success-{r.RefundId}", ("status", Refund.Success), ("back", subscriptionId))
-                        + Button($"{Root}/merchants/{U(clientId)}/refunds/{U(r.RefundId)}/settle", "Fail", $"settle-fail-{r.RefundId}", ("status", Refund.Fail), ("back", subscriptionId))
+                    ? Button($"{Root}/merchants/{U(clientId)}/refunds/{U(r.RefundId)}/settle", "Succeed", $"settle-success-{r.RefundId}", ("status", Refund.Success))
+                        + Button($"{Root}/merchants/{U(clientId)}/refunds/{U(r.RefundId)}/settle", "Fail", $"settle-fail-{r.RefundId}", ("status", Refund.Fail))
                     : "")
                 + "</div>"));
             // A payment under way (a deduction fault left it processing) ends when a test says so, or here.
             var settle = p.UnderWay
-                ? string.Concat(Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Succeed", $"settle-success-{p.PaymentId}", ("status", "SUCCESS"), ("back", subscriptionId)),
-                    Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Fail", $"settle-fail-{p.PaymentId}", ("status", "FAIL"), ("back", subscriptionId)))
+                ? string.Concat(Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Succeed", $"settle-success-{p.PaymentId}", ("status", "SUCCESS")),
+                    Button($"{Root}/merchants/{U(clientId)}/payments/{U(p.PaymentId)}/settle", "Fail", $"settle-fail-{p.PaymentId}", ("status", "FAIL")))
                 : "";
             Row(body, p.PhaseNo.ToString(System.Globalization.CultureInfo.InvariantCulture), E($"{T(p.PeriodStartTime)} → {T(p.PeriodEndTime)}"), E(p.Amount.ForPeople()), $"<code>{E(p.PaymentId)}</code>", $"<span class=\"{p.ResultStatus}\">{E(p.ResultStatus)} {E(p.ResultCode)}</span>{settle}", refunds);
         }
@@ -339,7 +346,7 @@ public static class DashboardPages
                 $"<span class=\"{n.Status}\">{E(n.Status)}</span>",
                 n.Held && n.NextAttemptAt is null && n.Status == "pending" ? "held back by a reorder fault until the subscription's next notification" : E(T(n.NextAttemptAt)),
                 attempts.ToString(),
-                Button($"{Root}/merchants/{U(clientId)}/notifications/{U(n.NotificationId)}/redeliver", "Redeliver", $"redeliver-{n.NotificationId}", ("back", subscriptionId)));
+                Button($"{Root}/merchants/{U(clientId)}/notifications/{U(n.NotificationId)}/redeliver", "Redeliver", $"redeliver-{n.NotificationId}"));
         }
 
         body.Append("</table><h2>Timeline</h2><table id=\"timeline\">" + Header("At", "What", "Detail"));
@@ -353,18 +360,21 @@ public static class DashboardPages
 
     private static async Task<IResult> RedeliverAsync(string clientId, string notificationId, HttpRequest request, TimeMachine machine, CancellationToken ct)
     {
-        if (await ReadFormAsync(request, ct) is not { } form)
+        if (await ReadFormAsync(request, ct) is null)
         {
             return Unreadable(clientId);
         }
 
-        if (await machine.RedeliverAsync(clientId, notificationId, ct) is null)
+        if (await machine.RedeliverAsync(clientId, notificationId, ct) is not { } notification)
         {
             return Page("Unknown notification", $"<p class=\"closed\">Merchant {E(clientId)} has no notification {E(notificationId)}.</p>", StatusCodes.Status404NotFound, Nav());
         }
 
-        return Results.Redirect($"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}");
+        return Results.Redirect(SubscriptionPage(clientId, notification.SubscriptionId));
     }
+
+    /// <summary>The page of the subscription a redelivered notification, or a settled payment or refund, belongs to: where its button was.</summary>
+    private static string SubscriptionPage(string clientId, string subscriptionId) => $"{Root}/merchants/{U(clientId)}/subscriptions/{U(subscriptionId)}";
 
     /// <summary>A payment under way succeeds, or fails with <c>PROCESS_FAIL</c>, now (the control API's settle, from its row).</summary>
     private static async Task<IResult> SettlePaymentAsync(string clientId, string paymentId, HttpRequest request, Lifecycle.PaymentSettlements settlements, ResultCodeCatalogue catalogue, CancellationToken ct)
@@ -380,8 +390,8 @@ public static class DashboardPages
             return CannotSettle(clientId, settle.Problem(catalogue)!);
         }
 
-        var (settled, conflict) = await settlements.SettleAsync(clientId, paymentId, result, ct);
-        return Settled(clientId, form, found: settled is not null || conflict is not null, conflict, $"payment {paymentId}");
+        var (settled, conflict, subscriptionId) = await settlements.SettleAsync(clientId, paymentId, result, ct);
+        return Settled(clientId, subscriptionId, conflict, $"payment {paymentId}");
     }
 
     /// <summary>A refund left processing succeeds or fails now (the control API's settle, from its line).</summary>
@@ -399,23 +409,31 @@ public static class DashboardPages
         }
 
         var (refund, conflict) = await service.SettleRefundAsync(clientId, refundId, status, c => clocks.NowAsync(clientId, c), ct);
-        return Settled(clientId, form, found: refund is not null, conflict, $"refund {refundId}");
+        return Settled(clientId, refund?.SubscriptionId, conflict, $"refund {refundId}");
     }
 
     private static IResult CannotSettle(string clientId, string problem) =>
         Page("Cannot do that", $"<p class=\"closed\">{E(problem)}</p><p><a href=\"{Root}/merchants/{U(clientId)}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
 
-    /// <summary>After a settle from a subscription's page: back to it, or a page saying why nothing was settled.</summary>
-    private static IResult Settled(string clientId, IFormCollection form, bool found, string? conflict, string what)
+    /// <summary>
+    /// After a settle from a subscription's page: back to the page of the subscription the payment or refund belongs to
+    /// (<paramref name="subscriptionId"/>; null when the merchant has none such), or a page saying why nothing was settled.
+    /// </summary>
+    private static IResult Settled(string clientId, string? subscriptionId, string? conflict, string what) => (subscriptionId, conflict) switch
     {
-        var back = $"{Root}/merchants/{U(clientId)}/subscriptions/{U(form["back"].ToString())}";
-        return (found, conflict) switch
-        {
-            (false, _) => Page("Unknown " + what.Split(' ')[0], $"<p class=\"closed\">Merchant {E(clientId)} has no {E(what)}.</p>", StatusCodes.Status404NotFound, Nav()),
-            (_, { } why) => Page("Cannot do that", $"<p class=\"closed\">{E(why)}</p><p><a href=\"{back}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
-            _ => Results.Redirect(back),
-        };
-    }
+        (null, _) => Page("Unknown " + what.Split(' ')[0], $"<p class=\"closed\">Merchant {E(clientId)} has no {E(what)}.</p>", StatusCodes.Status404NotFound, Nav()),
+        ({ } owner, { } why) => Page("Cannot do that", $"<p class=\"closed\">{E(why)}</p><p><a href=\"{SubscriptionPage(clientId, owner)}\">Back</a></p>", StatusCodes.Status409Conflict, Nav()),
+        ({ } owner, null) => Results.Redirect(SubscriptionPage(clientId, owner)),
+    };
+
+    /// <summary>
+    /// Whether a post carries a form, as a browser sends one: a form content type, or no body at all (<c>curl -X POST</c>,
+    /// an empty form). A body of another type, or one that names no type, is not one.
+    /// </summary>
+    private static bool IsForm(HttpRequest request) =>
+        request.HasFormContentType
+        || (string.IsNullOrEmpty(request.ContentType) && request.ContentLength is null or 0
+            && !(request.ContentLength is null && request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true }));
 
     /// <summary>
     /// The posted form, or null when it cannot be read (a NUL, too many fields, a broken encoding, a multipart type over
@@ -491,6 +509,9 @@ public static class DashboardPages
         {
             StatusCodes.Status404NotFound => Page("No such page", $"<p class=\"closed\">The dashboard has no page at {E(request.Path)}.</p>{back}", status, Nav()),
             StatusCodes.Status405MethodNotAllowed => Page("Cannot do that", $"<p class=\"closed\">{E(request.Path)} does not take {E(request.Method)}: its pages are read with GET and its forms post with POST.</p>{back}", status, Nav()),
+            StatusCodes.Status415UnsupportedMediaType => Page("Cannot read that form", $"<p class=\"closed\">The dashboard's forms must be sent as application/x-www-form-urlencoded or multipart/form-data, as a browser sends them; "
+                + (MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? $"this one came as {E(type.MediaType.ToString())}, not as a form" : "this one came with a body but without a Content-Type")
+                + $". To drive the emulator with JSON, use the control API under <a href=\"/_emulator/api-reference\">{ControlApi.Prefix}</a>.</p>{back}", status, Nav()),
             _ => Page("Cannot do that", $"<p class=\"closed\">The dashboard answered {status} to {E(request.Method)} {E(request.Path)}.</p>{back}", status, Nav()),
         };
     }

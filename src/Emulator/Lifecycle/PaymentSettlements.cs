@@ -10,16 +10,19 @@ namespace Emulator.Lifecycle;
 /// </summary>
 public sealed class PaymentSettlements(SubscriptionService service, MerchantClocks clocks, TimeMachine machine)
 {
-    /// <summary>The settled phase; null phase and conflict when the merchant has no such payment; a conflict when it is not under way.</summary>
-    public async Task<(Phase? Phase, string? Conflict)> SettleAsync(string clientId, string paymentId, DeductionResult result, CancellationToken cancellationToken)
+    /// <summary>
+    /// The settled phase; null phase and conflict when the merchant has no such payment; a conflict when it is not under
+    /// way. The subscription the payment belongs to, when the merchant has it.
+    /// </summary>
+    public async Task<(Phase? Phase, string? Conflict, string? SubscriptionId)> SettleAsync(string clientId, string paymentId, DeductionResult result, CancellationToken cancellationToken)
     {
         DateTimeOffset now = default;
-        var (settled, conflict) = await service.SettlePaymentAsync(clientId, paymentId, result, async ct => now = await clocks.NowAsync(clientId, ct), cancellationToken);
-        if (settled is not null)
+        var answer = await service.SettlePaymentAsync(clientId, paymentId, result, async ct => now = await clocks.NowAsync(clientId, ct), cancellationToken);
+        if (answer.Settled is not null)
         {
             await machine.RunWhatACallCausedAsync(clientId, now, cancellationToken);
         }
 
-        return (settled, conflict);
+        return answer;
     }
 }
