@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace SampleMerchant;
 
@@ -61,6 +63,16 @@ public static class MerchantApp
             }
 
             var json = JsonNode.Parse(body)!;
+            try
+            {
+                MishandleShapes(json, body, payment);
+            }
+            catch (Exception ex) when (ex is JsonException or ArgumentNullException or InvalidOperationException)
+            {
+                // An exception the handler does not catch: the web framework answers HTTP 500, and Antom retries.
+                return Results.Text($"{ex.GetType().Name}: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError);
+            }
+
             if (payment)
             {
                 // A payment may come before the CREATE of its subscription: kept all the same (or refused with a 5xx,
@@ -94,6 +106,40 @@ public static class MerchantApp
             }
 
             return Results.Content(Ack, "application/json");
+        }
+
+        /// <summary>
+        /// The mistakes integrations make on the notifications Antom sends besides a plain success, when told to make
+        /// them: each throws where such an integration does.
+        /// </summary>
+        private void MishandleShapes(JsonNode json, byte[] body, bool payment)
+        {
+            if (options.Makes("strict-fields"))
+            {
+                // A strict deserializer (Jackson's FAIL_ON_UNKNOWN_PROPERTIES, .NET's Disallow) refuses a member Antom added.
+                _ = payment ? JsonSerializer.Deserialize<PaymentNotification>(body, Strict) : (object?)JsonSerializer.Deserialize<SubscriptionNotification>(body, Strict);
+            }
+
+            if (payment && options.Makes("reject-failed-payments"))
+            {
+                // Takes every payment for a success and records when it was paid: a failed one has no paymentTime.
+                _ = DateTimeOffset.Parse((string)json["paymentTime"]!, CultureInfo.InvariantCulture);
+            }
+
+            if (payment && options.Makes("reject-zero-amount") && long.Parse((string)json["paymentAmount"]!["value"]!, CultureInfo.InvariantCulture) <= 0)
+            {
+                throw new InvalidOperationException("a payment's amount must be positive");
+            }
+
+            if (!payment && options.Makes("create-only"))
+            {
+                // Written for the first notification only, as if a subscription were only ever created and started.
+                var (type, status) = ((string?)json["subscriptionNotificationType"], (string?)json["subscriptionStatus"]);
+                if ((type, status) is not ("CREATE", "ACTIVE"))
+                {
+                    throw new InvalidOperationException($"unexpected notifySubscription {type}/{status}");
+                }
+            }
         }
 
         public async Task<IResult> SubscribeAsync()
@@ -229,11 +275,13 @@ public static class MerchantApp
 
                 return JsonNode.Parse(answer)?.AsObject();
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
             {
                 return Unknown("NO_ANSWER");
             }
         }
+
+        private static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
         private static JsonObject Unknown(string why) => new() { ["result"] = new JsonObject { ["resultStatus"] = "U", ["resultCode"] = why } };
 
@@ -247,4 +295,15 @@ public static class MerchantApp
             return rsa;
         }
     }
+
+    // The notifications' members as a strict integration models them (the strict-fields mistake): every member it knows.
+    private sealed record SubscriptionNotification(string SubscriptionRequestId, string SubscriptionId, string SubscriptionStatus, string SubscriptionNotificationType, string SubscriptionStartTime, string SubscriptionEndTime, PeriodRule PeriodRule);
+
+    private sealed record PeriodRule(string PeriodType, int PeriodCount);
+
+    private sealed record PaymentNotification(Result Result, string PaymentId, Amount PaymentAmount, string PaymentCreateTime, string? PaymentTime, string SubscriptionRequestId, string SubscriptionId, string PeriodStartTime, string PeriodEndTime, string PhaseNo);
+
+    private sealed record Result(string ResultCode, string ResultStatus, string ResultMessage);
+
+    private sealed record Amount(string Currency, string Value);
 }

@@ -28,8 +28,13 @@ public sealed class MerchantOptions
     /// (never retries a U or a timeout), <c>drop-early-payment</c> (acknowledges a payment for a subscription it does
     /// not know yet, and forgets it), <c>count-duplicates</c> (acts on every delivery of a payment),
     /// <c>verify-payments-only</c> (checks the signature of notifyPayment but not of notifySubscription),
-    /// <c>trust-unverified-answers</c> (acts on an API answer whose signature does not verify), and broken test
-    /// hooks: <c>processed-hook-404</c>, <c>no-trigger</c>, <c>no-refund-trigger</c> (an integration that does not refund).
+    /// <c>trust-unverified-answers</c> (acts on an API answer whose signature does not verify); on the notifications
+    /// Antom sends besides a plain success, each answered HTTP 500 as by an exception the handler did not catch:
+    /// <c>reject-failed-payments</c> (reads the <c>paymentTime</c> a failed payment does not have),
+    /// <c>reject-zero-amount</c> (refuses a payment of 0, a free trial period), <c>create-only</c> (handles
+    /// notifySubscription <c>CREATE</c>/<c>ACTIVE</c> only), <c>strict-fields</c> (refuses a notification with a member
+    /// it does not know); and broken test hooks: <c>processed-hook-404</c>, <c>no-trigger</c>, <c>no-refund-trigger</c>
+    /// (an integration that does not refund).
     /// </summary>
     public List<string> Mistakes { get; set; } = [];
 

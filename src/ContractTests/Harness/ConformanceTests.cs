@@ -25,7 +25,7 @@ public sealed class ConformanceTests
     {
         var scorecard = await RunAgainstSampleAsync(careless: false);
 
-        scorecard.Checks.Should().HaveCount(20);
+        scorecard.Checks.Should().HaveCount(24);
         scorecard.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
     }
 
@@ -57,6 +57,10 @@ public sealed class ConformanceTests
     [InlineData("trust-unverified-cancel", "api-cancel-answer-signature-verified", "did not send the cancel again (nor read the subscription back): the cancel took place this time")]
     [InlineData("verify-payments-only", "refuse-forged-signature refuse-wrong-key refuse-tampered-body", "acknowledged by the notifySubscription endpoint")]
     [InlineData("processed-hook-404", "duplicate-processed-once out-of-order-tolerated", "answered HTTP 404")]
+    [InlineData("reject-failed-payments", "ack-failed-payment", "phase 2 notifyPayment F USER_BALANCE_NOT_ENOUGH without paymentTime answered HTTP 500")]
+    [InlineData("reject-zero-amount", "ack-free-trial-payment", "its phase 1 notifyPayment of 0 PHP answered HTTP 500")]
+    [InlineData("create-only", "ack-subscription-notification-types", "CHANGE (ACTIVE) answered HTTP 500 InvalidOperationException: unexpected notifySubscription CHANGE/ACTIVE; UPDATE (ACTIVE) answered HTTP 500")]
+    [InlineData("strict-fields", "ack-unknown-fields", "notifySubscription CREATE with `conformanceNewField` answered HTTP 500 JsonException: The JSON property 'conformanceNewField' could not be mapped")]
     [InlineData("same-request-id+ignore-unknown", "api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout api-change-answer-signature-verified api-refund-answer-signature-verified", "sub-order|the change took place stays unknown|the refund took place stays unknown|did not send it again|did not retry")]
     [InlineData("no-trigger", "api-signatures-valid api-requests-accepted api-request-ids-unique api-request-id-reused-after-unknown api-request-id-reused-after-timeout api-no-change-after-cancel api-answer-signature-verified api-change-retried-after-unknown api-refund-retried-after-unknown api-cancel-confirmed-after-timeout api-change-answer-signature-verified api-refund-answer-signature-verified api-cancel-answer-signature-verified", "made no API call")]
     public async Task Mistake_FailsExactlyTheChecksItSpoils_SayingWhy(string mistake, string failing, string reason)
@@ -217,8 +221,53 @@ public sealed class ConformanceTests
 
         var scorecard = await new ConformanceSuite(Options(emulator, merchant.ClientId, new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: null)).RunAsync();
 
-        scorecard.Checks.Where(c => c.Id.StartsWith("refuse-", StringComparison.Ordinal)).Should().HaveCount(3).And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.StartsWith("cannot tell", StringComparison.Ordinal));
+        scorecard.Checks.Where(c => c.Id.StartsWith("refuse-", StringComparison.Ordinal) || ShapeChecks.Contains(c.Id)).Should().HaveCount(7)
+            .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.StartsWith("cannot tell", StringComparison.Ordinal), scorecard.ToMarkdown());
         scorecard.Failed.Should().Contain(["ack-notify-subscription", "ack-notify-payment"]);
+    }
+
+    private static string[] Members(System.Text.Json.Nodes.JsonObject json) => [.. json.Select(m => m.Key)];
+
+    private static readonly string[] ShapeChecks = ["ack-free-trial-payment", "ack-failed-payment", "ack-unknown-fields", "ack-subscription-notification-types"];
+
+    /// <summary>
+    /// The shapes the suite sends besides a plain success are the emulator's own bodies, signed with Antom's key so that
+    /// they verify: a failed renewal without paymentTime, a free period of 0 after its CREATE, every notifySubscription
+    /// type with its status, and a member added after the others. An endpoint that acknowledges each passes.
+    /// </summary>
+    [Fact]
+    public async Task NotificationShapes_AreTheEmulatorsBodies_SignedWithAntomsKey()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync();
+        await using var endpoint = await NotificationInbox.StartAsync(await emulator.AntomPublicKeyAsync());
+
+        var scorecard = await new ConformanceSuite(Options(emulator, merchant.ClientId, new Uri(endpoint.SubscriptionUrl), new Uri(endpoint.PaymentUrl), trigger: null)).RunAsync();
+
+        var payment = Members(System.Text.Json.Nodes.JsonNode.Parse(Fixtures.Read("golden/notify-payment.json"))!.AsObject());
+        var subscription = Members(System.Text.Json.Nodes.JsonNode.Parse(Fixtures.Read("golden/notify-subscription-create.json"))!.AsObject());
+        var genuine = endpoint.Received.Where(n => n.SignatureValid).ToList();
+        scorecard.Checks.Where(c => ShapeChecks.Contains(c.Id)).Should().HaveCount(4).And.OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+
+        var failed = genuine.Single(n => n.ResultCode == "USER_BALANCE_NOT_ENOUGH");
+        Members(failed.Json).Should().Equal(payment.Where(m => m != "paymentTime"), "a failed payment has no paymentTime");
+        ((string)failed.Json["result"]!["resultStatus"]!).Should().Be("F");
+        ((string)failed.Json["result"]!["resultMessage"]!).Should().NotBeNullOrEmpty();
+        failed.PhaseNo.Should().Be(2);
+
+        var free = genuine.Single(n => n.AmountValue == "0");
+        Members(free.Json).Should().Equal(payment);
+        free.ResultCode.Should().Be("SUCCESS");
+        genuine.Should().Contain(n => n.SubscriptionId == free.SubscriptionId && n.SubscriptionNotificationType == "CREATE" && n.Order < free.Order, "the free period's subscription is created first");
+
+        genuine.Where(n => !n.IsPayment && !n.Json.ContainsKey("conformanceNewField")).Should().OnlyContain(n => Members(n.Json).SequenceEqual(subscription))
+            .And.Subject.Select(n => $"{n.SubscriptionNotificationType}/{n.SubscriptionStatus}").Should()
+            .Contain(["CHANGE/ACTIVE", "UPDATE/ACTIVE", "CANCEL/ACTIVE", "TERMINATE/TERMINATED", "CREATE/TERMINATED"]);
+
+        var extended = genuine.Where(n => n.Json.ContainsKey("conformanceNewField")).ToList();
+        extended.Select(n => n.Kind).Should().BeEquivalentTo(["notifySubscription", "notifyPayment"]);
+        extended.Should().OnlyContain(n => Members(n.Json).Last() == "conformanceNewField"
+            && Members(n.Json).SkipLast(1).SequenceEqual(n.IsPayment ? payment : subscription));
     }
 
     [Fact]

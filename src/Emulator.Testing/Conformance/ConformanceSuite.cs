@@ -11,7 +11,8 @@ namespace Emulator.Testing.Conformance;
 
 /// <summary>
 /// Tells a merchant what its Antom integration gets wrong: it sends the merchant's notification endpoints valid,
-/// forged, tampered, duplicated and out-of-order notifications, and (with a trigger) makes the merchant call the API
+/// forged, tampered, duplicated and out-of-order notifications and the other shapes Antom sends (a failed renewal, a
+/// free period, every notifySubscription type, a member added to the format), and (with a trigger) makes the merchant call the API
 /// through an injected unknown result, then judges the calls the emulator recorded.
 /// </summary>
 public sealed class ConformanceSuite(ConformanceOptions options)
@@ -21,6 +22,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
     private readonly HttpClient triggers = new() { Timeout = TimeSpan.FromMinutes(3) };
     private readonly RSA antomKey = LoadKey(options.AntomPrivateKeyPem);
     private readonly RSA strangerKey = RSA.Create(2048);
+    private readonly EmulatedNotifications notifications = new(options.ClientId);
     private HttpClient Emulator => emulator ??= CreateEmulatorClient();
     private HttpClient? emulator;
 
@@ -68,6 +70,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         var again = await SendAsync(options.PaymentNotificationUrl, payment, antomKey, cancellationToken);
         checks.Add(await DuplicateAsync(paymentId, again, cancellationToken));
         checks.Add(await OutOfOrderAsync(cancellationToken));
+        checks.AddRange(await ShapesAsync(subscriptionId, acknowledged, cancellationToken));
 
         if (options.TriggerUrl is null)
         {
@@ -153,6 +156,65 @@ public sealed class ConformanceSuite(ConformanceOptions options)
                 ? $"{how}, but never processed: acknowledged, it will not be sent again, so the payment is lost"
                 : $"{how}, and processed {count} times"),
         };
+    }
+
+    /// <summary>
+    /// The other shapes Antom sends, on which integrations that acknowledge a plain notification commonly fail with an
+    /// HTTP 500 (so Antom retries for 24 h and the event is never processed): a failed renewal, a free period, the
+    /// notifySubscription types after CREATE, a member added to the format. Run after the checks above, since the
+    /// subscription they know ends here (CANCEL, then TERMINATE). Each is judged only where the endpoint acknowledges
+    /// a plain valid notification: else not acknowledging this one shows nothing about its shape.
+    /// </summary>
+    private async Task<IReadOnlyList<CheckResult>> ShapesAsync(string subscriptionId, Dictionary<string, bool> acknowledged, CancellationToken cancellationToken)
+    {
+        async Task<CheckResult> AcknowledgesAsync(string id, string title, string fix, params (string Kind, string What, string Body)[] notifications)
+        {
+            var deliveries = new List<(string Kind, string What, Delivery Delivery)>();
+            foreach (var (kind, what, body) in notifications)
+            {
+                var url = kind == "notifySubscription" ? options.SubscriptionNotificationUrl : options.PaymentNotificationUrl;
+                deliveries.Add((kind, what, await SendAsync(url, body, antomKey, cancellationToken)));
+            }
+
+            var unknowable = deliveries.Select(d => d.Kind).Distinct().Where(kind => !acknowledged[kind]).ToList();
+            if (unknowable.Count > 0)
+            {
+                return new CheckResult(id, title, CheckResult.Fail,
+                    $"cannot tell: the {string.Join(" and the ", unknowable)} endpoint does not acknowledge a plain valid notification either (see ack-notify-subscription and ack-notify-payment), so how it answers this one shows nothing about this shape");
+            }
+
+            var refused = deliveries.Where(d => !d.Delivery.Acknowledged).ToList();
+            return refused.Count == 0
+                ? new CheckResult(id, title, CheckResult.Pass, $"acknowledged: {string.Join("; ", deliveries.Select(d => $"{d.What} in {d.Delivery.Elapsed.TotalMilliseconds:0} ms"))}")
+                : new CheckResult(id, title, CheckResult.Fail,
+                    $"not acknowledged: {string.Join("; ", refused.Select(d => $"{d.What} answered {d.Delivery.Describe()}"))}. "
+                    + $"Antom sends {(refused.Count == 1 ? "it" : "each")} again for up to 24 h, then gives up, and the event is never processed. {fix}; answer HTTP 200 with result.resultStatus S");
+        }
+
+        var trialSubscriptionId = "CONFORMANCE" + RandomDigits(24);
+        var trialPayment = notifications.Payment(trialSubscriptionId, "CONFORMANCE" + RandomDigits(24), 1, trialAmount: 0);
+        var failedPayment = notifications.Payment(subscriptionId, "CONFORMANCE" + RandomDigits(24), 2, failureCode: "USER_BALANCE_NOT_ENOUGH");
+        return
+        [
+            await AcknowledgesAsync("ack-free-trial-payment", "acknowledges a notifyPayment of 0 (a free trial period)",
+                "A period inside a trial is charged its trialAmount, which may be 0, and is notified as a success like any other: do not refuse, divide by or require a positive amount",
+                ("notifySubscription", "CREATE of a subscription whose first period is free", NotifySubscription(trialSubscriptionId, "CREATE")),
+                ("notifyPayment", "its phase 1 notifyPayment of 0 PHP", trialPayment)),
+            await AcknowledgesAsync("ack-failed-payment", "acknowledges a notifyPayment of a failed renewal (resultStatus F, USER_BALANCE_NOT_ENOUGH, no paymentTime)",
+                "A failed payment has result.resultStatus F, a failure resultCode and no paymentTime: read paymentTime only when resultStatus is S, record the failure (decide whether to cancel) and acknowledge it",
+                ("notifyPayment", "phase 2 notifyPayment F USER_BALANCE_NOT_ENOUGH without paymentTime", failedPayment)),
+            await AcknowledgesAsync("ack-unknown-fields", $"acknowledges a notification with a member it does not know (`{EmulatedNotifications.UnknownMember}`, either endpoint)",
+                "Antom adds fields to its notifications over time: ignore members you do not know (Jackson: FAIL_ON_UNKNOWN_PROPERTIES false; System.Text.Json: no JsonUnmappedMemberHandling.Disallow), and verify the signature over the raw body as received",
+                ("notifySubscription", $"notifySubscription CREATE with `{EmulatedNotifications.UnknownMember}`", EmulatedNotifications.WithUnknownMember(NotifySubscription("CONFORMANCE" + RandomDigits(24), "CREATE"))),
+                ("notifyPayment", $"notifyPayment with `{EmulatedNotifications.UnknownMember}`", EmulatedNotifications.WithUnknownMember(NotifyPayment(subscriptionId, "CONFORMANCE" + RandomDigits(24), 3)))),
+            await AcknowledgesAsync("ack-subscription-notification-types", "acknowledges notifySubscription CHANGE, UPDATE, CANCEL, TERMINATE and a CREATE with TERMINATED (buyer declined or authorization expired)",
+                "notifySubscription is sent on every change of a subscription, not only its creation: handle each subscriptionNotificationType (CANCEL: service ends with the period paid; TERMINATE: it ends now) and a CREATE whose subscriptionStatus is TERMINATED (the buyer declined, or did not authorize in time: no subscription to start)",
+                ("notifySubscription", "CHANGE (ACTIVE)", NotifySubscription(subscriptionId, "CHANGE")),
+                ("notifySubscription", "UPDATE (ACTIVE)", NotifySubscription(subscriptionId, "UPDATE")),
+                ("notifySubscription", "CANCEL (ACTIVE)", NotifySubscription(subscriptionId, "CANCEL")),
+                ("notifySubscription", "TERMINATE (TERMINATED)", NotifySubscription(subscriptionId, "TERMINATE")),
+                ("notifySubscription", "CREATE (TERMINATED) of a declined request", notifications.Subscription("CONFORMANCE" + RandomDigits(24), "CREATE", declined: true))),
+        ];
     }
 
     private async Task<IReadOnlyList<CheckResult>> ApiChecksAsync(CancellationToken cancellationToken)
@@ -653,30 +715,9 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         }
     }
 
-    private string NotifySubscription(string subscriptionId, string type) => new JsonObject
-    {
-        ["subscriptionRequestId"] = "conformance-" + subscriptionId,
-        ["subscriptionId"] = subscriptionId,
-        ["subscriptionStatus"] = "ACTIVE",
-        ["subscriptionNotificationType"] = type,
-        ["subscriptionStartTime"] = "2027-01-01T00:00:00+08:00",
-        ["subscriptionEndTime"] = "2099-12-31T23:59:59+08:00",
-        ["periodRule"] = new JsonObject { ["periodType"] = "MONTH", ["periodCount"] = 1 },
-    }.ToJsonString();
+    private string NotifySubscription(string subscriptionId, string type) => notifications.Subscription(subscriptionId, type);
 
-    private string NotifyPayment(string subscriptionId, string paymentId, int phaseNo) => new JsonObject
-    {
-        ["result"] = new JsonObject { ["resultCode"] = "SUCCESS", ["resultStatus"] = "S", ["resultMessage"] = "success" },
-        ["paymentId"] = paymentId,
-        ["paymentAmount"] = new JsonObject { ["currency"] = "PHP", ["value"] = "19900" },
-        ["paymentCreateTime"] = "2027-01-01T00:00:00+08:00",
-        ["paymentTime"] = "2027-01-01T00:00:00+08:00",
-        ["subscriptionRequestId"] = "conformance-" + subscriptionId,
-        ["subscriptionId"] = subscriptionId,
-        ["periodStartTime"] = "2027-01-01T00:00:00+08:00",
-        ["periodEndTime"] = "2027-02-01T00:00:00+08:00",
-        ["phaseNo"] = phaseNo.ToString(CultureInfo.InvariantCulture),
-    }.ToJsonString();
+    private string NotifyPayment(string subscriptionId, string paymentId, int phaseNo) => notifications.Payment(subscriptionId, paymentId, phaseNo);
 
     private HttpClient CreateEmulatorClient()
     {
