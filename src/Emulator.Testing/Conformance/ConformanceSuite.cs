@@ -180,7 +180,7 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             if (unknowable.Count > 0)
             {
                 return new CheckResult(id, title, CheckResult.Fail,
-                    $"cannot tell: the {string.Join(" and the ", unknowable)} endpoint does not acknowledge a plain valid notification either (see ack-notify-subscription and ack-notify-payment), so how it answers this one shows nothing about this shape");
+                    $"cannot tell: the {string.Join(" and the ", unknowable)} {(unknowable.Count == 1 ? "endpoint does" : "endpoints do")} not acknowledge a plain valid notification either (see ack-notify-subscription and ack-notify-payment), so how it answers this one shows nothing about this shape");
             }
 
             var refused = deliveries.Where(d => !d.Delivery.Acknowledged).ToList();
