@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ContractTests.Support;
 using Emulator.Persistence;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,38 @@ public sealed class TransportDelayTests
     private static readonly DateTimeOffset Start = new(2027, 1, 10, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Delay = TimeSpan.FromSeconds(17);
 
+    /// <summary>An emulator of its own on a clock the test moves, and a merchant whose next create meets a delay rule of one use.</summary>
+    private sealed class DelayedCreate : IAsyncDisposable
+    {
+        private readonly EmulatorFactory emulator;
+
+        private DelayedCreate(EmulatorFactory emulator, ParkingTime time, WebApplicationFactory<Program> host, MerchantHarness merchant) =>
+            (this.emulator, Time, Host, Merchant) = (emulator, time, host, merchant);
+
+        public ParkingTime Time { get; }
+
+        public WebApplicationFactory<Program> Host { get; }
+
+        public MerchantHarness Merchant { get; }
+
+        public static async Task<DelayedCreate> StartAsync()
+        {
+            var time = new ParkingTime(EmulatorFactory.Start, Delay);
+            var emulator = new EmulatorFactory();
+            var host = emulator.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time)));
+            var m = await MerchantHarness.StartAsync(host.CreateClient(), Start);
+            (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", transport = "delay", delay = "PT17S", times = 1 })).StatusCode.Should().Be(HttpStatusCode.Created);
+            return new DelayedCreate(emulator, time, host, m);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Merchant.DisposeAsync();
+            await Host.DisposeAsync();
+            await emulator.DisposeAsync();
+        }
+    }
+
     private static async Task<JsonObject> RuleAsync(MerchantHarness m) =>
         (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!.Single()!.AsObject();
 
@@ -30,11 +63,8 @@ public sealed class TransportDelayTests
     [Fact]
     public async Task Delay_IsUsedWhenTheDelayedAnswerIsGiven_AndARetrySentMeanwhileIsNotHeld()
     {
-        var time = new ParkingTime(EmulatorFactory.Start, Delay);
-        await using var emulator = new EmulatorFactory();
-        await using var host = emulator.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time)));
-        await using var m = await MerchantHarness.StartAsync(host.CreateClient(), Start);
-        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", transport = "delay", delay = "PT17S", times = 1 })).StatusCode.Should().Be(HttpStatusCode.Created);
+        await using var delayed = await DelayedCreate.StartAsync();
+        var (time, host, m) = (delayed.Time, delayed.Host, delayed.Merchant);
         var body = MerchantHarness.Body(Start);
 
         var held = m.Client.CallAsync(m.Merchant, "create", body);
@@ -64,11 +94,8 @@ public sealed class TransportDelayTests
     [Fact]
     public async Task Delay_WhoseClientGivesUpDuringTheWait_IsUsedThen_TheRetryIsNotDelayed()
     {
-        var time = new ParkingTime(EmulatorFactory.Start, Delay);
-        await using var emulator = new EmulatorFactory();
-        await using var host = emulator.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time)));
-        await using var m = await MerchantHarness.StartAsync(host.CreateClient(), Start);
-        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", transport = "delay", delay = "PT17S", times = 1 })).StatusCode.Should().Be(HttpStatusCode.Created);
+        await using var delayed = await DelayedCreate.StartAsync();
+        var (time, host, m) = (delayed.Time, delayed.Host, delayed.Merchant);
         var body = MerchantHarness.Body(Start);
         using var patience = new CancellationTokenSource();
 
@@ -109,11 +136,8 @@ public sealed class TransportDelayTests
     [Fact]
     public async Task Delay_WhenTheCallsWriteFailsAfterTheWait_IsNotUsed_TheRetryIsDelayedToo()
     {
-        var time = new ParkingTime(EmulatorFactory.Start, Delay);
-        await using var emulator = new EmulatorFactory();
-        await using var host = emulator.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time)));
-        await using var m = await MerchantHarness.StartAsync(host.CreateClient(), Start);
-        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "create", transport = "delay", delay = "PT17S", times = 1 })).StatusCode.Should().Be(HttpStatusCode.Created);
+        await using var delayed = await DelayedCreate.StartAsync();
+        var (time, host, m) = (delayed.Time, delayed.Host, delayed.Merchant);
         var body = MerchantHarness.Body(Start);
 
         AntomReply failed;
