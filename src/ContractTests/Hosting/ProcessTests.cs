@@ -374,19 +374,21 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task ControlNetworks_NotACidrNetwork_StopsTheStartWithTheSettingsName()
+    [Theory]
+    [InlineData("Emulator__ControlNetworks__0", "172.17.0.1/99", "Emulator:ControlNetworks: each entry must be a network in CIDR notation")]
+    [InlineData("Emulator__MerchantRetention", "00:00:30", "Emulator:MerchantRetention: must be at least 00:01:00")]
+    public async Task SettingOutOfItsRange_StopsTheStartWithTheSettingsName(string setting, string value, string said)
     {
         var run = Command.RunAsync(
             "dotnet",
             [Builds.Output("Emulator", "Emulator.dll"), "--urls", "http://127.0.0.1:0"],
             dataDirectory,
-            new Dictionary<string, string> { ["Emulator__DataDirectory"] = dataDirectory, ["Emulator__ControlNetworks__0"] = "172.17.0.1/99" });
+            new Dictionary<string, string> { ["Emulator__DataDirectory"] = dataDirectory, [setting] = value });
 
         var (exitCode, printed) = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
         exitCode.Should().NotBe(0);
-        printed.Should().Contain("Emulator:ControlNetworks").And.Contain("CIDR");
+        printed.Should().Contain(said);
     }
 
     [Fact]
