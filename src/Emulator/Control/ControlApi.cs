@@ -26,7 +26,7 @@ public static class ControlApi
         app.MapGet(LivenessPath, HealthAsync).WithName("GetLiveness").WithTags("Emulator control");
         root.MapGet("/keys", GetKeys).WithName("GetKeys");
 
-        var merchants = root.MapGroup("/merchants/{clientId}");
+        var merchants = root.MapGroup("/merchants/{clientId}").AddEndpointFilter<MerchantUseFilter>();
         merchants.MapPut("", PutMerchantAsync).WithName("PutMerchant");
         merchants.MapGet("", GetMerchantAsync).WithName("GetMerchant");
         merchants.MapDelete("", DeleteMerchantAsync).WithName("DeleteMerchant");

@@ -31,7 +31,7 @@ public static class DashboardPages
 
         // A page or a form about a merchant that does not exist is a 404, and changes nothing (a merchant created later
         // with that id must not find a fault or a clock left by a form).
-        var merchant = ui.MapGroup("/merchants/{clientId}").AddEndpointFilter(async (context, next) =>
+        var merchant = ui.MapGroup("/merchants/{clientId}").AddEndpointFilter<MerchantUseFilter>().AddEndpointFilter(async (context, next) =>
         {
             var clientId = context.HttpContext.GetRouteValue("clientId") as string ?? "";
             var merchants = context.HttpContext.RequestServices.GetRequiredService<MerchantRegistry>();

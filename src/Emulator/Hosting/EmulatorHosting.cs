@@ -183,20 +183,6 @@ public static class EmulatorHosting
             http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(ControlAccess.LoginPath, StringComparison.OrdinalIgnoreCase),
             login => login.UseRateLimiter());
         app.UseWhen(http => http.Request.Path.StartsWithSegments(ControlAccess.Root), control => control.UseMiddleware<ControlAccess>());
-        // A control call or dashboard page that names a merchant is a use of it (Emulator:MerchantRetention).
-        app.UseWhen(
-            http => http.Request.Path.StartsWithSegments("/_emulator/v1/merchants") || http.Request.Path.StartsWithSegments("/_emulator/ui/merchants"),
-            named => named.Use((http, next) =>
-            {
-                // The path as routed (decoded but for %2F, and a client id has no /).
-                var segments = http.Request.Path.Value!.Split('/');
-                if (segments.Length > 4 && segments[4].Length > 0)
-                {
-                    http.RequestServices.GetRequiredService<MerchantActivity>().Used(segments[4]);
-                }
-
-                return next(http);
-            }));
         app.UseWhen(SubscriptionsApi.IsGatewayPathAfterEmptySegments, gateway => gateway.Run(SubscriptionsApi.NoInterfaceAsync));
         app.UseOpenApi(settings => settings.Path = "/_emulator/v1/openapi.json");
         app.UseSwaggerUi(settings =>

@@ -89,6 +89,13 @@ public sealed class EmulatorOptions
     public List<string> StartupScenarios { get; set; } = [];
 
     /// <summary>
+    /// A <see cref="StartupScenarios"/> entry's client id and scenario name, split at its last colon (a client id may hold
+    /// one); null when it has no client id before one.
+    /// </summary>
+    public static (string ClientId, string Scenario)? StartupScenario(string entry) =>
+        entry.LastIndexOf(':') is > 0 and var separator ? (entry[..separator], entry[(separator + 1)..]) : null;
+
+    /// <summary>
     /// A PostgreSQL (Npgsql) connection string. Empty (the default) keeps state in the SQLite file in
     /// <see cref="DataDirectory"/>; set, the emulator keeps it in that database, which several instances may share.
     /// </summary>

@@ -37,15 +37,15 @@ public sealed class StartupTasks(
 
         foreach (var entry in options.Value.StartupScenarios)
         {
-            var separator = entry.LastIndexOf(':');
-            var scenario = separator > 0 ? scenarios.Find(entry[(separator + 1)..]) : null;
-            if (scenario is null || await merchants.FindAsync(entry[..separator], cancellationToken) is null)
+            if (EmulatorOptions.StartupScenario(entry) is not (var clientId, var name)
+                || scenarios.Find(name) is not { } scenario
+                || await merchants.FindAsync(clientId, cancellationToken) is null)
             {
                 throw new InvalidDataException($"Emulator:StartupScenarios: '{entry}' must be clientId:scenarioName of a registered merchant and a file in fixtures/scenarios");
             }
 
-            await scenarios.ApplyAsync(entry[..separator], scenario, cancellationToken);
-            logger.LogInformation("Scenario {Scenario} applied to {ClientId}", scenario.Name, entry[..separator]);
+            await scenarios.ApplyAsync(clientId, scenario, cancellationToken);
+            logger.LogInformation("Scenario {Scenario} applied to {ClientId}", scenario.Name, clientId);
         }
     }
 

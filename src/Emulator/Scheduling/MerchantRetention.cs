@@ -27,7 +27,8 @@ public sealed class MerchantRetention(
             return;
         }
 
-        var kept = options.Value.StartupScenarios.Select(entry => entry.Split(':')[0]).ToHashSet(StringComparer.Ordinal);
+        var kept = options.Value.StartupScenarios.Select(EmulatorOptions.StartupScenario).OfType<(string ClientId, string Scenario)>()
+            .Select(named => named.ClientId).ToHashSet(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(SweepInterval, time);
         try
         {
