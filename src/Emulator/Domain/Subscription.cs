@@ -216,13 +216,9 @@ public sealed class Subscription
     /// Refused while a period's payment is under way, as update is (SPEC §3.4): a change could re-plan a phase whose money
     /// is in flight. Antom's change page lists no code for it (SPEC §3.14), so it is <c>PROCESS_FAIL</c>, saying why.
     /// </remarks>
-    public Outcome Change(PlanChange change, DateTimeOffset now)
-    {
-        SettleIfDue(now);
-        return Status == SubscriptionStatus.Active && PaymentUnderWay is not null
-            ? PaymentUnderWayRefusal("change", "subscriptionChangeRequestId", resultCode: null)
-            : Modify(change, now, Trigger.Change, "change", "CHANGE");
-    }
+    public Outcome Change(PlanChange change, DateTimeOffset now) =>
+        RefusedWhilePaymentUnderWay(now, "change", "subscriptionChangeRequestId", resultCode: null)
+        ?? Modify(change, now, Trigger.Change, "change", "CHANGE");
 
     /// <summary>
     /// update (SPEC §3.4, README "update"): only while ACTIVE, in force at once for what is not charged yet, as change.
@@ -232,11 +228,10 @@ public sealed class Subscription
     /// </summary>
     public Outcome Update(PlanChange update, TimeSpan deductionLead, DateTimeOffset now)
     {
-        SettleIfDue(now);
-        if (Status == SubscriptionStatus.Active && PaymentUnderWay is not null)
+        // SPEC §3.4: Antom refuses an update while a deduction runs; here one runs only when a fault left it processing.
+        if (RefusedWhilePaymentUnderWay(now, "update", "subscriptionUpdateRequestId", "UPDATE_FORBIDDEN_DURING_PAYMENT") is { } refused)
         {
-            // SPEC §3.4: Antom refuses an update while a deduction runs; here one runs only when a fault left it processing.
-            return PaymentUnderWayRefusal("update", "subscriptionUpdateRequestId", "UPDATE_FORBIDDEN_DURING_PAYMENT");
+            return refused;
         }
 
         // Only an ACTIVE subscription is checked here; Modify expires a request whose authorization window closed.
@@ -279,14 +274,20 @@ public sealed class Subscription
     }
 
     /// <summary>
-    /// A change or update refused while a period's payment is under way: final for its request id (an F is), so the
-    /// caller sends it again under a new one once the payment is done.
+    /// A change or update of an active subscription whose period's payment is still under way at <paramref name="now"/>
+    /// (one whose time is over is settled first) is refused: final for its request id (an F is), so the caller sends it
+    /// again under a new one once the payment is done. Null when nothing is under way.
     /// </summary>
-    private Outcome PaymentUnderWayRefusal(string verb, string requestIdField, string? resultCode) =>
-        Outcome.Refused(
-            $"the payment of phase {PaymentUnderWay!.PhaseNo} ({PaymentUnderWay.PaymentId}), taken at {PaymentUnderWay.PaymentCreateTime:O}, is still being processed"
-            + (PaymentSettlesAt is { } settles ? $" (until {settles:O})" : "") + $"; {verb} again once it is done, with a new {requestIdField}",
-            resultCode);
+    private Outcome? RefusedWhilePaymentUnderWay(DateTimeOffset now, string verb, string requestIdField, string? resultCode)
+    {
+        SettleIfDue(now);
+        return Status == SubscriptionStatus.Active && PaymentUnderWay is { } underWay
+            ? Outcome.Refused(
+                $"the payment of phase {underWay.PhaseNo} ({underWay.PaymentId}), taken at {underWay.PaymentCreateTime:O}, is still being processed"
+                + (PaymentSettlesAt is { } settles ? $" (until {settles:O})" : "") + $"; {verb} again once it is done, with a new {requestIdField}",
+                resultCode)
+            : null;
+    }
 
     private static string Hours(TimeSpan span) => span.TotalHours == 1 ? "1 hour" : $"{span.TotalHours:0.##} hours";
 
