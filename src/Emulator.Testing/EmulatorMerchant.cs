@@ -174,7 +174,7 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>
     /// The settlement details of the batch that settles on <paramref name="settlementDate"/> (by default today on the
     /// merchant's clock) in <paramref name="currency"/>: the transactions of the day the merchant's settlement cycle
-    /// before, with settlement amounts and fees (README "Reconciliation reports"). <paramref name="currency"/> may be left
+    /// before, with settlement amounts and fees (docs/emulation.md "Reconciliation reports"). <paramref name="currency"/> may be left
     /// out unless that day settles in more than one currency.
     /// </summary>
     public Task<string> SettlementDetailsAsync(DateOnly? settlementDate = null, string? currency = null) =>

@@ -207,7 +207,7 @@ public sealed class ControlInputTests(EmulatorFactory factory)
 
     [Theory]
     [InlineData("{bad", "application/json", 400, "the body is not readable JSON: 'b' is an invalid start")]
-    [InlineData("{\"by\":1}", "application/json", 400, "the body's by must be a string (the README's Control API section and GET /_emulator/v1/openapi.json give each field)")]
+    [InlineData("{\"by\":1}", "application/json", 400, "the body's by must be a string (docs/control-api.md and GET /_emulator/v1/openapi.json give each field)")]
     [InlineData("{\"to\":true}", "application/json", 400, "the body's to: an instant must be ISO-8601 with an offset")]
     [InlineData("[]", "application/json", 400, "the body must be a JSON object")]
     [InlineData("", "application/json", 400, "a JSON body is required")]

@@ -8,7 +8,7 @@ using CsvHelper;
 namespace ContractTests.Control;
 
 /// <summary>
-/// The transaction details report (SPEC §6; README "Reconciliation reports"): what a merchant's reconciliation job reads
+/// The transaction details report (SPEC §6; docs/emulation.md "Reconciliation reports"): what a merchant's reconciliation job reads
 /// for a day, from the payments and refunds the wire and the time machine made.
 /// </summary>
 [Collection(EmulatorCollection.Name)]

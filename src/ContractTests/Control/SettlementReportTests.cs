@@ -8,7 +8,7 @@ using CsvHelper;
 namespace ContractTests.Control;
 
 /// <summary>
-/// The settlement details and summary reports (SPEC §6.1, §6.3, §6.4; README "Reconciliation reports"): the batches a
+/// The settlement details and summary reports (SPEC §6.1, §6.3, §6.4; docs/emulation.md "Reconciliation reports"): the batches a
 /// merchant's payments and refunds settle in, per settlement day and currency, under the merchant's settlement cycle,
 /// fee rate and quotes, from calls made on the wire and time moved by the time machine.
 /// </summary>

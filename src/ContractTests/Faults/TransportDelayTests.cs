@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ContractTests.Faults;
 
 /// <summary>
-/// The transport <c>delay</c> fault (README "Faults"): its rule is used when the delayed answer is given, by the call's
+/// The transport <c>delay</c> fault (docs/faults.md): its rule is used when the delayed answer is given, by the call's
 /// write as any call's rule; while the call waits, its use is held for it, so a retry sent meanwhile is not held too.
 /// The wait is on a clock the test moves.
 /// </summary>

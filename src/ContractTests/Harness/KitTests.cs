@@ -42,8 +42,8 @@ public sealed class KitTests
     }
 
     /// <summary>
-    /// The README's rule that "fails a renewal", added where a test arranges it, before the buyer approves: without a
-    /// <c>match</c> it failed the first period's payment instead, and the renewal went through.
+    /// The kit reference's rule that "fails a renewal" (docs/test-kit.md), added where a test arranges it, before the
+    /// buyer approves: without a <c>match</c> it failed the first period's payment instead, and the renewal went through.
     /// </summary>
     [Fact]
     public async Task Kit_TransactionDetails_IsTheDaysReportOnTheMerchantsClock()
@@ -82,10 +82,10 @@ public sealed class KitTests
     }
 
     [Fact]
-    public async Task Kit_ReadmesRenewalFault_AddedBeforeApproval_FailsTheFirstRenewal()
+    public async Task Kit_ReferencesRenewalFault_AddedBeforeApproval_FailsTheFirstRenewal()
     {
-        var readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Support.Fixtures.Directory)!, "README.md"));
-        var shown = System.Text.RegularExpressions.Regex.Match(readme, @"`merchant\.AddFaultAsync\((new \{ target = ""deduction"".*?\})\)` fails a\s+renewal").Groups[1].Value;
+        var reference = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Support.Fixtures.Directory)!, "docs", "test-kit.md"));
+        var shown = System.Text.RegularExpressions.Regex.Match(reference, @"`merchant\.AddFaultAsync\((new \{ target = ""deduction"".*?\})\)` fails a\s+renewal").Groups[1].Value;
         await using var emulator = await AntomEmulator.StartAsync();
         var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
@@ -97,7 +97,7 @@ public sealed class KitTests
         await merchant.AdvanceAsync("P1M");
         var phases = (await merchant.SubscriptionAsync(subscriptionId))["phases"]!.AsArray();
 
-        shown.Should().Be("""new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { fromPhaseNo = 2 } }""", "the README shows the rule this test adds");
+        shown.Should().Be("""new { target = "deduction", resultCode = "USER_BALANCE_NOT_ENOUGH", match = new { fromPhaseNo = 2 } }""", "the kit reference shows the rule this test adds");
         phases.Select(p => $"{p!["phaseNo"]} {p["resultCode"]}").Should().Equal("1 SUCCESS", "2 USER_BALANCE_NOT_ENOUGH");
     }
 

@@ -40,6 +40,43 @@ public sealed partial class ReadmeTests
     }
 
     /// <summary>
+    /// The README is the front door and the pages under docs/ hold the reference: a link between them that leads nowhere
+    /// (a page renamed, a heading reworded) leaves a reader at a dead end. Anchors are GitHub's: the heading in lower
+    /// case, its punctuation dropped, its spaces turned into hyphens.
+    /// </summary>
+    [Fact]
+    public void ReadmeAndDocs_RelativeLinks_LeadToPagesAndHeadingsThatExist()
+    {
+        var root = Path.GetDirectoryName(Fixtures.Directory)!;
+        var pages = Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md").Append(Path.Combine(root, "README.md")).ToList();
+
+        var links = pages.SelectMany(page => MarkdownLink().Matches(File.ReadAllText(page))
+                .Select(link => (Page: page, Target: link.Groups[1].Value)))
+            .Where(link => !link.Target.Contains("://", StringComparison.Ordinal))
+            .ToList();
+        var broken = links.Where(link =>
+        {
+            var (path, anchor) = link.Target.Split('#', 2) is [var p, var a] ? (p, a) : (link.Target, null);
+            var target = path.Length == 0 ? link.Page : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(link.Page)!, path));
+            if (!File.Exists(target) && !Directory.Exists(target))
+            {
+                return true;
+            }
+
+            return anchor is not null && !File.ReadAllLines(target).Where(line => line.StartsWith('#')).Select(Slug).Contains(anchor);
+        }).Select(link => $"{Path.GetRelativePath(root, link.Page)}: {link.Target}");
+
+        links.Should().Contain(link => link.Target.Contains('#'), "the pages link to each other's headings");
+        broken.Should().BeEmpty();
+    }
+
+    private static string Slug(string heading) =>
+        new string(heading.TrimStart('#').Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').ToArray()).Replace(' ', '-');
+
+    [GeneratedRegex(@"\[[^\]\n]*\]\(([^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
+
+    /// <summary>
     /// The kit's package source, added as the README says, belongs to the merchant's test project: `dotnet nuget add
     /// source` run in a folder without a nuget.config writes to the user-wide NuGet settings, which CI does not have.
     /// </summary>

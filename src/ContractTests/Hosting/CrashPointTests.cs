@@ -63,7 +63,7 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
     {
         private static readonly DateTimeOffset Start = new(2027, 1, 15, 0, 0, 0, TimeSpan.Zero);
 
-        // What the gateway never keeps for a request id (README "Faults"): a repeat is processed again.
+        // What the gateway never keeps for a request id (docs/faults.md): a repeat is processed again.
         private static readonly HashSet<string> NeverKept =
         [
             "PARAM_ILLEGAL", "REPEAT_REQ_INCONSISTENT", "INVALID_SIGNATURE", "KEY_NOT_FOUND", "UNKNOWN_CLIENT", "NO_INTERFACE_DEF",
@@ -192,7 +192,7 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
             clockNow.Should().BeOnOrAfter(now, "an advance answered before the kill moved the clock for good");
             if (advancing is { } target)
             {
-                // README: an advance killed half way has not moved the clock; sent again, it finishes.
+                // docs/emulation.md: an advance killed half way has not moved the clock; sent again, it finishes.
                 Step($"advance to {target:O} again (cut short by the kill)");
                 await AdvanceAsync(target);
             }
@@ -392,7 +392,7 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
 
             // A business F forced on this call alone (a rule would also hit repeats of requests answered before).
             // Not while an advance is under way: the body's start would then lie too far in the run's past, and an
-            // injected answer to a body the field rules refuse is not kept (README "Faults").
+            // injected answer to a body the field rules refuse is not kept (docs/faults.md).
             var reply = await CallAsync("create", requestId, body, advancing is null && lane.Next(12) == 0 ? ("RISK_REJECT", null) : null);
             if (reply?.ResultCode != "SUCCESS")
             {
@@ -756,7 +756,7 @@ public sealed partial class CrashPointTests(ITestOutputHelper output)
             }
 
             // Antom's retries end about 25 h after a first attempt; a notification a reorder fault held goes out after the
-            // subscription's next one (README "Faults"): the next month's notifyPayment of an active subscription.
+            // subscription's next one (docs/faults.md): the next month's notifyPayment of an active subscription.
             await AdvanceAsync(now.AddMonths(1).AddDays(3));
             JsonArray ledger;
             var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);

@@ -14,7 +14,7 @@ namespace ContractTests.Hosting;
 /// racing to exceed their payment), while its clock is advanced through one of them and their background loops run,
 /// with fault rules added through one and hit through the others, and a webhook endpoint that fails some first attempts
 /// and calls the instances back. The seed decides the plan; the interleaving is what the instances make of it. Checks
-/// what "behave as one emulator" promises (README "Shared instance on PostgreSQL").
+/// what "behave as one emulator" promises (docs/shared-instance.md).
 /// </summary>
 public sealed class SharedTraffic(int seed, IReadOnlyList<HttpClient> instances)
 {

@@ -6,7 +6,7 @@ using ContractTests.Support;
 namespace ContractTests.Lifecycle;
 
 /// <summary>
-/// <c>payments/refund</c> and <c>payments/inquiryRefund</c> for period payments (SPEC §3.11, §4.8; README "refund"),
+/// <c>payments/refund</c> and <c>payments/inquiryRefund</c> for period payments (SPEC §3.11, §4.8; docs/emulation.md "refund"),
 /// signed on the wire: done when answered, partial and repeated up to the payment, within 12 months, idempotent.
 /// </summary>
 [Collection(EmulatorCollection.Name)]

@@ -6,7 +6,7 @@ using ContractTests.Support;
 namespace ContractTests.Lifecycle;
 
 /// <summary>
-/// <c>subscriptions/update</c> (SPEC §3.4, §4.7; README "update"), signed on the wire: in force at once for what is not
+/// <c>subscriptions/update</c> (SPEC §3.4, §4.7; docs/emulation.md "update"), signed on the wire: in force at once for what is not
 /// charged yet, notifySubscription <c>UPDATE</c>, a movable next phase, idempotent by its request id.
 /// </summary>
 [Collection(EmulatorCollection.Name)]

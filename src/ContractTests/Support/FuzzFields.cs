@@ -3,7 +3,7 @@ namespace ContractTests.Support;
 /// <summary>
 /// What each emulated API reads of a request body, as the wire fuzz (<see cref="WireFuzz"/>) needs it to aim its
 /// mutations: every field's JSON path, kind, length limit and whether it is required once its parent is there
-/// (SPEC §2, §3.1–3.11, §10; README "What is emulated, and what is assumed"). Written from the spec, not from the
+/// (SPEC §2, §3.1–3.11, §10; docs/emulation.md). Written from the spec, not from the
 /// product's parsers, so that a parser that strays from it shows.
 /// </summary>
 public static class FuzzFields

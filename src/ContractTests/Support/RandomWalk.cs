@@ -10,8 +10,8 @@ namespace ContractTests.Support;
 /// A seeded, model-based random walk of one merchant through the subscription lifecycle, over the wire: creates (every
 /// period type, trials, starts now, ahead or a little behind, ends), the buyer's decisions, changes, updates, cancels,
 /// refunds, clock advances (some by a faster clock the background loop runs), deduction, API and delivery faults,
-/// idempotent repeats. After every step it checks what a merchant relies on (README "What is emulated, and what is
-/// assumed", SPEC §10) and fails with the seed and the steps taken, so that a failure can be replayed.
+/// idempotent repeats. After every step it checks what a merchant relies on (docs/emulation.md,
+/// SPEC §10) and fails with the seed and the steps taken, so that a failure can be replayed.
 /// </summary>
 public sealed class RandomWalk(EmulatorFactory factory, int seed)
 {
@@ -19,7 +19,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
     private static readonly TimeSpan[] Offsets = [TimeSpan.Zero, TimeSpan.FromHours(8), TimeSpan.FromHours(-5), new(5, 30, 0)];
     private static readonly TimeSpan Lead = TimeSpan.FromHours(24);
 
-    // Answers never kept for a request id (README "Faults"): a repeat of them is processed again.
+    // Answers never kept for a request id (docs/faults.md): a repeat of them is processed again.
     private static readonly HashSet<string> NotKept = ["PARAM_ILLEGAL", "REPEAT_REQ_INCONSISTENT", "SYSTEM_ERROR"];
 
     private static readonly Dictionary<string, HashSet<string>> Edges = new()
@@ -309,7 +309,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
         DateTimeOffset? start = null;
         if (Chance(0.15))
         {
-            // Ahead, or behind by less than one period of the rule in force (README "Time rules"); half of those behind
+            // Ahead, or behind by less than one period of the rule in force (docs/emulation.md "Time rules"); half of those behind
             // the start of the last phase charged are moved after it, the others must be refused (PROCESS_FAIL), since
             // the next phase would come before it.
             var period = AddPeriods(now, type, count, 1) - now;
@@ -1043,7 +1043,7 @@ public sealed class RandomWalk(EmulatorFactory factory, int seed)
 
     /// <summary>
     /// An authorized subscription ends at its <c>subscriptionEndTime</c>, or, after a <c>CANCEL</c>, when the period
-    /// running then (or one paid ahead) ends (README "cancel"), as the timeline's last state change says.
+    /// running then (or one paid ahead) ends (docs/emulation.md "cancel"), as the timeline's last state change says.
     /// </summary>
     private void CheckEnd(WalkSubscription s, JsonNode view, List<JsonNode> phases, DateTimeOffset? terminatedAt, DateTimeOffset? end)
     {

@@ -763,7 +763,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
         return anchors;
     }
 
-    /// <summary>A request refused as PARAM_ILLEGAL, corrected: its request id was not taken (README "Idempotency").</summary>
+    /// <summary>A request refused as PARAM_ILLEGAL, corrected: its request id was not taken (docs/emulation.md "Idempotency").</summary>
     private async Task CorrectAsync()
     {
         var (api, body, at) = refused[^1];
@@ -870,7 +870,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
 
     /// <summary>
     /// The body with every object's members sorted, those set to null left out, and no white space: what "the same
-    /// request" means (README "Idempotency").
+    /// request" means (docs/emulation.md "Idempotency").
     /// </summary>
     private static string Canonical(byte[] body)
     {
@@ -1300,7 +1300,7 @@ public sealed partial class WireFuzz(EmulatorFactory factory, int seed, int case
                 var paginator = answer["paginator"]!;
                 if (!ambiguous)
                 {
-                    // Exactly the payments that ended, oldest phase first, filtered, the page asked for (README "inquireSubscriptionPayment").
+                    // Exactly the payments that ended, oldest phase first, filtered, the page asked for (docs/emulation.md).
                     var statusFilter = body["paymentStatuses"] is JsonArray { Count: > 0 } wanted ? wanted.Select(Scalar).ToHashSet() : null;
                     var ended = state.Views.GetValueOrDefault(Scalar(body["subscriptionId"]) ?? "")?["phases"]!.AsArray()
                         .Where(p => (string)p!["resultStatus"]! != "U")

@@ -71,7 +71,7 @@ public sealed class ChangeThenAdvanceTests(EmulatorFactory factory)
 
         movedReply.ResultCode.Should().Be("SUCCESS", movedReply.ResultMessage);
         m.Payments(subscriptionId).Select(p => (string)p.Json["result"]!["resultStatus"]!).Should().Equal("S", "S");
-        reply.ResultCode.Should().Be("PROCESS_FAIL", "README: an end time at or before the start of a phase already paid is refused, whatever the next phase's start became");
+        reply.ResultCode.Should().Be("PROCESS_FAIL", "docs/emulation.md: an end time at or before the start of a phase already paid is refused, whatever the next phase's start became");
         reply.ResultMessage.Should().Contain("phase 2");
         ((string)(await m.SubscriptionAsync(subscriptionId))["status"]!).Should().Be("ACTIVE");
     }

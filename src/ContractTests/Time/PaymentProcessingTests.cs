@@ -7,7 +7,7 @@ namespace ContractTests.Time;
 
 /// <summary>
 /// A period's payment left under way by a deduction fault (<c>PAYMENT_IN_PROCESS</c>, effect <c>processing</c>;
-/// README "deduction"): no notifyPayment until it settles, update refused with <c>UPDATE_FORBIDDEN_DURING_PAYMENT</c>
+/// docs/faults.md "effect"): no notifyPayment until it settles, update refused with <c>UPDATE_FORBIDDEN_DURING_PAYMENT</c>
 /// meanwhile (SPEC §3.4, §4.7), nothing else of the subscription due before it.
 /// </summary>
 [Collection(EmulatorCollection.Name)]

@@ -21,7 +21,7 @@ internal sealed class EmulatedNotifications(string clientId)
     /// <summary>Every subscription of the suite starts here: its bodies are the same run after run.</summary>
     private static readonly DateTimeOffset Start = new(2027, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
 
-    /// <summary>Later phases are charged this long before they start (README "Phases").</summary>
+    /// <summary>Later phases are charged this long before they start (docs/emulation.md "Phases").</summary>
     private static readonly TimeSpan DeductionLead = TimeSpan.FromHours(24);
 
     private static readonly Amount Price = new("PHP", 19900);

@@ -6,7 +6,7 @@ namespace Emulator.Control;
 
 /// <summary>
 /// Optional settlement settings of <c>PUT /_emulator/v1/merchants/{clientId}</c>:
-/// <c>{"cycleDays":1,"feeRate":"0.029","quotes":{"PHP/USD":"0.0171"}}</c>, each part optional (README "Reconciliation
+/// <c>{"cycleDays":1,"feeRate":"0.029","quotes":{"PHP/USD":"0.0171"}}</c>, each part optional (docs/emulation.md "Reconciliation
 /// reports"). Rates and prices are strings, as Antom writes amounts, so that no digit is lost to a binary number.
 /// </summary>
 public sealed record MerchantSettlementBody(int? CycleDays, string? FeeRate, Dictionary<string, string>? Quotes)

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Emulator.Control;
 
-/// <summary>Period payments a deduction fault left under way (README "deduction"): settled when a test says so.</summary>
+/// <summary>Period payments a deduction fault left under way (docs/faults.md "effect"): settled when a test says so.</summary>
 public static class PaymentsApi
 {
     public static RouteGroupBuilder MapPaymentsApi(this RouteGroupBuilder merchant)

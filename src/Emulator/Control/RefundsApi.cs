@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Emulator.Control;
 
-/// <summary>Refunds a fault left processing (README "refund"): settled as a wallet would, when a test says so.</summary>
+/// <summary>Refunds a fault left processing (docs/emulation.md "refund"): settled as a wallet would, when a test says so.</summary>
 public static class RefundsApi
 {
     public static RouteGroupBuilder MapRefundsApi(this RouteGroupBuilder merchant)

@@ -23,12 +23,12 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
         {
             JsonException json when Faults.FaultMatch.UnknownField(json) is { } unknown => $"the body's {unknown}",
             JsonException { Path: { Length: > 2 } path } json when OfTheWrongType(json) =>
-                $"the body's {path[2..]} {Expected(BodyType(httpContext), path[2..])} (the README's Control API section and GET /_emulator/v1/openapi.json give each field)",
-            JsonException { Path: "$" } json when OfTheWrongType(json) => "the body must be a JSON object (the README's Control API section and GET /_emulator/v1/openapi.json give its fields)",
+                $"the body's {path[2..]} {Expected(BodyType(httpContext), path[2..])} (docs/control-api.md and GET /_emulator/v1/openapi.json give each field)",
+            JsonException { Path: "$" } json when OfTheWrongType(json) => "the body must be a JSON object (docs/control-api.md and GET /_emulator/v1/openapi.json give its fields)",
             JsonException { Path: { Length: > 2 } path } json => $"the body's {path[2..]}: {json.Message}",
             JsonException json => $"the body is not readable JSON: {json.Message}",
             { } cause => $"{unreadable.Message.TrimEnd('.')}: {cause.Message}",
-            null when unreadable.Message.Contains("no body was provided", StringComparison.Ordinal) => "a JSON body is required (the README's Control API section and GET /_emulator/v1/openapi.json give its fields)",
+            null when unreadable.Message.Contains("no body was provided", StringComparison.Ordinal) => "a JSON body is required (docs/control-api.md and GET /_emulator/v1/openapi.json give its fields)",
             null => unreadable.Message,
         };
         httpContext.Response.StatusCode = unreadable.StatusCode;

@@ -112,7 +112,7 @@ public sealed class Subscription
     public DateTimeOffset? LastPhaseEnd { get; private set; }
 
     /// <summary>
-    /// The period's payment under way, when a deduction fault left it processing (README "deduction"): its phase is
+    /// The period's payment under way, when a deduction fault left it processing (docs/faults.md "effect"): its phase is
     /// charged (the next one is the phase after) but not done, and nothing else of the subscription is due until it settles.
     /// </summary>
     [JsonInclude]
@@ -221,7 +221,7 @@ public sealed class Subscription
         ?? Modify(change, now, Trigger.Change, "change", "CHANGE");
 
     /// <summary>
-    /// update (SPEC §3.4, README "update"): only while ACTIVE, in force at once for what is not charged yet, as change.
+    /// update (SPEC §3.4, docs/emulation.md "update"): only while ACTIVE, in force at once for what is not charged yet, as change.
     /// <c>nextSubscriptionDate</c> moves the start of the next phase not charged (ending the last charged phase early,
     /// or later): at least the deduction lead after now, since that phase is charged a lead time before it starts, and
     /// within one period of the date it had. A proration is recorded in the timeline; the emulator moves no money for it.
@@ -657,7 +657,7 @@ public sealed class Subscription
             return Outcome.Refused("no payment of this subscription is being processed");
         }
 
-        // A clock frozen back since the payment was taken (README: do that on a merchant without subscriptions) does not
+        // A clock frozen back since the payment was taken (docs/control-api.md: do that on a merchant without subscriptions) does not
         // make it end before it began.
         now = Max(now, underWay.PaymentCreateTime);
         var settled = underWay with

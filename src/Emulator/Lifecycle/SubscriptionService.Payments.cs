@@ -4,7 +4,7 @@ using Emulator.Persistence;
 
 namespace Emulator.Lifecycle;
 
-/// <summary>Period payments a deduction fault left under way (README "deduction"), settled when a test says so.</summary>
+/// <summary>Period payments a deduction fault left under way (docs/faults.md "effect"), settled when a test says so.</summary>
 public sealed partial class SubscriptionService
 {
     /// <summary>

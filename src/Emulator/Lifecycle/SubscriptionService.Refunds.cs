@@ -7,7 +7,7 @@ using Emulator.Protocol;
 namespace Emulator.Lifecycle;
 
 /// <summary>
-/// Refunds of period payments (SPEC §3.11, README "refund"): done when answered, as wallets refund; partial and
+/// Refunds of period payments (SPEC §3.11, docs/emulation.md "refund"): done when answered, as wallets refund; partial and
 /// repeated up to the payment's amount, within 12 months of it; no notifyRefund (Antom sends none for subscription
 /// refunds). Idempotent by <c>refundRequestId</c> like change.
 /// </summary>
@@ -54,7 +54,7 @@ public sealed partial class SubscriptionService
             request.InTimeline.SubscriptionId = subscriptionId;
 
             // A payment whose processing time is over has succeeded by then, whether or not the time machine has run
-            // (README "effect"): settled here, it is refunded as any other.
+            // (docs/faults.md "effect"): settled here, it is refunded as any other.
             if (phase.UnderWay && subscription.PaymentUnderWay?.PaymentId == phase.PaymentId && subscription.SettleIfDue(request.Now))
             {
                 phase = subscription.Events.OfType<PhaseDeducted>().Last().Phase;

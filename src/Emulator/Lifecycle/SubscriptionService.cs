@@ -286,7 +286,7 @@ public sealed partial class SubscriptionService(
 
     /// <summary>
     /// The subscription as an inquiry at <paramref name="now"/> finds it: a payment under way whose processing time is
-    /// over has succeeded by then, whether or not the time machine has run since (README "effect"), so it is settled
+    /// over has succeeded by then, whether or not the time machine has run since (docs/faults.md "effect"), so it is settled
     /// and saved first, with the notifyPayment it owes, as an intent would (<see cref="Subscription.SettleIfDue"/>).
     /// </summary>
     private async Task<Subscription> SettledAsync(Subscription subscription, DateTimeOffset now, CancellationToken cancellationToken)

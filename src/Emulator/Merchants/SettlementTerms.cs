@@ -3,7 +3,7 @@ using Emulator.Domain;
 namespace Emulator.Merchants;
 
 /// <summary>
-/// How a merchant's money is settled (README "Reconciliation reports"; SPEC §6): the transactions of a UTC day settle
+/// How a merchant's money is settled (docs/emulation.md "Reconciliation reports"; SPEC §6): the transactions of a UTC day settle
 /// <see cref="CycleDays"/> days later, Antom keeps <see cref="FeeRate"/> of each payment, and a transaction settles in
 /// another currency at the price <see cref="Quotes"/> gives for the pair <c>TRANSACTION/SETTLEMENT</c> (units of the
 /// settlement currency one unit of the transaction currency buys).

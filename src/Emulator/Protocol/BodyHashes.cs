@@ -6,7 +6,7 @@ namespace Emulator.Protocol;
 
 /// <summary>
 /// What idempotency compares (SPEC §10): a request repeated under its request id must mean the same, not be the same
-/// bytes. JSON objects are unordered and a member set to <c>null</c> is absent (README "Input JSON"), so the hash is of
+/// bytes. JSON objects are unordered and a member set to <c>null</c> is absent (docs/emulation.md "Input JSON"), so the hash is of
 /// the body with each object's <c>null</c> members left out, the others sorted by name, and no insignificant white
 /// space: a retry whose serializer orders the members differently, or writes the unset ones as <c>null</c> (the .NET
 /// SDK does, and adds fields from one version to the next), is the same request.

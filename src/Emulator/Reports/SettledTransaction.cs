@@ -4,7 +4,7 @@ using Emulator.Merchants;
 namespace Emulator.Reports;
 
 /// <summary>
-/// A transaction as it settles under the merchant's <see cref="SettlementTerms"/> (README "Reconciliation reports"):
+/// A transaction as it settles under the merchant's <see cref="SettlementTerms"/> (docs/emulation.md "Reconciliation reports"):
 /// in the create's settlement currency when a quote for the pair is configured (else in its own currency), its fee
 /// negative (kept by Antom), a refund's settlement negative and its fee positive (returned), as SPEC §6.2 says.
 /// </summary>

@@ -4,7 +4,7 @@ using Emulator.Scheduling;
 
 namespace Emulator.Reports;
 
-/// <summary>Reads what a day's reconciliation reports list (README "Reconciliation reports").</summary>
+/// <summary>Reads what a day's reconciliation reports list (docs/emulation.md "Reconciliation reports").</summary>
 public sealed class TransactionReports(Database database, SubscriptionStore subscriptions, MerchantClocks clocks, MerchantRegistry merchants)
 {
     // Subscriptions whose rows one read takes (each id is a parameter of its queries), as the control API's lists do.
