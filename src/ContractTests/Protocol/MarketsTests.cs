@@ -10,8 +10,9 @@ namespace ContractTests.Protocol;
 /// A create as each market's merchants write one: the market's payment method and currency, an amount in that
 /// currency's minor units, and a description in the market's language (made by Bogus from its locale, with the commas,
 /// quotes and dashes product names carry). Each is followed through everything that gives the merchant something back:
-/// the approval, a renewal, inquireSubscription, inquireSubscriptionPayment, notifyPayment and the day's transaction
-/// report, where the description and the amount must come back as sent.
+/// the approval, a renewal, inquireSubscription, inquireSubscriptionPayment, notifyPayment, the day's transaction
+/// report and the next day's settlement details, where the description and the amount must come back as sent. Bogus has
+/// no Thai locale, so Thailand's descriptions end with a Thai phrase of their own.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class MarketsTests(EmulatorFactory factory)
@@ -48,7 +49,7 @@ public sealed class MarketsTests(EmulatorFactory factory)
     {
         var faker = new Faker(locale) { Random = new Randomizer(Seed(method)) };
         var description = $"{faker.Commerce.ProductName()}, \"{faker.Commerce.ProductAdjective()}\" — {faker.Lorem.Sentence(6)} ({faker.Name.FullName()}, {faker.Address.City()})";
-        description = description[..Math.Min(description.Length, 256)];
+        description = description[..Math.Min(description.Length, 220)] + (currency == "THB" ? " แพ็กเกจรายเดือน ราคาพิเศษ" : "");
         // IDR is whole rupiah (a multiple of 100 minor units); the others any positive number of minor units.
         var value = (faker.Random.Int(1, 4_000) * (currency == "IDR" ? 10_000 : digits == 0 ? 10 : 100) + (currency == "IDR" ? 0 : faker.Random.Int(0, 99))).ToString(CultureInfo.InvariantCulture);
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
@@ -64,7 +65,8 @@ public sealed class MarketsTests(EmulatorFactory factory)
         var inquiry = await m.Client.CallAsync(m.Merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = subscriptionId });
         var payments = await m.Client.CallAsync(m.Merchant, "inquireSubscriptionPayment", new JsonObject { ["subscriptionId"] = subscriptionId });
         var notified = m.Payments(subscriptionId);
-        var report = await ReportRowsAsync(m, Start);
+        var report = await ReportRowsAsync(m, $"transactions?date={Start.UtcDateTime:yyyy-MM-dd}");
+        var settlement = await ReportRowsAsync(m, $"settlements?date={Start.UtcDateTime.AddDays(1):yyyy-MM-dd}");
 
         inquiry.ResultCode.Should().Be("SUCCESS", inquiry.ResultMessage);
         var subscription = inquiry.Json["subscription"]!;
@@ -78,12 +80,14 @@ public sealed class MarketsTests(EmulatorFactory factory)
         var row = report.Should().ContainSingle(r => r["transactionId"] == notified[0].PaymentId).Subject;
         (row["paymentMethodType"], row["transactionCurrency"], row["orderDescription"]).Should().Be((method, currency, description));
         row["transactionAmountValue"].Should().Be(MajorUnits(value, digits), "the report writes amounts in major units");
+        var settled = settlement.Should().ContainSingle(r => r["transactionId"] == notified[0].PaymentId, "the first day's payment settles the next day").Subject;
+        (settled["settlementAmountValue"], settled["settlementCurrency"], settled["orderDescription"]).Should().Be((MajorUnits(value, digits), currency, description));
     }
 
-    /// <summary>The merchant's transaction report of <paramref name="day"/>'s UTC day, read as a reconciliation job reads it.</summary>
-    private static async Task<List<Dictionary<string, string>>> ReportRowsAsync(MerchantHarness m, DateTimeOffset day)
+    /// <summary>A report of the merchant's (<paramref name="report"/>: its path and query), read as a reconciliation job reads it.</summary>
+    private static async Task<List<Dictionary<string, string>>> ReportRowsAsync(MerchantHarness m, string report)
     {
-        var text = await m.Http.GetStringAsync($"{m.Control}/reports/transactions?date={day.UtcDateTime:yyyy-MM-dd}");
+        var text = await m.Http.GetStringAsync($"{m.Control}/reports/{report}");
         using var csv = new CsvReader(new StringReader(text[..^"<END>\n".Length]), CultureInfo.InvariantCulture);
         await csv.ReadAsync();
         csv.ReadHeader();
