@@ -117,7 +117,7 @@ public sealed class AntomEmulator : IAsyncDisposable
 
     /// <summary>
     /// Registers a merchant with a fresh RSA-2048 key pair. Its notifications go to <paramref name="notificationBaseUrl"/>
-    /// (your own test server: <c>…/notify/subscription</c> and <c>…/notify/payment</c> below it), or, when null, to an
+    /// (your own test server: <c>…/notify/subscription</c> and <c>…/notify/payment</c> below its path, with its query), or, when null, to an
     /// inbox in this process that verifies and acknowledges them and lets you await them.
     /// </summary>
     public async Task<EmulatorMerchant> CreateMerchantAsync(string? clientId = null, DateTimeOffset? frozenAt = null, Uri? notificationBaseUrl = null)
@@ -126,14 +126,8 @@ public sealed class AntomEmulator : IAsyncDisposable
         clientId ??= "SANDBOX_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
         var key = RSA.Create(2048);
         var inbox = notificationBaseUrl is null ? await NotificationInbox.StartAsync(await AntomPublicKeyAsync()) : null;
-        if (notificationBaseUrl is not null && !notificationBaseUrl.AbsolutePath.EndsWith('/'))
-        {
-            // http://host/antom means the folder antom: without the slash, new Uri(base, "notify/…") would drop it.
-            notificationBaseUrl = new Uri(notificationBaseUrl.AbsoluteUri + "/");
-        }
-
-        var subscriptionUrl = inbox?.SubscriptionUrl ?? new Uri(notificationBaseUrl!, "notify/subscription").ToString();
-        var paymentUrl = inbox?.PaymentUrl ?? new Uri(notificationBaseUrl!, "notify/payment").ToString();
+        var subscriptionUrl = inbox?.SubscriptionUrl ?? Below(notificationBaseUrl!, "notify/subscription");
+        var paymentUrl = inbox?.PaymentUrl ?? Below(notificationBaseUrl!, "notify/payment");
         using var response = await Http.PutAsJsonAsync($"/_emulator/v1/merchants/{Uri.EscapeDataString(clientId)}", new
         {
             publicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
@@ -156,6 +150,13 @@ public sealed class AntomEmulator : IAsyncDisposable
 
         return new EmulatorMerchant(this, clientId, key, inbox, deleteWhenDisposed: madeUp && (host is null || shared));
     }
+
+    /// <summary>
+    /// <paramref name="path"/> below the base URL's path, with the base URL's query (a tenant, a token): http://host/antom
+    /// means the folder antom, with or without the final slash. The path and query stay escaped as given.
+    /// </summary>
+    private static string Below(Uri baseUrl, string path) =>
+        $"{baseUrl.GetLeftPart(UriPartial.Authority)}{baseUrl.AbsolutePath.TrimEnd('/')}/{path}{baseUrl.Query}";
 
     /// <summary>Stops the emulator started in process and removes its data; nothing for one connected to (or <see cref="SharedAsync"/>'s).</summary>
     public ValueTask DisposeAsync() => shared ? ValueTask.CompletedTask : Stop();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -116,7 +117,11 @@ public sealed class NotificationInbox : IAsyncDisposable
         await http.Request.Body.CopyToAsync(buffer);
         var body = buffer.ToArray();
         var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-        var path = http.Request.Path.Value + http.Request.QueryString.Value;
+        // The request target as it came, path and query still escaped: what Antom signs (SPEC §1.5). Request.Path is
+        // decoded ('/caf%C3%A9' is '/café'), and a notification to such a path would not verify over it.
+        var path = http.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target
+            ? target
+            : http.Request.Path.Value + http.Request.QueryString.Value;
         var valid = AntomSigner.Verify(antomPublicKey, path, headers.GetValueOrDefault("client-id", ""), headers.GetValueOrDefault("request-time", ""), body, headers.GetValueOrDefault("signature"));
         ReceivedNotification notification;
         lock (received)

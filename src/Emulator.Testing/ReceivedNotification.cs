@@ -2,15 +2,18 @@ using System.Text.Json.Nodes;
 
 namespace Emulator.Testing;
 
-/// <summary>A notification the kit's inbox received, with its signature checked.</summary>
+/// <summary>
+/// A notification the kit's inbox received, with its signature checked. <paramref name="Path"/> is the request target
+/// it came to: path and query, escaped as sent (<c>/antom/caf%C3%A9/payment?tenant=acme</c>), which the signature covers.
+/// </summary>
 public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<string, string> Headers, byte[] RawBody, bool SignatureValid)
 {
     public JsonObject Json => JsonNode.Parse(RawBody)!.AsObject();
 
     public string NotificationId => Headers.GetValueOrDefault("emulator-notification-id", "");
 
-    /// <summary><c>notifySubscription</c> or <c>notifyPayment</c>.</summary>
-    public string Kind => Path.EndsWith("/payment", StringComparison.Ordinal) ? "notifyPayment" : "notifySubscription";
+    /// <summary><c>notifySubscription</c> or <c>notifyPayment</c> (sent to a URL whose path ends in <c>/payment</c>, whatever its query).</summary>
+    public string Kind => Path.Split('?', 2)[0].EndsWith("/payment", StringComparison.Ordinal) ? "notifyPayment" : "notifySubscription";
 
     public bool IsPayment => Kind == "notifyPayment";
 

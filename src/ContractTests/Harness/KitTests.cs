@@ -401,18 +401,21 @@ public sealed class KitTests
             .EndWith("the inbox received 2: notifySubscription CREATE/ACTIVE, notifyPayment phase 1 SUCCESS");
     }
 
+    /// <summary>A query on the base URL (a tenant, a token) is kept on both URLs: it was appended to the path, which lost its folder.</summary>
     [Theory]
-    [InlineData("http://127.0.0.1:9/antom")]
-    [InlineData("http://127.0.0.1:9/antom/")]
-    public async Task Kit_NotificationBaseUrl_WithOrWithoutTheFinalSlash_KeepsItsLastSegment(string baseUrl)
+    [InlineData("http://127.0.0.1:9/antom", "")]
+    [InlineData("http://127.0.0.1:9/antom/", "")]
+    [InlineData("http://127.0.0.1:9/antom?tenant=acme&token=a%2Fb", "?tenant=acme&token=a%2Fb")]
+    [InlineData("http://127.0.0.1:9/antom/?tenant=acme", "?tenant=acme")]
+    public async Task Kit_NotificationBaseUrl_WithOrWithoutTheFinalSlash_KeepsItsLastSegment_AndItsQuery(string baseUrl, string query)
     {
         await using var emulator = await AntomEmulator.StartAsync();
         await using var merchant = await emulator.CreateMerchantAsync(notificationBaseUrl: new Uri(baseUrl));
 
         var registered = await emulator.Http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}");
 
-        ((string)registered!["subscriptionNotificationUrl"]!).Should().Be("http://127.0.0.1:9/antom/notify/subscription");
-        ((string)registered["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/antom/notify/payment");
+        ((string)registered!["subscriptionNotificationUrl"]!).Should().Be("http://127.0.0.1:9/antom/notify/subscription" + query);
+        ((string)registered["paymentNotificationUrl"]!).Should().Be("http://127.0.0.1:9/antom/notify/payment" + query);
     }
 
     [Fact]

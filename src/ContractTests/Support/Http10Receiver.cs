@@ -7,7 +7,8 @@ namespace ContractTests.Support;
 /// <summary>
 /// A notification receiver written on a socket, that speaks HTTP/1.0 as Python's stock <c>http.server</c> does: one
 /// request per connection, an <c>HTTP/1.0 200</c> answer with the acknowledgement, then the connection closed. It can
-/// also answer what a framework would not let a test write: any Content-Type, or a body that never ends.
+/// also answer what a framework would not let a test write: any Content-Type, or a body that never ends. It keeps each
+/// request as it came on the wire (<see cref="Received"/>): its request target is not decoded or normalized by a server.
 /// </summary>
 public sealed class Http10Receiver : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class Http10Receiver : IAsyncDisposable
     private readonly Task accepting;
     private readonly string contentType;
     private readonly bool endless;
+    private readonly List<WireRequest> received = [];
     private int requests;
 
     private Http10Receiver(string contentType, bool endless)
@@ -30,6 +32,18 @@ public sealed class Http10Receiver : IAsyncDisposable
 
     /// <summary>Requests read whole and acknowledged.</summary>
     public int Requests => Volatile.Read(ref requests);
+
+    /// <summary>The requests read whole, in the order they were read.</summary>
+    public IReadOnlyList<WireRequest> Received
+    {
+        get
+        {
+            lock (received)
+            {
+                return [.. received];
+            }
+        }
+    }
 
     /// <param name="contentType">The answer's Content-Type (<c>application/json; charset=bogus</c>, say).</param>
     /// <param name="endless">Answer 200 with a body of spaces that goes on until the client closes the connection.</param>
@@ -77,12 +91,19 @@ public sealed class Http10Receiver : IAsyncDisposable
                 length += read;
             }
 
-            var headers = Encoding.ASCII.GetString(buffer, 0, headerEnd);
-            var contentLength = headers.Split("\r\n").Where(h => h.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
-                .Select(h => int.Parse(h["content-length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
+            // Latin-1 keeps every byte of the head as one character: a target is compared byte for byte.
+            var lines = Encoding.Latin1.GetString(buffer, 0, headerEnd).Split("\r\n");
+            var headers = lines.Skip(1).Select(h => h.Split(':', 2)).ToDictionary(h => h[0].Trim().ToLowerInvariant(), h => h[1].Trim());
+            var contentLength = int.Parse(headers["content-length"], System.Globalization.CultureInfo.InvariantCulture);
             while (length < headerEnd + 4 + contentLength)
             {
                 length += await socket.ReceiveAsync(buffer.AsMemory(length));
+            }
+
+            var requestLine = lines[0].Split(' ');
+            lock (received)
+            {
+                received.Add(new WireRequest(requestLine[0], requestLine[1], headers, buffer[(headerEnd + 4)..(headerEnd + 4 + contentLength)]));
             }
 
             Interlocked.Increment(ref requests);

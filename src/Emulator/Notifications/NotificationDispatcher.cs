@@ -10,8 +10,10 @@ namespace Emulator.Notifications;
 
 /// <summary>
 /// The only thing that sends notifications. Each attempt is signed with the Antom key over
-/// <c>POST &lt;path of the merchant URL&gt;\n&lt;client-id&gt;.&lt;request-time&gt;.&lt;body&gt;</c> (SPEC §1.5) and counts as
-/// acknowledged only on HTTP 200 whose JSON has <c>result.resultStatus</c> = <c>S</c> (SPEC §4.3, §10).
+/// <c>POST &lt;path and query of the merchant URL&gt;\n&lt;client-id&gt;.&lt;request-time&gt;.&lt;body&gt;</c> (SPEC §1.5) and counts as
+/// acknowledged only on HTTP 200 whose JSON has <c>result.resultStatus</c> = <c>S</c> (SPEC §4.3, §10). The path and query
+/// are the request target as sent (<see cref="Uri.PathAndQuery"/>, which the HTTP client writes on the request line):
+/// escaped, without the fragment, so that a receiver verifies over the raw target it was called at.
 /// </summary>
 public sealed class NotificationDispatcher(
     IHttpClientFactory httpClients,
