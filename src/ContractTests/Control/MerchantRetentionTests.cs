@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
 using Emulator.Persistence;
@@ -60,6 +61,95 @@ public sealed class MerchantRetentionTests
     }
 
     /// <summary>
+    /// The merchant's view says when it was last used before the call asking (the call is a use too, shown by the next):
+    /// the use this instance holds in memory, then, once the sweep wrote it, the stored one. The steps but the last stay
+    /// within the first minute, before the first sweep.
+    /// </summary>
+    [Fact]
+    public async Task LastUsedAt_IsTheLastApiOrControlCallBeforeTheView_HeldAndThenStored()
+    {
+        await using var factory = new EmulatorFactory();
+        await using var retaining = factory.WithWebHostBuilder(b => Slow(b).UseSetting("Emulator:MerchantRetention", "1.00:00:00"));
+        var http = retaining.CreateClient();
+        var start = factory.Time.GetUtcNow();
+        var merchant = new TestMerchant("SANDBOX_LASTUSED" + Guid.NewGuid().ToString("N")[..8], TestMerchant.SharedKey);
+        var view = $"/_emulator/v1/merchants/{merchant.ClientId}";
+
+        var before = await http.GetAsync(view);
+        var created = await (await http.PutAsJsonAsync(view, new { publicKey = Convert.ToBase64String(merchant.PrivateKey.ExportSubjectPublicKeyInfo()) })).Content.ReadFromJsonAsync<JsonObject>();
+        factory.Time.Advance(TimeSpan.FromSeconds(10) + TimeSpan.FromMicroseconds(500)); // shown to the millisecond, as stored
+        await new AntomTestClient(http).CallAsync(merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = "20270101000000000000000000000000001" });
+        factory.Time.Advance(TimeSpan.FromSeconds(10));
+        var afterTheApiCall = await http.GetFromJsonAsync<JsonObject>(view);
+        factory.Time.Advance(TimeSpan.FromSeconds(10));
+        (await http.GetAsync(view + "/clock")).EnsureSuccessStatusCode();
+        factory.Time.Advance(TimeSpan.FromSeconds(10));
+        var afterTheControlCall = await http.GetFromJsonAsync<JsonObject>(view);
+        var page = await http.GetStringAsync($"/_emulator/ui/merchants/{merchant.ClientId}");
+        factory.Time.Advance(TimeSpan.FromSeconds(30));
+        await WrittenAsync(retaining, merchant.ClientId);
+        var afterTheSweep = await http.GetFromJsonAsync<JsonObject>(view);
+        var stored = await LastUsedMsAsync(retaining, merchant.ClientId);
+
+        before.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        created!.ContainsKey("lastUsedAt").Should().BeTrue();
+        created["lastUsedAt"].Should().BeNull("a merchant the call made was not used before it, though a call named its client id");
+        ((string)afterTheApiCall!["lastUsedAt"]!).Should().Be(Iso(start.AddSeconds(10)), "the signed API call, 10 s before; not this view's own call");
+        ((string)afterTheControlCall!["lastUsedAt"]!).Should().Be(Iso(start.AddSeconds(30)), "the control call naming the merchant, 10 s before");
+        page.Should().Contain($"<p id=\"last-used\">Last used {start.AddSeconds(40):yyyy-MM-dd HH:mm:ss zzz} (on the wall's clock, before this page)", "the view just before it was a use");
+        stored.Should().Be(start.AddSeconds(40).ToUnixTimeMilliseconds(), "the sweep at 1 minute wrote the last use, the dashboard page's");
+        ((string)afterTheSweep!["lastUsedAt"]!).Should().Be(Iso(start.AddSeconds(40)), "written by the sweep, and no longer held in memory");
+        factory.Errors.GetSnapshot().Should().BeEmpty();
+    }
+
+    /// <summary>
+    /// The sweep takes the uses to write and forgets them only once written: taken away first, a view while the sweep
+    /// wrote them would have gone back to the older stored use (or to none).
+    /// </summary>
+    [Fact]
+    public async Task UsesTakenByTheSweep_AreHeldUntilWritten()
+    {
+        await using var factory = new EmulatorFactory();
+        await using var retaining = factory.WithWebHostBuilder(b => Slow(b).UseSetting("Emulator:MerchantRetention", "1.00:00:00"));
+        var activity = retaining.Services.GetRequiredService<Emulator.Merchants.MerchantActivity>();
+        activity.Used("SANDBOX_HELD");
+
+        var taken = activity.Pending();
+        var heldWhileWritten = activity.Held("SANDBOX_HELD");
+        activity.Written(taken);
+
+        taken.Should().ContainSingle(u => u.Key == "SANDBOX_HELD");
+        heldWhileWritten.Should().Be(factory.Time.GetUtcNow());
+        activity.Held("SANDBOX_HELD").Should().BeNull();
+    }
+
+    [Fact]
+    public async Task WithoutARetention_LastUsedAtIsNull_UsesAreNotTracked()
+    {
+        await using var factory = new EmulatorFactory();
+        await using var keeping = factory.WithWebHostBuilder(b => Slow(b));
+        var http = keeping.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http);
+        var view = $"/_emulator/v1/merchants/{merchant.ClientId}";
+
+        await new AntomTestClient(http).CallAsync(merchant, "inquireSubscription", new JsonObject { ["subscriptionId"] = "20270101000000000000000000000000001" });
+        factory.Time.Advance(TimeSpan.FromMinutes(2));
+        await http.GetFromJsonAsync<JsonObject>(view);
+        var registered = await http.GetFromJsonAsync<JsonObject>(view);
+        var page = await http.GetStringAsync($"/_emulator/ui/merchants/{merchant.ClientId}");
+        var written = await LastUsedMsAsync(keeping, merchant.ClientId);
+        // As a time when retention was on left it: out of date now that uses are not counted.
+        await keeping.Services.GetRequiredService<MerchantStore>().RecordUseAsync([new(merchant.ClientId, EmulatorFactory.Start)], CancellationToken.None);
+        var stale = await http.GetFromJsonAsync<JsonObject>(view);
+
+        registered!.ContainsKey("lastUsedAt").Should().BeTrue("the field is there, null");
+        registered["lastUsedAt"].Should().BeNull();
+        page.Should().NotContain("id=\"last-used\"");
+        written.Should().BeNull("uses are neither held nor written");
+        stale!["lastUsedAt"].Should().BeNull("a use stored while retention was on is out of date");
+    }
+
+    /// <summary>
     /// The background loop ticks once a day instead of every second: the test clock runs every timer's every tick on
     /// its way (tens of thousands in a day), and nothing here is due on the merchants' clocks.
     /// </summary>
@@ -83,6 +173,26 @@ public sealed class MerchantRetentionTests
 
         return false;
     }
+
+    /// <summary>Awaits the sweep that writes the merchant's use held in memory (5 s at most).</summary>
+    private static async Task WrittenAsync(WebApplicationFactory<Program> emulator, string clientId)
+    {
+        var activity = emulator.Services.GetRequiredService<Emulator.Merchants.MerchantActivity>();
+        for (var i = 0; i < 50 && activity.Held(clientId) is not null; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        activity.Held(clientId).Should().BeNull("the sweep wrote the use");
+    }
+
+    private static async Task<long?> LastUsedMsAsync(WebApplicationFactory<Program> emulator, string clientId)
+    {
+        var database = emulator.Services.GetRequiredService<Database>();
+        return (await database.QueryAsync("SELECT last_used_ms FROM merchants WHERE client_id = @id", r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0), CancellationToken.None, ("@id", clientId))).Single();
+    }
+
+    private static string Iso(DateTimeOffset at) => at.ToString("yyyy-MM-dd'T'HH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<bool> RegisteredAsync(WebApplicationFactory<Program> emulator, string clientId)
     {

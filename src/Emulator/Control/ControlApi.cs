@@ -80,7 +80,8 @@ public static class ControlApi
         TypedResults.Ok(new KeysView(key.KeyVersion, key.PublicKeyBase64, key.PublicKeyPem));
 
     public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> PutMerchantAsync(
-        string clientId, MerchantBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, string clientId, MerchantBody body, MerchantRegistry merchants, MerchantClocks clocks, TimeMachine machine, TimeProvider time, MerchantActivity activity,
+        CancellationToken cancellationToken)
     {
         if (clientId.Length > 64)
         {
@@ -133,11 +134,11 @@ public static class ControlApi
 
         // Between runs: a run of this client id still under way (a deleted merchant's, whose caller gave up) would move
         // the clock this sets when it ends.
-        var merchant = await machine.BetweenRunsAsync(clientId, async ct =>
+        var (merchant, created) = await machine.BetweenRunsAsync(clientId, async ct =>
         {
             // What it replaces is read in the same write: a merchant registered meanwhile (an instance loading the
             // default one at start) keeps its CreatedAt.
-            var (_, merchant) = await merchants.ChangeAsync(
+            var (replaced, merchant) = await merchants.ChangeAsync(
                 clientId,
                 existing => new Merchant(
                     clientId,
@@ -158,14 +159,18 @@ public static class ControlApi
                 await clocks.ResumeAsync(clientId, pace, ct);
             }
 
-            return merchant!;
+            return (merchant!, replaced is null);
         }, cancellationToken);
-        return TypedResults.Ok(MerchantView.From(merchant));
+
+        // A merchant made by this call was not used before it (a call naming its client id before was of no merchant).
+        var lastUsed = created ? null : await activity.LastUseAsync(clientId, MerchantUseFilter.HeldBefore(http), cancellationToken);
+        return TypedResults.Ok(MerchantView.From(merchant, lastUsed));
     }
 
-    public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> GetMerchantAsync(string clientId, MerchantRegistry merchants, CancellationToken cancellationToken) =>
+    public static async Task<Results<Ok<MerchantView>, ProblemHttpResult>> GetMerchantAsync(
+        HttpContext http, string clientId, MerchantRegistry merchants, MerchantActivity activity, CancellationToken cancellationToken) =>
         await merchants.FindAsync(clientId, cancellationToken) is var (merchant, _)
-            ? TypedResults.Ok(MerchantView.From(merchant))
+            ? TypedResults.Ok(MerchantView.From(merchant, await activity.LastUseAsync(clientId, MerchantUseFilter.HeldBefore(http), cancellationToken)))
             : ControlProblems.UnknownMerchant(clientId);
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteMerchantAsync(string clientId, MerchantRemoval removal, CancellationToken cancellationToken) =>

@@ -88,11 +88,21 @@ public static class DashboardPages
         return Page("Merchants", body.ToString(), nav: Nav());
     }
 
-    private static async Task<IResult> MerchantAsync(string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, ScenarioLibrary scenarios, CancellationToken ct)
+    private static async Task<IResult> MerchantAsync(
+        HttpContext http, string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, ScenarioLibrary scenarios,
+        MerchantActivity activity, IOptions<EmulatorOptions> options, CancellationToken ct)
     {
         var self = $"{Root}/merchants/{U(clientId)}";
         var clock = await clocks.GetAsync(clientId, ct);
         var body = new StringBuilder();
+        if (options.Value.MerchantRetention is { } retention)
+        {
+            // A shared instance that deletes unused merchants: the use this one's time is counted from (before this page).
+            var lastUsed = await activity.LastUseAsync(clientId, MerchantUseFilter.HeldBefore(http), ct) is { } at ? E(Time(at)) : "not recorded yet";
+            body.Append($"<p id=\"last-used\">Last used {lastUsed} (on the wall's clock, before this page); ")
+                .Append($"a merchant unused for {E(retention.ToString())} is deleted (Emulator:MerchantRetention).</p>");
+        }
+
         var pace = clock.FrozenAt is not null ? "(frozen)" : clock.Rate == 1 ? "(ticking)" : $"(ticking {clock.Rate.ToString(CultureInfo.InvariantCulture)} times as fast as the wall)";
         body.Append($"<h2>Clock</h2><p id=\"clock\">{E(Time(await clocks.NowAsync(clientId, ct)))} {E(pace)}</p>");
         foreach (var step in Steps)

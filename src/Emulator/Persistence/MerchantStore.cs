@@ -111,6 +111,20 @@ public sealed class MerchantStore(Database database)
             }, cancellationToken);
 
     /// <summary>
+    /// When the merchant was last used as recorded (<see cref="RecordUseAsync"/>), or as the retention counts it (a
+    /// merchant whose use was never recorded, from the first sweep that saw it); null before either.
+    /// </summary>
+    public async Task<DateTimeOffset?> LastUsedAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var found = await database.QueryAsync(
+            "SELECT last_used_ms FROM merchants WHERE client_id = @id",
+            r => r.IsDBNull(0) ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)),
+            cancellationToken,
+            ("@id", clientId));
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    /// <summary>
     /// The merchants last used before <paramref name="cutoff"/>. One whose use was never recorded (made before this
     /// version, or by an instance that stopped before it recorded) counts as used <paramref name="now"/>: its time starts.
     /// </summary>

@@ -51,7 +51,9 @@ public sealed class MerchantRetention(
 
     private async Task SweepAsync(TimeSpan retention, HashSet<string> kept, CancellationToken cancellationToken)
     {
-        await store.RecordUseAsync(activity.Take(), cancellationToken);
+        var uses = activity.Pending();
+        await store.RecordUseAsync(uses, cancellationToken);
+        activity.Written(uses);
         var now = time.GetUtcNow();
         foreach (var merchant in await store.UnusedSinceAsync(now - retention, now, cancellationToken))
         {
