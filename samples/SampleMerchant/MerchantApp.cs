@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace SampleMerchant;
 
@@ -56,7 +57,10 @@ public static class MerchantApp
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer);
             var body = buffer.ToArray();
-            var verified = Signatures.Verify(antomKey, request.Path.Value!, request.Headers["client-id"].ToString(), request.Headers["request-time"].ToString(), body, request.Headers["signature"].ToString());
+            // Antom signs the request target it calls, path and query as sent (escaped): the raw target, not Request.Path,
+            // which is decoded and leaves the query out (a notification URL may carry a tenant or a token).
+            var target = request.HttpContext.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            var verified = Signatures.Verify(antomKey, target, request.Headers["client-id"].ToString(), request.Headers["request-time"].ToString(), body, request.Headers["signature"].ToString());
             if (!verified && !options.Makes("skip-signature-check") && !(payment == false && options.Makes("verify-payments-only")))
             {
                 return Results.Content(Refuse, "application/json", statusCode: 401);

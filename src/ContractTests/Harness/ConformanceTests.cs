@@ -210,6 +210,24 @@ public sealed class ConformanceTests
         return scorecard!;
     }
 
+    /// <summary>
+    /// The sample is what merchants copy: with notification URLs that carry a query (a tenant, a token), it verifies
+    /// each notification over the request target it was called at, path and query, as they are signed. Verified over
+    /// the path alone, it refused every valid notification.
+    /// </summary>
+    [Fact]
+    public async Task Sample_WithNotificationUrlsCarryingAQuery_VerifiesAndAcknowledges()
+    {
+        Scorecard? scorecard = null;
+        await RunAgainstSampleAsync(careless: false, async (emulator, merchant, url) =>
+        {
+            var options = Options(emulator, merchant.ClientId, new Uri(url, "antom/notify/subscription?tenant=acme&token=a%2Fb"), new Uri(url, "antom/notify/payment?tenant=acme&token=a%2Fb"), new Uri(url, "conformance"));
+            scorecard = await new ConformanceSuite(options with { ProcessedUrl = new Uri(url, "conformance/processed") }).RunAsync();
+        });
+
+        scorecard!.Checks.Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+    }
+
     [Fact]
     public async Task EndpointThatAcknowledgesNothingProperly_FailsTheSignatureChecksAsInconclusive()
     {
