@@ -18,11 +18,17 @@ namespace Emulator.Testing.Conformance;
 public sealed class ConformanceSuite(ConformanceOptions options)
 {
     private static readonly TimeSpan AckLimit = TimeSpan.FromSeconds(15);
+
+    /// <summary>The member <see cref="WithUnknownMember"/> adds.</summary>
+    private const string UnknownMember = "conformanceNewField";
+
+    /// <summary>Every subscription the suite's notifications tell of starts here: its bodies are the same run after run.</summary>
+    private static readonly DateTimeOffset NotificationsStart = new(2027, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(20) };
     private readonly HttpClient triggers = new() { Timeout = TimeSpan.FromMinutes(3) };
     private readonly RSA antomKey = LoadKey(options.AntomPrivateKeyPem);
     private readonly RSA strangerKey = RSA.Create(2048);
-    private readonly EmulatedNotifications notifications = new(options.ClientId);
+    private readonly Emulator.Notifications.SampleNotifications notifications = new(options.ClientId, NotificationsStart, "conformance-");
     private HttpClient Emulator => emulator ??= CreateEmulatorClient();
     private HttpClient? emulator;
 
@@ -203,10 +209,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             await AcknowledgesAsync("ack-failed-payment", "acknowledges a notifyPayment of a failed renewal (resultStatus F, USER_BALANCE_NOT_ENOUGH, no paymentTime)",
                 "A failed payment has result.resultStatus F, a failure resultCode and no paymentTime: read paymentTime only when resultStatus is S, record the failure (decide whether to cancel) and acknowledge it",
                 ("notifyPayment", "phase 2 notifyPayment F USER_BALANCE_NOT_ENOUGH without paymentTime", failedPayment)),
-            await AcknowledgesAsync("ack-unknown-fields", $"acknowledges a notification with a member it does not know (`{EmulatedNotifications.UnknownMember}`, either endpoint)",
+            await AcknowledgesAsync("ack-unknown-fields", $"acknowledges a notification with a member it does not know (`{UnknownMember}`, either endpoint)",
                 "Antom adds fields to its notifications over time: ignore members you do not know (Jackson: FAIL_ON_UNKNOWN_PROPERTIES false; System.Text.Json: no JsonUnmappedMemberHandling.Disallow), and verify the signature over the raw body as received",
-                ("notifySubscription", $"notifySubscription CREATE with `{EmulatedNotifications.UnknownMember}`", EmulatedNotifications.WithUnknownMember(NotifySubscription("CONFORMANCE" + RandomDigits(24), "CREATE"))),
-                ("notifyPayment", $"notifyPayment with `{EmulatedNotifications.UnknownMember}`", EmulatedNotifications.WithUnknownMember(NotifyPayment(subscriptionId, "CONFORMANCE" + RandomDigits(24), 3)))),
+                ("notifySubscription", $"notifySubscription CREATE with `{UnknownMember}`", WithUnknownMember(NotifySubscription("CONFORMANCE" + RandomDigits(24), "CREATE"))),
+                ("notifyPayment", $"notifyPayment with `{UnknownMember}`", WithUnknownMember(NotifyPayment(subscriptionId, "CONFORMANCE" + RandomDigits(24), 3)))),
             await AcknowledgesAsync("ack-subscription-notification-types", "acknowledges notifySubscription CHANGE, UPDATE, CANCEL, TERMINATE and a CREATE with TERMINATED (buyer declined or authorization expired)",
                 "notifySubscription is sent on every change of a subscription, not only its creation: handle each subscriptionNotificationType (CANCEL: service ends with the period paid; TERMINATE: it ends now) and a CREATE whose subscriptionStatus is TERMINATED (the buyer declined, or did not authorize in time: no subscription to start)",
                 ("notifySubscription", "CHANGE (ACTIVE)", NotifySubscription(subscriptionId, "CHANGE")),
@@ -714,6 +720,13 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             return new Delivery(null, null, watch.Elapsed, ex is TaskCanceledException ? "no answer within 15 s" : ex.Message);
         }
     }
+
+    /// <summary>
+    /// <paramref name="body"/> with a member no integration knows, after the others (Antom adds fields over time: an
+    /// integration must ignore what it does not know). Inserted into the text, so the rest is byte for byte the emulator's.
+    /// </summary>
+    private static string WithUnknownMember(string body) =>
+        body[..body.LastIndexOf('}')] + $",\"{UnknownMember}\":{{\"note\":\"a member this integration does not know\"}}}}";
 
     private string NotifySubscription(string subscriptionId, string type) => notifications.Subscription(subscriptionId, type);
 
