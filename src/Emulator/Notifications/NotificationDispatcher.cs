@@ -48,9 +48,9 @@ public sealed class NotificationDispatcher(
     /// </summary>
     public async Task<PendingAttempt> SendAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, bool drop, CancellationToken cancellationToken)
     {
-        var (httpStatus, responseBody, outcome, error) = drop
-            ? (null, null, DeliveryOutcomes.Unreachable, "dropped by a delivery fault: not sent, as if the notification URL could not be reached")
-            : await PostAsync(notification, at, cancellationToken);
+        var (_, _, httpStatus, responseBody, outcome, error) = drop
+            ? NotificationPost.NotSent("dropped by a delivery fault: not sent, as if the notification URL could not be reached")
+            : await PostAsync(notification.ClientId, notification.NotificationId, notification.Url, notification.Body, at, cancellationToken);
 
         var status = notification.Status;
         var next = notification.NextAttemptAt;
@@ -94,26 +94,52 @@ public sealed class NotificationDispatcher(
         return results;
     }
 
-    private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> PostAsync(NotificationRecord notification, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Signs <paramref name="body"/> for <paramref name="url"/> at <paramref name="at"/> (the merchant's clock) and sends
+    /// it once, with the notification timeout: how every attempt goes out, a ledger notification's or a test
+    /// notification's. Whatever the endpoint does is the result's outcome, never an exception.
+    /// </summary>
+    public async Task<NotificationPost> PostAsync(string clientId, string notificationId, string url, string body, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        if (!JsonFields.IsHttpUrl(notification.Url, out var uri))
+        if (!JsonFields.IsHttpUrl(url, out var uri))
         {
             // Stored before URLs were checked this way: an attempt that fails, never a failure of the time machine.
-            return (null, null, DeliveryOutcomes.Unreachable, $"'{notification.Url}' is not an absolute http or https URL");
+            return NotificationPost.NotSent($"'{url}' is not an absolute http or https URL");
         }
 
         var requestTime = at.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
-        var body = Encoding.UTF8.GetBytes(notification.Body);
-        var signature = AntomSignature.HeaderValue(
-            signingKey.Sign(AntomSignature.SignedContent(uri.PathAndQuery, notification.ClientId, requestTime, body)), signingKey.KeyVersion);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var signed = AntomSignature.SignedContent(uri.PathAndQuery, clientId, requestTime, bytes);
+        var headers = new Dictionary<string, string>
+        {
+            ["Content-Type"] = "application/json; charset=UTF-8",
+            ["client-id"] = clientId,
+            ["request-time"] = requestTime,
+            ["signature"] = AntomSignature.HeaderValue(signingKey.Sign(signed), signingKey.KeyVersion),
+            [NotificationIdHeader] = notificationId,
+        };
+        var (httpStatus, responseBody, outcome, error) = await SendOnceAsync(uri, bytes, headers, cancellationToken);
+        return new NotificationPost(headers, Encoding.UTF8.GetString(signed), httpStatus, responseBody, outcome, error);
+    }
+
+    private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> SendOnceAsync(
+        Uri uri, byte[] body, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
+    {
         HttpRequestMessage NewRequest()
         {
             var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=UTF-8");
-            request.Headers.TryAddWithoutValidation("client-id", notification.ClientId);
-            request.Headers.TryAddWithoutValidation("request-time", requestTime);
-            request.Headers.TryAddWithoutValidation("signature", signature);
-            request.Headers.TryAddWithoutValidation(NotificationIdHeader, notification.NotificationId);
+            foreach (var (name, value) in headers)
+            {
+                if (name == "Content-Type")
+                {
+                    request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
+                }
+                else
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+
             return request;
         }
 
