@@ -6,13 +6,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Emulator.Control;
 
-/// <summary>The notification ledger and redelivery (CONTROL-API.md "Notifications").</summary>
+/// <summary>The notification ledger, redelivery and test notifications (CONTROL-API.md "Notifications").</summary>
 public static class NotificationsApi
 {
     public static RouteGroupBuilder MapNotificationsApi(this RouteGroupBuilder merchant)
     {
         merchant.MapGet("/notifications", ListNotificationsAsync).WithName("ListNotifications");
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync).WithName("RedeliverNotification");
+        merchant.MapPost("/notifications/test", SendTestNotificationAsync).WithName("SendTestNotification");
         return merchant;
     }
 
@@ -78,6 +79,33 @@ public static class NotificationsApi
         }
 
         return TypedResults.Accepted((string?)null, NotificationView.From(after, await outbox.AttemptsAsync(notificationId, cancellationToken)));
+    }
+
+    /// <summary>
+    /// One simulated notification, signed as a real one, sent once now (Antom Dashboard's notification Test tab): 200 with
+    /// the request and the endpoint's answer, whatever that answer was (an endpoint that cannot be reached is an outcome,
+    /// not a failure of the call).
+    /// </summary>
+    public static async Task<Results<Ok<TestNotificationView>, ProblemHttpResult>> SendTestNotificationAsync(
+        string clientId, TestNotificationBody body, MerchantRegistry merchants, TestNotifications tests, CancellationToken cancellationToken)
+    {
+        if (body.Validate(tests.FailureCodes) is { } error)
+        {
+            return ControlProblems.BadRequest(error);
+        }
+
+        if (await merchants.FindAsync(clientId, cancellationToken) is not var (merchant, _))
+        {
+            return ControlProblems.UnknownMerchant(clientId);
+        }
+
+        if (body.UrlFor(merchant) is not { } url)
+        {
+            return ControlProblems.BadRequest(body.NoUrl(clientId));
+        }
+
+        var sent = await tests.SendAsync(clientId, body.Kind!, url, body.Body, body.SubscriptionNotificationType, body.Declined ?? false, body.ResultCode, cancellationToken);
+        return TypedResults.Ok(TestNotificationView.From(sent));
     }
 
     private static ProblemHttpResult NoSuchNotification(string clientId, string notificationId) =>

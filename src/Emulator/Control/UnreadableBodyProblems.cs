@@ -22,6 +22,7 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
         var detail = unreadable.InnerException switch
         {
             JsonException json when Faults.FaultMatch.UnknownField(json) is { } unknown => $"the body's {unknown}",
+            JsonException json when TestNotificationBody.UnknownField(json) is { } unknown => $"the body's {unknown}",
             JsonException { Path: { Length: > 2 } path } json when OfTheWrongType(json) =>
                 $"the body's {path[2..]} {Expected(BodyType(httpContext), path[2..])} (docs/control-api.md and GET /_emulator/v1/openapi.json give each field)",
             JsonException { Path: "$" } json when OfTheWrongType(json) => "the body must be a JSON object (docs/control-api.md and GET /_emulator/v1/openapi.json give its fields)",

@@ -61,6 +61,7 @@ public static class EmulatorHosting
         services.AddSingleton<MerchantClocks>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<NotificationDispatcher>();
+        services.AddSingleton<TestNotifications>();
         services.AddSingleton<TimeMachine>();
         services.AddSingleton<MerchantActivity>();
         services.AddSingleton<MerchantRemoval>();

@@ -1,0 +1,259 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using ContractTests.Support;
+
+namespace ContractTests.Notifications;
+
+/// <summary>
+/// Test notifications (<c>POST …/notifications/test</c>), the counterpart of the Test tab of Antom Dashboard's notification
+/// URL settings: one simulated notification, the emulator's own body for the event, signed as a real one (SPEC §1.5),
+/// sent once now, answered with what was sent and what the endpoint did; no ledger, no retries, no fault rules.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class TestNotificationTests(EmulatorFactory factory)
+{
+    private static readonly DateTimeOffset Start = new(2027, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task NotifyPayment_ToTheReceiver_IsOneSignedPost_ThatVerifiesIndependentlyOverTheReportedSignedContent()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment" });
+
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        var headers = received.Headers;
+        received.Path.Should().Be("/antom/notify/payment");
+        TestSigner.Verify(Fixtures.AntomPublicKey, received.Path, headers["client-id"], headers["request-time"], received.RawBody, headers["signature"])
+            .Should().BeTrue("the signature verifies with Antom's public key over the path the receiver saw");
+        ((string)sent["signedContent"]!).Should().Be(Encoding.UTF8.GetString(TestSigner.Content(received.Path, headers["client-id"], headers["request-time"], received.RawBody)),
+            "the reported signed content is what the receiver's verifier rebuilds");
+        ((string)sent["body"]!).Should().Be(Encoding.UTF8.GetString(received.RawBody));
+        ((string)sent["url"]!).Should().Be(m.Receiver.PaymentUrl);
+        var reported = sent["headers"]!.AsObject();
+        foreach (var name in new[] { "client-id", "request-time", "signature", "emulator-notification-id" })
+        {
+            ((string)reported[name]!).Should().Be(headers[name], name);
+        }
+
+        ((string)reported["Content-Type"]!).Should().Be("application/json; charset=UTF-8").And.Be(headers["content-type"]);
+        headers["client-id"].Should().Be(m.Merchant.ClientId);
+        DateTimeOffset.Parse(headers["request-time"], System.Globalization.CultureInfo.InvariantCulture).Should().Be(Start, "signed at the merchant's time");
+        received.NotificationId.Should().StartWith("ntf_test_").And.Be((string)sent["notificationId"]!);
+        ((string)sent["outcome"]!).Should().Be("acknowledged");
+        ((int)sent["httpStatus"]!).Should().Be(200);
+        ((string)sent["responseBody"]!).Should().Be(NotificationInbox.Acknowledgement);
+        sent["error"].Should().BeNull();
+
+        var body = received.Json;
+        Members(body).Should().Equal(Members(Golden("notify-payment.json")), "the emulator's notifyPayment, member for member");
+        ((string)body["paymentId"]!).Should().HaveLength(35).And.StartWith("20270501");
+        body["phaseNo"]!.GetValueKind().Should().Be(System.Text.Json.JsonValueKind.String);
+        ((string)body["phaseNo"]!).Should().Be("1");
+        ((string)body["result"]!["resultStatus"]!).Should().Be("S");
+        ((string)body["result"]!["resultCode"]!).Should().Be("SUCCESS");
+        DateTimeOffset.Parse((string)body["paymentTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(Start);
+        ((string)body["subscriptionRequestId"]!).Should().StartWith("sample-");
+    }
+
+    [Fact]
+    public async Task NotifyPayment_WithAFailureCode_HasThatCodeAndNoPaymentTime()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment", resultCode = "USER_BALANCE_NOT_ENOUGH" });
+
+        var body = m.Receiver.Received.Should().ContainSingle().Subject.Json;
+        Members(body).Should().Equal(Members(Golden("notify-payment.json")).Where(n => n != "paymentTime"), "a failed payment has no paymentTime");
+        ((string)body["result"]!["resultStatus"]!).Should().Be("F");
+        ((string)body["result"]!["resultCode"]!).Should().Be("USER_BALANCE_NOT_ENOUGH");
+        ((string)body["result"]!["resultMessage"]!).Should().NotBeNullOrEmpty();
+        ((string)sent["outcome"]!).Should().Be("acknowledged");
+    }
+
+    [Theory]
+    [InlineData(null, false, "CREATE", "ACTIVE")]
+    [InlineData("CREATE", false, "CREATE", "ACTIVE")]
+    [InlineData("CREATE", true, "CREATE", "TERMINATED")]
+    [InlineData("CHANGE", false, "CHANGE", "ACTIVE")]
+    [InlineData("UPDATE", false, "UPDATE", "ACTIVE")]
+    [InlineData("CANCEL", false, "CANCEL", "ACTIVE")]
+    [InlineData("TERMINATE", false, "TERMINATE", "TERMINATED")]
+    public async Task NotifySubscription_OfEachType_CarriesItsTypeAndTheStatusTheEmulatorGivesIt(string? type, bool declined, string expectedType, string expectedStatus)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var sent = await SendAsync(m, new { kind = "notifySubscription", subscriptionNotificationType = type, declined = declined ? true : (bool?)null });
+
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        received.Path.Should().Be("/antom/notify/subscription");
+        received.SignatureValid.Should().BeTrue();
+        Members(received.Json).Should().Equal(Members(Golden("notify-subscription-create.json")));
+        received.SubscriptionNotificationType.Should().Be(expectedType);
+        received.SubscriptionStatus.Should().Be(expectedStatus);
+        ((string)received.Json["subscriptionId"]!).Should().HaveLength(35).And.StartWith("20270501");
+        DateTimeOffset.Parse((string)received.Json["subscriptionStartTime"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(Start);
+        ((string)sent["outcome"]!).Should().Be("acknowledged");
+    }
+
+    [Fact]
+    public async Task CustomBody_IsSentByteForByte_AndSignedOverThoseBytes()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        const string custom = "{\n  \"result\" : { \"resultStatus\":\"S\" },\t\"note\": \"caf\u00e9 \\u00e9 <&>\" ,\n  \"phaseNo\":  7 }\n";
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment", body = custom });
+
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        received.RawBody.Should().Equal(Encoding.UTF8.GetBytes(custom), "whitespace, escapes and order as given");
+        TestSigner.Verify(Fixtures.AntomPublicKey, received.Path, received.Headers["client-id"], received.Headers["request-time"], Encoding.UTF8.GetBytes(custom), received.Headers["signature"])
+            .Should().BeTrue();
+        ((string)sent["body"]!).Should().Be(custom);
+        ((string)sent["signedContent"]!).Should().EndWith("." + custom);
+    }
+
+    [Fact]
+    public async Task Url_Omitted_IsTheMerchantsRegisteredOneOfTheKind_AndAGivenOneIsUsedWithItsQuery()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var elsewhere = new Uri(m.Receiver.BaseAddress, "/other/hook?token=a%20b&x=1").ToString();
+
+        var subscription = await SendAsync(m, new { kind = "notifySubscription" });
+        var payment = await SendAsync(m, new { kind = "notifyPayment" });
+        var given = await SendAsync(m, new { kind = "notifyPayment", url = elsewhere });
+
+        ((string)subscription["url"]!).Should().Be(m.Receiver.SubscriptionUrl);
+        ((string)payment["url"]!).Should().Be(m.Receiver.PaymentUrl);
+        ((string)given["url"]!).Should().Be(elsewhere);
+        m.Receiver.Received.Select(r => r.Path).Should().Equal("/antom/notify/subscription", "/antom/notify/payment", "/other/hook?token=a%20b&x=1");
+        m.Receiver.Received.Should().OnlyContain(r => r.SignatureValid, "signed over the path and query each receiver saw");
+        ((string)given["signedContent"]!).Should().StartWith($"POST /other/hook?token=a%20b&x=1\n{m.Merchant.ClientId}.");
+    }
+
+    [Theory]
+    [InlineData("notifySubscription", "subscriptionNotificationUrl")]
+    [InlineData("notifyPayment", "paymentNotificationUrl")]
+    public async Task NoUrl_GivenOrRegistered_Is400SayingToGiveOneOrRegisterOne(string kind, string field)
+    {
+        var http = factory.CreateClient();
+        var merchant = await TestMerchant.CreateAsync(http, withDefaultUrls: false);
+
+        var response = await http.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/notifications/test", new { kind });
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should()
+            .Contain("give url").And.Contain(field).And.Contain($"PUT /_emulator/v1/merchants/{merchant.ClientId}");
+    }
+
+    [Theory]
+    [InlineData("{}", "kind must be notifySubscription or notifyPayment")]
+    [InlineData("""{"kind":"notifyRefund"}""", "kind must be notifySubscription or notifyPayment (got 'notifyRefund')")]
+    [InlineData("""{"kind":"notifySubscription","subscriptionNotificationType":"RENEW"}""", "subscriptionNotificationType must be one of CREATE, CHANGE, CANCEL, TERMINATE, UPDATE (got 'RENEW')")]
+    [InlineData("""{"kind":"notifySubscription","subscriptionNotificationType":"CANCEL","declined":true}""", "declined applies to subscriptionNotificationType CREATE")]
+    [InlineData("""{"kind":"notifySubscription","resultCode":"SUCCESS"}""", "resultCode applies to notifyPayment")]
+    [InlineData("""{"kind":"notifyPayment","subscriptionNotificationType":"CREATE"}""", "subscriptionNotificationType and declined apply to notifySubscription")]
+    [InlineData("""{"kind":"notifyPayment","resultCode":"NOPE"}""", "resultCode must be SUCCESS or an F code of deduction: USER_BALANCE_NOT_ENOUGH, PAYMENT_AMOUNT_EXCEED_LIMIT")]
+    [InlineData("""{"kind":"notifyPayment","resultCode":"PAYMENT_IN_PROCESS"}""", "resultCode must be SUCCESS or an F code of deduction")]
+    [InlineData("""{"kind":"notifyPayment","body":"{\"a\":"}""", "body must be a JSON text, sent byte for byte as given; this one does not parse")]
+    [InlineData("""{"kind":"notifyPayment","body":""}""", "body must be a JSON text")]
+    [InlineData("""{"kind":"notifyPayment","body":"{}","resultCode":"SUCCESS"}""", "give body or the fields that choose a sample")]
+    [InlineData("""{"kind":"notifyPayment","body":{"a":1}}""", "the body's body must be a string")]
+    [InlineData("""{"kind":"notifyPayment","url":"ftp://merchant.example/hook"}""", "url must be an absolute http or https URL")]
+    [InlineData("""{"kind":"notifyPayment","url":"/antom/notify"}""", "url must be an absolute http or https URL")]
+    [InlineData("""{"kind":"notifySubscription","type":"CANCEL"}""", "the body's type is not a field of a test notification, which takes kind, url, subscriptionNotificationType, declined, resultCode and body")]
+    public async Task BadRequest_Is400WithADetailNamingTheField_AndSendsNothing(string json, string detail)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"{m.Control}/notifications/test", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Contain(detail);
+        m.Receiver.Received.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task UnknownMerchant_Is404SayingHowToCreateIt()
+    {
+        var http = factory.CreateClient();
+
+        var response = await http.PostAsJsonAsync("/_emulator/v1/merchants/SANDBOX_NOBODY_HERE_X/notifications/test", new { kind = "notifyPayment", url = "http://127.0.0.1:9/x" });
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        ((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Be("no merchant 'SANDBOX_NOBODY_HERE_X'; create it with PUT /_emulator/v1/merchants/SANDBOX_NOBODY_HERE_X");
+    }
+
+    [Fact]
+    public async Task UnreachableEndpoint_Is200_WithOutcomeUnreachableAndTheError()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var sent = await SendAsync(m, new { kind = "notifySubscription", url = "http://127.0.0.1:9/antom/notify" });
+
+        ((string)sent["outcome"]!).Should().Be("unreachable");
+        ((string)sent["error"]!).Should().NotBeNullOrWhiteSpace();
+        sent["httpStatus"].Should().BeNull();
+        sent["responseBody"].Should().BeNull();
+        ((string)sent["signedContent"]!).Should().StartWith($"POST /antom/notify\n{m.Merchant.ClientId}.", "what was signed, though it reached no one");
+    }
+
+    [Fact]
+    public async Task ReceiverAnswering500_IsRejected_WithItsAnswer()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((500, """{"error":"handler failed"}"""));
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment" });
+
+        ((string)sent["outcome"]!).Should().Be("rejected");
+        ((int)sent["httpStatus"]!).Should().Be(500);
+        ((string)sent["responseBody"]!).Should().Be("""{"error":"handler failed"}""");
+        ((string)sent["error"]!).Should().Contain("not HTTP 200 with result.resultStatus S");
+    }
+
+    [Fact]
+    public async Task RejectedTestNotification_IsNotInTheLedger_AndNoRetryFollowsAnAdvanceOfTheClock()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((500, "{}"));
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment" });
+        var ledger = await m.NotificationsAsync();
+        var events = await m.AdvanceAsync("P2D");
+
+        ((string)sent["outcome"]!).Should().Be("rejected");
+        ledger.Should().BeEmpty();
+        (await m.NotificationsAsync()).Should().BeEmpty();
+        events.Should().BeEmpty("no retry of a test notification falls due");
+        m.Receiver.Received.Should().ContainSingle("one attempt, never retried (Antom's Test tab sends once)");
+    }
+
+    [Fact]
+    public async Task DropDeliveryFault_DoesNotTouchATestNotification_AndIsNotUsedUp()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        (await m.Http.PostAsJsonAsync($"{m.Control}/faults", new { target = "notifyPayment", delivery = "drop" })).EnsureSuccessStatusCode();
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment" });
+
+        ((string)sent["outcome"]!).Should().Be("acknowledged");
+        m.Receiver.Received.Should().ContainSingle();
+        var fault = (await m.Http.GetFromJsonAsync<JsonArray>($"{m.Control}/faults"))!.Should().ContainSingle().Subject!;
+        ((int)fault["remaining"]!).Should().Be(1, "the rule is kept for the merchant's real notifications");
+    }
+
+    private static async Task<JsonObject> SendAsync(MerchantHarness m, object request)
+    {
+        var response = await m.Http.PostAsJsonAsync($"{m.Control}/notifications/test", request);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    private static JsonObject Golden(string name) => JsonNode.Parse(Fixtures.Read("golden/" + name))!.AsObject();
+
+    private static IEnumerable<string> Members(JsonObject json) => json.Select(p => p.Key);
+}
