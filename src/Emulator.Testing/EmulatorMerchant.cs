@@ -158,6 +158,22 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <summary>One more attempt of a notification now (same body, fresh signature); returns the notification after it.</summary>
     public Task<JsonObject> RedeliverAsync(string notificationId) => PostAsync($"{Control}/notifications/{Uri.EscapeDataString(notificationId)}/redeliver", null);
 
+    /// <summary>
+    /// Sends one test notification now, as Antom Dashboard's notification Test tab does: signed as a real one, one attempt,
+    /// not in the ledger, never retried, untouched by fault rules. <paramref name="request"/> is the body of
+    /// <c>POST …/notifications/test</c>: <c>kind</c> (<c>notifySubscription</c> or <c>notifyPayment</c>); <c>url</c>
+    /// (default: the merchant's registered URL of the kind, the inbox's when the kit made it);
+    /// <c>subscriptionNotificationType</c> (<c>CREATE</c> by default, <c>CHANGE</c>, <c>UPDATE</c>, <c>CANCEL</c>,
+    /// <c>TERMINATE</c>) and <c>declined</c> (the CREATE of a declined request) for notifySubscription; <c>resultCode</c>
+    /// (<c>SUCCESS</c> by default, or an F deduction code such as <c>USER_BALANCE_NOT_ENOUGH</c>) for notifyPayment; or
+    /// <c>body</c>, a JSON text sent byte for byte instead of the emulator's sample. For example
+    /// <c>new { kind = "notifyPayment", resultCode = "USER_BALANCE_NOT_ENOUGH" }</c>. Returns what happened: <c>url</c>,
+    /// <c>headers</c>, <c>body</c>, <c>signedContent</c> (the text your verifier must rebuild), <c>httpStatus</c>,
+    /// <c>responseBody</c>, <c>outcome</c> (<c>acknowledged</c>, <c>rejected</c>, <c>unreachable</c>, <c>timeout</c>) and
+    /// <c>error</c>. An endpoint that cannot be reached is an outcome, not an exception; a refused request throws.
+    /// </summary>
+    public Task<JsonObject> SendTestNotificationAsync(object request) => PostAsync($"{Control}/notifications/test", request);
+
     public async Task<JsonObject> SubscriptionAsync(string subscriptionId) => (await SendAsync(HttpMethod.Get, $"{Control}/subscriptions/{Uri.EscapeDataString(subscriptionId)}", null))!.AsObject();
 
     /// <summary>The emulator's ledger of this merchant's notifications (bodies, statuses, attempts).</summary>

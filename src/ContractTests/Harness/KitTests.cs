@@ -42,6 +42,29 @@ public sealed class KitTests
     }
 
     /// <summary>
+    /// A test notification from the kit reaches the merchant's inbox signed as a real one, and the kit returns what the
+    /// emulator sent and how the endpoint answered; a request the emulator refuses throws with what to fix.
+    /// </summary>
+    [Fact]
+    public async Task Kit_SendTestNotification_ReachesTheInboxSigned_AndTellsWhatWasSent()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        var sent = await merchant.SendTestNotificationAsync(new { kind = "notifyPayment", resultCode = "USER_BALANCE_NOT_ENOUGH" });
+        var received = await merchant.WaitForNotificationAsync(n => n.IsPayment, TimeSpan.FromSeconds(10));
+        var refused = async () => await merchant.SendTestNotificationAsync(new { kind = "notifyRefund" });
+
+        ((string)sent["outcome"]!).Should().Be("acknowledged");
+        received.SignatureValid.Should().BeTrue();
+        received.ResultCode.Should().Be("USER_BALANCE_NOT_ENOUGH");
+        ((string)sent["body"]!).Should().Be(System.Text.Encoding.UTF8.GetString(received.RawBody));
+        ((string)sent["signedContent"]!).Should().StartWith($"POST {received.Path}\n{merchant.ClientId}.");
+        (await merchant.NotificationLedgerAsync()).Should().BeEmpty("a test notification is not in the ledger");
+        (await refused.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*answered 400*kind must be notifySubscription or notifyPayment*");
+    }
+
+    /// <summary>
     /// The kit reference's rule that "fails a renewal" (docs/test-kit.md), added where a test arranges it, before the
     /// buyer approves: without a <c>match</c> it failed the first period's payment instead, and the renewal went through.
     /// </summary>
