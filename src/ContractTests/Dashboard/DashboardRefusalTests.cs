@@ -36,6 +36,7 @@ public sealed class DashboardRefusalTests(EmulatorFactory factory)
     [InlineData("clock/advance", "by=P1D")]
     [InlineData("clock/freeze", "x=1")]
     [InlineData("scenarios", "name=rate-limited")]
+    [InlineData("notifications/test", "kind=notifyPayment&sample=SUCCESS")]
     public async Task Form_SentAsMultipartWithoutMultipartBytes_IsA400Page_AndChangesNothing(string form, string body)
     {
         var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
@@ -67,6 +68,7 @@ public sealed class DashboardRefusalTests(EmulatorFactory factory)
     [InlineData("faults/flt_nothere/delete", "application/json", "{}")]
     [InlineData("scenarios", "application/json; charset=utf-8", "{\"name\":\"rate-limited\"}")]
     [InlineData("notifications/ntf_nothere/redeliver", "application/json", "{\"back\":\"x\"}")]
+    [InlineData("notifications/test", "application/json", "{\"kind\":\"notifyPayment\"}")]
     [InlineData("clock/freeze", "text/plain", "x=1")]
     [InlineData("clock/freeze", null, "x=1")]
     public async Task Form_PostedWithABodyThatIsNotAForm_IsA415PageSayingHowFormsAreSent_AndChangesNothing(string form, string? contentType, string body)

@@ -245,6 +245,103 @@ public sealed class TestNotificationTests(EmulatorFactory factory)
         ((int)fault["remaining"]!).Should().Be(1, "the rule is kept for the merchant's real notifications");
     }
 
+    [Fact]
+    public async Task DashboardForm_OnTheMerchantPage_SendsATestNotification_AndShowsWhatHappened()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+
+        var merchantPage = await m.Http.GetStringAsync(self);
+        var response = await m.Http.PostAsync($"{self}/notifications/test", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["kind"] = "notifySubscription",
+            ["sample"] = "CREATE declined",
+            ["url"] = m.Receiver.SubscriptionUrl,
+            ["body"] = "",
+        }));
+        var page = await response.Content.ReadAsStringAsync();
+
+        merchantPage.Should().Contain("Send a test notification").And.Contain("id=\"test-notify-subscription\"").And.Contain("id=\"test-notify-payment\"")
+            .And.Contain($"value=\"{WebUtility.HtmlEncode(m.Receiver.SubscriptionUrl)}\"", "the URL is prefilled with the registered one of the kind")
+            .And.Contain($"value=\"{WebUtility.HtmlEncode(m.Receiver.PaymentUrl)}\"")
+            .And.Contain("<option>CREATE declined</option>").And.Contain("<option>USER_BALANCE_NOT_ENOUGH</option>");
+        response.StatusCode.Should().Be(HttpStatusCode.OK, page);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        received.SignatureValid.Should().BeTrue();
+        $"{received.SubscriptionNotificationType}/{received.SubscriptionStatus}".Should().Be("CREATE/TERMINATED");
+        page.Should().Contain("<strong id=\"outcome\" class=\"acknowledged\">acknowledged</strong>").And.Contain("HTTP 200");
+        var shown = WebUtility.HtmlDecode(page);
+        shown.Should().Contain(received.Headers["signature"]).And.Contain(received.NotificationId)
+            .And.Contain(Encoding.UTF8.GetString(TestSigner.Content(received.Path, received.Headers["client-id"], received.Headers["request-time"], received.RawBody)), "the signed content")
+            .And.Contain(NotificationInbox.Acknowledgement, "the answer")
+            .And.Contain($"href=\"{self}\"", "a link back to the merchant");
+    }
+
+    [Fact]
+    public async Task DashboardForm_CustomBody_IsSentAsGiven_AndThePageEncodesWhatItShows()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        m.Receiver.Answer = _ => Task.FromResult((500, "<i>handler</i> failed"));
+        const string custom = "\n{\"note\": \"<script>alert(1)</script>\"}";
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+
+        var response = await m.Http.PostAsync($"{self}/notifications/test", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["kind"] = "notifyPayment",
+            ["sample"] = "SUCCESS",
+            ["url"] = "",
+            ["body"] = custom,
+        }));
+        var page = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, page);
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        received.Path.Should().Be("/antom/notify/payment", "an empty URL is the registered one");
+        received.RawBody.Should().Equal(Encoding.UTF8.GetBytes(custom));
+        page.Should().Contain("class=\"rejected\">rejected</strong>").And.Contain("HTTP 500")
+            .And.NotContain("<script>").And.NotContain("<i>")
+            .And.Contain("&lt;script&gt;").And.Contain("&lt;i&gt;handler&lt;/i&gt;");
+        page.Should().Contain("id=\"send-again\"").And.Contain($">\n{WebUtility.HtmlEncode(custom)}</textarea>", "the body sent, to edit and send again (its leading line break kept)");
+    }
+
+    [Theory]
+    [InlineData("kind=notifyPayment&sample=NOPE", 400, "resultCode must be SUCCESS or an F code of deduction")]
+    [InlineData("kind=notifySubscription&sample=SUCCESS", 400, "subscriptionNotificationType must be one of CREATE")]
+    [InlineData("kind=notifyPayment&body=%7Bnot+json", 400, "body must be a JSON text")]
+    [InlineData("kind=notifyPayment&url=notaurl", 400, "url must be an absolute http or https URL")]
+    public async Task DashboardForm_Refused_IsAPageSayingWhy_AndSendsNothing(string form, int status, string says)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var response = await m.Http.PostAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/notifications/test", new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+
+        ((int)response.StatusCode).Should().Be(status);
+        page.Should().Contain(says).And.Contain($"href=\"/_emulator/ui/merchants/{m.Merchant.ClientId}\"");
+        m.Receiver.Received.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task DashboardForm_PostedFromAnotherSitesPage_IsRefused_AndSendsNothing()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/_emulator/ui/merchants/{m.Merchant.ClientId}/notifications/test")
+        {
+            Content = new StringContent($"kind=notifyPayment&url={Uri.EscapeDataString(m.Receiver.PaymentUrl)}", Encoding.UTF8, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.Add("Origin", "http://evil.example");
+        request.Headers.Add("Sec-Fetch-Site", "cross-site");
+
+        var response = await m.Http.SendAsync(request);
+        var ownPage = await m.Http.PostAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}/notifications/test",
+            new StringContent("kind=notifyPayment", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden, "another site's page cannot make the emulator post to a URL of its choice");
+        ownPage.StatusCode.Should().Be(HttpStatusCode.OK);
+        m.Receiver.Received.Should().ContainSingle("only the form from the emulator's own page was sent");
+    }
+
     private static async Task<JsonObject> SendAsync(MerchantHarness m, object request)
     {
         var response = await m.Http.PostAsJsonAsync($"{m.Control}/notifications/test", request);

@@ -18,7 +18,7 @@ namespace Emulator.Dashboard;
 /// The dashboard under <c>/_emulator/ui</c>: merchants, each one's clock with controls, its subscriptions, faults in
 /// force, and one subscription's whole story. Forms post back and redirect (no scripts).
 /// </summary>
-public static class DashboardPages
+public static partial class DashboardPages
 {
     public const string Root = "/_emulator/ui";
 
@@ -52,6 +52,7 @@ public static class DashboardPages
         merchant.MapPost("/scenarios", ApplyScenarioAsync);
         merchant.MapGet("/subscriptions/{subscriptionId}", SubscriptionAsync);
         merchant.MapPost("/notifications/{notificationId}/redeliver", RedeliverAsync);
+        merchant.MapPost("/notifications/test", SendTestNotificationAsync);
         merchant.MapPost("/payments/{paymentId}/settle", SettlePaymentAsync);
         merchant.MapPost("/refunds/{refundId}/settle", SettleRefundAsync);
         return app;
@@ -90,7 +91,7 @@ public static class DashboardPages
 
     private static async Task<IResult> MerchantAsync(
         HttpContext http, string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, ScenarioLibrary scenarios,
-        MerchantActivity activity, IOptions<EmulatorOptions> options, CancellationToken ct)
+        MerchantActivity activity, IOptions<EmulatorOptions> options, MerchantRegistry merchants, TestNotifications tests, CancellationToken ct)
     {
         var self = $"{Root}/merchants/{U(clientId)}";
         var clock = await clocks.GetAsync(clientId, ct);
@@ -179,6 +180,11 @@ public static class DashboardPages
         }
 
         body.Append($"<datalist id=\"fault-values\">{Options(catalogue.All.Select(r => r.Code).Concat(FaultTargets.TransportFaults).Concat(FaultTargets.DeliveryFaults).Distinct())}</datalist>");
+        if (await merchants.FindAsync(clientId, ct) is var (merchant, _))
+        {
+            body.Append(TestNotificationForms(merchant, tests));
+        }
+
         return Page(clientId, body.ToString(), nav: Nav());
     }
 
