@@ -58,6 +58,28 @@ public sealed class TestNotificationTests(EmulatorFactory factory)
         ((string)body["subscriptionRequestId"]!).Should().StartWith("sample-");
     }
 
+    /// <summary>
+    /// A test may freeze a merchant's clock at the calendar's ends; a sample subscription starting there would have no
+    /// room for its first period and its authorization window (the control fuzz met an HTTP 500). The sample starts as
+    /// near as the calendar allows, and the notification is signed at the merchant's time as ever.
+    /// </summary>
+    [Theory]
+    [InlineData("9999-12-31T23:59:00Z", "notifyPayment", "9999-09-30")]
+    [InlineData("9999-12-31T23:59:00Z", "notifySubscription", "9999-09-30")]
+    [InlineData("0001-01-01T00:00:00Z", "notifyPayment", "0001-01-02")]
+    public async Task MerchantClockAtTheCalendarsEnd_StillSendsASample_StartingWhereTheCalendarHasRoom(string clock, string kind, string sampleStart)
+    {
+        var at = DateTimeOffset.Parse(clock, System.Globalization.CultureInfo.InvariantCulture);
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), at);
+
+        var sent = await SendAsync(m, new { kind, subscriptionNotificationType = kind == "notifySubscription" ? "CANCEL" : null });
+
+        ((string)sent["outcome"]!).Should().Be("acknowledged");
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        DateTimeOffset.Parse(received.Headers["request-time"], System.Globalization.CultureInfo.InvariantCulture).Should().Be(at, "signed at the merchant's time");
+        ((string)received.Json[kind == "notifyPayment" ? "periodStartTime" : "subscriptionStartTime"]!).Should().StartWith(sampleStart);
+    }
+
     [Fact]
     public async Task NotifyPayment_WithAFailureCode_HasThatCodeAndNoPaymentTime()
     {

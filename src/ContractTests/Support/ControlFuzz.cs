@@ -606,7 +606,23 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
 
     private async Task NotificationsCaseAsync()
     {
-        if (Chance(0.5))
+        if (Chance(0.25))
+        {
+            // A test notification to the merchant's own receiver (its registered URL): one attempt, nothing in the ledger.
+            var kind = Pick(["notifySubscription", "notifyPayment"]);
+            var body = new JsonObject { ["kind"] = kind };
+            if (kind == "notifySubscription" && Chance(0.5))
+            {
+                body["subscriptionNotificationType"] = Pick(["CREATE", "CHANGE", "UPDATE", "CANCEL", "TERMINATE"]);
+            }
+            else if (kind == "notifyPayment" && Chance(0.5))
+            {
+                body["resultCode"] = Pick(["SUCCESS", "USER_BALANCE_NOT_ENOUGH", "RISK_REJECT"]);
+            }
+
+            await SendJsonAsync(new Call { Op = "notifications.test", Method = "POST", Path = $"{Control}/notifications/test" }, "control.testNotification", body, await m.NowAsync());
+        }
+        else if (Chance(0.5))
         {
             var call = new Call { Op = "notifications.list", Path = $"{Control}/notifications" };
             call.Path += Query(call, ("kind", ["notifySubscription", "notifyPayment", "", "NOTIFYPAYMENT", "x"]),
@@ -1017,6 +1033,12 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
             case "notifications.redeliver":
                 answer.Code.Should().Be(202);
                 await RefreshIdsAsync();
+                break;
+            case "notifications.test":
+                answer.Code.Should().Be(200);
+                ((string)json!["outcome"]!).Should().BeOneOf(["acknowledged", "rejected", "unreachable", "timeout"]);
+                ((string)json["signedContent"]!).Should().EndWith("." + (string)json["body"]!, "what was signed ends with the body sent");
+                (await SnapshotAsync()).Notifications.Should().Be(before.Notifications, "a test notification is not in the ledger");
                 break;
             case "refunds.settle":
                 answer.Code.Should().Be(200);

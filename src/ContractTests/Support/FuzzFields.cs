@@ -61,6 +61,7 @@ public static class FuzzFields
         "control.resume" => ControlResume,
         "control.settlePayment" => ControlSettlePayment,
         "control.settleRefund" => ControlSettleRefund,
+        "control.testNotification" => ControlTestNotification,
         _ => InquireSubscriptionPayment,
     };
 
@@ -265,4 +266,14 @@ public static class FuzzFields
     ];
 
     private static readonly IReadOnlyList<Field> ControlSettleRefund = [new("status", Kind.Enum, 16, Required: true, Values: ["SUCCESS", "FAIL"])];
+
+    // The url is left as registered (the merchant's receiver): a mutated one could name a host that never answers.
+    private static readonly IReadOnlyList<Field> ControlTestNotification =
+    [
+        new("kind", Kind.Enum, 32, Required: true, Values: ["notifySubscription", "notifyPayment"]),
+        new("subscriptionNotificationType", Kind.Enum, 16, Values: ["CREATE", "CHANGE", "UPDATE", "CANCEL", "TERMINATE"]),
+        new("resultCode", Kind.Enum, 64, Values: ["SUCCESS", "USER_BALANCE_NOT_ENOUGH", "RISK_REJECT"]),
+        new("declined", Kind.Boolean),
+        new("body", Kind.Text, 4096),
+    ];
 }

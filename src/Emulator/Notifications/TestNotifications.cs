@@ -30,6 +30,10 @@ public sealed class TestNotifications(
     /// <summary>Begins the sample's <c>subscriptionRequestId</c>: no request of the merchant has it.</summary>
     public const string SampleRequestIdPrefix = "sample-";
 
+    private static readonly DateTimeOffset EarliestStart = new(1, 1, 2, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly DateTimeOffset LatestStart = new(9999, 9, 30, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The deduction codes a sample failed payment can have: the <c>F</c> codes of <c>deduction</c>.</summary>
     public IEnumerable<string> FailureCodes =>
         catalogue.All.Where(r => r.Api == FaultTargets.Deduction && r.ResultStatus == "F").Select(r => r.Code);
@@ -42,7 +46,10 @@ public sealed class TestNotifications(
     /// </summary>
     public string Sample(string clientId, DateTimeOffset now, string kind, string? subscriptionNotificationType, bool declined, string? resultCode)
     {
-        var samples = new SampleNotifications(clientId, now, SampleRequestIdPrefix, options.Value.DeductionLeadTime, catalogue);
+        // A clock at the calendar's ends (a test may freeze one there) has no room for a sample's first period and its
+        // authorization window: the sample then starts as near to it as the calendar allows.
+        var start = now < EarliestStart ? EarliestStart.ToOffset(now.Offset) : now > LatestStart ? LatestStart.ToOffset(now.Offset) : now;
+        var samples = new SampleNotifications(clientId, start, SampleRequestIdPrefix, options.Value.DeductionLeadTime, catalogue);
         var subscriptionId = ids.NextSubscriptionId(now);
         var body = kind == NotificationKinds.Payment
             ? samples.Payment(subscriptionId, ids.NextPaymentId(now), 1, failureCode: resultCode is null or "SUCCESS" ? null : resultCode)
