@@ -19,15 +19,8 @@ public sealed class NotificationUrlTests(EmulatorFactory factory)
     [Fact]
     public async Task UrlsWithAQuery_AreCalledWithTheQuery_SignedOverPathAndQuery_NotOverThePathAlone()
     {
-        await using var receiver = Http10Receiver.Start();
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
-        var body = MerchantHarness.Body(Start);
-        body["subscriptionNotificationUrl"] = receiver.Url + "/antom/notify/subscription?tenant=acme&token=a%2Fb";
-        body["paymentNotificationUrl"] = receiver.Url + "/antom/notify/payment?tenant=acme&token=a%2Fb";
-
-        await m.CreateAndApproveAsync(body);
-        var received = receiver.Received;
-        var ledger = await m.NotificationsAsync();
+        var (received, ledger, body, m) = await DeliverAsync("/antom/notify/subscription?tenant=acme&token=a%2Fb", "/antom/notify/payment?tenant=acme&token=a%2Fb");
+        await using var merchant = m;
 
         received.Select(r => (r.Method, r.Target)).Should().Equal(
             ("POST", "/antom/notify/subscription?tenant=acme&token=a%2Fb"),
@@ -65,15 +58,8 @@ public sealed class NotificationUrlTests(EmulatorFactory factory)
     [Fact]
     public async Task UrlWithAFragment_IsAccepted_AndCalledAndSignedWithoutIt()
     {
-        await using var receiver = Http10Receiver.Start();
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
-        var body = MerchantHarness.Body(Start);
-        body["subscriptionNotificationUrl"] = receiver.Url + "/antom/notify/subscription#x";
-        body["paymentNotificationUrl"] = receiver.Url + "/antom/notify/payment?tenant=acme#x";
-
-        await m.CreateAndApproveAsync(body);
-        var received = receiver.Received;
-        var ledger = await m.NotificationsAsync();
+        var (received, ledger, body, m) = await DeliverAsync("/antom/notify/subscription#x", "/antom/notify/payment?tenant=acme#x");
+        await using var merchant = m;
 
         received.Select(r => r.Target).Should().Equal("/antom/notify/subscription", "/antom/notify/payment?tenant=acme");
         received.Should().OnlyContain(r => r.SignedOver(r.Target) && !r.SignedOver(r.Target + "#x"));
@@ -90,14 +76,8 @@ public sealed class NotificationUrlTests(EmulatorFactory factory)
     [Fact]
     public async Task UrlsWithEscapesOrNonAsciiCharacters_AreSignedOverTheTargetAsSent_NotTheDecodedOne()
     {
-        await using var receiver = Http10Receiver.Start();
-        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
-        var body = MerchantHarness.Body(Start);
-        body["subscriptionNotificationUrl"] = receiver.Url + "/antom/zahlung-ü/subscription?name=müller&q=a b";
-        body["paymentNotificationUrl"] = receiver.Url + "/antom/caf%C3%A9/a%2Fb/a%7Eb/./payment?token=x%3D%3D";
-
-        await m.CreateAndApproveAsync(body);
-        var received = receiver.Received;
+        var (received, _, _, m) = await DeliverAsync("/antom/zahlung-ü/subscription?name=müller&q=a b", "/antom/caf%C3%A9/a%2Fb/a%7Eb/./payment?token=x%3D%3D");
+        await using var merchant = m;
 
         received.Should().HaveCount(2);
         received[0].Target.Should().Be("/antom/zahlung-%C3%BC/subscription?name=m%C3%BCller&q=a%20b");
@@ -143,5 +123,21 @@ public sealed class NotificationUrlTests(EmulatorFactory factory)
         m.Receiver.Received.Select(r => r.Kind).Should().Equal("notifySubscription", "notifyPayment");
         payment.PhaseNo.Should().Be(1);
         m.Payments(subscriptionId).Should().ContainSingle();
+    }
+
+    /// <summary>
+    /// A subscription created with notification URLs of <paramref name="subscriptionPath"/> and <paramref name="paymentPath"/>
+    /// on a socket receiver (which keeps each request's raw target), approved: what the receiver got, and the ledger.
+    /// </summary>
+    private async Task<(IReadOnlyList<WireRequest> Received, JsonArray Ledger, JsonObject Body, MerchantHarness Merchant)> DeliverAsync(string subscriptionPath, string paymentPath)
+    {
+        await using var receiver = Http10Receiver.Start();
+        var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        var body = MerchantHarness.Body(Start);
+        body["subscriptionNotificationUrl"] = receiver.Url + subscriptionPath;
+        body["paymentNotificationUrl"] = receiver.Url + paymentPath;
+
+        await m.CreateAndApproveAsync(body);
+        return (receiver.Received, await m.NotificationsAsync(), body, m);
     }
 }
