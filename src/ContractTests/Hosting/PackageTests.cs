@@ -169,6 +169,28 @@ public sealed class PackageTests : IDisposable
         read.Output.Trim().Should().MatchRegex(@"^1\.0\.\d{6}\.\d{1,6}$", "1.0.<yyMMdd>.<HHmmss>, not a fixed 1.0.0");
     }
 
+    /// <summary>
+    /// The packages made as docs/conformance.md and the README say, with their build: the build copies the fixtures
+    /// beside the tool, and the pack adds them again, which NuGet reported as NU5118, an error under the repository's
+    /// warnings-as-errors; no package was made. Built under a folder of its own, so the binaries the tests run on stay.
+    /// </summary>
+    [Theory]
+    [InlineData("Emulator.Conformance", "tools/net10.0/any/fixtures/keys/antom-private.pem")]
+    [InlineData("Emulator.Testing", "lib/net10.0/Emulator.dll")]
+    public async Task DocumentedPackCommand_WithItsBuild_MakesThePackage(string project, string entry)
+    {
+        var output = Path.Combine(work, "documented-pack", project);
+        var artifacts = Path.Combine(work, "documented-pack-build", project);
+
+        var pack = await Command.RunAsync("dotnet",
+            ["pack", Path.Combine(Root, "src", project), "-c", "Release", "-o", output, "--artifacts-path", artifacts, $"-p:PackageVersion={version}", "-nologo"], Root);
+
+        pack.ExitCode.Should().Be(0, pack.Output);
+        var package = Directory.EnumerateFiles(output, "*.nupkg").Should().ContainSingle().Subject;
+        using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+        zip.Entries.Select(e => e.FullName).Should().Contain(entry);
+    }
+
     [Fact]
     public async Task PackedConformanceTool_InstalledFromTheFolder_WritesTheScorecard()
     {
