@@ -183,7 +183,10 @@ public sealed class PackageTests : IDisposable
         var artifacts = Path.Combine(work, "documented-pack-build", project);
 
         var pack = await Command.RunAsync("dotnet",
-            ["pack", Path.Combine(Root, "src", project), "-c", "Release", "-o", output, "--artifacts-path", artifacts, $"-p:PackageVersion={version}", "-nologo"], Root);
+            ["pack", Path.Combine(Root, "src", project), "-c", "Release", "-o", output, "--artifacts-path", artifacts, $"-p:PackageVersion={version}",
+                // NSwag finds the built app by the project's usual output folder, not the artifacts one (on a clean clone it
+                // is not there): the OpenAPI document, which the package does not carry, is left out of this build.
+                "-p:SkipOpenApiGeneration=true", "-nologo"], Root);
 
         pack.ExitCode.Should().Be(0, pack.Output);
         var package = Directory.EnumerateFiles(output, "*.nupkg").Should().ContainSingle().Subject;
