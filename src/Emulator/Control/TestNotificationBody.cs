@@ -28,8 +28,8 @@ public sealed record TestNotificationBody(
 
     /// <summary>What to say of a body that names a field this one does not have; null for any other problem.</summary>
     public static string? UnknownField(JsonException problem) =>
-        problem.Message.Contains($"could not be mapped to any .NET member contained in type '{typeof(TestNotificationBody).FullName}'", StringComparison.Ordinal)
-            ? $"{problem.Path?.TrimStart('$', '.')} is not a field of a test notification, which takes {Fields} (a field ignored would send another notification than the one asked for)"
+        UnmappedMember.Of(problem, typeof(TestNotificationBody)) is { } field
+            ? $"{field} is not a field of a test notification, which takes {Fields} (a field ignored would send another notification than the one asked for)"
             : null;
 
     /// <summary>Checks the request and says what is allowed when it is not.</summary>

@@ -13,8 +13,8 @@ public sealed record FaultMatch(string? SubscriptionId, string? SubscriptionRequ
 {
     /// <summary>What to say of a body or scenario file whose <c>match</c> names a field it does not have; null for any other problem.</summary>
     public static string? UnknownField(System.Text.Json.JsonException problem) =>
-        problem.Message.Contains("could not be mapped to any .NET member contained in type 'Emulator.Faults.FaultMatch'", StringComparison.Ordinal)
-            ? $"{problem.Path?.TrimStart('$', '.')} is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo (a field ignored would widen the rule)"
+        Protocol.UnmappedMember.Of(problem, typeof(FaultMatch)) is { } field
+            ? $"{field} is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo (a field ignored would widen the rule)"
             : null;
 
     public bool Accepts(FaultContext context) =>

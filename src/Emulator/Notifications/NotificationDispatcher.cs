@@ -119,7 +119,7 @@ public sealed class NotificationDispatcher(
             [NotificationIdHeader] = notificationId,
         };
         var (httpStatus, responseBody, outcome, error) = await SendOnceAsync(uri, bytes, headers, cancellationToken);
-        return new NotificationPost(headers, Encoding.UTF8.GetString(signed), httpStatus, responseBody, outcome, error);
+        return new NotificationPost(headers, signed, httpStatus, responseBody, outcome, error);
     }
 
     private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> SendOnceAsync(
