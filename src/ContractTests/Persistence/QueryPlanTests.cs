@@ -88,6 +88,23 @@ public sealed class QueryPlanTests
         (await PlanAsync(database, Outbox.PendingCountQuery, [])).Should().Contain("USING COVERING INDEX ix_notifications_due (client_id=? AND status=?)");
     }
 
+    /// <summary>
+    /// The dashboard's merchant page reads the notifications not acknowledged through the index the scheduler uses
+    /// (merchant, status), not by walking every acknowledged one, and the last API calls from the end of the merchant's range.
+    /// </summary>
+    [SkippableFact]
+    public async Task TheMerchantPagesNotificationsNotAcknowledged_AndLastCalls_AreIndexRanges()
+    {
+        await using var factory = new EmulatorFactory();
+        var database = SqliteOnly(factory);
+
+        var unacknowledged = await PlanAsync(database, Outbox.UnacknowledgedQuery("SANDBOX_X", 20).Sql, Outbox.UnacknowledgedQuery("SANDBOX_X", 20).Parameters);
+        var calls = await PlanAsync(database, ApiCallJournal.RecentQuery("SANDBOX_X", 25).Sql, ApiCallJournal.RecentQuery("SANDBOX_X", 25).Parameters);
+
+        unacknowledged.Should().Contain("USING INDEX ix_notifications_due (client_id=? AND status=?)").And.NotContain("ix_notifications_client");
+        calls.Should().Contain("USING INDEX ix_api_calls_client (client_id=?)").And.NotContain("TEMP B-TREE");
+    }
+
     [Fact]
     public void Filters_LeaveOutWhatIsNotSet()
     {

@@ -90,12 +90,30 @@ public static partial class DashboardPages
     }
 
     private static async Task<IResult> MerchantAsync(
-        HttpContext http, string clientId, string? status, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, ScenarioLibrary scenarios,
-        MerchantActivity activity, IOptions<EmulatorOptions> options, MerchantRegistry merchants, TestNotifications tests, CancellationToken ct)
+        HttpContext http, string clientId, string? status, string? page, SubscriptionStore store, MerchantClocks clocks, FaultStore faults, ResultCodeCatalogue catalogue, ScenarioLibrary scenarios,
+        MerchantActivity activity, IOptions<EmulatorOptions> options, MerchantRegistry merchants, TestNotifications tests, Outbox outbox, ApiCallJournal journal, Database database, CancellationToken ct)
     {
         var self = $"{Root}/merchants/{U(clientId)}";
+        var wanted = SubscriptionStatusNames.FromWire(status);
+        if (wanted is null && !string.IsNullOrEmpty(status))
+        {
+            return Page("Unknown status", $"<p class=\"closed\">No subscription status '{E(status)}': {string.Join(", ", Enum.GetValues<SubscriptionStatus>().Select(x => x.ToWire()))}.</p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        var pageNo = 1;
+        if (!string.IsNullOrEmpty(page) && !(int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out pageNo) && pageNo >= 1))
+        {
+            return Page("Unknown page", $"<p class=\"closed\">No page '{E(page)}' of the subscriptions: pages are numbered from 1.</p><p><a href=\"{self}\">Back</a></p>", StatusCodes.Status400BadRequest, Nav());
+        }
+
+        var found = await merchants.FindAsync(clientId, ct);
         var clock = await clocks.GetAsync(clientId, ct);
         var body = new StringBuilder();
+        if (found is var (merchant, _))
+        {
+            body.Append(SettingsSection(merchant));
+        }
+
         if (options.Value.MerchantRetention is { } retention)
         {
             // A shared instance that deletes unused merchants: the use this one's time is counted from (before this page).
@@ -127,32 +145,15 @@ public static partial class DashboardPages
             .Append($"<button type=\"submit\" formaction=\"{reports}/settlements\">Settlement details</button> ")
             .Append($"<button type=\"submit\" formaction=\"{reports}/settlement-summary\">Settlement summary</button> of the batch that settles that day</form>");
 
-        var wanted = SubscriptionStatusNames.FromWire(status);
-        if (wanted is null && !string.IsNullOrEmpty(status))
+        if (await SubscriptionsSection(self, clientId, wanted, pageNo, store, database, ct) is not { } subscriptions)
         {
-            return Page("Unknown status", $"<p class=\"closed\">No subscription status '{E(status)}': {string.Join(", ", Enum.GetValues<SubscriptionStatus>().Select(x => x.ToWire()))}.</p>", StatusCodes.Status400BadRequest, Nav());
+            return Page("Unknown page", $"<p class=\"closed\">No page {pageNo.ToString(CultureInfo.InvariantCulture)} of the subscriptions{(wanted is { } w ? $" {w.ToWire()}" : "")}: it lies past the last.</p><p><a href=\"{self}\">Back</a></p>", StatusCodes.Status404NotFound, Nav());
         }
 
-        body.Append("<h2>Subscriptions</h2><p>Show: ");
-        body.Append($"<a href=\"{self}\">all</a> ");
-        foreach (var s in Enum.GetValues<SubscriptionStatus>())
-        {
-            body.Append($"<a href=\"{self}?status={s.ToWire()}\">{s.ToWire()}</a> ");
-        }
-
-        body.Append("</p><table id=\"subscriptions\">" + Header("Subscription", "Request id", "Status", "Plan", "Amount", "Created"));
-        foreach (var s in await store.ListAsync(clientId, wanted, null, ct))
-        {
-            Row(body,
-                $"<a href=\"{self}/subscriptions/{U(s.SubscriptionId)}\">{E(s.SubscriptionId)}</a>",
-                E(s.SubscriptionRequestId),
-                $"<span class=\"{s.Status.ToWire()}\">{s.Status.ToWire()}</span>",
-                E(s.Plan.Description) + " · " + E(s.Plan.PeriodRule.ToString()),
-                E(s.Plan.PaymentAmount.ForPeople()),
-                E(Time(s.CreatedAt)));
-        }
-
-        body.Append("</table><h2>Fault rules</h2><p>In creation order; a used-up rule stays listed until removed.</p><table id=\"faults\">" + Header("Target", "Fault", "Remaining", "Match", ""));
+        body.Append(subscriptions);
+        body.Append(await UnacknowledgedSection(self, clientId, outbox, ct));
+        body.Append(await RecentCallsSection(self, clientId, journal, ct));
+        body.Append("<h2>Fault rules</h2><p>In creation order; a used-up rule stays listed until removed.</p><table id=\"faults\">" + Header("Target", "Fault", "Remaining", "Match", ""));
         foreach (var f in await faults.ListAsync(clientId, ct))
         {
             var what = f.ResultCode ?? f.Transport ?? f.Delivery;
@@ -180,9 +181,9 @@ public static partial class DashboardPages
         }
 
         body.Append($"<datalist id=\"fault-values\">{Options(catalogue.All.Select(r => r.Code).Concat(FaultTargets.TransportFaults).Concat(FaultTargets.DeliveryFaults).Distinct())}</datalist>");
-        if (await merchants.FindAsync(clientId, ct) is var (merchant, _))
+        if (found is var (registered, _))
         {
-            body.Append(TestNotificationForms(merchant, tests));
+            body.Append(TestNotificationForms(registered, tests));
         }
 
         return Page(clientId, body.ToString(), nav: Nav());
@@ -337,31 +338,12 @@ public static partial class DashboardPages
         var attemptsOf = await outbox.AttemptsOfAsync(notifications, ct);
         foreach (var n in notifications)
         {
-            // The latest attempt in view, the earlier ones folded: a notification that went through the whole retry
-            // schedule has nine, and the page is read for what happened last.
-            var all = attemptsOf[n.NotificationId].ToList();
-            var attempts = new StringBuilder();
-            for (var i = 0; i < all.Count; i++)
-            {
-                var a = all[i];
-                if (i == 0 && all.Count > 1)
-                {
-                    attempts.Append($"<details><summary>{all.Count - 1} earlier attempt{(all.Count > 2 ? "s" : "")}</summary>");
-                }
-
-                attempts.Append($"<div class=\"{a.Outcome}\">#{a.Attempt} {E(T(a.At))} {E(a.Outcome)}{(a.HttpStatus is { } h ? $" HTTP {h}" : "")}{(a.Redelivery ? " (redelivery)" : "")}{(a.Error is { Length: > 0 } why ? $" — {E(why)}" : "")}{(a.ResponseBody is { Length: > 0 } r ? $" <code>{E(r.Length > 80 ? r[..80] + "…" : r)}</code>" : "")}</div>");
-                if (i == all.Count - 2)
-                {
-                    attempts.Append("</details>");
-                }
-            }
-
             Row(body,
-                $"<code>{E(n.NotificationId)}</code><pre>{E(n.Body)}</pre>",
+                $"<code>{E(n.NotificationId)}</code><details><summary>{(NotificationSummary(n) is { Length: > 0 } said ? said : "body")}</summary><pre>{E(n.Body)}</pre></details>",
                 E(n.Kind),
                 $"<span class=\"{n.Status}\">{E(n.Status)}</span>",
-                n.Held && n.NextAttemptAt is null && n.Status == "pending" ? "held back by a reorder fault until the subscription's next notification" : E(T(n.NextAttemptAt)),
-                attempts.ToString(),
+                NextAttempt(n, T),
+                AttemptsCell([.. attemptsOf[n.NotificationId]], T),
                 Button($"{Root}/merchants/{U(clientId)}/notifications/{U(n.NotificationId)}/redeliver", "Redeliver", $"redeliver-{n.NotificationId}"));
         }
 

@@ -182,6 +182,30 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
         return [.. page.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))];
     }
 
+    /// <summary>
+    /// The merchant's notifications not acknowledged (still pending, or exhausted), newest first, up to
+    /// <paramref name="limit"/>, with their attempts: what the dashboard's merchant page shows first when a webhook
+    /// endpoint is down or refuses the signature.
+    /// </summary>
+    public async Task<IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)>> UnacknowledgedAsync(
+        string clientId, int limit, CancellationToken cancellationToken)
+    {
+        var (sql, parameters) = UnacknowledgedQuery(clientId, limit);
+        await using var snapshot = await database.SnapshotAsync(cancellationToken);
+        var page = await snapshot.QueryAsync(sql, Read, cancellationToken, parameters);
+        var attempts = await AttemptsOfAsync(snapshot, page, cancellationToken);
+        return [.. page.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))];
+    }
+
+    /// <summary>
+    /// Through the index the scheduler reads due notifications by (merchant, status): only the unacknowledged rows are
+    /// read and sorted, however many the merchant has acknowledged. (<c>+seq</c> keeps the merchant's (client_id, seq)
+    /// index, which would walk every acknowledged one backwards, out of the planner's choice.)
+    /// </summary>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) UnacknowledgedQuery(string clientId, int limit) =>
+        ($"SELECT {Columns} FROM notifications WHERE client_id = @client AND status IN ('pending', 'exhausted') ORDER BY +seq DESC LIMIT @limit",
+            [("@client", clientId), ("@limit", limit)]);
+
     /// <summary>The listing's query: one subscription's notifications are read through its index, whatever the merchant has.</summary>
     internal static (string Sql, (string Name, object? Value)[] Parameters) ListQuery(
         string clientId, string? kind, string? subscriptionId, string? status, (long AfterSeq, int Limit)? page = null)

@@ -149,19 +149,31 @@ public sealed class ApiCallJournal(Database database, ILogger<ApiCallJournal> lo
     public async Task<IReadOnlyList<ApiCallRecord>> ListAsync(string clientId, CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken);
-        return await database.QueryAsync(
-            "SELECT client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash FROM api_calls WHERE client_id = @client ORDER BY seq",
-            r => new ApiCallRecord(
-                r.GetString(0),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
-                r.GetString(2),
-                r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetString(4),
-                r.GetString(5),
-                r.GetString(6),
-                r.IsDBNull(7) ? null : r.GetString(7),
-                r.IsDBNull(8) ? null : r.GetString(8)),
-            cancellationToken,
-            ("@client", clientId));
+        return await database.QueryAsync($"{Select} WHERE client_id = @client ORDER BY seq", Read, cancellationToken, ("@client", clientId));
     }
+
+    /// <summary>The merchant's last <paramref name="limit"/> calls, newest first (the dashboard's merchant page).</summary>
+    public async Task<IReadOnlyList<ApiCallRecord>> RecentAsync(string clientId, int limit, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        var (sql, parameters) = RecentQuery(clientId, limit);
+        return await database.QueryAsync(sql, Read, cancellationToken, parameters);
+    }
+
+    /// <summary>A range of the merchant's (client_id, seq) index, read from its end.</summary>
+    internal static (string Sql, (string Name, object? Value)[] Parameters) RecentQuery(string clientId, int limit) =>
+        ($"{Select} WHERE client_id = @client ORDER BY seq DESC LIMIT @limit", [("@client", clientId), ("@limit", limit)]);
+
+    private const string Select = "SELECT client_id, at, api, request_id, subscription_id, result_code, result_status, result_message, body_hash FROM api_calls";
+
+    private static ApiCallRecord Read(System.Data.Common.DbDataReader r) => new(
+        r.GetString(0),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
+        r.GetString(2),
+        r.IsDBNull(3) ? null : r.GetString(3),
+        r.IsDBNull(4) ? null : r.GetString(4),
+        r.GetString(5),
+        r.GetString(6),
+        r.IsDBNull(7) ? null : r.GetString(7),
+        r.IsDBNull(8) ? null : r.GetString(8));
 }
