@@ -709,8 +709,16 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
         List<(string Name, string Value)> form;
         Call call;
         var back = Known(subscriptionIds) ?? "x";
-        switch (random.Next(7))
+        switch (random.Next(8))
         {
+            case 7:
+                // The merchant page itself, with a status filter and a page of its subscriptions, odd ones among them.
+                call = new Call { Op = "ui.page", Path = "" };
+                call.Path = Ui + Query(call,
+                    ("status", ["ACTIVE", "CANCELLED", "TERMINATED", "active", "", "NONE", "%00"]),
+                    ("page", ["1", "2", "0", "-1", "", "+1", " 1", "99999999999", "2147483648", "1.0", "%EF%BC%91", "abc"]));
+                await SendAsync(call, "ui");
+                return;
             case 0 or 1:
                 var action = Pick(["advance", "freeze", "resume", "resume", "stop", ""]);
                 call = new Call { Op = $"ui.clock.{action}", Method = "POST", Path = $"{Ui}/clock/{action}", Form = true };
@@ -1048,6 +1056,11 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
                 answer.Code.Should().Be(200);
                 ((string)json!["resultStatus"]!).Should().Be((string)call.Json!["status"]! == "SUCCESS" ? "S" : "F", "the payment settled as asked");
                 await RefreshIdsAsync();
+                break;
+            case "ui.page":
+                answer.Code.Should().Be(200);
+                answer.MediaType.Should().Be("text/html");
+                answer.Text.Should().Contain("<h2>Subscriptions</h2>").And.Contain("<h2>Recent API calls</h2>");
                 break;
             case var op when op.StartsWith("ui.", StringComparison.Ordinal):
                 answer.Code.Should().BeOneOf([302, 303], $"a form that was taken sends the browser back to a page: {answer.Text}");
