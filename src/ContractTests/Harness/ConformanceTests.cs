@@ -244,6 +244,42 @@ public sealed class ConformanceTests
         scorecard.Failed.Should().Contain(["ack-notify-subscription", "ack-notify-payment"]);
     }
 
+    /// <summary>
+    /// A receiver that closes the connection after each answer (HTTP/1.0, as Python's http.server) gets each delivery on
+    /// a connection of its own. Found by a Python merchant's walkthrough: now and then a delivery went on a pooled
+    /// connection the receiver had just closed, and failed without reaching it.
+    /// </summary>
+    [Fact]
+    public async Task Deliveries_GoEachOnAConnectionOfItsOwn()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync();
+        await using var receiver = Http10Receiver.Start();
+
+        var scorecard = await new ConformanceSuite(Options(emulator, merchant.ClientId, new Uri(receiver.Url + "/antom/subscription"), new Uri(receiver.Url + "/antom/payment"), trigger: null)).RunAsync();
+
+        scorecard.Checks.Single(c => c.Id == "ack-notify-payment").Outcome.Should().Be(CheckResult.Pass, scorecard.ToMarkdown());
+        receiver.Received.Should().HaveCountGreaterThan(10).And.OnlyContain(r => r.Headers["connection"] == "close", "every delivery asks for its connection to be closed after the answer");
+    }
+
+    /// <summary>
+    /// A delivery that got no HTTP answer (the connection dropped) is not a refusal: it shows nothing of a signature
+    /// check, where the suite used to count it as one.
+    /// </summary>
+    [Fact]
+    public async Task EndpointThatDropsTheConnection_OnANotificationItCannotVerify_IsNotJudgedAsRefusingIt()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        await using var merchant = await emulator.CreateMerchantAsync();
+        await using var receiver = Http10Receiver.Start(dropUnverified: true);
+
+        var scorecard = await new ConformanceSuite(Options(emulator, merchant.ClientId, new Uri(receiver.Url + "/antom/subscription"), new Uri(receiver.Url + "/antom/payment"), trigger: null)).RunAsync();
+
+        scorecard.Checks.Where(c => c.Id is "ack-notify-subscription" or "ack-notify-payment").Should().OnlyContain(c => c.Outcome == CheckResult.Pass, scorecard.ToMarkdown());
+        scorecard.Checks.Where(c => c.Id.StartsWith("refuse-", StringComparison.Ordinal)).Should().HaveCount(3)
+            .And.OnlyContain(c => c.Outcome == CheckResult.Fail && c.Reason.StartsWith("cannot tell", StringComparison.Ordinal) && c.Reason.Contains("gave no HTTP answer", StringComparison.Ordinal), scorecard.ToMarkdown());
+    }
+
     private static string[] Members(System.Text.Json.Nodes.JsonObject json) => [.. json.Select(m => m.Key)];
 
     private static readonly string[] ShapeChecks = ["ack-free-trial-payment", "ack-failed-payment", "ack-unknown-fields", "ack-subscription-notification-types"];

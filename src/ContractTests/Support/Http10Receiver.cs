@@ -17,13 +17,15 @@ public sealed class Http10Receiver : IAsyncDisposable
     private readonly Task accepting;
     private readonly string contentType;
     private readonly bool endless;
+    private readonly bool dropUnverified;
     private readonly List<WireRequest> received = [];
     private int requests;
 
-    private Http10Receiver(string contentType, bool endless)
+    private Http10Receiver(string contentType, bool endless, bool dropUnverified)
     {
         this.contentType = contentType;
         this.endless = endless;
+        this.dropUnverified = dropUnverified;
         listener.Start();
         accepting = AcceptAsync();
     }
@@ -47,7 +49,8 @@ public sealed class Http10Receiver : IAsyncDisposable
 
     /// <param name="contentType">The answer's Content-Type (<c>application/json; charset=bogus</c>, say).</param>
     /// <param name="endless">Answer 200 with a body of spaces that goes on until the client closes the connection.</param>
-    public static Http10Receiver Start(string contentType = "application/json", bool endless = false) => new(contentType, endless);
+    /// <param name="dropUnverified">Close the connection without an answer when the request's signature does not verify with the Antom test key over its raw target.</param>
+    public static Http10Receiver Start(string contentType = "application/json", bool endless = false, bool dropUnverified = false) => new(contentType, endless, dropUnverified);
 
     public async ValueTask DisposeAsync()
     {
@@ -101,9 +104,15 @@ public sealed class Http10Receiver : IAsyncDisposable
             }
 
             var requestLine = lines[0].Split(' ');
+            var request = new WireRequest(requestLine[0], requestLine[1], headers, buffer[(headerEnd + 4)..(headerEnd + 4 + contentLength)]);
             lock (received)
             {
-                received.Add(new WireRequest(requestLine[0], requestLine[1], headers, buffer[(headerEnd + 4)..(headerEnd + 4 + contentLength)]));
+                received.Add(request);
+            }
+
+            if (dropUnverified && !request.SignedOver(request.Target))
+            {
+                return;
             }
 
             Interlocked.Increment(ref requests);

@@ -57,6 +57,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
             };
             var accepted = deliveries.Where(d => d.Delivery.Acknowledged).Select(d => d.Kind).ToList();
             var unknowable = deliveries.Where(d => !d.Delivery.Acknowledged && !acknowledged[d.Kind]).Select(d => d.Kind).ToList();
+            // No HTTP answer at all (a connection dropped, no answer in time) is not a refusal: it shows nothing of a signature check.
+            var unanswered = deliveries.Where(d => d.Delivery.Error is not null && acknowledged[d.Kind]).ToList();
             if (accepted.Count > 0)
             {
                 return new CheckResult(id, title, CheckResult.Fail,
@@ -66,6 +68,8 @@ public sealed class ConformanceSuite(ConformanceOptions options)
 
             return unknowable.Count > 0
                 ? new CheckResult(id, title, CheckResult.Fail, $"cannot tell: the {string.Join(" and the ", unknowable)} endpoint does not acknowledge a valid notification either (see ack-notify-subscription and ack-notify-payment), so not acknowledging this one shows nothing about its signature check")
+                : unanswered.Count > 0
+                ? new CheckResult(id, title, CheckResult.Fail, $"cannot tell: {string.Join("; ", unanswered.Select(d => $"the {d.Kind} endpoint gave no HTTP answer ({d.Delivery.Error})"))}; refuse a notification with an answer other than the acknowledgement (HTTP 401, say), so that the refusal shows")
                 : new CheckResult(id, title, CheckResult.Pass, $"refused by both endpoints ({deliveries[0].Delivery.Describe()}; {deliveries[1].Delivery.Describe()})");
         }
 
@@ -706,6 +710,10 @@ public sealed class ConformanceSuite(ConformanceOptions options)
         request.Headers.TryAddWithoutValidation("client-id", options.ClientId);
         request.Headers.TryAddWithoutValidation("request-time", time);
         request.Headers.TryAddWithoutValidation("signature", signature);
+        // Each delivery on a connection of its own, as a sender that comes and goes: a receiver that closes after each
+        // answer (Python's http.server speaks HTTP/1.0) would otherwise race a pooled connection it has closed, and the
+        // delivery fail without reaching it.
+        request.Headers.ConnectionClose = true;
         var watch = Stopwatch.StartNew();
         try
         {
