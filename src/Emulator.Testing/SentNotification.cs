@@ -16,6 +16,12 @@ public sealed record SentNotification(string NotificationId, string Kind, string
     /// <summary>When the next attempt is due on the merchant's clock; null once acknowledged or exhausted.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
 
+    /// <summary>
+    /// Held by a <c>reorder</c> fault until its subscription's next notification: <c>pending</c> with no
+    /// <see cref="NextAttemptAt"/>, it goes out right after that one (or when the subscription ends).
+    /// </summary>
+    public bool HeldBack { get; init; }
+
     /// <summary>The attempts made, the first first.</summary>
     public IReadOnlyList<DeliveryAttempt> Attempts { get; init; } = [];
 
@@ -44,6 +50,7 @@ public sealed record SentNotification(string NotificationId, string Kind, string
         {
             Body = ControlJson.Text(node["body"]) ?? "",
             NextAttemptAt = ControlJson.Time(node["nextAttemptAt"]),
+            HeldBack = node["heldBack"] is JsonValue held && held.TryGetValue<bool>(out var isHeld) && isHeld,
             Attempts = [.. ControlJson.Elements(node["attempts"]).Select(DeliveryAttempt.Read)],
         };
 }
@@ -61,7 +68,7 @@ public sealed record DeliveryAttempt(int Attempt, DateTimeOffset At, string Outc
 
     public string? Error { get; init; }
 
-    /// <summary>Made by a redeliver call rather than by Antom's schedule.</summary>
+    /// <summary>Outside Antom's schedule: made by a redeliver call, or the second copy of a <c>duplicate</c> fault.</summary>
     public bool Redelivery { get; init; }
 
     public static DeliveryAttempt Read(JsonNode node) =>

@@ -147,6 +147,9 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"PT0S\"}", "a transport delay must be longer than zero")]
     [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"match\":{\"requestId\":\"only-this\"}}", "the body's match.requestId is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo")]
     [InlineData("{\"target\":\"deduction\",\"resultCode\":\"USER_BALANCE_NOT_ENOUGH\",\"match\":{\"phase\":2}}", "match.phase is not a field of match")]
+    [InlineData("{\"target\":\"create\",\"resultCode\":\"RISK_REJECT\",\"mtach\":{\"subscriptionRequestId\":\"only-this\"}}", "the body's mtach is not a field of a fault rule, which takes target, resultCode, transport, delivery, delay, times, skip, match, effect, probability and seed (a field ignored would widen the rule)")]
+    [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"times\":0,\"probabilty\":0.2}", "the body's probabilty is not a field of a fault rule")]
+    [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"drop\",\"tiems\":0}", "the body's tiems is not a field of a fault rule")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"explode\"}", "delivery applies to notifySubscription and notifyPayment and must be one of drop, duplicate, delay, reorder")]
     [InlineData("{\"target\":\"notifyPayment\",\"delivery\":\"delay\"}", "needs delay")]
     [InlineData("{\"target\":\"create\",\"transport\":\"delay\",\"delay\":\"5 seconds\"}", "ISO-8601 duration")]
@@ -335,6 +338,8 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "bad-rule.json"), """{"description":"a rule that is not valid","faults":[{"target":"create","resultCode":"NOPE"}]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "null-rule.json"), """{"description":"a null rule","faults":[null]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "misspelt-match.json"), """{"description":"phase instead of phaseNo","faults":[{"target":"deduction","resultCode":"USER_BALANCE_NOT_ENOUGH","times":0,"match":{"phase":2}}]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "misspelt-rule.json"), """{"description":"probabilty","faults":[{"target":"notifyPayment","delivery":"drop","times":0,"probabilty":0.2}]}""");
+        File.WriteAllText(Path.Combine(fixtures, "scenarios", "misspelt-file.json"), """{"description":"fault for faults","fault":[{"target":"create","resultCode":"RISK_REJECT"}]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "local-time.json"), """{"description":"a time without offset","clock":{"frozenAt":"2027-01-01T00:00:00"},"faults":[]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "rate-zero.json"), """{"description":"a clock that would not move","clock":{"rate":0},"faults":[]}""");
         File.WriteAllText(Path.Combine(fixtures, "scenarios", "rate-and-freeze.json"), """{"description":"both","clock":{"freeze":true,"rate":60},"faults":[]}""");
@@ -358,6 +363,10 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
         scenarios.Single(s => (string)s!["name"]! == "rate-and-freeze")!["problem"]!.ToString().Should().Contain("a rate makes the clock tick");
         scenarios.Single(s => (string)s!["name"]! == "misspelt-match")!["problem"]!.ToString()
             .Should().EndWith("cannot be read: faults[0].match.phase is not a field of match, which takes subscriptionId, subscriptionRequestId, phaseNo and fromPhaseNo (a field ignored would widen the rule)");
+        scenarios.Single(s => (string)s!["name"]! == "misspelt-rule")!["problem"]!.ToString()
+            .Should().EndWith("cannot be read: faults[0].probabilty is not a field of a fault rule, which takes target, resultCode, transport, delivery, delay, times, skip, match, effect, probability and seed (a field ignored would widen the rule)");
+        scenarios.Single(s => (string)s!["name"]! == "misspelt-file")!["problem"]!.ToString()
+            .Should().EndWith("cannot be read: fault is not a field of a scenario file, which takes description, clock and faults");
         broken.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         badRule.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await badRule.Content.ReadAsStringAsync()).Should().Contain("fault 1: resultCode 'NOPE' is not a result code of create");
@@ -426,6 +435,29 @@ public sealed class FaultRuleTests(EmulatorFactory factory)
 
         m.Payments(subscriptionId).Select(p => (string)p.Json["phaseNo"]!).Should().EndWith(["3", "2"], "phase 2, held, goes out right after phase 3");
         (await m.NotificationsAsync("?kind=notifyPayment")).Should().HaveCount(3).And.OnlyContain(n => (string)n!["status"]! == "acknowledged");
+    }
+
+    /// <summary>
+    /// A held notification says so in the ledger: pending without a next attempt looked stuck to a merchant's test
+    /// waiting for it (found by a Python merchant's walkthrough).
+    /// </summary>
+    [Fact]
+    public async Task Reorder_HeldNotification_IsHeldBackInTheLedger_UntilItGoesOut()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        await AddAsync(m, new { target = "notifyPayment", delivery = "reorder" });
+        var subscriptionId = await m.CreateAndApproveAsync(MerchantHarness.Body(Start));
+
+        var whileHeld = await m.NotificationsAsync($"?subscriptionId={subscriptionId}");
+        await m.AdvanceAsync("P1M");
+        var afterwards = await m.NotificationsAsync($"?subscriptionId={subscriptionId}&kind=notifyPayment");
+
+        var held = whileHeld.Single(n => (string)n!["kind"]! == "notifyPayment")!;
+        ((string)held["status"]!).Should().Be("pending");
+        held["nextAttemptAt"].Should().BeNull();
+        ((bool)held["heldBack"]!).Should().BeTrue("phase 1's notifyPayment waits for phase 2's");
+        ((bool)whileHeld.Single(n => (string)n!["kind"]! == "notifySubscription")!["heldBack"]!).Should().BeFalse();
+        afterwards.Should().HaveCount(2).And.OnlyContain(n => !(bool)n!["heldBack"]! && (string)n["status"]! == "acknowledged");
     }
 
     [Fact]

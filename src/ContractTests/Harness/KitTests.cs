@@ -296,6 +296,21 @@ public sealed class KitTests
         ledger.Should().OnlyContain(n => n.SubscriptionId == subscriptionId && n.NextAttemptAt == null && n.Url.StartsWith("http"));
     }
 
+    /// <summary>A notification a reorder fault holds reads as held back in the typed ledger, not as stuck.</summary>
+    [Fact]
+    public async Task Kit_TypedLedger_SaysWhichNotificationAReorderFaultHoldsBack()
+    {
+        await using var emulator = await AntomEmulator.StartAsync();
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await emulator.CreateMerchantAsync(frozenAt: start);
+        await merchant.AddFaultAsync(new { target = "notifyPayment", delivery = "reorder" });
+        await merchant.SubscribeAsync(Support.MerchantHarness.Body(start));
+
+        var ledger = (await merchant.NotificationLedgerAsync()).AsNotifications();
+
+        ledger.Select(n => (n.Kind, n.Status, n.HeldBack)).Should().Equal(("notifySubscription", "acknowledged", false), ("notifyPayment", "pending", true));
+    }
+
     /// <summary>
     /// One emulator for the test process: the same one to every caller, still answering after a caller disposed of it,
     /// and the merchants a test made up on it deleted when the test disposes of them (it outlives them all).

@@ -12,8 +12,12 @@ public sealed record NotificationView(
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset? NextAttemptAt,
-    IReadOnlyList<AttemptRecord> Attempts)
+    IReadOnlyList<AttemptRecord> Attempts,
+    bool HeldBack = false)
 {
     public static NotificationView From(NotificationRecord n, IReadOnlyList<AttemptRecord> attempts) =>
-        new(n.NotificationId, n.Kind, n.SubscriptionId, n.Url, n.Body, n.Status, n.CreatedAt, n.NextAttemptAt, attempts);
+        new(n.NotificationId, n.Kind, n.SubscriptionId, n.Url, n.Body, n.Status, n.CreatedAt, n.NextAttemptAt, attempts, IsHeldBack(n));
+
+    /// <summary>Held by a <c>reorder</c> fault until its subscription's next notification (pending without a next attempt).</summary>
+    public static bool IsHeldBack(NotificationRecord n) => n.Held && n.NextAttemptAt is null && n.Status == "pending";
 }

@@ -21,7 +21,7 @@ public sealed class UnreadableBodyProblems(IProblemDetailsService problems) : Mi
 
         var detail = unreadable.InnerException switch
         {
-            JsonException json when Faults.FaultMatch.UnknownField(json) is { } unknown => $"the body's {unknown}",
+            JsonException json when Faults.FaultBody.UnknownField(json) is { } unknown => $"the body's {unknown}",
             JsonException json when TestNotificationBody.UnknownField(json) is { } unknown => $"the body's {unknown}",
             JsonException { Path: { Length: > 2 } path } json when OfTheWrongType(json) =>
                 $"the body's {path[2..]} {Expected(BodyType(httpContext), path[2..])} (docs/control-api.md and GET /_emulator/v1/openapi.json give each field)",

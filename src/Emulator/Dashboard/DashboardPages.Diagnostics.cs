@@ -173,7 +173,7 @@ public static partial class DashboardPages
 
     /// <summary>When a notification goes out next, or why it waits for no time.</summary>
     private static string NextAttempt(NotificationRecord n, Func<DateTimeOffset?, string> time) =>
-        n.Held && n.NextAttemptAt is null && n.Status == "pending" ? "held back by a reorder fault until the subscription's next notification" : E(time(n.NextAttemptAt));
+        NotificationView.IsHeldBack(n) ? "held back by a reorder fault until the subscription's next notification" : E(time(n.NextAttemptAt));
 
     /// <summary>What a notification says, in a few words, as HTML: "CREATE · ACTIVE", "phase 2 · SUCCESS · 199.00 PHP".</summary>
     private static string NotificationSummary(NotificationRecord n)

@@ -2,6 +2,11 @@
 namespace Emulator.Faults;
 
 /// <summary>The body of <c>POST …/faults</c> and of each fault in a scenario file.</summary>
+/// <remarks>
+/// A field it does not know is refused, not ignored, as in <see cref="FaultMatch"/>: a misspelt <c>match</c>,
+/// <c>probability</c> or <c>times</c> ignored would widen the rule to every call, always, until deleted.
+/// </remarks>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record FaultBody(
     string? Target,
     string? ResultCode,
@@ -15,6 +20,16 @@ public sealed record FaultBody(
     double? Probability = null,
     int? Seed = null)
 {
+    /// <summary>The fields of a rule, as a refusal names them.</summary>
+    private const string Fields = "target, resultCode, transport, delivery, delay, times, skip, match, effect, probability and seed";
+
+    /// <summary>What to say of a body or scenario file naming a field a rule (or its <c>match</c>) does not have; null for any other problem.</summary>
+    public static string? UnknownField(System.Text.Json.JsonException problem) =>
+        FaultMatch.UnknownField(problem)
+        ?? (Protocol.UnmappedMember.Of(problem, typeof(FaultBody)) is { } field
+            ? $"{field} is not a field of a fault rule, which takes {Fields} (a field ignored would widen the rule)"
+            : null);
+
     /// <summary>The longest wall-clock wait a transport delay may hold an answer.</summary>
     public static readonly TimeSpan MaxTransportDelay = TimeSpan.FromHours(1);
 

@@ -68,10 +68,17 @@ public sealed class ScenarioLibrary(IOptions<EmulatorOptions> options, ResultCod
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
-            var why = e is JsonException json && FaultMatch.UnknownField(json) is { } unknown ? unknown : e.Message;
+            var why = e is JsonException json && (FaultBody.UnknownField(json) ?? UnknownField(json)) is { } unknown ? unknown : e.Message;
             return new Scenario(name, "", null, [], $"scenario {name} ({path}) cannot be read: {why}");
         }
     }
 
+    /// <summary>A field a scenario file does not have ("fault" for "faults"): refused, since ignoring it would apply less than the file says.</summary>
+    private static string? UnknownField(JsonException problem) =>
+        Protocol.UnmappedMember.Of(problem, typeof(ScenarioFile)) is { } field
+            ? $"{field} is not a field of a scenario file, which takes description, clock and faults"
+            : null;
+
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     private sealed record ScenarioFile(string? Description, ScenarioClock? Clock, List<FaultBody>? Faults);
 }
