@@ -82,9 +82,9 @@ public static class NotificationsApi
     }
 
     /// <summary>
-    /// One simulated notification, signed as a real one, sent once now (Antom Dashboard's notification Test tab): 200 with
-    /// the request and the endpoint's answer, whatever that answer was (an endpoint that cannot be reached is an outcome,
-    /// not a failure of the call).
+    /// One simulated notification, signed as a real one (or forged, for an endpoint that must refuse it), sent once now
+    /// (Antom Dashboard's notification Test tab): 200 with the request, the endpoint's answer, whatever that answer was (an
+    /// endpoint that cannot be reached is an outcome, not a failure of the call), and whether it was the one expected.
     /// </summary>
     public static async Task<Results<Ok<TestNotificationView>, ProblemHttpResult>> SendTestNotificationAsync(
         string clientId, TestNotificationBody body, MerchantRegistry merchants, TestNotifications tests, CancellationToken cancellationToken)
@@ -104,7 +104,7 @@ public static class NotificationsApi
             return ControlProblems.BadRequest(body.NoUrl(clientId));
         }
 
-        var sent = await tests.SendAsync(clientId, body.Kind!, url, body.Body, body.SubscriptionNotificationType, body.Declined ?? false, body.ResultCode, cancellationToken);
+        var sent = await tests.SendAsync(clientId, body.Kind!, url, body.Body, body.SubscriptionNotificationType, body.Declined ?? false, body.ResultCode, body.Forgery, cancellationToken);
         return TypedResults.Ok(TestNotificationView.From(sent));
     }
 

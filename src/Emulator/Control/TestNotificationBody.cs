@@ -11,7 +11,8 @@ namespace Emulator.Control;
 /// Body of <c>POST …/notifications/test</c> (CONTROL-API.md "Notifications"): which notification to send, and where.
 /// <paramref name="Body"/>, when given, is sent as it is instead of a sample, so the fields that choose a sample
 /// (<paramref name="SubscriptionNotificationType"/>, <paramref name="Declined"/>, <paramref name="ResultCode"/>) are
-/// refused beside it rather than ignored.
+/// refused beside it rather than ignored. <paramref name="Forgery"/>, when given, forges the notification as one of
+/// <see cref="NotificationForgeries"/> says, for an endpoint that must refuse it.
 /// </summary>
 /// <remarks>A field it does not know is refused, not ignored: a misspelt type ignored would send a CREATE.</remarks>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -21,10 +22,11 @@ public sealed record TestNotificationBody(
     string? SubscriptionNotificationType = null,
     bool? Declined = null,
     string? ResultCode = null,
-    string? Body = null)
+    string? Body = null,
+    string? Forgery = null)
 {
     /// <summary>The fields, as the refusal of an unknown one lists them.</summary>
-    private const string Fields = "kind, url, subscriptionNotificationType, declined, resultCode and body";
+    private const string Fields = "kind, url, subscriptionNotificationType, declined, resultCode, body and forgery";
 
     /// <summary>What to say of a body that names a field this one does not have; null for any other problem.</summary>
     public static string? UnknownField(JsonException problem) =>
@@ -43,6 +45,11 @@ public sealed record TestNotificationBody(
         if (Url is not null && !JsonFields.IsHttpUrl(Url, out _))
         {
             return $"url must be an absolute http or https URL, such as http://localhost:8080/antom/notify (got '{Url}')";
+        }
+
+        if (Forgery is not null && !NotificationForgeries.All.Contains(Forgery))
+        {
+            return $"forgery must be one of {string.Join(", ", NotificationForgeries.All)}, or left out for a notification signed as Antom signs (got '{Forgery}')";
         }
 
         if (Body is not null)

@@ -10,7 +10,7 @@ public static class Html
         "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1d2330}"
         + "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #dde}"
         + "th{background:#f3f4f8}form{display:inline-block;margin:.2rem .4rem .2rem 0}button{padding:.3rem .9rem;cursor:pointer}"
-        + ".closed{color:#a00}.S,.acknowledged,.ACTIVE{color:#16733a}.F,.rejected,.unreachable,.timeout,.exhausted,.TERMINATED{color:#a00}.U,.pending{color:#8a5a00}"
+        + ".closed{color:#a00}.S,.acknowledged,.ACTIVE,.passed{color:#16733a}.F,.rejected,.unreachable,.timeout,.exhausted,.TERMINATED,.failed{color:#a00}.U,.pending{color:#8a5a00}"
         + ".CANCELLED,.pending,.AWAITING_AUTHORIZATION{color:#9a6700}nav a{margin-right:1rem}code{background:#f3f4f8;padding:0 .2rem;overflow-wrap:anywhere}"
         + "pre{background:#f7f7fa;padding:.5rem;white-space:pre-wrap;word-break:break-all;max-width:60rem;font-size:.8rem}";
 

@@ -48,7 +48,7 @@ public sealed class NotificationDispatcher(
     /// </summary>
     public async Task<PendingAttempt> SendAsync(NotificationRecord notification, DateTimeOffset at, bool redelivery, bool drop, CancellationToken cancellationToken)
     {
-        var (_, _, httpStatus, responseBody, outcome, error) = drop
+        var (_, _, _, httpStatus, responseBody, outcome, error) = drop
             ? NotificationPost.NotSent("dropped by a delivery fault: not sent, as if the notification URL could not be reached")
             : await PostAsync(notification.ClientId, notification.NotificationId, notification.Url, notification.Body, at, cancellationToken);
 
@@ -99,7 +99,18 @@ public sealed class NotificationDispatcher(
     /// it once, with the notification timeout: how every attempt goes out, a ledger notification's or a test
     /// notification's. Whatever the endpoint does is the result's outcome, never an exception.
     /// </summary>
-    public async Task<NotificationPost> PostAsync(string clientId, string notificationId, string url, string body, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task<NotificationPost> PostAsync(string clientId, string notificationId, string url, string body, DateTimeOffset at, CancellationToken cancellationToken) =>
+        PostAsync(clientId, notificationId, url, body, at, forgery: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PostAsync(string, string, string, string, DateTimeOffset, CancellationToken)"/>, forged as
+    /// <paramref name="forgery"/> says (one of <see cref="NotificationForgeries"/>, for a test notification the endpoint
+    /// must refuse; null: signed as Antom signs): <c>wrongKey</c> signs with another key, <c>tamperedBody</c> sends
+    /// <see cref="NotificationForgeries.Tamper"/>'s change of the body signed, <c>noSignature</c> leaves the
+    /// <c>signature</c> header out (what was signed is still told, as the content a verifier would rebuild).
+    /// </summary>
+    public async Task<NotificationPost> PostAsync(
+        string clientId, string notificationId, string url, string body, DateTimeOffset at, string? forgery, CancellationToken cancellationToken)
     {
         if (!JsonFields.IsHttpUrl(url, out var uri))
         {
@@ -110,16 +121,22 @@ public sealed class NotificationDispatcher(
         var requestTime = at.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
         var bytes = Encoding.UTF8.GetBytes(body);
         var signed = AntomSignature.SignedContent(uri.PathAndQuery, clientId, requestTime, bytes);
+        var sent = forgery == NotificationForgeries.TamperedBody ? Encoding.UTF8.GetBytes(NotificationForgeries.Tamper(body)) : bytes;
         var headers = new Dictionary<string, string>
         {
             ["Content-Type"] = "application/json; charset=UTF-8",
             ["client-id"] = clientId,
             ["request-time"] = requestTime,
-            ["signature"] = AntomSignature.HeaderValue(signingKey.Sign(signed), signingKey.KeyVersion),
-            [NotificationIdHeader] = notificationId,
         };
-        var (httpStatus, responseBody, outcome, error) = await SendOnceAsync(uri, bytes, headers, cancellationToken);
-        return new NotificationPost(headers, signed, httpStatus, responseBody, outcome, error);
+        if (forgery != NotificationForgeries.NoSignature)
+        {
+            var signature = forgery == NotificationForgeries.WrongKey ? signingKey.SignWithWrongKey(signed) : signingKey.Sign(signed);
+            headers["signature"] = AntomSignature.HeaderValue(signature, signingKey.KeyVersion);
+        }
+
+        headers[NotificationIdHeader] = notificationId;
+        var (httpStatus, responseBody, outcome, error) = await SendOnceAsync(uri, sent, headers, cancellationToken);
+        return new NotificationPost(headers, signed, sent, httpStatus, responseBody, outcome, error);
     }
 
     private async Task<(int? HttpStatus, string? Body, string Outcome, string? Error)> SendOnceAsync(

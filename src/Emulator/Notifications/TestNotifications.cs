@@ -61,18 +61,22 @@ public sealed class TestNotifications(
 
     /// <summary>
     /// Sends <paramref name="body"/> (or, when null, the <see cref="Sample"/> those arguments choose) to
-    /// <paramref name="url"/> once, signed at the merchant's time now, and tells what the endpoint did.
+    /// <paramref name="url"/> once, signed at the merchant's time now (or forged as <paramref name="forgery"/>, one of
+    /// <see cref="NotificationForgeries"/>, says), and tells what the endpoint did.
     /// </summary>
     public async Task<TestNotificationSent> SendAsync(
-        string clientId, string kind, string url, string? body, string? subscriptionNotificationType, bool declined, string? resultCode, CancellationToken cancellationToken)
+        string clientId, string kind, string url, string? body, string? subscriptionNotificationType, bool declined, string? resultCode, string? forgery,
+        CancellationToken cancellationToken)
     {
         var now = await clocks.NowAsync(clientId, cancellationToken);
         body ??= Sample(clientId, now, kind, subscriptionNotificationType, declined, resultCode);
         var notificationId = IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var post = await dispatcher.PostAsync(clientId, notificationId, url, body, now, cancellationToken);
+        var post = await dispatcher.PostAsync(clientId, notificationId, url, body, now, forgery, cancellationToken);
+        var sent = new TestNotificationSent(notificationId, kind, url, now, post.Body ?? body, forgery, post);
         logger.LogInformation(
-            "Test notification {Kind} {NotificationId} of {ClientId} to {Url}: {Outcome} ({Detail})",
-            kind, notificationId, clientId, url, post.Outcome, post.HttpStatus is { } status ? $"HTTP {status}" : post.Error ?? "no answer");
-        return new TestNotificationSent(notificationId, kind, url, now, body, post);
+            "Test notification {Kind} {NotificationId} of {ClientId} to {Url}, {Forgery}: {Outcome} ({Detail}), {Verdict}",
+            kind, notificationId, clientId, url, forgery ?? "signed by Antom", post.Outcome, post.HttpStatus is { } status ? $"HTTP {status}" : post.Error ?? "no answer",
+            sent.Passed ? "as expected" : $"expected {sent.Expected}");
+        return sent;
     }
 }

@@ -8,7 +8,8 @@ namespace Emulator.Protocol;
 public sealed class AntomSigningKey : IDisposable
 {
     private readonly RSA privateKey;
-    private readonly Lazy<RSA> wrongKey = new(() => RSA.Create(2048));
+    // One for the process: a key of 2048 bits takes a while to make, and any key but Antom's will do.
+    private static readonly Lazy<RSA> WrongKey = new(() => RSA.Create(2048));
 
     public AntomSigningKey(IOptions<EmulatorOptions> options)
     {
@@ -37,8 +38,11 @@ public sealed class AntomSigningKey : IDisposable
 
     public string Sign(byte[] content) => AntomSignature.Sign(privateKey, content);
 
-    /// <summary>A signature no merchant can verify (the <c>badSignature</c> transport fault): made with a throw-away key.</summary>
-    public string SignWithWrongKey(byte[] content) => AntomSignature.Sign(wrongKey.Value, content);
+    /// <summary>
+    /// A signature no merchant can verify (the <c>badSignature</c> transport fault, a <c>wrongKey</c> test notification):
+    /// made with a throw-away key.
+    /// </summary>
+    public string SignWithWrongKey(byte[] content) => AntomSignature.Sign(WrongKey.Value, content);
 
     public void Dispose() => privateKey.Dispose();
 }
