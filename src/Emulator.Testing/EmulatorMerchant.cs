@@ -166,11 +166,14 @@ public sealed class EmulatorMerchant : IAsyncDisposable
     /// <c>subscriptionNotificationType</c> (<c>CREATE</c> by default, <c>CHANGE</c>, <c>UPDATE</c>, <c>CANCEL</c>,
     /// <c>TERMINATE</c>) and <c>declined</c> (the CREATE of a declined request) for notifySubscription; <c>resultCode</c>
     /// (<c>SUCCESS</c> by default, or an F deduction code such as <c>USER_BALANCE_NOT_ENOUGH</c>) for notifyPayment; or
-    /// <c>body</c>, a JSON text sent byte for byte instead of the emulator's sample. For example
+    /// <c>body</c>, a JSON text sent byte for byte instead of the emulator's sample; and <c>forgery</c>, to see the endpoint
+    /// refuse a notification Antom did not sign: <c>wrongKey</c> (signed with another key), <c>tamperedBody</c> (the body
+    /// changed after signing) or <c>noSignature</c>. For example
     /// <c>new { kind = "notifyPayment", resultCode = "USER_BALANCE_NOT_ENOUGH" }</c>. Returns what happened: <c>url</c>,
-    /// <c>headers</c>, <c>body</c>, <c>signedContent</c> (the text your verifier must rebuild), <c>httpStatus</c>,
-    /// <c>responseBody</c>, <c>outcome</c> (<c>acknowledged</c>, <c>rejected</c>, <c>unreachable</c>, <c>timeout</c>) and
-    /// <c>error</c>. An endpoint that cannot be reached is an outcome, not an exception; a refused request throws.
+    /// <c>headers</c>, <c>body</c> (as sent), <c>signedContent</c> (the text your verifier must rebuild), <c>httpStatus</c>,
+    /// <c>responseBody</c>, <c>outcome</c> (<c>acknowledged</c>, <c>rejected</c>, <c>unreachable</c>, <c>timeout</c>),
+    /// <c>error</c>, <c>forgery</c>, <c>expected</c> (<c>acknowledged</c>, or <c>notAcknowledged</c> when forged) and
+    /// <c>passed</c>. An endpoint that cannot be reached is an outcome, not an exception; a refused request throws.
     /// </summary>
     public Task<JsonObject> SendTestNotificationAsync(object request) => PostAsync($"{Control}/notifications/test", request);
 
