@@ -136,6 +136,133 @@ public sealed class TestNotificationTests(EmulatorFactory factory)
         ((string)sent["signedContent"]!).Should().EndWith("." + custom);
     }
 
+    /// <summary>
+    /// A forged test notification, for a merchant whose stack has no conformance tool to see its endpoint refuse what
+    /// Antom did not sign: the receiver's own verifier (Antom's public key, over the path it saw) cannot verify it, and the
+    /// answer tells what went out: the headers and the body as sent, what was signed, and what was expected.
+    /// </summary>
+    [Theory]
+    [InlineData("notifyPayment", "wrongKey")]
+    [InlineData("notifySubscription", "wrongKey")]
+    [InlineData("notifyPayment", "tamperedBody")]
+    [InlineData("notifySubscription", "tamperedBody")]
+    [InlineData("notifyPayment", "noSignature")]
+    [InlineData("notifySubscription", "noSignature")]
+    public async Task Forgery_ReachesTheReceiverUnverifiable_AndTheAnswerTellsWhatWasSentAndSigned(string kind, string forgery)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+
+        var sent = await SendAsync(m, new { kind, forgery });
+
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        var headers = received.Headers;
+        received.SignatureValid.Should().BeFalse("the receiver's verifier must not accept a {0} notification", forgery);
+        ((string)sent["forgery"]!).Should().Be(forgery);
+        ((string)sent["expected"]!).Should().Be("notAcknowledged");
+        ((string)sent["body"]!).Should().Be(Encoding.UTF8.GetString(received.RawBody), "body is what was sent");
+        var reported = sent["headers"]!.AsObject();
+        reported.Select(h => h.Key).Should().Equal(forgery == "noSignature"
+            ? ["Content-Type", "client-id", "request-time", "emulator-notification-id"]
+            : ["Content-Type", "client-id", "request-time", "signature", "emulator-notification-id"]);
+        headers.ContainsKey("signature").Should().Be(forgery != "noSignature");
+        foreach (var (name, value) in reported.Where(h => h.Key != "Content-Type"))
+        {
+            headers[name].Should().Be((string)value!, name);
+        }
+
+        var prefix = $"POST {received.Path}\n{headers["client-id"]}.{headers["request-time"]}.";
+        var signedContent = (string)sent["signedContent"]!;
+        signedContent.Should().StartWith(prefix);
+        var signedBody = Encoding.UTF8.GetBytes(signedContent[prefix.Length..]);
+        switch (forgery)
+        {
+            case "wrongKey":
+                signedBody.Should().Equal(received.RawBody, "signed over the body sent, as in form");
+                headers["signature"].Should().StartWith("algorithm=RSA256,keyVersion=").And.Contain(",signature=");
+                TestSigner.Verify(Fixtures.AntomPublicKey, received.Path, headers["client-id"], headers["request-time"], received.RawBody, headers["signature"])
+                    .Should().BeFalse("another key signed it");
+                break;
+            case "tamperedBody":
+                signedBody.Should().NotEqual(received.RawBody, "the body sent is not the one signed");
+                TestSigner.Verify(Fixtures.AntomPublicKey, received.Path, headers["client-id"], headers["request-time"], signedBody, headers["signature"])
+                    .Should().BeTrue("Antom's signature over the body before it was changed");
+                var before = JsonNode.Parse(signedBody)!.AsObject();
+                var after = received.Json;
+                if (kind == "notifyPayment")
+                {
+                    ((string)after["paymentAmount"]!["value"]!).Should().Be((string)before["paymentAmount"]!["value"]! + "0", "ten times the amount");
+                    after["paymentAmount"]!["value"] = before["paymentAmount"]!["value"]!.DeepClone();
+                }
+                else
+                {
+                    ((string)before["subscriptionStatus"]!).Should().Be("ACTIVE");
+                    ((string)after["subscriptionStatus"]!).Should().Be("TERMINATED");
+                    after["subscriptionStatus"] = "ACTIVE";
+                }
+
+                JsonNode.DeepEquals(after, before).Should().BeTrue("one value changed, nothing else");
+                break;
+            default:
+                signedBody.Should().Equal(received.RawBody, "what a verifier would rebuild, had there been a signature");
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task TamperedBody_OfACustomBodyWithoutTheSampleField_IsSentWithASpaceBeforeItsLastBrace()
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        const string custom = "{\"note\":{\"a\":1}}\n";
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment", body = custom, forgery = "tamperedBody" });
+
+        var received = m.Receiver.Received.Should().ContainSingle().Subject;
+        Encoding.UTF8.GetString(received.RawBody).Should().Be("{\"note\":{\"a\":1} }\n");
+        ((string)sent["body"]!).Should().Be("{\"note\":{\"a\":1} }\n");
+        ((string)sent["signedContent"]!).Should().EndWith("." + custom);
+        received.SignatureValid.Should().BeFalse();
+    }
+
+    /// <summary>
+    /// <c>passed</c> is whether the endpoint did what Antom's rules expect: refuse a forged notification (the inbox answers
+    /// 401 to one it cannot verify, as samples/SampleMerchant does), acknowledge a genuine one. An endpoint that
+    /// acknowledges everything fails the forged one; one that cannot be reached proves nothing either way.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "refusesUnverifiable", "acknowledged", 200, "acknowledged", true)]
+    [InlineData(null, "acknowledgesEverything", "acknowledged", 200, "acknowledged", true)]
+    [InlineData(null, "refusesEverything", "rejected", 401, "acknowledged", false)]
+    [InlineData(null, "unreachable", "unreachable", null, "acknowledged", false)]
+    [InlineData("wrongKey", "refusesUnverifiable", "rejected", 401, "notAcknowledged", true)]
+    [InlineData("tamperedBody", "refusesUnverifiable", "rejected", 401, "notAcknowledged", true)]
+    [InlineData("noSignature", "refusesUnverifiable", "rejected", 401, "notAcknowledged", true)]
+    [InlineData("wrongKey", "acknowledgesEverything", "acknowledged", 200, "notAcknowledged", false)]
+    [InlineData("tamperedBody", "acknowledgesEverything", "acknowledged", 200, "notAcknowledged", false)]
+    [InlineData("noSignature", "acknowledgesEverything", "acknowledged", 200, "notAcknowledged", false)]
+    [InlineData("wrongKey", "unreachable", "unreachable", null, "notAcknowledged", false)]
+    public async Task Passed_IsWhetherTheEndpointDidWhatAntomsRulesExpect(string? forgery, string endpoint, string outcome, int? httpStatus, string expected, bool passed)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        const string refusal = """{"result":{"resultCode":"INVALID_SIGNATURE","resultStatus":"F","resultMessage":"signature does not verify"}}""";
+        m.Receiver.Answer = endpoint switch
+        {
+            "refusesUnverifiable" => n => Task.FromResult(n.SignatureValid ? (200, NotificationInbox.Acknowledgement) : (401, refusal)),
+            "acknowledgesEverything" => _ => Task.FromResult((200, NotificationInbox.Acknowledgement)),
+            _ => _ => Task.FromResult((401, refusal)),
+        };
+        var url = endpoint == "unreachable" ? "http://127.0.0.1:9/antom/notify" : null;
+
+        var sent = await SendAsync(m, new { kind = "notifyPayment", forgery, url });
+
+        ((string)sent["outcome"]!).Should().Be(outcome);
+        ((int?)sent["httpStatus"]).Should().Be(httpStatus);
+        ((string?)sent["forgery"]).Should().Be(forgery);
+        sent.ContainsKey("forgery").Should().BeTrue("forgery is told, null when none");
+        ((string)sent["expected"]!).Should().Be(expected);
+        ((bool)sent["passed"]!).Should().Be(passed);
+        m.Receiver.Received.Should().HaveCount(endpoint == "unreachable" ? 0 : 1);
+    }
+
     [Fact]
     public async Task Url_Omitted_IsTheMerchantsRegisteredOneOfTheKind_AndAGivenOneIsUsedWithItsQuery()
     {
@@ -185,7 +312,11 @@ public sealed class TestNotificationTests(EmulatorFactory factory)
     [InlineData("""{"kind":"notifyPayment","body":{"a":1}}""", "the body's body must be a string")]
     [InlineData("""{"kind":"notifyPayment","url":"ftp://merchant.example/hook"}""", "url must be an absolute http or https URL")]
     [InlineData("""{"kind":"notifyPayment","url":"/antom/notify"}""", "url must be an absolute http or https URL")]
-    [InlineData("""{"kind":"notifySubscription","type":"CANCEL"}""", "the body's type is not a field of a test notification, which takes kind, url, subscriptionNotificationType, declined, resultCode and body")]
+    [InlineData("""{"kind":"notifySubscription","type":"CANCEL"}""", "the body's type is not a field of a test notification, which takes kind, url, subscriptionNotificationType, declined, resultCode, body and forgery")]
+    [InlineData("""{"kind":"notifyPayment","forgery":"badKey"}""", "forgery must be one of wrongKey, tamperedBody, noSignature, or left out for a notification signed as Antom signs (got 'badKey')")]
+    [InlineData("""{"kind":"notifyPayment","forgery":"WrongKey"}""", "forgery must be one of wrongKey, tamperedBody, noSignature")]
+    [InlineData("""{"kind":"notifyPayment","forgery":""}""", "forgery must be one of wrongKey, tamperedBody, noSignature")]
+    [InlineData("""{"kind":"notifyPayment","body":"{}","forgery":"forged"}""", "forgery must be one of wrongKey, tamperedBody, noSignature")]
     public async Task BadRequest_Is400WithADetailNamingTheField_AndSendsNothing(string json, string detail)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
@@ -328,10 +459,44 @@ public sealed class TestNotificationTests(EmulatorFactory factory)
     }
 
     [Theory]
+    [InlineData("refusesUnverifiable", "class=\"passed\">Forged (signed with another key): the endpoint must not acknowledge it, and it refused it. Passed.</p>", "class=\"rejected\">rejected</strong>")]
+    [InlineData("acknowledgesEverything", "class=\"failed\">Forged (signed with another key): the endpoint must not acknowledge it, but it acknowledged it. Not passed: it trusts a notification Antom did not sign.</p>", "class=\"acknowledged\">acknowledged</strong>")]
+    public async Task DashboardForm_WithAForgery_SendsItForged_AndThePageSaysWhetherTheEndpointPassed(string endpoint, string verdict, string outcome)
+    {
+        await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);
+        if (endpoint == "acknowledgesEverything")
+        {
+            m.Receiver.Answer = _ => Task.FromResult((200, NotificationInbox.Acknowledgement));
+        }
+
+        var self = $"/_emulator/ui/merchants/{m.Merchant.ClientId}";
+
+        var merchantPage = await m.Http.GetStringAsync(self);
+        var response = await m.Http.PostAsync($"{self}/notifications/test", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["kind"] = "notifyPayment",
+            ["sample"] = "SUCCESS",
+            ["url"] = m.Receiver.PaymentUrl,
+            ["forgery"] = "wrongKey",
+            ["body"] = "",
+        }));
+        var page = await response.Content.ReadAsStringAsync();
+
+        merchantPage.Should().Contain("<select name=\"forgery\"><option value=\"\" selected>valid signature</option><option value=\"wrongKey\">signed with another key</option>"
+            + "<option value=\"tamperedBody\">body changed after signing</option><option value=\"noSignature\">no signature</option></select>");
+        System.Text.RegularExpressions.Regex.Matches(merchantPage, "<select name=\"forgery\">").Should().HaveCount(2, "both forms, notifySubscription's and notifyPayment's");
+        response.StatusCode.Should().Be(HttpStatusCode.OK, page);
+        m.Receiver.Received.Should().ContainSingle().Which.SignatureValid.Should().BeFalse();
+        page.Should().Contain(outcome).And.Contain("<p id=\"verdict\" " + verdict)
+            .And.Contain("<option value=\"wrongKey\" selected>", "sending again keeps the forgery");
+    }
+
+    [Theory]
     [InlineData("kind=notifyPayment&sample=NOPE", 400, "resultCode must be SUCCESS or an F code of deduction")]
     [InlineData("kind=notifySubscription&sample=SUCCESS", 400, "subscriptionNotificationType must be one of CREATE")]
     [InlineData("kind=notifyPayment&body=%7Bnot+json", 400, "body must be a JSON text")]
     [InlineData("kind=notifyPayment&url=notaurl", 400, "url must be an absolute http or https URL")]
+    [InlineData("kind=notifyPayment&forgery=badKey", 400, "forgery must be one of wrongKey, tamperedBody, noSignature")]
     public async Task DashboardForm_Refused_IsAPageSayingWhy_AndSendsNothing(string form, int status, string says)
     {
         await using var m = await MerchantHarness.StartAsync(factory.CreateClient(), Start);

@@ -620,6 +620,11 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
                 body["resultCode"] = Pick(["SUCCESS", "USER_BALANCE_NOT_ENOUGH", "RISK_REJECT"]);
             }
 
+            if (Chance(0.4))
+            {
+                body["forgery"] = Pick(["wrongKey", "tamperedBody", "noSignature"]);
+            }
+
             await SendJsonAsync(new Call { Op = "notifications.test", Method = "POST", Path = $"{Control}/notifications/test" }, "control.testNotification", body, await m.NowAsync());
         }
         else if (Chance(0.5))
@@ -1045,7 +1050,20 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
             case "notifications.test":
                 answer.Code.Should().Be(200);
                 ((string)json!["outcome"]!).Should().BeOneOf(["acknowledged", "rejected", "unreachable", "timeout"]);
-                ((string)json["signedContent"]!).Should().EndWith("." + (string)json["body"]!, "what was signed ends with the body sent");
+                var forgery = (string?)json["forgery"];
+                forgery.Should().BeOneOf([null, "wrongKey", "tamperedBody", "noSignature"], "the forgery asked for is told, null when none");
+                if (forgery == "tamperedBody")
+                {
+                    ((string)json["signedContent"]!).Should().NotEndWith("." + (string)json["body"]!, "the body sent is not the one signed");
+                }
+                else
+                {
+                    ((string)json["signedContent"]!).Should().EndWith("." + (string)json["body"]!, "what was signed ends with the body sent");
+                }
+
+                json["headers"]!.AsObject().ContainsKey("signature").Should().Be(forgery != "noSignature");
+                ((string)json["expected"]!).Should().Be(forgery is null ? "acknowledged" : "notAcknowledged");
+                ((bool)json["passed"]!).Should().Be((string)json["outcome"]! == (forgery is null ? "acknowledged" : "rejected"), "passed is whether the endpoint did what is expected");
                 (await SnapshotAsync()).Notifications.Should().Be(before.Notifications, "a test notification is not in the ledger");
                 break;
             case "refunds.settle":

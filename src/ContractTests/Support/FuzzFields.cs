@@ -275,5 +275,6 @@ public static class FuzzFields
         new("resultCode", Kind.Enum, 64, Values: ["SUCCESS", "USER_BALANCE_NOT_ENOUGH", "RISK_REJECT"]),
         new("declined", Kind.Boolean),
         new("body", Kind.Text, 4096),
+        new("forgery", Kind.Enum, 16, Values: ["wrongKey", "tamperedBody", "noSignature"]),
     ];
 }
