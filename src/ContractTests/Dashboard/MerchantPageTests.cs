@@ -72,6 +72,8 @@ public sealed partial class MerchantPageTests(EmulatorFactory factory)
             .And.Contain($"id=\"redeliver-{(string)exhausted["notificationId"]!}\"");
         page.Should().NotContain("id=\"all-acknowledged\"");
         Table(page, "unacknowledged").Should().NotContain(acknowledgedId);
+        var merchants = Rows(Table(await m.Http.GetStringAsync("/_emulator/ui"), "merchants")).Single(r => r.Contains(m.Merchant.ClientId, StringComparison.Ordinal));
+        merchants.Should().EndWith($"<td><a class=\"pending\" href=\"/_emulator/ui/merchants/{m.Merchant.ClientId}#not-acknowledged\">1</a></td></tr>", "the merchants' page counts it, linking to the list");
     }
 
     [Fact]
@@ -83,6 +85,8 @@ public sealed partial class MerchantPageTests(EmulatorFactory factory)
         var page = await m.Http.GetStringAsync($"/_emulator/ui/merchants/{m.Merchant.ClientId}");
 
         page.Should().Contain("id=\"all-acknowledged\"").And.NotContain("id=\"unacknowledged\"");
+        Rows(Table(await m.Http.GetStringAsync("/_emulator/ui"), "merchants")).Single(r => r.Contains(m.Merchant.ClientId, StringComparison.Ordinal))
+            .Should().EndWith("<td>none</td></tr>");
     }
 
     [Fact]

@@ -86,6 +86,7 @@ public sealed class QueryPlanTests
         var database = SqliteOnly(factory);
 
         (await PlanAsync(database, Outbox.PendingCountQuery, [])).Should().Contain("USING COVERING INDEX ix_notifications_due (client_id=? AND status=?)");
+        (await PlanAsync(database, Outbox.UnacknowledgedCountsQuery, [])).Should().Contain("USING COVERING INDEX ix_notifications_due (client_id=? AND status=?)", "the dashboard's merchants page counts them the same way");
     }
 
     /// <summary>

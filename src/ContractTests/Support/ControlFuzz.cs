@@ -1078,7 +1078,7 @@ public sealed class ControlFuzz(EmulatorFactory factory, int seed, int cases) : 
             case "ui.page":
                 answer.Code.Should().Be(200);
                 answer.MediaType.Should().Be("text/html");
-                answer.Text.Should().Contain("<h2>Subscriptions</h2>").And.Contain("<h2>Recent API calls</h2>");
+                answer.Text.Should().Contain("<h2>Subscriptions</h2>").And.Contain("<h2 id=\"recent-api-calls\">Recent API calls</h2>");
                 break;
             case var op when op.StartsWith("ui.", StringComparison.Ordinal):
                 answer.Code.Should().BeOneOf([302, 303], $"a form that was taken sends the browser back to a page: {answer.Text}");

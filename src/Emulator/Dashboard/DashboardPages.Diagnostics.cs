@@ -95,7 +95,7 @@ public static partial class DashboardPages
     private static async Task<string> UnacknowledgedSection(string self, string clientId, Outbox outbox, CancellationToken ct)
     {
         var waiting = await outbox.UnacknowledgedAsync(clientId, UnacknowledgedShown, ct);
-        var body = new StringBuilder("<h2>Notifications not acknowledged</h2>");
+        var body = new StringBuilder("<h2 id=\"not-acknowledged\">Notifications not acknowledged</h2>");
         if (waiting.Count == 0)
         {
             return body.Append("<p id=\"all-acknowledged\">Every notification sent so far was acknowledged.</p>").ToString();
@@ -123,7 +123,7 @@ public static partial class DashboardPages
     private static async Task<string> RecentCallsSection(string self, string clientId, ApiCallJournal journal, CancellationToken ct)
     {
         var calls = await journal.RecentAsync(clientId, RecentCallsShown, ct);
-        var body = new StringBuilder("<h2>Recent API calls</h2>");
+        var body = new StringBuilder("<h2 id=\"recent-api-calls\">Recent API calls</h2>");
         if (calls.Count == 0)
         {
             return body.Append("<p id=\"no-api-calls\">No call to the emulated API with this client id yet.</p>").ToString();

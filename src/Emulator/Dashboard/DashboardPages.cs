@@ -58,7 +58,7 @@ public static partial class DashboardPages
         return app;
     }
 
-    private static async Task<IResult> MerchantsAsync(HttpRequest request, MerchantStore merchants, SubscriptionStore subscriptions, MerchantClocks clocks, IOptions<EmulatorOptions> options, CancellationToken ct)
+    private static async Task<IResult> MerchantsAsync(HttpRequest request, MerchantStore merchants, SubscriptionStore subscriptions, MerchantClocks clocks, Outbox outbox, IOptions<EmulatorOptions> options, CancellationToken ct)
     {
         var body = new StringBuilder();
         var ids = await merchants.ListIdsAsync(ct);
@@ -68,11 +68,14 @@ public static partial class DashboardPages
         }
         else
         {
-            body.Append("<table id=\"merchants\">" + Header("Client id", "Clock", "Subscriptions"));
+            var unacknowledged = await outbox.UnacknowledgedCountsAsync(ct);
+            body.Append("<table id=\"merchants\">" + Header("Client id", "Clock", "Subscriptions", "Notifications not acknowledged"));
             foreach (var clientId in ids)
             {
                 var clock = await clocks.GetAsync(clientId, ct);
-                Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is not null ? " (frozen)" : clock.Rate == 1 ? "" : $" ({clock.Rate.ToString(CultureInfo.InvariantCulture)} times as fast as the wall)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var waiting = unacknowledged.GetValueOrDefault(clientId);
+                Row(body, $"<a href=\"{Root}/merchants/{U(clientId)}\">{E(clientId)}</a>", E(Time(await clocks.NowAsync(clientId, ct))) + (clock.FrozenAt is not null ? " (frozen)" : clock.Rate == 1 ? "" : $" ({clock.Rate.ToString(CultureInfo.InvariantCulture)} times as fast as the wall)"), (await subscriptions.CountAsync(clientId, ct)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    waiting == 0 ? "none" : $"<a class=\"pending\" href=\"{Root}/merchants/{U(clientId)}#not-acknowledged\">{waiting.ToString(CultureInfo.InvariantCulture)}</a>");
             }
 
             body.Append("</table>");

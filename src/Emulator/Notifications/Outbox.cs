@@ -134,6 +134,15 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
     internal const string PendingCountQuery =
         "SELECT COUNT(*) FROM notifications WHERE client_id IN (SELECT client_id FROM merchants) AND status = 'pending'";
 
+    /// <summary>How many notifications each merchant has not had acknowledged (pending or exhausted); merchants with none are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> UnacknowledgedCountsAsync(CancellationToken cancellationToken) =>
+        (await database.QueryAsync(UnacknowledgedCountsQuery, r => (ClientId: r.GetString(0), Count: r.GetInt64(1)), cancellationToken))
+            .ToDictionary(c => c.ClientId, c => c.Count, StringComparer.Ordinal);
+
+    /// <summary>Counted merchant by merchant in the due index, as <see cref="PendingCountQuery"/> is.</summary>
+    internal const string UnacknowledgedCountsQuery =
+        "SELECT client_id, COUNT(*) FROM notifications WHERE client_id IN (SELECT client_id FROM merchants) AND status IN ('pending', 'exhausted') GROUP BY client_id";
+
     public async Task<DateTimeOffset?> NextAttemptAtAsync(string clientId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
