@@ -24,7 +24,7 @@ public sealed class ReadmeExampleTests
             orderInfo = new { orderAmount = new { currency = "PHP", value = "19900" } },
             env = new { terminalType = "WEB" },
         });
-        var subscriptionId = (string)(await merchant.ApproveAsync("order-42"))["subscriptionId"]!;
+        var subscriptionId = (await merchant.ApproveAsync("order-42")).AsSubscription().SubscriptionId;
 
         var events = await merchant.AdvanceAsync("P3M");
         var cancel = await merchant.CallAsync("cancel", new { subscriptionId, cancellationType = "CANCEL" });
