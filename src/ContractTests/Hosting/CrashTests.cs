@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ContractTests.Support;
@@ -89,7 +90,9 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     /// </summary>
     /// <summary>
     /// Stopped (SIGTERM, as a container or CI job is stopped) while a subscription's notifications are half delivered:
-    /// what was acknowledged before the stop is recorded, and only the notification that was out goes again.
+    /// what was acknowledged before the stop is recorded, and only the notification that was out goes again. The
+    /// approve whose run was cut short answers the decision it committed (it answered a bare 500, found by a
+    /// shared-instance walkthrough; sent again, an approve is refused as done).
     /// </summary>
     [Fact]
     public async Task StoppedWhileAChainIsHalfDelivered_WhatWasAcknowledgedIsNotSentAgain()
@@ -118,10 +121,13 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             (await new AntomTestClient(client).CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
 
             // The approval sends CREATE (acknowledged at once), then phase 1's notifyPayment, whose answer is held.
-            _ = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+            var approving = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
             await paymentArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await first.TerminateAsync();
             output.WriteLine(first.Output);
+            var approved = await approving;
+            approved.StatusCode.Should().Be(HttpStatusCode.OK, "the approval was committed before the stop: {0}", await approved.Content.ReadAsStringAsync());
+            ((string)(await approved.Content.ReadFromJsonAsync<JsonObject>())!["status"]!).Should().Be("ACTIVE");
         }
 
         release.TrySetResult();
@@ -143,6 +149,61 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
 
         receiver.Received.Count(r => !r.IsPayment).Should().Be(1, "CREATE was acknowledged before the stop: it is not sent again");
         receiver.Received.Count(r => r.IsPayment).Should().Be(2, "phase 1's notifyPayment was out when the process stopped: it goes again");
+    }
+
+    /// <summary>
+    /// An advance whose run a stop (SIGTERM) cuts short is answered a 503 that says to send it again, not a bare 500;
+    /// sent again after the restart, it finishes its run.
+    /// </summary>
+    [Fact]
+    public async Task StoppedDuringAnAdvance_TheAdvanceIsA503SayingToSendItAgain_AndSentAgainItFinishes()
+    {
+        await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
+        var release = new TaskCompletionSource();
+        var renewalArrived = new TaskCompletionSource();
+        receiver.Answer = async r =>
+        {
+            if (r.IsPayment && r.PhaseNo == 2 && !release.Task.IsCompleted)
+            {
+                renewalArrived.TrySetResult();
+                await release.Task;
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+
+        TestMerchant merchant;
+        var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (first)
+        {
+            using var client = new HttpClient { BaseAddress = http };
+            merchant = await TestMerchant.CreateAsync(client, receiver, Start);
+            var body = MerchantHarness.Body(Start);
+            (await new AntomTestClient(client).CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS");
+            (await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
+
+            var advancing = client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = Start.AddMonths(3) });
+            await renewalArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await first.TerminateAsync();
+            output.WriteLine(first.Output);
+            var advanced = await advancing;
+
+            advanced.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await advanced.Content.ReadAsStringAsync());
+            advanced.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+            (await advanced.Content.ReadAsStringAsync()).Should().Contain("instance is stopping").And.Contain("send the call again");
+        }
+
+        release.TrySetResult();
+        var (second, http2, _) = await EmulatorProcess.StartAsync(dataDirectory);
+        await using (second)
+        {
+            using var client = new HttpClient { BaseAddress = http2 };
+            var again = await client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = Start.AddMonths(3) });
+
+            again.StatusCode.Should().Be(HttpStatusCode.OK, await again.Content.ReadAsStringAsync());
+            var subscription = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions"))!.Single()!;
+            subscription["phases"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal([1, 2, 3, 4], "each phase due by then is charged once");
+        }
     }
 
     [Fact]

@@ -404,6 +404,102 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     /// <summary>
+    /// A database that hangs (its processes frozen: connections neither refused nor answered) makes health answer 503
+    /// within its 3 s, as a load balancer needs, and not after the driver's half-minute command timeout (found by a
+    /// shared-instance walkthrough: 33 s), and the instance answers again once the database does.
+    /// </summary>
+    [SkippableFact]
+    public async Task DatabaseThatHangs_HealthAnswers503WithinItsLimit_AndOkOnceItAnswersAgain()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
+        {
+            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("hangs"),
+        });
+        await using var emulator = process;
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(12) };
+        (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        HttpResponseMessage hung;
+        await postgres.SignalAllAsync("STOP");
+        try
+        {
+            hung = await http.GetAsync("/healthz");
+        }
+        finally
+        {
+            await postgres.SignalAllAsync("CONT");
+        }
+
+        hung.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "health does not wait for a database that does not answer");
+        ((string)(await hung.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!).Should().Contain("did not answer within 3 s");
+        using var patient = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+        (await patient.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK, "the database answers again: {0}", emulator.Output);
+    }
+
+    /// <summary>
+    /// After the database restarts, an advance takes the merchant's turn through an instance whose pool of merchant
+    /// turns kept a connection from before the restart, and an approve answers the decision it committed. Found by a
+    /// shared-instance walkthrough: the approve answered 503 "what was not committed is undone: send the call again"
+    /// after committing, and sent again it was refused as done (409).
+    /// </summary>
+    [SkippableFact]
+    public async Task AfterADatabaseRestart_AnApproveAnswersTheDecisionItCommitted_NotA503()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var database = await postgres.CreateDatabaseAsync("restart");
+        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
+        {
+            ["Emulator__PostgresConnectionString"] = database,
+        });
+        await using var emulator = process;
+        using var http = new HttpClient { BaseAddress = url };
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: start);
+        var api = new AntomTestClient(http);
+        var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
+        async Task<HttpResponseMessage> CreateAndApproveAsync()
+        {
+            var body = MerchantHarness.Body(start);
+            (await api.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS", emulator.Output);
+            return await http.PostAsync($"{control}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
+        }
+
+        // The first approval takes the merchant's turn, whose connection then waits in the turn pool; calls at once keep
+        // several connections in the work pool.
+        (await CreateAndApproveAsync()).StatusCode.Should().Be(HttpStatusCode.OK);
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => http.GetAsync($"{control}/notifications")));
+        await using (var sessions = new Npgsql.NpgsqlConnection(database))
+        {
+            await sessions.OpenAsync();
+            await using var count = sessions.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+            ((long)(await count.ExecuteScalarAsync())!).Should().BeGreaterThan(2, "the instance keeps several connections");
+        }
+
+        await postgres.RestartAsync();
+
+        // The first call that meets a connection kept from before fails (a 503 that says to send it again), and the
+        // driver drops the others kept from before: the next calls find the database.
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            answers.Add((await http.GetAsync("/healthz")).StatusCode);
+        }
+
+        answers.Count(a => a != HttpStatusCode.OK).Should().BeLessThanOrEqualTo(1, "after one failure the connections from before are gone: {0}", string.Join(", ", answers));
+        // The advance takes the merchant's turn first, on the connection kept from before the restart.
+        var advanced = await http.PostAsJsonAsync($"{control}/clock/advance", new { by = "PT1H" });
+        var approved = await CreateAndApproveAsync();
+
+        approved.StatusCode.Should().Be(HttpStatusCode.OK, "the approval was committed, and is answered so: {0}", await approved.Content.ReadAsStringAsync());
+        ((string)(await approved.Content.ReadFromJsonAsync<JsonObject>())!["status"]!).Should().Be("ACTIVE");
+        advanced.StatusCode.Should().Be(HttpStatusCode.OK, await advanced.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
     /// Two instances starting together on one database both find no default merchant: its registration is read and
     /// written in one unit of work, so the first to write inserts it and the other keeps it, CreatedAt included (the
     /// two clocks differ by an hour), instead of each writing its own. The instances are held at the writer's lock

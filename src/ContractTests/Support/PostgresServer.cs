@@ -77,6 +77,23 @@ public sealed class PostgresServer : IAsyncDisposable
         stopped = true;
     }
 
+    /// <summary>
+    /// Restarts the server as an operator does (<c>pg_ctl restart -m fast</c>): every session is ended, and connections
+    /// a client kept idle in its pool fail on their next use.
+    /// </summary>
+    public Task RestartAsync() => RunPostgresAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(root, "server.log"), "-m", "fast", "-w", "-t", "60", "restart");
+
+    /// <summary>
+    /// Freezes every process of the server (SIGSTOP), or lets them go on (SIGCONT): a database that hangs, its
+    /// connections neither refused nor answered, as a frozen VM's or a full disk's.
+    /// </summary>
+    public async Task SignalAllAsync(string signal)
+    {
+        var postmaster = File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First().Trim();
+        var children = (await Command.RunAsync("pgrep", ["-P", postmaster], root)).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        await RunAsync("kill", ["-" + signal, postmaster, .. children]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

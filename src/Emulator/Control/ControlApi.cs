@@ -52,14 +52,19 @@ public static class ControlApi
     /// gone out of rotation, instead of sending it calls that can only fail. At <see cref="LivenessPath"/> it answers
     /// callers without the admin token.
     /// </summary>
-    public static async Task<Results<Ok<HealthView>, JsonHttpResult<HealthView>>> HealthAsync(Database database, ILoggerFactory logs, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<HealthView>, JsonHttpResult<HealthView>>> HealthAsync(Database database, ILoggerFactory logs, TimeProvider time, CancellationToken cancellationToken)
     {
         var version = typeof(ControlApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(3));
+        limit.CancelAfter(HealthLimit);
         try
         {
-            await database.QueryAsync("SELECT 1", r => r.GetInt64(0), limit.Token);
+            // The answer does not wait for the query past the limit: a database that hangs (a frozen server, whose
+            // connections are neither refused nor answered) does not take a cancellation either, and would hold the
+            // check for the driver's own timeouts (half a minute), past any load balancer's patience.
+            var query = database.QueryAsync("SELECT 1", r => r.GetInt64(0), limit.Token);
+            _ = query.ContinueWith(q => _ = q.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            await query.WaitAsync(HealthLimit, time, cancellationToken);
             return TypedResults.Ok(new HealthView("ok", version));
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
@@ -68,13 +73,15 @@ public static class ControlApi
             logs.CreateLogger(typeof(ControlApi)).LogWarning(ex, "Health: the {Kind} database did not answer", database.Kind);
             var why = ex switch
             {
-                OperationCanceledException => "did not answer within 3 s",
+                OperationCanceledException or TimeoutException => "did not answer within 3 s",
                 System.Data.Common.DbException { SqlState: { } state } => $"failed with SQLSTATE {state}",
                 _ => $"failed ({ex.GetType().Name})",
             };
             return TypedResults.Json(new HealthView("unavailable", version, $"the {database.Kind} database {why}; the emulator's log says more"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
+
+    private static readonly TimeSpan HealthLimit = TimeSpan.FromSeconds(3);
 
     public static Ok<KeysView> GetKeys(AntomSigningKey key) =>
         TypedResults.Ok(new KeysView(key.KeyVersion, key.PublicKeyBase64, key.PublicKeyPem));

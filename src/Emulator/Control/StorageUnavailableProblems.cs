@@ -12,12 +12,12 @@ public sealed class StorageUnavailableProblems(IProblemDetailsService problems, 
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (Cause(exception) is not { } database || httpContext.Response.HasStarted)
+        if (Persistence.DatabaseFailures.Transient(exception) is not { } failure || httpContext.Response.HasStarted)
         {
             return false;
         }
 
-        logger.LogWarning(database, "The database failed during {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        logger.LogWarning(failure, "The database failed during {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = "1";
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -27,23 +27,9 @@ public sealed class StorageUnavailableProblems(IProblemDetailsService problems, 
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "Database unavailable",
-                Detail = $"the database did not answer ({database.Message}); what was not committed is undone: send the call again (an advance sent again with the same \"to\" finishes its run; nothing is charged twice)",
+                Detail = $"the database did not answer ({failure.Message}); what was not committed is undone: send the call again (an advance sent again with the same \"to\" finishes its run; nothing is charged twice)",
             },
             Exception = exception,
         });
-    }
-
-    /// <summary>A failure the database itself calls transient (no connection, no slot, a restart); a bug in a statement stays a 500.</summary>
-    private static DbException? Cause(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is DbException { IsTransient: true } database)
-            {
-                return database;
-            }
-        }
-
-        return null;
     }
 }

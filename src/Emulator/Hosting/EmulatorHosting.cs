@@ -56,6 +56,7 @@ public static class EmulatorHosting
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddExceptionHandler<UnreadableBodyProblems>();
         services.AddExceptionHandler<StorageUnavailableProblems>();
+        services.AddExceptionHandler<StoppingProblems>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new InstantJsonConverter()));
         services.AddSingleton<MerchantRuns>();
         services.AddSingleton<MerchantClocks>();

@@ -27,6 +27,14 @@ public sealed class BuyerDecisions(SubscriptionService service, SubscriptionStor
 
         await runs.TellAsync(clientId, charged, cancellationToken);
         await machine.RunWhatACallCausedAsync(clientId, now, cancellationToken);
-        return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
+        try
+        {
+            return (await store.FindAsync(clientId, subscription.SubscriptionId, cancellationToken) ?? subscription, outcome);
+        }
+        catch (Exception ex) when (DatabaseFailures.Transient(ex) is not null && !cancellationToken.IsCancellationRequested)
+        {
+            // The decision is committed: the caller gets it as it was decided, not a 503 that would have it sent again.
+            return (subscription, outcome);
+        }
     }
 }

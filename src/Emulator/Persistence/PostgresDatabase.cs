@@ -100,44 +100,56 @@ public sealed class PostgresDatabase : Database, IAsyncDisposable
         await turns.WaitAsync(clientId, caller: wait, cancellationToken);
 
         var key = MerchantKey(clientId);
-        NpgsqlConnection? connection = null;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            connection = await lockSource.OpenConnectionAsync(cancellationToken);
-
-            // pg_advisory_lock waits for the lock, as long as the other instance's run takes (no command timeout);
-            // pg_try_advisory_lock answers at once whether it got it.
-            await using var command = connection.CreateCommand();
-            command.CommandText = wait ? "SELECT true FROM pg_advisory_lock(@key)" : "SELECT pg_try_advisory_lock(@key)";
-            command.CommandTimeout = 0;
-            command.Bind("@key", key);
-            if (await command.ExecuteScalarAsync(cancellationToken) is true)
+            NpgsqlConnection? connection = null;
+            try
             {
-                // Whatever run rows the merchant still has belong to runs that died: this turn holds its lock now.
-                await using var stale = connection.CreateCommand();
-                stale.CommandText = ForgetRunsSql;
-                stale.Bind("@client", clientId);
-                await stale.ExecuteNonQueryAsync(cancellationToken);
-                return new MerchantLock(connection, lockSource, clientId, key, turns);
+                connection = await lockSource.OpenConnectionAsync(cancellationToken);
+
+                // pg_advisory_lock waits for the lock, as long as the other instance's run takes (no command timeout);
+                // pg_try_advisory_lock answers at once whether it got it.
+                await using var command = connection.CreateCommand();
+                command.CommandText = wait ? "SELECT true FROM pg_advisory_lock(@key)" : "SELECT pg_try_advisory_lock(@key)";
+                command.CommandTimeout = 0;
+                command.Bind("@key", key);
+                if (await command.ExecuteScalarAsync(cancellationToken) is true)
+                {
+                    // Whatever run rows the merchant still has belong to runs that died: this turn holds its lock now.
+                    await using var stale = connection.CreateCommand();
+                    stale.CommandText = ForgetRunsSql;
+                    stale.Bind("@client", clientId);
+                    await stale.ExecuteNonQueryAsync(cancellationToken);
+                    return new MerchantLock(connection, lockSource, clientId, key, turns);
+                }
             }
-        }
-        catch
-        {
-            if (connection is not null)
+            catch (Exception ex)
             {
-                // It may hold the lock already (a failure after it was granted): pooled without a reset, it must not
-                // be handed out again. (The data source's own pool: NpgsqlConnection.ClearPool does not reach it.)
-                await connection.DisposeAsync();
-                lockSource.Clear();
+                if (connection is not null)
+                {
+                    // It may hold the lock already (a failure after it was granted): pooled without a reset, it must not
+                    // be handed out again. (The data source's own pool: NpgsqlConnection.ClearPool does not reach it.)
+                    await connection.DisposeAsync();
+                    lockSource.Clear();
+                }
+
+                // A connection this pool kept across a database restart fails on its first use ("terminating connection
+                // due to administrator command"), however long ago the restart was: nothing was done under the turn
+                // yet, so once more on a fresh connection, rather than fail a call (an approve, after its decision was
+                // committed) that the database could serve. The lock a broken session held went with it.
+                if (attempt == 1 && ex is System.Data.Common.DbException { IsTransient: true } && !cancellationToken.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                turns.Release();
+                throw;
             }
 
+            await connection.DisposeAsync();
             turns.Release();
-            throw;
+            return null;
         }
-
-        await connection.DisposeAsync();
-        turns.Release();
-        return null;
     }
 
     public override async Task<IAsyncDisposable?> HoldMerchantIfFreeAsync(string clientId, CancellationToken cancellationToken)

@@ -77,6 +77,22 @@ public sealed class TimeMachine(
     /// </summary>
     public async Task RunWhatACallCausedAsync(string clientId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        try
+        {
+            await RunOrScheduleWhatACallCausedAsync(clientId, now, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && (DatabaseFailures.Transient(ex) is not null || ex is OperationCanceledException && lifetime.ApplicationStopping.IsCancellationRequested))
+        {
+            // The call's writes are committed, and its caller is told so: a 503 saying "send it again" would be untrue
+            // (an approve sent again is refused as done). The background loop makes these attempts at its next tick,
+            // once the database answers, or once an instance runs again.
+            logger.LogWarning(ex, "The run after a control call of {ClientId} did not finish; the background loop will make it", clientId);
+        }
+    }
+
+    private async Task RunOrScheduleWhatACallCausedAsync(string clientId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         // During an advance, that advance delivers what this caused, at this time. While another run of the merchant has
         // notifications out here, or runs in another instance (a webhook handler approving, say, on the CREATE of
         // another approval), a run right after it does (the current one too, when this falls before its end). Waiting

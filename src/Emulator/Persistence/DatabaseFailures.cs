@@ -1,0 +1,24 @@
+using System.Data.Common;
+
+namespace Emulator.Persistence;
+
+/// <summary>What a failure of the database is, for those who answer a call it broke.</summary>
+public static class DatabaseFailures
+{
+    /// <summary>
+    /// The failure the database itself calls transient (no connection, no slot, a restart), wherever it is in
+    /// <paramref name="exception"/>'s chain; null for any other failure (a bug in a statement).
+    /// </summary>
+    public static DbException? Transient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DbException { IsTransient: true } database)
+            {
+                return database;
+            }
+        }
+
+        return null;
+    }
+}
