@@ -15,7 +15,18 @@ builder.AddEmulator();
 
 var app = builder.Build();
 app.MapEmulator();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception ex) when (StartFailure.Describe(ex) is { } why)
+{
+    // A setting or the database stopped the start: one line that says which, and exit code 1, rather than an
+    // unhandled exception's abort (134) and its stack trace.
+    await Console.Error.WriteLineAsync($"The emulator did not start: {why}");
+    return 1;
+}
+
 return 0;
 
 /// <summary>Entry point, public so that <c>WebApplicationFactory&lt;Program&gt;</c> can host the emulator in tests.</summary>

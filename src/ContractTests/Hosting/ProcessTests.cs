@@ -387,8 +387,31 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
 
         var (exitCode, printed) = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        exitCode.Should().NotBe(0);
-        printed.Should().Contain(said);
+        exitCode.Should().Be(1, "a setting stopped the start, which it says in one line: {0}", printed);
+        printed.Should().Contain(said).And.Contain("The emulator did not start: ");
+    }
+
+    /// <summary>
+    /// A database that cannot be reached at start stops it with a line that says so and what to check, and exit code 1
+    /// (it was an unhandled exception: abort, exit code 134, a stack trace; found by a shared-instance walkthrough).
+    /// </summary>
+    [Fact]
+    public async Task DatabaseUnreachableAtStart_StopsItWithALineSayingWhatToCheck()
+    {
+        var run = Command.RunAsync(
+            "dotnet",
+            [Builds.Output("Emulator", "Emulator.dll"), "--urls", "http://127.0.0.1:0"],
+            dataDirectory,
+            new Dictionary<string, string>
+            {
+                ["Emulator__DataDirectory"] = dataDirectory,
+                ["Emulator__PostgresConnectionString"] = $"Host=127.0.0.1;Port={Builds.FreePort()};Database=emulator;Username=emulator;Timeout=3",
+            });
+
+        var (exitCode, printed) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        exitCode.Should().Be(1, printed);
+        printed.Should().Contain("The emulator did not start: the database could not be opened (").And.Contain("check Emulator:PostgresConnectionString");
     }
 
     [Fact]
@@ -402,6 +425,23 @@ public sealed class ProcessTests(ITestOutputHelper output) : IAsyncLifetime
             var line = System.Text.Json.Nodes.JsonNode.Parse(listening)!;
             line["Category"]!.GetValue<string>().Should().Be("Microsoft.Hosting.Lifetime");
             line["Timestamp"]!.GetValue<string>().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", "an ISO-8601 value, without the simple format's separating space");
+
+            // Every line is JSON a strict parser takes: no member twice (the start line named one placeholder four
+            // times, found by a shared-instance walkthrough). That line follows "Now listening" by a moment.
+            for (var i = 0; i < 200 && !emulator.Output.Contains("Gateway URL for your Antom client", StringComparison.Ordinal); i++)
+            {
+                await Task.Delay(50);
+            }
+
+            var lines = emulator.Output.Split('\n').Where(l => l.StartsWith('{')).ToList();
+            foreach (var each in lines)
+            {
+                var parse = () => System.Text.Json.JsonDocument.Parse(each, new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }).Dispose();
+                parse.Should().NotThrow(each);
+            }
+
+            var whereToPoint = System.Text.Json.Nodes.JsonNode.Parse(lines.Single(l => l.Contains("Gateway URL for your Antom client", StringComparison.Ordinal)))!;
+            whereToPoint["State"]!["Dashboard"]!.GetValue<string>().Should().EndWith("/_emulator/ui");
         }
     }
 

@@ -216,8 +216,10 @@ public static class EmulatorHosting
         }
 
         var gateway = (addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? addresses.First()).TrimEnd('/');
+        // Each placeholder once: the JSON console formatter writes one member per placeholder, and a name used twice
+        // would be a JSON object with the same member four times, which strict parsers refuse.
         app.Logger.LogInformation(
-            "Gateway URL for your Antom client: {Gateway}; dashboard: {Gateway}/_emulator/ui; API reference: {Gateway}/_emulator/api-reference; Antom's public key: fixtures/keys/antom-public.pem (or GET {Gateway}/_emulator/v1/keys)",
-            gateway, gateway, gateway, gateway);
+            "Gateway URL for your Antom client: {Gateway}; dashboard: {Dashboard}; API reference: {ApiReference}; Antom's public key: fixtures/keys/antom-public.pem (or GET {Keys})",
+            gateway, gateway + "/_emulator/ui", gateway + "/_emulator/api-reference", gateway + "/_emulator/v1/keys");
     }
 }
