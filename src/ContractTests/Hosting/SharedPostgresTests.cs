@@ -386,6 +386,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         await postgres.StopAsync();
         var down = await anonymous.GetAsync("/healthz");
         var control = await admin.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
+        var page = await admin.GetAsync($"/_emulator/ui/merchants/{Fixtures.DefaultClientId}");
         var during = await api.CallAsync(merchant, "create", MerchantHarness.Body(TimeProvider.System.GetUtcNow().AddDays(1)));
 
         healthy.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -397,6 +398,9 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         control.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, emulator.Output);
         control.Headers.RetryAfter.Should().NotBeNull();
         (await control.Content.ReadAsStringAsync()).Should().Contain("the database did not answer").And.Contain("send the call again");
+        page.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        page.Content.Headers.ContentType!.MediaType.Should().Be("text/html", "the dashboard answers a page a browser shows");
+        (await page.Content.ReadAsStringAsync()).Should().Contain("<h1>Database unavailable</h1>").And.Contain("The database did not answer");
         before.ResultCode.Should().Be("SUCCESS");
         during.Status.Should().Be(HttpStatusCode.OK, "an API call is answered as Antom answers, signed, even when the database is gone: {0}", emulator.Output);
         during.SignatureValid.Should().BeTrue();

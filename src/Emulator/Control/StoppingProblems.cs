@@ -15,6 +15,12 @@ public sealed class StoppingProblems(IProblemDetailsService problems, IHostAppli
         }
 
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        if (Dashboard.DashboardPages.IsDashboard(httpContext.Request))
+        {
+            await Dashboard.DashboardPages.Unavailable("Instance stopping", "This emulator instance is stopping, and its run ended where it was. What was committed stays, what was not is undone: send the form again once an instance answers.").ExecuteAsync(httpContext);
+            return true;
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

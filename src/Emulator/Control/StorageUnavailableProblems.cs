@@ -20,6 +20,12 @@ public sealed class StorageUnavailableProblems(IProblemDetailsService problems, 
         logger.LogWarning(failure, "The database failed during {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = "1";
+        if (Dashboard.DashboardPages.IsDashboard(httpContext.Request))
+        {
+            await Dashboard.DashboardPages.Unavailable("Database unavailable", $"The database did not answer ({failure.Message}). What was not committed is undone: reload the page, or send the form again, once it answers.").ExecuteAsync(httpContext);
+            return true;
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

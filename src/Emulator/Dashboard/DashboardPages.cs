@@ -517,6 +517,13 @@ public static partial class DashboardPages
         };
     }
 
+    /// <summary>Whether a request is the dashboard's (answered with pages a browser shows, not problem details).</summary>
+    public static bool IsDashboard(HttpRequest request) => request.Path.StartsWithSegments(Root, StringComparison.Ordinal);
+
+    /// <summary>The page for a dashboard request the emulator cannot serve now (the database gone, the instance stopping): a 503 that says why.</summary>
+    public static IResult Unavailable(string title, string why) =>
+        Page(title, $"<p class=\"closed\">{E(why)}</p><p><a href=\"{Root}\">Back to the merchants</a></p>", StatusCodes.Status503ServiceUnavailable, Nav());
+
     private static string Nav() => $"<nav><a href=\"{Root}\">Merchants</a><a href=\"/_emulator/v1/result-codes\">Result codes</a><a href=\"/_emulator/v1/scenarios\">Scenarios</a><a href=\"/_emulator/api-reference\">API reference</a><a href=\"/metrics\">Metrics</a></nav>";
 
     private static string Options(IEnumerable<string> values) => string.Concat(values.Select(v => $"<option>{E(v)}</option>"));
