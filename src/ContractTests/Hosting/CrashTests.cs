@@ -98,18 +98,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task StoppedWhileAChainIsHalfDelivered_WhatWasAcknowledgedIsNotSentAgain()
     {
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var release = new TaskCompletionSource();
-        var paymentArrived = new TaskCompletionSource();
-        receiver.Answer = async r =>
-        {
-            if (r.IsPayment && !release.Task.IsCompleted)
-            {
-                paymentArrived.TrySetResult();
-                await release.Task;
-            }
-
-            return (200, NotificationInbox.Acknowledgement);
-        };
+        var (paymentArrived, release) = HoldAnswers(receiver, r => r.IsPayment);
 
         TestMerchant merchant;
         var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
@@ -122,7 +111,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
 
             // The approval sends CREATE (acknowledged at once), then phase 1's notifyPayment, whose answer is held.
             var approving = client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
-            await paymentArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await paymentArrived.WaitAsync(TimeSpan.FromSeconds(30));
             await first.TerminateAsync();
             output.WriteLine(first.Output);
             var approved = await approving;
@@ -159,18 +148,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task StoppedDuringAnAdvance_TheAdvanceIsA503SayingToSendItAgain_AndSentAgainItFinishes()
     {
         await using var receiver = await NotificationInbox.StartAsync(Fixtures.AntomPublicKey);
-        var release = new TaskCompletionSource();
-        var renewalArrived = new TaskCompletionSource();
-        receiver.Answer = async r =>
-        {
-            if (r.IsPayment && r.PhaseNo == 2 && !release.Task.IsCompleted)
-            {
-                renewalArrived.TrySetResult();
-                await release.Task;
-            }
-
-            return (200, NotificationInbox.Acknowledgement);
-        };
+        var (renewalArrived, release) = HoldAnswers(receiver, r => r.IsPayment && r.PhaseNo == 2);
 
         TestMerchant merchant;
         var (first, http, _) = await EmulatorProcess.StartAsync(dataDirectory);
@@ -183,7 +161,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             (await client.PostAsync($"/_emulator/v1/merchants/{merchant.ClientId}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null)).EnsureSuccessStatusCode();
 
             var advancing = client.PostAsJsonAsync($"/_emulator/v1/merchants/{merchant.ClientId}/clock/advance", new { to = Start.AddMonths(3) });
-            await renewalArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await renewalArrived.WaitAsync(TimeSpan.FromSeconds(30));
             await first.TerminateAsync();
             output.WriteLine(first.Output);
             var advanced = await advancing;
@@ -204,6 +182,27 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
             var subscription = (await client.GetFromJsonAsync<JsonArray>($"/_emulator/v1/merchants/{merchant.ClientId}/subscriptions"))!.Single()!;
             subscription["phases"]!.AsArray().Select(p => (int)p!["phaseNo"]!).Should().Equal([1, 2, 3, 4], "each phase due by then is charged once");
         }
+    }
+
+    /// <summary>
+    /// Holds the receiver's answers to the notifications <paramref name="held"/> picks until released, telling when the
+    /// first one arrived; the others are acknowledged at once.
+    /// </summary>
+    private static (Task Arrived, TaskCompletionSource Release) HoldAnswers(NotificationInbox receiver, Func<Emulator.Testing.ReceivedNotification, bool> held)
+    {
+        var release = new TaskCompletionSource();
+        var arrived = new TaskCompletionSource();
+        receiver.Answer = async r =>
+        {
+            if (held(r) && !release.Task.IsCompleted)
+            {
+                arrived.TrySetResult();
+                await release.Task;
+            }
+
+            return (200, NotificationInbox.Acknowledgement);
+        };
+        return (arrived.Task, release);
     }
 
     [Fact]

@@ -14,23 +14,12 @@ public sealed class StoppingProblems(IProblemDetailsService problems, IHostAppli
             return false;
         }
 
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        if (Dashboard.DashboardPages.IsDashboard(httpContext.Request))
-        {
-            await Dashboard.DashboardPages.Unavailable("Instance stopping", "This emulator instance is stopping, and its run ended where it was. What was committed stays, what was not is undone: send the form again once an instance answers.").ExecuteAsync(httpContext);
-            return true;
-        }
-
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Instance stopping",
-                Detail = "this emulator instance is stopping, and its run ended where it was; what was committed stays, what was not is undone: send the call again once an instance answers (an advance sent again with the same \"to\" finishes its run; nothing is charged twice)",
-            },
-            Exception = exception,
-        });
+        return await Unavailable.WriteAsync(
+            httpContext,
+            problems,
+            exception,
+            "Instance stopping",
+            "this emulator instance is stopping, and its run ended where it was; what was committed stays, what was not is undone: send the call again once an instance answers (an advance sent again with the same \"to\" finishes its run; nothing is charged twice)",
+            "This emulator instance is stopping, and its run ended where it was. What was committed stays, what was not is undone: send the form again once an instance answers.");
     }
 }

@@ -18,24 +18,12 @@ public sealed class StorageUnavailableProblems(IProblemDetailsService problems, 
         }
 
         logger.LogWarning(failure, "The database failed during {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = "1";
-        if (Dashboard.DashboardPages.IsDashboard(httpContext.Request))
-        {
-            await Dashboard.DashboardPages.Unavailable("Database unavailable", $"The database did not answer ({failure.Message}). What was not committed is undone: reload the page, or send the form again, once it answers.").ExecuteAsync(httpContext);
-            return true;
-        }
-
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Database unavailable",
-                Detail = $"the database did not answer ({failure.Message}); what was not committed is undone: send the call again (an advance sent again with the same \"to\" finishes its run; nothing is charged twice)",
-            },
-            Exception = exception,
-        });
+        return await Unavailable.WriteAsync(
+            httpContext,
+            problems,
+            exception,
+            "Database unavailable",
+            $"the database did not answer ({failure.Message}); what was not committed is undone: send the call again (an advance sent again with the same \"to\" finishes its run; nothing is charged twice)",
+            $"The database did not answer ({failure.Message}). What was not committed is undone: reload the page, or send the form again, once it answers.");
     }
 }
