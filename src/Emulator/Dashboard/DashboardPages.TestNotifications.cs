@@ -130,7 +130,9 @@ public static partial class DashboardPages
         var did = sent.Post.Outcome switch
         {
             DeliveryOutcomes.Acknowledged => sent.Passed ? "and it did. Passed." : "but it acknowledged it. Not passed: it trusts a notification Antom did not sign.",
-            DeliveryOutcomes.Rejected => sent.Passed ? "and it refused it. Passed." : "but it refused it. Not passed: Antom would send it again and again.",
+            DeliveryOutcomes.Rejected => sent.Passed
+                ? "and it refused it. Passed, if the same endpoint acknowledges a genuine notification (send one with a valid signature): an endpoint that refuses everything passes too."
+                : "but it refused it. Not passed: Antom would send it again and again.",
             _ => $"but it did not answer ({sent.Post.Outcome}), which says nothing of how it checks signatures. Not passed.",
         };
         return $"{what}, {did}";
