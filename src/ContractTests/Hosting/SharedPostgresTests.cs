@@ -371,6 +371,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         {
             ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("outage"),
             ["Emulator__AdminToken"] = "s3cret-token",
+            ["Emulator__SchedulerInterval"] = "00:00:00.100",
         });
         await using var emulator = process;
         using var anonymous = new HttpClient { BaseAddress = url };
@@ -388,6 +389,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         var control = await admin.GetAsync($"/_emulator/v1/merchants/{Fixtures.DefaultClientId}");
         var page = await admin.GetAsync($"/_emulator/ui/merchants/{Fixtures.DefaultClientId}");
         var during = await api.CallAsync(merchant, "create", MerchantHarness.Body(TimeProvider.System.GetUtcNow().AddDays(1)));
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // some fifteen ticks of the background loop without a database
 
         healthy.StatusCode.Should().Be(HttpStatusCode.OK);
         (await healthy.Content.ReadFromJsonAsync<JsonObject>())!["status"]!.GetValue<string>().Should().Be("ok");
@@ -405,6 +407,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         during.Status.Should().Be(HttpStatusCode.OK, "an API call is answered as Antom answers, signed, even when the database is gone: {0}", emulator.Output);
         during.SignatureValid.Should().BeTrue();
         during.ResultStatus.Should().Be("U", "the client must send it again with the same request id");
+        System.Text.RegularExpressions.Regex.Count(emulator.Output, "Scheduler tick could not list merchants").Should().Be(1,
+            "the background loop logs an outage once, not a stack trace each tick: {0}", emulator.Output);
     }
 
     /// <summary>

@@ -30,6 +30,9 @@ public sealed class SchedulerLoop(
 
     private long runsEnded;
 
+    /// <summary>Whether the database failed the last tick: an outage is logged once, not each tick of every merchant.</summary>
+    private volatile bool databaseDown;
+
     /// <summary>Whether a tick found the merchant's run under way, so that run goes round once more when it ends.</summary>
     public bool WillRunAgain(string clientId)
     {
@@ -56,11 +59,16 @@ public sealed class SchedulerLoop(
                 try
                 {
                     due = await merchants.ListWithNextDueAsync(stoppingToken);
+                    if (databaseDown)
+                    {
+                        databaseDown = false;
+                        logger.LogInformation("The database answers again: scheduled runs go on");
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // A database that is briefly unreachable (a shared server restarting) costs a tick, not the process.
-                    logger.LogError(ex, "Scheduler tick could not list merchants");
+                    Failed(ex, "Scheduler tick could not list merchants");
                     continue;
                 }
 
@@ -107,6 +115,28 @@ public sealed class SchedulerLoop(
         while (!stoppingToken.IsCancellationRequested && TickedMeanwhile(clientId));
     }
 
+    /// <summary>
+    /// Logs a failure: with its stack trace, unless it is the database failing again while it is down (each tick of
+    /// every merchant would log the same trace, seven kilobytes a second during an outage): one line says it once, and
+    /// another when the database answers again.
+    /// </summary>
+    private void Failed(Exception ex, string what)
+    {
+        if (Persistence.DatabaseFailures.Transient(ex) is not { } database)
+        {
+            logger.LogError(ex, "{What}", what);
+        }
+        else if (!databaseDown)
+        {
+            databaseDown = true;
+            logger.LogError(ex, "{What}: the database does not answer; each tick tries again, and the next line about it says when it answers", what);
+        }
+        else
+        {
+            logger.LogDebug("{What}: the database still does not answer ({Message})", what, database.Message);
+        }
+    }
+
     /// <summary>Whether a tick found this merchant's run under way; if not, the run ends (under the same lock the tick takes).</summary>
     private bool TickedMeanwhile(string clientId)
     {
@@ -136,7 +166,7 @@ public sealed class SchedulerLoop(
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Scheduled run failed for {ClientId}", clientId);
+            Failed(ex, $"Scheduled run failed for {clientId}");
         }
     }
 }
