@@ -43,13 +43,13 @@ public sealed class AntomEmulator : IAsyncDisposable
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("+", "127.0.0.1", StringComparison.Ordinal));
-        return Task.FromResult(new AntomEmulator(baseUrl, new HttpClient { BaseAddress = baseUrl }, host, data));
+        return Task.FromResult(new AntomEmulator(baseUrl, new HttpClient(new RetryUnavailable(new SocketsHttpHandler())) { BaseAddress = baseUrl }, host, data));
     }
 
     /// <summary>Uses an emulator that is already running (locally, in CI, or shared).</summary>
     public static AntomEmulator Connect(Uri baseUrl, string? adminToken = null)
     {
-        var http = new HttpClient { BaseAddress = baseUrl };
+        var http = new HttpClient(new RetryUnavailable(new SocketsHttpHandler())) { BaseAddress = baseUrl };
         if (adminToken is not null)
         {
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminToken);

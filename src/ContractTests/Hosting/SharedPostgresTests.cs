@@ -412,6 +412,48 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     /// <summary>
+    /// The test kit sends a control call again when the emulator answers it 503 with a Retry-After (nothing committed:
+    /// the database restarting), so a test on a shared instance rides out a database restart instead of failing.
+    /// </summary>
+    [SkippableFact]
+    public async Task Kit_ControlCallDuringADatabaseRestart_IsSentAgainOnIts503_AndSucceeds()
+    {
+        SkipUnlessPostgres();
+        await using var postgres = await PostgresServer.StartAsync();
+        var database = await postgres.CreateDatabaseAsync("kitretry");
+        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
+        {
+            ["Emulator__PostgresConnectionString"] = database,
+        });
+        await using var emulator = process;
+        await using var kit = Emulator.Testing.AntomEmulator.Connect(url);
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var merchant = await kit.CreateMerchantAsync(frozenAt: start);
+
+        // The throwaway server commits without waiting for its log (synchronous_commit off): written out first, the
+        // merchant outlives the immediate stop below.
+        await using (var connection = new Npgsql.NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "CHECKPOINT";
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+
+        await postgres.StopAsync();
+        var freezing = merchant.FreezeClockAsync(start.AddDays(1));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        freezing.IsCompleted.Should().BeFalse("the call is answered 503 while the database is down, and sent again");
+        await postgres.StartAgainAsync();
+        await freezing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var http = new HttpClient { BaseAddress = url };
+        var clock = (await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock"))!;
+        ((string)clock["now"]!).Should().StartWith("2027-01-02T00:00:00", "the freeze sent again took effect once the database answered");
+        emulator.Output.Should().Contain($"The database failed during POST /_emulator/v1/merchants/{merchant.ClientId}/clock/freeze", "the first sends were refused while the database was down");
+    }
+
+    /// <summary>
     /// A database that hangs (its processes frozen: connections neither refused nor answered) makes health answer 503
     /// within its 3 s, as a load balancer needs, and not after the driver's half-minute command timeout (found by a
     /// shared-instance walkthrough: 33 s), and the instance answers again once the database does.

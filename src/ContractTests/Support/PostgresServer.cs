@@ -45,12 +45,21 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         await server.RunPostgresAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync");
-        await server.RunPostgresAsync(
-            "pg_ctl", "-D", server.DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {server.Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600",
-            "start");
+        await server.StartServerAsync();
         return server;
     }
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, on the same port, with its data.</summary>
+    public async Task StartAgainAsync()
+    {
+        await StartServerAsync();
+        stopped = false;
+    }
+
+    private Task StartServerAsync() => RunPostgresAsync(
+        "pg_ctl", "-D", DataDirectory, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60",
+        "-o", $"-p {Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600",
+        "start");
 
     private string DataDirectory => Path.Combine(root, "data");
 
