@@ -367,12 +367,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     {
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
-        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
-        {
-            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("outage"),
-            ["Emulator__AdminToken"] = "s3cret-token",
-            ["Emulator__SchedulerInterval"] = "00:00:00.100",
-        });
+        var (process, url, _) = await OneInstanceAsync(postgres, "outage", ("Emulator__AdminToken", "s3cret-token"), ("Emulator__SchedulerInterval", "00:00:00.100"));
         await using var emulator = process;
         using var anonymous = new HttpClient { BaseAddress = url };
         using var admin = new HttpClient { BaseAddress = url };
@@ -411,6 +406,16 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
             "the background loop logs an outage once, not a stack trace each tick: {0}", emulator.Output);
     }
 
+    /// <summary>One emulator process on a fresh database <paramref name="name"/> of <paramref name="postgres"/>, with <paramref name="settings"/> besides; and that database's connection string.</summary>
+    private async Task<(EmulatorProcess Process, Uri Url, string Database)> OneInstanceAsync(PostgresServer postgres, string name, params (string Name, string Value)[] settings)
+    {
+        var database = await postgres.CreateDatabaseAsync(name);
+        var environment = settings.ToDictionary(s => s.Name, s => s.Value);
+        environment["Emulator__PostgresConnectionString"] = database;
+        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, environment);
+        return (process, url, database);
+    }
+
     /// <summary>
     /// The test kit sends a control call again when the emulator answers it 503 with a Retry-After (nothing committed:
     /// the database restarting), so a test on a shared instance rides out a database restart instead of failing.
@@ -420,28 +425,16 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     {
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
-        var database = await postgres.CreateDatabaseAsync("kitretry");
-        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
-        {
-            ["Emulator__PostgresConnectionString"] = database,
-        });
+        var (process, url, database) = await OneInstanceAsync(postgres, "kitretry");
         await using var emulator = process;
         await using var kit = Emulator.Testing.AntomEmulator.Connect(url);
-        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        await using var merchant = await kit.CreateMerchantAsync(frozenAt: start);
+        await using var merchant = await kit.CreateMerchantAsync(frozenAt: Start);
 
         // The throwaway server commits without waiting for its log (synchronous_commit off): written out first, the
         // merchant outlives the immediate stop below.
-        await using (var connection = new Npgsql.NpgsqlConnection(database))
-        {
-            await connection.OpenAsync();
-            await using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "CHECKPOINT";
-            await checkpoint.ExecuteNonQueryAsync();
-        }
-
+        await PostgresServer.ScalarAsync(database, "CHECKPOINT");
         await postgres.StopAsync();
-        var freezing = merchant.FreezeClockAsync(start.AddDays(1));
+        var freezing = merchant.FreezeClockAsync(Start.AddDays(1));
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         freezing.IsCompleted.Should().BeFalse("the call is answered 503 while the database is down, and sent again");
         await postgres.StartAgainAsync();
@@ -449,7 +442,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
 
         using var http = new HttpClient { BaseAddress = url };
         var clock = (await http.GetFromJsonAsync<JsonObject>($"/_emulator/v1/merchants/{merchant.ClientId}/clock"))!;
-        ((string)clock["now"]!).Should().StartWith("2027-01-02T00:00:00", "the freeze sent again took effect once the database answered");
+        DateTimeOffset.Parse((string)clock["now"]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(Start.AddDays(1), "the freeze sent again took effect once the database answered");
         emulator.Output.Should().Contain($"The database failed during POST /_emulator/v1/merchants/{merchant.ClientId}/clock/freeze", "the first sends were refused while the database was down");
     }
 
@@ -463,10 +456,7 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     {
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
-        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
-        {
-            ["Emulator__PostgresConnectionString"] = await postgres.CreateDatabaseAsync("hangs"),
-        });
+        var (process, url, _) = await OneInstanceAsync(postgres, "hangs");
         await using var emulator = process;
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(12) };
         (await http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -499,20 +489,15 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
     {
         SkipUnlessPostgres();
         await using var postgres = await PostgresServer.StartAsync();
-        var database = await postgres.CreateDatabaseAsync("restart");
-        var (process, url, _) = await EmulatorProcess.StartAsync(dataA, new Dictionary<string, string>
-        {
-            ["Emulator__PostgresConnectionString"] = database,
-        });
+        var (process, url, database) = await OneInstanceAsync(postgres, "restart");
         await using var emulator = process;
         using var http = new HttpClient { BaseAddress = url };
-        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var merchant = await TestMerchant.CreateAsync(http, frozenAt: start);
+        var merchant = await TestMerchant.CreateAsync(http, frozenAt: Start);
         var api = new AntomTestClient(http);
         var control = $"/_emulator/v1/merchants/{merchant.ClientId}";
         async Task<HttpResponseMessage> CreateAndApproveAsync()
         {
-            var body = MerchantHarness.Body(start);
+            var body = MerchantHarness.Body(Start);
             (await api.CallAsync(merchant, "create", body)).ResultCode.Should().Be("SUCCESS", emulator.Output);
             return await http.PostAsync($"{control}/subscription-requests/{(string)body["subscriptionRequestId"]!}/approve", null);
         }
@@ -521,13 +506,8 @@ public sealed class SharedPostgresTests(ITestOutputHelper output) : IAsyncLifeti
         // several connections in the work pool.
         (await CreateAndApproveAsync()).StatusCode.Should().Be(HttpStatusCode.OK);
         await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => http.GetAsync($"{control}/notifications")));
-        await using (var sessions = new Npgsql.NpgsqlConnection(database))
-        {
-            await sessions.OpenAsync();
-            await using var count = sessions.CreateCommand();
-            count.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
-            ((long)(await count.ExecuteScalarAsync())!).Should().BeGreaterThan(2, "the instance keeps several connections");
-        }
+        ((long)(await PostgresServer.ScalarAsync(database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))!)
+            .Should().BeGreaterThan(2, "the instance keeps several connections");
 
         await postgres.RestartAsync();
 

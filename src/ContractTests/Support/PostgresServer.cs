@@ -77,6 +77,16 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>Runs one statement on <paramref name="connectionString"/>'s database, outside the emulator, and gives its first value.</summary>
+    public static async Task<object?> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private bool stopped;
 
     /// <summary>Stops the server at once, as a crash or a restart would (what clients see while it is down).</summary>

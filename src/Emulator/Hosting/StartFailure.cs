@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace Emulator.Hosting;
@@ -13,21 +12,8 @@ public static class StartFailure
     {
         OptionsValidationException settings => string.Join("; ", settings.Failures),
         InvalidDataException setting => setting.Message,
-        _ when Database(exception) is { } database =>
+        _ when Persistence.DatabaseFailures.Any(exception) is { } database =>
             $"the database could not be opened ({database.Message}); check Emulator:PostgresConnectionString (host, port, database, user, password) or Emulator:DataDirectory, and that the database server is up",
         _ => null,
     };
-
-    private static DbException? Database(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is DbException database)
-            {
-                return database;
-            }
-        }
-
-        return null;
-    }
 }

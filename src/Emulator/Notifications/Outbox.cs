@@ -185,10 +185,7 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
         string clientId, string? kind, string? subscriptionId, string? status, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         var (sql, parameters) = ListQuery(clientId, kind, subscriptionId, status, (afterSeq, limit));
-        await using var snapshot = await database.SnapshotAsync(cancellationToken);
-        var page = await snapshot.QueryAsync(sql, Read, cancellationToken, parameters);
-        var attempts = await AttemptsOfAsync(snapshot, page, cancellationToken);
-        return [.. page.Select(n => (n, (IReadOnlyList<AttemptRecord>)[.. attempts[n.NotificationId]]))];
+        return await WithAttemptsAsync(sql, parameters, cancellationToken);
     }
 
     /// <summary>
@@ -200,6 +197,13 @@ public sealed class Outbox(Database database, TimelineWrites timelineWrites)
         string clientId, int limit, CancellationToken cancellationToken)
     {
         var (sql, parameters) = UnacknowledgedQuery(clientId, limit);
+        return await WithAttemptsAsync(sql, parameters, cancellationToken);
+    }
+
+    /// <summary>The notifications a query selects, each with its attempts, as of one instant.</summary>
+    private async Task<IReadOnlyList<(NotificationRecord Notification, IReadOnlyList<AttemptRecord> Attempts)>> WithAttemptsAsync(
+        string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
+    {
         await using var snapshot = await database.SnapshotAsync(cancellationToken);
         var page = await snapshot.QueryAsync(sql, Read, cancellationToken, parameters);
         var attempts = await AttemptsOfAsync(snapshot, page, cancellationToken);
